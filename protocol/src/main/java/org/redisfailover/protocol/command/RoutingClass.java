@@ -1,0 +1,37 @@
+package org.redisfailover.protocol.command;
+
+/** Where a command may be executed, as the proxy sees it. */
+public enum RoutingClass {
+    /** Flagged {@code readonly} by Redis: may go to a replica when the read policy allows. */
+    READ,
+    /** Writes, scripts, unknown commands and everything else: the master, always. */
+    MASTER,
+    /** Answered by the proxy itself (PING, ECHO, QUIT, SELECT, HELLO, ...). */
+    LOCAL,
+    /** Changes per-connection server state that a shared backend connection cannot carry (AUTH, CLIENT REPLY, ...). */
+    SESSION,
+    /** MULTI/EXEC/WATCH: needs a master connection pinned to the client. */
+    PIN_TRANSACTION,
+    /** May block the connection (BLPOP, XREAD BLOCK, WAIT): needs a connection of its own for the call. */
+    PIN_BLOCKING,
+    /** SUBSCRIBE and friends: turns the connection into a push stream. */
+    PIN_PUBSUB,
+    /** Refused: reconfigures servers that the proxy and its monitor manage (SHUTDOWN, REPLICAOF, ...). */
+    DENY,
+    /** Closed without a reply, as Redis does for HTTP-looking input (POST, Host:). */
+    CLOSE;
+
+    /** Lower-case, dash-separated name, as in the policy file and the golden file. */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    public static RoutingClass fromLabel(String label) {
+        for (RoutingClass value : values()) {
+            if (value.label().equals(label)) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("unknown routing class '" + label + "'");
+    }
+}

@@ -1,0 +1,147 @@
+package org.redisfailover.protocol.resp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.CorruptedFrameException;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Cuts the byte stream from Redis into whole replies, one {@link ByteBuf} slice per reply, without
+ * decoding them: the proxy only needs to know where each reply ends to hand it to the right client.
+ *
+ * <p>Understands every RESP2 and RESP3 type. Nested aggregates are followed with an explicit stack
+ * (no recursion) bounded by {@link RespLimits#maxReplyDepth()}; an attribute ({@code |}) is framed
+ * together with the value it annotates. Scanning resumes where it stopped, so a large reply arriving in
+ * many reads is scanned once.
+ *
+ * <p>A reply that breaks the protocol or a limit (a bulk of {@code $9223372036854775807}, say) means the
+ * backend cannot be trusted: the framer throws {@link CorruptedFrameException} and the connection is
+ * closed.
+ */
+public final class RespReplyFramer extends ByteToMessageDecoder {
+
+    private final RespLimits limits;
+
+    // Scan state, relative to readerIndex, which stays at the start of the reply being framed.
+    private int position;
+    private long pendingBulk = -1;
+    private int depth;
+    private long[] remaining = new long[8];
+
+    public RespReplyFramer(RespLimits limits) {
+        this.limits = limits;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (in.isReadable()) {
+            if (!scanReply(in)) {
+                return;
+            }
+            out.add(in.readRetainedSlice(position));
+            position = 0;
+        }
+    }
+
+    /** Advances over elements until one whole top-level reply is scanned; false when more bytes are needed. */
+    private boolean scanReply(ByteBuf in) {
+        int start = in.readerIndex();
+        for (;;) {
+            if (pendingBulk >= 0) {
+                if (in.writerIndex() - (start + position) < pendingBulk + 2) {
+                    return false;
+                }
+                int end = start + position + (int) pendingBulk;
+                if (in.getByte(end) != '\r' || in.getByte(end + 1) != '\n') {
+                    throw new CorruptedFrameException("bulk data not followed by CRLF");
+                }
+                position += (int) pendingBulk + 2;
+                pendingBulk = -1;
+                if (elementDone()) {
+                    return true;
+                }
+                continue;
+            }
+            int lineStart = start + position;
+            if (in.writerIndex() <= lineStart) {
+                return false;
+            }
+            int lf = in.indexOf(lineStart, Math.min(in.writerIndex(), lineStart + limits.maxReplyLineLength() + 2), (byte) '\n');
+            if (lf < 0) {
+                if (in.writerIndex() - lineStart > limits.maxReplyLineLength() + 1) {
+                    throw new CorruptedFrameException("reply line longer than " + limits.maxReplyLineLength() + " bytes");
+                }
+                return false;
+            }
+            if (lf == lineStart || in.getByte(lf - 1) != '\r') {
+                throw new CorruptedFrameException("reply line not ended by CRLF");
+            }
+            byte type = in.getByte(lineStart);
+            int valueStart = lineStart + 1;
+            int valueLength = lf - 1 - valueStart;
+            position = lf + 1 - start;
+            if (dispatch(in, type, valueStart, valueLength)) {
+                return true;
+            }
+        }
+    }
+
+    /** Handles one element header; true when it completed the top-level reply. */
+    private boolean dispatch(ByteBuf in, byte type, int valueStart, int valueLength) {
+        switch (type) {
+            case '+', '-', ':', '_', ',', '#', '(':
+                return elementDone();
+            case '$', '!', '=': {
+                long length = RespNumbers.parse(in, valueStart, valueLength);
+                if (length == -1 && type == '$') {
+                    return elementDone();
+                }
+                if (length < 0 || length > limits.maxBulkLength()) {
+                    throw new CorruptedFrameException("invalid bulk length in reply");
+                }
+                pendingBulk = length;
+                return false;
+            }
+            case '*', '~', '>', '%', '|': {
+                long count = RespNumbers.parse(in, valueStart, valueLength);
+                if (count == -1 && type == '*') {
+                    return elementDone();
+                }
+                if (count < 0 || count > Integer.MAX_VALUE) {
+                    throw new CorruptedFrameException("invalid aggregate length in reply");
+                }
+                long elements = type == '%' ? count * 2 : type == '|' ? count * 2 + 1 : count;
+                if (elements == 0) {
+                    return elementDone();
+                }
+                push(elements);
+                return false;
+            }
+            default:
+                throw new CorruptedFrameException("unknown reply type byte " + (type & 0xff));
+        }
+    }
+
+    private void push(long elements) {
+        if (depth == limits.maxReplyDepth()) {
+            throw new CorruptedFrameException("reply nested deeper than " + limits.maxReplyDepth());
+        }
+        if (depth == remaining.length) {
+            remaining = Arrays.copyOf(remaining, Math.min(remaining.length * 2, limits.maxReplyDepth()));
+        }
+        remaining[depth++] = elements;
+    }
+
+    /** One element finished: pop every aggregate it completes; true when nothing is left open. */
+    private boolean elementDone() {
+        while (depth > 0) {
+            if (--remaining[depth - 1] > 0) {
+                return false;
+            }
+            depth--;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,92 @@
+package org.redisfailover.protocol.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespWriter;
+
+/** Real argument vectors, including the rows that proxies and client libraries have got wrong. */
+class CommandClassifierTest {
+
+    private static final CommandClassifier CLASSIFIER = CommandClassifier.standard();
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "GET k|read",
+        "get k|read",
+        "MGET a b|read",
+        "SET k v|master",
+        "GEORADIUS k 0 0 1 km|master",          // flagged write (Lettuce #1813 routed it to replicas)
+        "GEORADIUS_RO k 0 0 1 km|read",
+        "SORT k|master",
+        "SORT_RO k|read",
+        "GETEX k|master",                        // Envoy counted it as a read by omission
+        "EVAL 'return 1' 0|master",
+        "EVAL_RO 'return 1' 0|read",
+        "FCALL f 0|master",
+        "FCALL_RO f 0|read",
+        "PUBLISH c m|master",
+        "XREAD COUNT 1 STREAMS s 0|read",
+        "XREAD BLOCK 0 STREAMS s $|pin-blocking",
+        "XREAD STREAMS block 0|read",            // 'block' after STREAMS is a key, not the option
+        "XREADGROUP GROUP g c STREAMS s >|master",
+        "XREADGROUP GROUP g c BLOCK 10 STREAMS s >|pin-blocking",
+        "BLPOP q 0|pin-blocking",
+        "WAIT 1 0|pin-blocking",
+        "MULTI|pin-transaction",
+        "WATCH k|pin-transaction",
+        "SUBSCRIBE c|pin-pubsub",
+        "PUBSUB CHANNELS|master",
+        "OBJECT ENCODING k|read",
+        "MEMORY USAGE k|read",
+        "CONFIG GET maxmemory|master",
+        "CONFIG SET maxmemory 1|deny",
+        "config set maxmemory 1|deny",
+        "CLIENT KILL ID 1|deny",
+        "CLIENT SETNAME x|local",
+        "CLIENT NOSUCHSUB|master",               // Redis answers its own 'unknown subcommand'
+        "CLIENT REPLY OFF|session",
+        "AUTH pw|session",
+        "SHUTDOWN|deny",
+        "REPLICAOF NO ONE|deny",
+        "SLAVEOF h 1|deny",
+        "DEBUG SLEEP 0|deny",
+        "MONITOR|deny",
+        "PING|local",
+        "SELECT 1|local",
+        "INFO|master",
+        "TIME|master",
+        "DBSIZE|read",
+        "SCAN 0|read",
+        "KEYS *|read",
+        "NOSUCHCOMMAND x|master",                // unknown commands go to the master, never a replica
+        "POST /|close",
+        "Host: x|close",
+    })
+    void routes(String command, String expected) {
+        RedisRequest request = RespWriter.request(UnpooledByteBufAllocator.DEFAULT, split(command));
+        try {
+            assertEquals(expected, CLASSIFIER.classify(request).routingClass().label());
+        } finally {
+            request.release();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"config set a b|CONFIG SET", "shutdown|SHUTDOWN", "nosuch|NOSUCH"})
+    void displayNamesFollowRedis(String command, String expected) {
+        RedisRequest request = RespWriter.request(UnpooledByteBufAllocator.DEFAULT, split(command));
+        try {
+            assertEquals(expected, CLASSIFIER.classify(request).displayName());
+        } finally {
+            request.release();
+        }
+    }
+
+    private static String[] split(String command) {
+        return command.replace("'", "").split(" (?=(?:[^']*'[^']*')*[^']*$)");
+    }
+}

@@ -1,0 +1,99 @@
+package org.redisfailover.protocol.resp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The reply side of research table C (R1-R5): where each reply ends, whatever the read boundaries. */
+class RespReplyFramerTest {
+
+    private static List<String> frame(String input, boolean byteAtATime, RespLimits limits) {
+        EmbeddedChannel channel = new EmbeddedChannel(new RespReplyFramer(limits));
+        byte[] bytes = input.getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            if (byteAtATime) {
+                for (byte b : bytes) {
+                    channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+                }
+            } else {
+                channel.writeInbound(Unpooled.wrappedBuffer(bytes));
+            }
+            List<String> replies = new ArrayList<>();
+            for (ByteBuf reply; (reply = channel.readInbound()) != null; ) {
+                replies.add(reply.toString(StandardCharsets.ISO_8859_1));
+                reply.release();
+            }
+            return replies;
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    private static void assertFrames(String... replies) {
+        String input = String.join("", replies);
+        assertEquals(List.of(replies), frame(input, false, RespLimits.DEFAULT));
+        assertEquals(List.of(replies), frame(input, true, RespLimits.DEFAULT));
+    }
+
+    @Test
+    void resp2Replies() {
+        assertFrames("+OK\r\n", "-ERR no\r\n", ":42\r\n", "$3\r\nfoo\r\n", "$0\r\n\r\n", "$4\r\na\r\nb\r\n");
+        // R1: each null or empty counts as exactly one reply
+        assertFrames("*-1\r\n", "$-1\r\n", "*0\r\n", "+PONG\r\n");
+        assertFrames("*2\r\n$1\r\na\r\n*2\r\n:1\r\n$-1\r\n", "+OK\r\n");
+    }
+
+    @Test
+    void resp3Replies() {
+        assertFrames("_\r\n", ",3.14\r\n", "#t\r\n", "(12345678901234567890\r\n", "!3\r\nerr\r\n", "=7\r\ntxt:abc\r\n");
+        assertFrames("%2\r\n+a\r\n:1\r\n+b\r\n:2\r\n", "~2\r\n:1\r\n:2\r\n", ">2\r\n+message\r\n+x\r\n", "%0\r\n");
+        // R4: an attribute is framed with the value it annotates
+        assertFrames("|1\r\n+key\r\n+value\r\n:7\r\n", ":8\r\n");
+    }
+
+    @Test
+    void deepNestingWithinTheLimit() {
+        String nested = "*1\r\n".repeat(1000) + ":1\r\n";
+        assertFrames(nested, "+OK\r\n");
+    }
+
+    @Test
+    void nestingPastTheLimitIsABrokenBackend() {
+        String nested = "*1\r\n".repeat(20) + ":1\r\n";
+        DecoderException e = assertThrows(DecoderException.class, () -> frame(nested, false, RespLimits.DEFAULT.withMaxReplyDepth(10)));
+        assertEquals(CorruptedFrameException.class, e.getClass());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"$9223372036854775807\r\n", "$536870913\r\n", "*4294967295\r\n", "$-2\r\n", "*-2\r\n", "$abc\r\n",
+        "?x\r\n", "+OK\n", "$3\r\nfooXX", "%-1\r\n"})
+    void hostileRepliesAreRejected(String input) {
+        // R5
+        assertThrows(CorruptedFrameException.class, () -> frame(input, false, RespLimits.DEFAULT));
+    }
+
+    @Test
+    void partialReplyIsHeldUntilComplete() {
+        EmbeddedChannel channel = new EmbeddedChannel(new RespReplyFramer(RespLimits.DEFAULT));
+        channel.writeInbound(Unpooled.copiedBuffer("*2\r\n$3\r\nfoo\r\n$3\r\nba", StandardCharsets.US_ASCII));
+        assertNull(channel.readInbound());
+        channel.writeInbound(Unpooled.copiedBuffer("r\r\n", StandardCharsets.US_ASCII));
+        ByteBuf reply = channel.readInbound();
+        assertEquals("*2\r\n$3\r\nfoo\r\n$3\r\nbar\r\n", reply.toString(StandardCharsets.US_ASCII));
+        reply.release();
+        assertFalse(channel.finish());
+    }
+}
