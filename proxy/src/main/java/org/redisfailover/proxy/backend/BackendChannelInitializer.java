@@ -1,0 +1,64 @@
+package org.redisfailover.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import org.redisfailover.protocol.resp.RespLimits;
+import org.redisfailover.protocol.resp.RespReplyFramer;
+
+/** Pipeline of a backend channel: frame replies, then hand each to its {@link BackendConnection}. */
+final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final BackendConnection connection;
+    private final RespLimits limits;
+
+    BackendChannelInitializer(BackendConnection connection, RespLimits limits) {
+        this.connection = connection;
+        this.limits = limits;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel channel) {
+        channel.pipeline().addLast(new RespReplyFramer(limits), new Handler(connection));
+    }
+
+    private static final class Handler extends ChannelInboundHandlerAdapter {
+        private final BackendConnection connection;
+
+        Handler(BackendConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            connection.onConnected(ctx.channel());
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            connection.onReply((ByteBuf) msg);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                connection.onWritable();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            connection.onFailure(ctx.channel(), "connection closed by " + connection.node());
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            connection.onFailure(ctx.channel(), cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package org.redisfailover.proxy.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespWriter;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.server.Flushable;
+import org.redisfailover.proxy.server.ReplySlot;
+import org.redisfailover.proxy.server.Replies;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pipelined connection to a Redis node and database, shared by every client of one event loop.
+ *
+ * <p>Requests are written in arrival order and their slots queued in a bounded FIFO; each reply
+ * completes the head. Until the connection is ready (connected, authenticated, database selected),
+ * requests wait in a bounded queue, unsent. When the connection dies, every request it sent gets a
+ * "lost" outcome and every unsent one a definite error, at once; then it reconnects with backoff.
+ * Confined to its event loop: no locks.
+ */
+public final class BackendConnection implements Flushable {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
+
+    enum State { IDLE, CONNECTING, HANDSHAKING, READY, BACKOFF, CLOSED }
+
+    private record Waiting(RedisRequest request, ReplySlot slot) {
+    }
+
+    private final NodeAddress node;
+    private final int db;
+    private final BackendPool pool;
+    private final Backoff backoff = new Backoff(100, 5_000);
+    private final ArrayDeque<ReplySlot> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private final List<BackendListener> pausedClients = new ArrayList<>();
+
+    private State state = State.IDLE;
+    private Channel channel;
+    private int handshakeRepliesExpected;
+    private String lastFailure = "not connected yet";
+    private ScheduledFuture<?> reconnectTimer;
+    private boolean flushQueued;
+
+    BackendConnection(NodeAddress node, int db, BackendPool pool) {
+        this.node = node;
+        this.db = db;
+        this.pool = pool;
+    }
+
+    public NodeAddress node() {
+        return node;
+    }
+
+    /** Sends {@code request} (ownership passes) and completes {@code slot} with its outcome. */
+    public void send(RedisRequest request, ReplySlot slot, BackendListener client) {
+        switch (state) {
+            case READY -> {
+                if (inFlight.size() >= pool.config().maxInFlightPerBackend()) {
+                    request.release();
+                    slot.complete(Replies.error("ERR redis-failover: too many requests in flight to " + node + ", try again"));
+                    return;
+                }
+                write(request, slot);
+                if (!channel.isWritable()) {
+                    pauseUntilWritable(client);
+                }
+            }
+            case IDLE, CONNECTING, HANDSHAKING -> {
+                if (waiting.size() >= pool.config().maxInFlightPerBackend()) {
+                    request.release();
+                    slot.complete(Replies.error("ERR redis-failover: too many requests waiting for " + node + ", try again"));
+                    return;
+                }
+                waiting.add(new Waiting(request, slot));
+                if (state == State.IDLE) {
+                    connect();
+                }
+            }
+            case BACKOFF, CLOSED -> {
+                request.release();
+                slot.complete(Replies.error(unreachableError()));
+            }
+        }
+    }
+
+    /** Usable for routing: not failing. A connection still connecting counts as usable. */
+    public boolean isHealthy() {
+        return state != State.BACKOFF && state != State.CLOSED;
+    }
+
+    private void write(RedisRequest request, ReplySlot slot) {
+        slot.markSent(System.nanoTime());
+        inFlight.add(slot);
+        channel.write(request.bytes().retain());
+        request.release();
+        queueFlush();
+    }
+
+    private void pauseUntilWritable(BackendListener client) {
+        if (client != null && client.pauseForBackend()) {
+            pausedClients.add(client);
+        }
+    }
+
+    private void queueFlush() {
+        if (!flushQueued) {
+            flushQueued = true;
+            pool.batcher().flushLater(this);
+        }
+    }
+
+    @Override
+    public void flushNow() {
+        flushQueued = false;
+        if (channel != null) {
+            channel.flush();
+        }
+    }
+
+    /** Starts connecting now (used to warm up connections before the first request). */
+    void connect() {
+        if (state != State.IDLE && state != State.BACKOFF) {
+            return;
+        }
+        state = State.CONNECTING;
+        Bootstrap bootstrap = pool.bootstrap().clone()
+                .handler(new BackendChannelInitializer(this, pool.config().limits()));
+        ChannelFuture future = bootstrap.connect(node.host(), node.port());
+        channel = future.channel();
+        future.addListener(f -> {
+            if (!f.isSuccess()) {
+                onFailure(future.channel(), "cannot connect: " + describe(f.cause()));
+            }
+        });
+    }
+
+    /** The channel is connected: authenticate and select the database before any client request. */
+    void onConnected(Channel connected) {
+        if (state != State.CONNECTING || connected != channel) {
+            connected.close();
+            return;
+        }
+        state = State.HANDSHAKING;
+        handshakeRepliesExpected = 0;
+        if (pool.config().backendPassword() != null) {
+            RedisRequest auth = pool.config().backendUser() == null
+                    ? RespWriter.request(channel.alloc(), "AUTH", pool.config().backendPassword())
+                    : RespWriter.request(channel.alloc(), "AUTH", pool.config().backendUser(), pool.config().backendPassword());
+            writeHandshake(auth);
+        }
+        if (db != 0) {
+            writeHandshake(RespWriter.request(channel.alloc(), "SELECT", Integer.toString(db)));
+        }
+        if (handshakeRepliesExpected == 0) {
+            onReady();
+        } else {
+            channel.flush();
+        }
+    }
+
+    private void writeHandshake(RedisRequest request) {
+        channel.write(request.bytes().retain());
+        request.release();
+        handshakeRepliesExpected++;
+    }
+
+    private void onReady() {
+        state = State.READY;
+        backoff.reset();
+        pool.health().markUp(node);
+        log.debug("backend {} db {} ready", node, db);
+        while (!waiting.isEmpty()) {
+            Waiting next = waiting.poll();
+            write(next.request(), next.slot());
+        }
+    }
+
+    /** One whole reply from Redis (ownership passes). */
+    void onReply(ByteBuf reply) {
+        if (handshakeRepliesExpected > 0) {
+            boolean ok = reply.getByte(reply.readerIndex()) == '+';
+            String text = ok ? null : reply.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+            reply.release();
+            if (!ok) {
+                onFailure(channel, "handshake refused: " + text);
+                return;
+            }
+            if (--handshakeRepliesExpected == 0) {
+                onReady();
+            }
+            return;
+        }
+        ReplySlot slot = inFlight.poll();
+        if (slot == null) {
+            reply.release();
+            onFailure(channel, "reply without a request");
+            return;
+        }
+        slot.complete(reply);
+    }
+
+    /** Pushes from Redis are never replies; with RESP2 backends there are none. */
+    void onWritable() {
+        if (pausedClients.isEmpty()) {
+            return;
+        }
+        List<BackendListener> resumed = new ArrayList<>(pausedClients);
+        pausedClients.clear();
+        resumed.forEach(BackendListener::resumeFromBackend);
+    }
+
+    /** The oldest request has waited longer than the backend timeout: the node counts as dead. */
+    void checkTimeout(long nowNanos, long timeoutNanos) {
+        ReplySlot oldest = inFlight.peek();
+        if (state == State.READY && oldest != null && nowNanos - oldest.sentAtNanos() > timeoutNanos) {
+            onFailure(channel, "no reply for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+        }
+    }
+
+    /**
+     * Connection lost, refused, timed out or broken: fail everything pending, then back off. Events of
+     * a channel that is no longer this connection's current one are ignored.
+     */
+    void onFailure(Channel failed, String reason) {
+        if (failed != channel || channel == null) {
+            return;
+        }
+        lastFailure = reason;
+        channel = null;
+        state = State.BACKOFF;
+        handshakeRepliesExpected = 0;
+        pool.health().markDown(node);
+        failed.close();
+        String lost = "ERR redis-failover: connection to " + node + " lost before the reply (" + reason + ")";
+        int lostCount = inFlight.size();
+        while (!inFlight.isEmpty()) {
+            inFlight.poll().completeLost(lost);
+        }
+        String unsent = unreachableError();
+        while (!waiting.isEmpty()) {
+            Waiting next = waiting.poll();
+            next.request().release();
+            next.slot().complete(Replies.error(unsent));
+        }
+        onWritable();
+        if (pool.isClosed()) {
+            state = State.CLOSED;
+            return;
+        }
+        long delay = backoff.nextDelayMillis();
+        log.warn("backend {} db {} failed: {}; {} in-flight requests lost; reconnecting in {} ms", node, db, reason, lostCount, delay);
+        reconnectTimer = pool.loop().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private String unreachableError() {
+        return "ERR redis-failover: " + node + " is unreachable (" + lastFailure + ")";
+    }
+
+    /** Closes for good (proxy shutdown): pending requests fail as on any loss, and nothing reconnects. */
+    void close() {
+        if (reconnectTimer != null) {
+            reconnectTimer.cancel(false);
+        }
+        onFailure(channel, "proxy shutting down");
+        state = State.CLOSED;
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown error";
+        }
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,108 @@
+package org.redisfailover.proxy.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.server.FlushBatcher;
+import org.redisfailover.proxy.server.Transport;
+
+/**
+ * The backend connections of one event loop: one per (node, database), created on first use on the
+ * loop's own thread, so a client's request, its backend write, the reply and the reply's write back all
+ * run on one thread without locks.
+ */
+public final class BackendPool {
+
+    private record Key(NodeAddress node, int db) {
+    }
+
+    /** A high water mark well above one turn's requests, so many clients' requests batch into one write. */
+    private static final WriteBufferWaterMark BACKEND_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+    private final EventLoop loop;
+    private final ProxyConfig config;
+    private final FlushBatcher batcher;
+    private final Bootstrap bootstrap;
+    private final NodeHealth health = new NodeHealth();
+    private final Map<Key, BackendConnection> connections = new HashMap<>();
+    private final ScheduledFuture<?> timeoutCheck;
+    private boolean closed;
+
+    public BackendPool(EventLoop loop, Transport transport, ProxyConfig config, FlushBatcher batcher) {
+        this.loop = loop;
+        this.config = config;
+        this.batcher = batcher;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, BACKEND_WATER_MARK);
+        long period = Math.max(10, Math.min(250, config.backendTimeout().toMillis() / 4));
+        this.timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeouts, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** The connection to {@code node} for database {@code db}; must be called on this pool's loop. */
+    public BackendConnection connection(NodeAddress node, int db) {
+        Key key = new Key(node, db);
+        BackendConnection connection = connections.get(key);
+        if (connection == null) {
+            connection = new BackendConnection(node, db, this);
+            connections.put(key, connection);
+        }
+        return connection;
+    }
+
+    /** Opens the database-0 connection to {@code node} now, so health is known before the first request. */
+    public void warmUp(NodeAddress node) {
+        connection(node, 0).connect();
+    }
+
+    public NodeHealth health() {
+        return health;
+    }
+
+    private void checkTimeouts() {
+        long now = System.nanoTime();
+        long timeout = config.backendTimeout().toNanos();
+        for (BackendConnection connection : connections.values()) {
+            connection.checkTimeout(now, timeout);
+        }
+    }
+
+    /** Closes every connection; pending requests fail. Must run on the loop. */
+    public void close() {
+        closed = true;
+        timeoutCheck.cancel(false);
+        connections.values().forEach(BackendConnection::close);
+        connections.clear();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    ProxyConfig config() {
+        return config;
+    }
+
+    FlushBatcher batcher() {
+        return batcher;
+    }
+
+    Bootstrap bootstrap() {
+        return bootstrap;
+    }
+}

@@ -1,0 +1,137 @@
+package org.redisfailover.proxy.cli;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.config.ReadPolicy;
+import org.redisfailover.proxy.server.ProxyServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code redis-failover proxy}: runs the proxy in the foreground, logging to stderr. */
+@Command(name = "proxy",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Runs the proxy in the foreground. Clients connect to --listen as if it were Redis; writes go to",
+            "the master, reads where --read-policy says. Every option can also be set in the --config file,",
+            "as 'name = value' with the option's long name (see conf/proxy.properties); flags win."
+        })
+public final class ProxyCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option defaults.")
+    String config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7379",
+            description = "Address clients connect to (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--master", paramLabel = "HOST:PORT", description = "The master of the replication group (required).")
+    String master;
+
+    @Option(names = "--replica", paramLabel = "HOST:PORT", split = ",",
+            description = "A replica of the master; repeat the option or separate with commas.")
+    List<String> replicas = List.of();
+
+    @Option(names = "--read-policy", paramLabel = "POLICY", defaultValue = "master",
+            description = "Where readonly commands go: master (exact Redis semantics), prefer-replica or replica "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String readPolicy;
+
+    @Option(names = "--databases", defaultValue = "16", description = "Redis' 'databases' setting; SELECT is checked against it (default: ${DEFAULT-VALUE}).")
+    int databases;
+
+    @Option(names = "--io-threads", defaultValue = "0", description = "Event loop threads; 0 = one per CPU (default: ${DEFAULT-VALUE}).")
+    int ioThreads;
+
+    @Option(names = "--connect-timeout-ms", defaultValue = "1000", description = "Connect timeout to Redis (default: ${DEFAULT-VALUE}).")
+    long connectTimeoutMs;
+
+    @Option(names = "--backend-timeout-ms", defaultValue = "10000",
+            description = "A backend connection whose oldest request waits longer is closed and its requests fail (default: ${DEFAULT-VALUE}).")
+    long backendTimeoutMs;
+
+    @Option(names = "--partial-request-timeout-ms", defaultValue = "30000",
+            description = "A client that sends part of a request and then nothing for this long is closed (default: ${DEFAULT-VALUE}).")
+    long partialRequestTimeoutMs;
+
+    @Option(names = "--client-idle-timeout-s", defaultValue = "0",
+            description = "Idle clients are closed after this; 0 = never, like Redis' 'timeout 0' (default: ${DEFAULT-VALUE}).")
+    long clientIdleTimeoutS;
+
+    @Option(names = "--max-pipeline-per-client", defaultValue = "1024",
+            description = "Outstanding replies per client before the proxy stops reading it until they drain (default: ${DEFAULT-VALUE}).")
+    int maxPipelinePerClient;
+
+    @Option(names = "--max-in-flight-per-backend", defaultValue = "100000",
+            description = "Requests in flight on one backend connection before new ones get an error (default: ${DEFAULT-VALUE}).")
+    int maxInFlightPerBackend;
+
+    @Option(names = "--client-output-limit-bytes", defaultValue = "536870912",
+            description = "Unread reply bytes past which a client is closed (default: ${DEFAULT-VALUE}).")
+    long clientOutputLimitBytes;
+
+    @Option(names = "--max-request-bytes", defaultValue = "1073741824",
+            description = "Largest request; a client sending a larger one is closed, as by Redis' query buffer limit (default: ${DEFAULT-VALUE}).")
+    long maxRequestBytes;
+
+    @Option(names = "--max-bulk-length", defaultValue = "536870912",
+            description = "Largest bulk string, as Redis' proto-max-bulk-len (default: ${DEFAULT-VALUE}).")
+    int maxBulkLength;
+
+    @Option(names = "--backend-user", description = "ACL user the proxy authenticates as to Redis.")
+    String backendUser;
+
+    @Option(names = "--backend-password",
+            description = "Password for Redis; better set REDIS_FAILOVER_BACKEND_PASSWORD in the environment, which is used when this is absent.")
+    String backendPassword;
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyConfig proxyConfig;
+        try {
+            proxyConfig = buildConfig();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
+        }
+        ProxyServer server = new ProxyServer(proxyConfig);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "redis-failover-shutdown"));
+        server.start();
+        stopped.await();
+        return 0;
+    }
+
+    ProxyConfig buildConfig() {
+        if (master == null) {
+            throw new IllegalArgumentException("--master is required (or 'master' in the --config file)");
+        }
+        String password = backendPassword != null ? backendPassword : System.getenv("REDIS_FAILOVER_BACKEND_PASSWORD");
+        ProxyConfig base = ProxyConfig.defaults(parse("listen", listen), parse("master", master),
+                replicas.stream().map(r -> parse("replica", r)).toList());
+        return base.withReadPolicy(ReadPolicy.parse(readPolicy))
+                .withTimeouts(Duration.ofMillis(connectTimeoutMs), Duration.ofMillis(backendTimeoutMs), Duration.ofMillis(partialRequestTimeoutMs))
+                .withLimits(base.limits().withMaxRequestBytes(maxRequestBytes).withMaxBulkLength(maxBulkLength), maxPipelinePerClient,
+                        maxInFlightPerBackend, clientOutputLimitBytes)
+                .withServerSettings(databases, ioThreads, Duration.ofSeconds(clientIdleTimeoutS), backendUser, password);
+    }
+
+    private static NodeAddress parse(String key, String value) {
+        try {
+            return NodeAddress.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package org.redisfailover.proxy.server;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.redis.RedisMessage;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RequestError;
+import org.redisfailover.protocol.resp.RespRequestDecoder;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.BackendListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: its Redis connection state (database, name), and the order of its replies.
+ *
+ * <p>Every request gets a {@link ReplySlot} in arrival order; replies are written strictly in that
+ * order, however the nodes behind the proxy interleave them. All state lives in fields confined to
+ * the channel's event loop.
+ *
+ * <p>Backpressure: the session stops reading from the client while the client does not read its
+ * replies (channel unwritable), while too many replies are outstanding, or while a backend it writes
+ * to is slower than its clients; it closes a client whose unsent replies pass the output limit.
+ */
+public final class ClientSession extends ChannelInboundHandlerAdapter implements Flushable, BackendListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    private static final int PAUSED_OUTPUT = 1;
+    private static final int PAUSED_PIPELINE = 2;
+    private static final int PAUSED_BACKEND = 4;
+
+    private final ProxyShared shared;
+    private final ArrayDeque<ReplySlot> replies = new ArrayDeque<>();
+    private LoopResources loop;
+    private ChannelHandlerContext ctx;
+    private int pausedFor;
+    private boolean flushQueued;
+    private boolean closing;
+    private boolean closed;
+
+    // Connection state a client sets with SELECT / CLIENT SETNAME, as Redis keeps it per connection.
+    int db;
+    String name;
+
+    ClientSession(ProxyShared shared) {
+        this.shared = shared;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    void attach(LoopResources resources) {
+        this.loop = resources;
+    }
+
+    ProxyShared shared() {
+        return shared;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof RedisRequest request) {
+            handle(request);
+        } else if (msg instanceof RequestError error) {
+            protocolError(error);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+        if (replies.size() >= shared.config().maxPipelinePerClient()) {
+            pause(PAUSED_PIPELINE);
+        }
+    }
+
+    private void handle(RedisRequest request) {
+        Route route = shared.classifier().classify(request);
+        switch (route.routingClass()) {
+            case READ, MASTER -> forward(request, route);
+            case LOCAL -> LocalCommands.execute(this, request);
+            case CLOSE -> {
+                log.warn("Possible SECURITY ATTACK detected from {}: it looks like somebody is sending POST or Host: commands; "
+                        + "connection closed", ctx.channel().remoteAddress());
+                request.release();
+                closing = true;
+                ctx.close();
+            }
+            default -> {
+                request.release();
+                replyLocal(Refusals.refuse(route, request));
+            }
+        }
+    }
+
+    /** Sends {@code request} (ownership passes) to the node its route and the read policy choose. */
+    void forward(RedisRequest request, Route route) {
+        NodeAddress target = loop.router.target(route.routingClass(), shared.config().readPolicy(), shared.topology().current(),
+                loop.pool.health());
+        if (target == null) {
+            request.release();
+            replyLocal(Replies.error(ReadRouter.noTargetError(route.routingClass(), shared.config().readPolicy())));
+            return;
+        }
+        ReplySlot slot = new ReplySlot(this, route.routingClass() == org.redisfailover.protocol.command.RoutingClass.READ);
+        replies.add(slot);
+        loop.pool.connection(target, db).send(request, slot, this);
+    }
+
+    /** Queues a reply the proxy built itself, in order behind any outstanding ones. */
+    void replyLocal(RedisMessage reply) {
+        ReplySlot slot = new ReplySlot(this, true);
+        replies.add(slot);
+        slot.complete(reply);
+    }
+
+    /** Queues a reply after which the connection closes (QUIT, protocol errors). */
+    void replyThenClose(RedisMessage reply) {
+        replyLocal(reply);
+        replies.add(closeMarker());
+        drain();
+    }
+
+    private ReplySlot closeMarker() {
+        ReplySlot marker = new ReplySlot(this, false);
+        marker.complete(ReplySlot.INDETERMINATE);
+        return marker;
+    }
+
+    private void protocolError(RequestError error) {
+        if (error.hasReply()) {
+            replyThenClose(Replies.error(error.message()));
+        } else {
+            log.info("client {} closed: request larger than the {} byte limit", ctx.channel().remoteAddress(),
+                    shared.config().limits().maxRequestBytes());
+            replies.add(closeMarker());
+            drain();
+        }
+    }
+
+    /** Called by a slot when its reply is in; writes every reply that is now at the head. */
+    void onSlotDone(ReplySlot slot) {
+        if (closed) {
+            ReferenceCountUtil.release(slot.takeReply());
+            return;
+        }
+        if (replies.peekFirst() == slot) {
+            drain();
+        }
+    }
+
+    private void drain() {
+        boolean wrote = false;
+        while (!replies.isEmpty() && replies.peekFirst().done() && !closed) {
+            Object reply = replies.pollFirst().takeReply();
+            if (reply == ReplySlot.INDETERMINATE) {
+                // A write's outcome is unknown, or the client asked to close: deliver what precedes, then close.
+                closeAfterPendingWrites();
+                return;
+            }
+            ctx.write(reply, ctx.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            queueFlush();
+            checkOutputLimit();
+        }
+        if ((pausedFor & PAUSED_PIPELINE) != 0 && replies.size() < shared.config().maxPipelinePerClient() / 2) {
+            resume(PAUSED_PIPELINE);
+        }
+    }
+
+    private void closeAfterPendingWrites() {
+        closing = true;
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void checkOutputLimit() {
+        ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
+        if (outbound != null && outbound.totalPendingWriteBytes() > shared.config().clientOutputLimitBytes()) {
+            log.warn("client {} closed: {} bytes of replies unread, over the {} byte output limit", ctx.channel().remoteAddress(),
+                    outbound.totalPendingWriteBytes(), shared.config().clientOutputLimitBytes());
+            closing = true;
+            ctx.close();
+        }
+    }
+
+    private void queueFlush() {
+        if (!flushQueued) {
+            flushQueued = true;
+            loop.batcher.flushLater(this);
+        }
+    }
+
+    @Override
+    public void flushNow() {
+        flushQueued = false;
+        ctx.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            resume(PAUSED_OUTPUT);
+        } else {
+            pause(PAUSED_OUTPUT);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public boolean pauseForBackend() {
+        boolean first = (pausedFor & PAUSED_BACKEND) == 0;
+        pause(PAUSED_BACKEND);
+        return first;
+    }
+
+    @Override
+    public void resumeFromBackend() {
+        resume(PAUSED_BACKEND);
+    }
+
+    private void pause(int reason) {
+        pausedFor |= reason;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    private void resume(int reason) {
+        pausedFor &= ~reason;
+        if (pausedFor == 0 && !closing && !closed) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.READER_IDLE && ctx.pipeline().get(RespRequestDecoder.class).hasPartialRequest()) {
+                log.info("client {} closed: sent part of a request, then nothing for {} ms", ctx.channel().remoteAddress(),
+                        shared.config().partialRequestTimeout().toMillis());
+                ctx.close();
+            } else if (idle.state() == IdleState.ALL_IDLE && replies.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        // Replies still owed stay queued on their backend connections; they are released as they arrive.
+        for (ReplySlot slot : replies) {
+            if (slot.done()) {
+                ReferenceCountUtil.release(slot.takeReply());
+            }
+        }
+        replies.clear();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            log.debug("client {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("client {} closed after an unexpected error", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+}

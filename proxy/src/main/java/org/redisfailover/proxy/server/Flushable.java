@@ -1,0 +1,6 @@
+package org.redisfailover.proxy.server;
+
+/** Something with unflushed writes that the {@link FlushBatcher} flushes at the end of a loop turn. */
+public interface Flushable {
+    void flushNow();
+}

@@ -1,0 +1,148 @@
+package org.redisfailover.proxy.server;
+
+import io.netty.handler.codec.redis.RedisMessage;
+import java.util.ArrayList;
+import java.util.List;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.command.RoutingClass;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespNumbers;
+import org.redisfailover.protocol.resp.RespWriter;
+
+/**
+ * Commands about the client's own connection, answered by the proxy with Redis' replies and errors:
+ * PING, ECHO, QUIT, SELECT, RESET, HELLO, CLIENT SETNAME and CLIENT GETNAME.
+ */
+final class LocalCommands {
+
+    private LocalCommands() {
+    }
+
+    /** Runs {@code request} (ownership passes) for {@code session}. */
+    static void execute(ClientSession session, RedisRequest request) {
+        try {
+            RedisMessage reply = switch (request.name()) {
+                case "ping" -> ping(request);
+                case "echo" -> request.argc() == 2 ? Replies.bulk(request.arg(1)) : Replies.wrongArity("echo");
+                case "quit" -> null;
+                case "select" -> select(session, request);
+                case "reset" -> reset(session, request);
+                case "hello" -> hello(session, request);
+                case "client" -> client(session, request);
+                default -> Replies.error("ERR unknown command '" + request.name() + "'");
+            };
+            if (request.name().equals("quit")) {
+                session.replyThenClose(Replies.OK);
+            } else if (reply != null) {
+                session.replyLocal(reply);
+            }
+        } finally {
+            request.release();
+        }
+    }
+
+    private static RedisMessage ping(RedisRequest request) {
+        return switch (request.argc()) {
+            case 1 -> Replies.PONG;
+            case 2 -> Replies.bulk(request.arg(1));
+            default -> Replies.wrongArity("ping");
+        };
+    }
+
+    private static RedisMessage select(ClientSession session, RedisRequest request) {
+        if (request.argc() != 2) {
+            return Replies.wrongArity("select");
+        }
+        long index = request.argAsLong(1);
+        if (index == RespNumbers.INVALID || index < Integer.MIN_VALUE || index > Integer.MAX_VALUE) {
+            return Replies.error("ERR value is not an integer or out of range");
+        }
+        if (index < 0 || index >= session.shared().config().databases()) {
+            return Replies.error("ERR DB index is out of range");
+        }
+        session.db = (int) index;
+        return Replies.OK;
+    }
+
+    private static RedisMessage reset(ClientSession session, RedisRequest request) {
+        if (request.argc() != 1) {
+            return Replies.wrongArity("reset");
+        }
+        session.db = 0;
+        session.name = null;
+        return Replies.RESET;
+    }
+
+    private static RedisMessage client(ClientSession session, RedisRequest request) {
+        if (request.argEqualsIgnoreCase(1, "getname")) {
+            if (request.argc() != 2) {
+                return Replies.wrongArity("client|getname");
+            }
+            return session.name == null ? Replies.nullBulk() : Replies.bulk(session.name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (request.argc() != 3) {
+            return Replies.wrongArity("client|setname");
+        }
+        RedisMessage invalid = validateName(request.arg(2));
+        if (invalid != null) {
+            return invalid;
+        }
+        session.name = request.argLength(2) == 0 ? null : request.argAsString(2);
+        return Replies.OK;
+    }
+
+    /** Redis' rule (clientSetName): no spaces, newlines or other characters outside '!'..'~'. */
+    private static RedisMessage validateName(byte[] name) {
+        for (byte b : name) {
+            if (b < '!' || b > '~') {
+                return Replies.error("ERR Client names cannot contain spaces, newlines or special characters.");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * HELLO [protover [AUTH user pass] [SETNAME name]]. Only RESP2 is spoken for now, so protocol 3
+     * gets Redis' own refusal and clients fall back to RESP2. The server-information reply comes from
+     * the master, as a plain {@code HELLO 2}.
+     */
+    private static RedisMessage hello(ClientSession session, RedisRequest request) {
+        String newName = null;
+        if (request.argc() >= 2) {
+            long version = request.argAsLong(1);
+            if (version == RespNumbers.INVALID) {
+                return Replies.error("ERR Protocol version is not an integer or out of range");
+            }
+            if (version != 2) {
+                return Replies.error("NOPROTO unsupported protocol version");
+            }
+            for (int i = 2; i < request.argc(); i++) {
+                int remaining = request.argc() - i - 1;
+                if (request.argEqualsIgnoreCase(i, "auth") && remaining >= 2) {
+                    return Replies.error("ERR HELLO AUTH is not supported by redis-failover yet: "
+                            + "AUTH would authenticate a backend connection shared with other clients");
+                } else if (request.argEqualsIgnoreCase(i, "setname") && remaining >= 1) {
+                    byte[] name = request.arg(++i);
+                    RedisMessage invalid = validateName(name);
+                    if (invalid != null) {
+                        return invalid;
+                    }
+                    newName = name.length == 0 ? null : new String(name, java.nio.charset.StandardCharsets.UTF_8);
+                } else {
+                    return Replies.error("ERR Syntax error in HELLO option '" + request.argAsString(i) + "'");
+                }
+            }
+        }
+        if (newName != null) {
+            session.name = newName;
+        }
+        List<byte[]> hello = new ArrayList<>();
+        hello.add("HELLO".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        if (request.argc() >= 2) {
+            hello.add("2".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        RedisRequest forwarded = RespWriter.request(io.netty.buffer.ByteBufAllocator.DEFAULT, hello);
+        session.forward(forwarded, new Route(RoutingClass.MASTER, "HELLO", null));
+        return null;
+    }
+}
