@@ -1,7 +1,8 @@
 package org.redisfailover.protocol.topology;
 
 /**
- * A Redis node's address. Parses {@code host:port} and {@code [ipv6]:port}.
+ * A host and port: a Redis node, or an address to listen on (where port 0 means any free port).
+ * Parses {@code host:port} and {@code [ipv6]:port}.
  */
 public record NodeAddress(String host, int port) {
 
@@ -9,8 +10,8 @@ public record NodeAddress(String host, int port) {
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("host must not be empty");
         }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
         }
     }
 

@@ -19,7 +19,7 @@ class NodeAddressTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "6379", "host", "host:", ":6379", "host:0", "host:65536", "host:x", "::1:6379"})
+    @ValueSource(strings = {"", "6379", "host", "host:", ":6379", "host:65536", "host:x", "::1:6379"})
     void rejectsWhatIsNotHostPort(String text) {
         assertThrows(IllegalArgumentException.class, () -> NodeAddress.parse(text));
     }

@@ -55,6 +55,9 @@ public record ProxyConfig(
         require(!partialRequestTimeout.isNegative() && !partialRequestTimeout.isZero(), "partial-request-timeout-ms",
                 partialRequestTimeout.toMillis(), "> 0");
         require(!clientIdleTimeout.isNegative(), "client-idle-timeout-s", clientIdleTimeout.toSeconds(), ">= 0");
+        if (master.port() == 0 || replicas.stream().anyMatch(r -> r.port() == 0)) {
+            throw new IllegalArgumentException("a Redis node needs a port (0 is only for --listen)");
+        }
         if (replicas.contains(master)) {
             throw new IllegalArgumentException("replica " + master + " is also the master");
         }

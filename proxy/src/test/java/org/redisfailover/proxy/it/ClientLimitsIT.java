@@ -1,0 +1,74 @@
+package org.redisfailover.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
+
+/** Clients that misbehave are cut off, and only they: slowloris requests, clients that never read. */
+@ExtendWith(RedisGroup.class)
+class ClientLimitsIT {
+
+    @Test
+    void aClientStuckInsideARequestIsClosedAfterTheDeadlineButAnIdleOneIsNot(RedisGroup group) throws IOException {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withTimeouts(c.connectTimeout(), c.backendTimeout(), Duration.ofMillis(300)));
+             RawClient idle = new RawClient(proxy.port(), 50);
+             RawClient stuck = new RawClient(proxy.port(), 50)) {
+            idle.send(RawClient.command("PING"));
+            stuck.send("*1\r\n$4\r\nPI"); // C19: Redis would wait forever
+            Poll.until(Duration.ofSeconds(10), "the stuck client to be closed", () -> closed(stuck));
+            assertEquals("+PONG\r\n<open>", idle.readUntilQuietOrClosed(), "a client between requests is not closed");
+        }
+    }
+
+    @Test
+    void aClientThatNeverReadsIsClosedAtTheOutputLimitWhileOthersAreServed(RedisGroup group) throws IOException {
+        try (Jedis master = group.master().client()) {
+            master.set("limits:big", "x".repeat(100_000));
+        }
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withLimits(c.limits(), c.maxPipelinePerClient(),
+                c.maxInFlightPerBackend(), 1024 * 1024));
+             RawClient greedy = new RawClient(proxy.port(), 50);
+             Jedis polite = proxy.client()) {
+            String request = RawClient.command("GET", "limits:big");
+            try {
+                for (int i = 0; i < 2_000; i++) {
+                    greedy.send(request);
+                }
+            } catch (IOException closedWhileSending) {
+                // the proxy may close it before all requests are written
+            }
+            Poll.until(Duration.ofSeconds(20), "the client that never reads to be closed", () -> {
+                assertEquals("PONG", polite.ping(), "another client is served meanwhile");
+                return closed(greedy);
+            });
+            assertEquals("PONG", polite.ping());
+        }
+    }
+
+    /** Reads whatever is pending; true once the peer has closed. */
+    private static boolean closed(RawClient client) {
+        try {
+            String seen = client.readUntilQuietOrClosed();
+            return seen.endsWith("<closed>");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void oversizedRequestClosesTheClientWithoutReply(RedisGroup group) throws IOException {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withLimits(c.limits().withMaxRequestBytes(64 * 1024),
+                c.maxPipelinePerClient(), c.maxInFlightPerBackend(), c.clientOutputLimitBytes()));
+             RawClient client = new RawClient(proxy.port(), 5_000)) {
+            client.send(RawClient.command("PING") + "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n");
+            assertEquals("+PONG\r\n", client.readReply(), "earlier requests are still answered");
+            assertTrue(client.isClosedByPeer());
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package org.redisfailover.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.proxy.config.ReadPolicy;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/** Where reads and writes land under each read policy, counted by each node's INFO commandstats. */
+@ExtendWith(RedisGroup.class)
+class ReadPolicyIT {
+
+    @AfterEach
+    void heal(RedisGroup group) {
+        group.heal();
+    }
+
+    private static long[] getCalls(RedisGroup group) {
+        return new long[] {group.master().calls("get"), group.replicas().get(0).calls("get"), group.replicas().get(1).calls("get")};
+    }
+
+    private static void readAndWrite(RunningProxy proxy, int count) {
+        try (Jedis jedis = proxy.client()) {
+            for (int i = 0; i < count; i++) {
+                jedis.set("policy:" + i, "v");
+                jedis.get("policy:" + i);
+            }
+        }
+    }
+
+    @Test
+    void masterPolicySendsEverythingToTheMaster(RedisGroup group) {
+        try (RunningProxy proxy = RunningProxy.start(group)) {
+            long[] before = getCalls(group);
+            readAndWrite(proxy, 100);
+            long[] after = getCalls(group);
+            assertEquals(100, after[0] - before[0]);
+            assertEquals(0, after[1] - before[1]);
+            assertEquals(0, after[2] - before[2]);
+        }
+    }
+
+    @Test
+    void preferReplicaSpreadsReadsOverReplicasAndWritesStayOnTheMaster(RedisGroup group) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withReadPolicy(ReadPolicy.PREFER_REPLICA))) {
+            long setsBefore = group.master().calls("set");
+            long[] before = getCalls(group);
+            readAndWrite(proxy, 100);
+            long[] after = getCalls(group);
+            assertEquals(100, group.master().calls("set") - setsBefore, "every write on the master");
+            assertEquals(0, after[0] - before[0], "no read on the master while replicas are healthy");
+            long r1 = after[1] - before[1];
+            long r2 = after[2] - before[2];
+            assertEquals(100, r1 + r2);
+            assertTrue(r1 >= 40 && r2 >= 40, "round-robin across replicas: " + r1 + "/" + r2);
+        }
+    }
+
+    @Test
+    void preferReplicaFallsBackToTheMasterWhenNoReplicaIsReachable(RedisGroup group) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withReadPolicy(ReadPolicy.PREFER_REPLICA))) {
+            group.replicas().forEach(RedisProcess::kill);
+            try (Jedis jedis = proxy.client()) {
+                jedis.set("policy:fallback", "here");
+                // The first reads may still be routed to a replica the loop has not yet seen die: they fail
+                // cleanly, and once the loss is noticed reads go to the master.
+                Poll.until(Duration.ofSeconds(10), "reads to fall back to the master", () -> "here".equals(jedis.get("policy:fallback")));
+                long before = group.master().calls("get");
+                for (int i = 0; i < 20; i++) {
+                    assertEquals("here", jedis.get("policy:fallback"));
+                }
+                assertEquals(20, group.master().calls("get") - before);
+            }
+        }
+    }
+
+    @Test
+    void replicaPolicyRefusesReadsWhenNoReplicaIsReachable(RedisGroup group) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withReadPolicy(ReadPolicy.REPLICA))) {
+            try (Jedis jedis = proxy.client()) {
+                jedis.set("policy:strict", "x");
+                group.replicas().get(0).awaitReplicationFrom(group.master());
+                group.replicas().forEach(RedisProcess::kill);
+                Poll.until(Duration.ofSeconds(10), "the proxy to notice both replicas are gone", () -> {
+                    try {
+                        jedis.get("policy:strict");
+                        return false;
+                    } catch (JedisDataException e) {
+                        return e.getMessage().contains("no healthy replica");
+                    }
+                });
+                JedisDataException e = assertThrows(JedisDataException.class, () -> jedis.get("policy:strict"));
+                assertEquals("ERR redis-failover: no healthy replica to read from (read policy 'replica')", e.getMessage());
+                assertEquals("OK", jedis.set("policy:strict", "writes still work"));
+            }
+        }
+    }
+}

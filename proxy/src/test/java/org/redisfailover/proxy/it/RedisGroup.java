@@ -1,0 +1,81 @@
+package org.redisfailover.proxy.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * JUnit extension: one replication group per test class, a master and two replicas as real
+ * redis-server processes on free loopback ports, synced before the first test and stopped after the
+ * last. Tests receive it as a parameter.
+ */
+public final class RedisGroup implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+
+    private Path dir;
+    private RedisProcess master;
+    private RedisProcess replica1;
+    private RedisProcess replica2;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        try {
+            dir = Files.createTempDirectory("redis-group-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        master = RedisProcess.start(dir, null);
+        replica1 = RedisProcess.start(dir, master);
+        replica2 = RedisProcess.start(dir, master);
+        replica1.awaitReplicationFrom(master);
+        replica2.awaitReplicationFrom(master);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        Stream.of(replica2, replica1, master).filter(p -> p != null).forEach(RedisProcess::close);
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    public RedisProcess master() {
+        return master;
+    }
+
+    public List<RedisProcess> replicas() {
+        return List.of(replica1, replica2);
+    }
+
+    /** Restarts any node a test killed, and waits until the group is synced again. */
+    public void heal() {
+        if (!master.isAlive()) {
+            master.restart();
+        }
+        for (RedisProcess replica : replicas()) {
+            if (!replica.isAlive()) {
+                replica.restart();
+            }
+            replica.awaitReplicationFrom(master);
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == RedisGroup.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return this;
+    }
+}

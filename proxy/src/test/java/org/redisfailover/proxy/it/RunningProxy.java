@@ -1,0 +1,46 @@
+package org.redisfailover.proxy.it;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.server.ProxyServer;
+import redis.clients.jedis.Jedis;
+
+/** An in-process proxy on a free loopback port, in front of a {@link RedisGroup}. */
+public final class RunningProxy implements AutoCloseable {
+
+    private final ProxyServer server;
+
+    private RunningProxy(ProxyServer server) {
+        this.server = server;
+    }
+
+    public static RunningProxy start(RedisGroup group, UnaryOperator<ProxyConfig> tweak) {
+        List<NodeAddress> replicas = group.replicas().stream().map(RedisProcess::address).toList();
+        ProxyConfig config = tweak.apply(ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), group.master().address(), replicas));
+        try {
+            return new RunningProxy(new ProxyServer(config).start());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static RunningProxy start(RedisGroup group) {
+        return start(group, config -> config);
+    }
+
+    public int port() {
+        return server.boundAddress().port();
+    }
+
+    public Jedis client() {
+        return new Jedis("127.0.0.1", port(), 5000);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

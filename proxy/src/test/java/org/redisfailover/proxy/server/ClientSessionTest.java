@@ -1,0 +1,131 @@
+package org.redisfailover.proxy.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.redis.RedisEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisfailover.protocol.command.CommandClassifier;
+import org.redisfailover.protocol.resp.RespRequestDecoder;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.proxy.config.ProxyConfig;
+
+/**
+ * The session's own answers, through the real pipeline on an EmbeddedChannel, input fed one byte at a
+ * time. Nothing here reaches a backend: the master address is never connected to.
+ */
+class ClientSessionTest {
+
+    private EmbeddedChannel channel;
+    private LoopResources resources;
+
+    @BeforeEach
+    void setUp() {
+        ProxyConfig config = ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of());
+        ProxyShared shared = new ProxyShared(config, CommandClassifier.standard(),
+                new TopologyHolder(new Topology(1, config.master(), config.replicas())), Transport.best());
+        ClientSession session = new ClientSession(shared);
+        channel = new EmbeddedChannel(new RespRequestDecoder(config.limits()), new RedisEncoder(), session);
+        resources = new LoopResources(channel.eventLoop(), shared);
+        session.attach(resources);
+    }
+
+    @AfterEach
+    void tearDown() {
+        resources.pool.close();
+        channel.finishAndReleaseAll();
+    }
+
+    /** Feeds {@code input} byte by byte and returns everything written back (after the flush batch ran). */
+    private String exchange(String input) {
+        for (byte b : input.getBytes(StandardCharsets.ISO_8859_1)) {
+            if (!channel.isOpen()) {
+                break; // closed by the session: the rest of the input is never read
+            }
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+        }
+        return readOutput();
+    }
+
+    /** Feeds {@code input} in one read, as a pipelining client's segment arrives. */
+    private String exchangeWhole(String input) {
+        channel.writeInbound(Unpooled.copiedBuffer(input, StandardCharsets.ISO_8859_1));
+        return readOutput();
+    }
+
+    private String readOutput() {
+        channel.runPendingTasks();
+        StringBuilder out = new StringBuilder();
+        for (Object message; (message = channel.readOutbound()) != null; ) {
+            ByteBuf buf = (ByteBuf) message;
+            out.append(buf.toString(StandardCharsets.ISO_8859_1));
+            buf.release();
+        }
+        return out.toString();
+    }
+
+    @Test
+    void localCommandsAnswerInOrder() {
+        assertEquals("+PONG\r\n$2\r\nhi\r\n+OK\r\n+OK\r\n$2\r\nme\r\n$3\r\nabc\r\n",
+                exchange("PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nSELECT 2\r\nCLIENT SETNAME me\r\nCLIENT GETNAME\r\nPING abc\r\n"));
+    }
+
+    @Test
+    void redisErrorsForBadLocalCommands() {
+        assertEquals("-ERR wrong number of arguments for 'echo' command\r\n", exchange("ECHO\r\n"));
+        assertEquals("-ERR DB index is out of range\r\n", exchange("SELECT 16\r\n"));
+        assertEquals("-ERR value is not an integer or out of range\r\n", exchange("SELECT one\r\n"));
+        assertEquals("-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
+                exchange("CLIENT SETNAME \"a b\"\r\n"));
+        assertEquals("-NOPROTO unsupported protocol version\r\n", exchange("HELLO 3\r\n"));
+        assertEquals("-ERR Syntax error in HELLO option 'bogus'\r\n", exchange("HELLO 2 bogus\r\n"));
+    }
+
+    @Test
+    void resetRestoresDatabaseZeroAndForgetsTheName() {
+        assertEquals("+OK\r\n+OK\r\n+RESET\r\n$-1\r\n", exchange("SELECT 3\r\nCLIENT SETNAME x\r\nRESET\r\nCLIENT GETNAME\r\n"));
+    }
+
+    @Test
+    void refusalsNameTheCommandAndTheReason() {
+        assertEquals("-ERR SHUTDOWN is not allowed through redis-failover: SHUTDOWN stops a server the proxy routes to; "
+                + "stop Redis outside the proxy\r\n", exchange("SHUTDOWN\r\n"));
+        assertEquals("-ERR EXEC without MULTI\r\n+OK\r\n", exchange("EXEC\r\nUNWATCH\r\n"));
+        assertTrue(exchange("SUBSCRIBE c\r\n").startsWith("-ERR SUBSCRIBE is not supported by redis-failover yet"));
+        assertTrue(exchange("AUTH pw\r\n").startsWith("-ERR AUTH is not supported by redis-failover yet"));
+        assertTrue(channel.isActive());
+    }
+
+    @Test
+    void quitAnswersThenCloses() {
+        assertEquals("+PONG\r\n+OK\r\n", exchange("PING\r\nQUIT\r\nPING\r\n"));
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void requestsPipelinedAfterQuitAreNotAnswered() {
+        assertEquals("+PONG\r\n+OK\r\n", exchangeWhole("PING\r\nQUIT\r\nPING\r\nECHO x\r\n"));
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void protocolErrorAnswersThenCloses() {
+        assertEquals("+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n", exchange("PING\r\n*x\r\nPING\r\n"));
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void httpLookingInputClosesWithoutReply() {
+        assertEquals("", exchange("POST / HTTP/1.1\r\n"));
+        assertFalse(channel.isActive());
+    }
+}

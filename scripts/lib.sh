@@ -1,0 +1,61 @@
+# Shared helpers for the scripts (sourced, not run).
+
+# Installs what the scripts and tests need when it is missing (Debian; as root, or with sudo).
+ensure_packages() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v redis-cli >/dev/null || missing+=(redis-tools)
+  command -v mvn >/dev/null || missing+=(maven)
+  command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing ${missing[*]} ..." >&2
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" >&2
+}
+
+# A free loopback TCP port.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_ping PORT SECONDS: waits until something answers PING on 127.0.0.1:PORT.
+wait_ping() {
+  local i
+  for i in $(seq $(( $2 * 10 ))); do
+    [ "$(timeout 2 redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0
+    sleep 0.1
+  done
+  echo "nothing answered PING on port $1 within $2 s" >&2
+  return 1
+}
+
+# start_redis DIR PORT [replicaof-port]: a redis-server without persistence, in the background.
+start_redis() {
+  local dir=$1 port=$2 master=${3:-}
+  mkdir -p "$dir/$port"
+  local args=(--bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir/$port" --logfile "$dir/$port/redis.log" --daemonize yes
+    --pidfile "$dir/$port/redis.pid")
+  [ -n "$master" ] && args+=(--replicaof 127.0.0.1 "$master")
+  redis-server "${args[@]}"
+  wait_ping "$port" 10
+}
+
+stop_redis_in() { # stop_redis_in DIR: kills every redis-server started under DIR
+  local pidfile
+  for pidfile in "$1"/*/redis.pid; do
+    [ -f "$pidfile" ] && kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+  done
+}
+
+# wait_replica PORT SECONDS: waits until the replica on PORT has its link to the master up.
+wait_replica() {
+  local i
+  for i in $(seq $(( $2 * 10 ))); do
+    redis-cli -p "$1" info replication 2>/dev/null | grep -q 'master_link_status:up' && return 0
+    sleep 0.1
+  done
+  echo "replica on port $1 did not sync within $2 s" >&2
+  return 1
+}
