@@ -1,5 +1,6 @@
 package org.redisfailover.protocol.command;
 
+import io.netty.buffer.ByteBuf;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -30,8 +31,12 @@ public final class CommandClassifier {
     private static final Set<String> BLOCKING_WITH_BLOCK_ARGUMENT = Set.of("xread", "xreadgroup");
 
     private final Map<String, Entry> entries = new HashMap<>();
+    private final NameTable<Entry> lookup;
 
-    private record Entry(Route route, Route blockingRoute, Map<String, Route> subcommands) {
+    private record Entry(Route route, Route blockingRoute, Map<String, Route> subcommands, NameTable<Route> subcommandLookup) {
+        Entry(Route route, Route blockingRoute, Map<String, Route> subcommands) {
+            this(route, blockingRoute, subcommands, new NameTable<>(subcommands));
+        }
     }
 
     public CommandClassifier(CommandTable table, CommandPolicy policy) {
@@ -49,6 +54,7 @@ public final class CommandClassifier {
                 entries.put(name, new Entry(new Route(decision.routingClass(), displayName(name), decision.reason()), null, Map.of()));
             }
         });
+        lookup = new NameTable<>(entries);
     }
 
     /** Built from the resources checked in with this build. */
@@ -58,13 +64,13 @@ public final class CommandClassifier {
 
     /** The route for {@code request}. */
     public Route classify(RedisRequest request) {
-        String name = request.name();
-        Entry entry = entries.get(name);
+        ByteBuf bytes = request.buffer();
+        Entry entry = lookup.get(bytes, request.argIndex(0), request.argLength(0));
         if (entry == null) {
-            return unknown(name);
+            return unknown(request.name());
         }
         if (!entry.subcommands.isEmpty() && request.argc() >= 2) {
-            Route sub = entry.subcommands.get(request.lowerCaseArg(1));
+            Route sub = entry.subcommandLookup.get(bytes, request.argIndex(1), request.argLength(1));
             return sub != null ? sub : entry.route;
         }
         if (entry.blockingRoute != null && hasBlockArgument(request)) {

@@ -6,41 +6,62 @@ import io.netty.util.ReferenceCounted;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One client request: its canonical RESP bytes plus where each argument sits in them.
+ * One client request: a range of canonical RESP bytes in a buffer, plus where each argument sits.
  *
  * <p>The bytes are what the decoder validated byte by byte (strict lengths and CRLFs), so forwarding
- * them as they are is the same as re-serialising the arguments, without the copy. Inline requests are
- * re-encoded as RESP arrays by the decoder, so a backend only ever sees the canonical form.
+ * them as they are is the same as re-serialising the arguments, without the work. Inline requests are
+ * re-encoded as RESP arrays by the decoder, so a backend only ever sees the canonical form. The range
+ * lives in the decoder's own buffer, which the request keeps retained (no slice object per request;
+ * Netty's cumulator never writes into a buffer someone else retains).
  *
  * <p>Reference counted: whoever stops forwarding a request releases it.
  */
 public final class RedisRequest extends AbstractReferenceCounted {
 
-    private final ByteBuf bytes;
+    private final ByteBuf buffer;
+    private final int start;
+    private final int length;
     private final int argc;
     private final int[] offsets;
     private final int[] lengths;
     private String name;
 
     /**
-     * @param bytes   the whole request in RESP form; ownership passes to this object
+     * @param buffer  holds the request; one reference passes to this object
+     * @param start   absolute index of the request's first byte in {@code buffer}
+     * @param length  the request's length in bytes
      * @param argc    number of arguments, at least 1
-     * @param offsets where each argument's data starts, relative to {@code bytes.readerIndex()}
+     * @param offsets where each argument's data starts, relative to {@code start}
      * @param lengths each argument's length
      */
-    public RedisRequest(ByteBuf bytes, int argc, int[] offsets, int[] lengths) {
+    public RedisRequest(ByteBuf buffer, int start, int length, int argc, int[] offsets, int[] lengths) {
         if (argc < 1) {
             throw new IllegalArgumentException("argc: " + argc + " (expected: >= 1)");
         }
-        this.bytes = bytes;
+        this.buffer = buffer;
+        this.start = start;
+        this.length = length;
         this.argc = argc;
         this.offsets = offsets;
         this.lengths = lengths;
     }
 
-    /** The request in RESP form, to be written to a backend with {@code retainedDuplicate()}. */
+    /** The buffer that holds the request; its bytes are {@code [start(), start() + length())}. */
+    public ByteBuf buffer() {
+        return buffer;
+    }
+
+    public int start() {
+        return start;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** A view of the request's bytes (not retained; valid while the request is). */
     public ByteBuf bytes() {
-        return bytes;
+        return buffer.slice(start, length);
     }
 
     public int argc() {
@@ -49,6 +70,11 @@ public final class RedisRequest extends AbstractReferenceCounted {
 
     public int argLength(int index) {
         return lengths[checkIndex(index)];
+    }
+
+    /** Absolute index in {@link #buffer()} where argument {@code index}'s data starts. */
+    public int argIndex(int index) {
+        return start + offsets[checkIndex(index)];
     }
 
     /** The command name in lower case (ASCII), computed once. */
@@ -61,11 +87,11 @@ public final class RedisRequest extends AbstractReferenceCounted {
 
     /** Argument {@code index} in lower case (ASCII letters only), for subcommand and keyword lookups. */
     public String lowerCaseArg(int index) {
-        int length = argLength(index);
-        int start = bytes.readerIndex() + offsets[index];
-        char[] chars = new char[length];
-        for (int i = 0; i < length; i++) {
-            int b = bytes.getByte(start + i) & 0xff;
+        int argLength = argLength(index);
+        int from = argIndex(index);
+        char[] chars = new char[argLength];
+        for (int i = 0; i < argLength; i++) {
+            int b = buffer.getByte(from + i) & 0xff;
             chars[i] = (char) (b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
         }
         return new String(chars);
@@ -74,29 +100,29 @@ public final class RedisRequest extends AbstractReferenceCounted {
     /** Argument {@code index} as bytes (a copy). */
     public byte[] arg(int index) {
         byte[] copy = new byte[argLength(index)];
-        bytes.getBytes(bytes.readerIndex() + offsets[index], copy);
+        buffer.getBytes(argIndex(index), copy);
         return copy;
     }
 
     /** Argument {@code index} decoded as UTF-8, for messages and logs. */
     public String argAsString(int index) {
-        return bytes.toString(bytes.readerIndex() + offsets[checkIndex(index)], lengths[index], StandardCharsets.UTF_8);
+        return buffer.toString(argIndex(index), lengths[index], StandardCharsets.UTF_8);
     }
 
     /** Argument {@code index} as a number by Redis' rules, or {@link RespNumbers#INVALID}. */
     public long argAsLong(int index) {
-        return RespNumbers.parse(bytes, bytes.readerIndex() + offsets[checkIndex(index)], lengths[index]);
+        return RespNumbers.parse(buffer, argIndex(index), lengths[index]);
     }
 
     /** True when argument {@code index} equals {@code lowerCaseKeyword} ignoring ASCII case. */
     public boolean argEqualsIgnoreCase(int index, String lowerCaseKeyword) {
-        int length = argLength(index);
-        if (length != lowerCaseKeyword.length()) {
+        int argLength = argLength(index);
+        if (argLength != lowerCaseKeyword.length()) {
             return false;
         }
-        int start = bytes.readerIndex() + offsets[index];
-        for (int i = 0; i < length; i++) {
-            int b = bytes.getByte(start + i) & 0xff;
+        int from = argIndex(index);
+        for (int i = 0; i < argLength; i++) {
+            int b = buffer.getByte(from + i) & 0xff;
             if (b >= 'A' && b <= 'Z') {
                 b += 'a' - 'A';
             }
@@ -116,12 +142,12 @@ public final class RedisRequest extends AbstractReferenceCounted {
 
     @Override
     protected void deallocate() {
-        bytes.release();
+        buffer.release();
     }
 
     @Override
     public ReferenceCounted touch(Object hint) {
-        bytes.touch(hint);
+        buffer.touch(hint);
         return this;
     }
 

@@ -1,6 +1,7 @@
 package org.redisfailover.protocol.resp;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * Number parsing with exactly the grammar of Redis' {@code string2ll} (src/util.c): an optional
@@ -25,47 +26,69 @@ public final class RespNumbers {
      *         the one number that would collide with the marker; no length, count or index needs it.
      */
     public static long parse(ByteBuf buf, int from, int length) {
-        if (length == 0 || length > MAX_NUMBER_CHARS) {
-            return INVALID;
-        }
-        int i = from;
-        int end = from + length;
-        if (length == 1 && buf.getByte(i) == '0') {
-            return 0;
-        }
-        boolean negative = false;
-        if (buf.getByte(i) == '-') {
-            negative = true;
-            i++;
-            if (i == end) {
-                return INVALID;
-            }
-        }
-        byte first = buf.getByte(i);
-        if (first < '1' || first > '9') {
-            return INVALID;
-        }
-        // Accumulate as a negative number so that Long.MIN_VALUE's magnitude fits; reject it anyway below.
-        long value = 0;
-        for (; i < end; i++) {
-            byte b = buf.getByte(i);
-            if (b < '0' || b > '9') {
-                return INVALID;
-            }
-            int digit = b - '0';
-            if (value < (Long.MIN_VALUE + digit) / 10) {
-                return INVALID;
-            }
-            value = value * 10 - digit;
-        }
-        if (negative) {
-            return value == Long.MIN_VALUE ? INVALID : value;
-        }
-        return value == Long.MIN_VALUE ? INVALID : -value;
+        return new Parser().parse(buf, from, length);
     }
 
     /** Parses a whole byte array, for arguments such as a SELECT index. */
     public static long parse(byte[] bytes) {
-        return parse(io.netty.buffer.Unpooled.wrappedBuffer(bytes), 0, bytes.length);
+        return parse(Unpooled.wrappedBuffer(bytes), 0, bytes.length);
+    }
+
+    /**
+     * A reusable parser for hot paths. Lengths in RESP are mostly one or two digits, so those are read
+     * directly; longer ones take the general loop. Not thread-safe; each decoder owns one.
+     */
+    public static final class Parser {
+
+        public long parse(ByteBuf buf, int from, int length) {
+            if (length == 1) {
+                int digit = buf.getByte(from) - '0';
+                return digit >= 0 && digit <= 9 ? digit : INVALID;
+            }
+            if (length == 2) {
+                int tens = buf.getByte(from) - '0';
+                int units = buf.getByte(from + 1) - '0';
+                if (tens >= 1 && tens <= 9 && units >= 0 && units <= 9) {
+                    return tens * 10L + units;
+                }
+                if (tens == '-' - '0' && units >= 1 && units <= 9) {
+                    return -units;
+                }
+                return INVALID;
+            }
+            return parseLong(buf, from, length);
+        }
+
+        private static long parseLong(ByteBuf buf, int from, int length) {
+            if (length == 0 || length > MAX_NUMBER_CHARS) {
+                return INVALID;
+            }
+            int i = from;
+            int end = from + length;
+            boolean negative = buf.getByte(i) == '-';
+            if (negative) {
+                i++;
+            }
+            byte first = buf.getByte(i);
+            if (first < '1' || first > '9') {
+                return INVALID;
+            }
+            long value = 0; // accumulated negatively, so that the magnitude of Long.MIN_VALUE fits
+            for (; i < end; i++) {
+                byte b = buf.getByte(i);
+                if (b < '0' || b > '9') {
+                    return INVALID;
+                }
+                int digit = b - '0';
+                if (value < (Long.MIN_VALUE + digit) / 10) {
+                    return INVALID;
+                }
+                value = value * 10 - digit;
+            }
+            if (value == Long.MIN_VALUE) {
+                return INVALID;
+            }
+            return negative ? value : -value;
+        }
     }
 }

@@ -8,8 +8,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Cuts the byte stream from Redis into whole replies, one {@link ByteBuf} slice per reply, without
- * decoding them: the proxy only needs to know where each reply ends to hand it to the right client.
+ * Cuts the byte stream from Redis into whole replies without decoding them: the proxy only needs to
+ * know where each reply ends to hand it to the right client. Each reply is handed to a
+ * {@link ReplySink} as a byte range of the framer's buffer, valid during the call: a sink that needs
+ * the bytes later retains a slice; one that can write them at once copies nothing extra.
  *
  * <p>Understands every RESP2 and RESP3 type. Nested aggregates are followed with an explicit stack
  * (no recursion) bounded by {@link RespLimits#maxReplyDepth()}; an attribute ({@code |}) is framed
@@ -22,7 +24,15 @@ import java.util.List;
  */
 public final class RespReplyFramer extends ByteToMessageDecoder {
 
+    /** Receives each whole reply. */
+    public interface ReplySink {
+        /** {@code length} bytes of {@code buffer} from absolute {@code start}; not owned, valid during the call. */
+        void onReply(ByteBuf buffer, int start, int length);
+    }
+
     private final RespLimits limits;
+    private final ReplySink sink;
+    private final RespNumbers.Parser numbers = new RespNumbers.Parser();
 
     // Scan state, relative to readerIndex, which stays at the start of the reply being framed.
     private int position;
@@ -30,18 +40,22 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
     private int depth;
     private long[] remaining = new long[8];
 
-    public RespReplyFramer(RespLimits limits) {
+    public RespReplyFramer(RespLimits limits, ReplySink sink) {
         this.limits = limits;
+        this.sink = sink;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (in.isReadable()) {
+        while (in.isReadable() && ctx.channel().isActive()) {
             if (!scanReply(in)) {
                 return;
             }
-            out.add(in.readRetainedSlice(position));
+            int length = position;
             position = 0;
+            int start = in.readerIndex();
+            in.skipBytes(length);
+            sink.onReply(in, start, length);
         }
     }
 
@@ -68,7 +82,10 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
             if (in.writerIndex() <= lineStart) {
                 return false;
             }
-            int lf = in.indexOf(lineStart, Math.min(in.writerIndex(), lineStart + limits.maxReplyLineLength() + 2), (byte) '\n');
+            int lf = shortLineEnd(in, lineStart);
+            if (lf < 0) {
+                lf = in.indexOf(lineStart, Math.min(in.writerIndex(), lineStart + limits.maxReplyLineLength() + 2), (byte) '\n');
+            }
             if (lf < 0) {
                 if (in.writerIndex() - lineStart > limits.maxReplyLineLength() + 1) {
                     throw new CorruptedFrameException("reply line longer than " + limits.maxReplyLineLength() + " bytes");
@@ -88,13 +105,30 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
         }
     }
 
+    private static final short CRLF = 0x0D0A;
+
+    /**
+     * The LF of a line with one or two value bytes ({@code :1}, {@code $3}, {@code *2}, {@code +OK}), read
+     * with one access instead of a scan; -1 for anything else, which takes the general scan.
+     */
+    private static int shortLineEnd(ByteBuf in, int lineStart) {
+        int readable = in.writerIndex() - lineStart;
+        if (readable >= 4 && in.getShort(lineStart + 2) == CRLF) {
+            return lineStart + 3;
+        }
+        if (readable >= 5 && in.getShort(lineStart + 3) == CRLF) {
+            return lineStart + 4;
+        }
+        return -1;
+    }
+
     /** Handles one element header; true when it completed the top-level reply. */
     private boolean dispatch(ByteBuf in, byte type, int valueStart, int valueLength) {
         switch (type) {
             case '+', '-', ':', '_', ',', '#', '(':
                 return elementDone();
             case '$', '!', '=': {
-                long length = RespNumbers.parse(in, valueStart, valueLength);
+                long length = numbers.parse(in, valueStart, valueLength);
                 if (length == -1 && type == '$') {
                     return elementDone();
                 }
@@ -105,7 +139,7 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
                 return false;
             }
             case '*', '~', '>', '%', '|': {
-                long count = RespNumbers.parse(in, valueStart, valueLength);
+                long count = numbers.parse(in, valueStart, valueLength);
                 if (count == -1 && type == '*') {
                     return elementDone();
                 }

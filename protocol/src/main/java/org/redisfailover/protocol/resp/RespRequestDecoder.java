@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Frames client requests (RESP arrays of bulk strings, and inline commands) into {@link RedisRequest}s,
- * with Redis' own grammar and error texts (src/networking.c, {@code processMultibulkBuffer} and
+ * handed straight to a {@link RequestSink} (one pipeline event per request would cost more than the
+ * framing), with Redis' own grammar and error texts (src/networking.c, {@code processMultibulkBuffer} and
  * {@code processInlineBuffer}).
  *
  * <ul>
@@ -28,8 +29,24 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     private static final Object NOTHING = new Object();
     private static final int NEED_MORE = -1;
     private static final int TOO_LONG = -2;
+    private static final short CRLF = 0x0D0A;
+    /** {@code X?\r\n} as a big-endian int with the digit masked out: the one-digit length line of type X. */
+    private static final int ONE_DIGIT_LINE_MASK = 0xFF00FFFF;
+    private static final int ONE_DIGIT_ARRAY = ('*' << 24) | CRLF;
+    private static final int ONE_DIGIT_BULK = ('$' << 24) | CRLF;
+
+    /** Receives what the decoder frames, in order. */
+    public interface RequestSink {
+        /** A whole request; ownership passes. */
+        void onRequest(RedisRequest request);
+
+        /** A framing error: the last thing this decoder reports. */
+        void onRequestError(RequestError error);
+    }
 
     private final RespLimits limits;
+    private final RequestSink sink;
+    private final RespNumbers.Parser numbers = new RespNumbers.Parser();
 
     private boolean failed;
     // State of the request being framed; positions are relative to the buffer's readerIndex, which stays
@@ -44,8 +61,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     private int[] offsets;
     private int[] lengths;
 
-    public RespRequestDecoder(RespLimits limits) {
+    public RespRequestDecoder(RespLimits limits, RequestSink sink) {
         this.limits = limits;
+        this.sink = sink;
     }
 
     /** True while a request has started to arrive but is not complete (for the partial-request deadline). */
@@ -67,11 +85,11 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 return; // need more bytes
             }
             resetRequest();
-            if (result instanceof RequestError) {
+            if (result instanceof RequestError error) {
                 failed = true;
-            }
-            if (result != NOTHING) {
-                out.add(result);
+                sink.onRequestError(error);
+            } else if (result != NOTHING) {
+                sink.onRequest((RedisRequest) result);
             }
         }
         if (failed) {
@@ -83,12 +101,17 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
 
     private Object decodeMultibulk(ByteBuf in) {
         int start = in.readerIndex();
+        if (declaredArgs == 0 && in.readableBytes() >= 4 && (in.getInt(start) & ONE_DIGIT_LINE_MASK) == ONE_DIGIT_ARRAY
+                && oneDigit(in.getInt(start)) > 0) {
+            // Fast path for the common "*<1-9>\r\n": one read instead of a scan and a parse.
+            startArgs(oneDigit(in.getInt(start)), 4);
+        }
         if (declaredArgs == 0) {
             int cr = findLineEnd(in, start);
             if (cr < 0) {
                 return cr == NEED_MORE ? null : RequestError.protocol("too big mbulk count string");
             }
-            long count = RespNumbers.parse(in, start + 1, cr - start - 1);
+            long count = numbers.parse(in, start + 1, cr - start - 1);
             if (count == RespNumbers.INVALID || count > Integer.MAX_VALUE || count > limits.maxRequestArgs()) {
                 return RequestError.protocol("invalid multibulk length");
             }
@@ -101,10 +124,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 in.skipBytes(position);
                 return NOTHING;
             }
-            declaredArgs = (int) count;
-            int slots = Math.min(declaredArgs, INITIAL_ARG_SLOTS);
-            offsets = new int[slots];
-            lengths = new int[slots];
+            startArgs((int) count, position);
         }
         while (argCount < declaredArgs) {
             if (pendingBulkLength < 0) {
@@ -112,6 +132,15 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 if (in.writerIndex() <= headerStart) {
                     return null;
                 }
+                if (in.writerIndex() - headerStart >= 4 && (in.getInt(headerStart) & ONE_DIGIT_LINE_MASK) == ONE_DIGIT_BULK
+                        && oneDigit(in.getInt(headerStart)) >= 0) {
+                    // Fast path for "$<0-9>\r\n", the length line of most keys and small values.
+                    pendingBulkLength = oneDigit(in.getInt(headerStart));
+                    position += 4;
+                }
+            }
+            if (pendingBulkLength < 0) {
+                int headerStart = start + position;
                 byte type = in.getByte(headerStart);
                 if (type != '$') {
                     return RequestError.protocol("expected '$', got '" + printable(type) + "'");
@@ -120,7 +149,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 if (cr < 0) {
                     return cr == NEED_MORE ? null : RequestError.protocol("too big bulk count string");
                 }
-                long length = RespNumbers.parse(in, headerStart + 1, cr - headerStart - 1);
+                long length = numbers.parse(in, headerStart + 1, cr - headerStart - 1);
                 if (length == RespNumbers.INVALID || length < 0 || length > limits.maxBulkLength()) {
                     return RequestError.protocol("invalid bulk length");
                 }
@@ -128,18 +157,18 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                     return in.writerIndex() > cr + 1 ? RequestError.protocol("expected CRLF") : null;
                 }
                 position = cr + 2 - start;
-                if (position + length + 2 > limits.maxRequestBytes()) {
-                    // Redis closes a client past its query buffer limit without a reply.
-                    return new RequestError(null);
-                }
                 pendingBulkLength = (int) length;
+            }
+            if (position + pendingBulkLength + 2L > limits.maxRequestBytes()) {
+                // Redis closes a client past its query buffer limit without a reply.
+                return new RequestError(null);
             }
             int dataStart = start + position;
             if (in.writerIndex() - dataStart < pendingBulkLength + 2L) {
                 return null;
             }
             int dataEnd = dataStart + pendingBulkLength;
-            if (in.getByte(dataEnd) != '\r' || in.getByte(dataEnd + 1) != '\n') {
+            if (in.getShort(dataEnd) != CRLF) {
                 return RequestError.protocol("expected CRLF");
             }
             addArg(position, pendingBulkLength);
@@ -147,7 +176,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             scannedTo = position;
             pendingBulkLength = -1;
         }
-        RedisRequest request = new RedisRequest(in.retainedSlice(start, position), argCount, offsets, lengths);
+        RedisRequest request = new RedisRequest(in.retain(), start, position, argCount, offsets, lengths);
         in.skipBytes(position);
         return request;
     }
@@ -169,6 +198,21 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             return TOO_LONG;
         }
         return NEED_MORE;
+    }
+
+    private void startArgs(int count, int headerLength) {
+        declaredArgs = count;
+        position = headerLength;
+        scannedTo = headerLength;
+        int slots = Math.min(declaredArgs, INITIAL_ARG_SLOTS);
+        offsets = new int[slots];
+        lengths = new int[slots];
+    }
+
+    /** The digit of a one-digit length line read as an int, or -1 if that byte is not a digit. */
+    private static int oneDigit(int line) {
+        int digit = ((line >>> 16) & 0xFF) - '0';
+        return digit >= 0 && digit <= 9 ? digit : -1;
     }
 
     private static boolean hasLf(ByteBuf in, int cr) {

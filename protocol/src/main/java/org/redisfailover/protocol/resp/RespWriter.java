@@ -27,12 +27,12 @@ public final class RespWriter {
             byte[] arg = args.get(i);
             buf.writeByte('$');
             writeNumber(buf, arg.length);
-            offsets[i] = buf.writerIndex();
+            offsets[i] = buf.writerIndex(); // the buffer starts at index 0, so absolute = relative
             lengths[i] = arg.length;
             buf.writeBytes(arg);
             buf.writeShort(CRLF);
         }
-        return new RedisRequest(buf, args.size(), offsets, lengths);
+        return new RedisRequest(buf, 0, buf.writerIndex(), args.size(), offsets, lengths);
     }
 
     /** Encodes a request from string arguments (UTF-8). */

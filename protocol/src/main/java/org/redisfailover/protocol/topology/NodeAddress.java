@@ -37,6 +37,17 @@ public record NodeAddress(String host, int port) {
         return new NodeAddress(host, port);
     }
 
+    // Explicit, with an identity shortcut: addresses key the backend connections of every request.
+    @Override
+    public boolean equals(Object other) {
+        return this == other || (other instanceof NodeAddress that && port == that.port && host.equals(that.host));
+    }
+
+    @Override
+    public int hashCode() {
+        return host.hashCode() * 31 + port;
+    }
+
     @Override
     public String toString() {
         return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;

@@ -1,6 +1,5 @@
 package org.redisfailover.proxy.backend;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -8,7 +7,10 @@ import io.netty.channel.socket.SocketChannel;
 import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.protocol.resp.RespReplyFramer;
 
-/** Pipeline of a backend channel: frame replies, then hand each to its {@link BackendConnection}. */
+/**
+ * Pipeline of a backend channel: the framer hands each reply straight to its {@link BackendConnection};
+ * the handler after it follows the channel's life (connected, writable, closed, failed).
+ */
 final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     private final BackendConnection connection;
@@ -21,7 +23,7 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
 
     @Override
     protected void initChannel(SocketChannel channel) {
-        channel.pipeline().addLast(new RespReplyFramer(limits), new Handler(connection));
+        channel.pipeline().addLast(new RespReplyFramer(limits, connection), new Handler(connection));
     }
 
     private static final class Handler extends ChannelInboundHandlerAdapter {
@@ -35,11 +37,6 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
         public void channelActive(ChannelHandlerContext ctx) {
             connection.onConnected(ctx.channel());
             ctx.fireChannelActive();
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            connection.onReply((ByteBuf) msg);
         }
 
         @Override

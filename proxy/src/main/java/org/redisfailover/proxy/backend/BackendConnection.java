@@ -9,11 +9,14 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
 import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespReplyFramer;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.server.Flushable;
 import org.redisfailover.proxy.server.ReplySlot;
+import org.redisfailover.proxy.server.WriteCoalescer;
 import org.redisfailover.proxy.server.Replies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * "lost" outcome and every unsent one a definite error, at once; then it reconnects with backoff.
  * Confined to its event loop: no locks.
  */
-public final class BackendConnection implements Flushable {
+public final class BackendConnection implements Flushable, RespReplyFramer.ReplySink {
 
     private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
 
@@ -46,6 +49,7 @@ public final class BackendConnection implements Flushable {
 
     private State state = State.IDLE;
     private Channel channel;
+    private WriteCoalescer out;
     private int handshakeRepliesExpected;
     private String lastFailure = "not connected yet";
     private ScheduledFuture<?> reconnectTimer;
@@ -101,7 +105,7 @@ public final class BackendConnection implements Flushable {
     private void write(RedisRequest request, ReplySlot slot) {
         slot.markSent(System.nanoTime());
         inFlight.add(slot);
-        channel.write(request.bytes().retain());
+        out.write(request.buffer(), request.start(), request.length());
         request.release();
         queueFlush();
     }
@@ -122,8 +126,8 @@ public final class BackendConnection implements Flushable {
     @Override
     public void flushNow() {
         flushQueued = false;
-        if (channel != null) {
-            channel.flush();
+        if (out != null) {
+            out.flush();
         }
     }
 
@@ -152,6 +156,7 @@ public final class BackendConnection implements Flushable {
         }
         state = State.HANDSHAKING;
         handshakeRepliesExpected = 0;
+        out = new WriteCoalescer(connected, 16 * 1024);
         if (pool.config().backendPassword() != null) {
             RedisRequest auth = pool.config().backendUser() == null
                     ? RespWriter.request(channel.alloc(), "AUTH", pool.config().backendPassword())
@@ -169,7 +174,7 @@ public final class BackendConnection implements Flushable {
     }
 
     private void writeHandshake(RedisRequest request) {
-        channel.write(request.bytes().retain());
+        channel.write(request.buffer().retainedSlice(request.start(), request.length()));
         request.release();
         handshakeRepliesExpected++;
     }
@@ -185,14 +190,12 @@ public final class BackendConnection implements Flushable {
         }
     }
 
-    /** One whole reply from Redis (ownership passes). */
-    void onReply(ByteBuf reply) {
+    /** One whole reply from Redis: {@code length} bytes of {@code buffer} at {@code start} (not owned). */
+    @Override
+    public void onReply(ByteBuf buffer, int start, int length) {
         if (handshakeRepliesExpected > 0) {
-            boolean ok = reply.getByte(reply.readerIndex()) == '+';
-            String text = ok ? null : reply.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
-            reply.release();
-            if (!ok) {
-                onFailure(channel, "handshake refused: " + text);
+            if (buffer.getByte(start) != '+') {
+                onFailure(channel, "handshake refused: " + buffer.toString(start, length, StandardCharsets.UTF_8).strip());
                 return;
             }
             if (--handshakeRepliesExpected == 0) {
@@ -202,11 +205,10 @@ public final class BackendConnection implements Flushable {
         }
         ReplySlot slot = inFlight.poll();
         if (slot == null) {
-            reply.release();
             onFailure(channel, "reply without a request");
             return;
         }
-        slot.complete(reply);
+        slot.complete(buffer, start, length);
     }
 
     /** Pushes from Redis are never replies; with RESP2 backends there are none. */
@@ -237,6 +239,10 @@ public final class BackendConnection implements Flushable {
         }
         lastFailure = reason;
         channel = null;
+        if (out != null) {
+            out.discard();
+            out = null;
+        }
         state = State.BACKOFF;
         handshakeRepliesExpected = 0;
         pool.health().markDown(node);

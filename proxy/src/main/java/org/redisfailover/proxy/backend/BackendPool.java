@@ -20,9 +20,6 @@ import org.redisfailover.proxy.server.Transport;
  */
 public final class BackendPool {
 
-    private record Key(NodeAddress node, int db) {
-    }
-
     /** A high water mark well above one turn's requests, so many clients' requests batch into one write. */
     private static final WriteBufferWaterMark BACKEND_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
@@ -31,7 +28,8 @@ public final class BackendPool {
     private final FlushBatcher batcher;
     private final Bootstrap bootstrap;
     private final NodeHealth health = new NodeHealth();
-    private final Map<Key, BackendConnection> connections = new HashMap<>();
+    /** By node, then by database number: no key object per lookup on the hot path. */
+    private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
     private final ScheduledFuture<?> timeoutCheck;
     private boolean closed;
 
@@ -52,11 +50,15 @@ public final class BackendPool {
 
     /** The connection to {@code node} for database {@code db}; must be called on this pool's loop. */
     public BackendConnection connection(NodeAddress node, int db) {
-        Key key = new Key(node, db);
-        BackendConnection connection = connections.get(key);
+        BackendConnection[] byDb = connections.get(node);
+        if (byDb == null) {
+            byDb = new BackendConnection[config.databases()];
+            connections.put(node, byDb);
+        }
+        BackendConnection connection = byDb[db];
         if (connection == null) {
             connection = new BackendConnection(node, db, this);
-            connections.put(key, connection);
+            byDb[db] = connection;
         }
         return connection;
     }
@@ -73,8 +75,12 @@ public final class BackendPool {
     private void checkTimeouts() {
         long now = System.nanoTime();
         long timeout = config.backendTimeout().toNanos();
-        for (BackendConnection connection : connections.values()) {
-            connection.checkTimeout(now, timeout);
+        for (BackendConnection[] byDb : connections.values()) {
+            for (BackendConnection connection : byDb) {
+                if (connection != null) {
+                    connection.checkTimeout(now, timeout);
+                }
+            }
         }
     }
 
@@ -82,7 +88,13 @@ public final class BackendPool {
     public void close() {
         closed = true;
         timeoutCheck.cancel(false);
-        connections.values().forEach(BackendConnection::close);
+        for (BackendConnection[] byDb : connections.values()) {
+            for (BackendConnection connection : byDb) {
+                if (connection != null) {
+                    connection.close();
+                }
+            }
+        }
         connections.clear();
     }
 

@@ -1,5 +1,7 @@
 package org.redisfailover.proxy.server;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,6 +16,7 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RequestError;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.BackendListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * replies (channel unwritable), while too many replies are outstanding, or while a backend it writes
  * to is slower than its clients; it closes a client whose unsent replies pass the output limit.
  */
-public final class ClientSession extends ChannelInboundHandlerAdapter implements Flushable, BackendListener {
+public final class ClientSession extends ChannelInboundHandlerAdapter
+        implements Flushable, BackendListener, RespRequestDecoder.RequestSink {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
@@ -41,10 +45,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final ArrayDeque<ReplySlot> replies = new ArrayDeque<>();
     private LoopResources loop;
     private ChannelHandlerContext ctx;
+    private WriteCoalescer out;
     private int pausedFor;
     private boolean flushQueued;
     private boolean closing;
     private boolean closed;
+    private NodeAddress lastTarget;
+    private int lastDb;
+    private BackendConnection lastConnection;
 
     // Connection state a client sets with SELECT / CLIENT SETNAME, as Redis keeps it per connection.
     int db;
@@ -57,6 +65,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.out = new WriteCoalescer(ctx.channel(), 512);
     }
 
     void attach(LoopResources resources) {
@@ -68,20 +77,21 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void onRequest(RedisRequest request) {
         if (closing) {
-            ReferenceCountUtil.release(msg);
+            request.release();
             return;
         }
-        if (msg instanceof RedisRequest request) {
-            handle(request);
-        } else if (msg instanceof RequestError error) {
-            protocolError(error);
-        } else {
-            ReferenceCountUtil.release(msg);
-        }
+        handle(request);
         if (replies.size() >= shared.config().maxPipelinePerClient()) {
             pause(PAUSED_PIPELINE);
+        }
+    }
+
+    @Override
+    public void onRequestError(RequestError error) {
+        if (!closing) {
+            protocolError(error);
         }
     }
 
@@ -98,8 +108,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 ctx.close();
             }
             default -> {
+                RedisMessage refusal = Refusals.refuse(route, request);
                 request.release();
-                replyLocal(Refusals.refuse(route, request));
+                replyLocal(refusal);
             }
         }
     }
@@ -115,7 +126,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         ReplySlot slot = new ReplySlot(this, route.routingClass() == org.redisfailover.protocol.command.RoutingClass.READ);
         replies.add(slot);
-        loop.pool.connection(target, db).send(request, slot, this);
+        connectionFor(target).send(request, slot, this);
+    }
+
+    /** The pool's connection for (target, db), remembering the last one: most requests reuse it. */
+    private BackendConnection connectionFor(NodeAddress target) {
+        if (target != lastTarget || db != lastDb) {
+            lastConnection = loop.pool.connection(target, db);
+            lastTarget = target;
+            lastDb = db;
+        }
+        return lastConnection;
     }
 
     /** Queues a reply the proxy built itself, in order behind any outstanding ones. */
@@ -160,38 +181,68 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    /**
+     * A reply from Redis for {@code slot}, as a range of the backend's buffer valid during this call.
+     * In the common case the slot is next in line and the bytes go straight to the client's write
+     * buffer; otherwise the slot keeps a retained slice until the replies before it are written.
+     */
+    void onReply(ReplySlot slot, ByteBuf buffer, int start, int length) {
+        if (closed || closing) {
+            return; // nothing more is written to a client that is closing
+        }
+        if (replies.peekFirst() == slot) {
+            replies.pollFirst();
+            out.write(buffer, start, length);
+            afterWrite();
+            drain();
+        } else {
+            slot.complete(buffer.retainedSlice(start, length));
+        }
+    }
+
     private void drain() {
         boolean wrote = false;
-        while (!replies.isEmpty() && replies.peekFirst().done() && !closed) {
+        while (!replies.isEmpty() && replies.peekFirst().done() && !closed && !closing) {
             Object reply = replies.pollFirst().takeReply();
             if (reply == ReplySlot.INDETERMINATE) {
                 // A write's outcome is unknown, or the client asked to close: deliver what precedes, then close.
                 closeAfterPendingWrites();
                 return;
             }
-            ctx.write(reply, ctx.voidPromise());
+            if (reply instanceof ByteBuf bytes) {
+                out.write(bytes);
+                bytes.release();
+            } else {
+                out.writeMessage(reply);
+            }
             wrote = true;
         }
         if (wrote) {
-            queueFlush();
-            checkOutputLimit();
+            afterWrite();
         }
         if ((pausedFor & PAUSED_PIPELINE) != 0 && replies.size() < shared.config().maxPipelinePerClient() / 2) {
             resume(PAUSED_PIPELINE);
         }
     }
 
+    private void afterWrite() {
+        queueFlush();
+        checkOutputLimit();
+    }
+
     private void closeAfterPendingWrites() {
         closing = true;
         ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        out.flush();
+        ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void checkOutputLimit() {
         ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
-        if (outbound != null && outbound.totalPendingWriteBytes() > shared.config().clientOutputLimitBytes()) {
+        long unsent = out.pendingBytes() + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
+        if (unsent > shared.config().clientOutputLimitBytes()) {
             log.warn("client {} closed: {} bytes of replies unread, over the {} byte output limit", ctx.channel().remoteAddress(),
-                    outbound.totalPendingWriteBytes(), shared.config().clientOutputLimitBytes());
+                    unsent, shared.config().clientOutputLimitBytes());
             closing = true;
             ctx.close();
         }
@@ -207,7 +258,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     @Override
     public void flushNow() {
         flushQueued = false;
-        ctx.flush();
+        out.flush();
     }
 
     @Override
@@ -269,6 +320,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
         }
         replies.clear();
+        out.discard();
         ctx.fireChannelInactive();
     }
 

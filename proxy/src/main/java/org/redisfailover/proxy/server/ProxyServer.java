@@ -98,7 +98,7 @@ public final class ProxyServer implements AutoCloseable {
         channel.pipeline().addLast(
                 new IdleStateHandler(config.partialRequestTimeout().toMillis(), 0, config.clientIdleTimeout().toMillis(),
                         TimeUnit.MILLISECONDS),
-                new RespRequestDecoder(config.limits()),
+                new RespRequestDecoder(config.limits(), session),
                 new RedisEncoder(),
                 session);
     }

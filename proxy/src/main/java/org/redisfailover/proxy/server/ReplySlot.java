@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -45,6 +46,18 @@ public final class ReplySlot {
         reply = message;
         done = true;
         owner.onSlotDone(this);
+    }
+
+    /**
+     * The reply from Redis: {@code length} bytes of {@code buffer} at {@code start}, valid during the
+     * call. The client copies them out at once if this slot is next in its reply order, else keeps a
+     * retained slice until the slots before it are answered.
+     */
+    public void complete(ByteBuf buffer, int start, int length) {
+        if (done) {
+            throw new IllegalStateException("reply slot completed twice");
+        }
+        owner.onReply(this, buffer, start, length);
     }
 
     /**

@@ -34,7 +34,7 @@ class ClientSessionTest {
         ProxyShared shared = new ProxyShared(config, CommandClassifier.standard(),
                 new TopologyHolder(new Topology(1, config.master(), config.replicas())), Transport.best());
         ClientSession session = new ClientSession(shared);
-        channel = new EmbeddedChannel(new RespRequestDecoder(config.limits()), new RedisEncoder(), session);
+        channel = new EmbeddedChannel(new RespRequestDecoder(config.limits(), session), new RedisEncoder(), session);
         resources = new LoopResources(channel.eventLoop(), shared);
         session.attach(resources);
     }
