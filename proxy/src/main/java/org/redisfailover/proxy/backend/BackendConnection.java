@@ -39,6 +39,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private record Waiting(RedisRequest request, ReplySlot slot) {
     }
 
+    /** Redis reads 16 KiB at a time (PROTO_IOBUF_LEN): a batch that large is worth sending at once. */
+    private static final int EARLY_FLUSH_BYTES = 16 * 1024;
+
     private final NodeAddress node;
     private final int db;
     private final BackendPool pool;
@@ -107,7 +110,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         inFlight.add(slot);
         out.write(request.buffer(), request.start(), request.length());
         request.release();
-        queueFlush();
+        if (out.pendingBytes() >= EARLY_FLUSH_BYTES) {
+            // Let Redis (on its own CPU) start on this batch while the loop reads the next clients.
+            out.flush();
+        } else {
+            queueFlush();
+        }
     }
 
     private void pauseUntilWritable(BackendListener client) {

@@ -226,7 +226,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     }
 
     private void afterWrite() {
-        queueFlush();
+        if (replies.isEmpty()) {
+            // The client has every reply it asked for and is waiting for them: send now rather than at
+            // the end of the loop turn. Either way it is one write; this one is just earlier.
+            flushNow();
+        } else {
+            queueFlush();
+        }
         checkOutputLimit();
     }
 
