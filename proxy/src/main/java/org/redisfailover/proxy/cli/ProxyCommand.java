@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
@@ -118,13 +119,21 @@ public final class ProxyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--master is required (or 'master' in the --config file)");
         }
         String password = backendPassword != null ? backendPassword : System.getenv("REDIS_FAILOVER_BACKEND_PASSWORD");
-        ProxyConfig base = ProxyConfig.defaults(parse("listen", listen), parse("master", master),
-                replicas.stream().map(r -> parse("replica", r)).toList());
-        return base.withReadPolicy(ReadPolicy.parse(readPolicy))
-                .withTimeouts(Duration.ofMillis(connectTimeoutMs), Duration.ofMillis(backendTimeoutMs), Duration.ofMillis(partialRequestTimeoutMs))
-                .withLimits(base.limits().withMaxRequestBytes(maxRequestBytes).withMaxBulkLength(maxBulkLength), maxPipelinePerClient,
-                        maxInFlightPerBackend, clientOutputLimitBytes)
-                .withServerSettings(databases, ioThreads, Duration.ofSeconds(clientIdleTimeoutS), backendUser, password);
+        return ProxyConfig.builder(parse("listen", listen), parse("master", master),
+                        replicas.stream().map(r -> parse("replica", r)).toList())
+                .readPolicy(ReadPolicy.parse(readPolicy))
+                .databases(databases)
+                .ioThreads(ioThreads)
+                .connectTimeout(Duration.ofMillis(connectTimeoutMs))
+                .backendTimeout(Duration.ofMillis(backendTimeoutMs))
+                .partialRequestTimeout(Duration.ofMillis(partialRequestTimeoutMs))
+                .clientIdleTimeout(Duration.ofSeconds(clientIdleTimeoutS))
+                .maxPipelinePerClient(maxPipelinePerClient)
+                .maxInFlightPerBackend(maxInFlightPerBackend)
+                .clientOutputLimitBytes(clientOutputLimitBytes)
+                .limits(RespLimits.DEFAULT.withMaxRequestBytes(maxRequestBytes).withMaxBulkLength(maxBulkLength))
+                .backendCredentials(backendUser, password)
+                .build();
     }
 
     private static NodeAddress parse(String key, String value) {

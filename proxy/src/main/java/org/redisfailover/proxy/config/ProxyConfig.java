@@ -69,41 +69,122 @@ public record ProxyConfig(
         }
     }
 
-    /** Defaults for everything but the addresses: what the command line starts from. */
+    /** A builder with every setting at its default; only the addresses have none. */
+    public static Builder builder(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
+        return new Builder(listen, master, replicas);
+    }
+
+    /** Defaults for everything but the addresses. */
     public static ProxyConfig defaults(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
-        return new ProxyConfig(listen, master, replicas, ReadPolicy.MASTER, 16, RespLimits.DEFAULT, 0,
-                Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ZERO,
-                1024, 100_000, 512L * 1024 * 1024, null, null);
+        return builder(listen, master, replicas).build();
     }
 
-    public ProxyConfig withReadPolicy(ReadPolicy policy) {
-        return new ProxyConfig(listen, master, replicas, policy, databases, limits, ioThreads, connectTimeout, backendTimeout,
-                partialRequestTimeout, clientIdleTimeout, maxPipelinePerClient, maxInFlightPerBackend, clientOutputLimitBytes,
-                backendUser, backendPassword);
+    /** A builder holding this configuration, to change a few settings. */
+    public Builder toBuilder() {
+        return new Builder(listen, master, replicas)
+                .readPolicy(readPolicy).databases(databases).limits(limits).ioThreads(ioThreads)
+                .connectTimeout(connectTimeout).backendTimeout(backendTimeout).partialRequestTimeout(partialRequestTimeout)
+                .clientIdleTimeout(clientIdleTimeout).maxPipelinePerClient(maxPipelinePerClient)
+                .maxInFlightPerBackend(maxInFlightPerBackend).clientOutputLimitBytes(clientOutputLimitBytes)
+                .backendCredentials(backendUser, backendPassword);
     }
 
-    public ProxyConfig withListen(NodeAddress address) {
-        return new ProxyConfig(address, master, replicas, readPolicy, databases, limits, ioThreads, connectTimeout, backendTimeout,
-                partialRequestTimeout, clientIdleTimeout, maxPipelinePerClient, maxInFlightPerBackend, clientOutputLimitBytes,
-                backendUser, backendPassword);
-    }
+    /** Collects settings; {@link #build()} validates them all at once. */
+    public static final class Builder {
+        private NodeAddress listen;
+        private final NodeAddress master;
+        private final List<NodeAddress> replicas;
+        private ReadPolicy readPolicy = ReadPolicy.MASTER;
+        private int databases = 16;
+        private RespLimits limits = RespLimits.DEFAULT;
+        private int ioThreads;
+        private Duration connectTimeout = Duration.ofSeconds(1);
+        private Duration backendTimeout = Duration.ofSeconds(10);
+        private Duration partialRequestTimeout = Duration.ofSeconds(30);
+        private Duration clientIdleTimeout = Duration.ZERO;
+        private int maxPipelinePerClient = 1024;
+        private int maxInFlightPerBackend = 100_000;
+        private long clientOutputLimitBytes = 512L * 1024 * 1024;
+        private String backendUser;
+        private String backendPassword;
 
-    public ProxyConfig withTimeouts(Duration connect, Duration backend, Duration partialRequest) {
-        return new ProxyConfig(listen, master, replicas, readPolicy, databases, limits, ioThreads, connect, backend,
-                partialRequest, clientIdleTimeout, maxPipelinePerClient, maxInFlightPerBackend, clientOutputLimitBytes,
-                backendUser, backendPassword);
-    }
+        private Builder(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
+            this.listen = listen;
+            this.master = master;
+            this.replicas = replicas;
+        }
 
-    public ProxyConfig withLimits(RespLimits newLimits, int pipelinePerClient, int inFlightPerBackend, long outputLimit) {
-        return new ProxyConfig(listen, master, replicas, readPolicy, databases, newLimits, ioThreads, connectTimeout, backendTimeout,
-                partialRequestTimeout, clientIdleTimeout, pipelinePerClient, inFlightPerBackend, outputLimit,
-                backendUser, backendPassword);
-    }
+        public Builder listen(NodeAddress value) {
+            listen = value;
+            return this;
+        }
 
-    public ProxyConfig withServerSettings(int newDatabases, int threads, Duration idleTimeout, String user, String password) {
-        return new ProxyConfig(listen, master, replicas, readPolicy, newDatabases, limits, threads, connectTimeout, backendTimeout,
-                partialRequestTimeout, idleTimeout, maxPipelinePerClient, maxInFlightPerBackend, clientOutputLimitBytes,
-                user, password);
+        public Builder readPolicy(ReadPolicy value) {
+            readPolicy = value;
+            return this;
+        }
+
+        public Builder databases(int value) {
+            databases = value;
+            return this;
+        }
+
+        public Builder limits(RespLimits value) {
+            limits = value;
+            return this;
+        }
+
+        public Builder ioThreads(int value) {
+            ioThreads = value;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration value) {
+            connectTimeout = value;
+            return this;
+        }
+
+        public Builder backendTimeout(Duration value) {
+            backendTimeout = value;
+            return this;
+        }
+
+        public Builder partialRequestTimeout(Duration value) {
+            partialRequestTimeout = value;
+            return this;
+        }
+
+        public Builder clientIdleTimeout(Duration value) {
+            clientIdleTimeout = value;
+            return this;
+        }
+
+        public Builder maxPipelinePerClient(int value) {
+            maxPipelinePerClient = value;
+            return this;
+        }
+
+        public Builder maxInFlightPerBackend(int value) {
+            maxInFlightPerBackend = value;
+            return this;
+        }
+
+        public Builder clientOutputLimitBytes(long value) {
+            clientOutputLimitBytes = value;
+            return this;
+        }
+
+        public Builder backendCredentials(String user, String password) {
+            backendUser = user;
+            backendPassword = password;
+            return this;
+        }
+
+        public ProxyConfig build() {
+            return new ProxyConfig(listen, master, replicas, readPolicy, databases, limits, ioThreads, connectTimeout,
+                    backendTimeout, partialRequestTimeout, clientIdleTimeout, maxPipelinePerClient, maxInFlightPerBackend,
+                    clientOutputLimitBytes, backendUser, backendPassword);
+        }
     }
 
     private static void require(boolean ok, String key, long value, String expected) {

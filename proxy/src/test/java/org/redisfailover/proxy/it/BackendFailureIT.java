@@ -140,8 +140,7 @@ class BackendFailureIT {
 
     @Test
     void stalledMasterTimesOutRequestsAndRecoversWhenResumed(RedisGroup group) throws Exception {
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withTimeouts(c.connectTimeout(), Duration.ofMillis(500),
-                c.partialRequestTimeout()))) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.backendTimeout(Duration.ofMillis(500)))) {
             try (RawClient reader = new RawClient(proxy.port(), 10_000); RawClient writer = new RawClient(proxy.port(), 10_000)) {
                 reader.send(RawClient.command("SET", "stall:k", "v"));
                 assertEquals("+OK\r\n", reader.readReply());

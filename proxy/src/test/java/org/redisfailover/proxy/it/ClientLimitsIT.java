@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.redisfailover.protocol.resp.RespLimits;
 import org.junit.jupiter.api.extension.ExtendWith;
 import redis.clients.jedis.Jedis;
 
@@ -16,7 +17,7 @@ class ClientLimitsIT {
 
     @Test
     void aClientStuckInsideARequestIsClosedAfterTheDeadlineButAnIdleOneIsNot(RedisGroup group) throws IOException {
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withTimeouts(c.connectTimeout(), c.backendTimeout(), Duration.ofMillis(300)));
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.partialRequestTimeout(Duration.ofMillis(300)));
              RawClient idle = new RawClient(proxy.port(), 50);
              RawClient stuck = new RawClient(proxy.port(), 50)) {
             idle.send(RawClient.command("PING"));
@@ -31,8 +32,7 @@ class ClientLimitsIT {
         try (Jedis master = group.master().client()) {
             master.set("limits:big", "x".repeat(100_000));
         }
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withLimits(c.limits(), c.maxPipelinePerClient(),
-                c.maxInFlightPerBackend(), 1024 * 1024));
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.clientOutputLimitBytes(1024 * 1024));
              RawClient greedy = new RawClient(proxy.port(), 50);
              Jedis polite = proxy.client()) {
             String request = RawClient.command("GET", "limits:big");
@@ -63,8 +63,7 @@ class ClientLimitsIT {
 
     @Test
     void oversizedRequestClosesTheClientWithoutReply(RedisGroup group) throws IOException {
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withLimits(c.limits().withMaxRequestBytes(64 * 1024),
-                c.maxPipelinePerClient(), c.maxInFlightPerBackend(), c.clientOutputLimitBytes()));
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.limits(RespLimits.DEFAULT.withMaxRequestBytes(64 * 1024)));
              RawClient client = new RawClient(proxy.port(), 5_000)) {
             client.send(RawClient.command("PING") + "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n");
             assertEquals("+PONG\r\n", client.readReply(), "earlier requests are still answered");

@@ -48,7 +48,7 @@ class ReadPolicyIT {
 
     @Test
     void preferReplicaSpreadsReadsOverReplicasAndWritesStayOnTheMaster(RedisGroup group) {
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withReadPolicy(ReadPolicy.PREFER_REPLICA))) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.PREFER_REPLICA))) {
             long setsBefore = group.master().calls("set");
             long[] before = getCalls(group);
             readAndWrite(proxy, 100);
@@ -64,7 +64,7 @@ class ReadPolicyIT {
 
     @Test
     void preferReplicaFallsBackToTheMasterWhenNoReplicaIsReachable(RedisGroup group) {
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withReadPolicy(ReadPolicy.PREFER_REPLICA))) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.PREFER_REPLICA))) {
             group.replicas().forEach(RedisProcess::kill);
             try (Jedis jedis = proxy.client()) {
                 jedis.set("policy:fallback", "here");
@@ -82,7 +82,7 @@ class ReadPolicyIT {
 
     @Test
     void replicaPolicyRefusesReadsWhenNoReplicaIsReachable(RedisGroup group) {
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.withReadPolicy(ReadPolicy.REPLICA))) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA))) {
             try (Jedis jedis = proxy.client()) {
                 jedis.set("policy:strict", "x");
                 group.replicas().get(0).awaitReplicationFrom(group.master());

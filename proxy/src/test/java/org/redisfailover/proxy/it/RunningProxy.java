@@ -16,9 +16,9 @@ public final class RunningProxy implements AutoCloseable {
         this.server = server;
     }
 
-    public static RunningProxy start(RedisGroup group, UnaryOperator<ProxyConfig> tweak) {
+    public static RunningProxy start(RedisGroup group, UnaryOperator<ProxyConfig.Builder> tweak) {
         List<NodeAddress> replicas = group.replicas().stream().map(RedisProcess::address).toList();
-        ProxyConfig config = tweak.apply(ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), group.master().address(), replicas));
+        ProxyConfig config = tweak.apply(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), group.master().address(), replicas)).build();
         try {
             return new RunningProxy(new ProxyServer(config).start());
         } catch (InterruptedException e) {
