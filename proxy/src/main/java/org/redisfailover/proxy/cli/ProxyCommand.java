@@ -68,6 +68,10 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Idle clients are closed after this; 0 = never, like Redis' 'timeout 0' (default: ${DEFAULT-VALUE}).")
     long clientIdleTimeoutS;
 
+    @Option(names = "--max-clients", defaultValue = "10000",
+            description = "Client connections beyond this get Redis' 'max number of clients reached' and are closed (default: ${DEFAULT-VALUE}).")
+    int maxClients;
+
     @Option(names = "--max-pipeline-per-client", defaultValue = "1024",
             description = "Outstanding replies per client before the proxy stops reading it until they drain (default: ${DEFAULT-VALUE}).")
     int maxPipelinePerClient;
@@ -128,6 +132,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 .backendTimeout(Duration.ofMillis(backendTimeoutMs))
                 .partialRequestTimeout(Duration.ofMillis(partialRequestTimeoutMs))
                 .clientIdleTimeout(Duration.ofSeconds(clientIdleTimeoutS))
+                .maxClients(maxClients)
                 .maxPipelinePerClient(maxPipelinePerClient)
                 .maxInFlightPerBackend(maxInFlightPerBackend)
                 .clientOutputLimitBytes(clientOutputLimitBytes)

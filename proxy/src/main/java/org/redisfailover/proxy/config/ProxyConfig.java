@@ -19,6 +19,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param backendTimeout         longest wait for a reply before the backend connection counts as dead
  * @param partialRequestTimeout  a client that stops in the middle of a request is closed after this
  * @param clientIdleTimeout      an idle client is closed after this (zero: never, as Redis' timeout 0)
+ * @param maxClients             client connections beyond this are refused, as by Redis' maxclients
  * @param maxPipelinePerClient   replies a client may have outstanding before the proxy stops reading it
  * @param maxInFlightPerBackend  requests in flight on one backend connection before new ones are refused
  * @param clientOutputLimitBytes unsent reply bytes past which a client that does not read is closed
@@ -37,6 +38,7 @@ public record ProxyConfig(
         Duration backendTimeout,
         Duration partialRequestTimeout,
         Duration clientIdleTimeout,
+        int maxClients,
         int maxPipelinePerClient,
         int maxInFlightPerBackend,
         long clientOutputLimitBytes,
@@ -47,6 +49,7 @@ public record ProxyConfig(
         replicas = List.copyOf(replicas);
         require(databases >= 1, "databases", databases, ">= 1");
         require(ioThreads >= 0, "io-threads", ioThreads, ">= 0");
+        require(maxClients >= 1, "max-clients", maxClients, ">= 1");
         require(maxPipelinePerClient >= 1, "max-pipeline-per-client", maxPipelinePerClient, ">= 1");
         require(maxInFlightPerBackend >= 1, "max-in-flight-per-backend", maxInFlightPerBackend, ">= 1");
         require(clientOutputLimitBytes >= 1, "client-output-limit-bytes", clientOutputLimitBytes, ">= 1");
@@ -84,7 +87,7 @@ public record ProxyConfig(
         return new Builder(listen, master, replicas)
                 .readPolicy(readPolicy).databases(databases).limits(limits).ioThreads(ioThreads)
                 .connectTimeout(connectTimeout).backendTimeout(backendTimeout).partialRequestTimeout(partialRequestTimeout)
-                .clientIdleTimeout(clientIdleTimeout).maxPipelinePerClient(maxPipelinePerClient)
+                .clientIdleTimeout(clientIdleTimeout).maxClients(maxClients).maxPipelinePerClient(maxPipelinePerClient)
                 .maxInFlightPerBackend(maxInFlightPerBackend).clientOutputLimitBytes(clientOutputLimitBytes)
                 .backendCredentials(backendUser, backendPassword);
     }
@@ -102,6 +105,7 @@ public record ProxyConfig(
         private Duration backendTimeout = Duration.ofSeconds(10);
         private Duration partialRequestTimeout = Duration.ofSeconds(30);
         private Duration clientIdleTimeout = Duration.ZERO;
+        private int maxClients = 10_000;
         private int maxPipelinePerClient = 1024;
         private int maxInFlightPerBackend = 100_000;
         private long clientOutputLimitBytes = 512L * 1024 * 1024;
@@ -159,6 +163,11 @@ public record ProxyConfig(
             return this;
         }
 
+        public Builder maxClients(int value) {
+            maxClients = value;
+            return this;
+        }
+
         public Builder maxPipelinePerClient(int value) {
             maxPipelinePerClient = value;
             return this;
@@ -182,7 +191,7 @@ public record ProxyConfig(
 
         public ProxyConfig build() {
             return new ProxyConfig(listen, master, replicas, readPolicy, databases, limits, ioThreads, connectTimeout,
-                    backendTimeout, partialRequestTimeout, clientIdleTimeout, maxPipelinePerClient, maxInFlightPerBackend,
+                    backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
                     clientOutputLimitBytes, backendUser, backendPassword);
         }
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
@@ -37,6 +38,7 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final ProxyShared shared;
     private final Map<EventLoop, LoopResources> loops = new ConcurrentHashMap<>();
+    private final AtomicInteger clients = new AtomicInteger();
     private EventLoopGroup group;
     private Channel serverChannel;
 
@@ -93,6 +95,12 @@ public final class ProxyServer implements AutoCloseable {
 
     private void initClient(SocketChannel channel) {
         ProxyConfig config = shared.config();
+        channel.closeFuture().addListener(f -> clients.decrementAndGet());
+        if (clients.incrementAndGet() > config.maxClients()) {
+            // As Redis at maxclients: one error line, then close.
+            channel.pipeline().addLast(new RedisEncoder(), new RefuseConnection("ERR max number of clients reached"));
+            return;
+        }
         ClientSession session = new ClientSession(shared);
         session.attach(loops.get(channel.eventLoop()));
         channel.pipeline().addLast(

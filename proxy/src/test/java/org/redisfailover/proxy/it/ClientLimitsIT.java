@@ -62,6 +62,30 @@ class ClientLimitsIT {
     }
 
     @Test
+    void connectionsBeyondMaxClientsAreRefusedAsRedisDoes(RedisGroup group) throws IOException {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.maxClients(2));
+             RawClient first = new RawClient(proxy.port(), 5_000);
+             RawClient second = new RawClient(proxy.port(), 5_000)) {
+            first.send(RawClient.command("PING"));
+            assertEquals("+PONG\r\n", first.readReply());
+            second.send(RawClient.command("PING"));
+            assertEquals("+PONG\r\n", second.readReply());
+            try (RawClient third = new RawClient(proxy.port(), 5_000)) {
+                assertEquals("-ERR max number of clients reached\r\n<closed>", third.readUntilQuietOrClosed()); // C48
+            }
+            first.close();
+            Poll.until(Duration.ofSeconds(10), "a slot to free up once a client leaves", () -> {
+                try (RawClient next = new RawClient(proxy.port(), 5_000)) {
+                    next.send(RawClient.command("PING"));
+                    return "+PONG\r\n".equals(next.readReply());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    @Test
     void oversizedRequestClosesTheClientWithoutReply(RedisGroup group) throws IOException {
         try (RunningProxy proxy = RunningProxy.start(group, c -> c.limits(RespLimits.DEFAULT.withMaxRequestBytes(64 * 1024)));
              RawClient client = new RawClient(proxy.port(), 5_000)) {
