@@ -57,6 +57,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private String lastFailure = "not connected yet";
     private ScheduledFuture<?> reconnectTimer;
     private boolean flushQueued;
+    /** Set by {@link #close()}: a failure then ends the connection instead of scheduling a reconnect. */
+    private boolean closing;
 
     BackendConnection(NodeAddress node, int db, BackendPool pool) {
         this.node = node;
@@ -267,7 +269,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             next.slot().complete(Replies.error(unsent));
         }
         onWritable();
-        if (pool.isClosed()) {
+        if (pool.isClosed() || closing) {
             state = State.CLOSED;
             return;
         }
@@ -280,12 +282,13 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         return "ERR redis-failover: " + node + " is unreachable (" + lastFailure + ")";
     }
 
-    /** Closes for good (proxy shutdown): pending requests fail as on any loss, and nothing reconnects. */
+    /** Closes for good (node demoted, or proxy shutdown): pending requests fail as on any loss; no reconnect. */
     void close() {
         if (reconnectTimer != null) {
             reconnectTimer.cancel(false);
         }
-        onFailure(channel, "proxy shutting down");
+        closing = true;
+        onFailure(channel, pool.isClosed() ? "proxy shutting down" : "no longer routed to");
         state = State.CLOSED;
     }
 

@@ -32,6 +32,7 @@ public final class BackendPool {
     private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
     private final ScheduledFuture<?> timeoutCheck;
     private boolean closed;
+    private int generation;
 
     public BackendPool(EventLoop loop, Transport transport, ProxyConfig config, FlushBatcher batcher) {
         this.loop = loop;
@@ -61,6 +62,29 @@ public final class BackendPool {
             byDb[db] = connection;
         }
         return connection;
+    }
+
+    /**
+     * Closes every connection to {@code node} for good (it was demoted or removed): what they carried
+     * fails as on any loss. A later request to the node opens a fresh connection.
+     */
+    public void closeNode(NodeAddress node) {
+        BackendConnection[] byDb = connections.remove(node);
+        if (byDb == null) {
+            return;
+        }
+        generation++;
+        for (BackendConnection connection : byDb) {
+            if (connection != null) {
+                connection.close();
+            }
+        }
+        health.markUp(node);
+    }
+
+    /** Changes whenever connections are closed for good: callers that cache a connection check it. */
+    public int generation() {
+        return generation;
     }
 
     /** Opens the database-0 connection to {@code node} now, so health is known before the first request. */

@@ -4,10 +4,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
+import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,7 +38,8 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Address clients connect to (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--master", paramLabel = "HOST:PORT", description = "The master of the replication group (required).")
+    @Option(names = "--master", paramLabel = "HOST:PORT",
+            description = "The master of the replication group (required without --zk; with --zk it seeds the topology if ZooKeeper has none).")
     String master;
 
     @Option(names = "--replica", paramLabel = "HOST:PORT", split = ",",
@@ -92,6 +96,34 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Largest bulk string, as Redis' proto-max-bulk-len (default: ${DEFAULT-VALUE}).")
     int maxBulkLength;
 
+    @Option(names = "--hold-timeout-ms", defaultValue = "5000",
+            description = "During a master switch (or while fenced) requests for the master are held, not failed, for up to this long (default: ${DEFAULT-VALUE}).")
+    long holdTimeoutMs;
+
+    @Option(names = "--hold-max-requests", defaultValue = "100000",
+            description = "Requests one I/O thread may hold during a switch; more get an error at once (default: ${DEFAULT-VALUE}).")
+    int holdMaxRequests;
+
+    @Option(names = "--hold-max-bytes", defaultValue = "67108864",
+            description = "Bytes of requests one I/O thread may hold during a switch (default: ${DEFAULT-VALUE}).")
+    long holdMaxBytes;
+
+    @Option(names = "--zk", paramLabel = "HOSTS",
+            description = "ZooKeeper connect string (host:port,...): follow the topology there instead of a fixed --master.")
+    String zk;
+
+    @Option(names = "--zk-path", paramLabel = "PATH", defaultValue = "/redis-failover",
+            description = "ZooKeeper root of this replication group (default: ${DEFAULT-VALUE}).")
+    String zkPath;
+
+    @Option(names = "--zk-session-timeout-ms", defaultValue = "10000",
+            description = "ZooKeeper session timeout asked for (default: ${DEFAULT-VALUE}).")
+    long zkSessionTimeoutMs;
+
+    @Option(names = "--fence-timeout-ms", defaultValue = "5000",
+            description = "Without a confirmed ZooKeeper view for this long the proxy stops writing; must be below the session timeout (default: ${DEFAULT-VALUE}).")
+    long fenceTimeoutMs;
+
     @Option(names = "--backend-user", description = "ACL user the proxy authenticates as to Redis.")
     String backendUser;
 
@@ -109,21 +141,31 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         ProxyServer server = new ProxyServer(proxyConfig);
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicReference<Runnable> stopZooKeeper = new AtomicReference<>(() -> { });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopZooKeeper.get().run();
             server.close();
             stopped.countDown();
         }, "redis-failover-shutdown"));
         server.start();
+        if (proxyConfig.zooKeeper() != null) {
+            try {
+                stopZooKeeper.set(ZooKeeperFollowing.start(proxyConfig, server));
+            } catch (IllegalArgumentException e) {
+                server.close();
+                throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
+            }
+        }
         stopped.await();
         return 0;
     }
 
     ProxyConfig buildConfig() {
-        if (master == null) {
-            throw new IllegalArgumentException("--master is required (or 'master' in the --config file)");
+        if (master == null && zk == null) {
+            throw new IllegalArgumentException("--master is required (or 'master' in the --config file), unless --zk is given");
         }
         String password = backendPassword != null ? backendPassword : System.getenv("REDIS_FAILOVER_BACKEND_PASSWORD");
-        return ProxyConfig.builder(parse("listen", listen), parse("master", master),
+        return ProxyConfig.builder(parse("listen", listen), master == null ? null : parse("master", master),
                         replicas.stream().map(r -> parse("replica", r)).toList())
                 .readPolicy(ReadPolicy.parse(readPolicy))
                 .databases(databases)
@@ -137,6 +179,9 @@ public final class ProxyCommand implements Callable<Integer> {
                 .maxInFlightPerBackend(maxInFlightPerBackend)
                 .clientOutputLimitBytes(clientOutputLimitBytes)
                 .limits(RespLimits.DEFAULT.withMaxRequestBytes(maxRequestBytes).withMaxBulkLength(maxBulkLength))
+                .hold(Duration.ofMillis(holdTimeoutMs), holdMaxRequests, holdMaxBytes)
+                .zooKeeper(zk == null ? null : new ZooKeeperSettings(zk, new ZkLayout(zkPath), Duration.ofMillis(zkSessionTimeoutMs),
+                        Duration.ofMillis(fenceTimeoutMs)))
                 .backendCredentials(backendUser, password)
                 .build();
     }

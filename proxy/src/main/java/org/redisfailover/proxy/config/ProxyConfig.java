@@ -9,7 +9,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * Everything a proxy needs to start, validated once. Immutable.
  *
  * @param listen                 the address clients connect to
- * @param master                 the master of the replication group
+ * @param master                 the master of the replication group (with ZooKeeper: only a seed, may be null)
  * @param replicas               its replicas
  * @param readPolicy             where readonly commands go
  * @param databases              Redis' {@code databases} setting; SELECT beyond it is refused locally
@@ -23,6 +23,10 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param maxPipelinePerClient   replies a client may have outstanding before the proxy stops reading it
  * @param maxInFlightPerBackend  requests in flight on one backend connection before new ones are refused
  * @param clientOutputLimitBytes unsent reply bytes past which a client that does not read is closed
+ * @param holdTimeout            longest a request waits for a master (during a switch, or fenced) before an error
+ * @param holdMaxRequests        requests one event loop may hold at once; more get an error at once
+ * @param holdMaxBytes           bytes of requests one event loop may hold at once
+ * @param zooKeeper              where the topology comes from; null: the static master and replicas above
  * @param backendUser            ACL user the proxy authenticates as to Redis (null: default user)
  * @param backendPassword        password for Redis (null: none)
  */
@@ -42,6 +46,10 @@ public record ProxyConfig(
         int maxPipelinePerClient,
         int maxInFlightPerBackend,
         long clientOutputLimitBytes,
+        Duration holdTimeout,
+        int holdMaxRequests,
+        long holdMaxBytes,
+        ZooKeeperSettings zooKeeper,
         String backendUser,
         String backendPassword) {
 
@@ -53,15 +61,21 @@ public record ProxyConfig(
         require(maxPipelinePerClient >= 1, "max-pipeline-per-client", maxPipelinePerClient, ">= 1");
         require(maxInFlightPerBackend >= 1, "max-in-flight-per-backend", maxInFlightPerBackend, ">= 1");
         require(clientOutputLimitBytes >= 1, "client-output-limit-bytes", clientOutputLimitBytes, ">= 1");
+        require(!holdTimeout.isNegative() && !holdTimeout.isZero(), "hold-timeout-ms", holdTimeout.toMillis(), "> 0");
+        require(holdMaxRequests >= 0, "hold-max-requests", holdMaxRequests, ">= 0");
+        require(holdMaxBytes >= 0, "hold-max-bytes", holdMaxBytes, ">= 0");
         require(!connectTimeout.isNegative() && !connectTimeout.isZero(), "connect-timeout-ms", connectTimeout.toMillis(), "> 0");
         require(!backendTimeout.isNegative() && !backendTimeout.isZero(), "backend-timeout-ms", backendTimeout.toMillis(), "> 0");
         require(!partialRequestTimeout.isNegative() && !partialRequestTimeout.isZero(), "partial-request-timeout-ms",
                 partialRequestTimeout.toMillis(), "> 0");
         require(!clientIdleTimeout.isNegative(), "client-idle-timeout-s", clientIdleTimeout.toSeconds(), ">= 0");
-        if (master.port() == 0 || replicas.stream().anyMatch(r -> r.port() == 0)) {
+        if (master == null && zooKeeper == null) {
+            throw new IllegalArgumentException("a master is needed unless the topology comes from ZooKeeper (--zk)");
+        }
+        if ((master != null && master.port() == 0) || replicas.stream().anyMatch(r -> r.port() == 0)) {
             throw new IllegalArgumentException("a Redis node needs a port (0 is only for --listen)");
         }
-        if (replicas.contains(master)) {
+        if (master != null && replicas.contains(master)) {
             throw new IllegalArgumentException("replica " + master + " is also the master");
         }
         if (replicas.stream().distinct().count() != replicas.size()) {
@@ -89,6 +103,8 @@ public record ProxyConfig(
                 .connectTimeout(connectTimeout).backendTimeout(backendTimeout).partialRequestTimeout(partialRequestTimeout)
                 .clientIdleTimeout(clientIdleTimeout).maxClients(maxClients).maxPipelinePerClient(maxPipelinePerClient)
                 .maxInFlightPerBackend(maxInFlightPerBackend).clientOutputLimitBytes(clientOutputLimitBytes)
+                .hold(holdTimeout, holdMaxRequests, holdMaxBytes)
+                .zooKeeper(zooKeeper)
                 .backendCredentials(backendUser, backendPassword);
     }
 
@@ -109,6 +125,10 @@ public record ProxyConfig(
         private int maxPipelinePerClient = 1024;
         private int maxInFlightPerBackend = 100_000;
         private long clientOutputLimitBytes = 512L * 1024 * 1024;
+        private Duration holdTimeout = Duration.ofSeconds(5);
+        private int holdMaxRequests = 100_000;
+        private long holdMaxBytes = 64L * 1024 * 1024;
+        private ZooKeeperSettings zooKeeper;
         private String backendUser;
         private String backendPassword;
 
@@ -183,6 +203,18 @@ public record ProxyConfig(
             return this;
         }
 
+        public Builder hold(Duration timeout, int maxRequests, long maxBytes) {
+            holdTimeout = timeout;
+            holdMaxRequests = maxRequests;
+            holdMaxBytes = maxBytes;
+            return this;
+        }
+
+        public Builder zooKeeper(ZooKeeperSettings value) {
+            zooKeeper = value;
+            return this;
+        }
+
         public Builder backendCredentials(String user, String password) {
             backendUser = user;
             backendPassword = password;
@@ -192,7 +224,7 @@ public record ProxyConfig(
         public ProxyConfig build() {
             return new ProxyConfig(listen, master, replicas, readPolicy, databases, limits, ioThreads, connectTimeout,
                     backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
-                    clientOutputLimitBytes, backendUser, backendPassword);
+                    clientOutputLimitBytes, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword);
         }
     }
 
@@ -206,6 +238,7 @@ public record ProxyConfig(
     public String toString() {
         // Never print the password.
         return "ProxyConfig[listen=" + listen + ", master=" + master + ", replicas=" + replicas + ", readPolicy=" + readPolicy.label()
+                + ", zooKeeper=" + (zooKeeper == null ? "none" : zooKeeper.connectString() + zooKeeper.layout().root())
                 + ", databases=" + databases + ", backendUser=" + backendUser + ", backendPassword=" + (backendPassword == null ? "none" : "***")
                 + "]";
     }

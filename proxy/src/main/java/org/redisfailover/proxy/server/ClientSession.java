@@ -12,12 +12,14 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RequestError;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.BackendListener;
+import org.redisfailover.proxy.config.ReadPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private NodeAddress lastTarget;
     private int lastDb;
     private BackendConnection lastConnection;
+    private int lastGeneration;
+    private int heldCount;
 
     // Connection state a client sets with SELECT / CLIENT SETNAME, as Redis keeps it per connection.
     int db;
@@ -117,24 +121,63 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** Sends {@code request} (ownership passes) to the node its route and the read policy choose. */
     void forward(RedisRequest request, Route route) {
-        NodeAddress target = loop.router.target(route.routingClass(), shared.config().readPolicy(), shared.topology().current(),
-                loop.pool.health());
-        if (target == null) {
-            request.release();
-            replyLocal(Replies.error(ReadRouter.noTargetError(route.routingClass(), shared.config().readPolicy())));
-            return;
-        }
-        ReplySlot slot = new ReplySlot(this, route.routingClass() == org.redisfailover.protocol.command.RoutingClass.READ);
+        boolean readOnly = route.routingClass() == RoutingClass.READ;
+        ReplySlot slot = new ReplySlot(this, readOnly);
         replies.add(slot);
-        connectionFor(target).send(request, slot, this);
+        route(request, route, slot, false);
+    }
+
+    /**
+     * Routes a request whose slot is already in the reply order. With no master to write to, a request
+     * that needs one is held; once one of this client's requests is held, its later ones are held
+     * behind it too, so the client's commands are never reordered.
+     */
+    private void route(RedisRequest request, Route route, ReplySlot slot, boolean releasedFromHold) {
+        ReadPolicy policy = shared.config().readPolicy();
+        NodeAddress target = heldCount > 0 && !releasedFromHold ? null
+                : loop.router.target(route.routingClass(), policy, shared.topology().current(), shared.topology().writableMaster(),
+                        loop.pool.health());
+        if (target != null) {
+            connectionFor(target).send(request, slot, this);
+        } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
+            request.release();
+            slot.complete(Replies.error(ReadRouter.noReplicaError()));
+        } else if (loop.held.hold(this, request, route, slot)) {
+            heldCount++;
+        } else {
+            request.release();
+            slot.complete(Replies.error("ERR redis-failover: no master available and the hold queue is full"));
+        }
+    }
+
+    /** A held request's turn has come (topology or fence changed): route it again, in order. */
+    void release(RedisRequest request, Route route, ReplySlot slot) {
+        heldCount--;
+        if (closed || closing) {
+            request.release();
+            return; // never sent: nothing to answer, nobody to answer
+        }
+        route(request, route, slot, true);
+    }
+
+    /** A held request waited the whole hold timeout: it was never sent, so a definite error is honest. */
+    void expireHeld(RedisRequest request, ReplySlot slot, long heldMillis) {
+        failHeld(request, slot, "no master available (request held " + heldMillis + " ms)");
+    }
+
+    void failHeld(RedisRequest request, ReplySlot slot, String reason) {
+        heldCount--;
+        request.release();
+        slot.complete(Replies.error("ERR redis-failover: " + reason));
     }
 
     /** The pool's connection for (target, db), remembering the last one: most requests reuse it. */
     private BackendConnection connectionFor(NodeAddress target) {
-        if (target != lastTarget || db != lastDb) {
+        if (target != lastTarget || db != lastDb || loop.pool.generation() != lastGeneration) {
             lastConnection = loop.pool.connection(target, db);
             lastTarget = target;
             lastDb = db;
+            lastGeneration = loop.pool.generation();
         }
         return lastConnection;
     }

@@ -1,17 +1,62 @@
 package org.redisfailover.proxy.server;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.BackendPool;
+import org.redisfailover.proxy.config.ProxyConfig;
 
-/** What one event loop owns: its backend connections, its flush batcher and its read round-robin. */
+/**
+ * What one event loop owns: its backend connections, its flush batcher, its read round-robin and the
+ * requests it holds while there is no master. Confined to the loop.
+ */
 final class LoopResources {
 
     final FlushBatcher batcher;
     final BackendPool pool;
     final ReadRouter router = new ReadRouter();
+    final HeldRequests held;
+    private final ScheduledFuture<?> holdExpiry;
 
     LoopResources(EventLoop loop, ProxyShared shared) {
+        ProxyConfig config = shared.config();
         this.batcher = new FlushBatcher(loop);
-        this.pool = new BackendPool(loop, shared.transport(), shared.config(), batcher);
+        this.pool = new BackendPool(loop, shared.transport(), config, batcher);
+        this.held = new HeldRequests(config.holdMaxRequests(), config.holdMaxBytes(), config.holdTimeout().toNanos());
+        long period = Math.max(10, Math.min(100, config.holdTimeout().toMillis() / 10));
+        this.holdExpiry = loop.scheduleAtFixedRate(() -> held.expire(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The topology or the fence changed (run on this loop). A node that stopped being the master (or
+     * left the group) loses its connections first, so nothing sent from now on can reach it and what
+     * was in flight fails honestly; then the held requests go to whatever master there is now.
+     */
+    void onRoutingChanged(Topology previous, Topology current, NodeAddress writableMaster) {
+        Set<NodeAddress> stillRouted = new HashSet<>(current.replicas());
+        if (writableMaster != null) {
+            stillRouted.add(writableMaster);
+        }
+        if (previous.master() != null && !Objects.equals(previous.master(), writableMaster)) {
+            pool.closeNode(previous.master());
+        }
+        for (NodeAddress replica : previous.replicas()) {
+            if (!stillRouted.contains(replica)) {
+                pool.closeNode(replica);
+            }
+        }
+        held.releaseAll();
+    }
+
+    /** Proxy shutdown: fail what is held, stop the timer, close the connections. */
+    void close() {
+        holdExpiry.cancel(false);
+        held.failAll("proxy shutting down");
+        pool.close();
     }
 }

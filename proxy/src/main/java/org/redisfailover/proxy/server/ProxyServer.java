@@ -43,7 +43,10 @@ public final class ProxyServer implements AutoCloseable {
     private Channel serverChannel;
 
     public ProxyServer(ProxyConfig config) {
-        Topology topology = new Topology(1, config.master(), config.replicas());
+        // Following ZooKeeper, the proxy knows no master until it has read the topology znode (epoch 0):
+        // requests that need one are held until then.
+        Topology topology = config.zooKeeper() != null ? new Topology(0, null, java.util.List.of())
+                : new Topology(1, config.master(), config.replicas());
         this.shared = new ProxyShared(config, CommandClassifier.standard(), new TopologyHolder(topology), Transport.best());
     }
 
@@ -60,6 +63,14 @@ public final class ProxyServer implements AutoCloseable {
             loops.put(loop, resources);
             loop.execute(() -> warmUp(resources));
         }
+        TopologyHolder topology = shared.topology();
+        topology.addListener((previous, current) -> {
+            if (previous != current) {
+                log.info("topology epoch {} applied: master {}, replicas {}", current.epoch(),
+                        current.master() == null ? "none (switching)" : current.master(), current.replicas());
+            }
+            loops.forEach((loop, resources) -> loop.execute(() -> resources.onRoutingChanged(previous, current, topology.writableMaster())));
+        });
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(shared.transport().serverChannel())
@@ -79,8 +90,10 @@ public final class ProxyServer implements AutoCloseable {
             close();
             throw e;
         }
-        log.info("redis-failover proxy listening on {} ({}, {} io threads); master {}, replicas {}, read policy {}",
-                boundAddress(), shared.transport().name(), loops.size(), config.master(), config.replicas(),
+        log.info("redis-failover proxy listening on {} ({}, {} io threads); {}, read policy {}", boundAddress(),
+                shared.transport().name(), loops.size(), config.zooKeeper() != null
+                        ? "topology from ZooKeeper " + config.zooKeeper().connectString() + config.zooKeeper().layout().topology()
+                        : "master " + config.master() + ", replicas " + config.replicas(),
                 config.readPolicy().label());
         return this;
     }
@@ -121,6 +134,21 @@ public final class ProxyServer implements AutoCloseable {
         return shared.topology();
     }
 
+    /**
+     * Completes once every event loop has run everything queued on it before this call: after a
+     * topology change, this is when the proxy has stopped using the old topology everywhere.
+     */
+    public java.util.concurrent.CompletableFuture<Void> drainLoops() {
+        java.util.concurrent.CompletableFuture<?>[] drained = loops.keySet().stream()
+                .map(loop -> {
+                    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+                    loop.execute(() -> done.complete(null));
+                    return done;
+                })
+                .toArray(java.util.concurrent.CompletableFuture[]::new);
+        return java.util.concurrent.CompletableFuture.allOf(drained);
+    }
+
     @Override
     public void close() {
         if (state.getAndSet(State.CLOSED) == State.CLOSED || group == null) {
@@ -130,7 +158,7 @@ public final class ProxyServer implements AutoCloseable {
             serverChannel.close().syncUninterruptibly();
         }
         List<io.netty.util.concurrent.Future<?>> closes = loops.entrySet().stream()
-                .<io.netty.util.concurrent.Future<?>>map(e -> e.getKey().submit(e.getValue().pool::close))
+                .<io.netty.util.concurrent.Future<?>>map(e -> e.getKey().submit(e.getValue()::close))
                 .toList();
         closes.forEach(io.netty.util.concurrent.Future::syncUninterruptibly);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

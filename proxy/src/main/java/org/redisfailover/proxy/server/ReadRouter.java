@@ -12,22 +12,27 @@ final class ReadRouter {
 
     private int next;
 
-    /** The target, or null when the policy allows none (then {@link #noTargetError} says why). */
-    NodeAddress target(RoutingClass routing, ReadPolicy policy, Topology topology, NodeHealth health) {
+    /**
+     * The target, or null: either the request needs the master and there is none to write to now
+     * ({@link #needsMaster} true: the caller holds it), or the replica policy found no healthy replica.
+     */
+    NodeAddress target(RoutingClass routing, ReadPolicy policy, Topology topology, NodeAddress writableMaster, NodeHealth health) {
         if (routing == RoutingClass.READ && policy != ReadPolicy.MASTER) {
             NodeAddress replica = healthyReplica(topology.replicas(), health);
             if (replica != null || policy == ReadPolicy.REPLICA) {
                 return replica;
             }
         }
-        return topology.master();
+        return writableMaster;
     }
 
-    static String noTargetError(RoutingClass routing, ReadPolicy policy) {
-        if (routing == RoutingClass.READ && policy == ReadPolicy.REPLICA) {
-            return "ERR redis-failover: no healthy replica to read from (read policy 'replica')";
-        }
-        return "ERR redis-failover: no master available";
+    /** Whether a request of this class goes to the master under this policy (when no replica serves it). */
+    static boolean needsMaster(RoutingClass routing, ReadPolicy policy) {
+        return routing != RoutingClass.READ || policy != ReadPolicy.REPLICA;
+    }
+
+    static String noReplicaError() {
+        return "ERR redis-failover: no healthy replica to read from (read policy 'replica')";
     }
 
     private NodeAddress healthyReplica(List<NodeAddress> replicas, NodeHealth health) {

@@ -1,0 +1,49 @@
+package org.redisfailover.protocol.topology;
+
+/**
+ * Where everything lives in ZooKeeper, under one root per replication group ({@code --zk-path}):
+ *
+ * <pre>
+ * {root}/topology        the current {@link Topology} (JSON), written only with a znode-version CAS
+ * {root}/proxies/{id}    ephemeral, one per proxy: its address and the epoch it has applied
+ * {root}/monitors/{id}   ephemeral, one per monitor: its view of every node
+ * {root}/leader          the monitors' leader latch
+ * {root}/events          failover history
+ * </pre>
+ */
+public record ZkLayout(String root) {
+
+    public ZkLayout {
+        if (root == null || !root.startsWith("/") || (root.length() > 1 && root.endsWith("/"))) {
+            throw new IllegalArgumentException("zk-path '" + root + "' must start with '/' and not end with '/'");
+        }
+    }
+
+    public String topology() {
+        return child("topology");
+    }
+
+    public String proxies() {
+        return child("proxies");
+    }
+
+    public String proxy(String id) {
+        return proxies() + "/" + id;
+    }
+
+    public String monitors() {
+        return child("monitors");
+    }
+
+    public String leader() {
+        return child("leader");
+    }
+
+    public String events() {
+        return child("events");
+    }
+
+    private String child(String name) {
+        return root.equals("/") ? "/" + name : root + "/" + name;
+    }
+}

@@ -1,0 +1,79 @@
+package org.redisfailover.proxy.server;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+
+/**
+ * Requests that need the master while there is none to write to: during a switch (topology without a
+ * master) or while the proxy is fenced. They wait here, unsent, so that clients see a pause rather
+ * than errors, and go to the new master in arrival order when it is known.
+ *
+ * <p>Bounded in count, bytes and time: past a bound a request gets a definite error (it was never
+ * sent, so an error is the truth). One per event loop; confined to it.
+ */
+final class HeldRequests {
+
+    private record Held(ClientSession session, RedisRequest request, Route route, ReplySlot slot, long heldAtNanos) {
+    }
+
+    private final ArrayDeque<Held> queue = new ArrayDeque<>();
+    private final int maxRequests;
+    private final long maxBytes;
+    private final long timeoutNanos;
+    private long bytes;
+
+    HeldRequests(int maxRequests, long maxBytes, long timeoutNanos) {
+        this.maxRequests = maxRequests;
+        this.maxBytes = maxBytes;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    /** Holds the request (ownership passes); false, with nothing taken, when a bound is reached. */
+    boolean hold(ClientSession session, RedisRequest request, Route route, ReplySlot slot) {
+        if (queue.size() >= maxRequests || bytes + request.length() > maxBytes) {
+            return false;
+        }
+        queue.add(new Held(session, request, route, slot, System.nanoTime()));
+        bytes += request.length();
+        return true;
+    }
+
+    int size() {
+        return queue.size();
+    }
+
+    /** Hands every held request back to its session, oldest first; those still without a master come back. */
+    void releaseAll() {
+        if (queue.isEmpty()) {
+            return;
+        }
+        List<Held> batch = new ArrayList<>(queue);
+        queue.clear();
+        bytes = 0;
+        for (Held held : batch) {
+            held.session().release(held.request(), held.route(), held.slot());
+        }
+    }
+
+    /** Fails the requests held longer than the hold timeout. */
+    void expire(long nowNanos) {
+        while (!queue.isEmpty() && nowNanos - queue.peek().heldAtNanos() > timeoutNanos) {
+            Held held = queue.poll();
+            bytes -= held.request().length();
+            held.session().expireHeld(held.request(), held.slot(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+        }
+    }
+
+    /** Fails everything (proxy shutting down). */
+    void failAll(String reason) {
+        while (!queue.isEmpty()) {
+            Held held = queue.poll();
+            held.session().failHeld(held.request(), held.slot(), reason);
+        }
+        bytes = 0;
+    }
+}
