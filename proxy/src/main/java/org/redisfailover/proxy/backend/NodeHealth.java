@@ -2,6 +2,7 @@ package org.redisfailover.proxy.backend;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.redisfailover.protocol.topology.NodeAddress;
 
 /**
@@ -11,6 +12,12 @@ import org.redisfailover.protocol.topology.NodeAddress;
 public final class NodeHealth {
 
     private final Set<NodeAddress> down = new HashSet<>();
+    private Consumer<NodeAddress> onRecovered = node -> { };
+
+    /** Called (on the loop) when a node that was down is reachable again. */
+    public void onRecovered(Consumer<NodeAddress> listener) {
+        this.onRecovered = listener;
+    }
 
     public boolean isHealthy(NodeAddress node) {
         return !down.contains(node);
@@ -21,6 +28,8 @@ public final class NodeHealth {
     }
 
     void markUp(NodeAddress node) {
-        down.remove(node);
+        if (down.remove(node)) {
+            onRecovered.accept(node);
+        }
     }
 }

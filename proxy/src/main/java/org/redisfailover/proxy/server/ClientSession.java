@@ -135,8 +135,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private void route(RedisRequest request, Route route, ReplySlot slot, boolean releasedFromHold) {
         ReadPolicy policy = shared.config().readPolicy();
         NodeAddress target = heldCount > 0 && !releasedFromHold ? null
-                : loop.router.target(route.routingClass(), policy, shared.topology().current(), shared.topology().writableMaster(),
-                        loop.pool.health());
+                : loop.router.target(route.routingClass(), policy, shared.topology().current(), writableMaster(), loop.pool.health());
         if (target != null) {
             connectionFor(target).send(request, slot, this);
         } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
@@ -148,6 +147,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             request.release();
             slot.complete(Replies.error("ERR redis-failover: no master available and the hold queue is full"));
         }
+    }
+
+    /**
+     * The master to write to now. Following ZooKeeper, a master this loop cannot reach counts as none:
+     * a failover is coming (or the master returns), so requests wait for it instead of failing. With a
+     * fixed master nobody will replace it, so requests fail fast instead.
+     */
+    private NodeAddress writableMaster() {
+        NodeAddress master = shared.topology().writableMaster();
+        if (master != null && shared.config().zooKeeper() != null && !loop.pool.health().isHealthy(master)) {
+            return null;
+        }
+        return master;
     }
 
     /** A held request's turn has come (topology or fence changed): route it again, in order. */

@@ -28,6 +28,8 @@ final class LoopResources {
         this.batcher = new FlushBatcher(loop);
         this.pool = new BackendPool(loop, shared.transport(), config, batcher);
         this.held = new HeldRequests(config.holdMaxRequests(), config.holdMaxBytes(), config.holdTimeout().toNanos());
+        // A master that comes back before any failover gets the requests held while it was away.
+        pool.health().onRecovered(node -> held.releaseAll());
         long period = Math.max(10, Math.min(100, config.holdTimeout().toMillis() / 10));
         this.holdExpiry = loop.scheduleAtFixedRate(() -> held.expire(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
     }

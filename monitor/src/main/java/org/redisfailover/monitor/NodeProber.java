@@ -1,0 +1,90 @@
+package org.redisfailover.monitor;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.redisfailover.protocol.topology.NodeAddress;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Probes one node: PING, then INFO replication. Keeps one connection and re-opens it after any
+ * failure; every call has the probe timeout, so a paused or half-dead node costs at most that. Not
+ * thread-safe: one prober per node, used by the monitor's single probe thread.
+ */
+final class NodeProber implements AutoCloseable {
+
+    private final NodeAddress address;
+    private final DefaultJedisClientConfig clientConfig;
+    private Jedis connection;
+
+    NodeProber(NodeAddress address, int timeoutMillis) {
+        this.address = address;
+        this.clientConfig = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(timeoutMillis)
+                .socketTimeoutMillis(timeoutMillis)
+                .clientName("redis-failover-monitor")
+                .build();
+    }
+
+    NodeStatus probe() {
+        try {
+            Jedis jedis = connection();
+            try {
+                jedis.ping();
+            } catch (JedisDataException e) {
+                // Sentinel's rule: a node that is loading its dataset or has lost its own master is alive.
+                String message = String.valueOf(e.getMessage());
+                if (!message.startsWith("LOADING") && !message.startsWith("MASTERDOWN")) {
+                    throw e;
+                }
+            }
+            return parse(jedis.info("replication"));
+        } catch (JedisException | IllegalArgumentException e) {
+            closeConnection();
+            return NodeStatus.unreachable(address);
+        }
+    }
+
+    private NodeStatus parse(String info) {
+        Map<String, String> fields = new HashMap<>();
+        for (String line : info.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        boolean master = "master".equals(fields.get("role"));
+        NodeAddress masterOf = master || !fields.containsKey("master_host") ? null
+                : new NodeAddress(fields.get("master_host"), Integer.parseInt(fields.get("master_port")));
+        long offset = Long.parseLong(fields.getOrDefault(master ? "master_repl_offset" : "slave_repl_offset", "-1"));
+        return new NodeStatus(address, true, master, masterOf, "up".equals(fields.get("master_link_status")), offset,
+                fields.get("master_replid"), Integer.parseInt(fields.getOrDefault("slave_priority", "100")));
+    }
+
+    /** A connection for commands other than probes (REPLICAOF): the same timeouts. */
+    Jedis connection() {
+        if (connection == null) {
+            connection = new Jedis(new HostAndPort(address.host(), address.port()), clientConfig);
+        }
+        return connection;
+    }
+
+    void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (JedisException ignored) {
+                // already broken: nothing to release
+            }
+            connection = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeConnection();
+    }
+}

@@ -1,0 +1,209 @@
+package org.redisfailover.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.monitor.Monitor;
+import org.redisfailover.monitor.MonitorSettings;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.protocol.topology.TopologyJson;
+import org.redisfailover.protocol.topology.ZkLayout;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.config.ZooKeeperSettings;
+import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.proxy.zk.ZkTopologyFollower;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+/**
+ * Automatic failover end to end: real ZooKeeper, a real master and two replicas, two monitors, two
+ * proxies, a write load through both proxies, and {@code kill -9} of the master.
+ */
+@ExtendWith(RedisGroup.class)
+class FailoverIT {
+
+    private static final ZkLayout LAYOUT = new ZkLayout("/redis/failover");
+
+    private TestingServer zooKeeper;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<ProxyServer> proxies = new ArrayList<>();
+    private CuratorFramework admin;
+
+    @BeforeEach
+    void startZooKeeper() throws Exception {
+        zooKeeper = new TestingServer(true);
+        admin = newClient();
+    }
+
+    @AfterEach
+    void stopAll(RedisGroup group) throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        admin.close();
+        zooKeeper.close();
+        for (RedisProcess node : List.of(group.master(), group.replicas().get(0), group.replicas().get(1))) {
+            if (node.isAlive()) {
+                try (Jedis jedis = node.client()) {
+                    if (node == group.master()) {
+                        jedis.replicaofNoOne();
+                    } else {
+                        jedis.replicaof("127.0.0.1", group.master().port());
+                    }
+                }
+            }
+        }
+        group.heal();
+    }
+
+    private CuratorFramework newClient() throws InterruptedException {
+        CuratorFramework client = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100));
+        client.start();
+        client.blockUntilConnected(10, TimeUnit.SECONDS);
+        return client;
+    }
+
+    private void startMonitor(String id, RedisGroup group) throws Exception {
+        CuratorFramework client = newClient();
+        closeables.add(client);
+        List<NodeAddress> nodes = List.of(group.master().address(), group.replicas().get(0).address(), group.replicas().get(1).address());
+        Monitor monitor = new Monitor(client, new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3,
+                Duration.ofSeconds(10)));
+        monitor.start();
+        closeables.add(monitor);
+    }
+
+    private ProxyServer startProxy(String id) throws Exception {
+        ZooKeeperSettings settings = new ZooKeeperSettings(zooKeeper.getConnectString(), LAYOUT, Duration.ofSeconds(10), Duration.ofSeconds(5));
+        ProxyServer proxy = new ProxyServer(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of()).zooKeeper(settings).build())
+                .start();
+        closeables.add(proxy);
+        CuratorFramework client = newClient();
+        closeables.add(client);
+        ZkTopologyFollower follower = new ZkTopologyFollower(client, settings, proxy, id);
+        follower.start(null);
+        closeables.add(follower);
+        proxies.add(proxy);
+        return proxy;
+    }
+
+    private Topology topology() throws Exception {
+        return TopologyJson.decode(admin.getData().forPath(LAYOUT.topology()));
+    }
+
+    /** What one writer saw: acknowledged writes, error replies, connections the proxy closed. */
+    private record WriterOutcome(int acked, int errors, int dropped) {
+    }
+
+    @Test
+    void masterKilledUnderLoadIsReplacedAndTheOldOneRejoinsAsReplica(RedisGroup group) throws Exception {
+        startMonitor("m1", group);
+        startMonitor("m2", group);
+        Poll.until(Duration.ofSeconds(15), "the monitors to seed the topology", () -> {
+            try {
+                return group.master().address().equals(topology().master()) && topology().replicas().size() == 2;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        startProxy("p1");
+        startProxy("p2");
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger ackedTotal = new AtomicInteger();
+        ExecutorService writers = Executors.newFixedThreadPool(2);
+        List<Future<WriterOutcome>> outcomes = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            int port = proxies.get(w).boundAddress().port();
+            int writer = w;
+            outcomes.add(writers.submit(() -> {
+                int acked = 0;
+                int errors = 0;
+                int dropped = 0;
+                Jedis jedis = new Jedis("127.0.0.1", port, 30_000);
+                try {
+                    for (int i = 0; !stop.get() && i < 1_000_000; i++) {
+                        try {
+                            assertEquals("OK", jedis.set("failover:" + writer + ":" + i, Integer.toString(i)));
+                            acked++;
+                            ackedTotal.incrementAndGet();
+                        } catch (JedisConnectionException closed) {
+                            // Only a write in flight on the dying master closes the client (its outcome is unknown).
+                            dropped++;
+                            jedis.close();
+                            jedis = new Jedis("127.0.0.1", port, 30_000);
+                        } catch (redis.clients.jedis.exceptions.JedisDataException error) {
+                            errors++;
+                        }
+                    }
+                } finally {
+                    jedis.close();
+                }
+                return new WriterOutcome(acked, errors, dropped);
+            }));
+        }
+        try {
+            Poll.until(Duration.ofSeconds(10), "writes to flow", () -> ackedTotal.get() > 200);
+            NodeAddress oldMaster = group.master().address();
+            long epochBefore = topology().epoch();
+            group.master().kill();
+
+            Poll.until(Duration.ofSeconds(15), "a replica to be promoted", () -> {
+                try {
+                    Topology now = topology();
+                    return now.master() != null && !now.master().equals(oldMaster);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            Topology after = topology();
+            assertTrue(after.epoch() >= epochBefore + 2, "two-phase switch: no-master epoch, then the new master");
+            int ackedAtPromotion = ackedTotal.get();
+            Poll.until(Duration.ofSeconds(15), "writes to flow to the new master", () -> ackedTotal.get() > ackedAtPromotion + 200);
+
+            group.master().restart();
+            Poll.until(Duration.ofSeconds(20), "the old master to rejoin as a replica of the new one", () -> {
+                try (Jedis old = group.master().client()) {
+                    String info = old.info("replication");
+                    return info.contains("role:slave") && info.contains("master_port:" + after.master().port())
+                            && topology().replicas().contains(oldMaster);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            stop.set(true);
+            writers.shutdown();
+        }
+        int dropped = 0;
+        for (Future<WriterOutcome> outcome : outcomes) {
+            WriterOutcome result = outcome.get(60, TimeUnit.SECONDS);
+            assertEquals(0, result.errors(), "writes during the switch are held, not failed");
+            dropped += result.dropped();
+        }
+        assertTrue(dropped <= 2, "at most the write each client had in flight on the dead master: " + dropped);
+        try (Jedis newMaster = new Jedis("127.0.0.1", topology().master().port(), 2_000)) {
+            assertEquals("master", newMaster.role().get(0));
+        }
+        assertNotEquals(group.master().address(), topology().master());
+    }
+}
