@@ -112,6 +112,13 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "ZooKeeper connect string (host:port,...): follow the topology there instead of a fixed --master.")
     String zk;
 
+    @Option(names = "--redis", paramLabel = "HOST:PORT", split = ",",
+            description = "With --zk: the Redis nodes of the group; a monitor runs next to the proxy, seeds the topology by ROLE and fails over.")
+    List<String> redisNodes = List.of();
+
+    @picocli.CommandLine.Mixin
+    MonitorOptions monitorOptions = new MonitorOptions();
+
     @Option(names = "--zk-path", paramLabel = "PATH", defaultValue = "/redis-failover",
             description = "ZooKeeper root of this replication group (default: ${DEFAULT-VALUE}).")
     String zkPath;
@@ -150,7 +157,8 @@ public final class ProxyCommand implements Callable<Integer> {
         server.start();
         if (proxyConfig.zooKeeper() != null) {
             try {
-                stopZooKeeper.set(ZooKeeperFollowing.start(proxyConfig, server));
+                stopZooKeeper.set(ZooKeeperFollowing.start(proxyConfig, server,
+                        redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions));
             } catch (IllegalArgumentException e) {
                 server.close();
                 throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
@@ -163,6 +171,9 @@ public final class ProxyCommand implements Callable<Integer> {
     ProxyConfig buildConfig() {
         if (master == null && zk == null) {
             throw new IllegalArgumentException("--master is required (or 'master' in the --config file), unless --zk is given");
+        }
+        if (!redisNodes.isEmpty() && zk == null) {
+            throw new IllegalArgumentException("--redis runs a monitor, which needs --zk");
         }
         String password = backendPassword != null ? backendPassword : System.getenv("REDIS_FAILOVER_BACKEND_PASSWORD");
         return ProxyConfig.builder(parse("listen", listen), master == null ? null : parse("master", master),

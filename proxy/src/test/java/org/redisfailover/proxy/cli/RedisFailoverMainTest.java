@@ -52,6 +52,8 @@ class RedisFailoverMainTest {
     void helpOnEveryCommandExitsZero() {
         assertEquals(0, run("--help").exitCode());
         assertEquals(0, run("proxy", "--help").exitCode());
+        assertEquals(0, run("monitor", "--help").exitCode());
+        assertEquals(0, run("demo", "--help").exitCode());
         assertEquals(0, run("--version").exitCode());
     }
 
@@ -74,6 +76,16 @@ class RedisFailoverMainTest {
         assertEquals(2, config.replicas().size());
         assertEquals(4, config.databases());
         assertEquals(ReadPolicy.MASTER, config.readPolicy(), "the flag wins over the file");
+    }
+
+    @Test
+    void monitorNeedsZooKeeperAndRedisNodes() {
+        Run run = run("monitor", "-r", "127.0.0.1:6379");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("Missing required option: '--zk=HOSTS'"), run.err());
+        Run proxyWithoutZk = run("proxy", "--master", "127.0.0.1:6379", "--redis", "127.0.0.1:6379");
+        assertEquals(2, proxyWithoutZk.exitCode());
+        assertTrue(proxyWithoutZk.err().contains("--redis runs a monitor, which needs --zk"), proxyWithoutZk.err());
     }
 
     @Test

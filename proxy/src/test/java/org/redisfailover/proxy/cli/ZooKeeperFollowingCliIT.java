@@ -39,7 +39,7 @@ class ZooKeeperFollowingCliIT {
             ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", zooKeeper.getConnectString(), "--zk-path", "/seed",
                     "--master", "127.0.0.1:6379", "--replica", "127.0.0.1:6380");
             try (ProxyServer server = new ProxyServer(config).start()) {
-                Runnable stop = ZooKeeperFollowing.start(config, server);
+                Runnable stop = ZooKeeperFollowing.start(config, server, java.util.List.of(), new MonitorOptions());
                 try (CuratorFramework admin = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), new RetryOneTime(100))) {
                     admin.start();
                     Topology seeded = TopologyJson.decode(admin.getData().forPath("/seed/topology"));
@@ -61,7 +61,7 @@ class ZooKeeperFollowingCliIT {
             ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", zooKeeper.getConnectString(), "--zk-session-timeout-ms", "10000",
                     "--fence-timeout-ms", "5000");
             try (ProxyServer server = new ProxyServer(config).start()) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ZooKeeperFollowing.start(config, server));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ZooKeeperFollowing.start(config, server, java.util.List.of(), new MonitorOptions()));
                 assertTrue(e.getMessage().contains("is not below the session timeout 2000 ms"), e.getMessage());
             }
         }
