@@ -65,7 +65,17 @@ public final class DemoCommand implements Callable<Integer> {
                 monitorOptions.proxyAckTimeoutMs = 6_000;
                 Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions);
                 try {
-                    return tour(proxy, nodes, dir);
+                    int result = tour(proxy, nodes, dir);
+                    try (org.apache.curator.framework.CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
+                            zk.sessionTimeout())) {
+                        say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
+                                StatusCommand.text(StatusCommand.collect(client, zk.layout())));
+                    }
+                    if (hold) {
+                        say("Running until Ctrl-C: try redis-cli -p %d", proxy.boundAddress().port());
+                        new java.util.concurrent.CountDownLatch(1).await();
+                    }
+                    return result;
                 } finally {
                     stopZooKeeperSide.run();
                 }
@@ -114,10 +124,6 @@ public final class DemoCommand implements Callable<Integer> {
             Topology last = proxy.topology().current();
             say(rejoined ? "%s rejoined as a replica: epoch %d, master %s, replicas %s" : "%s has not rejoined yet: epoch %d, master %s, replicas %s",
                     oldMaster, last.epoch(), last.master(), last.replicas());
-            if (hold) {
-                say("Running until Ctrl-C: try redis-cli -p %d", proxy.boundAddress().port());
-                new java.util.concurrent.CountDownLatch(1).await();
-            }
             return 0;
         } finally {
             stop.set(true);

@@ -1,0 +1,200 @@
+package org.redisfailover.proxy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.protocol.topology.TopologyJson;
+import org.redisfailover.protocol.topology.ZkLayout;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * {@code redis-failover status}: what ZooKeeper and the Redis nodes say right now: the topology, each
+ * node's role and replication lag, the monitors (and which leads) and the proxies (and the epoch
+ * each has applied). Readable in a terminal, or {@code --json}.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Shows the topology, the Redis nodes' roles and lag, the monitors and the proxies.")
+public final class StatusCommand implements Callable<Integer> {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-z", "--zk"}, paramLabel = "HOSTS", required = true, description = "ZooKeeper connect string (host:port,...).")
+    String zk;
+
+    @Option(names = {"-p", "--zk-path"}, paramLabel = "PATH", defaultValue = "/redis-failover",
+            description = "ZooKeeper root of the replication group (default: ${DEFAULT-VALUE}).")
+    String zkPath;
+
+    @Option(names = "--json", description = "Print JSON instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        ZkLayout layout;
+        try {
+            layout = new ZkLayout(zkPath);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try (CuratorFramework client = ZooKeeperClients.connect(zk, Duration.ofSeconds(10))) {
+            if (!client.getZookeeperClient().isConnected()) {
+                spec.commandLine().getErr().println("redis-failover: cannot reach ZooKeeper at " + zk);
+                return 1;
+            }
+            ObjectNode status = collect(client, layout);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(json ? MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status) : text(status));
+            out.flush();
+            return status.path("topology").isNull() ? 1 : 0;
+        }
+    }
+
+    static ObjectNode collect(CuratorFramework client, ZkLayout layout) throws Exception {
+        ObjectNode status = MAPPER.createObjectNode();
+        status.put("zkPath", layout.root());
+        Topology topology = null;
+        try {
+            topology = TopologyJson.decode(client.getData().forPath(layout.topology()));
+        } catch (KeeperException.NoNodeException e) {
+            status.putNull("topology");
+        }
+        if (topology != null) {
+            status.set("topology", MAPPER.readTree(TopologyJson.encode(topology)));
+            status.set("nodes", nodes(topology));
+        }
+        status.put("leader", leader(client, layout));
+        status.set("monitors", children(client, layout.monitors()));
+        status.set("proxies", children(client, layout.proxies()));
+        return status;
+    }
+
+    /** Each node's role and offset as it reports them, and each replica's lag behind the master. */
+    private static ArrayNode nodes(Topology topology) {
+        Set<NodeAddress> all = new LinkedHashSet<>();
+        if (topology.master() != null) {
+            all.add(topology.master());
+        }
+        all.addAll(topology.replicas());
+        ArrayNode nodes = MAPPER.createArrayNode();
+        long masterOffset = -1;
+        for (NodeAddress node : all) {
+            ObjectNode entry = nodes.addObject();
+            entry.put("address", node.toString());
+            entry.put("routedAs", node.equals(topology.master()) ? "master" : "replica");
+            try (Jedis jedis = new Jedis(node.host(), node.port(), 1_000)) {
+                String info = jedis.info("replication");
+                String role = field(info, "role");
+                long offset = Long.parseLong(field(info, "master".equals(role) ? "master_repl_offset" : "slave_repl_offset"));
+                entry.put("role", role);
+                entry.put("offset", offset);
+                if ("master".equals(role) && node.equals(topology.master())) {
+                    masterOffset = offset;
+                } else {
+                    entry.put("link", field(info, "master_link_status"));
+                }
+            } catch (JedisException | NumberFormatException e) {
+                entry.put("role", "unreachable");
+            }
+        }
+        for (JsonNode entry : nodes) {
+            if (masterOffset >= 0 && "slave".equals(entry.path("role").asText())) {
+                ((ObjectNode) entry).put("lagBytes", masterOffset - entry.path("offset").asLong());
+            }
+        }
+        return nodes;
+    }
+
+    private static String field(String info, String name) {
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith(name + ":")) {
+                return line.substring(name.length() + 1).trim();
+            }
+        }
+        return "";
+    }
+
+    /** The leader latch's owner: the participant whose latch node has the lowest sequence number. */
+    private static String leader(CuratorFramework client, ZkLayout layout) throws Exception {
+        try {
+            List<String> latches = new ArrayList<>(client.getChildren().forPath(layout.leader()));
+            latches.sort(Comparator.comparing(name -> name.substring(name.lastIndexOf('-') + 1)));
+            for (String latch : latches) {
+                try {
+                    return new String(client.getData().forPath(layout.leader() + "/" + latch), StandardCharsets.UTF_8);
+                } catch (KeeperException.NoNodeException gone) {
+                    // that participant just left; the next one leads
+                }
+            }
+        } catch (KeeperException.NoNodeException e) {
+            // no monitor has ever run
+        }
+        return null;
+    }
+
+    private static ArrayNode children(CuratorFramework client, String path) throws Exception {
+        ArrayNode result = MAPPER.createArrayNode();
+        List<String> names;
+        try {
+            names = client.getChildren().forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return result;
+        }
+        for (String name : names.stream().sorted().toList()) {
+            try {
+                ObjectNode entry = (ObjectNode) MAPPER.readTree(client.getData().forPath(path + "/" + name));
+                entry.put("id", name);
+                result.add(entry);
+            } catch (KeeperException.NoNodeException gone) {
+                // its session ended meanwhile
+            }
+        }
+        return result;
+    }
+
+    static String text(ObjectNode status) {
+        StringBuilder out = new StringBuilder();
+        JsonNode topology = status.path("topology");
+        if (topology.isNull()) {
+            return "no topology under " + status.path("zkPath").asText() + " yet (no monitor has seeded it)";
+        }
+        out.append(String.format("topology %s  epoch %d  %s  master %s%n", status.path("zkPath").asText(), topology.path("epoch").asLong(),
+                topology.path("state").asText(), topology.path("master").isNull() ? "(none)" : topology.path("master").asText()));
+        out.append(String.format("%nnodes%n"));
+        for (JsonNode node : status.path("nodes")) {
+            out.append(String.format("  %-22s routed as %-8s role %-11s offset %-10s %s%n", node.path("address").asText(),
+                    node.path("routedAs").asText(), node.path("role").asText(), node.path("offset").asText("-"),
+                    node.has("lagBytes") ? "lag " + node.path("lagBytes").asLong() + " B, link " + node.path("link").asText() : ""));
+        }
+        out.append(String.format("%nmonitors (leader: %s)%n", status.path("leader").isNull() ? "none" : status.path("leader").asText()));
+        for (JsonNode monitor : status.path("monitors")) {
+            out.append(String.format("  %-30s sees down: %s%n", monitor.path("id").asText(), monitor.path("down")));
+        }
+        out.append(String.format("%nproxies%n"));
+        for (JsonNode proxy : status.path("proxies")) {
+            out.append(String.format("  %-22s applied epoch %d%s%n", proxy.path("address").asText(), proxy.path("epoch").asLong(),
+                    proxy.path("fenced").asBoolean() ? "  FENCED" : ""));
+        }
+        return out.toString().stripTrailing();
+    }
+}
