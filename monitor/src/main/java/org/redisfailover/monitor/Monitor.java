@@ -60,16 +60,8 @@ public final class Monitor implements Closeable {
     public Monitor(CuratorFramework client, MonitorSettings settings) {
         this.client = client;
         this.settings = settings;
-        this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("redis-failover-monitor-" + settings.id()));
-        this.probeThreads = Executors.newCachedThreadPool(daemon("redis-failover-probe"));
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
+        this.ticker = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-monitor"));
+        this.probeThreads = Executors.newCachedThreadPool(ThreadUtils.newThreadFactory("redis-failover-probe"));
     }
 
     public void start() throws Exception {

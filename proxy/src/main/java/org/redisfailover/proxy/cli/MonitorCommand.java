@@ -29,12 +29,8 @@ public final class MonitorCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-z", "--zk"}, paramLabel = "HOSTS", required = true, description = "ZooKeeper connect string (host:port,...).")
-    String zk;
-
-    @Option(names = {"-p", "--zk-path"}, paramLabel = "PATH", defaultValue = "/redis-failover",
-            description = "ZooKeeper root of this replication group (default: ${DEFAULT-VALUE}).")
-    String zkPath;
+    @CommandLine.Mixin
+    ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
 
     @Option(names = {"-r", "--redis"}, paramLabel = "HOST:PORT", split = ",", required = true,
             description = "The Redis nodes of the group, comma-separated or repeated.")
@@ -59,7 +55,7 @@ public final class MonitorCommand implements Callable<Integer> {
         ZkLayout layout;
         try {
             nodes = redis.stream().map(NodeAddress::parse).toList();
-            layout = new ZkLayout(zkPath);
+            layout = zooKeeper.layout();
             if (probeIntervalSeconds != null) {
                 monitorOptions.probeIntervalMs = Math.max(1, Math.round(probeIntervalSeconds * 1000));
             }
@@ -67,7 +63,7 @@ public final class MonitorCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
         String monitorId = id != null ? id : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
-        CuratorFramework client = ZooKeeperClients.connect(zk, Duration.ofMillis(zkSessionTimeoutMs));
+        CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs));
         Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

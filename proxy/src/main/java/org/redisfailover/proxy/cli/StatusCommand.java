@@ -39,12 +39,8 @@ public final class StatusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-z", "--zk"}, paramLabel = "HOSTS", required = true, description = "ZooKeeper connect string (host:port,...).")
-    String zk;
-
-    @Option(names = {"-p", "--zk-path"}, paramLabel = "PATH", defaultValue = "/redis-failover",
-            description = "ZooKeeper root of the replication group (default: ${DEFAULT-VALUE}).")
-    String zkPath;
+    @CommandLine.Mixin
+    ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
@@ -53,13 +49,13 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ZkLayout layout;
         try {
-            layout = new ZkLayout(zkPath);
+            layout = zooKeeper.layout();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (CuratorFramework client = ZooKeeperClients.connect(zk, Duration.ofSeconds(10))) {
+        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10))) {
             if (!client.getZookeeperClient().isConnected()) {
-                spec.commandLine().getErr().println("redis-failover: cannot reach ZooKeeper at " + zk);
+                spec.commandLine().getErr().println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
                 return 1;
             }
             ObjectNode status = collect(client, layout);

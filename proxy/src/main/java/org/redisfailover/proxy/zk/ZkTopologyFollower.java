@@ -62,11 +62,7 @@ public final class ZkTopologyFollower implements Closeable {
         this.settings = settings;
         this.server = server;
         this.proxyId = proxyId;
-        this.events = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "redis-failover-zk-" + proxyId);
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.events = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-zk"));
     }
 
     /** Starts following; {@code seed} (may be null) becomes the topology if the znode does not exist yet. */
