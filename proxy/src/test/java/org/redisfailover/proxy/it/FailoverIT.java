@@ -206,4 +206,55 @@ class FailoverIT {
         }
         assertNotEquals(group.master().address(), topology().master());
     }
+
+    @Test
+    void pausedMasterIsReplacedNeverRoutedToAgainAndDemotedWhenItResumes(RedisGroup group) throws Exception {
+        startMonitor("m1", group);
+        startMonitor("m2", group);
+        Poll.until(Duration.ofSeconds(15), "the monitors to seed the topology", () -> {
+            try {
+                return group.master().address().equals(topology().master());
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        ProxyServer proxy = startProxy("p1");
+        NodeAddress paused = group.master().address();
+        try (Jedis client = new Jedis("127.0.0.1", proxy.boundAddress().port(), 30_000)) {
+            assertEquals("OK", client.set("pause:before", "1"));
+            group.master().pause(); // kill -STOP: the process is alive but answers nothing
+            try {
+                Poll.until(Duration.ofSeconds(15), "a replica to be promoted while the master is paused", () -> {
+                    try {
+                        Topology now = topology();
+                        return now.master() != null && !now.master().equals(paused);
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                assertEquals("OK", client.set("pause:during", "2"), "writes go on through the same client connection");
+            } finally {
+                group.master().resume(); // kill -CONT: it comes back still believing it is master
+            }
+            NodeAddress newMaster = topology().master();
+            Poll.until(Duration.ofSeconds(20), "the resumed node to be demoted to a replica of the new master", () -> {
+                try (Jedis resumed = group.master().client()) {
+                    String info = resumed.info("replication");
+                    return info.contains("role:slave") && info.contains("master_port:" + newMaster.port());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertEquals("OK", client.set("pause:after", "3"));
+            try (Jedis onNew = new Jedis(newMaster.host(), newMaster.port(), 2_000)) {
+                assertEquals("2", onNew.get("pause:during"));
+                assertEquals("3", onNew.get("pause:after"));
+            }
+            Poll.until(Duration.ofSeconds(20), "the old master's copy to catch up from the new master", () -> {
+                try (Jedis resumed = group.master().client()) {
+                    return "3".equals(resumed.get("pause:after"));
+                }
+            });
+        }
+    }
 }
