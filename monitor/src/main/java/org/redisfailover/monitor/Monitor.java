@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
@@ -51,15 +52,28 @@ public final class Monitor implements Closeable {
     private final MonitorSettings settings;
     private final Map<NodeAddress, NodeProber> probers = new LinkedHashMap<>();
     private final Map<NodeAddress, Integer> consecutiveFailures = new HashMap<>();
+    private final Map<NodeAddress, NodeStatus> lastReachable = new HashMap<>();
+    private final Map<NodeAddress, Long> failingSinceMillis = new HashMap<>();
     private final ScheduledExecutorService ticker;
     private final ExecutorService probeThreads;
+    private final UnaryOperator<NodeAddress> dial;
     private LeaderLatch latch;
     private PersistentNode view;
     private Coordinator coordinator;
 
     public Monitor(CuratorFramework client, MonitorSettings settings) {
+        this(client, settings, UnaryOperator.identity());
+    }
+
+    /**
+     * A monitor that connects to each node at {@code dial(node)} rather than at the node's own address:
+     * for a network where the monitor reaches Redis through a translation (a port mapping, or a test's
+     * fault-injecting relay). Nodes keep their own addresses in ZooKeeper.
+     */
+    public Monitor(CuratorFramework client, MonitorSettings settings, UnaryOperator<NodeAddress> dial) {
         this.client = client;
         this.settings = settings;
+        this.dial = dial;
         this.ticker = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-monitor"));
         this.probeThreads = Executors.newCachedThreadPool(ThreadUtils.newThreadFactory("redis-failover-probe"));
     }
@@ -95,18 +109,25 @@ public final class Monitor implements Closeable {
                 }
                 nodes.addAll(topology.replicas());
             }
+            long startedMillis = System.currentTimeMillis();
             Map<NodeAddress, NodeStatus> statuses = probeAll(nodes);
             Set<NodeAddress> down = new LinkedHashSet<>();
             statuses.forEach((node, status) -> {
                 int failures = status.reachable() ? 0 : consecutiveFailures.getOrDefault(node, 0) + 1;
                 consecutiveFailures.put(node, failures);
+                if (status.reachable()) {
+                    lastReachable.put(node, status);
+                    failingSinceMillis.remove(node);
+                } else {
+                    failingSinceMillis.putIfAbsent(node, startedMillis);
+                }
                 if (failures >= settings.downAfterFailures()) {
                     down.add(node);
                 }
             });
             publishView(down);
             if (latch.hasLeadership()) {
-                coordinator.lead(statuses, down);
+                coordinator.lead(new ProbeRound(statuses, lastReachable, failingSinceMillis));
             }
         } catch (Exception e) {
             ThreadUtils.checkInterrupted(e);
@@ -132,7 +153,7 @@ public final class Monitor implements Closeable {
     }
 
     private synchronized NodeProber prober(NodeAddress node) {
-        return probers.computeIfAbsent(node, n -> new NodeProber(n, (int) settings.probeTimeout().toMillis()));
+        return probers.computeIfAbsent(node, n -> new NodeProber(n, dial.apply(n), (int) settings.probeTimeout().toMillis()));
     }
 
     private void publishView(Set<NodeAddress> down) {

@@ -17,9 +17,14 @@ import org.redisfailover.protocol.topology.ZkLayout;
  * @param proxyAckTimeout    longest wait for proxies to acknowledge the no-master epoch (at least their
  *                           ZooKeeper session timeout: an unacknowledging proxy's registration has
  *                           expired by then, and it fenced itself before that)
+ * @param maxLagBytes        a failover promotes no replica further than this behind the dead master's
+ *                           last seen offset (negative: no cap; then the group always gets a master,
+ *                           at the price of whatever the best replica lacks)
+ * @param catchUpTimeout     a switchover waits this long, writes held, for the target to catch up with
+ *                           the paused master; past it the switchover is aborted and the master stays
  */
 public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration probeInterval, Duration probeTimeout,
-        int downAfterFailures, Duration proxyAckTimeout) {
+        int downAfterFailures, Duration proxyAckTimeout, long maxLagBytes, Duration catchUpTimeout) {
 
     public MonitorSettings {
         nodes = List.copyOf(nodes);
@@ -31,6 +36,9 @@ public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> node
         }
         if (probeInterval.isNegative() || probeInterval.isZero() || probeTimeout.isNegative() || probeTimeout.isZero()) {
             throw new IllegalArgumentException("probe interval and timeout must be positive");
+        }
+        if (catchUpTimeout.isNegative() || catchUpTimeout.isZero()) {
+            throw new IllegalArgumentException("switchover-catch-up-timeout-ms must be positive");
         }
     }
 }

@@ -17,11 +17,14 @@ import redis.clients.jedis.exceptions.JedisException;
 final class NodeProber implements AutoCloseable {
 
     private final NodeAddress address;
+    private final NodeAddress dialAddress;
     private final DefaultJedisClientConfig clientConfig;
     private Jedis connection;
 
-    NodeProber(NodeAddress address, int timeoutMillis) {
+    /** Probes {@code address}, connecting to it at {@code dialAddress} (the same, unless the network translates). */
+    NodeProber(NodeAddress address, NodeAddress dialAddress, int timeoutMillis) {
         this.address = address;
+        this.dialAddress = dialAddress;
         this.clientConfig = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(timeoutMillis)
                 .socketTimeoutMillis(timeoutMillis)
@@ -41,14 +44,15 @@ final class NodeProber implements AutoCloseable {
                     throw e;
                 }
             }
-            return parse(jedis.info("replication"));
+            return parse(address, jedis.info("replication"));
         } catch (JedisException | IllegalArgumentException e) {
             closeConnection();
             return NodeStatus.unreachable(address);
         }
     }
 
-    private NodeStatus parse(String info) {
+    /** A node's status from its INFO replication text. */
+    static NodeStatus parse(NodeAddress address, String info) {
         Map<String, String> fields = new HashMap<>();
         for (String line : info.split("\r\n")) {
             int colon = line.indexOf(':');
@@ -67,7 +71,7 @@ final class NodeProber implements AutoCloseable {
     /** A connection for commands other than probes (REPLICAOF): the same timeouts. */
     Jedis connection() {
         if (connection == null) {
-            connection = new Jedis(new HostAndPort(address.host(), address.port()), clientConfig);
+            connection = new Jedis(new HostAndPort(dialAddress.host(), dialAddress.port()), clientConfig);
         }
         return connection;
     }

@@ -6,20 +6,73 @@ import java.util.List;
  * Who is master and who are replicas, at one epoch. Immutable: a change of topology is a new
  * snapshot, swapped whole, so a request never sees half of one topology and half of the next.
  *
- * @param epoch    strictly increasing across changes; an older epoch never replaces a newer one
- * @param master   the node that takes writes, or null while there is none (during a switch)
- * @param replicas the nodes reads may go to, in a stable order
+ * @param epoch          strictly increasing across changes; an older epoch never replaces a newer one
+ * @param master         the node that takes writes, or null while there is none (during a switch)
+ * @param replicas       the nodes reads may go to, in a stable order
+ * @param phase          serving, or which kind of switch is under way
+ * @param previousMaster during a switch, the master being replaced (null when unknown or serving)
  */
-public record Topology(long epoch, NodeAddress master, List<NodeAddress> replicas) {
+public record Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster) {
+
+    /** What the group is doing at this epoch; proxies treat the old master differently in each. */
+    public enum Phase {
+        /** A master takes writes. */
+        SERVING("serving"),
+        /** The master failed: proxies cut it off at once; what was in flight on it has an unknown outcome. */
+        FAILOVER("no-master"),
+        /**
+         * A planned switchover: the old master is healthy, so proxies let the writes in flight on it
+         * finish before they acknowledge the epoch; nothing is cut off, nothing is uncertain.
+         */
+        SWITCHOVER("switchover");
+
+        private final String json;
+
+        Phase(String json) {
+            this.json = json;
+        }
+
+        public String json() {
+            return json;
+        }
+
+        public static Phase fromJson(String text) {
+            for (Phase phase : values()) {
+                if (phase.json.equals(text)) {
+                    return phase;
+                }
+            }
+            throw new IllegalArgumentException("topology state '" + text + "' (expected: serving, no-master or switchover)");
+        }
+    }
 
     public Topology {
         replicas = List.copyOf(replicas);
+        if ((phase == Phase.SERVING) != (master != null)) {
+            throw new IllegalArgumentException("a " + phase.json() + " topology " + (master == null ? "needs" : "has no") + " master");
+        }
+        if (phase == Phase.SERVING && previousMaster != null) {
+            throw new IllegalArgumentException("a serving topology has no previous master");
+        }
         if (master != null && replicas.contains(master)) {
             throw new IllegalArgumentException(master + " cannot be both master and replica");
         }
         if (replicas.stream().distinct().count() != replicas.size()) {
             throw new IllegalArgumentException("replicas listed twice: " + replicas);
         }
+    }
+
+    /** A serving topology, or (master null) a failover with the previous master unknown. */
+    public Topology(long epoch, NodeAddress master, List<NodeAddress> replicas) {
+        this(epoch, master, replicas, master == null ? Phase.FAILOVER : Phase.SERVING, null);
+    }
+
+    /** The next epoch of a switch away from this topology's master: no master, writes held. */
+    public Topology switching(Phase kind) {
+        if (kind == Phase.SERVING || master == null) {
+            throw new IllegalArgumentException("a switch starts from a serving topology, with a " + kind.json() + " phase");
+        }
+        return new Topology(epoch + 1, null, replicas, kind, master);
     }
 
     public boolean hasMaster() {

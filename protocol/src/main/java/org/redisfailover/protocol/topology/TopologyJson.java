@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <pre>{"format":1,"epoch":7,"state":"serving","master":"10.0.0.1:6379","replicas":["10.0.0.2:6379"]}</pre>
  *
- * {@code state} is {@code no-master} (and {@code master} null) during a switch. Unknown fields are
+ * {@code state} is {@code no-master} (a failover) or {@code switchover} (a planned switch) during a
+ * switch, with {@code master} null and {@code previousMaster} the node being replaced. Unknown fields are
  * ignored so that newer writers stay readable; anything malformed is rejected as a whole, never
  * half-applied (research Z18: keep the last good topology instead).
  */
@@ -29,11 +30,14 @@ public final class TopologyJson {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format", FORMAT);
         root.put("epoch", topology.epoch());
-        root.put("state", topology.hasMaster() ? "serving" : "no-master");
+        root.put("state", topology.phase().json());
         if (topology.hasMaster()) {
             root.put("master", topology.master().toString());
         } else {
             root.putNull("master");
+        }
+        if (topology.previousMaster() != null) {
+            root.put("previousMaster", topology.previousMaster().toString());
         }
         ArrayNode replicas = root.putArray("replicas");
         topology.replicas().forEach(replica -> replicas.add(replica.toString()));
@@ -63,14 +67,21 @@ public final class TopologyJson {
         if (!epoch.canConvertToLong() || epoch.asLong() < 1) {
             throw new IllegalArgumentException("topology epoch " + epoch + " (expected: a positive integer)");
         }
-        JsonNode master = root.path("master");
-        NodeAddress masterAddress = master.isNull() || master.isMissingNode() ? null : NodeAddress.parse(master.asText());
+        NodeAddress masterAddress = optionalAddress(root.path("master"));
+        NodeAddress previousMaster = optionalAddress(root.path("previousMaster"));
+        JsonNode state = root.path("state");
+        Topology.Phase phase = state.isMissingNode() ? (masterAddress == null ? Topology.Phase.FAILOVER : Topology.Phase.SERVING)
+                : Topology.Phase.fromJson(state.asText());
         JsonNode replicasNode = root.path("replicas");
         if (!replicasNode.isArray()) {
             throw new IllegalArgumentException("topology replicas must be an array");
         }
         List<NodeAddress> replicas = new ArrayList<>();
         replicasNode.forEach(replica -> replicas.add(NodeAddress.parse(replica.asText())));
-        return new Topology(epoch.asLong(), masterAddress, replicas);
+        return new Topology(epoch.asLong(), masterAddress, replicas, phase, previousMaster);
+    }
+
+    private static NodeAddress optionalAddress(JsonNode node) {
+        return node.isNull() || node.isMissingNode() ? null : NodeAddress.parse(node.asText());
     }
 }

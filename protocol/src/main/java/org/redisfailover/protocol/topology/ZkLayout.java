@@ -8,7 +8,8 @@ package org.redisfailover.protocol.topology;
  * {root}/proxies/{id}    ephemeral, one per proxy: its address and the epoch it has applied
  * {root}/monitors/{id}   ephemeral, one per monitor: its view of every node
  * {root}/leader          the monitors' leader latch
- * {root}/events          failover history
+ * {root}/events          failover history: sequential znodes, bounded
+ * {root}/switchover      ephemeral: a pending switchover request, for the leader
  * </pre>
  */
 public record ZkLayout(String root) {
@@ -41,6 +42,10 @@ public record ZkLayout(String root) {
 
     public String events() {
         return child("events");
+    }
+
+    public String switchover() {
+        return child("switchover");
     }
 
     private String child(String name) {

@@ -25,6 +25,19 @@ class TopologyJsonTest {
     }
 
     @Test
+    void roundTripsBothKindsOfSwitchWithThePreviousMaster() {
+        Topology serving = new Topology(7, A, List.of(B));
+        for (Topology.Phase kind : List.of(Topology.Phase.FAILOVER, Topology.Phase.SWITCHOVER)) {
+            Topology switching = serving.switching(kind);
+            assertEquals(new Topology(8, null, List.of(B), kind, A), switching);
+            assertEquals(switching, TopologyJson.decode(TopologyJson.encode(switching)));
+            String json = new String(TopologyJson.encode(switching), StandardCharsets.UTF_8);
+            assertTrue(json.contains("\"state\":\"" + kind.json() + "\"") && json.contains("\"previousMaster\":\"10.0.0.1:6379\""), json);
+        }
+        assertThrows(IllegalArgumentException.class, () -> serving.switching(Topology.Phase.SERVING));
+    }
+
+    @Test
     void ignoresUnknownFieldsFromNewerWriters() {
         String json = "{\"format\":1,\"epoch\":3,\"master\":\"10.0.0.1:6379\",\"replicas\":[],\"updatedBy\":\"m1\",\"extra\":{}}";
         assertEquals(new Topology(3, A, List.of()), TopologyJson.decode(json.getBytes(StandardCharsets.UTF_8)));
@@ -34,7 +47,10 @@ class TopologyJsonTest {
     @ValueSource(strings = {"", "not json", "[]", "{}", "{\"format\":2,\"epoch\":1,\"replicas\":[]}",
         "{\"format\":1,\"epoch\":0,\"replicas\":[]}", "{\"format\":1,\"epoch\":\"x\",\"replicas\":[]}",
         "{\"format\":1,\"epoch\":1,\"master\":\"nohost\",\"replicas\":[]}", "{\"format\":1,\"epoch\":1,\"replicas\":\"a\"}",
-        "{\"format\":1,\"epoch\":1,\"master\":\"10.0.0.1:6379\",\"replicas\":[\"10.0.0.1:6379\"]}"})
+        "{\"format\":1,\"epoch\":1,\"master\":\"10.0.0.1:6379\",\"replicas\":[\"10.0.0.1:6379\"]}",
+        "{\"format\":1,\"epoch\":1,\"state\":\"serving\",\"master\":null,\"replicas\":[]}",
+        "{\"format\":1,\"epoch\":1,\"state\":\"switchover\",\"master\":\"10.0.0.1:6379\",\"replicas\":[]}",
+        "{\"format\":1,\"epoch\":1,\"state\":\"paused\",\"master\":null,\"replicas\":[]}"})
     void rejectsMalformedTopologiesAsAWhole(String json) {
         assertThrows(IllegalArgumentException.class, () -> TopologyJson.decode(json.getBytes(StandardCharsets.UTF_8)));
     }

@@ -59,6 +59,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private boolean flushQueued;
     /** Set by {@link #close()}: a failure then ends the connection instead of scheduling a reconnect. */
     private boolean closing;
+    /** Set by {@link #retire}: run once the connection has closed, drained or not. */
+    private Runnable onRetired;
 
     BackendConnection(NodeAddress node, int db, BackendPool pool) {
         this.node = node;
@@ -219,6 +221,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             return;
         }
         slot.complete(buffer, start, length);
+        if (onRetired != null && inFlight.isEmpty()) {
+            close();
+        }
     }
 
     /** Pushes from Redis are never replies; with RESP2 backends there are none. */
@@ -257,10 +262,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         handshakeRepliesExpected = 0;
         pool.health().markDown(node);
         failed.close();
-        String lost = "ERR redis-failover: connection to " + node + " lost before the reply (" + reason + ")";
         int lostCount = inFlight.size();
         while (!inFlight.isEmpty()) {
-            inFlight.poll().completeLost(lost);
+            inFlight.poll().completeLost(node, reason);
         }
         String unsent = unreachableError();
         while (!waiting.isEmpty()) {
@@ -269,8 +273,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             next.slot().complete(Replies.error(unsent));
         }
         onWritable();
-        if (pool.isClosed() || closing) {
+        if (pool.isClosed() || closing || onRetired != null) {
             state = State.CLOSED;
+            runRetired();
             return;
         }
         long delay = backoff.nextDelayMillis();
@@ -282,6 +287,20 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         return "ERR redis-failover: " + node + " is unreachable (" + lastFailure + ")";
     }
 
+    /**
+     * Closes for good once every request already sent has its reply (the node stops being the master in a
+     * planned switchover: what it was sent completes normally). Requests still waiting for the handshake
+     * are sent first. A failure or the backend timeout meanwhile ends it as any loss does. Runs
+     * {@code onClosed} once it is closed.
+     */
+    void retire(Runnable onClosed) {
+        onRetired = onClosed;
+        boolean nothingPending = inFlight.isEmpty() && waiting.isEmpty();
+        if (nothingPending || state == State.IDLE || state == State.BACKOFF || state == State.CLOSED) {
+            close();
+        }
+    }
+
     /** Closes for good (node demoted, or proxy shutdown): pending requests fail as on any loss; no reconnect. */
     void close() {
         if (reconnectTimer != null) {
@@ -290,6 +309,15 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         closing = true;
         onFailure(channel, pool.isClosed() ? "proxy shutting down" : "no longer routed to");
         state = State.CLOSED;
+        runRetired(); // also when there was no channel to fail
+    }
+
+    private void runRetired() {
+        if (onRetired != null) {
+            Runnable retired = onRetired;
+            onRetired = null;
+            retired.run();
+        }
     }
 
     private static String describe(Throwable cause) {

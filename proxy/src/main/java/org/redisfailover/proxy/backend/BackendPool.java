@@ -5,8 +5,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.config.ProxyConfig;
@@ -30,6 +33,8 @@ public final class BackendPool {
     private final NodeHealth health = new NodeHealth();
     /** By node, then by database number: no key object per lookup on the hot path. */
     private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
+    /** Connections of a retired node still finishing their requests: checked for timeouts until closed. */
+    private final List<BackendConnection> retiring = new ArrayList<>();
     private final ScheduledFuture<?> timeoutCheck;
     private boolean closed;
     private int generation;
@@ -82,6 +87,39 @@ public final class BackendPool {
         health.markUp(node);
     }
 
+    /**
+     * Takes every connection to {@code node} out of use, like {@link #closeNode}, but lets each finish the
+     * requests it already sent before it closes (a planned switchover). The future completes, on this
+     * loop, once all of them have closed; the backend timeout bounds the wait.
+     */
+    public CompletableFuture<Void> retireNode(NodeAddress node) {
+        BackendConnection[] byDb = connections.remove(node);
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        if (byDb == null) {
+            drained.complete(null);
+            return drained;
+        }
+        generation++;
+        List<BackendConnection> draining = new ArrayList<>();
+        for (BackendConnection connection : byDb) {
+            if (connection != null) {
+                draining.add(connection);
+            }
+        }
+        retiring.addAll(draining);
+        int[] open = {draining.size()};
+        for (BackendConnection connection : draining) {
+            connection.retire(() -> {
+                retiring.remove(connection);
+                if (--open[0] == 0) {
+                    health.markUp(node);
+                    drained.complete(null);
+                }
+            });
+        }
+        return drained;
+    }
+
     /** Changes whenever connections are closed for good: callers that cache a connection check it. */
     public int generation() {
         return generation;
@@ -106,6 +144,9 @@ public final class BackendPool {
                 }
             }
         }
+        for (BackendConnection connection : new ArrayList<>(retiring)) {
+            connection.checkTimeout(now, timeout);
+        }
     }
 
     /** Closes every connection; pending requests fail. Must run on the loop. */
@@ -120,6 +161,7 @@ public final class BackendPool {
             }
         }
         connections.clear();
+        new ArrayList<>(retiring).forEach(BackendConnection::close);
     }
 
     boolean isClosed() {

@@ -59,9 +59,6 @@ public final class DemoCommand implements Callable<Integer> {
             ProxyConfig config = ProxyConfig.builder(NodeAddress.parse(listen), null, List.of()).zooKeeper(zk).build();
             try (ProxyServer proxy = new ProxyServer(config).start()) {
                 MonitorOptions monitorOptions = new MonitorOptions();
-                monitorOptions.probeIntervalMs = 200;
-                monitorOptions.probeTimeoutMs = 250;
-                monitorOptions.downAfterFailures = 3;
                 monitorOptions.proxyAckTimeoutMs = 6_000;
                 Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions);
                 try {
@@ -69,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
                     try (org.apache.curator.framework.CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
                             zk.sessionTimeout())) {
                         say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
-                                StatusCommand.text(StatusCommand.collect(client, zk.layout())));
+                                StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10)));
                     }
                     if (hold) {
                         say("Running until Ctrl-C: try redis-cli -p %d", proxy.boundAddress().port());
@@ -94,10 +91,11 @@ public final class DemoCommand implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong acked = new AtomicLong();
         AtomicLong errors = new AtomicLong();
+        AtomicLong uncertain = new AtomicLong();
         AtomicLong dropped = new AtomicLong();
         AtomicLong lastAckNanos = new AtomicLong();
         AtomicLong longestGapNanos = new AtomicLong();
-        Thread writer = new Thread(() -> writeLoop(proxy.boundAddress(), stop, acked, errors, dropped, lastAckNanos, longestGapNanos),
+        Thread writer = new Thread(() -> writeLoop(proxy.boundAddress(), stop, acked, errors, uncertain, dropped, lastAckNanos, longestGapNanos),
                 "demo-writer");
         writer.start();
         try {
@@ -116,8 +114,10 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Topology after = proxy.topology().current();
             say("New master %s at epoch %d. Longest wait for a write ack during the switch: %d ms; error replies: %d; "
-                            + "client connections dropped: %d (only a write in flight on the dead master drops its connection)",
-                    after.master(), after.epoch(), TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()), errors.get(), dropped.get());
+                            + "writes of unknown outcome: %d (only a write in flight on the master at the kill: it may or may not "
+                            + "have been applied); client connections dropped: %d",
+                    after.master(), after.epoch(), TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()), errors.get(), uncertain.get(),
+                    dropped.get());
             say(">>> restarting the old master %s: the monitor demotes it before anything is routed to it", oldMaster);
             startRedis(dir, oldMaster.port(), null, index);
             boolean rejoined = waitFor(Duration.ofSeconds(20), () -> proxy.topology().current().replicas().contains(oldMaster));
@@ -131,8 +131,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeLoop(NodeAddress proxy, AtomicBoolean stop, AtomicLong acked, AtomicLong errors, AtomicLong dropped,
-            AtomicLong lastAckNanos, AtomicLong longestGapNanos) {
+    private static void writeLoop(NodeAddress proxy, AtomicBoolean stop, AtomicLong acked, AtomicLong errors, AtomicLong uncertain,
+            AtomicLong dropped, AtomicLong lastAckNanos, AtomicLong longestGapNanos) {
         Jedis jedis = new Jedis(proxy.host(), proxy.port(), 10_000);
         try {
             for (long i = 0; !stop.get(); i++) {
@@ -149,7 +149,7 @@ public final class DemoCommand implements Callable<Integer> {
                     jedis.close();
                     jedis = new Jedis(proxy.host(), proxy.port(), 10_000);
                 } catch (JedisException e) {
-                    errors.incrementAndGet();
+                    (String.valueOf(e.getMessage()).startsWith("UNCERTAIN ") ? uncertain : errors).incrementAndGet();
                 }
                 Thread.sleep(10);
             }

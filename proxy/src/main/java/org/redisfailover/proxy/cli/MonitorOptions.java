@@ -7,25 +7,38 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import picocli.CommandLine.Option;
 
-/** The monitor's tuning, shared by {@code proxy} (co-located monitor) and {@code monitor}. */
+/**
+ * The monitor's tuning, shared by {@code proxy} (co-located monitor) and {@code monitor}. The fields
+ * start at the defaults too, for the commands that build one without parsing (demo).
+ */
 final class MonitorOptions {
 
-    @Option(names = "--probe-interval-ms", defaultValue = "200", description = "Time between probe rounds (default: ${DEFAULT-VALUE}).")
-    long probeIntervalMs;
+    @Option(names = "--probe-interval-ms", description = "Time between probe rounds (default: ${DEFAULT-VALUE}).")
+    long probeIntervalMs = 200;
 
-    @Option(names = "--probe-timeout-ms", defaultValue = "250", description = "Connect and reply timeout of one probe (default: ${DEFAULT-VALUE}).")
-    long probeTimeoutMs;
+    @Option(names = "--probe-timeout-ms", description = "Connect and reply timeout of one probe (default: ${DEFAULT-VALUE}).")
+    long probeTimeoutMs = 250;
 
-    @Option(names = "--down-after-failures", defaultValue = "3",
+    @Option(names = "--down-after-failures",
             description = "Consecutive failed probes before a monitor calls a node down (default: ${DEFAULT-VALUE}).")
-    int downAfterFailures;
+    int downAfterFailures = 3;
 
-    @Option(names = "--proxy-ack-timeout-ms", defaultValue = "10000",
+    @Option(names = "--proxy-ack-timeout-ms",
             description = "Longest wait for proxies to acknowledge a switch; keep it at least the proxies' ZooKeeper session timeout (default: ${DEFAULT-VALUE}).")
-    long proxyAckTimeoutMs;
+    long proxyAckTimeoutMs = 10000;
+
+    @Option(names = "--max-lag-bytes",
+            description = "A failover promotes no replica more than this many bytes behind the dead master's last seen offset; "
+                    + "-1: no cap, always promote the best replica (default: ${DEFAULT-VALUE}).")
+    long maxLagBytes = -1;
+
+    @Option(names = "--switchover-catch-up-timeout-ms",
+            description = "How long a switchover waits, writes held, for the target to catch up; past it the old master stays "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long catchUpTimeoutMs = 2000;
 
     MonitorSettings settings(String id, ZkLayout layout, List<NodeAddress> nodes) {
         return new MonitorSettings(id, layout, nodes, Duration.ofMillis(probeIntervalMs), Duration.ofMillis(probeTimeoutMs), downAfterFailures,
-                Duration.ofMillis(proxyAckTimeoutMs));
+                Duration.ofMillis(proxyAckTimeoutMs), maxLagBytes, Duration.ofMillis(catchUpTimeoutMs));
     }
 }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -15,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
+import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
@@ -27,11 +30,11 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * {@code redis-failover status}: what ZooKeeper and the Redis nodes say right now: the topology, each
- * node's role and replication lag, the monitors (and which leads) and the proxies (and the epoch
- * each has applied). Readable in a terminal, or {@code --json}.
+ * node's role and replication lag, the monitors (and which leads), the proxies (and the epoch each
+ * has applied) and the recent failovers and switchovers. Readable in a terminal, or {@code --json}.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Shows the topology, the Redis nodes' roles and lag, the monitors and the proxies.")
+        description = "Shows the topology, the Redis nodes' roles and lag, the monitors, the proxies and recent failovers.")
 public final class StatusCommand implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -44,6 +47,9 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
+
+    @Option(names = "--events", defaultValue = "10", description = "How many recent failovers and switchovers to show (default: ${DEFAULT-VALUE}).")
+    int events;
 
     @Override
     public Integer call() throws Exception {
@@ -58,7 +64,7 @@ public final class StatusCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
                 return 1;
             }
-            ObjectNode status = collect(client, layout);
+            ObjectNode status = collect(client, layout, Math.max(0, events));
             PrintWriter out = spec.commandLine().getOut();
             out.println(json ? MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status) : text(status));
             out.flush();
@@ -66,7 +72,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    static ObjectNode collect(CuratorFramework client, ZkLayout layout) throws Exception {
+    static ObjectNode collect(CuratorFramework client, ZkLayout layout, int maxEvents) throws Exception {
         ObjectNode status = MAPPER.createObjectNode();
         status.put("zkPath", layout.root());
         Topology topology = null;
@@ -82,6 +88,7 @@ public final class StatusCommand implements Callable<Integer> {
         status.put("leader", leader(client, layout));
         status.set("monitors", children(client, layout.monitors()));
         status.set("proxies", children(client, layout.proxies()));
+        status.set("events", MAPPER.valueToTree(SwitchHistory.recent(client, layout, maxEvents)));
         return status;
     }
 
@@ -168,6 +175,17 @@ public final class StatusCommand implements Callable<Integer> {
         return result;
     }
 
+    private static String timings(JsonNode event) {
+        StringBuilder timings = new StringBuilder();
+        for (String part : List.of("detectionMs", "proxiesMs", "promotionMs", "totalMs")) {
+            if (event.hasNonNull(part)) {
+                timings.append(timings.isEmpty() ? "  (" : ", ").append(part, 0, part.length() - 2).append(' ')
+                        .append(event.path(part).asLong()).append(" ms");
+            }
+        }
+        return timings.isEmpty() ? "" : timings.append(')').toString();
+    }
+
     static String text(ObjectNode status) {
         StringBuilder out = new StringBuilder();
         JsonNode topology = status.path("topology");
@@ -190,6 +208,16 @@ public final class StatusCommand implements Callable<Integer> {
         for (JsonNode proxy : status.path("proxies")) {
             out.append(String.format("  %-22s applied epoch %d%s%n", proxy.path("address").asText(), proxy.path("epoch").asLong(),
                     proxy.path("fenced").asBoolean() ? "  FENCED" : ""));
+        }
+        out.append(String.format("%nrecent failovers and switchovers (oldest first)%n"));
+        if (status.path("events").isEmpty()) {
+            out.append(String.format("  none%n"));
+        }
+        for (JsonNode event : status.path("events")) {
+            out.append(String.format("  %s  %-10s %-8s %s -> %s  epoch %d%s%n      %s%n",
+                    Instant.ofEpochMilli(event.path("atMillis").asLong()).truncatedTo(ChronoUnit.MILLIS), event.path("kind").asText(),
+                    event.path("outcome").asText(), event.path("from").asText("?"), event.path("to").asText("-"), event.path("epoch").asLong(),
+                    timings(event), event.path("detail").asText("")));
         }
         return out.toString().stripTrailing();
     }

@@ -210,7 +210,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     private ReplySlot closeMarker() {
         ReplySlot marker = new ReplySlot(this, false);
-        marker.complete(ReplySlot.INDETERMINATE);
+        marker.complete(ReplySlot.CLOSE);
         return marker;
     }
 
@@ -259,8 +259,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         boolean wrote = false;
         while (!replies.isEmpty() && replies.peekFirst().done() && !closed && !closing) {
             Object reply = replies.pollFirst().takeReply();
-            if (reply == ReplySlot.INDETERMINATE) {
-                // A write's outcome is unknown, or the client asked to close: deliver what precedes, then close.
+            if (reply == ReplySlot.CLOSE) {
+                // QUIT or a protocol error: deliver what precedes, then close.
                 closeAfterPendingWrites();
                 return;
             }

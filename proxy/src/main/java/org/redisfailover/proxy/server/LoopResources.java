@@ -5,6 +5,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
@@ -22,6 +23,8 @@ final class LoopResources {
     final ReadRouter router = new ReadRouter();
     final HeldRequests held;
     private final ScheduledFuture<?> holdExpiry;
+    /** Completes when the connections of a master retired by a switchover have finished their requests. */
+    private CompletableFuture<Void> retired = CompletableFuture.completedFuture(null);
 
     LoopResources(EventLoop loop, ProxyShared shared) {
         ProxyConfig config = shared.config();
@@ -37,7 +40,9 @@ final class LoopResources {
     /**
      * The topology or the fence changed (run on this loop). A node that stopped being the master (or
      * left the group) loses its connections first, so nothing sent from now on can reach it and what
-     * was in flight fails honestly; then the held requests go to whatever master there is now.
+     * was in flight fails honestly; then the held requests go to whatever master there is now. In a
+     * planned switchover the old master is healthy: its connections finish what they carry first, and
+     * {@link #retired()} tells when.
      */
     void onRoutingChanged(Topology previous, Topology current, NodeAddress writableMaster) {
         Set<NodeAddress> stillRouted = new HashSet<>(current.replicas());
@@ -45,7 +50,11 @@ final class LoopResources {
             stillRouted.add(writableMaster);
         }
         if (previous.master() != null && !Objects.equals(previous.master(), writableMaster)) {
-            pool.closeNode(previous.master());
+            if (current.phase() == Topology.Phase.SWITCHOVER && previous.master().equals(current.previousMaster())) {
+                retired = pool.retireNode(previous.master());
+            } else {
+                pool.closeNode(previous.master());
+            }
         }
         for (NodeAddress replica : previous.replicas()) {
             if (!stillRouted.contains(replica)) {
@@ -53,6 +62,11 @@ final class LoopResources {
             }
         }
         held.releaseAll();
+    }
+
+    /** Completes (on this loop) once no request is in flight on a master this loop has stopped writing to. */
+    CompletableFuture<Void> retired() {
+        return retired;
     }
 
     /** Proxy shutdown: fail what is held, stop the timer, close the connections. */

@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -67,7 +68,7 @@ public final class ProxyServer implements AutoCloseable {
         topology.addListener((previous, current) -> {
             if (previous != current) {
                 log.info("topology epoch {} applied: master {}, replicas {}", current.epoch(),
-                        current.master() == null ? "none (switching)" : current.master(), current.replicas());
+                        current.master() == null ? "none (" + current.phase().json() + ")" : current.master(), current.replicas());
             }
             loops.forEach((loop, resources) -> loop.execute(() -> resources.onRoutingChanged(previous, current, topology.writableMaster())));
         });
@@ -135,18 +136,19 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Completes once every event loop has run everything queued on it before this call: after a
+     * Completes once every event loop has run everything queued on it before this call, and has no
+     * request left in flight on a master it stopped writing to in a planned switchover: after a
      * topology change, this is when the proxy has stopped using the old topology everywhere.
      */
-    public java.util.concurrent.CompletableFuture<Void> drainLoops() {
-        java.util.concurrent.CompletableFuture<?>[] drained = loops.keySet().stream()
-                .map(loop -> {
-                    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-                    loop.execute(() -> done.complete(null));
+    public CompletableFuture<Void> drainLoops() {
+        CompletableFuture<?>[] drained = loops.entrySet().stream()
+                .map(entry -> {
+                    CompletableFuture<Void> done = new CompletableFuture<>();
+                    entry.getKey().execute(() -> entry.getValue().retired().whenComplete((ok, error) -> done.complete(null)));
                     return done;
                 })
-                .toArray(java.util.concurrent.CompletableFuture[]::new);
-        return java.util.concurrent.CompletableFuture.allOf(drained);
+                .toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(drained);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.redisfailover.proxy.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
+import org.redisfailover.protocol.topology.NodeAddress;
 
 /**
  * The place of one request's reply in its client's reply order. A slot is created when the request is
@@ -10,8 +11,11 @@ import io.netty.util.ReferenceCountUtil;
  */
 public final class ReplySlot {
 
-    /** Fills a slot whose request may have executed but got no reply: the client connection must close. */
-    static final Object INDETERMINATE = new Object();
+    /** Fills the slot after which the client connection closes (QUIT, protocol errors). */
+    static final Object CLOSE = new Object();
+
+    /** The error code of a command whose outcome is unknown; clients and tests can match it. */
+    public static final String UNCERTAIN_CODE = "UNCERTAIN";
 
     private final ClientSession owner;
     private final boolean readOnly;
@@ -61,11 +65,18 @@ public final class ReplySlot {
     }
 
     /**
-     * The request was sent but its connection died before the reply: a read gets an error, anything
-     * else closes the client connection (never a made-up definite answer for a write that may have run).
+     * The request was sent but its connection died before the reply. A read gets a plain error: it had
+     * no effect. Anything else may or may not have run, and its error says exactly that, with its own
+     * code, rather than a definite failure (docs/FAILOVER.md, "A write in flight when the master dies").
+     * The client connection stays open: closing it would make at-least-once clients (Lettuce, ioredis)
+     * send the write again on their own, which can apply it twice.
      */
-    public void completeLost(String errorLine) {
-        complete(readOnly ? Replies.error(errorLine) : INDETERMINATE);
+    public void completeLost(NodeAddress node, String reason) {
+        String error = readOnly
+                ? "ERR redis-failover: connection to " + node + " lost before the reply (" + reason + ")"
+                : UNCERTAIN_CODE + " redis-failover: connection to " + node + " lost before the reply (" + reason
+                        + "); the command may or may not have been applied";
+        complete(Replies.error(error));
     }
 
     boolean done() {

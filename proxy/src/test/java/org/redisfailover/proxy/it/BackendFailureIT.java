@@ -45,8 +45,8 @@ class BackendFailureIT {
         }
     }
 
-    /** What one client saw: replies matched to requests, errors, and whether the proxy closed it. */
-    private record Outcome(int requests, int values, int errors, boolean closed) {
+    /** What one client saw: replies matched to requests, and errors. */
+    private record Outcome(int requests, int answered, int errors) {
     }
 
     /**
@@ -75,16 +75,16 @@ class BackendFailureIT {
                 requests += expected.size();
                 for (String want : expected) {
                     String reply = raw.readReply();
-                    if (reply == null) {
-                        assertTrue(writer, "only a client with a write in flight may be closed");
-                        return new Outcome(requests, values, errors, true);
-                    }
+                    assertTrue(reply != null, "client " + client + ": the proxy never closes a client because a backend died");
                     if (reply.startsWith("-")) {
-                        assertTrue(reply.startsWith("-ERR redis-failover: "), "proxy error, got " + reply);
+                        // A SET in flight at the kill may have run: it says so, with its own code; anything else failed outright.
+                        String prefix = want.equals("+OK") && reply.startsWith("-UNCERTAIN") ? "-UNCERTAIN redis-failover: " : "-ERR redis-failover: ";
+                        assertTrue(reply.startsWith(prefix), "proxy error, got " + reply);
                         errors++;
                         errorsSeen.incrementAndGet();
                     } else if (want.equals("+OK")) {
                         assertEquals("+OK\r\n", reply, "client " + client + ": a SET's reply");
+                        values++;
                     } else {
                         String value = "$" + want.length() + "\r\n" + want + "\r\n";
                         assertEquals(value, reply, "client " + client + ": reply for the matching GET");
@@ -93,7 +93,7 @@ class BackendFailureIT {
                 }
             }
         }
-        return new Outcome(requests, values, errors, false);
+        return new Outcome(requests, values, errors);
     }
 
     @Test
@@ -118,10 +118,7 @@ class BackendFailureIT {
                 int errors = 0;
                 for (int c = 0; c < CLIENTS; c++) {
                     Outcome outcome = outcomes.get(c).get(60, TimeUnit.SECONDS);
-                    if (c % 2 == 0) {
-                        assertTrue(!outcome.closed(), "a read-only client is never closed");
-                        assertEquals(outcome.requests(), outcome.values() + outcome.errors(), "every read answered exactly once");
-                    }
+                    assertEquals(outcome.requests(), outcome.answered() + outcome.errors(), "every request answered exactly once");
                     errors += outcome.errors();
                 }
                 assertTrue(errors > 0, "requests during the outage were answered with errors");

@@ -1,0 +1,27 @@
+package org.redisfailover.monitor;
+
+import java.util.Map;
+import org.redisfailover.protocol.topology.NodeAddress;
+
+/**
+ * What one monitor knows after a probe round, for the leader's decisions.
+ *
+ * @param now                this round's status of every node
+ * @param lastReachable      each node's latest status from a round in which it answered (a dead
+ *                           master's last replication id and offset)
+ * @param failingSinceMillis for a node failing now, the wall-clock time of the first failed probe of
+ *                           this streak
+ */
+record ProbeRound(Map<NodeAddress, NodeStatus> now, Map<NodeAddress, NodeStatus> lastReachable, Map<NodeAddress, Long> failingSinceMillis) {
+
+    ProbeRound {
+        now = Map.copyOf(now);
+        lastReachable = Map.copyOf(lastReachable);
+        failingSinceMillis = Map.copyOf(failingSinceMillis);
+    }
+
+    NodeStatus status(NodeAddress node) {
+        NodeStatus status = now.get(node);
+        return status == null ? NodeStatus.unreachable(node) : status;
+    }
+}

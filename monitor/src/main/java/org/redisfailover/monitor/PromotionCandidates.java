@@ -1,0 +1,114 @@
+package org.redisfailover.monitor;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.redisfailover.protocol.topology.NodeAddress;
+
+/**
+ * Which replica may replace a master, as a pure function of the probes (so every rule has a table
+ * test). A replica is eligible when it is reachable, has priority above 0, carries the old master's
+ * replication id (offsets are comparable only within one id), is not further behind the master's last
+ * known offset than the lag cap, and, for a planned switchover, replicates from the master with its
+ * link up. The best eligible one has the highest offset; ties go to the topology's order.
+ */
+final class PromotionCandidates {
+
+    /** The chosen replica, or null with the reason none (or not the requested one) can be promoted. */
+    record Choice(NodeAddress node, long offset, String refusal) {
+
+        static Choice refused(String reason) {
+            return new Choice(null, -1, reason);
+        }
+    }
+
+    /**
+     * What is known about the master being replaced.
+     *
+     * @param address       the old master
+     * @param replid        its replication id as last seen, or null if this leader never saw it
+     * @param offset        its replication offset as last seen, or -1
+     * @param maxLagBytes   how far behind {@code offset} a candidate may be; negative: no cap
+     * @param requireLinkUp a planned switchover: the candidate must be replicating from the master now
+     */
+    record OldMaster(NodeAddress address, String replid, long offset, long maxLagBytes, boolean requireLinkUp) {
+    }
+
+    private PromotionCandidates() {
+    }
+
+    static Choice choose(List<NodeAddress> replicas, Map<NodeAddress, NodeStatus> statuses, OldMaster old, NodeAddress requested) {
+        String replid = old.replid() != null ? old.replid() : commonestReplid(replicas, statuses);
+        List<NodeStatus> eligible = new ArrayList<>();
+        Map<NodeAddress, String> reasons = new HashMap<>();
+        for (NodeAddress replica : replicas) {
+            NodeStatus status = statuses.get(replica);
+            String reason = ineligibility(status, old, replid);
+            if (reason == null) {
+                eligible.add(status);
+            } else {
+                reasons.put(replica, reason);
+            }
+        }
+        if (requested != null) {
+            if (requested.equals(old.address())) {
+                return Choice.refused(requested + " is the master already");
+            }
+            if (!replicas.contains(requested)) {
+                return Choice.refused(requested + " is not a replica in the topology " + replicas);
+            }
+            if (reasons.containsKey(requested)) {
+                return Choice.refused(requested + " cannot be promoted: " + reasons.get(requested));
+            }
+            return new Choice(requested, statuses.get(requested).offset(), null);
+        }
+        return eligible.stream()
+                .max(Comparator.comparingLong(NodeStatus::offset).thenComparing(s -> -replicas.indexOf(s.address())))
+                .map(best -> new Choice(best.address(), best.offset(), null))
+                .orElseGet(() -> Choice.refused("no replica can be promoted: " + (reasons.isEmpty() ? "there are none" : reasons)));
+    }
+
+    private static String ineligibility(NodeStatus status, OldMaster old, String replid) {
+        if (status == null || !status.reachable()) {
+            return "unreachable";
+        }
+        if (status.master()) {
+            return "it is a master itself";
+        }
+        if (status.priority() <= 0) {
+            return "replica-priority " + status.priority();
+        }
+        if (replid != null && !replid.equals(status.replid())) {
+            return "replication id " + status.replid() + " is not the master's " + replid;
+        }
+        if (old.maxLagBytes() >= 0 && old.offset() >= 0 && status.offset() < old.offset() - old.maxLagBytes()) {
+            return "offset " + status.offset() + " is more than " + old.maxLagBytes() + " bytes behind the master's " + old.offset();
+        }
+        if (old.requireLinkUp() && !(old.address().equals(status.masterOf()) && status.linkUp())) {
+            return "not in sync with " + old.address() + " (replicating from " + status.masterOf() + ", link "
+                    + (status.linkUp() ? "up" : "down") + ")";
+        }
+        return null;
+    }
+
+    /**
+     * Without the master's own replication id (this leader never saw it up), the id most reachable
+     * replicas share stands for it; a tie goes to the id with the highest offset.
+     */
+    private static String commonestReplid(List<NodeAddress> replicas, Map<NodeAddress, NodeStatus> statuses) {
+        Map<String, Integer> count = new HashMap<>();
+        Map<String, Long> highest = new HashMap<>();
+        for (NodeAddress replica : replicas) {
+            NodeStatus status = statuses.get(replica);
+            if (status != null && status.reachable() && !status.master() && status.replid() != null) {
+                count.merge(status.replid(), 1, Integer::sum);
+                highest.merge(status.replid(), status.offset(), Math::max);
+            }
+        }
+        return count.keySet().stream()
+                .max(Comparator.<String>comparingInt(count::get).thenComparingLong(highest::get))
+                .orElse(null);
+    }
+}
