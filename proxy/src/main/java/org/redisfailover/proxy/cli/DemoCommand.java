@@ -20,6 +20,7 @@ import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import redis.clients.jedis.Jedis;
@@ -62,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
                 monitorOptions.proxyAckTimeoutMs = 6_000;
                 Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions);
                 try {
-                    int result = tour(proxy, nodes, dir);
+                    int result = tour(proxy, nodes, dir, zk);
                     try (org.apache.curator.framework.CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
                             zk.sessionTimeout())) {
                         say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
@@ -82,7 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int tour(ProxyServer proxy, List<NodeAddress> nodes, Path dir) throws Exception {
+    private int tour(ProxyServer proxy, List<NodeAddress> nodes, Path dir, ZooKeeperSettings zk) throws Exception {
         waitFor(Duration.ofSeconds(20), () -> proxy.topology().current().master() != null);
         Topology first = proxy.topology().current();
         say("The monitor seeded the topology: epoch %d, master %s, replicas %s", first.epoch(), first.master(), first.replicas());
@@ -124,7 +125,19 @@ public final class DemoCommand implements Callable<Integer> {
             Topology last = proxy.topology().current();
             say(rejoined ? "%s rejoined as a replica: epoch %d, master %s, replicas %s" : "%s has not rejoined yet: epoch %d, master %s, replicas %s",
                     oldMaster, last.epoch(), last.master(), last.replicas());
-            return 0;
+            if (!rejoined) {
+                return 1;
+            }
+            say(">>> a planned switchover back to %s, under the same write load:%n$ redis-failover switchover --zk %s -p %s --to %s",
+                    oldMaster, zk.connectString(), zk.layout().root(), oldMaster);
+            long errorsBefore = errors.get() + uncertain.get() + dropped.get();
+            longestGapNanos.set(0);
+            int switched = new CommandLine(new SwitchoverCommand()).execute("--zk", zk.connectString(), "--zk-path", zk.layout().root(),
+                    "--to", oldMaster.toString());
+            Thread.sleep(500);
+            say("Longest wait for a write ack around the switchover: %d ms; new errors, uncertain writes or dropped connections: %d",
+                    TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()), errors.get() + uncertain.get() + dropped.get() - errorsBefore);
+            return switched;
         } finally {
             stop.set(true);
             writer.join(5_000);

@@ -67,8 +67,7 @@ public final class MonitorCommand implements Callable<Integer> {
         Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            monitor.close();
-            client.close();
+            ZooKeeperClients.closeWithin(ZooKeeperFollowing.CLOSE_BOUND, client, monitor);
             stopped.countDown();
         }, "redis-failover-shutdown"));
         monitor.start();

@@ -24,4 +24,30 @@ final class ZooKeeperClients {
         client.blockUntilConnected((int) sessionTimeout.toMillis(), TimeUnit.MILLISECONDS);
         return client;
     }
+
+    /**
+     * Closes the recipes (they delete their znodes), then the client, taking at most {@code bound} for
+     * the recipes: against a ZooKeeper that stopped answering, their deletes would retry for minutes and
+     * hold up the process's exit. Closing the client fails what is still pending; the ephemeral znodes
+     * go with the session.
+     */
+    static void closeWithin(Duration bound, CuratorFramework client, AutoCloseable... recipes) {
+        Thread closer = new Thread(() -> {
+            for (AutoCloseable recipe : recipes) {
+                try {
+                    recipe.close();
+                } catch (Exception e) {
+                    // going away anyway: the session's end cleans up after us
+                }
+            }
+        }, "redis-failover-zk-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(bound.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+    }
 }

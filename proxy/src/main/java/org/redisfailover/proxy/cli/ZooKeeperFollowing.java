@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.cli;
 
+import java.time.Duration;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.monitor.Monitor;
@@ -20,6 +21,9 @@ final class ZooKeeperFollowing {
      * Starts following, and a co-located monitor of {@code monitorNodes} when there are any; returns what
      * stops both. Checks the timing rule against the negotiated session.
      */
+    /** How long stopping may spend on tidying ZooKeeper before it just closes the session. */
+    static final Duration CLOSE_BOUND = Duration.ofSeconds(3);
+
     static Runnable start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions)
             throws Exception {
         ZooKeeperSettings zk = config.zooKeeper();
@@ -41,12 +45,7 @@ final class ZooKeeperFollowing {
             monitor.start();
         }
         Monitor startedMonitor = monitor;
-        return () -> {
-            if (startedMonitor != null) {
-                startedMonitor.close();
-            }
-            follower.close();
-            client.close();
-        };
+        return () -> ZooKeeperClients.closeWithin(CLOSE_BOUND, client,
+                startedMonitor == null ? () -> { } : startedMonitor, follower);
     }
 }

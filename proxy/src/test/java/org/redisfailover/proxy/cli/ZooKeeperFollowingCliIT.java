@@ -2,6 +2,7 @@ package org.redisfailover.proxy.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -49,6 +50,26 @@ class ZooKeeperFollowingCliIT {
                 } finally {
                     stop.run();
                 }
+            }
+        }
+    }
+
+    @Test
+    void stopsPromptlyWhenZooKeeperStopsAnswering() throws Exception {
+        // Stopping is bounded (ZooKeeperFollowing.CLOSE_BOUND) even when ZooKeeper keeps connections open
+        // but answers nothing: in the failover benchmark, where ZooKeeper and the proxies got SIGTERM
+        // together, proxies took about two minutes to exit while their znode deletes retried.
+        try (TestingServer zooKeeper = new TestingServer(true);
+             org.redisfailover.proxy.it.FaultRelay relay = new org.redisfailover.proxy.it.FaultRelay(
+                     NodeAddress.parse(zooKeeper.getConnectString()))) {
+            ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", relay.address().toString(), "--zk-path", "/silent",
+                    "--master", "127.0.0.1:6379");
+            try (ProxyServer server = new ProxyServer(config).start()) {
+                Runnable stop = ZooKeeperFollowing.start(config, server, List.of(NodeAddress.parse("127.0.0.1:6379")), new MonitorOptions());
+                org.redisfailover.proxy.it.Poll.until(java.time.Duration.ofSeconds(10), "the proxy to apply the seed",
+                        () -> server.topology().current().epoch() == 1);
+                relay.mode(org.redisfailover.proxy.it.FaultRelay.Mode.BLACKHOLE);
+                assertTimeoutPreemptively(java.time.Duration.ofSeconds(6), stop::run, "stopping while ZooKeeper does not answer");
             }
         }
     }

@@ -17,9 +17,9 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * network faults: it forwards faithfully, delays what the server sends, swallows everything (a
  * partition that leaves connections open), or resets every connection and refuses new ones.
  */
-final class FaultRelay implements AutoCloseable {
+public final class FaultRelay implements AutoCloseable {
 
-    enum Mode { PASS, BLACKHOLE, REFUSE }
+    public enum Mode { PASS, BLACKHOLE, REFUSE }
 
     private final NodeAddress target;
     private final ServerSocket server;
@@ -32,13 +32,13 @@ final class FaultRelay implements AutoCloseable {
     private volatile Mode mode = Mode.PASS;
     private volatile long replyDelayMillis;
 
-    FaultRelay(NodeAddress target) throws IOException {
+    public FaultRelay(NodeAddress target) throws IOException {
         this.target = target;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         threads.execute(this::acceptLoop);
     }
 
-    NodeAddress address() {
+    public NodeAddress address() {
         return new NodeAddress("127.0.0.1", server.getLocalPort());
     }
 
@@ -47,7 +47,7 @@ final class FaultRelay implements AutoCloseable {
         replyDelayMillis = millis;
     }
 
-    void mode(Mode next) {
+    public void mode(Mode next) {
         mode = next;
         if (next == Mode.REFUSE) {
             sockets.forEach(FaultRelay::closeQuietly);
