@@ -106,6 +106,11 @@ public final class Monitor implements Closeable {
             if (topology != null) {
                 if (topology.master() != null) {
                     nodes.add(topology.master());
+                    // Replicas nobody configured (added by an operator, say) are found through the master.
+                    NodeStatus master = lastReachable.get(topology.master());
+                    if (master != null) {
+                        nodes.addAll(master.replicas());
+                    }
                 }
                 nodes.addAll(topology.replicas());
             }

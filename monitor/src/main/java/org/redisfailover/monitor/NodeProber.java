@@ -1,6 +1,8 @@
 package org.redisfailover.monitor;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.redisfailover.protocol.topology.NodeAddress;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -15,6 +17,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * thread-safe: one prober per node, used by the monitor's single probe thread.
  */
 final class NodeProber implements AutoCloseable {
+
+    /** A bound on the replicas read from one master's INFO: discovery never grows without limit. */
+    static final int MAX_REPORTED_REPLICAS = 64;
 
     private final NodeAddress address;
     private final NodeAddress dialAddress;
@@ -64,8 +69,21 @@ final class NodeProber implements AutoCloseable {
         NodeAddress masterOf = master || !fields.containsKey("master_host") ? null
                 : new NodeAddress(fields.get("master_host"), Integer.parseInt(fields.get("master_port")));
         long offset = Long.parseLong(fields.getOrDefault(master ? "master_repl_offset" : "slave_repl_offset", "-1"));
+        List<NodeAddress> replicas = new ArrayList<>();
+        for (int i = 0; master && fields.containsKey("slave" + i) && i < MAX_REPORTED_REPLICAS; i++) {
+            Map<String, String> replica = new HashMap<>();
+            for (String pair : fields.get("slave" + i).split(",")) {
+                int equals = pair.indexOf('=');
+                if (equals > 0) {
+                    replica.put(pair.substring(0, equals), pair.substring(equals + 1));
+                }
+            }
+            if (replica.containsKey("ip") && replica.containsKey("port")) {
+                replicas.add(new NodeAddress(replica.get("ip"), Integer.parseInt(replica.get("port"))));
+            }
+        }
         return new NodeStatus(address, true, master, masterOf, "up".equals(fields.get("master_link_status")), offset,
-                fields.get("master_replid"), Integer.parseInt(fields.getOrDefault("slave_priority", "100")));
+                fields.get("master_replid"), Integer.parseInt(fields.getOrDefault("slave_priority", "100")), replicas);
     }
 
     /** A connection for commands other than probes (REPLICAOF): the same timeouts. */

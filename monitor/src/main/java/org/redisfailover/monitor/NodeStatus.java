@@ -1,5 +1,6 @@
 package org.redisfailover.monitor;
 
+import java.util.List;
 import org.redisfailover.protocol.topology.NodeAddress;
 
 /**
@@ -12,11 +13,16 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param offset    master_repl_offset of a master, slave_repl_offset of a replica
  * @param replid    the replication id the node is on
  * @param priority  replica-priority (0: never promote)
+ * @param replicas  for a master, the replicas it reports connected (INFO replication's slaveN lines)
  */
 public record NodeStatus(NodeAddress address, boolean reachable, boolean master, NodeAddress masterOf, boolean linkUp, long offset,
-        String replid, int priority) {
+        String replid, int priority, List<NodeAddress> replicas) {
+
+    public NodeStatus {
+        replicas = List.copyOf(replicas);
+    }
 
     static NodeStatus unreachable(NodeAddress address) {
-        return new NodeStatus(address, false, false, null, false, -1, null, 0);
+        return new NodeStatus(address, false, false, null, false, -1, null, 0, List.of());
     }
 }

@@ -19,7 +19,7 @@ class PromotionCandidatesTest {
     private static final List<NodeAddress> REPLICAS = List.of(R1, R2, R3);
 
     private static NodeStatus replica(NodeAddress node, long offset, String replid, int priority, boolean linkUp) {
-        return new NodeStatus(node, true, false, MASTER, linkUp, offset, replid, priority);
+        return new NodeStatus(node, true, false, MASTER, linkUp, offset, replid, priority, List.of());
     }
 
     private static Map<NodeAddress, NodeStatus> statuses(NodeStatus... statuses) {
@@ -43,7 +43,7 @@ class PromotionCandidatesTest {
     @Test
     void priorityZeroUnreachableAndMastersAreNeverPromoted() {
         var all = statuses(replica(R1, 100, "a", 100, false), replica(R2, 900, "a", 0, false),
-                new NodeStatus(R3, true, true, null, false, 950, "a", 100));
+                new NodeStatus(R3, true, true, null, false, 950, "a", 100, List.of()));
         assertEquals(R1, PromotionCandidates.choose(REPLICAS, all, failed("a", 900, -1), null).node());
         var none = statuses(NodeStatus.unreachable(R1), replica(R2, 900, "a", 0, false));
         PromotionCandidates.Choice choice = PromotionCandidates.choose(REPLICAS, none, failed("a", 900, -1), null);

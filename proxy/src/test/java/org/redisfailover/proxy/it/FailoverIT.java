@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.server.ProxyServer;
@@ -143,6 +145,21 @@ class FailoverIT {
             assertEquals("master", newMaster.role().get(0));
         }
         assertNotEquals(group.master().address(), topology().master());
+    }
+
+    @Test
+    void replicaNobodyConfiguredIsDiscoveredThroughTheMaster(RedisGroup group, @TempDir Path dir) throws Exception {
+        fixture.startMonitor("m1");
+        fixture.awaitSeeded();
+        try (RedisProcess added = RedisProcess.start(dir, group.master())) {
+            Poll.until(Duration.ofSeconds(20), "the added replica to join the topology", () -> {
+                try {
+                    return topology().replicas().contains(added.address());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
     }
 
     @Test
