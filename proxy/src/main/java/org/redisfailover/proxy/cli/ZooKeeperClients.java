@@ -26,10 +26,11 @@ final class ZooKeeperClients {
     }
 
     /**
-     * Closes the recipes (they delete their znodes), then the client, taking at most {@code bound} for
-     * the recipes: against a ZooKeeper that stopped answering, their deletes would retry for minutes and
-     * hold up the process's exit. Closing the client fails what is still pending; the ephemeral znodes
-     * go with the session.
+     * Closes the recipes (they delete their znodes), then the client, waiting at most {@code bound}:
+     * against a ZooKeeper that has stopped answering, the deletes would retry for minutes and even the
+     * session's close waits for a reply, holding up the process's exit. Past the bound the closing goes
+     * on in the background (a daemon thread, so it never keeps the JVM alive); the ephemeral znodes go
+     * with the session.
      */
     static void closeWithin(Duration bound, CuratorFramework client, AutoCloseable... recipes) {
         Thread closer = new Thread(() -> {
@@ -40,6 +41,7 @@ final class ZooKeeperClients {
                     // going away anyway: the session's end cleans up after us
                 }
             }
+            client.close();
         }, "redis-failover-zk-close");
         closer.setDaemon(true);
         closer.start();
@@ -48,6 +50,5 @@ final class ZooKeeperClients {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        client.close();
     }
 }
