@@ -167,8 +167,18 @@ class BackendFailureIT {
                         throw new IllegalStateException(e);
                     }
                 });
-                writer.send(RawClient.command("SET", "stall:k", "x"));
-                assertEquals("+OK\r\n", writer.readReply(), "the writer's connection survived the stall");
+                // The writer's connection survived: it gets answers (an I/O thread's own backend connection may
+                // still be backing off), and then +OK.
+                Poll.until(Duration.ofSeconds(10), "the writer's connection to write again", () -> {
+                    try {
+                        writer.send(RawClient.command("SET", "stall:k", "x"));
+                        String reply = writer.readReply();
+                        assertTrue(reply != null, "the writer's connection was closed");
+                        return reply.equals("+OK\r\n");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
             }
         }
     }
