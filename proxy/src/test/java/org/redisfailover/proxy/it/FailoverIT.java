@@ -52,8 +52,11 @@ class FailoverIT {
         return fixture.topology();
     }
 
-    /** What one writer saw: acknowledged writes, writes of unknown outcome, other errors, connections the proxy closed. */
-    private record WriterOutcome(int acked, int uncertain, int errors, int dropped) {
+    /**
+     * What one writer saw: acknowledged writes, writes of unknown outcome, other errors, connections the
+     * proxy closed, and the keys acknowledged after the kill (only the new master can have taken those).
+     */
+    private record WriterOutcome(int acked, int uncertain, int errors, int dropped, List<String> ackedAfterKill) {
     }
 
     @Test
@@ -65,6 +68,7 @@ class FailoverIT {
         fixture.startProxy("p2");
 
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean killed = new AtomicBoolean();
         AtomicInteger ackedTotal = new AtomicInteger();
         ExecutorService writers = Executors.newFixedThreadPool(2);
         List<Future<WriterOutcome>> outcomes = new ArrayList<>();
@@ -76,11 +80,16 @@ class FailoverIT {
                 int uncertain = 0;
                 int errors = 0;
                 int dropped = 0;
+                List<String> ackedAfterKill = new ArrayList<>();
                 Jedis jedis = new Jedis("127.0.0.1", port, 30_000);
                 try {
                     for (int i = 0; !stop.get() && i < 1_000_000; i++) {
                         try {
+                            boolean sentAfterKill = killed.get();
                             assertEquals("OK", jedis.set("failover:" + writer + ":" + i, Integer.toString(i)));
+                            if (sentAfterKill) {
+                                ackedAfterKill.add("failover:" + writer + ":" + i);
+                            }
                             acked++;
                             ackedTotal.incrementAndGet();
                         } catch (JedisConnectionException closed) {
@@ -99,7 +108,7 @@ class FailoverIT {
                 } finally {
                     jedis.close();
                 }
-                return new WriterOutcome(acked, uncertain, errors, dropped);
+                return new WriterOutcome(acked, uncertain, errors, dropped, ackedAfterKill);
             }));
         }
         try {
@@ -107,6 +116,7 @@ class FailoverIT {
             NodeAddress oldMaster = group.master().address();
             long epochBefore = topology().epoch();
             group.master().kill();
+            killed.set(true);
 
             Poll.until(Duration.ofSeconds(15), "a replica to be promoted", () -> {
                 try {
@@ -140,6 +150,13 @@ class FailoverIT {
             assertEquals(0, result.errors(), "writes during the switch are held, not failed");
             assertEquals(0, result.dropped(), "no client connection is dropped");
             assertTrue(result.uncertain() <= 1, "at most the one write in flight on the dead master is uncertain: " + result);
+            assertTrue(result.ackedAfterKill().size() > 100, "writes were acknowledged after the kill: " + result.ackedAfterKill().size());
+            // No proxy acknowledged a write from the old master after it died: every later ack is on the new master.
+            try (Jedis newMaster = new Jedis("127.0.0.1", topology().master().port(), 5_000)) {
+                List<String> values = newMaster.mget(result.ackedAfterKill().toArray(String[]::new));
+                long missing = values.stream().filter(java.util.Objects::isNull).count();
+                assertEquals(0, missing, "writes acknowledged after the kill but missing on the new master");
+            }
         }
         try (Jedis newMaster = new Jedis("127.0.0.1", topology().master().port(), 2_000)) {
             assertEquals("master", newMaster.role().get(0));
