@@ -1,0 +1,103 @@
+package org.redisfailover.proxy.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.handler.codec.redis.ErrorRedisMessage;
+import io.netty.handler.codec.redis.RedisMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.redisfailover.protocol.command.CommandClassifier;
+import org.redisfailover.protocol.command.CommandPolicy;
+import org.redisfailover.protocol.command.CommandSpec;
+import org.redisfailover.protocol.command.CommandTable;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespWriter;
+
+/**
+ * docs/COMMANDS.md: what the proxy does with every command and subcommand of Redis' table, rendered
+ * from the same classifier and refusal code the proxy runs, so the page cannot drift from the code.
+ * Regenerate with {@code mvn -pl proxy test -Dtest=CommandsDocTest -Dgolden.update=true}.
+ */
+class CommandsDocTest {
+
+    private static final Path DOC = Path.of("../docs/COMMANDS.md");
+
+    private final CommandTable table = CommandTable.load();
+    private final CommandClassifier classifier = new CommandClassifier(table, CommandPolicy.load());
+
+    private List<String> render() {
+        List<String> lines = new ArrayList<>(List.of(
+                "# Commands through redis-failover",
+                "",
+                "Every command and subcommand of Redis " + table.redisVersion() + "'s command table, with what the proxy does with it.",
+                "Generated from the proxy's own classifier and refusal code by `CommandsDocTest`; do not edit by hand:",
+                "`mvn -pl proxy test -Dtest=CommandsDocTest -Dgolden.update=true` regenerates it, and the test fails when it is stale.",
+                "",
+                "- **replica or master**: flagged `readonly` by Redis; goes to a replica or the master as `read-policy` says.",
+                "- **master**: forwarded to the master (writes, scripts, admin reads, and any command not in the table).",
+                "- **proxy**: answered by the proxy itself, as Redis would answer.",
+                "- **refused**: answered with the error shown; nothing reaches Redis. Commands that need a backend connection of",
+                "  the client's own (transactions, blocking calls, pub/sub, per-connection state) are refused until issue 4",
+                "  brings pinned connections.",
+                "",
+                "| command | routing | what the proxy does |",
+                "|---|---|---|"));
+        for (CommandSpec spec : table.allWithSubcommands()) {
+            lines.add(row(spec.name(), classifier.classifyName(spec.name())));
+            Route blocking = classifier.classifyBlockingVariant(spec.name());
+            if (blocking != null) {
+                lines.add(row(spec.name() + " (with BLOCK)", blocking));
+            }
+        }
+        return lines;
+    }
+
+    private static String row(String name, Route route) {
+        String behaviour = switch (route.routingClass()) {
+            case READ -> "replica or master, per `read-policy`";
+            case MASTER -> "forwarded to the master";
+            case LOCAL -> "answered by the proxy";
+            case CLOSE -> "connection closed, as Redis does for HTTP input";
+            default -> {
+                String reply = refusal(name, route);
+                // EXEC, DISCARD, UNWATCH: outside MULTI (always, for now) the proxy answers as Redis would.
+                yield (reply.contains(" is not ") ? "refused: `" : "answered by the proxy: `") + reply + "`";
+            }
+        };
+        return "| `" + name.replace("|", " ").replace(" (with BLOCK)", "") + "`" + (name.endsWith("(with BLOCK)") ? " with BLOCK" : "")
+                + " | " + route.routingClass().label() + " | " + behaviour.replace("|", "\\|") + " |";
+    }
+
+    /** The exact error line the proxy sends, from the code that sends it. */
+    private static String refusal(String name, Route route) {
+        String base = name.replace(" (with BLOCK)", "");
+        List<String> args = new ArrayList<>(List.of(base.split("\\|")));
+        RedisRequest request = RespWriter.request(UnpooledByteBufAllocator.DEFAULT, args.toArray(String[]::new));
+        try {
+            RedisMessage reply = Refusals.refuse(route, request);
+            if (reply instanceof ErrorRedisMessage error) {
+                return "-" + error.content();
+            }
+            return "+" + ((io.netty.handler.codec.redis.SimpleStringRedisMessage) reply).content();
+        } finally {
+            request.release();
+        }
+    }
+
+    @Test
+    void commandsPageMatchesWhatTheProxyDoes() throws IOException {
+        List<String> actual = render();
+        if (Boolean.getBoolean("golden.update")) {
+            Files.write(DOC, actual, StandardCharsets.UTF_8);
+        }
+        assertEquals(String.join("\n", Files.readAllLines(DOC, StandardCharsets.UTF_8)), String.join("\n", actual),
+                "docs/COMMANDS.md is stale: regenerate with -Dgolden.update=true");
+    }
+}
