@@ -4,6 +4,11 @@ package org.redisfailover.protocol.command;
 public enum RoutingClass {
     /** Flagged {@code readonly} by Redis: may go to a replica when the read policy allows. */
     READ,
+    /**
+     * A read whose cursor belongs to the node that issued it (SCAN, SSCAN, HSCAN, ZSCAN): a client's
+     * iteration stays on one node, whatever the read policy spreads its other reads over.
+     */
+    READ_CURSOR,
     /** Writes, scripts, unknown commands and everything else: the master, always. */
     MASTER,
     /** Answered by the proxy itself (PING, ECHO, QUIT, SELECT, HELLO, ...). */
@@ -20,6 +25,11 @@ public enum RoutingClass {
     DENY,
     /** Closed without a reply, as Redis does for HTTP-looking input (POST, Host:). */
     CLOSE;
+
+    /** True for the classes that may go to a replica. */
+    public boolean isRead() {
+        return this == READ || this == READ_CURSOR;
+    }
 
     /** Lower-case, dash-separated name, as in the policy file and the golden file. */
     public String label() {

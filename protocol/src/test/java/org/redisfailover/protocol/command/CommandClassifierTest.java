@@ -60,7 +60,7 @@ class CommandClassifierTest {
         "INFO|master",
         "TIME|master",
         "DBSIZE|read",
-        "SCAN 0|read",
+        "SCAN 0|read-cursor",
         "KEYS *|read",
         "NOSUCHCOMMAND x|master",                // unknown commands go to the master, never a replica
         "POST /|close",

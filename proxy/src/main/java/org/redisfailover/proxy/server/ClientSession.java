@@ -17,6 +17,7 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RequestError;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.BackendListener;
 import org.redisfailover.proxy.config.ReadPolicy;
@@ -57,6 +58,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private BackendConnection lastConnection;
     private int lastGeneration;
     private int heldCount;
+    /** The node this client's SCAN-family iterations run on (see {@link #cursorNode}). */
+    private NodeAddress scanNode;
+    /** Marks a cursor whose node is gone; never a real address (port 0 is never routed to). */
+    private static final NodeAddress CURSOR_ELSEWHERE = new NodeAddress("cursor-elsewhere", 0);
 
     // Connection state a client sets with SELECT / CLIENT SETNAME, as Redis keeps it per connection.
     int db;
@@ -102,7 +107,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private void handle(RedisRequest request) {
         Route route = shared.classifier().classify(request);
         switch (route.routingClass()) {
-            case READ, MASTER -> forward(request, route);
+            case READ, READ_CURSOR, MASTER -> forward(request, route);
             case LOCAL -> LocalCommands.execute(this, request);
             case CLOSE -> {
                 log.warn("Possible SECURITY ATTACK detected from {}: it looks like somebody is sending POST or Host: commands; "
@@ -121,7 +126,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** Sends {@code request} (ownership passes) to the node its route and the read policy choose. */
     void forward(RedisRequest request, Route route) {
-        boolean readOnly = route.routingClass() == RoutingClass.READ;
+        boolean readOnly = route.routingClass().isRead();
         ReplySlot slot = new ReplySlot(this, readOnly);
         replies.add(slot);
         route(request, route, slot, false);
@@ -134,8 +139,24 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
      */
     private void route(RedisRequest request, Route route, ReplySlot slot, boolean releasedFromHold) {
         ReadPolicy policy = shared.config().readPolicy();
-        NodeAddress target = heldCount > 0 && !releasedFromHold ? null
-                : loop.router.target(route.routingClass(), policy, shared.topology().current(), writableMaster(), loop.pool.health());
+        boolean waitInLine = heldCount > 0 && !releasedFromHold;
+        NodeAddress target = null;
+        if (!waitInLine && route.routingClass() == RoutingClass.READ_CURSOR) {
+            NodeAddress cursorNode = cursorNode(request);
+            if (cursorNode == CURSOR_ELSEWHERE) {
+                request.release();
+                slot.complete(Replies.error("ERR redis-failover: this cursor belongs to " + scanNode
+                        + ", which is no longer routed to; start the scan again from cursor 0"));
+                return;
+            }
+            target = cursorNode;
+        }
+        if (!waitInLine && target == null) {
+            target = loop.router.target(route.routingClass(), policy, shared.topology().current(), writableMaster(), loop.pool.health());
+            if (target != null && route.routingClass() == RoutingClass.READ_CURSOR) {
+                scanNode = target; // this client's iterations run here from now on
+            }
+        }
         if (target != null) {
             connectionFor(target).send(request, slot, this);
         } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
@@ -147,6 +168,27 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             request.release();
             slot.complete(Replies.error("ERR redis-failover: no master available and the hold queue is full"));
         }
+    }
+
+    /**
+     * Where a SCAN-family request must go. A cursor other than 0 continues an iteration that only the
+     * node that returned it can continue (another node's hash tables differ: keys would be missed or
+     * repeated). A client may interleave iterations, so all of them stay on one node while it is routed
+     * to and healthy. Returns that node, {@link #CURSOR_ELSEWHERE} for a continued iteration whose node
+     * is gone, and null when a new node may be chosen.
+     */
+    private NodeAddress cursorNode(RedisRequest request) {
+        if (scanNode == null) {
+            return null;
+        }
+        Topology topology = shared.topology().current();
+        boolean routed = scanNode.equals(writableMaster()) || topology.replicas().contains(scanNode);
+        if (routed && loop.pool.health().isHealthy(scanNode)) {
+            return scanNode;
+        }
+        int cursorArgument = request.argLength(0) == 4 ? 1 : 2; // SCAN cursor ... | HSCAN key cursor ...
+        boolean newIteration = request.argc() <= cursorArgument || request.argEqualsIgnoreCase(cursorArgument, "0");
+        return newIteration ? null : CURSOR_ELSEWHERE;
     }
 
     /**

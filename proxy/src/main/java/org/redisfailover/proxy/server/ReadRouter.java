@@ -17,7 +17,7 @@ final class ReadRouter {
      * ({@link #needsMaster} true: the caller holds it), or the replica policy found no healthy replica.
      */
     NodeAddress target(RoutingClass routing, ReadPolicy policy, Topology topology, NodeAddress writableMaster, NodeHealth health) {
-        if (routing == RoutingClass.READ && policy != ReadPolicy.MASTER) {
+        if (routing.isRead() && policy != ReadPolicy.MASTER) {
             NodeAddress replica = healthyReplica(topology.replicas(), health);
             if (replica != null || policy == ReadPolicy.REPLICA) {
                 return replica;
@@ -28,7 +28,7 @@ final class ReadRouter {
 
     /** Whether a request of this class goes to the master under this policy (when no replica serves it). */
     static boolean needsMaster(RoutingClass routing, ReadPolicy policy) {
-        return routing != RoutingClass.READ || policy != ReadPolicy.REPLICA;
+        return !routing.isRead() || policy != ReadPolicy.REPLICA;
     }
 
     static String noReplicaError() {

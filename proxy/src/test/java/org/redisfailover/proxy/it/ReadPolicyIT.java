@@ -63,6 +63,76 @@ class ReadPolicyIT {
     }
 
     @Test
+    void scanIterationsStayOnOneReplicaWhileOtherReadsSpread(RedisGroup group) {
+        try (Jedis master = group.master().client()) {
+            for (int i = 0; i < 300; i++) {
+                master.set("scan:" + i, "v");
+                master.hset("scan:hash", "f" + i, "v");
+            }
+        }
+        group.replicas().forEach(replica -> replica.awaitReplicationFrom(group.master()));
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA)); Jedis jedis = proxy.client()) {
+            long[] scansBefore = {group.replicas().get(0).calls("scan") + group.replicas().get(0).calls("hscan"),
+                group.replicas().get(1).calls("scan") + group.replicas().get(1).calls("hscan")};
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            java.util.Set<String> fields = new java.util.HashSet<>();
+            String cursor = "0";
+            String hashCursor = "0";
+            int calls = 0;
+            redis.clients.jedis.params.ScanParams params = new redis.clients.jedis.params.ScanParams().match("scan:*").count(7);
+            // Two interleaved iterations, with GETs between them that round-robin over the replicas.
+            for (boolean first = true; (first || !cursor.equals("0") || !hashCursor.equals("0")) && calls < 2_000; first = false) {
+                if (first || !cursor.equals("0")) {
+                    redis.clients.jedis.resps.ScanResult<String> page = jedis.scan(cursor, params);
+                    keys.addAll(page.getResult());
+                    cursor = page.getCursor();
+                    calls++;
+                }
+                jedis.get("scan:1");
+                if (first || !hashCursor.equals("0")) {
+                    redis.clients.jedis.resps.ScanResult<java.util.Map.Entry<String, String>> page =
+                            jedis.hscan("scan:hash", hashCursor, new redis.clients.jedis.params.ScanParams().count(7));
+                    page.getResult().forEach(entry -> fields.add(entry.getKey()));
+                    hashCursor = page.getCursor();
+                    calls++;
+                }
+            }
+            keys.remove("scan:hash");
+            assertEquals(300, keys.size(), "every key once the SCAN completes");
+            assertEquals(300, fields.size(), "every field once the HSCAN completes");
+            long onFirst = group.replicas().get(0).calls("scan") + group.replicas().get(0).calls("hscan") - scansBefore[0];
+            long onSecond = group.replicas().get(1).calls("scan") + group.replicas().get(1).calls("hscan") - scansBefore[1];
+            assertEquals(calls, onFirst + onSecond);
+            assertTrue(onFirst == 0 || onSecond == 0, "all scans on one replica: " + onFirst + "/" + onSecond);
+        }
+    }
+
+    @Test
+    void cursorWhoseReplicaDiedIsRefusedAndANewScanGoesElsewhere(RedisGroup group) {
+        try (Jedis master = group.master().client()) {
+            for (int i = 0; i < 100; i++) {
+                master.set("lost:" + i, "v");
+            }
+        }
+        group.replicas().forEach(replica -> replica.awaitReplicationFrom(group.master()));
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.PREFER_REPLICA)); Jedis jedis = proxy.client()) {
+            long before = group.replicas().get(0).calls("scan");
+            String cursor = jedis.scan("0", new redis.clients.jedis.params.ScanParams().count(5)).getCursor();
+            RedisProcess scanned = group.replicas().get(0).calls("scan") > before ? group.replicas().get(0) : group.replicas().get(1);
+            scanned.kill();
+            Poll.until(Duration.ofSeconds(10), "the continued cursor to be refused", () -> {
+                try {
+                    jedis.scan(cursor);
+                    return false;
+                } catch (JedisDataException e) {
+                    return e.getMessage().contains("start the scan again from cursor 0");
+                }
+            });
+            assertTrue(jedis.scan("0").getResult().size() > 0, "a new iteration runs on a node that is still there");
+        }
+    }
+
+    @Test
     void preferReplicaFallsBackToTheMasterWhenNoReplicaIsReachable(RedisGroup group) {
         try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.PREFER_REPLICA))) {
             group.replicas().forEach(RedisProcess::kill);

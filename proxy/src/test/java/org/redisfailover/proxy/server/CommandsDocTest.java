@@ -41,6 +41,8 @@ class CommandsDocTest {
                 "`mvn -pl proxy test -Dtest=CommandsDocTest -Dgolden.update=true` regenerates it, and the test fails when it is stale.",
                 "",
                 "- **replica or master**: flagged `readonly` by Redis; goes to a replica or the master as `read-policy` says.",
+                "  SCAN, SSCAN, HSCAN and ZSCAN (`read-cursor`) stay on the node a client's first scan went to while it is",
+                "  routed to and healthy; a cursor continued after that node is gone gets an error that says to start again.",
                 "- **master**: forwarded to the master (writes, scripts, admin reads, and any command not in the table).",
                 "- **proxy**: answered by the proxy itself, as Redis would answer.",
                 "- **refused**: answered with the error shown; nothing reaches Redis. Commands that need a backend connection of",
@@ -62,6 +64,7 @@ class CommandsDocTest {
     private static String row(String name, Route route) {
         String behaviour = switch (route.routingClass()) {
             case READ -> "replica or master, per `read-policy`";
+            case READ_CURSOR -> "replica or master, per `read-policy`; a client's scans all stay on one node, so its cursors stay valid";
             case MASTER -> "forwarded to the master";
             case LOCAL -> "answered by the proxy";
             case CLOSE -> "connection closed, as Redis does for HTTP input";
