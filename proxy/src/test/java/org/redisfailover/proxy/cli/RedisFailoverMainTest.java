@@ -54,6 +54,8 @@ class RedisFailoverMainTest {
         assertEquals(0, run("proxy", "--help").exitCode());
         assertEquals(0, run("monitor", "--help").exitCode());
         assertEquals(0, run("demo", "--help").exitCode());
+        assertEquals(0, run("status", "--help").exitCode());
+        assertEquals(0, run("switchover", "--help").exitCode());
         assertEquals(0, run("--version").exitCode());
     }
 
@@ -64,6 +66,21 @@ class RedisFailoverMainTest {
         assertEquals(new NodeAddress("127.0.0.1", 6379), config.master());
         assertEquals(List.of(new NodeAddress("127.0.0.1", 6380), new NodeAddress("127.0.0.1", 6381)), config.replicas());
         assertEquals(ReadPolicy.PREFER_REPLICA, config.readPolicy());
+    }
+
+    @Test
+    void shippedConfigFileDocumentsEveryProxyOptionAndLoads() throws IOException {
+        Path shipped = Path.of("../conf/proxy.properties");
+        String text = Files.readString(shipped, StandardCharsets.UTF_8);
+        for (CommandLine.Model.OptionSpec option : new CommandLine(new ProxyCommand()).getCommandSpec().options()) {
+            String key = option.longestName().replaceFirst("^--", "");
+            if (!List.of("config", "help", "version").contains(key)) {
+                assertTrue(text.contains("\n" + key + " =") || text.contains("\n#" + key + " ="), "conf/proxy.properties lacks " + key);
+            }
+        }
+        ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(new String[] {"proxy", "--config", shipped.toString()});
+        ProxyConfig config = parse(defaults, "--config", shipped.toString());
+        assertEquals(ReadPolicy.MASTER, config.readPolicy());
     }
 
     @Test
