@@ -61,7 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
             try (ProxyServer proxy = new ProxyServer(config).start()) {
                 MonitorOptions monitorOptions = new MonitorOptions();
                 monitorOptions.proxyAckTimeoutMs = 6_000;
-                Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions);
+                Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions).stop();
                 try {
                     int result = tour(proxy, nodes, dir, zk);
                     try (org.apache.curator.framework.CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
+import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
@@ -131,6 +132,11 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Without a confirmed ZooKeeper view for this long the proxy stops writing; must be below the session timeout (default: ${DEFAULT-VALUE}).")
     long fenceTimeoutMs;
 
+    @Option(names = "--admin", paramLabel = "HOST:PORT",
+            description = "Serve the admin HTTP endpoint (/health, /ready, /topology, /events) here; keep it on loopback or a "
+                    + "management network (default: off).")
+    String admin;
+
     @Option(names = "--backend-user", description = "ACL user the proxy authenticates as to Redis.")
     String backendUser;
 
@@ -146,23 +152,39 @@ public final class ProxyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
+        NodeAddress adminAddress;
+        try {
+            adminAddress = admin == null ? null : parse("admin", admin);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
+        }
         ProxyServer server = new ProxyServer(proxyConfig);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<Runnable> stopZooKeeper = new AtomicReference<>(() -> { });
+        AtomicReference<AdminServer> adminServer = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (adminServer.get() != null) {
+                adminServer.get().close();
+            }
             stopZooKeeper.get().run();
             server.close();
             stopped.countDown();
         }, "redis-failover-shutdown"));
         server.start();
+        AdminServer.GroupView group = null;
         if (proxyConfig.zooKeeper() != null) {
             try {
-                stopZooKeeper.set(ZooKeeperFollowing.start(proxyConfig, server,
-                        redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions));
+                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server,
+                        redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions);
+                stopZooKeeper.set(following.stop());
+                group = following.view();
             } catch (IllegalArgumentException e) {
                 server.close();
                 throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
             }
+        }
+        if (adminAddress != null) {
+            adminServer.set(AdminServer.start(adminAddress, server, group));
         }
         stopped.await();
         return 0;

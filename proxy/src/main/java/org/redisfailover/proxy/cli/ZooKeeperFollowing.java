@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.monitor.Monitor;
+import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
@@ -24,7 +26,11 @@ final class ZooKeeperFollowing {
     /** How long stopping may spend on tidying ZooKeeper before it just closes the session. */
     static final Duration CLOSE_BOUND = Duration.ofSeconds(3);
 
-    static Runnable start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions)
+    /** A running follower (and monitor): how to stop them, and what ZooKeeper says of the group, for the admin endpoint. */
+    record Running(Runnable stop, AdminServer.GroupView view) {
+    }
+
+    static Running start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions)
             throws Exception {
         ZooKeeperSettings zk = config.zooKeeper();
         CuratorFramework client = ZooKeeperClients.connect(zk.connectString(), zk.sessionTimeout());
@@ -45,7 +51,19 @@ final class ZooKeeperFollowing {
             monitor.start();
         }
         Monitor startedMonitor = monitor;
-        return () -> ZooKeeperClients.closeWithin(CLOSE_BOUND, client,
+        Runnable stop = () -> ZooKeeperClients.closeWithin(CLOSE_BOUND, client,
                 startedMonitor == null ? () -> { } : startedMonitor, follower);
+        AdminServer.GroupView view = new AdminServer.GroupView() {
+            @Override
+            public com.fasterxml.jackson.databind.node.ObjectNode status() throws Exception {
+                return StatusCommand.collect(client, zk.layout(), 10);
+            }
+
+            @Override
+            public Object events() throws Exception {
+                return SwitchHistory.recent(client, zk.layout(), SwitchHistory.LIMIT);
+            }
+        };
+        return new Running(stop, view);
     }
 }

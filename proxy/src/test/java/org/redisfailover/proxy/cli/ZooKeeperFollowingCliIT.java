@@ -40,7 +40,7 @@ class ZooKeeperFollowingCliIT {
             ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", zooKeeper.getConnectString(), "--zk-path", "/seed",
                     "--master", "127.0.0.1:6379", "--replica", "127.0.0.1:6380");
             try (ProxyServer server = new ProxyServer(config).start()) {
-                Runnable stop = ZooKeeperFollowing.start(config, server, java.util.List.of(), new MonitorOptions());
+                Runnable stop = ZooKeeperFollowing.start(config, server, java.util.List.of(), new MonitorOptions()).stop();
                 try (CuratorFramework admin = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), new RetryOneTime(100))) {
                     admin.start();
                     Topology seeded = TopologyJson.decode(admin.getData().forPath("/seed/topology"));
@@ -65,7 +65,7 @@ class ZooKeeperFollowingCliIT {
             ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", relay.address().toString(), "--zk-path", "/silent",
                     "--master", "127.0.0.1:6379");
             try (ProxyServer server = new ProxyServer(config).start()) {
-                Runnable stop = ZooKeeperFollowing.start(config, server, List.of(NodeAddress.parse("127.0.0.1:6379")), new MonitorOptions());
+                Runnable stop = ZooKeeperFollowing.start(config, server, List.of(NodeAddress.parse("127.0.0.1:6379")), new MonitorOptions()).stop();
                 org.redisfailover.proxy.it.Poll.until(java.time.Duration.ofSeconds(10), "the proxy to apply the seed",
                         () -> server.topology().current().epoch() == 1);
                 relay.mode(org.redisfailover.proxy.it.FaultRelay.Mode.BLACKHOLE);

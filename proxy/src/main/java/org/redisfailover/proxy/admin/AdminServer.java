@@ -1,0 +1,133 @@
+package org.redisfailover.proxy.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.curator.utils.ThreadUtils;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.protocol.topology.TopologyJson;
+import org.redisfailover.proxy.server.ProxyServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP endpoint, for load balancers, orchestrators and people paged at night:
+ *
+ * <ul>
+ *   <li>{@code /health}: 200 while the process serves (liveness);</li>
+ *   <li>{@code /ready}: 200 while the proxy has a master to write to (a confirmed topology, not
+ *       fenced), else 503 with the reason: take it out of a load balancer then;</li>
+ *   <li>{@code /topology}: what the proxy routes by, and with ZooKeeper the same data as
+ *       {@code redis-failover status --json};</li>
+ *   <li>{@code /events}: the recent failovers and switchovers.</li>
+ * </ul>
+ *
+ * The JDK's own HTTP server, on one thread of its own: nothing here touches the event loops, and an
+ * admin request that waits on ZooKeeper or Redis never delays a client's.
+ */
+public final class AdminServer implements Closeable {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** What the proxy can tell about its replication group beyond its own topology (ZooKeeper's view). */
+    public interface GroupView {
+        /** The {@code status --json} document. */
+        ObjectNode status() throws Exception;
+
+        /** The recent failovers and switchovers, oldest first, as a JSON array. */
+        Object events() throws Exception;
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private AdminServer(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** Binds {@code address} and serves; {@code group} is null when the proxy has a fixed topology. */
+    public static AdminServer start(NodeAddress address, ProxyServer proxy, GroupView group) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 16);
+        ExecutorService executor = Executors.newSingleThreadExecutor(ThreadUtils.newThreadFactory("redis-failover-admin"));
+        server.setExecutor(executor);
+        server.createContext("/health", exchange -> respond(exchange, 200, "{\"live\":true}"));
+        server.createContext("/ready", exchange -> {
+            String notReady = notReadyReason(proxy);
+            ObjectNode body = MAPPER.createObjectNode().put("ready", notReady == null).put("epoch", proxy.topology().current().epoch());
+            if (notReady != null) {
+                body.put("reason", notReady);
+            }
+            respond(exchange, notReady == null ? 200 : 503, body.toString());
+        });
+        server.createContext("/topology", exchange -> respondJson(exchange, () -> {
+            ObjectNode body = MAPPER.createObjectNode();
+            // Epoch 0: nothing read from ZooKeeper yet.
+            body.set("routing", MAPPER.readTree(TopologyJson.encode(proxy.topology().current())));
+            body.put("fenced", proxy.topology().isFenced());
+            if (group != null) {
+                body.set("group", group.status());
+            }
+            return body;
+        }));
+        server.createContext("/events", exchange -> respondJson(exchange,
+                () -> group == null ? MAPPER.createArrayNode() : MAPPER.valueToTree(group.events())));
+        server.start();
+        log.info("admin endpoint on http://{}:{}/ (health, ready, topology, events)", address.host(), server.getAddress().getPort());
+        return new AdminServer(server, executor);
+    }
+
+    /** Why the proxy cannot acknowledge writes now, or null when it can. */
+    static String notReadyReason(ProxyServer proxy) {
+        if (proxy.topology().isFenced()) {
+            return "fenced: no confirmed ZooKeeper view";
+        }
+        Topology topology = proxy.topology().current();
+        if (topology.epoch() == 0) {
+            return "no topology read from ZooKeeper yet";
+        }
+        return topology.hasMaster() ? null : "no master at epoch " + topology.epoch() + " (" + topology.phase().json() + ")";
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private interface JsonBody {
+        Object get() throws Exception;
+    }
+
+    private static void respondJson(HttpExchange exchange, JsonBody body) throws IOException {
+        try {
+            respond(exchange, 200, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(body.get()));
+        } catch (Exception e) {
+            ThreadUtils.checkInterrupted(e);
+            respond(exchange, 503, MAPPER.createObjectNode().put("error", String.valueOf(e.getMessage())).toString());
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] bytes = (json + "\n").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
