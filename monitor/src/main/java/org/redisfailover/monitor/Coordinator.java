@@ -243,7 +243,9 @@ final class Coordinator {
                     switching.epoch());
             awaitProxies(switching.epoch());
             long proxiesMs = millisSince(started);
+            long catchUpStarted = System.nanoTime();
             String lagging = catchUp(target);
+            long catchUpMs = millisSince(catchUpStarted);
             if (lagging != null) {
                 unpause(from);
                 Topology restored = new Topology(switching.epoch() + 1, from, topology.replicas());
@@ -257,7 +259,8 @@ final class Coordinator {
             long totalMs = millisSince(started);
             log.info("switchover {} done: {} is master at epoch {}; writes were held {} ms", request.id(), target, promoted.epoch(),
                     totalMs);
-            answer("done", target, promoted.epoch(), from + " handed over to " + target + " with nothing lost", proxiesMs, totalMs);
+            answer("done", target, promoted.epoch(), from + " handed over to " + target + " with nothing lost (the pause and catch-up took "
+                    + catchUpMs + " ms)", proxiesMs, totalMs);
         }
 
         /**
