@@ -133,6 +133,28 @@ public final class RedisRequest extends AbstractReferenceCounted {
         return true;
     }
 
+    /** Every argument as bytes (copies), name first: for a request that may have to be sent again. */
+    public java.util.List<byte[]> args() {
+        java.util.List<byte[]> args = new java.util.ArrayList<>(argc);
+        for (int i = 0; i < argc; i++) {
+            args.add(arg(i));
+        }
+        return args;
+    }
+
+    /**
+     * A copy of this request with {@code suffix} (whole RESP requests) written right after it, so both
+     * go out in one write; its arguments are this request's. This request is released.
+     */
+    public RedisRequest followedBy(io.netty.buffer.ByteBufAllocator alloc, byte[] suffix) {
+        ByteBuf combined = alloc.buffer(length + suffix.length);
+        combined.writeBytes(buffer, start, length);
+        combined.writeBytes(suffix);
+        RedisRequest copy = new RedisRequest(combined, 0, combined.readableBytes(), argc, offsets, lengths);
+        release();
+        return copy;
+    }
+
     private int checkIndex(int index) {
         if (index < 0 || index >= argc) {
             throw new IndexOutOfBoundsException("argument " + index + " of " + argc);

@@ -15,9 +15,7 @@ import org.redisfailover.protocol.resp.RespReplyFramer;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.server.Flushable;
-import org.redisfailover.proxy.server.ReplySlot;
 import org.redisfailover.proxy.server.WriteCoalescer;
-import org.redisfailover.proxy.server.Replies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +34,19 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     enum State { IDLE, CONNECTING, HANDSHAKING, READY, BACKOFF, CLOSED }
 
-    private record Waiting(RedisRequest request, ReplySlot slot) {
+    /** Why a connection exists: shared by the loop's clients, or one client's own (see {@link BackendPool#dedicated}). */
+    public enum Purpose {
+        /** Pipelined for every client of the loop; reconnects after a failure. */
+        SHARED,
+        /** Carries one client's MULTI/WATCH state; drained and closed when its node is retired. */
+        TRANSACTION,
+        /** Carries one client's blocking call; left alone on retirement (Redis unblocks it on demotion). */
+        BLOCKING,
+        /** Carries one client's subscriptions; a demoted master still delivers what the new one publishes. */
+        SUBSCRIPTION
+    }
+
+    private record Waiting(RedisRequest request, PendingReply slot) {
     }
 
     /** Redis reads 16 KiB at a time (PROTO_IOBUF_LEN): a batch that large is worth sending at once. */
@@ -45,8 +55,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private final NodeAddress node;
     private final int db;
     private final BackendPool pool;
+    private final Purpose purpose;
     private final Backoff backoff = new Backoff(100, 5_000);
-    private final ArrayDeque<ReplySlot> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<PendingReply> inFlight = new ArrayDeque<>();
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final List<BackendListener> pausedClients = new ArrayList<>();
 
@@ -61,24 +72,58 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private boolean closing;
     /** Set by {@link #retire}: run once the connection has closed, drained or not. */
     private Runnable onRetired;
+    /** Told why, once, when a dedicated connection breaks (not when it is closed on purpose). */
+    private java.util.function.Consumer<String> onBroken;
+    /** Receives frames that answer no request (pub/sub messages); null where such a frame is a fault. */
+    private RespReplyFramer.ReplySink unsolicited;
 
-    BackendConnection(NodeAddress node, int db, BackendPool pool) {
+    BackendConnection(NodeAddress node, int db, BackendPool pool, Purpose purpose) {
         this.node = node;
         this.db = db;
         this.pool = pool;
+        this.purpose = purpose;
     }
 
     public NodeAddress node() {
         return node;
     }
 
+    int db() {
+        return db;
+    }
+
+    Purpose purpose() {
+        return purpose;
+    }
+
+    /** For a dedicated connection: who hears that it broke. Replaces the previous owner's listener. */
+    public void onBroken(java.util.function.Consumer<String> listener) {
+        this.onBroken = listener;
+    }
+
+    /** Frames with no request waiting for them go to {@code sink} (a subscription's messages). */
+    public void onUnsolicited(RespReplyFramer.ReplySink sink) {
+        this.unsolicited = sink;
+    }
+
+    /** Connected or connecting, with nothing sent or waiting: safe to hand to another request. */
+    boolean isIdle() {
+        return (state == State.READY || state == State.CONNECTING || state == State.HANDSHAKING)
+                && inFlight.isEmpty() && waiting.isEmpty() && !closing && onRetired == null;
+    }
+
+    /** True once closed for good. */
+    public boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
     /** Sends {@code request} (ownership passes) and completes {@code slot} with its outcome. */
-    public void send(RedisRequest request, ReplySlot slot, BackendListener client) {
+    public void send(RedisRequest request, PendingReply slot, BackendListener client) {
         switch (state) {
             case READY -> {
                 if (inFlight.size() >= pool.config().maxInFlightPerBackend()) {
                     request.release();
-                    slot.complete(Replies.error("ERR redis-failover: too many requests in flight to " + node + ", try again"));
+                    slot.refused("ERR redis-failover: too many requests in flight to " + node + ", try again");
                     return;
                 }
                 write(request, slot);
@@ -89,7 +134,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             case IDLE, CONNECTING, HANDSHAKING -> {
                 if (waiting.size() >= pool.config().maxInFlightPerBackend()) {
                     request.release();
-                    slot.complete(Replies.error("ERR redis-failover: too many requests waiting for " + node + ", try again"));
+                    slot.refused("ERR redis-failover: too many requests waiting for " + node + ", try again");
                     return;
                 }
                 waiting.add(new Waiting(request, slot));
@@ -99,7 +144,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             }
             case BACKOFF, CLOSED -> {
                 request.release();
-                slot.complete(Replies.error(unreachableError()));
+                slot.refused(unreachableError());
             }
         }
     }
@@ -109,7 +154,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         return state != State.BACKOFF && state != State.CLOSED;
     }
 
-    private void write(RedisRequest request, ReplySlot slot) {
+    private void write(RedisRequest request, PendingReply slot) {
         slot.markSent(System.nanoTime());
         inFlight.add(slot);
         out.write(request.buffer(), request.start(), request.length());
@@ -215,12 +260,21 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             }
             return;
         }
-        ReplySlot slot = inFlight.poll();
+        // Taken off the queue first, so that whoever the reply completes sees this connection as it will
+        // be (a borrowed connection given back from inside the call must look idle).
+        PendingReply slot = inFlight.poll();
         if (slot == null) {
-            onFailure(channel, "reply without a request");
+            if (unsolicited != null) {
+                unsolicited.onReply(buffer, start, length);
+            } else {
+                onFailure(channel, "reply without a request");
+            }
             return;
         }
-        slot.complete(buffer, start, length);
+        if (!slot.onFrame(buffer, start, length)) {
+            inFlight.addFirst(slot); // a reply of several frames (pub/sub) continues
+            return;
+        }
         if (onRetired != null && inFlight.isEmpty()) {
             close();
         }
@@ -238,8 +292,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     /** The oldest request has waited longer than the backend timeout: the node counts as dead. */
     void checkTimeout(long nowNanos, long timeoutNanos) {
-        ReplySlot oldest = inFlight.peek();
-        if (state == State.READY && oldest != null && nowNanos - oldest.sentAtNanos() > timeoutNanos) {
+        PendingReply oldest = inFlight.peek();
+        if (state == State.READY && oldest != null && !oldest.mayBlock() && nowNanos - oldest.sentAtNanos() > timeoutNanos) {
             onFailure(channel, "no reply for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
         }
     }
@@ -260,19 +314,32 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
         state = State.BACKOFF;
         handshakeRepliesExpected = 0;
-        pool.health().markDown(node);
+        if (!closing) {
+            pool.health().markDown(node);
+        }
         failed.close();
         int lostCount = inFlight.size();
         while (!inFlight.isEmpty()) {
-            inFlight.poll().completeLost(node, reason);
+            inFlight.poll().lost(node, reason);
         }
         String unsent = unreachableError();
         while (!waiting.isEmpty()) {
             Waiting next = waiting.poll();
             next.request().release();
-            next.slot().complete(Replies.error(unsent));
+            next.slot().refused(unsent);
         }
         onWritable();
+        if (purpose != Purpose.SHARED) {
+            // A client's own connection carries state (MULTI, WATCH, subscriptions) that a silent
+            // reconnect would lose: it ends here, and its owner decides what the client is told.
+            state = State.CLOSED;
+            pool.forgetDedicated(this);
+            runRetired();
+            if (!closing && onBroken != null) {
+                onBroken.accept(reason);
+            }
+            return;
+        }
         if (pool.isClosed() || closing || onRetired != null) {
             state = State.CLOSED;
             runRetired();
@@ -301,13 +368,44 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
     }
 
+    /** Tells the owner of a dedicated connection that it ended, and why (retired by a switchover). */
+    void reportBroken(String reason) {
+        if (onBroken != null) {
+            java.util.function.Consumer<String> listener = onBroken;
+            onBroken = null;
+            listener.accept(reason);
+        }
+    }
+
+    /**
+     * Ends a dedicated connection because its node stopped being routed to: like a failure, its owner
+     * hears why (the state it carried is gone), and it is never reconnected.
+     */
+    void breakOff() {
+        if (reconnectTimer != null) {
+            reconnectTimer.cancel(false);
+        }
+        if (channel == null) {
+            state = State.CLOSED;
+            pool.forgetDedicated(this);
+            if (onBroken != null) {
+                onBroken.accept(pool.isClosed() ? "proxy shutting down" : node + " is no longer routed to");
+            }
+            return;
+        }
+        onFailure(channel, pool.isClosed() ? "proxy shutting down" : node + " is no longer routed to");
+    }
+
     /** Closes for good (node demoted, or proxy shutdown): pending requests fail as on any loss; no reconnect. */
-    void close() {
+    public void close() {
         if (reconnectTimer != null) {
             reconnectTimer.cancel(false);
         }
         closing = true;
         onFailure(channel, pool.isClosed() ? "proxy shutting down" : "no longer routed to");
+        if (state != State.CLOSED && purpose != Purpose.SHARED) {
+            pool.forgetDedicated(this);
+        }
         state = State.CLOSED;
         runRetired(); // also when there was no channel to fail
     }

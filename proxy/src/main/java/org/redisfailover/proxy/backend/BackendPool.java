@@ -5,6 +5,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +25,9 @@ import org.redisfailover.proxy.server.Transport;
 public final class BackendPool {
 
     /** A high water mark well above one turn's requests, so many clients' requests batch into one write. */
+    /** Spare dedicated connections kept per node: enough for bursts of transactions, few enough to be cheap. */
+    private static final int MAX_IDLE_PER_NODE = 8;
+
     private static final WriteBufferWaterMark BACKEND_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private final EventLoop loop;
@@ -35,6 +39,10 @@ public final class BackendPool {
     private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
     /** Connections of a retired node still finishing their requests: checked for timeouts until closed. */
     private final List<BackendConnection> retiring = new ArrayList<>();
+    /** Connections of one client each (transactions, blocking calls, subscriptions), by node. */
+    private final Map<NodeAddress, List<BackendConnection>> dedicated = new HashMap<>();
+    /** Dedicated connections a client gave back clean, ready for the next one: bounded per node. */
+    private final Map<NodeAddress, ArrayDeque<BackendConnection>> idle = new HashMap<>();
     private final ScheduledFuture<?> timeoutCheck;
     private boolean closed;
     private int generation;
@@ -63,17 +71,81 @@ public final class BackendPool {
         }
         BackendConnection connection = byDb[db];
         if (connection == null) {
-            connection = new BackendConnection(node, db, this);
+            connection = new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED);
             byDb[db] = connection;
         }
         return connection;
     }
 
     /**
+     * A connection of the caller's own to {@code node} and {@code db}, for state a shared connection
+     * cannot carry. It is never reconnected: when it breaks, {@code onBroken} hears why. A clean one
+     * given back earlier is reused (one round trip less than a new connection).
+     */
+    public BackendConnection dedicated(NodeAddress node, int db, BackendConnection.Purpose purpose) {
+        ArrayDeque<BackendConnection> spare = idle.get(node);
+        if (spare != null && purpose != BackendConnection.Purpose.SUBSCRIPTION) {
+            for (java.util.Iterator<BackendConnection> it = spare.iterator(); it.hasNext(); ) {
+                BackendConnection candidate = it.next();
+                if (candidate.db() == db && candidate.purpose() == purpose && candidate.isIdle()) {
+                    it.remove();
+                    return candidate;
+                }
+            }
+        }
+        BackendConnection connection = new BackendConnection(node, db, this, purpose);
+        dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
+        connection.connect();
+        return connection;
+    }
+
+    /**
+     * A dedicated connection its client is done with. The caller vouches that Redis holds no state of the
+     * client's on it (no MULTI, WATCH, subscription or blocked call); it is kept for reuse while its node
+     * is routed to, up to a few per node, and closed otherwise.
+     */
+    public void giveBack(BackendConnection connection) {
+        connection.onBroken(null);
+        connection.onUnsolicited(null);
+        ArrayDeque<BackendConnection> spare = idle.computeIfAbsent(connection.node(), n -> new ArrayDeque<>());
+        if (connection.isIdle() && connections.containsKey(connection.node()) && spare.size() < MAX_IDLE_PER_NODE) {
+            spare.add(connection);
+        } else {
+            connection.close();
+        }
+    }
+
+    /** Called by a dedicated connection once it is closed for good. */
+    void forgetDedicated(BackendConnection connection) {
+        List<BackendConnection> ofNode = dedicated.get(connection.node());
+        if (ofNode != null) {
+            ofNode.remove(connection);
+            if (ofNode.isEmpty()) {
+                dedicated.remove(connection.node());
+            }
+        }
+        ArrayDeque<BackendConnection> spare = idle.get(connection.node());
+        if (spare != null) {
+            spare.remove(connection);
+        }
+    }
+
+    /** How many dedicated connections this loop has open (in use or spare), for tests and metrics. */
+    public int dedicatedCount() {
+        int count = 0;
+        for (List<BackendConnection> ofNode : dedicated.values()) {
+            count += ofNode.size();
+        }
+        return count;
+    }
+
+    /**
      * Closes every connection to {@code node} for good (it was demoted or removed): what they carried
-     * fails as on any loss. A later request to the node opens a fresh connection.
+     * fails as on any loss, and the clients whose own connections these were are told. A later request
+     * to the node opens a fresh connection.
      */
     public void closeNode(NodeAddress node) {
+        closeDedicated(node);
         BackendConnection[] byDb = connections.remove(node);
         if (byDb == null) {
             return;
@@ -93,6 +165,7 @@ public final class BackendPool {
      * loop, once all of them have closed; the backend timeout bounds the wait.
      */
     public CompletableFuture<Void> retireNode(NodeAddress node) {
+        retireDedicated(node);
         BackendConnection[] byDb = connections.remove(node);
         CompletableFuture<Void> drained = new CompletableFuture<>();
         if (byDb == null) {
@@ -118,6 +191,35 @@ public final class BackendPool {
             });
         }
         return drained;
+    }
+
+    private void closeDedicated(NodeAddress node) {
+        List<BackendConnection> ofNode = dedicated.remove(node);
+        idle.remove(node);
+        if (ofNode != null) {
+            // Not closing on purpose: their clients must learn that the state they carried is gone.
+            new ArrayList<>(ofNode).forEach(BackendConnection::breakOff);
+        }
+    }
+
+    /**
+     * A planned switchover: spare connections close; transactions finish what they sent, then end (their
+     * clients see the transaction aborted); blocking calls and subscriptions stay, since Redis itself
+     * unblocks the calls when it demotes the node and a replica still delivers what its master publishes.
+     */
+    private void retireDedicated(NodeAddress node) {
+        ArrayDeque<BackendConnection> spare = idle.remove(node);
+        if (spare != null) {
+            new ArrayList<>(spare).forEach(BackendConnection::close);
+        }
+        List<BackendConnection> ofNode = dedicated.get(node);
+        if (ofNode != null) {
+            for (BackendConnection connection : new ArrayList<>(ofNode)) {
+                if (connection.purpose() == BackendConnection.Purpose.TRANSACTION) {
+                    connection.retire(() -> connection.reportBroken(node + " stopped being the master (switchover)"));
+                }
+            }
+        }
     }
 
     /** Changes whenever connections are closed for good: callers that cache a connection check it. */
@@ -147,6 +249,11 @@ public final class BackendPool {
         for (BackendConnection connection : new ArrayList<>(retiring)) {
             connection.checkTimeout(now, timeout);
         }
+        for (List<BackendConnection> ofNode : new ArrayList<>(dedicated.values())) {
+            for (BackendConnection connection : new ArrayList<>(ofNode)) {
+                connection.checkTimeout(now, timeout);
+            }
+        }
     }
 
     /** Closes every connection; pending requests fail. Must run on the loop. */
@@ -162,6 +269,9 @@ public final class BackendPool {
         }
         connections.clear();
         new ArrayList<>(retiring).forEach(BackendConnection::close);
+        for (NodeAddress node : new ArrayList<>(dedicated.keySet())) {
+            closeDedicated(node);
+        }
     }
 
     boolean isClosed() {

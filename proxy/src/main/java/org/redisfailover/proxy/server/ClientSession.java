@@ -16,6 +16,7 @@ import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RequestError;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
+import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.BackendConnection;
@@ -31,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * order, however the nodes behind the proxy interleave them. All state lives in fields confined to
  * the channel's event loop.
  *
+ * <p>Requests travel in one of four lanes: the loop's shared connections, or a connection of the
+ * client's own for a transaction (MULTI/WATCH until EXEC, DISCARD or UNWATCH), for its subscriptions,
+ * or for one blocking call. Within a lane Redis keeps the client's order; between lanes it could not,
+ * so a request that changes lane waits, unsent, until every earlier request is answered, as it would
+ * wait behind them on a single Redis connection.
+ *
  * <p>Backpressure: the session stops reading from the client while the client does not read its
  * replies (channel unwritable), while too many replies are outstanding, or while a backend it writes
  * to is slower than its clients; it closes a client whose unsent replies pass the output limit.
@@ -39,6 +46,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         implements Flushable, BackendListener, RespRequestDecoder.RequestSink {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    private enum Lane { SHARED, TRANSACTION, SUBSCRIPTION, BLOCKING }
+
+    /** WAIT counts the replicas that acknowledged the connection's last write; this write gives a borrowed connection one. */
+    private static final String WAIT_OFFSET_CHANNEL = "__redis-failover__:wait-offset";
 
     private static final int PAUSED_OUTPUT = 1;
     private static final int PAUSED_PIPELINE = 2;
@@ -62,6 +74,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private NodeAddress scanNode;
     /** Marks a cursor whose node is gone; never a real address (port 0 is never routed to). */
     private static final NodeAddress CURSOR_ELSEWHERE = new NodeAddress("cursor-elsewhere", 0);
+
+    /** The lane of the latest request sent on. */
+    private Lane lane = Lane.SHARED;
+    /** Requests sent to Redis (or held for a master) whose replies are not in yet. */
+    private int outstanding;
+    /** Requests read but not run yet: they wait for a lane change, a pinned request held for a master, or a re-subscription. */
+    private final ArrayDeque<RedisRequest> deferred = new ArrayDeque<>();
+    private boolean runningDeferred;
+    /** A request that opens a connection of the client's own, held until there is a master; later ones wait behind it. */
+    private ReplySlot pendingPin;
+    private Lane pendingPinLane;
+    private final TransactionState transaction = new TransactionState();
+    private BackendConnection transactionPin;
+    /** The pin ran a command that may leave connection state behind (CLIENT SETNAME, HELLO): close it rather than reuse it. */
+    private boolean transactionPinTainted;
+    private SubscriptionLink subscriptions;
+    private final java.util.List<BlockingCall> blockingCalls = new java.util.ArrayList<>();
 
     // Connection state a client sets with SELECT / CLIENT SETNAME, as Redis keeps it per connection.
     int db;
@@ -91,9 +120,86 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             request.release();
             return;
         }
-        handle(request);
-        if (replies.size() >= shared.config().maxPipelinePerClient()) {
+        if (!deferred.isEmpty() || pendingPin != null || !execute(request)) {
+            deferred.add(request);
+        }
+        if (replies.size() + deferred.size() >= shared.config().maxPipelinePerClient()) {
             pause(PAUSED_PIPELINE);
+        }
+    }
+
+    /** Runs {@code request} now, or returns false, with nothing taken, when it must wait. */
+    private boolean execute(RedisRequest request) {
+        Route route = shared.classifier().classify(request);
+        Lane wanted = laneFor(request, route);
+        if (wanted == Lane.SHARED && lane == Lane.SHARED) {
+            handle(request, route);
+            return true;
+        }
+        boolean opensPin = wanted == Lane.BLOCKING
+                || (wanted == Lane.TRANSACTION && transactionPin == null && !transaction.doomed())
+                || (wanted == Lane.SUBSCRIPTION && subscriptions == null);
+        if ((wanted != lane || opensPin) && outstanding > 0) {
+            return false;
+        }
+        if (wanted == Lane.SUBSCRIPTION && subscriptions != null && (!subscriptions.ready()
+                || (outstanding > 0 && route.routingClass() != RoutingClass.PIN_PUBSUB && !request.argEqualsIgnoreCase(0, "ping")))) {
+            // Any other command waits for the (un)subscriptions before it: if they leave subscribed mode it
+            // runs as usual, else Redis answers it on the subscription connection with its subscribed-mode error.
+            return false;
+        }
+        lane = wanted;
+        switch (wanted) {
+            case SHARED -> handle(request, route);
+            case TRANSACTION -> inTransaction(request, route);
+            case SUBSCRIPTION -> toSubscriptions(request, newForwardedSlot(true));
+            case BLOCKING -> blocking(request, route, newForwardedSlot(false));
+        }
+        return true;
+    }
+
+    /**
+     * The lane of a request. A transaction or a subscription takes every request of the client (Redis
+     * queues them in MULTI, and answers them in subscribed mode) except QUIT and RESET, which the proxy
+     * answers. After a lost WATCH, requests other than transaction commands run as usual.
+     */
+    private Lane laneFor(RedisRequest request, Route route) {
+        RoutingClass routingClass = route.routingClass();
+        boolean free = !transaction.engaged()
+                || (transaction.doomed() && !transaction.inMulti() && routingClass != RoutingClass.PIN_TRANSACTION);
+        if (subscriptions == null && free) {
+            return switch (routingClass) {
+                case PIN_BLOCKING -> Lane.BLOCKING;
+                case PIN_PUBSUB -> Lane.SUBSCRIPTION;
+                case PIN_TRANSACTION -> request.argEqualsIgnoreCase(0, "multi") || request.argEqualsIgnoreCase(0, "watch")
+                        ? Lane.TRANSACTION : Lane.SHARED;
+                default -> Lane.SHARED;
+            };
+        }
+        if (request.argEqualsIgnoreCase(0, "quit") || request.argEqualsIgnoreCase(0, "reset")) {
+            return Lane.SHARED;
+        }
+        return subscriptions != null ? Lane.SUBSCRIPTION : Lane.TRANSACTION;
+    }
+
+    /** Runs the requests that were waiting, in order, until one has to wait again. */
+    private void runDeferred() {
+        if (runningDeferred) {
+            return;
+        }
+        runningDeferred = true;
+        try {
+            while (!deferred.isEmpty() && pendingPin == null && !closing && !closed) {
+                if (!execute(deferred.peek())) {
+                    break;
+                }
+                deferred.poll();
+            }
+        } finally {
+            runningDeferred = false;
+        }
+        if ((pausedFor & PAUSED_PIPELINE) != 0 && replies.size() + deferred.size() < shared.config().maxPipelinePerClient() / 2) {
+            resume(PAUSED_PIPELINE);
         }
     }
 
@@ -104,8 +210,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void handle(RedisRequest request) {
-        Route route = shared.classifier().classify(request);
+    private void handle(RedisRequest request, Route route) {
         switch (route.routingClass()) {
             case READ, READ_CURSOR, MASTER -> forward(request, route);
             case LOCAL -> LocalCommands.execute(this, request);
@@ -126,10 +231,266 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** Sends {@code request} (ownership passes) to the node its route and the read policy choose. */
     void forward(RedisRequest request, Route route) {
-        boolean readOnly = route.routingClass().isRead();
-        ReplySlot slot = new ReplySlot(this, readOnly);
+        route(request, route, newForwardedSlot(route.routingClass().isRead()), false);
+    }
+
+    /** A slot for a request that goes to Redis; {@code definite}: losing its reply means it had no effect. */
+    private ReplySlot newForwardedSlot(boolean definite) {
+        ReplySlot slot = new ReplySlot(this, definite);
+        slot.forwarded = true;
+        outstanding++;
         replies.add(slot);
-        route(request, route, slot, false);
+        return slot;
+    }
+
+    // ---- Transactions: MULTI/EXEC/DISCARD and WATCH/UNWATCH on a master connection of the client's own.
+
+    private void inTransaction(RedisRequest request, Route route) {
+        String name = request.name();
+        RoutingClass routingClass = route.routingClass();
+        if (transaction.doomed()) {
+            RedisMessage answer = transaction.answerDoomed(name, request.argc());
+            if (answer != null) {
+                request.release();
+                replyLocal(answer);
+                return;
+            }
+        }
+        if (routingClass == RoutingClass.DENY || routingClass == RoutingClass.SESSION || routingClass == RoutingClass.CLOSE
+                || (!transaction.inMulti() && (name.equals("exec") || name.equals("discard")))) {
+            handle(request, route);
+            return;
+        }
+        if (name.equals("select")) {
+            request.release();
+            replyLocal(Replies.error("ERR redis-failover: SELECT inside MULTI or WATCH is not supported; "
+                    + "select the database before WATCH or MULTI"));
+            return;
+        }
+        // Queued inside MULTI, a command has done nothing until EXEC: losing its reply is a definite failure.
+        boolean definite = transaction.inMulti() ? !name.equals("exec") : routingClass.isRead() || routingClass == RoutingClass.PIN_TRANSACTION;
+        toTransactionPin(request, route, newForwardedSlot(definite));
+    }
+
+    private void toTransactionPin(RedisRequest request, Route route, ReplySlot slot) {
+        if (transactionPin == null) {
+            NodeAddress master = writableMaster();
+            if (master == null) {
+                holdPin(request, route, slot, Lane.TRANSACTION);
+                return;
+            }
+            transactionPin = loop.pool.dedicated(master, db, BackendConnection.Purpose.TRANSACTION);
+            transactionPin.onBroken(this::transactionPinBroken);
+        }
+        RoutingClass routingClass = route.routingClass();
+        if (routingClass != RoutingClass.MASTER && routingClass != RoutingClass.PIN_TRANSACTION && !routingClass.isRead()) {
+            transactionPinTainted = true;
+        }
+        transaction.onSent(request.name(), request.argc());
+        transactionPin.send(request, slot, this);
+    }
+
+    private void transactionPinBroken(String reason) {
+        NodeAddress node = transactionPin == null ? null : transactionPin.node();
+        transactionPin = null;
+        transactionPinTainted = false;
+        if (transaction.engaged()) {
+            transaction.pinLost("the connection to the master " + node + " was lost (" + reason + ")");
+            log.info("client {}: transaction connection to {} lost ({}); its MULTI/WATCH is answered as aborted", remoteAddress(), node, reason);
+        }
+    }
+
+    /** Every reply is in: a pin whose transaction has ended goes back to the pool (or closes, if it may carry state). */
+    private void releaseEndedPins() {
+        if (transactionPin != null && !transaction.engaged()) {
+            BackendConnection pin = transactionPin;
+            transactionPin = null;
+            if (transactionPinTainted) {
+                pin.onBroken(null);
+                pin.close();
+            } else {
+                loop.pool.giveBack(pin);
+            }
+            transactionPinTainted = false;
+        }
+    }
+
+    // ---- Subscriptions.
+
+    private void toSubscriptions(RedisRequest request, ReplySlot slot) {
+        if (subscriptions == null) {
+            NodeAddress master = writableMaster();
+            if (master == null) {
+                holdPin(request, null, slot, Lane.SUBSCRIPTION);
+                return;
+            }
+            subscriptions = new SubscriptionLink(this);
+            subscriptions.open(master);
+        }
+        subscriptions.send(request, slot);
+    }
+
+    /** A message (or any frame that answers no request) from the client's subscription connection. */
+    void deliverPush(ByteBuf buffer, int start, int length) {
+        if (closed || closing) {
+            return;
+        }
+        if (replies.isEmpty()) {
+            out.write(buffer, start, length);
+            afterWrite();
+        } else {
+            ReplySlot slot = new ReplySlot(this, true);
+            replies.add(slot);
+            slot.complete(buffer.retainedSlice(start, length));
+        }
+    }
+
+    void subscriptionSegmentDone(SubscriptionLink link) {
+        if (link == subscriptions && link.finished()) {
+            link.close();
+            subscriptions = null;
+        }
+    }
+
+    void subscriptionLinkDone(SubscriptionLink link) {
+        if (link == subscriptions) {
+            subscriptions = null;
+            runDeferred();
+        }
+    }
+
+    void subscriptionLinkReady() {
+        runDeferred();
+    }
+
+    // ---- Blocking commands, each on a connection borrowed for the call.
+
+    private void blocking(RedisRequest request, Route route, ReplySlot slot) {
+        NodeAddress master = writableMaster();
+        if (master == null) {
+            holdPin(request, route, slot, Lane.BLOCKING);
+            return;
+        }
+        BlockingCall call = new BlockingCall(this, slot, request.args());
+        blockingCalls.add(call);
+        sendBlocking(call, master, request);
+    }
+
+    private void sendBlocking(BlockingCall call, NodeAddress master, RedisRequest request) {
+        BackendConnection connection = loop.pool.dedicated(master, db, BackendConnection.Purpose.BLOCKING);
+        call.sentOn(connection);
+        if (call.name().equals("wait")) {
+            // Every earlier request of the client has its reply, so this write's offset covers all of its writes.
+            connection.send(RespWriter.request(ctx.alloc(), "PUBLISH", WAIT_OFFSET_CHANNEL, ""), new BlockingCall.IgnoredReply(), this);
+        }
+        connection.send(request, call, this);
+    }
+
+    void blockingDone(BlockingCall call, boolean connectionReusable) {
+        blockingCalls.remove(call);
+        BackendConnection connection = call.connection();
+        if (connection != null && connectionReusable) {
+            loop.pool.giveBack(connection);
+        }
+    }
+
+    /** The call was interrupted without being served: send it again to the master, with the time it has left. */
+    void blockingInterrupted(BlockingCall call, String reason) {
+        BackendConnection old = call.connection();
+        if (old != null && !old.isClosed()) {
+            old.close();
+        }
+        call.sentOn(null);
+        log.debug("client {}: {} interrupted ({}); sending it again", remoteAddress(), call.name(), reason);
+        resumeBlocking(call);
+    }
+
+    private void resumeBlocking(BlockingCall call) {
+        if (closed || closing) {
+            return;
+        }
+        if (call.expired()) {
+            blockingCalls.remove(call);
+            call.slot().complete(call.timedOutReply());
+            return;
+        }
+        NodeAddress master = writableMaster();
+        if (master == null) {
+            if (call.interruptedForNanos() > shared.config().holdTimeout().toNanos()) {
+                blockingCalls.remove(call);
+                call.slot().complete(Replies.error("ERR redis-failover: no master available to resume "
+                        + call.name().toUpperCase(java.util.Locale.ROOT) + " on"));
+            } else {
+                ctx.channel().eventLoop().schedule(() -> resumeBlocking(call), 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        sendBlocking(call, master, RespWriter.request(ctx.alloc(), call.argsForNow()));
+    }
+
+    // ---- Shared by the pinned lanes.
+
+    /** Holds a request that opens a pin until there is a master; the client's later requests wait behind it. */
+    private void holdPin(RedisRequest request, Route route, ReplySlot slot, Lane pinLane) {
+        if (loop.held.hold(this, request, route, slot)) {
+            pendingPin = slot;
+            pendingPinLane = pinLane;
+        } else {
+            request.release();
+            slot.complete(Replies.error("ERR redis-failover: no master available and the hold queue is full"));
+        }
+    }
+
+    private void releasePin(RedisRequest request, Route route, ReplySlot slot) {
+        Lane pinLane = pendingPinLane;
+        pendingPin = null;
+        pendingPinLane = null;
+        if (closed || closing) {
+            request.release();
+            return;
+        }
+        switch (pinLane) {
+            case TRANSACTION -> toTransactionPin(request, route, slot);
+            case SUBSCRIPTION -> toSubscriptions(request, slot);
+            case BLOCKING -> blocking(request, route, slot);
+            default -> throw new IllegalStateException("not a pinned lane: " + pinLane);
+        }
+        runDeferred();
+    }
+
+    /**
+     * RESET: Redis discards the transaction, unwatches, unsubscribes and selects database 0. The pinned
+     * connections carrying that state are closed; RESET waits for earlier replies, so nothing is in flight.
+     */
+    void resetPinnedState() {
+        if (transactionPin != null) {
+            transactionPin.onBroken(null);
+            transactionPin.close();
+            transactionPin = null;
+            transactionPinTainted = false;
+        }
+        transaction.clear();
+        if (subscriptions != null) {
+            subscriptions.close();
+            subscriptions = null;
+        }
+    }
+
+    java.net.SocketAddress remoteAddress() {
+        return ctx.channel().remoteAddress();
+    }
+
+    io.netty.channel.EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    org.redisfailover.proxy.backend.BackendPool pool() {
+        return loop.pool;
+    }
+
+    /** Where a connection of the client's own goes: the master, when there is one to write to. */
+    NodeAddress masterForPinning() {
+        return writableMaster();
     }
 
     /**
@@ -206,6 +567,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** A held request's turn has come (topology or fence changed): route it again, in order. */
     void release(RedisRequest request, Route route, ReplySlot slot) {
+        if (slot == pendingPin) {
+            releasePin(request, route, slot);
+            return;
+        }
         heldCount--;
         if (closed || closing) {
             request.release();
@@ -220,9 +585,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     }
 
     void failHeld(RedisRequest request, ReplySlot slot, String reason) {
-        heldCount--;
+        boolean pin = slot == pendingPin;
+        if (pin) {
+            pendingPin = null;
+            pendingPinLane = null;
+        } else {
+            heldCount--;
+        }
         request.release();
         slot.complete(Replies.error("ERR redis-failover: " + reason));
+        if (pin) {
+            runDeferred();
+        }
     }
 
     /** The pool's connection for (target, db), remembering the last one: most requests reuse it. */
@@ -276,6 +650,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         if (replies.peekFirst() == slot) {
             drain();
         }
+        answered(slot);
+    }
+
+    /** Counts a forwarded request's reply; once all are in, ended pins are let go and waiting requests run. */
+    private void answered(ReplySlot slot) {
+        if (slot.forwarded) {
+            slot.forwarded = false;
+            if (--outstanding == 0) {
+                releaseEndedPins();
+                runDeferred();
+            }
+        }
     }
 
     /**
@@ -292,6 +678,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             out.write(buffer, start, length);
             afterWrite();
             drain();
+            answered(slot);
         } else {
             slot.complete(buffer.retainedSlice(start, length));
         }
@@ -317,7 +704,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         if (wrote) {
             afterWrite();
         }
-        if ((pausedFor & PAUSED_PIPELINE) != 0 && replies.size() < shared.config().maxPipelinePerClient() / 2) {
+        if ((pausedFor & PAUSED_PIPELINE) != 0 && replies.size() + deferred.size() < shared.config().maxPipelinePerClient() / 2) {
             resume(PAUSED_PIPELINE);
         }
     }
@@ -423,7 +810,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             }
         }
         replies.clear();
+        deferred.forEach(RedisRequest::release);
+        deferred.clear();
         out.discard();
+        // Redis discards a transaction, subscriptions and blocked calls with their connection.
+        resetPinnedState();
+        for (BlockingCall call : new java.util.ArrayList<>(blockingCalls)) {
+            if (call.connection() != null) {
+                call.connection().close();
+            }
+        }
+        blockingCalls.clear();
         ctx.fireChannelInactive();
     }
 

@@ -68,6 +68,7 @@ final class LocalCommands {
         if (request.argc() != 1) {
             return Replies.wrongArity("reset");
         }
+        session.resetPinnedState();
         session.db = 0;
         session.name = null;
         return Replies.RESET;

@@ -3,13 +3,14 @@ package org.redisfailover.proxy.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.PendingReply;
 
 /**
  * The place of one request's reply in its client's reply order. A slot is created when the request is
  * read, queued both on the client (for ordering) and on the backend connection that carries it (for
  * matching), and filled when the reply arrives, in whatever order the nodes answer.
  */
-public final class ReplySlot {
+public final class ReplySlot implements PendingReply {
 
     /** Fills the slot after which the client connection closes (QUIT, protocol errors). */
     static final Object CLOSE = new Object();
@@ -19,6 +20,8 @@ public final class ReplySlot {
 
     private final ClientSession owner;
     private final boolean readOnly;
+    /** Set for requests sent to Redis: the session counts them until their replies are in. */
+    boolean forwarded;
     private long sentAtNanos;
     private Object reply;
     private boolean done;
@@ -33,10 +36,12 @@ public final class ReplySlot {
         return readOnly;
     }
 
+    @Override
     public void markSent(long nanos) {
         sentAtNanos = nanos;
     }
 
+    @Override
     public long sentAtNanos() {
         return sentAtNanos;
     }
@@ -62,6 +67,22 @@ public final class ReplySlot {
             throw new IllegalStateException("reply slot completed twice");
         }
         owner.onReply(this, buffer, start, length);
+    }
+
+    @Override
+    public boolean onFrame(ByteBuf buffer, int start, int length) {
+        complete(buffer, start, length);
+        return true;
+    }
+
+    @Override
+    public void lost(NodeAddress node, String reason) {
+        completeLost(node, reason);
+    }
+
+    @Override
+    public void refused(String errorLine) {
+        complete(Replies.error(errorLine));
     }
 
     /**

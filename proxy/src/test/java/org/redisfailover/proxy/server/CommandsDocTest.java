@@ -45,9 +45,10 @@ class CommandsDocTest {
                 "  routed to and healthy; a cursor continued after that node is gone gets an error that says to start again.",
                 "- **master**: forwarded to the master (writes, scripts, admin reads, and any command not in the table).",
                 "- **proxy**: answered by the proxy itself, as Redis would answer.",
-                "- **refused**: answered with the error shown; nothing reaches Redis. Commands that need a backend connection of",
-                "  the client's own (transactions, blocking calls, pub/sub, per-connection state) are refused until issue 4",
-                "  brings pinned connections.",
+                "- **pinned**: runs on a master connection of the client's own: a transaction from MULTI or WATCH until EXEC,",
+                "  DISCARD or UNWATCH (every command in between goes there too), a blocking call for its duration, and the",
+                "  subscriptions until the last unsubscribe. docs/PROXY.md says what each does across a failover.",
+                "- **refused**: answered with the error shown; nothing reaches Redis.",
                 "",
                 "| command | routing | what the proxy does |",
                 "|---|---|---|"));
@@ -68,11 +69,13 @@ class CommandsDocTest {
             case MASTER -> "forwarded to the master";
             case LOCAL -> "answered by the proxy";
             case CLOSE -> "connection closed, as Redis does for HTTP input";
-            default -> {
-                String reply = refusal(name, route);
-                // EXEC, DISCARD, UNWATCH: outside MULTI (always, for now) the proxy answers as Redis would.
-                yield (reply.contains(" is not ") ? "refused: `" : "answered by the proxy: `") + reply + "`";
-            }
+            case PIN_BLOCKING -> "pinned: the master, on a connection borrowed for the call";
+            case PIN_PUBSUB -> "pinned: the master, on the client's subscription connection";
+            case PIN_TRANSACTION -> name.equals("multi") || name.equals("watch")
+                    ? "pinned: opens the client's transaction connection to the master"
+                    : "pinned: on the client's transaction connection; outside MULTI/WATCH answered by the proxy: `"
+                            + refusal(name, route) + "`";
+            default -> "refused: `" + refusal(name, route) + "`";
         };
         return "| `" + name.replace("|", " ").replace(" (with BLOCK)", "") + "`" + (name.endsWith("(with BLOCK)") ? " with BLOCK" : "")
                 + " | " + route.routingClass().label() + " | " + behaviour.replace("|", "\\|") + " |";

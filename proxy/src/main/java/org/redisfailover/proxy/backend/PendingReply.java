@@ -1,0 +1,32 @@
+package org.redisfailover.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import org.redisfailover.protocol.topology.NodeAddress;
+
+/**
+ * What a backend connection keeps for each request it sends, in send order: it is told when the
+ * request went out, each reply frame until it says the reply is whole, or why no reply will come.
+ */
+public interface PendingReply {
+
+    void markSent(long nanos);
+
+    long sentAtNanos();
+
+    /**
+     * One whole RESP frame from Redis: {@code length} bytes of {@code buffer} at {@code start}, valid
+     * during the call. True when this request's reply is complete; a pub/sub request takes several.
+     */
+    boolean onFrame(ByteBuf buffer, int start, int length);
+
+    /** The request was sent, but the connection died before the reply was whole. */
+    void lost(NodeAddress node, String reason);
+
+    /** The request was never sent; {@code errorLine} (such as {@code ERR ...}) says why. */
+    void refused(String errorLine);
+
+    /** True while Redis may legitimately hold the reply back (a blocking command): no backend timeout. */
+    default boolean mayBlock() {
+        return false;
+    }
+}

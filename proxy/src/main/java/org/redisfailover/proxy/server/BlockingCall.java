@@ -1,0 +1,194 @@
+package org.redisfailover.proxy.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.redis.ArrayRedisMessage;
+import io.netty.handler.codec.redis.RedisMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.command.BlockingTimeout;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.PendingReply;
+
+/**
+ * One blocking command (BLPOP, XREAD BLOCK, WAIT, ...) on a connection borrowed for the call, so that it
+ * never holds up a shared connection.
+ *
+ * <p>When the master changes under it, the call is sent again to the new master with what is left of
+ * its timeout, where that cannot run it twice: when Redis itself unblocked it because the node was
+ * demoted ({@code -UNBLOCKED}: nothing was served), and for XREAD, which changes nothing. A pop whose
+ * connection died may have been served just before, so it ends as any write in flight does, with an
+ * {@code UNCERTAIN} error; WAIT ends with an error, since the new master never saw the client's writes.
+ */
+final class BlockingCall implements PendingReply {
+
+    private final ClientSession session;
+    private final ReplySlot slot;
+    private final List<byte[]> args;
+    private final String name;
+    private final BlockingTimeout timeout;
+    private final long startedNanos = System.nanoTime();
+    private BackendConnection connection;
+    private long sentAtNanos;
+    private long interruptedAtNanos;
+
+    BlockingCall(ClientSession session, ReplySlot slot, List<byte[]> args) {
+        this.session = session;
+        this.slot = slot;
+        this.args = args;
+        this.name = new String(args.get(0), StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
+        this.timeout = BlockingTimeout.of(args);
+    }
+
+    String name() {
+        return name;
+    }
+
+    ReplySlot slot() {
+        return slot;
+    }
+
+    BackendConnection connection() {
+        return connection;
+    }
+
+    void sentOn(BackendConnection borrowed) {
+        this.connection = borrowed;
+    }
+
+    /** The arguments for sending the call again now: the original ones with the timeout that is left. */
+    List<byte[]> argsForNow() {
+        if (timeout == null || timeout.valueMillis(args) == 0) {
+            return args;
+        }
+        return timeout.withRemaining(args, remainingMillis());
+    }
+
+    /** True when the call's own timeout has passed (a call without a timeout never expires). */
+    boolean expired() {
+        return timeout != null && timeout.valueMillis(args) > 0 && remainingMillis() <= 0;
+    }
+
+    private long remainingMillis() {
+        return timeout.valueMillis(args) - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+    }
+
+    /** What Redis answers when the timeout passes with nothing to serve. */
+    RedisMessage timedOutReply() {
+        return switch (name) {
+            case "brpoplpush", "blmove" -> Replies.nullBulk();
+            default -> ArrayRedisMessage.NULL_INSTANCE;
+        };
+    }
+
+    /** Nanoseconds since the master changed under the call (its first interruption). */
+    long interruptedForNanos() {
+        return System.nanoTime() - interruptedAtNanos;
+    }
+
+    private void interrupted() {
+        if (interruptedAtNanos == 0) {
+            interruptedAtNanos = System.nanoTime();
+        }
+    }
+
+    @Override
+    public void markSent(long nanos) {
+        sentAtNanos = nanos;
+    }
+
+    @Override
+    public long sentAtNanos() {
+        return sentAtNanos;
+    }
+
+    @Override
+    public boolean onFrame(ByteBuf buffer, int start, int length) {
+        if (isUnblockedByDemotion(buffer, start, length)) {
+            interrupted();
+            if (name.equals("wait")) {
+                slot.complete(Replies.error("ERR redis-failover: the master changed during WAIT; "
+                        + "writes sent before it may not have reached the new master"));
+                session.blockingDone(this, false);
+            } else {
+                session.blockingInterrupted(this, "the master was demoted");
+            }
+            return true;
+        }
+        slot.complete(buffer, start, length);
+        session.blockingDone(this, true);
+        return true;
+    }
+
+    @Override
+    public void lost(NodeAddress node, String reason) {
+        interrupted();
+        if (name.equals("xread")) {
+            session.blockingInterrupted(this, reason);
+        } else if (name.equals("wait")) {
+            slot.complete(Replies.error("ERR redis-failover: the connection to " + node + " was lost during WAIT (" + reason
+                    + "); writes sent before it may not have reached the new master"));
+            session.blockingDone(this, false);
+        } else {
+            slot.completeLost(node, reason);
+            session.blockingDone(this, false);
+        }
+    }
+
+    @Override
+    public void refused(String errorLine) {
+        slot.refused(errorLine);
+        session.blockingDone(this, false);
+    }
+
+    @Override
+    public boolean mayBlock() {
+        return true;
+    }
+
+    /** Redis' answer to a client blocked on a master that becomes a replica: nothing was served. */
+    private static boolean isUnblockedByDemotion(ByteBuf buffer, int start, int length) {
+        String prefix = "-UNBLOCKED";
+        if (length < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (buffer.getByte(start + i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The reply to a request the proxy adds for its own purpose (WAIT's offset write): dropped. */
+    static final class IgnoredReply implements PendingReply {
+        private long sentAtNanos;
+
+        @Override
+        public void markSent(long nanos) {
+            sentAtNanos = nanos;
+        }
+
+        @Override
+        public long sentAtNanos() {
+            return sentAtNanos;
+        }
+
+        @Override
+        public boolean onFrame(ByteBuf buffer, int start, int length) {
+            return true;
+        }
+
+        @Override
+        public void lost(NodeAddress node, String reason) {
+            // the call behind it is told
+        }
+
+        @Override
+        public void refused(String errorLine) {
+            // the call behind it is told
+        }
+    }
+}
