@@ -23,8 +23,7 @@ public record PubSubFrame(String kind, byte[] channel, long count) {
 
     /** The family: "" for channels, "p" for patterns, "s" for shard channels. */
     public String family() {
-        String base = subscribes() ? kind : kind.substring(2);
-        return base.substring(0, base.length() - "subscribe".length());
+        return kind.substring(0, kind.indexOf(subscribes() ? "subscribe" : "unsubscribe"));
     }
 
     /** Parses {@code length} bytes of {@code buf} at {@code start}; null when the frame is not a confirmation. */

@@ -1,0 +1,90 @@
+package org.redisfailover.proxy.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.redis.ArrayRedisMessage;
+import io.netty.handler.codec.redis.ErrorRedisMessage;
+import io.netty.handler.codec.redis.RedisMessage;
+import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import org.junit.jupiter.api.Test;
+
+class TransactionStateTest {
+
+    private final TransactionState state = new TransactionState();
+
+    private static String text(RedisMessage message) {
+        if (message instanceof ErrorRedisMessage error) {
+            return "-" + error.content();
+        }
+        return "+" + ((SimpleStringRedisMessage) message).content();
+    }
+
+    @Test
+    void followsRedisStateAsCommandsAreSent() {
+        state.onSent("watch", 2);
+        assertTrue(state.engaged());
+        state.onSent("multi", 1);
+        assertTrue(state.inMulti());
+        state.onSent("multi", 1); // nested: Redis refuses it, the transaction stays open
+        state.onSent("watch", 2); // inside MULTI: refused, changes nothing
+        state.onSent("exec", 1);
+        assertFalse(state.engaged(), "EXEC ends MULTI and unwatches");
+
+        state.onSent("multi", 2); // wrong arity: Redis does not open a transaction
+        assertFalse(state.engaged());
+        state.onSent("watch", 2);
+        state.onSent("unwatch", 1);
+        assertFalse(state.engaged());
+    }
+
+    @Test
+    void lostPinInsideMultiAbortsTheTransaction() {
+        state.onSent("multi", 1);
+        state.pinLost("the connection to the master was lost");
+        assertTrue(state.doomed());
+        assertEquals("-ERR redis-failover: the transaction was aborted: the connection to the master was lost",
+                text(state.answerDoomed("set", 3)));
+        assertEquals("-ERR MULTI calls can not be nested", text(state.answerDoomed("multi", 1)));
+        assertEquals("-ERR WATCH inside MULTI is not allowed", text(state.answerDoomed("watch", 2)));
+        assertEquals("-EXECABORT Transaction discarded because of previous errors.", text(state.answerDoomed("exec", 1)));
+        assertFalse(state.engaged());
+    }
+
+    @Test
+    void lostWatchMakesExecAnswerNullAndLetsOtherCommandsRun() {
+        state.onSent("watch", 2);
+        state.pinLost("gone");
+        assertNull(state.answerDoomed("get", 2), "a read between WATCH and MULTI runs as usual");
+        assertEquals("-ERR EXEC without MULTI", text(state.answerDoomed("exec", 1)));
+        assertEquals("+OK", text(state.answerDoomed("multi", 1)));
+        assertEquals("+QUEUED", text(state.answerDoomed("set", 3)));
+        assertSame(ArrayRedisMessage.NULL_INSTANCE, state.answerDoomed("exec", 1));
+        assertFalse(state.engaged());
+    }
+
+    @Test
+    void lostPinAfterTheTransactionEndedChangesNothing() {
+        state.onSent("multi", 1);
+        state.onSent("exec", 1);
+        state.pinLost("gone");
+        assertFalse(state.engaged());
+        assertFalse(state.doomed());
+    }
+
+    @Test
+    void unwatchAndDiscardEndADoomedWatch() {
+        state.onSent("watch", 2);
+        state.pinLost("gone");
+        assertEquals("+OK", text(state.answerDoomed("unwatch", 1)));
+        assertFalse(state.engaged());
+        state.onSent("watch", 2);
+        state.pinLost("gone");
+        state.answerDoomed("multi", 1);
+        assertEquals("+OK", text(state.answerDoomed("discard", 1)));
+        assertFalse(state.engaged());
+    }
+}
