@@ -48,7 +48,8 @@ class CommandClassifierTest {
         "CLIENT KILL ID 1|deny",
         "CLIENT SETNAME x|local",
         "CLIENT NOSUCHSUB|master",               // Redis answers its own 'unknown subcommand'
-        "CLIENT REPLY OFF|session",
+        "CLIENT REPLY OFF|local",
+        "CLIENT ID|local",
         "AUTH pw|session",
         "SHUTDOWN|deny",
         "REPLICAOF NO ONE|deny",

@@ -161,34 +161,4 @@ final class BlockingCall implements PendingReply {
         }
         return true;
     }
-
-    /** The reply to a request the proxy adds for its own purpose (WAIT's offset write): dropped. */
-    static final class IgnoredReply implements PendingReply {
-        private long sentAtNanos;
-
-        @Override
-        public void markSent(long nanos) {
-            sentAtNanos = nanos;
-        }
-
-        @Override
-        public long sentAtNanos() {
-            return sentAtNanos;
-        }
-
-        @Override
-        public boolean onFrame(ByteBuf buffer, int start, int length) {
-            return true;
-        }
-
-        @Override
-        public void lost(NodeAddress node, String reason) {
-            // the call behind it is told
-        }
-
-        @Override
-        public void refused(String errorLine) {
-            // the call behind it is told
-        }
-    }
 }

@@ -92,12 +92,30 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private SubscriptionLink subscriptions;
     private final java.util.List<BlockingCall> blockingCalls = new java.util.ArrayList<>();
 
-    // Connection state a client sets with SELECT / CLIENT SETNAME, as Redis keeps it per connection.
+    /** CLIENT REPLY: ON, OFF (no replies until ON), SKIP (none for the next command). */
+    enum ReplyMode { ON, OFF, SKIP }
+
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
+    // Connection state a client sets with SELECT / CLIENT SETNAME / CLIENT REPLY, as Redis keeps it per connection.
     int db;
     String name;
+    /** CLIENT ID: unique among this proxy's clients, as Redis' is among a server's. */
+    final long id = IDS.incrementAndGet();
+    private final long createdAtMillis = System.currentTimeMillis();
+    private long lastCommandAtMillis = createdAtMillis;
+    private boolean repliesOff;
+    private Route lastRoute;
+    private boolean skipNextReply;
+
+    /** Routes compared by identity on the request path: the classifier hands out one instance per command. */
+    private final Route scriptLoad;
+    private final Route evalshaReadOnly;
 
     ClientSession(ProxyShared shared) {
         this.shared = shared;
+        this.scriptLoad = shared.classifier().classifyName("script|load");
+        this.evalshaReadOnly = shared.classifier().classifyName("evalsha_ro");
     }
 
     @Override
@@ -131,6 +149,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     /** Runs {@code request} now, or returns false, with nothing taken, when it must wait. */
     private boolean execute(RedisRequest request) {
         Route route = shared.classifier().classify(request);
+        lastCommandAtMillis = System.currentTimeMillis();
+        lastRoute = route;
         Lane wanted = laneFor(request, route);
         if (wanted == Lane.SHARED && lane == Lane.SHARED) {
             handle(request, route);
@@ -237,6 +257,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     /** A slot for a request that goes to Redis; {@code definite}: losing its reply means it had no effect. */
     private ReplySlot newForwardedSlot(boolean definite) {
         ReplySlot slot = new ReplySlot(this, definite);
+        slot.suppressed = suppressThisReply();
         slot.forwarded = true;
         outstanding++;
         replies.add(slot);
@@ -332,7 +353,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** A message (or any frame that answers no request) from the client's subscription connection. */
     void deliverPush(ByteBuf buffer, int start, int length) {
-        if (closed || closing) {
+        if (closed || closing || repliesOff) {
             return;
         }
         if (replies.isEmpty()) {
@@ -381,7 +402,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         call.sentOn(connection);
         if (call.name().equals("wait")) {
             // Every earlier request of the client has its reply, so this write's offset covers all of its writes.
-            connection.send(RespWriter.request(ctx.alloc(), "PUBLISH", WAIT_OFFSET_CHANNEL, ""), new BlockingCall.IgnoredReply(), this);
+            connection.send(RespWriter.request(ctx.alloc(), "PUBLISH", WAIT_OFFSET_CHANNEL, ""), new IgnoredReply(), this);
         }
         connection.send(request, call, this);
     }
@@ -519,6 +540,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             }
         }
         if (target != null) {
+            if (route == scriptLoad) {
+                copyToReplicas(request);
+            } else if (route == evalshaReadOnly && !target.equals(writableMaster())) {
+                java.util.List<byte[]> args = request.args();
+                connectionFor(target).send(request, new ScriptFallback(this, slot, args), this);
+                return;
+            }
             connectionFor(target).send(request, slot, this);
         } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
             request.release();
@@ -529,6 +557,28 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             request.release();
             slot.complete(Replies.error("ERR redis-failover: no master available and the hold queue is full"));
         }
+    }
+
+    /**
+     * SCRIPT LOAD reaches the replicas too, so that EVALSHA_RO sent to one finds the script (Redis 7 does
+     * not replicate the script cache). Their answers are dropped: the client gets the master's.
+     */
+    private void copyToReplicas(RedisRequest request) {
+        for (NodeAddress replica : shared.topology().current().replicas()) {
+            if (loop.pool.health().isHealthy(replica)) {
+                loop.pool.connection(replica, db).send(RespWriter.request(ctx.alloc(), request.args()), new IgnoredReply(), null);
+            }
+        }
+    }
+
+    /** A replica did not know the script of an EVALSHA_RO: the master runs it (or answers NOSCRIPT itself). */
+    void retryScriptOnMaster(java.util.List<byte[]> args, ReplySlot slot) {
+        NodeAddress master = writableMaster();
+        if (master == null || closed || closing) {
+            slot.complete(Replies.error("NOSCRIPT No matching script. Please use EVAL."));
+            return;
+        }
+        connectionFor(master).send(RespWriter.request(ctx.alloc(), args), slot, this);
     }
 
     /**
@@ -613,8 +663,43 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     /** Queues a reply the proxy built itself, in order behind any outstanding ones. */
     void replyLocal(RedisMessage reply) {
         ReplySlot slot = new ReplySlot(this, true);
+        slot.suppressed = suppressThisReply();
         replies.add(slot);
         slot.complete(reply);
+    }
+
+    /** CLIENT REPLY, as Redis applies it: OFF until ON; SKIP for the command after it. */
+    void replyMode(ReplyMode mode) {
+        repliesOff = mode == ReplyMode.OFF;
+        skipNextReply = mode == ReplyMode.SKIP;
+    }
+
+    /** Whether the reply of the command being run now is to be left unwritten (CLIENT REPLY itself has none). */
+    private boolean suppressThisReply() {
+        if (skipNextReply) {
+            skipNextReply = false;
+            return true;
+        }
+        return repliesOff;
+    }
+
+    /** CLIENT INFO: this connection as Redis describes one (the fields a proxy connection has). */
+    String describe() {
+        long now = System.currentTimeMillis();
+        String flags = (transaction.inMulti() ? "x" : "") + (subscriptions != null ? "P" : "") + (blockingCalls.isEmpty() ? "" : "b");
+        int[] counts = subscriptions == null ? new int[3] : subscriptions.countsByFamily();
+        return "id=" + id + " addr=" + address(ctx.channel().remoteAddress()) + " laddr=" + address(ctx.channel().localAddress())
+                + " fd=-1 name=" + (name == null ? "" : name) + " age=" + (now - createdAtMillis) / 1000
+                + " idle=" + (now - lastCommandAtMillis) / 1000 + " flags=" + (flags.isEmpty() ? "N" : flags) + " db=" + db
+                + " sub=" + counts[0] + " psub=" + counts[1] + " ssub=" + counts[2] + " multi=" + (transaction.inMulti() ? 0 : -1)
+                + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=" + replies.size() + " omem=0 tot-mem=0"
+                + " events=r cmd=" + (lastRoute == null ? "NULL" : lastRoute.displayName().toLowerCase(java.util.Locale.ROOT).replace(' ', '|'))
+                + " user=default redir=-1 resp=2\n";
+    }
+
+    private static String address(java.net.SocketAddress address) {
+        return address instanceof java.net.InetSocketAddress inet
+                ? inet.getAddress().getHostAddress() + ":" + inet.getPort() : String.valueOf(address);
     }
 
     /** Queues a reply after which the connection closes (QUIT, protocol errors). */
@@ -675,8 +760,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         }
         if (replies.peekFirst() == slot) {
             replies.pollFirst();
-            out.write(buffer, start, length);
-            afterWrite();
+            if (!slot.suppressed) {
+                out.write(buffer, start, length);
+                afterWrite();
+            }
             drain();
             answered(slot);
         } else {
@@ -687,11 +774,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private void drain() {
         boolean wrote = false;
         while (!replies.isEmpty() && replies.peekFirst().done() && !closed && !closing) {
-            Object reply = replies.pollFirst().takeReply();
+            ReplySlot head = replies.pollFirst();
+            Object reply = head.takeReply();
             if (reply == ReplySlot.CLOSE) {
                 // QUIT or a protocol error: deliver what precedes, then close.
                 closeAfterPendingWrites();
                 return;
+            }
+            if (head.suppressed) {
+                ReferenceCountUtil.release(reply);
+                continue;
             }
             if (reply instanceof ByteBuf bytes) {
                 out.write(bytes);

@@ -8,10 +8,13 @@ import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespNumbers;
 import org.redisfailover.protocol.resp.RespWriter;
+import io.netty.handler.codec.redis.IntegerRedisMessage;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Commands about the client's own connection, answered by the proxy with Redis' replies and errors:
- * PING, ECHO, QUIT, SELECT, RESET, HELLO, CLIENT SETNAME and CLIENT GETNAME.
+ * PING, ECHO, QUIT, SELECT, RESET, HELLO, and CLIENT SETNAME, GETNAME, ID, INFO and REPLY: the client's
+ * connection is to the proxy, so these describe that connection, not a backend one shared with others.
  */
 final class LocalCommands {
 
@@ -75,6 +78,15 @@ final class LocalCommands {
     }
 
     private static RedisMessage client(ClientSession session, RedisRequest request) {
+        if (request.argEqualsIgnoreCase(1, "id")) {
+            return request.argc() == 2 ? new IntegerRedisMessage(session.id) : Replies.wrongArity("client|id");
+        }
+        if (request.argEqualsIgnoreCase(1, "info")) {
+            return request.argc() == 2 ? Replies.bulk(session.describe().getBytes(StandardCharsets.UTF_8)) : Replies.wrongArity("client|info");
+        }
+        if (request.argEqualsIgnoreCase(1, "reply")) {
+            return reply(session, request);
+        }
         if (request.argEqualsIgnoreCase(1, "getname")) {
             if (request.argc() != 2) {
                 return Replies.wrongArity("client|getname");
@@ -90,6 +102,30 @@ final class LocalCommands {
         }
         session.name = request.argLength(2) == 0 ? null : request.argAsString(2);
         return Replies.OK;
+    }
+
+    /**
+     * CLIENT REPLY ON|OFF|SKIP, as Redis: OFF and SKIP are not answered; OFF drops every reply until ON,
+     * SKIP drops the next command's. The proxy still sends the commands and reads Redis' replies (which
+     * keeps every backend connection in step); it only leaves them unwritten.
+     */
+    private static RedisMessage reply(ClientSession session, RedisRequest request) {
+        if (request.argc() != 3) {
+            return Replies.wrongArity("client|reply");
+        }
+        if (request.argEqualsIgnoreCase(2, "on")) {
+            session.replyMode(ClientSession.ReplyMode.ON);
+            return Replies.OK;
+        }
+        if (request.argEqualsIgnoreCase(2, "off")) {
+            session.replyMode(ClientSession.ReplyMode.OFF);
+            return null;
+        }
+        if (request.argEqualsIgnoreCase(2, "skip")) {
+            session.replyMode(ClientSession.ReplyMode.SKIP);
+            return null;
+        }
+        return Replies.error("ERR syntax error");
     }
 
     /** Redis' rule (clientSetName): no spaces, newlines or other characters outside '!'..'~'. */

@@ -87,6 +87,11 @@ final class SubscriptionLink {
         return count;
     }
 
+    /** Subscriptions by family, for CLIENT INFO: channels, patterns, shard channels. */
+    int[] countsByFamily() {
+        return new int[] {subscribed.get("").size(), subscribed.get("p").size(), subscribed.get("s").size()};
+    }
+
     /** Opens the link's connection to {@code node}, subscribing again to whatever was subscribed before. */
     void open(NodeAddress node) {
         connection = session.pool().dedicated(node, 0, BackendConnection.Purpose.SUBSCRIPTION);

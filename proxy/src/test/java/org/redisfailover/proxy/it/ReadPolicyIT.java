@@ -171,4 +171,41 @@ class ReadPolicyIT {
             }
         }
     }
+
+    @Test
+    void readOnlyScriptsRunOnReplicasWhateverLoadedThem(RedisGroup group) {
+        String script = "return redis.call('GET', KEYS[1])";
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA));
+                Jedis jedis = proxy.client(); Jedis master = group.master().client()) {
+            master.scriptFlush();
+            group.replicas().forEach(replica -> {
+                try (Jedis direct = replica.client()) {
+                    direct.scriptFlush();
+                }
+            });
+            jedis.set("script:key", "value");
+            group.replicas().forEach(replica -> replica.awaitReplicationFrom(group.master()));
+
+            // Loaded through the proxy: every node has it, so the replicas run EVALSHA_RO themselves.
+            String sha = jedis.scriptLoad(script);
+            long[] before = {group.replicas().get(0).calls("evalsha_ro"), group.replicas().get(1).calls("evalsha_ro")};
+            for (int i = 0; i < 20; i++) {
+                assertEquals("value", jedis.evalshaReadonly(sha, java.util.List.of("script:key"), java.util.List.of()));
+            }
+            long onReplicas = group.replicas().get(0).calls("evalsha_ro") - before[0] + group.replicas().get(1).calls("evalsha_ro") - before[1];
+            assertEquals(20, onReplicas, "every EVALSHA_RO on a replica");
+
+            // Loaded on the master alone (EVAL caches it there; Redis 7 does not replicate the cache): a replica's
+            // NOSCRIPT sends the call to the master, and the client sees the script's answer.
+            String masterOnly = "return 'master:' .. redis.call('GET', KEYS[1])";
+            master.eval(masterOnly, 1, "script:key");
+            String masterSha = master.scriptLoad(masterOnly);
+            for (int i = 0; i < 4; i++) {
+                assertEquals("master:value", jedis.evalshaReadonly(masterSha, java.util.List.of("script:key"), java.util.List.of()));
+            }
+            JedisDataException unknown = assertThrows(JedisDataException.class,
+                    () -> jedis.evalshaReadonly("0123456789012345678901234567890123456789", java.util.List.of("k"), java.util.List.of()));
+            assertTrue(unknown.getMessage().startsWith("NOSCRIPT"), unknown.getMessage());
+        }
+    }
 }

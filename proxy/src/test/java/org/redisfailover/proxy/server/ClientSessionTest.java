@@ -96,6 +96,22 @@ class ClientSessionTest {
     }
 
     @Test
+    void clientReplyOffAndSkipLeaveRepliesUnwrittenAsRedisDoes() {
+        assertEquals("+PONG\r\n", exchange("CLIENT REPLY SKIP\r\nPING\r\nPING\r\n"));
+        assertEquals("+OK\r\n$1\r\nb\r\n", exchange("CLIENT REPLY OFF\r\nPING\r\nECHO a\r\nCLIENT REPLY ON\r\nECHO b\r\n"));
+        assertEquals("-ERR syntax error\r\n", exchange("CLIENT REPLY MAYBE\r\n"));
+    }
+
+    @Test
+    void clientIdAndInfoDescribeTheConnectionToTheProxy() {
+        String id = exchange("CLIENT ID\r\n");
+        assertTrue(id.matches(":[1-9][0-9]*\r\n"), id);
+        String info = exchange("CLIENT SETNAME worker\r\nSELECT 2\r\nCLIENT INFO\r\n");
+        assertTrue(info.contains("id=" + id.substring(1, id.length() - 2) + " "), info);
+        assertTrue(info.contains(" name=worker ") && info.contains(" db=2 ") && info.contains(" cmd=client|info "), info);
+    }
+
+    @Test
     void refusalsNameTheCommandAndTheReason() {
         assertEquals("-ERR SHUTDOWN is not allowed through redis-failover: SHUTDOWN stops a server the proxy routes to; "
                 + "stop Redis outside the proxy\r\n", exchange("SHUTDOWN\r\n"));

@@ -1,0 +1,39 @@
+package org.redisfailover.proxy.server;
+
+import io.netty.buffer.ByteBuf;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.PendingReply;
+
+/**
+ * The reply to a request the proxy sends for its own purpose, which no client waits for: WAIT's offset
+ * write, and the copies of SCRIPT LOAD that reach the replicas. Dropped, whatever it is.
+ */
+final class IgnoredReply implements PendingReply {
+
+    private long sentAtNanos;
+
+    @Override
+    public void markSent(long nanos) {
+        sentAtNanos = nanos;
+    }
+
+    @Override
+    public long sentAtNanos() {
+        return sentAtNanos;
+    }
+
+    @Override
+    public boolean onFrame(ByteBuf buffer, int start, int length) {
+        return true;
+    }
+
+    @Override
+    public void lost(NodeAddress node, String reason) {
+        // nobody waits for it
+    }
+
+    @Override
+    public void refused(String errorLine) {
+        // nobody waits for it
+    }
+}

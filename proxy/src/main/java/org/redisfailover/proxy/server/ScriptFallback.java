@@ -1,0 +1,55 @@
+package org.redisfailover.proxy.server;
+
+import io.netty.buffer.ByteBuf;
+import java.util.List;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.PendingReply;
+
+/**
+ * EVALSHA_RO sent to a replica. Redis 7 does not replicate its script cache, so a replica may not know
+ * a script the master has (loaded before the replica joined, or by EVAL): a {@code NOSCRIPT} from the
+ * replica sends the call to the master instead, which answers it or says NOSCRIPT itself.
+ */
+final class ScriptFallback implements PendingReply {
+
+    private final ClientSession session;
+    private final ReplySlot slot;
+    private final List<byte[]> args;
+    private long sentAtNanos;
+
+    ScriptFallback(ClientSession session, ReplySlot slot, List<byte[]> args) {
+        this.session = session;
+        this.slot = slot;
+        this.args = args;
+    }
+
+    @Override
+    public void markSent(long nanos) {
+        sentAtNanos = nanos;
+    }
+
+    @Override
+    public long sentAtNanos() {
+        return sentAtNanos;
+    }
+
+    @Override
+    public boolean onFrame(ByteBuf buffer, int start, int length) {
+        if (length > 9 && buffer.toString(start, 9, java.nio.charset.StandardCharsets.US_ASCII).equals("-NOSCRIPT")) {
+            session.retryScriptOnMaster(args, slot);
+        } else {
+            slot.complete(buffer, start, length);
+        }
+        return true;
+    }
+
+    @Override
+    public void lost(NodeAddress node, String reason) {
+        slot.lost(node, reason);
+    }
+
+    @Override
+    public void refused(String errorLine) {
+        slot.refused(errorLine);
+    }
+}
