@@ -50,7 +50,7 @@ class CommandClassifierTest {
         "CLIENT NOSUCHSUB|master",               // Redis answers its own 'unknown subcommand'
         "CLIENT REPLY OFF|local",
         "CLIENT ID|local",
-        "AUTH pw|session",
+        "AUTH pw|local",
         "SHUTDOWN|deny",
         "REPLICAOF NO ONE|deny",
         "SLAVEOF h 1|deny",

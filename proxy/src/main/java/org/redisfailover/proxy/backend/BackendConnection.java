@@ -43,7 +43,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         /** Carries one client's blocking call; left alone on retirement (Redis unblocks it on demotion). */
         BLOCKING,
         /** Carries one client's subscriptions; a demoted master still delivers what the new one publishes. */
-        SUBSCRIPTION
+        SUBSCRIPTION,
+        /** Carries the requests of a client that authenticated as its own Redis user; drained on retirement. */
+        CLIENT
     }
 
     private record Waiting(RedisRequest request, PendingReply slot) {
@@ -56,6 +58,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private final int db;
     private final BackendPool pool;
     private final Purpose purpose;
+    /** The client's own user, or null for the proxy's backend credentials. */
+    private final Credentials credentials;
     private final Backoff backoff = new Backoff(100, 5_000);
     private final ArrayDeque<PendingReply> inFlight = new ArrayDeque<>();
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
@@ -77,23 +81,29 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     /** Receives frames that answer no request (pub/sub messages); null where such a frame is a fault. */
     private RespReplyFramer.ReplySink unsolicited;
 
-    BackendConnection(NodeAddress node, int db, BackendPool pool, Purpose purpose) {
+    BackendConnection(NodeAddress node, int db, BackendPool pool, Purpose purpose, Credentials credentials) {
         this.node = node;
         this.db = db;
         this.pool = pool;
         this.purpose = purpose;
+        this.credentials = credentials;
     }
 
     public NodeAddress node() {
         return node;
     }
 
-    int db() {
+    public int db() {
         return db;
     }
 
     Purpose purpose() {
         return purpose;
+    }
+
+    /** Logged in as a client's own user: never handed to another client. */
+    boolean hasOwnCredentials() {
+        return credentials != null;
     }
 
     /** For a dedicated connection: who hears that it broke. Replaces the previous owner's listener. */
@@ -214,10 +224,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         state = State.HANDSHAKING;
         handshakeRepliesExpected = 0;
         out = new WriteCoalescer(connected, 16 * 1024);
-        if (pool.config().backendPassword() != null) {
-            RedisRequest auth = pool.config().backendUser() == null
-                    ? RespWriter.request(channel.alloc(), "AUTH", pool.config().backendPassword())
-                    : RespWriter.request(channel.alloc(), "AUTH", pool.config().backendUser(), pool.config().backendPassword());
+        Credentials login = credentials != null ? credentials
+                : pool.config().backendPassword() == null ? null : new Credentials(pool.config().backendUser(), pool.config().backendPassword());
+        if (login != null) {
+            RedisRequest auth = login.user() == null
+                    ? RespWriter.request(channel.alloc(), "AUTH", login.password())
+                    : RespWriter.request(channel.alloc(), "AUTH", login.user(), login.password());
             writeHandshake(auth);
         }
         if (db != 0) {

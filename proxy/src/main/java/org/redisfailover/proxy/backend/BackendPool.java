@@ -71,7 +71,7 @@ public final class BackendPool {
         }
         BackendConnection connection = byDb[db];
         if (connection == null) {
-            connection = new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED);
+            connection = new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, null);
             byDb[db] = connection;
         }
         return connection;
@@ -83,8 +83,13 @@ public final class BackendPool {
      * given back earlier is reused (one round trip less than a new connection).
      */
     public BackendConnection dedicated(NodeAddress node, int db, BackendConnection.Purpose purpose) {
+        return dedicated(node, db, purpose, null);
+    }
+
+    /** As {@link #dedicated(NodeAddress, int, BackendConnection.Purpose)}, logged in as {@code credentials} (null: the proxy's). */
+    public BackendConnection dedicated(NodeAddress node, int db, BackendConnection.Purpose purpose, Credentials credentials) {
         ArrayDeque<BackendConnection> spare = idle.get(node);
-        if (spare != null && purpose != BackendConnection.Purpose.SUBSCRIPTION) {
+        if (spare != null && credentials == null && purpose != BackendConnection.Purpose.SUBSCRIPTION) {
             for (java.util.Iterator<BackendConnection> it = spare.iterator(); it.hasNext(); ) {
                 BackendConnection candidate = it.next();
                 if (candidate.db() == db && candidate.purpose() == purpose && candidate.isIdle()) {
@@ -93,7 +98,7 @@ public final class BackendPool {
                 }
             }
         }
-        BackendConnection connection = new BackendConnection(node, db, this, purpose);
+        BackendConnection connection = new BackendConnection(node, db, this, purpose, credentials);
         dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
         connection.connect();
         return connection;
@@ -108,7 +113,8 @@ public final class BackendPool {
         connection.onBroken(null);
         connection.onUnsolicited(null);
         ArrayDeque<BackendConnection> spare = idle.computeIfAbsent(connection.node(), n -> new ArrayDeque<>());
-        if (connection.isIdle() && connections.containsKey(connection.node()) && spare.size() < MAX_IDLE_PER_NODE) {
+        if (connection.isIdle() && !connection.hasOwnCredentials() && connections.containsKey(connection.node())
+                && spare.size() < MAX_IDLE_PER_NODE) {
             spare.add(connection);
         } else {
             connection.close();
@@ -215,7 +221,7 @@ public final class BackendPool {
         List<BackendConnection> ofNode = dedicated.get(node);
         if (ofNode != null) {
             for (BackendConnection connection : new ArrayList<>(ofNode)) {
-                if (connection.purpose() == BackendConnection.Purpose.TRANSACTION) {
+                if (connection.purpose() == BackendConnection.Purpose.TRANSACTION || connection.purpose() == BackendConnection.Purpose.CLIENT) {
                     connection.retire(() -> connection.reportBroken(node + " stopped being the master (switchover)"));
                 }
             }

@@ -111,11 +111,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     /** Routes compared by identity on the request path: the classifier hands out one instance per command. */
     private final Route scriptLoad;
     private final Route evalshaReadOnly;
+    private final Route auth;
+    /** The Redis user the client authenticated as with AUTH, or null for the proxy's backend user. */
+    private org.redisfailover.proxy.backend.Credentials credentials;
+    /** With {@link #credentials}: the client's own connections, by node and database, in place of the shared ones. */
+    private final java.util.Map<NodeAddress, BackendConnection[]> ownConnections = new java.util.HashMap<>();
+    /** An AUTH is being checked by Redis: the client's later requests wait for its outcome. */
+    private boolean authPending;
 
     ClientSession(ProxyShared shared) {
         this.shared = shared;
         this.scriptLoad = shared.classifier().classifyName("script|load");
         this.evalshaReadOnly = shared.classifier().classifyName("evalsha_ro");
+        this.auth = shared.classifier().classifyName("auth");
     }
 
     @Override
@@ -138,7 +146,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             request.release();
             return;
         }
-        if (!deferred.isEmpty() || pendingPin != null || !execute(request)) {
+        if (!deferred.isEmpty() || pendingPin != null || authPending || !execute(request)) {
             deferred.add(request);
         }
         if (replies.size() + deferred.size() >= shared.config().maxPipelinePerClient()) {
@@ -152,6 +160,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         lastCommandAtMillis = System.currentTimeMillis();
         lastRoute = route;
         Lane wanted = laneFor(request, route);
+        if (route == auth && wanted == Lane.SHARED) {
+            // Every request after AUTH runs as the new user, on other connections: the earlier ones finish first.
+            if (outstanding > 0) {
+                return false;
+            }
+            lane = Lane.SHARED;
+            authenticate(request);
+            return true;
+        }
         if (wanted == Lane.SHARED && lane == Lane.SHARED) {
             handle(request, route);
             return true;
@@ -209,7 +226,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         }
         runningDeferred = true;
         try {
-            while (!deferred.isEmpty() && pendingPin == null && !closing && !closed) {
+            while (!deferred.isEmpty() && pendingPin == null && !authPending && !closing && !closed) {
                 if (!execute(deferred.peek())) {
                     break;
                 }
@@ -300,7 +317,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
                 holdPin(request, route, slot, Lane.TRANSACTION);
                 return;
             }
-            transactionPin = loop.pool.dedicated(master, db, BackendConnection.Purpose.TRANSACTION);
+            transactionPin = loop.pool.dedicated(master, db, BackendConnection.Purpose.TRANSACTION, credentials);
             transactionPin.onBroken(this::transactionPinBroken);
         }
         RoutingClass routingClass = route.routingClass();
@@ -398,7 +415,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     }
 
     private void sendBlocking(BlockingCall call, NodeAddress master, RedisRequest request) {
-        BackendConnection connection = loop.pool.dedicated(master, db, BackendConnection.Purpose.BLOCKING);
+        BackendConnection connection = loop.pool.dedicated(master, db, BackendConnection.Purpose.BLOCKING, credentials);
         call.sentOn(connection);
         if (call.name().equals("wait")) {
             // Every earlier request of the client has its reply, so this write's offset covers all of its writes.
@@ -449,6 +466,72 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         sendBlocking(call, master, RespWriter.request(ctx.alloc(), call.argsForNow()));
     }
 
+    // ---- AUTH: each client keeps its own Redis user.
+
+    /**
+     * AUTH [user] password: Redis checks it, on a new connection to the master. Until the answer, the
+     * client's later requests wait (they must run as whichever user it leaves the client with).
+     */
+    private void authenticate(RedisRequest request) {
+        NodeAddress master = writableMaster();
+        ReplySlot slot = newForwardedSlot(true);
+        if (master == null) {
+            request.release();
+            slot.complete(Replies.error("ERR redis-failover: no master available to check AUTH against"));
+            return;
+        }
+        org.redisfailover.proxy.backend.Credentials offered = switch (request.argc()) {
+            case 2 -> new org.redisfailover.proxy.backend.Credentials(null, request.argAsString(1));
+            case 3 -> new org.redisfailover.proxy.backend.Credentials(request.argAsString(1), request.argAsString(2));
+            default -> null; // Redis answers the syntax error
+        };
+        BackendConnection check = loop.pool.dedicated(master, db, BackendConnection.Purpose.CLIENT);
+        authPending = true;
+        check.send(request, new AuthAttempt(this, slot, offered, check), this);
+    }
+
+    /** Redis accepted the client's AUTH: from now on its requests use connections logged in as that user. */
+    void authenticated(org.redisfailover.proxy.backend.Credentials accepted, BackendConnection checked) {
+        closeOwnConnections();
+        credentials = accepted;
+        BackendConnection[] byDb = new BackendConnection[shared.config().databases()];
+        byDb[checked.db()] = checked;
+        ownConnections.put(checked.node(), byDb);
+        log.debug("client {} authenticated as {}", remoteAddress(), accepted.user() == null ? "default" : accepted.user());
+    }
+
+    void authDone() {
+        authPending = false;
+        runDeferred();
+    }
+
+    /** The client's own connection to (target, db), opened on first use and again after it closed. */
+    private BackendConnection ownConnection(NodeAddress target) {
+        BackendConnection[] byDb = ownConnections.computeIfAbsent(target, node -> new BackendConnection[shared.config().databases()]);
+        BackendConnection connection = byDb[db];
+        if (connection == null || connection.isClosed()) {
+            connection = loop.pool.dedicated(target, db, BackendConnection.Purpose.CLIENT, credentials);
+            byDb[db] = connection;
+        }
+        return connection;
+    }
+
+    private void closeOwnConnections() {
+        for (BackendConnection[] byDb : ownConnections.values()) {
+            for (BackendConnection connection : byDb) {
+                if (connection != null) {
+                    connection.close();
+                }
+            }
+        }
+        ownConnections.clear();
+    }
+
+    /** Who a connection of the client's own logs in as: its AUTH user, or null for the proxy's. */
+    org.redisfailover.proxy.backend.Credentials credentials() {
+        return credentials;
+    }
+
     // ---- Shared by the pinned lanes.
 
     /** Holds a request that opens a pin until there is a master; the client's later requests wait behind it. */
@@ -484,6 +567,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
      * connections carrying that state are closed; RESET waits for earlier replies, so nothing is in flight.
      */
     void resetPinnedState() {
+        closeOwnConnections();
+        credentials = null; // RESET logs the connection back in as the default user
         if (transactionPin != null) {
             transactionPin.onBroken(null);
             transactionPin.close();
@@ -651,6 +736,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** The pool's connection for (target, db), remembering the last one: most requests reuse it. */
     private BackendConnection connectionFor(NodeAddress target) {
+        if (credentials != null) {
+            return ownConnection(target);
+        }
         if (target != lastTarget || db != lastDb || loop.pool.generation() != lastGeneration) {
             lastConnection = loop.pool.connection(target, db);
             lastTarget = target;
@@ -694,7 +782,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
                 + " sub=" + counts[0] + " psub=" + counts[1] + " ssub=" + counts[2] + " multi=" + (transaction.inMulti() ? 0 : -1)
                 + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=" + replies.size() + " omem=0 tot-mem=0"
                 + " events=r cmd=" + (lastRoute == null ? "NULL" : lastRoute.displayName().toLowerCase(java.util.Locale.ROOT).replace(' ', '|'))
-                + " user=default redir=-1 resp=2\n";
+                + " user=" + (credentials == null || credentials.user() == null ? "default" : credentials.user()) + " redir=-1 resp=2\n";
     }
 
     private static String address(java.net.SocketAddress address) {

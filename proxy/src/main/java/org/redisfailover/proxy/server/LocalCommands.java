@@ -156,8 +156,7 @@ final class LocalCommands {
             for (int i = 2; i < request.argc(); i++) {
                 int remaining = request.argc() - i - 1;
                 if (request.argEqualsIgnoreCase(i, "auth") && remaining >= 2) {
-                    return Replies.error("ERR HELLO AUTH is not supported by redis-failover yet: "
-                            + "AUTH would authenticate a backend connection shared with other clients");
+                    return Replies.error("ERR HELLO AUTH is not supported by redis-failover: send AUTH, then HELLO");
                 } else if (request.argEqualsIgnoreCase(i, "setname") && remaining >= 1) {
                     byte[] name = request.arg(++i);
                     RedisMessage invalid = validateName(name);

@@ -1,0 +1,84 @@
+package org.redisfailover.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.proxy.config.ReadPolicy;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Transaction;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * AUTH through the proxy: Redis checks it, and the client then runs as its own ACL user on every node,
+ * for reads on replicas, writes, transactions and blocking calls, while other clients keep the proxy's.
+ */
+@ExtendWith(RedisGroup.class)
+class AuthPassthroughIT {
+
+    private RunningProxy proxy;
+    private RedisGroup group;
+
+    @BeforeEach
+    void start(RedisGroup group) {
+        this.group = group;
+        for (RedisProcess node : nodes()) {
+            try (Jedis jedis = node.client()) {
+                // ACL users are managed outside the proxy, on every server alike.
+                jedis.aclSetUser("alice", "on", ">secret", "~alice:*", "+@all");
+            }
+        }
+        proxy = RunningProxy.start(group, config -> config.readPolicy(ReadPolicy.REPLICA));
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        for (RedisProcess node : nodes()) {
+            try (Jedis jedis = node.client()) {
+                jedis.aclDelUser("alice");
+            }
+        }
+    }
+
+    private List<RedisProcess> nodes() {
+        return List.of(group.master(), group.replicas().get(0), group.replicas().get(1));
+    }
+
+    @Test
+    void authenticatedClientRunsAsItsOwnUserEverywhere() {
+        try (Jedis alice = proxy.client(); Jedis anonymous = proxy.client()) {
+            JedisDataException wrong = assertThrows(JedisDataException.class, () -> alice.auth("alice", "guess"));
+            assertTrue(wrong.getMessage().startsWith("WRONGPASS"), wrong.getMessage());
+            assertEquals("default", alice.aclWhoAmI(), "a refused AUTH leaves the client as it was");
+
+            assertEquals("OK", alice.auth("alice", "secret"));
+            assertEquals("alice", alice.aclWhoAmI());
+            assertEquals("OK", alice.set("alice:1", "v"));
+            JedisDataException denied = assertThrows(JedisDataException.class, () -> alice.set("bob:1", "v"));
+            assertTrue(denied.getMessage().startsWith("NOPERM"), denied.getMessage());
+            group.replicas().forEach(replica -> replica.awaitReplicationFrom(group.master()));
+            assertEquals("v", alice.get("alice:1"), "a read on a replica, as alice");
+            JedisDataException deniedRead = assertThrows(JedisDataException.class, () -> alice.get("bob:1"));
+            assertTrue(deniedRead.getMessage().startsWith("NOPERM"), deniedRead.getMessage());
+
+            Transaction transaction = alice.multi();
+            transaction.incr("alice:counter");
+            assertEquals(List.of(1L), transaction.exec());
+            alice.rpush("alice:queue", "job");
+            assertEquals(List.of("alice:queue", "job"), alice.blpop(1, "alice:queue"));
+
+            assertEquals("OK", anonymous.set("bob:1", "v"), "other clients keep the proxy's user");
+            assertEquals("default", anonymous.aclWhoAmI());
+
+            assertEquals("RESET", alice.sendCommand(() -> "RESET".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) instanceof byte[] bytes
+                    ? new String(bytes, java.nio.charset.StandardCharsets.US_ASCII) : null);
+            assertEquals("default", alice.aclWhoAmI(), "RESET logs the client back in as the default user");
+        }
+    }
+}
