@@ -280,7 +280,8 @@ public final class BackendPool {
         }
     }
 
-    boolean isClosed() {
+    /** True once the proxy is shutting down: nothing opens new connections any more. */
+    public boolean isClosed() {
         return closed;
     }
 

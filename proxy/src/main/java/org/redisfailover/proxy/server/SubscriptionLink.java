@@ -140,8 +140,8 @@ final class SubscriptionLink {
 
     private void broken(String reason) {
         connection = null;
-        if (closed) {
-            return;
+        if (closed || session.pool().isClosed()) {
+            return; // the client left, or the proxy is shutting down
         }
         if (subscriptionCount() == 0) {
             session.subscriptionLinkDone(this);
@@ -157,7 +157,7 @@ final class SubscriptionLink {
     }
 
     private void reopen() {
-        if (closed) {
+        if (closed || session.pool().isClosed()) {
             return;
         }
         NodeAddress master = session.masterForPinning();
