@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespReplyFramer;
+import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.server.Flushable;
@@ -58,8 +59,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private final int db;
     private final BackendPool pool;
     private final Purpose purpose;
-    /** The client's own user, or null for the proxy's backend credentials. */
-    private final Credentials credentials;
+    /** The login, protocol and tracking it serves its clients with. */
+    private final Handshake handshake;
     private final Backoff backoff = new Backoff(100, 5_000);
     private final ArrayDeque<PendingReply> inFlight = new ArrayDeque<>();
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
@@ -81,12 +82,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     /** Receives frames that answer no request (pub/sub messages); null where such a frame is a fault. */
     private RespReplyFramer.ReplySink unsolicited;
 
-    BackendConnection(NodeAddress node, int db, BackendPool pool, Purpose purpose, Credentials credentials) {
+    BackendConnection(NodeAddress node, int db, BackendPool pool, Purpose purpose, Handshake handshake) {
         this.node = node;
         this.db = db;
         this.pool = pool;
         this.purpose = purpose;
-        this.credentials = credentials;
+        this.handshake = handshake;
     }
 
     public NodeAddress node() {
@@ -97,13 +98,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         return db;
     }
 
-    Purpose purpose() {
+    public Purpose purpose() {
         return purpose;
     }
 
-    /** Logged in as a client's own user: never handed to another client. */
-    boolean hasOwnCredentials() {
-        return credentials != null;
+    public Handshake handshake() {
+        return handshake;
     }
 
     /** For a dedicated connection: who hears that it broke. Replaces the previous owner's listener. */
@@ -224,7 +224,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         state = State.HANDSHAKING;
         handshakeRepliesExpected = 0;
         out = new WriteCoalescer(connected, 16 * 1024);
-        Credentials login = credentials != null ? credentials
+        Credentials login = handshake.credentials() != null ? handshake.credentials()
                 : pool.config().backendPassword() == null ? null : new Credentials(pool.config().backendUser(), pool.config().backendPassword());
         if (login != null) {
             RedisRequest auth = login.user() == null
@@ -232,8 +232,16 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                     : RespWriter.request(channel.alloc(), "AUTH", login.user(), login.password());
             writeHandshake(auth);
         }
+        if (handshake.protocol() != RespVersion.RESP2) {
+            writeHandshake(RespWriter.request(channel.alloc(), "HELLO", Integer.toString(handshake.protocol().number())));
+        }
         if (db != 0) {
             writeHandshake(RespWriter.request(channel.alloc(), "SELECT", Integer.toString(db)));
+        }
+        if (handshake.tracking() != null) {
+            for (List<byte[]> command : handshake.tracking()) {
+                writeHandshake(RespWriter.request(channel.alloc(), command));
+            }
         }
         if (handshakeRepliesExpected == 0) {
             onReady();
@@ -263,12 +271,20 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     @Override
     public void onReply(ByteBuf buffer, int start, int length) {
         if (handshakeRepliesExpected > 0) {
-            if (buffer.getByte(start) != '+') {
+            byte type = buffer.getByte(start);
+            if (type == '-' || type == '!') {
                 onFailure(channel, "handshake refused: " + buffer.toString(start, length, StandardCharsets.UTF_8).strip());
                 return;
             }
             if (--handshakeRepliesExpected == 0) {
                 onReady();
+            }
+            return;
+        }
+        if (buffer.getByte(start) == '>' && purpose != Purpose.SUBSCRIPTION) {
+            // A RESP3 push (a client-tracking invalidation) answers no request: out of band, between replies.
+            if (unsolicited != null) {
+                unsolicited.onReply(buffer, start, length);
             }
             return;
         }
@@ -292,7 +308,6 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
     }
 
-    /** Pushes from Redis are never replies; with RESP2 backends there are none. */
     void onWritable() {
         if (pausedClients.isEmpty()) {
             return;

@@ -12,13 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.server.FlushBatcher;
 import org.redisfailover.proxy.server.Transport;
 
 /**
- * The backend connections of one event loop: one per (node, database), created on first use on the
+ * The backend connections of one event loop: one per (node, database, protocol), created on first use on the
  * loop's own thread, so a client's request, its backend write, the reply and the reply's write back all
  * run on one thread without locks.
  */
@@ -35,7 +36,7 @@ public final class BackendPool {
     private final FlushBatcher batcher;
     private final Bootstrap bootstrap;
     private final NodeHealth health = new NodeHealth();
-    /** By node, then by database number: no key object per lookup on the hot path. */
+    /** By node, then by database number (RESP2), then again (RESP3): no key object per lookup on the hot path. */
     private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
     /** Connections of a retired node still finishing their requests: checked for timeouts until closed. */
     private final List<BackendConnection> retiring = new ArrayList<>();
@@ -62,43 +63,44 @@ public final class BackendPool {
         this.timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeouts, period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** The connection to {@code node} for database {@code db}; must be called on this pool's loop. */
-    public BackendConnection connection(NodeAddress node, int db) {
+    /**
+     * The shared connection to {@code node} for database {@code db} in {@code protocol}; must be called on
+     * this pool's loop.
+     */
+    public BackendConnection connection(NodeAddress node, int db, RespVersion protocol) {
         BackendConnection[] byDb = connections.get(node);
         if (byDb == null) {
-            byDb = new BackendConnection[config.databases()];
+            byDb = new BackendConnection[config.databases() * 2];
             connections.put(node, byDb);
         }
-        BackendConnection connection = byDb[db];
+        int index = protocol == RespVersion.RESP3 ? config.databases() + db : db;
+        BackendConnection connection = byDb[index];
         if (connection == null) {
-            connection = new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, null);
-            byDb[db] = connection;
+            connection = new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
+            byDb[index] = connection;
         }
         return connection;
     }
 
     /**
      * A connection of the caller's own to {@code node} and {@code db}, for state a shared connection
-     * cannot carry. It is never reconnected: when it breaks, {@code onBroken} hears why. A clean one
-     * given back earlier is reused (one round trip less than a new connection).
+     * cannot carry, opened with {@code handshake}. It is never reconnected: when it breaks,
+     * {@code onBroken} hears why. A clean one given back earlier is reused (one round trip less than a
+     * new connection).
      */
-    public BackendConnection dedicated(NodeAddress node, int db, BackendConnection.Purpose purpose) {
-        return dedicated(node, db, purpose, null);
-    }
-
-    /** As {@link #dedicated(NodeAddress, int, BackendConnection.Purpose)}, logged in as {@code credentials} (null: the proxy's). */
-    public BackendConnection dedicated(NodeAddress node, int db, BackendConnection.Purpose purpose, Credentials credentials) {
+    public BackendConnection dedicated(NodeAddress node, int db, BackendConnection.Purpose purpose, Handshake handshake) {
         ArrayDeque<BackendConnection> spare = idle.get(node);
-        if (spare != null && credentials == null && purpose != BackendConnection.Purpose.SUBSCRIPTION) {
+        if (spare != null && handshake.shareable() && purpose != BackendConnection.Purpose.SUBSCRIPTION) {
             for (java.util.Iterator<BackendConnection> it = spare.iterator(); it.hasNext(); ) {
                 BackendConnection candidate = it.next();
-                if (candidate.db() == db && candidate.purpose() == purpose && candidate.isIdle()) {
+                if (candidate.db() == db && candidate.purpose() == purpose && candidate.handshake().protocol() == handshake.protocol()
+                        && candidate.isIdle()) {
                     it.remove();
                     return candidate;
                 }
             }
         }
-        BackendConnection connection = new BackendConnection(node, db, this, purpose, credentials);
+        BackendConnection connection = new BackendConnection(node, db, this, purpose, handshake);
         dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
         connection.connect();
         return connection;
@@ -113,7 +115,7 @@ public final class BackendPool {
         connection.onBroken(null);
         connection.onUnsolicited(null);
         ArrayDeque<BackendConnection> spare = idle.computeIfAbsent(connection.node(), n -> new ArrayDeque<>());
-        if (connection.isIdle() && !connection.hasOwnCredentials() && connections.containsKey(connection.node())
+        if (connection.isIdle() && connection.handshake().shareable() && connections.containsKey(connection.node())
                 && spare.size() < MAX_IDLE_PER_NODE) {
             spare.add(connection);
         } else {
@@ -235,7 +237,7 @@ public final class BackendPool {
 
     /** Opens the database-0 connection to {@code node} now, so health is known before the first request. */
     public void warmUp(NodeAddress node) {
-        connection(node, 0).connect();
+        connection(node, 0, RespVersion.RESP2).connect();
     }
 
     public NodeHealth health() {

@@ -1,7 +1,6 @@
 package org.redisfailover.proxy.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -78,8 +77,8 @@ final class BlockingCall implements PendingReply {
     /** What Redis answers when the timeout passes with nothing to serve. */
     RedisMessage timedOutReply() {
         return switch (name) {
-            case "brpoplpush", "blmove" -> Replies.nullBulk();
-            default -> ArrayRedisMessage.NULL_INSTANCE;
+            case "brpoplpush", "blmove" -> Replies.nullBulk(session.protocol());
+            default -> Replies.nullArray(session.protocol());
         };
     }
 

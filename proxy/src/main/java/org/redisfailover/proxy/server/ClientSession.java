@@ -16,6 +16,7 @@ import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RequestError;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
+import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
@@ -67,6 +68,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private boolean closed;
     private NodeAddress lastTarget;
     private int lastDb;
+    private RespVersion lastProtocol;
     private BackendConnection lastConnection;
     private int lastGeneration;
     private int heldCount;
@@ -112,18 +114,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private final Route scriptLoad;
     private final Route evalshaReadOnly;
     private final Route auth;
-    /** The Redis user the client authenticated as with AUTH, or null for the proxy's backend user. */
-    private org.redisfailover.proxy.backend.Credentials credentials;
-    /** With {@link #credentials}: the client's own connections, by node and database, in place of the shared ones. */
-    private final java.util.Map<NodeAddress, BackendConnection[]> ownConnections = new java.util.HashMap<>();
-    /** An AUTH is being checked by Redis: the client's later requests wait for its outcome. */
-    private boolean authPending;
+    private final Route clientTracking;
+    private final Route hello;
+    /** The client's Redis user, protocol and tracking, and its own connections when a shared one cannot serve it. */
+    private final OwnConnections own = new OwnConnections(this);
+    /** An AUTH or CLIENT TRACKING is being checked by Redis: the client's later requests wait for its outcome. */
+    private boolean handshakePending;
 
     ClientSession(ProxyShared shared) {
         this.shared = shared;
         this.scriptLoad = shared.classifier().classifyName("script|load");
         this.evalshaReadOnly = shared.classifier().classifyName("evalsha_ro");
         this.auth = shared.classifier().classifyName("auth");
+        this.clientTracking = shared.classifier().classifyName("client|tracking");
+        this.hello = shared.classifier().classifyName("hello");
     }
 
     @Override
@@ -146,7 +150,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             request.release();
             return;
         }
-        if (!deferred.isEmpty() || pendingPin != null || authPending || !execute(request)) {
+        if (!deferred.isEmpty() || pendingPin != null || handshakePending || !execute(request)) {
             deferred.add(request);
         }
         if (replies.size() + deferred.size() >= shared.config().maxPipelinePerClient()) {
@@ -160,14 +164,21 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         lastCommandAtMillis = System.currentTimeMillis();
         lastRoute = route;
         Lane wanted = laneFor(request, route);
-        if (route == auth && wanted == Lane.SHARED) {
-            // Every request after AUTH runs as the new user, on other connections: the earlier ones finish first.
+        if ((route == auth || route == clientTracking) && wanted == Lane.SHARED) {
+            // Every request after AUTH or CLIENT TRACKING runs on other connections: the earlier ones finish first.
             if (outstanding > 0) {
                 return false;
             }
             lane = Lane.SHARED;
-            authenticate(request);
+            if (route == auth) {
+                authenticate(request);
+            } else {
+                track(request);
+            }
             return true;
+        }
+        if (route == hello && wanted == Lane.SHARED && outstanding > 0 && !own.isEmpty()) {
+            return false; // a protocol switch replaces the client's own connections: nothing may be in flight on them
         }
         if (wanted == Lane.SHARED && lane == Lane.SHARED) {
             handle(request, route);
@@ -204,7 +215,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         RoutingClass routingClass = route.routingClass();
         boolean free = !transaction.engaged()
                 || (transaction.doomed() && !transaction.inMulti() && routingClass != RoutingClass.PIN_TRANSACTION);
-        if (subscriptions == null && free) {
+        // In RESP3 a subscribed client may run any command; only the (un)subscriptions go to its subscription link.
+        boolean subscribedFree = subscriptions == null
+                || (own.protocol() == RespVersion.RESP3 && routingClass != RoutingClass.PIN_PUBSUB);
+        if (subscribedFree && free) {
             return switch (routingClass) {
                 case PIN_BLOCKING -> Lane.BLOCKING;
                 case PIN_PUBSUB -> Lane.SUBSCRIPTION;
@@ -216,7 +230,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         if (request.argEqualsIgnoreCase(0, "quit") || request.argEqualsIgnoreCase(0, "reset")) {
             return Lane.SHARED;
         }
-        return subscriptions != null ? Lane.SUBSCRIPTION : Lane.TRANSACTION;
+        return transaction.engaged() && !free ? Lane.TRANSACTION : Lane.SUBSCRIPTION;
     }
 
     /** Runs the requests that were waiting, in order, until one has to wait again. */
@@ -226,7 +240,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         }
         runningDeferred = true;
         try {
-            while (!deferred.isEmpty() && pendingPin == null && !authPending && !closing && !closed) {
+            while (!deferred.isEmpty() && pendingPin == null && !handshakePending && !closing && !closed) {
                 if (!execute(deferred.peek())) {
                     break;
                 }
@@ -287,7 +301,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         String name = request.name();
         RoutingClass routingClass = route.routingClass();
         if (transaction.doomed()) {
-            RedisMessage answer = transaction.answerDoomed(name, request.argc());
+            RedisMessage answer = transaction.answerDoomed(name, request.argc(), own.protocol());
             if (answer != null) {
                 request.release();
                 replyLocal(answer);
@@ -317,8 +331,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
                 holdPin(request, route, slot, Lane.TRANSACTION);
                 return;
             }
-            transactionPin = loop.pool.dedicated(master, db, BackendConnection.Purpose.TRANSACTION, credentials);
-            transactionPin.onBroken(this::transactionPinBroken);
+            if (own.tracking()) {
+                // What the transaction reads must be tracked, on a connection that outlives it.
+                transactionPin = own.get(loop.pool, master, db, shared.config().databases());
+            } else {
+                transactionPin = loop.pool.dedicated(master, db, BackendConnection.Purpose.TRANSACTION, own.handshake());
+                transactionPin.onBroken(this::transactionPinBroken);
+            }
         }
         RoutingClass routingClass = route.routingClass();
         if (routingClass != RoutingClass.MASTER && routingClass != RoutingClass.PIN_TRANSACTION && !routingClass.isRead()) {
@@ -343,7 +362,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         if (transactionPin != null && !transaction.engaged()) {
             BackendConnection pin = transactionPin;
             transactionPin = null;
-            if (transactionPinTainted) {
+            if (pin.purpose() == BackendConnection.Purpose.CLIENT) {
+                transactionPinTainted = false; // the client's own connection: it stays in use
+            } else if (transactionPinTainted) {
                 pin.onBroken(null);
                 pin.close();
             } else {
@@ -415,7 +436,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     }
 
     private void sendBlocking(BlockingCall call, NodeAddress master, RedisRequest request) {
-        BackendConnection connection = loop.pool.dedicated(master, db, BackendConnection.Purpose.BLOCKING, credentials);
+        BackendConnection connection = loop.pool.dedicated(master, db, BackendConnection.Purpose.BLOCKING, own.handshake().withTracking(null));
         call.sentOn(connection);
         if (call.name().equals("wait")) {
             // Every earlier request of the client has its reply, so this write's offset covers all of its writes.
@@ -466,70 +487,105 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         sendBlocking(call, master, RespWriter.request(ctx.alloc(), call.argsForNow()));
     }
 
-    // ---- AUTH: each client keeps its own Redis user.
+    // ---- AUTH and CLIENT TRACKING: connection state Redis checks, kept on connections of the client's own.
 
     /**
      * AUTH [user] password: Redis checks it, on a new connection to the master. Until the answer, the
      * client's later requests wait (they must run as whichever user it leaves the client with).
      */
     private void authenticate(RedisRequest request) {
-        NodeAddress master = writableMaster();
-        ReplySlot slot = newForwardedSlot(true);
-        if (master == null) {
-            request.release();
-            slot.complete(Replies.error("ERR redis-failover: no master available to check AUTH against"));
-            return;
-        }
         org.redisfailover.proxy.backend.Credentials offered = switch (request.argc()) {
             case 2 -> new org.redisfailover.proxy.backend.Credentials(null, request.argAsString(1));
             case 3 -> new org.redisfailover.proxy.backend.Credentials(request.argAsString(1), request.argAsString(2));
             default -> null; // Redis answers the syntax error
         };
-        BackendConnection check = loop.pool.dedicated(master, db, BackendConnection.Purpose.CLIENT);
-        authPending = true;
-        check.send(request, new AuthAttempt(this, slot, offered, check), this);
+        checkHandshake(request, offered == null ? null : own.handshake().withCredentials(offered), null);
     }
 
-    /** Redis accepted the client's AUTH: from now on its requests use connections logged in as that user. */
-    void authenticated(org.redisfailover.proxy.backend.Credentials accepted, BackendConnection checked) {
-        closeOwnConnections();
-        credentials = accepted;
-        BackendConnection[] byDb = new BackendConnection[shared.config().databases()];
-        byDb[checked.db()] = checked;
-        ownConnections.put(checked.node(), byDb);
-        log.debug("client {} authenticated as {}", remoteAddress(), accepted.user() == null ? "default" : accepted.user());
+    /**
+     * CLIENT TRACKING: Redis sends invalidations to the connection that read the keys, so a tracking client
+     * runs on a master connection of its own, with tracking on; its reads go to the master. Each accepted
+     * ON command is replayed when that connection is opened again (after a failover). Redis cannot send
+     * invalidations to another connection of the proxy's (REDIRECT), nor push them in RESP2.
+     */
+    private void track(RedisRequest request) {
+        String refusal = TrackingCommand.refusal(request, own.protocol());
+        if (refusal != null) {
+            request.release();
+            replyLocal(Replies.error(refusal));
+            return;
+        }
+        org.redisfailover.proxy.backend.Handshake next = TrackingCommand.next(own.handshake(), request);
+        BackendConnection current = own.tracking() && writableMaster() != null
+                ? own.get(loop.pool, writableMaster(), db, shared.config().databases()) : null;
+        checkHandshake(request, next, current);
     }
 
-    void authDone() {
-        authPending = false;
+    /**
+     * Sends a state-changing request to the master, on {@code on} (the client's own connection, whose state
+     * it changes) or on a fresh connection; on +OK the client adopts {@code next}.
+     */
+    private void checkHandshake(RedisRequest request, org.redisfailover.proxy.backend.Handshake next, BackendConnection on) {
+        NodeAddress master = writableMaster();
+        ReplySlot slot = newForwardedSlot(true);
+        if (master == null) {
+            request.release();
+            slot.complete(Replies.error("ERR redis-failover: no master available to run " + request.name().toUpperCase(java.util.Locale.ROOT) + " on"));
+            return;
+        }
+        BackendConnection connection = on != null ? on : loop.pool.dedicated(master, db, BackendConnection.Purpose.CLIENT, own.handshake());
+        handshakePending = true;
+        connection.send(request, new HandshakeAttempt(this, slot, next, connection), this);
+    }
+
+    /** Redis answered an AUTH or CLIENT TRACKING: {@code accepted} is the client's handshake from now on, or null. */
+    void handshakeChecked(org.redisfailover.proxy.backend.Handshake accepted, BackendConnection checked) {
+        if (accepted != null) {
+            own.adopt(accepted, checked, shared.config().databases());
+            log.debug("client {} now runs with {}", remoteAddress(), accepted);
+        } else if (checked.purpose() == BackendConnection.Purpose.CLIENT && !own.owns(checked)) {
+            checked.close();
+        }
+        handshakePending = false;
         runDeferred();
     }
 
-    /** The client's own connection to (target, db), opened on first use and again after it closed. */
-    private BackendConnection ownConnection(NodeAddress target) {
-        BackendConnection[] byDb = ownConnections.computeIfAbsent(target, node -> new BackendConnection[shared.config().databases()]);
-        BackendConnection connection = byDb[db];
-        if (connection == null || connection.isClosed()) {
-            connection = loop.pool.dedicated(target, db, BackendConnection.Purpose.CLIENT, credentials);
-            byDb[db] = connection;
+    /** One of the client's own connections broke: a transaction on it is lost. */
+    void ownConnectionBroken(BackendConnection connection, String reason) {
+        if (connection == transactionPin) {
+            transactionPinBroken(reason);
         }
-        return connection;
     }
 
-    private void closeOwnConnections() {
-        for (BackendConnection[] byDb : ownConnections.values()) {
-            for (BackendConnection connection : byDb) {
-                if (connection != null) {
-                    connection.close();
-                }
-            }
-        }
-        ownConnections.clear();
+    /** HELLO changed the protocol: later requests go to connections that speak it. Nothing is in flight on own ones. */
+    void switchProtocol(RespVersion protocol) {
+        own.switchProtocol(protocol);
     }
 
-    /** Who a connection of the client's own logs in as: its AUTH user, or null for the proxy's. */
-    org.redisfailover.proxy.backend.Credentials credentials() {
-        return credentials;
+    RespVersion protocol() {
+        return own.protocol();
+    }
+
+    /** Whether HELLO may switch protocols now (it cannot move a transaction, subscriptions or tracking along). */
+    String protocolSwitchRefusal(RespVersion protocol) {
+        if (protocol == own.protocol()) {
+            return null;
+        }
+        if (transaction.engaged()) {
+            return "ERR redis-failover: HELLO cannot switch protocols inside MULTI or WATCH; switch before WATCH or MULTI";
+        }
+        if (subscriptions != null) {
+            return "ERR redis-failover: HELLO cannot switch protocols while subscribed; unsubscribe first";
+        }
+        if (own.tracking()) {
+            return "ERR redis-failover: HELLO cannot switch protocols while CLIENT TRACKING is on; turn it off first";
+        }
+        return null;
+    }
+
+    /** How the client's subscription connection logs in: its user and protocol (tracking stays on its own connections). */
+    org.redisfailover.proxy.backend.Handshake subscriptionHandshake() {
+        return own.handshake().withTracking(null);
     }
 
     // ---- Shared by the pinned lanes.
@@ -567,11 +623,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
      * connections carrying that state are closed; RESET waits for earlier replies, so nothing is in flight.
      */
     void resetPinnedState() {
-        closeOwnConnections();
-        credentials = null; // RESET logs the connection back in as the default user
+        own.reset(); // RESET logs the connection back in as the default user, in RESP2, tracking off
         if (transactionPin != null) {
-            transactionPin.onBroken(null);
-            transactionPin.close();
+            if (transactionPin.purpose() != BackendConnection.Purpose.CLIENT) {
+                transactionPin.onBroken(null);
+                transactionPin.close();
+            }
             transactionPin = null;
             transactionPinTainted = false;
         }
@@ -619,7 +676,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             target = cursorNode;
         }
         if (!waitInLine && target == null) {
-            target = loop.router.target(route.routingClass(), policy, shared.topology().current(), writableMaster(), loop.pool.health());
+            // A tracking client reads on its own master connection, where Redis tracks what it read.
+            ReadPolicy effective = own.tracking() ? ReadPolicy.MASTER : policy;
+            target = loop.router.target(route.routingClass(), effective, shared.topology().current(), writableMaster(), loop.pool.health());
             if (target != null && route.routingClass() == RoutingClass.READ_CURSOR) {
                 scanNode = target; // this client's iterations run here from now on
             }
@@ -651,7 +710,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     private void copyToReplicas(RedisRequest request) {
         for (NodeAddress replica : shared.topology().current().replicas()) {
             if (loop.pool.health().isHealthy(replica)) {
-                loop.pool.connection(replica, db).send(RespWriter.request(ctx.alloc(), request.args()), new IgnoredReply(), null);
+                loop.pool.connection(replica, db, RespVersion.RESP2).send(RespWriter.request(ctx.alloc(), request.args()), new IgnoredReply(), null);
             }
         }
     }
@@ -736,13 +795,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** The pool's connection for (target, db), remembering the last one: most requests reuse it. */
     private BackendConnection connectionFor(NodeAddress target) {
-        if (credentials != null) {
-            return ownConnection(target);
+        if (own.inUse()) {
+            return own.get(loop.pool, target, db, shared.config().databases());
         }
-        if (target != lastTarget || db != lastDb || loop.pool.generation() != lastGeneration) {
-            lastConnection = loop.pool.connection(target, db);
+        if (target != lastTarget || db != lastDb || own.protocol() != lastProtocol || loop.pool.generation() != lastGeneration) {
+            lastConnection = loop.pool.connection(target, db, own.protocol());
             lastTarget = target;
             lastDb = db;
+            lastProtocol = own.protocol();
             lastGeneration = loop.pool.generation();
         }
         return lastConnection;
@@ -774,7 +834,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     /** CLIENT INFO: this connection as Redis describes one (the fields a proxy connection has). */
     String describe() {
         long now = System.currentTimeMillis();
-        String flags = (transaction.inMulti() ? "x" : "") + (subscriptions != null ? "P" : "") + (blockingCalls.isEmpty() ? "" : "b");
+        org.redisfailover.proxy.backend.Credentials credentials = own.handshake().credentials();
+        String flags = (transaction.inMulti() ? "x" : "") + (subscriptions != null ? "P" : "") + (blockingCalls.isEmpty() ? "" : "b")
+                + (own.tracking() ? "t" : "");
         int[] counts = subscriptions == null ? new int[3] : subscriptions.countsByFamily();
         return "id=" + id + " addr=" + address(ctx.channel().remoteAddress()) + " laddr=" + address(ctx.channel().localAddress())
                 + " fd=-1 name=" + (name == null ? "" : name) + " age=" + (now - createdAtMillis) / 1000
@@ -782,7 +844,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
                 + " sub=" + counts[0] + " psub=" + counts[1] + " ssub=" + counts[2] + " multi=" + (transaction.inMulti() ? 0 : -1)
                 + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=" + replies.size() + " omem=0 tot-mem=0"
                 + " events=r cmd=" + (lastRoute == null ? "NULL" : lastRoute.displayName().toLowerCase(java.util.Locale.ROOT).replace(' ', '|'))
-                + " user=" + (credentials == null || credentials.user() == null ? "default" : credentials.user()) + " redir=-1 resp=2\n";
+                + " user=" + (credentials == null || credentials.user() == null ? "default" : credentials.user()) + " redir=-1 resp="
+                + own.protocol().number() + "\n";
     }
 
     private static String address(java.net.SocketAddress address) {

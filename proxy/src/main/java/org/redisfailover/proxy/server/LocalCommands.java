@@ -7,6 +7,7 @@ import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespNumbers;
+import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import io.netty.handler.codec.redis.IntegerRedisMessage;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,7 @@ final class LocalCommands {
             if (request.argc() != 2) {
                 return Replies.wrongArity("client|getname");
             }
-            return session.name == null ? Replies.nullBulk() : Replies.bulk(session.name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return session.name == null ? Replies.nullBulk(session.protocol()) : Replies.bulk(session.name.getBytes(StandardCharsets.UTF_8));
         }
         if (request.argc() != 3) {
             return Replies.wrongArity("client|setname");
@@ -139,18 +140,21 @@ final class LocalCommands {
     }
 
     /**
-     * HELLO [protover [AUTH user pass] [SETNAME name]]. Only RESP2 is spoken for now, so protocol 3
-     * gets Redis' own refusal and clients fall back to RESP2. The server-information reply comes from
-     * the master, as a plain {@code HELLO 2}.
+     * HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 or RESP3 for this client's connection. Later
+     * requests go to backend connections that speak the chosen protocol, so Redis' replies reach the
+     * client unchanged. The server-information reply comes from the master, asked with a plain HELLO in
+     * that protocol.
      */
     private static RedisMessage hello(ClientSession session, RedisRequest request) {
         String newName = null;
+        RespVersion protocol = session.protocol();
         if (request.argc() >= 2) {
             long version = request.argAsLong(1);
             if (version == RespNumbers.INVALID) {
                 return Replies.error("ERR Protocol version is not an integer or out of range");
             }
-            if (version != 2) {
+            protocol = RespVersion.of(version);
+            if (protocol == null) {
                 return Replies.error("NOPROTO unsupported protocol version");
             }
             for (int i = 2; i < request.argc(); i++) {
@@ -163,19 +167,24 @@ final class LocalCommands {
                     if (invalid != null) {
                         return invalid;
                     }
-                    newName = name.length == 0 ? null : new String(name, java.nio.charset.StandardCharsets.UTF_8);
+                    newName = name.length == 0 ? null : new String(name, StandardCharsets.UTF_8);
                 } else {
                     return Replies.error("ERR Syntax error in HELLO option '" + request.argAsString(i) + "'");
                 }
+            }
+            String refusal = session.protocolSwitchRefusal(protocol);
+            if (refusal != null) {
+                return Replies.error(refusal);
             }
         }
         if (newName != null) {
             session.name = newName;
         }
+        session.switchProtocol(protocol);
         List<byte[]> hello = new ArrayList<>();
-        hello.add("HELLO".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        hello.add("HELLO".getBytes(StandardCharsets.US_ASCII));
         if (request.argc() >= 2) {
-            hello.add("2".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            hello.add(Integer.toString(protocol.number()).getBytes(StandardCharsets.US_ASCII));
         }
         RedisRequest forwarded = RespWriter.request(io.netty.buffer.ByteBufAllocator.DEFAULT, hello);
         session.forward(forwarded, new Route(RoutingClass.MASTER, "HELLO", null));

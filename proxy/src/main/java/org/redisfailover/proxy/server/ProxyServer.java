@@ -122,6 +122,7 @@ public final class ProxyServer implements AutoCloseable {
                         TimeUnit.MILLISECONDS),
                 new RespRequestDecoder(config.limits(), session),
                 new RedisEncoder(),
+                Resp3Null.Encoder.INSTANCE,
                 session);
     }
 

@@ -1,12 +1,14 @@
 package org.redisfailover.proxy.server;
 
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import org.redisfailover.protocol.resp.RespVersion;
 
-/** The replies the proxy builds itself, encoded by netty-codec-redis' RedisEncoder. */
+/** The replies the proxy builds itself, encoded by netty-codec-redis' RedisEncoder (and {@link Resp3Null.Encoder}). */
 public final class Replies {
 
     public static final RedisMessage OK = new SimpleStringRedisMessage("OK");
@@ -25,8 +27,14 @@ public final class Replies {
         return new FullBulkStringRedisMessage(Unpooled.wrappedBuffer(value));
     }
 
-    public static RedisMessage nullBulk() {
-        return FullBulkStringRedisMessage.NULL_INSTANCE;
+    /** A null bulk string: {@code $-1} in RESP2, {@code _} in RESP3. */
+    public static RedisMessage nullBulk(RespVersion protocol) {
+        return protocol == RespVersion.RESP3 ? Resp3Null.INSTANCE : FullBulkStringRedisMessage.NULL_INSTANCE;
+    }
+
+    /** A null array: {@code *-1} in RESP2, {@code _} in RESP3. */
+    public static RedisMessage nullArray(RespVersion protocol) {
+        return protocol == RespVersion.RESP3 ? Resp3Null.INSTANCE : ArrayRedisMessage.NULL_INSTANCE;
     }
 
     /** Redis' arity error. */

@@ -94,7 +94,7 @@ final class SubscriptionLink {
 
     /** Opens the link's connection to {@code node}, subscribing again to whatever was subscribed before. */
     void open(NodeAddress node) {
-        connection = session.pool().dedicated(node, 0, BackendConnection.Purpose.SUBSCRIPTION, session.credentials());
+        connection = session.pool().dedicated(node, 0, BackendConnection.Purpose.SUBSCRIPTION, session.subscriptionHandshake());
         connection.onBroken(this::broken);
         connection.onUnsolicited(session::deliverPush);
         boolean again = subscriptionCount() > 0;

@@ -1,7 +1,7 @@
 package org.redisfailover.proxy.server;
 
-import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
+import org.redisfailover.protocol.resp.RespVersion;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
 
 /**
@@ -83,7 +83,7 @@ final class TransactionState {
      * the request runs normally (a command between a lost WATCH and MULTI, such as the GET that reads the
      * watched key).
      */
-    RedisMessage answerDoomed(String name, int argc) {
+    RedisMessage answerDoomed(String name, int argc, RespVersion protocol) {
         boolean exact = argc == 1;
         switch (name) {
             case "exec" -> {
@@ -97,7 +97,7 @@ final class TransactionState {
                 clear();
                 return was == Doom.ABORTED
                         ? Replies.error("EXECABORT Transaction discarded because of previous errors.")
-                        : ArrayRedisMessage.NULL_INSTANCE;
+                        : Replies.nullArray(protocol);
             }
             case "discard" -> {
                 if (!inMulti) {

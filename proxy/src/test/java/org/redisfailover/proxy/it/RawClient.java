@@ -60,21 +60,26 @@ public final class RawClient implements AutoCloseable {
         return reply.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /** Reads one RESP2 or RESP3 value; an attribute is read with the value it annotates. */
     private void readValue(ByteArrayOutputStream reply) throws IOException {
         String line = readLine(reply);
         char type = line.charAt(0);
         long n = switch (type) {
-            case '$', '*' -> Long.parseLong(line.substring(1));
+            case '$', '*', '=', '!', '~', '>', '%', '|' -> Long.parseLong(line.substring(1));
             default -> 0;
         };
-        if (type == '$' && n >= 0) {
+        if ((type == '$' || type == '=' || type == '!') && n >= 0) {
             byte[] data = in.readNBytes((int) n + 2);
             if (data.length < n + 2) {
                 throw new EOFException("closed inside a bulk");
             }
             reply.write(data);
-        } else if (type == '*') {
-            for (long i = 0; i < n; i++) {
+        } else if (type == '*' || type == '~' || type == '>' || type == '%' || type == '|') {
+            long elements = type == '%' || type == '|' ? n * 2 : n;
+            for (long i = 0; i < elements; i++) {
+                readValue(reply);
+            }
+            if (type == '|') {
                 readValue(reply);
             }
         }

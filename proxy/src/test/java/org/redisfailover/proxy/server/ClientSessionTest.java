@@ -86,7 +86,7 @@ class ClientSessionTest {
         assertEquals("-ERR value is not an integer or out of range\r\n", exchange("SELECT one\r\n"));
         assertEquals("-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
                 exchange("CLIENT SETNAME \"a b\"\r\n"));
-        assertEquals("-NOPROTO unsupported protocol version\r\n", exchange("HELLO 3\r\n"));
+        assertEquals("-NOPROTO unsupported protocol version\r\n", exchange("HELLO 4\r\n"));
         assertEquals("-ERR Syntax error in HELLO option 'bogus'\r\n", exchange("HELLO 2 bogus\r\n"));
     }
 
@@ -116,7 +116,8 @@ class ClientSessionTest {
         assertEquals("-ERR SHUTDOWN is not allowed through redis-failover: SHUTDOWN stops a server the proxy routes to; "
                 + "stop Redis outside the proxy\r\n", exchange("SHUTDOWN\r\n"));
         assertEquals("-ERR EXEC without MULTI\r\n+OK\r\n", exchange("EXEC\r\nUNWATCH\r\n"));
-        assertTrue(exchange("CLIENT TRACKING on\r\n").startsWith("-ERR CLIENT TRACKING is not supported by redis-failover yet"));
+        assertTrue(exchange("CLIENT TRACKING on\r\n").startsWith("-ERR redis-failover: CLIENT TRACKING needs RESP3"));
+        assertTrue(exchange("CLIENT TRACKING on REDIRECT 7\r\n").startsWith("-ERR redis-failover: CLIENT TRACKING REDIRECT is not supported"));
         assertTrue(channel.isActive());
     }
 

@@ -10,6 +10,7 @@ import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import org.redisfailover.protocol.resp.RespVersion;
 import org.junit.jupiter.api.Test;
 
 class TransactionStateTest {
@@ -47,10 +48,10 @@ class TransactionStateTest {
         state.pinLost("the connection to the master was lost");
         assertTrue(state.doomed());
         assertEquals("-ERR redis-failover: the transaction was aborted: the connection to the master was lost",
-                text(state.answerDoomed("set", 3)));
-        assertEquals("-ERR MULTI calls can not be nested", text(state.answerDoomed("multi", 1)));
-        assertEquals("-ERR WATCH inside MULTI is not allowed", text(state.answerDoomed("watch", 2)));
-        assertEquals("-EXECABORT Transaction discarded because of previous errors.", text(state.answerDoomed("exec", 1)));
+                text(state.answerDoomed("set", 3, RespVersion.RESP2)));
+        assertEquals("-ERR MULTI calls can not be nested", text(state.answerDoomed("multi", 1, RespVersion.RESP2)));
+        assertEquals("-ERR WATCH inside MULTI is not allowed", text(state.answerDoomed("watch", 2, RespVersion.RESP2)));
+        assertEquals("-EXECABORT Transaction discarded because of previous errors.", text(state.answerDoomed("exec", 1, RespVersion.RESP2)));
         assertFalse(state.engaged());
     }
 
@@ -58,12 +59,16 @@ class TransactionStateTest {
     void lostWatchMakesExecAnswerNullAndLetsOtherCommandsRun() {
         state.onSent("watch", 2);
         state.pinLost("gone");
-        assertNull(state.answerDoomed("get", 2), "a read between WATCH and MULTI runs as usual");
-        assertEquals("-ERR EXEC without MULTI", text(state.answerDoomed("exec", 1)));
-        assertEquals("+OK", text(state.answerDoomed("multi", 1)));
-        assertEquals("+QUEUED", text(state.answerDoomed("set", 3)));
-        assertSame(ArrayRedisMessage.NULL_INSTANCE, state.answerDoomed("exec", 1));
+        assertNull(state.answerDoomed("get", 2, RespVersion.RESP2), "a read between WATCH and MULTI runs as usual");
+        assertEquals("-ERR EXEC without MULTI", text(state.answerDoomed("exec", 1, RespVersion.RESP2)));
+        assertEquals("+OK", text(state.answerDoomed("multi", 1, RespVersion.RESP2)));
+        assertEquals("+QUEUED", text(state.answerDoomed("set", 3, RespVersion.RESP2)));
+        assertSame(ArrayRedisMessage.NULL_INSTANCE, state.answerDoomed("exec", 1, RespVersion.RESP2));
         assertFalse(state.engaged());
+        state.onSent("watch", 2);
+        state.pinLost("gone");
+        state.answerDoomed("multi", 1, RespVersion.RESP3);
+        assertSame(Resp3Null.INSTANCE, state.answerDoomed("exec", 1, RespVersion.RESP3), "RESP3 has its own null");
     }
 
     @Test
@@ -79,12 +84,12 @@ class TransactionStateTest {
     void unwatchAndDiscardEndADoomedWatch() {
         state.onSent("watch", 2);
         state.pinLost("gone");
-        assertEquals("+OK", text(state.answerDoomed("unwatch", 1)));
+        assertEquals("+OK", text(state.answerDoomed("unwatch", 1, RespVersion.RESP2)));
         assertFalse(state.engaged());
         state.onSent("watch", 2);
         state.pinLost("gone");
-        state.answerDoomed("multi", 1);
-        assertEquals("+OK", text(state.answerDoomed("discard", 1)));
+        state.answerDoomed("multi", 1, RespVersion.RESP2);
+        assertEquals("+OK", text(state.answerDoomed("discard", 1, RespVersion.RESP2)));
         assertFalse(state.engaged());
     }
 }

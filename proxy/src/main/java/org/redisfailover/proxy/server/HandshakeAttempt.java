@@ -3,26 +3,28 @@ package org.redisfailover.proxy.server;
 import io.netty.buffer.ByteBuf;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
-import org.redisfailover.proxy.backend.Credentials;
+import org.redisfailover.proxy.backend.Handshake;
 import org.redisfailover.proxy.backend.PendingReply;
 
 /**
- * A client's AUTH, checked by Redis itself on a fresh connection to the master: on {@code +OK} the client
- * runs as that user from then on (see {@link ClientSession#authenticated}); on an error (WRONGPASS, ...)
- * it keeps the user it had. Either way the client gets Redis' own reply.
+ * A client's AUTH or CLIENT TRACKING, checked by Redis itself on a connection of the client's own: on
+ * {@code +OK} the client runs with the handshake it asked for from then on (see
+ * {@link OwnConnections#adopt}); on an error (WRONGPASS, a syntax error, ...) it keeps the one it had.
+ * Either way the client gets Redis' own reply, and its later requests, which waited, run.
  */
-final class AuthAttempt implements PendingReply {
+final class HandshakeAttempt implements PendingReply {
 
     private final ClientSession session;
     private final ReplySlot slot;
-    private final Credentials credentials;
+    /** What the client runs with if Redis accepts; null when Redis is sure to refuse (a syntax error). */
+    private final Handshake next;
     private final BackendConnection connection;
     private long sentAtNanos;
 
-    AuthAttempt(ClientSession session, ReplySlot slot, Credentials credentials, BackendConnection connection) {
+    HandshakeAttempt(ClientSession session, ReplySlot slot, Handshake next, BackendConnection connection) {
         this.session = session;
         this.slot = slot;
-        this.credentials = credentials;
+        this.next = next;
         this.connection = connection;
     }
 
@@ -38,27 +40,22 @@ final class AuthAttempt implements PendingReply {
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        boolean accepted = credentials != null && length == 5 && buffer.getByte(start) == '+' && buffer.getByte(start + 1) == 'O'
+        boolean accepted = next != null && length == 5 && buffer.getByte(start) == '+' && buffer.getByte(start + 1) == 'O'
                 && buffer.getByte(start + 2) == 'K';
-        if (accepted) {
-            session.authenticated(credentials, connection);
-        } else {
-            connection.close();
-        }
         slot.complete(buffer, start, length);
-        session.authDone();
+        session.handshakeChecked(accepted ? next : null, connection);
         return true;
     }
 
     @Override
     public void lost(NodeAddress node, String reason) {
         slot.lost(node, reason);
-        session.authDone();
+        session.handshakeChecked(null, connection);
     }
 
     @Override
     public void refused(String errorLine) {
         slot.refused(errorLine);
-        session.authDone();
+        session.handshakeChecked(null, connection);
     }
 }
