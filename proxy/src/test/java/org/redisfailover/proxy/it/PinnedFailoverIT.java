@@ -26,9 +26,10 @@ import redis.clients.jedis.JedisPubSub;
 
 /**
  * What a client with a connection of its own sees when the master changes under it: subscriptions
- * carry on, a transaction is aborted rather than half-applied, a lost WATCH makes EXEC answer null, a
- * blocked XREAD carries on, a blocked pop that may have been served says so, and after a planned
- * switchover a blocked pop carries on on the new master.
+ * carry on (RESP2 and RESP3), a transaction is aborted rather than half-applied, a lost WATCH makes EXEC
+ * answer null, a blocked XREAD carries on, a blocked pop that may have been served says so, a tracking
+ * client is told to drop its cache and tracks again on the new master, and after a planned switchover
+ * a blocked pop carries on on the new master.
  */
 @ExtendWith(RedisGroup.class)
 class PinnedFailoverIT {
@@ -102,7 +103,16 @@ class PinnedFailoverIT {
         try (RawClient inMulti = new RawClient(port, 30_000);
                 RawClient watching = new RawClient(port, 30_000);
                 RawClient reader = new RawClient(port, 30_000);
-                RawClient popper = new RawClient(port, 30_000)) {
+                RawClient popper = new RawClient(port, 30_000);
+                RawClient resp3Subscriber = new RawClient(port, 30_000);
+                RawClient tracker = new RawClient(port, 30_000)) {
+            resp3Subscriber.send(RawClient.command("HELLO", "3") + RawClient.command("SUBSCRIBE", "resp3-events"));
+            resp3Subscriber.readReply();
+            assertEquals(">3\r\n$9\r\nsubscribe\r\n$12\r\nresp3-events\r\n:1\r\n", resp3Subscriber.readReply());
+            tracker.send(RawClient.command("HELLO", "3") + RawClient.command("CLIENT", "TRACKING", "ON") + RawClient.command("GET", "tracked"));
+            tracker.readReply();
+            assertEquals("+OK\r\n", tracker.readReply());
+            assertEquals("_\r\n", tracker.readReply());
             inMulti.send(RawClient.command("MULTI") + RawClient.command("SET", "tx:first", "1"));
             assertEquals("+OK\r\n", inMulti.readReply());
             assertEquals("+QUEUED\r\n", inMulti.readReply());
@@ -117,6 +127,9 @@ class PinnedFailoverIT {
 
             NodeAddress oldMaster = group.master().address();
             group.master().kill();
+
+            // The tracking connection is gone, and what it tracked with it: the client is told to drop its whole cache.
+            assertEquals(">2\r\n$10\r\ninvalidate\r\n_\r\n", tracker.readReply());
 
             // The pop may have been served just before the kill: its client is told the outcome is unknown.
             String pop = popper.readReply();
@@ -153,6 +166,20 @@ class PinnedFailoverIT {
             assertTrue(read.contains("5-0") && read.contains("value"), read);
 
             assertStillReceives(subscriber, "events");
+
+            // The RESP3 subscriber is subscribed again on the new master, and gets messages as pushes.
+            try (Jedis publisher = new Jedis("127.0.0.1", port, 5_000)) {
+                Poll.until(FAILOVER, "the RESP3 subscription on the new master", () -> publisher.publish("resp3-events", "after") > 0);
+            }
+            assertEquals(">3\r\n$7\r\nmessage\r\n$12\r\nresp3-events\r\n$5\r\nafter\r\n", resp3Subscriber.readReply());
+
+            // Tracking carries on on the new master: a key read there is invalidated when it changes.
+            tracker.send(RawClient.command("GET", "tracked"));
+            tracker.readReply();
+            try (Jedis writer = new Jedis("127.0.0.1", port, 5_000)) {
+                writer.set("tracked", "changed");
+            }
+            assertEquals(">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\ntracked\r\n", tracker.readReply());
         } finally {
             subscriber.listener().unsubscribe();
             subscriber.jedis().close();
