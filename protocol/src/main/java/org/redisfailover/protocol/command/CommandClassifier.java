@@ -51,7 +51,7 @@ public final class CommandClassifier {
         // Policy entries for commands this Redis version does not have (newer or renamed ones) still apply.
         policy.decisions().forEach((name, decision) -> {
             if (!name.contains("|") && !entries.containsKey(name)) {
-                entries.put(name, new Entry(new Route(decision.routingClass(), displayName(name), decision.reason()), null, Map.of()));
+                entries.put(name, new Entry(new Route(decision.routingClass(), displayName(name), decision.reason(), true), null, Map.of()));
             }
         });
         lookup = new NameTable<>(entries);
@@ -100,7 +100,7 @@ public final class CommandClassifier {
     }
 
     private static Route unknown(String name) {
-        return new Route(RoutingClass.MASTER, displayName(name), null);
+        return new Route(RoutingClass.MASTER, displayName(name), null, true);
     }
 
     /** XREAD [COUNT n] [BLOCK ms] STREAMS ...: options come before the STREAMS keyword. */
@@ -119,10 +119,13 @@ public final class CommandClassifier {
     private static Route route(CommandSpec spec, CommandPolicy policy, boolean ignoreBlockingFlag) {
         String display = displayName(spec.name());
         CommandPolicy.Decision decision = policy.find(spec.name());
+        // Scripts and functions carry no write flag (EVAL's may_replicate is internal): unless read-only, they may write.
+        boolean mayWrite = spec.hasFlag("write") || spec.hasFlag("may_replicate") || spec.inCategory("@transaction")
+                || (spec.inCategory("@scripting") && !spec.hasFlag("readonly"));
         if (decision != null) {
-            return new Route(decision.routingClass(), display, decision.reason());
+            return new Route(decision.routingClass(), display, decision.reason(), mayWrite);
         }
-        return new Route(fromFlags(spec, ignoreBlockingFlag), display, null);
+        return new Route(fromFlags(spec, ignoreBlockingFlag), display, null, mayWrite);
     }
 
     private static RoutingClass fromFlags(CommandSpec spec, boolean ignoreBlockingFlag) {

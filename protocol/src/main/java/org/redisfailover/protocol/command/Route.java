@@ -2,9 +2,12 @@ package org.redisfailover.protocol.command;
 
 /**
  * The routing decision for one command: its class, the command's display name (upper case, with the
- * subcommand, as Redis prints names in errors) and, for refused commands, the reason from the policy.
+ * subcommand, as Redis prints names in errors), for refused commands the reason from the policy, and
+ * whether it may change data ({@code write} or {@code may_replicate} in Redis' flags, transactions,
+ * scripts and functions not flagged read-only, and commands Redis' table does not know): what the
+ * read-your-writes policy counts as a write.
  */
-public record Route(RoutingClass routingClass, String displayName, String reason) {
+public record Route(RoutingClass routingClass, String displayName, String reason, boolean mayWrite) {
 
     public boolean isRefused() {
         return routingClass == RoutingClass.DENY;

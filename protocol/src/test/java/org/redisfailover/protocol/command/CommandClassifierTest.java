@@ -87,6 +87,21 @@ class CommandClassifierTest {
         }
     }
 
+    /** What read-your-writes counts as a write: not the set-up commands clients send on connecting. */
+    @ParameterizedTest(name = "{0} may write: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "SET k v|true", "BLPOP q 0|true", "EVAL 'return 1' 0|true", "FCALL f 0|true", "EXEC|true", "PUBLISH c m|false",
+        "NOSUCHCOMMAND x|true", "GET k|false", "EVAL_RO 'return 1' 0|false", "XREAD BLOCK 0 STREAMS s $|false",
+        "CLIENT SETINFO lib-name jedis|false", "CLIENT SETNAME x|false", "HELLO 3|false", "WAIT 1 0|false", "INFO|false"})
+    void mayWrite(String command, boolean expected) {
+        RedisRequest request = RespWriter.request(UnpooledByteBufAllocator.DEFAULT, split(command));
+        try {
+            assertEquals(expected, CLASSIFIER.classify(request).mayWrite());
+        } finally {
+            request.release();
+        }
+    }
+
     private static String[] split(String command) {
         return command.replace("'", "").split(" (?=(?:[^']*'[^']*')*[^']*$)");
     }

@@ -48,9 +48,14 @@ public final class ProxyCommand implements Callable<Integer> {
     List<String> replicas = List.of();
 
     @Option(names = "--read-policy", paramLabel = "POLICY", defaultValue = "master",
-            description = "Where readonly commands go: master (exact Redis semantics), prefer-replica or replica "
+            description = "Where readonly commands go: master (exact Redis semantics), prefer-replica, replica or "
+                    + "read-your-writes (replicas, but a client that wrote reads from the master or a replica that has its write) "
                     + "(default: ${DEFAULT-VALUE}).")
     String readPolicy;
+
+    @Option(names = "--offset-probe-interval-ms", defaultValue = "10",
+            description = "With read-your-writes: how often every node's replication offset is sampled (default: ${DEFAULT-VALUE}).")
+    long offsetProbeIntervalMs;
 
     @Option(names = "--databases", defaultValue = "16", description = "Redis' 'databases' setting; SELECT is checked against it (default: ${DEFAULT-VALUE}).")
     int databases;
@@ -201,6 +206,7 @@ public final class ProxyCommand implements Callable<Integer> {
         return ProxyConfig.builder(parse("listen", listen), master == null ? null : parse("master", master),
                         replicas.stream().map(r -> parse("replica", r)).toList())
                 .readPolicy(ReadPolicy.parse(readPolicy))
+                .offsetProbeInterval(Duration.ofMillis(offsetProbeIntervalMs))
                 .databases(databases)
                 .ioThreads(ioThreads)
                 .connectTimeout(Duration.ofMillis(connectTimeoutMs))

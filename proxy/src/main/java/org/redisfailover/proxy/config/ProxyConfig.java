@@ -12,6 +12,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param master                 the master of the replication group (with ZooKeeper: only a seed, may be null)
  * @param replicas               its replicas
  * @param readPolicy             where readonly commands go
+ * @param offsetProbeInterval    with read-your-writes: how often the replication offsets of every node are sampled
  * @param databases              Redis' {@code databases} setting; SELECT beyond it is refused locally
  * @param limits                 request and reply size limits
  * @param ioThreads              event loop threads (0: one per CPU)
@@ -35,6 +36,7 @@ public record ProxyConfig(
         NodeAddress master,
         List<NodeAddress> replicas,
         ReadPolicy readPolicy,
+        Duration offsetProbeInterval,
         int databases,
         RespLimits limits,
         int ioThreads,
@@ -56,6 +58,8 @@ public record ProxyConfig(
     public ProxyConfig {
         replicas = List.copyOf(replicas);
         require(databases >= 1, "databases", databases, ">= 1");
+        require(!offsetProbeInterval.isNegative() && offsetProbeInterval.toMillis() >= 1, "offset-probe-interval-ms",
+                offsetProbeInterval.toMillis(), ">= 1");
         require(ioThreads >= 0, "io-threads", ioThreads, ">= 0");
         require(maxClients >= 1, "max-clients", maxClients, ">= 1");
         require(maxPipelinePerClient >= 1, "max-pipeline-per-client", maxPipelinePerClient, ">= 1");
@@ -99,7 +103,7 @@ public record ProxyConfig(
     /** A builder holding this configuration, to change a few settings. */
     public Builder toBuilder() {
         return new Builder(listen, master, replicas)
-                .readPolicy(readPolicy).databases(databases).limits(limits).ioThreads(ioThreads)
+                .readPolicy(readPolicy).offsetProbeInterval(offsetProbeInterval).databases(databases).limits(limits).ioThreads(ioThreads)
                 .connectTimeout(connectTimeout).backendTimeout(backendTimeout).partialRequestTimeout(partialRequestTimeout)
                 .clientIdleTimeout(clientIdleTimeout).maxClients(maxClients).maxPipelinePerClient(maxPipelinePerClient)
                 .maxInFlightPerBackend(maxInFlightPerBackend).clientOutputLimitBytes(clientOutputLimitBytes)
@@ -114,6 +118,7 @@ public record ProxyConfig(
         private final NodeAddress master;
         private final List<NodeAddress> replicas;
         private ReadPolicy readPolicy = ReadPolicy.MASTER;
+        private Duration offsetProbeInterval = Duration.ofMillis(10);
         private int databases = 16;
         private RespLimits limits = RespLimits.DEFAULT;
         private int ioThreads;
@@ -145,6 +150,11 @@ public record ProxyConfig(
 
         public Builder readPolicy(ReadPolicy value) {
             readPolicy = value;
+            return this;
+        }
+
+        public Builder offsetProbeInterval(Duration value) {
+            offsetProbeInterval = value;
             return this;
         }
 
@@ -222,7 +232,7 @@ public record ProxyConfig(
         }
 
         public ProxyConfig build() {
-            return new ProxyConfig(listen, master, replicas, readPolicy, databases, limits, ioThreads, connectTimeout,
+            return new ProxyConfig(listen, master, replicas, readPolicy, offsetProbeInterval, databases, limits, ioThreads, connectTimeout,
                     backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
                     clientOutputLimitBytes, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword);
         }

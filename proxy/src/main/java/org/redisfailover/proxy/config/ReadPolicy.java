@@ -9,19 +9,24 @@ public enum ReadPolicy {
     /** Round-robin over healthy replicas; the master when none is healthy. */
     PREFER_REPLICA,
     /** Round-robin over healthy replicas; an error when none is healthy. */
-    REPLICA;
+    REPLICA,
+    /**
+     * As prefer-replica, except that a client that has written reads from the master, or from a replica
+     * whose replication offset shows it has that write: code written for one Redis reads its own writes.
+     */
+    READ_YOUR_WRITES;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Parses {@code master}, {@code prefer-replica} or {@code replica}. */
+    /** Parses {@code master}, {@code prefer-replica}, {@code replica} or {@code read-your-writes}. */
     public static ReadPolicy parse(String text) {
         for (ReadPolicy policy : values()) {
             if (policy.label().equals(text.strip().toLowerCase(Locale.ROOT))) {
                 return policy;
             }
         }
-        throw new IllegalArgumentException("unknown read policy '" + text + "' (expected: master, prefer-replica or replica)");
+        throw new IllegalArgumentException("unknown read policy '" + text + "' (expected: master, prefer-replica, replica or read-your-writes)");
     }
 }

@@ -77,6 +77,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     /** Marks a cursor whose node is gone; never a real address (port 0 is never routed to). */
     private static final NodeAddress CURSOR_ELSEWHERE = new NodeAddress("cursor-elsewhere", 0);
 
+    // Read-your-writes: the client's writes in flight, whether and when its last one was answered, and the
+    // master offset that includes it (-1: not known yet).
+    private int writesInFlight;
+    private boolean hasWritten;
+    private long lastWriteAckNanos;
+    private long writeCoveredBy = -1;
+
     /** The lane of the latest request sent on. */
     private Lane lane = Lane.SHARED;
     /** Requests sent to Redis (or held for a master) whose replies are not in yet. */
@@ -200,8 +207,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         switch (wanted) {
             case SHARED -> handle(request, route);
             case TRANSACTION -> inTransaction(request, route);
-            case SUBSCRIPTION -> toSubscriptions(request, newForwardedSlot(true));
-            case BLOCKING -> blocking(request, route, newForwardedSlot(false));
+            case SUBSCRIPTION -> toSubscriptions(request, newForwardedSlot(true, false));
+            case BLOCKING -> blocking(request, route, newForwardedSlot(false, route.mayWrite()));
         }
         return true;
     }
@@ -282,14 +289,21 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** Sends {@code request} (ownership passes) to the node its route and the read policy choose. */
     void forward(RedisRequest request, Route route) {
-        route(request, route, newForwardedSlot(route.routingClass().isRead()), false);
+        route(request, route, newForwardedSlot(route.routingClass().isRead(), route.mayWrite()), false);
     }
 
-    /** A slot for a request that goes to Redis; {@code definite}: losing its reply means it had no effect. */
-    private ReplySlot newForwardedSlot(boolean definite) {
+    /**
+     * A slot for a request that goes to Redis; {@code definite}: losing its reply means it had no effect;
+     * {@code write}: it goes to the master and may write (read-your-writes counts it).
+     */
+    private ReplySlot newForwardedSlot(boolean definite, boolean write) {
         ReplySlot slot = new ReplySlot(this, definite);
         slot.suppressed = suppressThisReply();
         slot.forwarded = true;
+        if (write && shared.config().readPolicy() == ReadPolicy.READ_YOUR_WRITES) {
+            slot.write = true;
+            writesInFlight++;
+        }
         outstanding++;
         replies.add(slot);
         return slot;
@@ -321,7 +335,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         }
         // Queued inside MULTI, a command has done nothing until EXEC: losing its reply is a definite failure.
         boolean definite = transaction.inMulti() ? !name.equals("exec") : routingClass.isRead() || routingClass == RoutingClass.PIN_TRANSACTION;
-        toTransactionPin(request, route, newForwardedSlot(definite));
+        toTransactionPin(request, route, newForwardedSlot(definite, route.mayWrite()));
     }
 
     private void toTransactionPin(RedisRequest request, Route route, ReplySlot slot) {
@@ -527,7 +541,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
      */
     private void checkHandshake(RedisRequest request, org.redisfailover.proxy.backend.Handshake next, BackendConnection on) {
         NodeAddress master = writableMaster();
-        ReplySlot slot = newForwardedSlot(true);
+        ReplySlot slot = newForwardedSlot(true, false);
         if (master == null) {
             request.release();
             slot.complete(Replies.error("ERR redis-failover: no master available to run " + request.name().toUpperCase(java.util.Locale.ROOT) + " on"));
@@ -678,7 +692,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         if (!waitInLine && target == null) {
             // A tracking client reads on its own master connection, where Redis tracks what it read.
             ReadPolicy effective = own.tracking() ? ReadPolicy.MASTER : policy;
-            target = loop.router.target(route.routingClass(), effective, shared.topology().current(), writableMaster(), loop.pool.health());
+            if (effective == ReadPolicy.READ_YOUR_WRITES && route.routingClass().isRead() && hasWritten) {
+                target = readAfterWriteTarget();
+            } else {
+                target = loop.router.target(route.routingClass(), effective, shared.topology().current(), writableMaster(), loop.pool.health());
+            }
             if (target != null && route.routingClass() == RoutingClass.READ_CURSOR) {
                 scanNode = target; // this client's iterations run here from now on
             }
@@ -701,6 +719,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             request.release();
             slot.complete(Replies.error("ERR redis-failover: no master available and the hold queue is full"));
         }
+    }
+
+    /**
+     * Read-your-writes, for a client that has written: the master while a write is in flight or until the
+     * offset covering its last write is known, then a replica that has reached that offset (the master
+     * if none has yet).
+     */
+    private NodeAddress readAfterWriteTarget() {
+        if (writesInFlight > 0) {
+            return writableMaster();
+        }
+        if (writeCoveredBy < 0) {
+            writeCoveredBy = shared.offsets().offsetCovering(lastWriteAckNanos);
+            if (writeCoveredBy < 0) {
+                return writableMaster();
+            }
+        }
+        NodeAddress replica = loop.router.replicaAtOffset(shared.topology().current().replicas(), loop.pool.health(), shared.offsets(),
+                writeCoveredBy);
+        return replica != null ? replica : writableMaster();
     }
 
     /**
@@ -891,6 +929,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** Counts a forwarded request's reply; once all are in, ended pins are let go and waiting requests run. */
     private void answered(ReplySlot slot) {
+        if (slot.write) {
+            slot.write = false;
+            writesInFlight--;
+            lastWriteAckNanos = System.nanoTime();
+            hasWritten = true;
+            writeCoveredBy = -1;
+        }
         if (slot.forwarded) {
             slot.forwarded = false;
             if (--outstanding == 0) {

@@ -187,7 +187,7 @@ final class LocalCommands {
             hello.add(Integer.toString(protocol.number()).getBytes(StandardCharsets.US_ASCII));
         }
         RedisRequest forwarded = RespWriter.request(io.netty.buffer.ByteBufAllocator.DEFAULT, hello);
-        session.forward(forwarded, new Route(RoutingClass.MASTER, "HELLO", null));
+        session.forward(forwarded, new Route(RoutingClass.MASTER, "HELLO", null, false));
         return null;
     }
 }

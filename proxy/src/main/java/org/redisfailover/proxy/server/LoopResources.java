@@ -26,7 +26,10 @@ final class LoopResources {
     /** Completes when the connections of a master retired by a switchover have finished their requests. */
     private CompletableFuture<Void> retired = CompletableFuture.completedFuture(null);
 
-    LoopResources(EventLoop loop, ProxyShared shared) {
+    /** On one loop of the proxy: samples replication offsets for the read-your-writes policy. */
+    private final OffsetProbe offsetProbe;
+
+    LoopResources(EventLoop loop, ProxyShared shared, boolean probesOffsets) {
         ProxyConfig config = shared.config();
         this.batcher = new FlushBatcher(loop);
         this.pool = new BackendPool(loop, shared.transport(), config, batcher);
@@ -35,6 +38,7 @@ final class LoopResources {
         pool.health().onRecovered(node -> held.releaseAll());
         long period = Math.max(10, Math.min(100, config.holdTimeout().toMillis() / 10));
         this.holdExpiry = loop.scheduleAtFixedRate(() -> held.expire(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
+        this.offsetProbe = probesOffsets ? new OffsetProbe(shared, this, loop) : null;
     }
 
     /**
@@ -72,6 +76,9 @@ final class LoopResources {
     /** Proxy shutdown: fail what is held, stop the timer, close the connections. */
     void close() {
         holdExpiry.cancel(false);
+        if (offsetProbe != null) {
+            offsetProbe.close();
+        }
         held.failAll("proxy shutting down");
         pool.close();
     }

@@ -60,12 +60,15 @@ public final class ProxyServer implements AutoCloseable {
         group = shared.transport().newGroup(config.ioThreads(), "redis-failover-io");
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
-            LoopResources resources = new LoopResources(loop, shared);
+            LoopResources resources = new LoopResources(loop, shared, loops.isEmpty());
             loops.put(loop, resources);
             loop.execute(() -> warmUp(resources));
         }
         TopologyHolder topology = shared.topology();
         topology.addListener((previous, current) -> {
+            if (!java.util.Objects.equals(previous.master(), current.master())) {
+                shared.offsets().clear();
+            }
             if (previous != current) {
                 log.info("topology epoch {} applied: master {}, replicas {}", current.epoch(),
                         current.master() == null ? "none (" + current.phase().json() + ")" : current.master(), current.replicas());

@@ -7,7 +7,10 @@ import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.NodeHealth;
 import org.redisfailover.proxy.config.ReadPolicy;
 
-/** Picks the node for a request: the master, or for reads a healthy replica in round-robin. Per loop. */
+/**
+ * Picks the node for a request: the master, or for reads a healthy replica in round-robin. Per loop.
+ * Read-your-writes counts as prefer-replica here, for a client that has not written.
+ */
 final class ReadRouter {
 
     private int next;
@@ -33,6 +36,18 @@ final class ReadRouter {
 
     static String noReplicaError() {
         return "ERR redis-failover: no healthy replica to read from (read policy 'replica')";
+    }
+
+    /** A healthy replica known to have replicated up to {@code offset}, in round-robin; null when none has. */
+    NodeAddress replicaAtOffset(List<NodeAddress> replicas, NodeHealth health, ReplicationOffsets offsets, long offset) {
+        int count = replicas.size();
+        for (int i = 0; i < count; i++) {
+            NodeAddress candidate = replicas.get(Math.floorMod(next++, count));
+            if (health.isHealthy(candidate) && offsets.hasReached(candidate, offset)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     private NodeAddress healthyReplica(List<NodeAddress> replicas, NodeHealth health) {

@@ -22,6 +22,8 @@ public final class ReplySlot implements PendingReply {
     private final boolean readOnly;
     /** Set for requests sent to Redis: the session counts them until their replies are in. */
     boolean forwarded;
+    /** Counted by the session as a write in flight, for the read-your-writes policy. */
+    boolean write;
     /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is not written. */
     boolean suppressed;
     private long sentAtNanos;

@@ -208,4 +208,74 @@ class ReadPolicyIT {
             assertTrue(unknown.getMessage().startsWith("NOSCRIPT"), unknown.getMessage());
         }
     }
+
+    /** Stops replication to every replica (they keep serving reads), runs {@code body}, then replicates again. */
+    private static void withReplicasLagging(RedisGroup group, Runnable body) {
+        int nowhere = FreePort.next();
+        group.replicas().forEach(replica -> {
+            try (Jedis jedis = replica.client()) {
+                jedis.replicaof("127.0.0.1", nowhere);
+            }
+        });
+        try {
+            body.run();
+        } finally {
+            group.replicas().forEach(replica -> {
+                try (Jedis jedis = replica.client()) {
+                    jedis.replicaof("127.0.0.1", group.master().port());
+                }
+                replica.awaitReplicationFrom(group.master());
+            });
+        }
+    }
+
+    @Test
+    void readYourWritesReadsEachOwnWriteWhileReplicasLag(RedisGroup group) {
+        try (RunningProxy ryw = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.READ_YOUR_WRITES));
+                RunningProxy prefer = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.PREFER_REPLICA))) {
+            withReplicasLagging(group, () -> {
+                try (Jedis jedis = prefer.client()) {
+                    jedis.set("lagging", "new");
+                    assertEquals(null, jedis.get("lagging"), "prefer-replica reads a replica that does not have the write yet");
+                }
+                long masterReads = group.master().calls("get");
+                try (Jedis jedis = ryw.client()) {
+                    for (int i = 0; i < 50; i++) {
+                        jedis.set("ryw:" + i, "v" + i);
+                        assertEquals("v" + i, jedis.get("ryw:" + i), "a client reads its own write");
+                    }
+                }
+                assertEquals(50, group.master().calls("get") - masterReads, "from the master, since no replica has the writes");
+                long[] before = getCalls(group);
+                try (Jedis reader = ryw.client()) {
+                    for (int i = 0; i < 10; i++) {
+                        reader.get("ryw:0");
+                    }
+                }
+                long[] after = getCalls(group);
+                assertEquals(0, after[0] - before[0], "a client that has not written reads from replicas");
+                assertEquals(10, after[1] - before[1] + after[2] - before[2]);
+            });
+        }
+    }
+
+    @Test
+    void readYourWritesMovesReadsBackToReplicasOnceTheyHaveTheWrite(RedisGroup group) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.READ_YOUR_WRITES)); Jedis jedis = proxy.client()) {
+            jedis.set("caught-up", "yes");
+            long[] before = getCalls(group);
+            int reads = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && reads < 100_000) {
+                assertEquals("yes", jedis.get("caught-up"));
+                reads++;
+                long[] now = getCalls(group);
+                if (now[1] - before[1] + now[2] - before[2] > 0) {
+                    break;
+                }
+            }
+            long[] after = getCalls(group);
+            assertTrue(after[1] - before[1] + after[2] - before[2] > 0, "reads reach a replica once it has the write (" + reads + " reads)");
+        }
+    }
 }

@@ -35,7 +35,7 @@ class ClientSessionTest {
                 new TopologyHolder(new Topology(1, config.master(), config.replicas())), Transport.best());
         ClientSession session = new ClientSession(shared);
         channel = new EmbeddedChannel(new RespRequestDecoder(config.limits(), session), new RedisEncoder(), session);
-        resources = new LoopResources(channel.eventLoop(), shared);
+        resources = new LoopResources(channel.eventLoop(), shared, false);
         session.attach(resources);
     }
 

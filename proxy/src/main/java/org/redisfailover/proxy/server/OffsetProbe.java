@@ -1,0 +1,112 @@
+package org.redisfailover.proxy.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.resp.RespVersion;
+import org.redisfailover.protocol.resp.RespWriter;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.config.ReadPolicy;
+
+/**
+ * Samples the replication offset of the master and of every replica with {@code INFO replication}, on
+ * one event loop's shared connections, every {@code offset-probe-interval-ms} while the read policy is
+ * read-your-writes (and not at all otherwise). One INFO per node is in flight at most.
+ */
+final class OffsetProbe {
+
+    private final ProxyShared shared;
+    private final LoopResources loop;
+    private final ReplicationOffsets offsets;
+    private final Set<NodeAddress> inFlight = new HashSet<>();
+    private final ScheduledFuture<?> timer;
+
+    OffsetProbe(ProxyShared shared, LoopResources loop, io.netty.channel.EventLoop eventLoop) {
+        this.shared = shared;
+        this.loop = loop;
+        this.offsets = shared.offsets();
+        long interval = shared.config().offsetProbeInterval().toMillis();
+        this.timer = eventLoop.scheduleAtFixedRate(this::sample, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    private void sample() {
+        if (shared.config().readPolicy() != ReadPolicy.READ_YOUR_WRITES || loop.pool.isClosed()) {
+            return;
+        }
+        Topology topology = shared.topology().current();
+        NodeAddress master = shared.topology().writableMaster();
+        if (master != null) {
+            probe(master, true);
+        }
+        for (NodeAddress replica : topology.replicas()) {
+            probe(replica, false);
+        }
+    }
+
+    private void probe(NodeAddress node, boolean master) {
+        if (!loop.pool.health().isHealthy(node) || !inFlight.add(node)) {
+            return;
+        }
+        long sentAt = System.nanoTime();
+        loop.pool.connection(node, 0, RespVersion.RESP2)
+                .send(RespWriter.request(io.netty.buffer.ByteBufAllocator.DEFAULT, "INFO", "replication"), new PendingReply() {
+                    private long markedAt;
+
+                    @Override
+                    public void markSent(long nanos) {
+                        markedAt = nanos;
+                    }
+
+                    @Override
+                    public long sentAtNanos() {
+                        return markedAt;
+                    }
+
+                    @Override
+                    public boolean onFrame(ByteBuf buffer, int start, int length) {
+                        inFlight.remove(node);
+                        long offset = offsetIn(buffer.toString(start, length, StandardCharsets.US_ASCII),
+                                master ? "master_repl_offset:" : "slave_repl_offset:");
+                        if (offset >= 0 && master && node.equals(shared.topology().writableMaster())) {
+                            offsets.recordMaster(sentAt, offset);
+                        } else if (offset >= 0 && !master) {
+                            offsets.recordReplica(node, offset);
+                        }
+                        return true;
+                    }
+
+                    @Override
+                    public void lost(NodeAddress lostNode, String reason) {
+                        inFlight.remove(node);
+                    }
+
+                    @Override
+                    public void refused(String errorLine) {
+                        inFlight.remove(node);
+                    }
+                }, null);
+    }
+
+    /** The number after {@code field} in INFO's text, or -1 when absent (a replica still syncing has none). */
+    static long offsetIn(String info, String field) {
+        int at = info.indexOf(field);
+        if (at < 0) {
+            return -1;
+        }
+        int from = at + field.length();
+        int to = from;
+        while (to < info.length() && Character.isDigit(info.charAt(to))) {
+            to++;
+        }
+        return to == from ? -1 : Long.parseLong(info.substring(from, to));
+    }
+
+    void close() {
+        timer.cancel(false);
+    }
+}
