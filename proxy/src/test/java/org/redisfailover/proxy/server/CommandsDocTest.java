@@ -67,7 +67,13 @@ class CommandsDocTest {
             case READ -> "replica or master, per `read-policy`";
             case READ_CURSOR -> "replica or master, per `read-policy`; a client's scans all stay on one node, so its cursors stay valid";
             case MASTER -> "forwarded to the master";
-            case LOCAL -> "answered by the proxy";
+            case LOCAL -> switch (name) {
+                case "auth" -> "checked by Redis on a master connection of the client's own; once accepted the client runs as that user on every node";
+                case "client|tracking" -> "RESP3: on a master connection of the client's own, which passes the invalidations on; "
+                        + "refused with the reason in RESP2 and with REDIRECT";
+                case "hello" -> "answered by the master in the protocol asked for (2 or 3); later requests use connections of that protocol";
+                default -> "answered by the proxy";
+            };
             case CLOSE -> "connection closed, as Redis does for HTTP input";
             case PIN_BLOCKING -> "pinned: the master, on a connection borrowed for the call";
             case PIN_PUBSUB -> "pinned: the master, on the client's subscription connection";
