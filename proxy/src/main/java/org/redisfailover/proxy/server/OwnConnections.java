@@ -126,6 +126,7 @@ final class OwnConnections {
             if (tracking()) {
                 ByteBuf flush = Unpooled.wrappedBuffer(INVALIDATE_ALL);
                 session.deliverPush(flush, flush.readerIndex(), flush.readableBytes());
+                flush.release(); // deliverPush copied it, or kept a retained slice
             }
             session.ownConnectionBroken(connection, reason);
         });
