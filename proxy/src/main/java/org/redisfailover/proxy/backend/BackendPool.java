@@ -19,16 +19,16 @@ import org.redisfailover.proxy.server.FlushBatcher;
 import org.redisfailover.proxy.server.Transport;
 
 /**
- * The backend connections of one event loop: one per (node, database, protocol), created on first use on the
- * loop's own thread, so a client's request, its backend write, the reply and the reply's write back all
- * run on one thread without locks.
+ * The backend connections of one event loop: one per (node, database, protocol), created on first use
+ * on the loop's own thread, so a client's request, its backend write, the reply and the reply's write
+ * back all run on one thread without locks.
  */
 public final class BackendPool {
 
-    /** A high water mark well above one turn's requests, so many clients' requests batch into one write. */
     /** Spare dedicated connections kept per node: enough for bursts of transactions, few enough to be cheap. */
     private static final int MAX_IDLE_PER_NODE = 8;
 
+    /** A high water mark well above one turn's requests, so many clients' requests batch into one write. */
     private static final WriteBufferWaterMark BACKEND_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private final EventLoop loop;
