@@ -115,7 +115,9 @@ final class Coordinator {
         long decidedAt = System.currentTimeMillis();
         long started = System.nanoTime();
         Long failingSince = round.failingSinceMillis().get(failed);
-        Long detectionMs = failingSince == null ? null : decidedAt - failingSince;
+        Long downSince = round.downSinceMillis().get(failed);
+        Long detectionMs = failingSince == null ? null : (downSince == null ? decidedAt : downSince) - failingSince;
+        Long decisionMs = downSince == null ? null : decidedAt - downSince;
         Topology switching = topology.switching(Topology.Phase.FAILOVER);
         int switchingVersion = write(switching, version);
         log.warn("master {} is down for a majority of monitors: epoch {} has no master; waiting for the proxies", failed,
@@ -129,7 +131,7 @@ final class Coordinator {
         if (choice.node() == null) {
             log.error("failover of {}: {}; epoch {} stays without a master until one can be", failed, choice.refusal(), switching.epoch());
             record(new SwitchEvent("failover", "waiting", decidedAt, failed.toString(), null, switching.epoch(), choice.refusal(), null,
-                    detectionMs, proxiesMs, null, null, settings.id()));
+                    detectionMs, decisionMs, proxiesMs, null, null, settings.id()));
             return;
         }
         Topology promoted = promote(switching, switchingVersion, choice.node(), null);
@@ -140,7 +142,7 @@ final class Coordinator {
         log.warn("failover of {} done in {} ms (proxies switched in {} ms): master {} at epoch {}; {}", failed, totalMs, proxiesMs,
                 promoted.master(), promoted.epoch(), detail);
         record(new SwitchEvent("failover", "done", decidedAt, failed.toString(), promoted.master().toString(), promoted.epoch(), detail,
-                null, detectionMs, proxiesMs, totalMs - proxiesMs, totalMs, settings.id()));
+                null, detectionMs, decisionMs, proxiesMs, totalMs - proxiesMs, totalMs, settings.id()));
     }
 
     /**
@@ -158,7 +160,7 @@ final class Coordinator {
             Topology restored = new Topology(switching.epoch() + 1, previous, switching.replicas());
             write(restored, version);
             record(new SwitchEvent("switchover", "aborted", System.currentTimeMillis(), previous.toString(), null, restored.epoch(),
-                    "the leader changed mid-switch; " + previous + " stayed master", null, null, null, null, null, settings.id()));
+                    "the leader changed mid-switch; " + previous + " stayed master", null, null, null, null, null, null, settings.id()));
             return;
         }
         log.warn("epoch {} has no master: finishing the switch", switching.epoch());
@@ -175,7 +177,7 @@ final class Coordinator {
         log.warn("switch finished: master {} at epoch {}", promoted.master(), promoted.epoch());
         record(new SwitchEvent("failover", "done", System.currentTimeMillis(), previous == null ? null : previous.toString(),
                 promoted.master().toString(), promoted.epoch(), "finished a switch a previous leader began", null, null, null, null, null,
-                settings.id()));
+                null, settings.id()));
     }
 
     /**
@@ -300,7 +302,7 @@ final class Coordinator {
         private void answer(String outcome, NodeAddress to, long epoch, String detail, Long proxiesMs, Long totalMs) {
             Long promotionMs = proxiesMs == null || totalMs == null ? null : totalMs - proxiesMs;
             record(new SwitchEvent("switchover", outcome, requestedAt, from.toString(), to == null ? null : to.toString(), epoch, detail,
-                    request.id(), null, proxiesMs, promotionMs, totalMs, settings.id()));
+                    request.id(), null, null, proxiesMs, promotionMs, totalMs, settings.id()));
             try {
                 client.delete().quietly().forPath(settings.layout().switchover());
             } catch (Exception e) {

@@ -54,6 +54,9 @@ public final class Monitor implements Closeable {
     private final Map<NodeAddress, Integer> consecutiveFailures = new HashMap<>();
     private final Map<NodeAddress, NodeStatus> lastReachable = new HashMap<>();
     private final Map<NodeAddress, Long> failingSinceMillis = new HashMap<>();
+    private final Map<NodeAddress, Long> downSinceMillis = new HashMap<>();
+    /** The latest round's status of every node, for metrics read from other threads. */
+    private volatile Map<NodeAddress, NodeStatus> lastStatuses = Map.of();
     private final ScheduledExecutorService ticker;
     private final ExecutorService probeThreads;
     private final UnaryOperator<NodeAddress> dial;
@@ -94,6 +97,23 @@ public final class Monitor implements Closeable {
                 settings.layout().root(), interval, settings.downAfterFailures());
     }
 
+    /**
+     * How many bytes each replica is behind its master, from this monitor's latest probe round: the
+     * master's replication offset minus the replica's. Only replicas that answered and replicate from a
+     * master that answered; empty before the first round.
+     */
+    public Map<NodeAddress, Long> replicationLag() {
+        Map<NodeAddress, NodeStatus> statuses = lastStatuses;
+        Map<NodeAddress, Long> lag = new java.util.TreeMap<>(java.util.Comparator.comparing(NodeAddress::toString));
+        statuses.values().forEach(status -> {
+            NodeStatus master = status.masterOf() == null ? null : statuses.get(status.masterOf());
+            if (status.reachable() && !status.master() && master != null && master.reachable() && master.master()) {
+                lag.put(status.address(), Math.max(0, master.offset() - status.offset()));
+            }
+        });
+        return lag;
+    }
+
     /** Whether this monitor currently leads (advisory: every action re-checks and every write is a CAS). */
     public boolean isLeader() {
         return latch != null && latch.hasLeadership();
@@ -123,16 +143,19 @@ public final class Monitor implements Closeable {
                 if (status.reachable()) {
                     lastReachable.put(node, status);
                     failingSinceMillis.remove(node);
+                    downSinceMillis.remove(node);
                 } else {
                     failingSinceMillis.putIfAbsent(node, startedMillis);
                 }
                 if (failures >= settings.downAfterFailures()) {
                     down.add(node);
+                    downSinceMillis.putIfAbsent(node, startedMillis);
                 }
             });
+            lastStatuses = Map.copyOf(statuses);
             publishView(down);
             if (latch.hasLeadership()) {
-                coordinator.lead(new ProbeRound(statuses, lastReachable, failingSinceMillis));
+                coordinator.lead(new ProbeRound(statuses, lastReachable, failingSinceMillis, downSinceMillis));
             }
         } catch (Exception e) {
             ThreadUtils.checkInterrupted(e);

@@ -11,13 +11,17 @@ import org.redisfailover.protocol.topology.NodeAddress;
  *                           master's last replication id and offset)
  * @param failingSinceMillis for a node failing now, the wall-clock time of the first failed probe of
  *                           this streak
+ * @param downSinceMillis    for a node this monitor calls down, the wall-clock time of the round in which
+ *                           its failures reached {@code down-after-failures}
  */
-record ProbeRound(Map<NodeAddress, NodeStatus> now, Map<NodeAddress, NodeStatus> lastReachable, Map<NodeAddress, Long> failingSinceMillis) {
+record ProbeRound(Map<NodeAddress, NodeStatus> now, Map<NodeAddress, NodeStatus> lastReachable, Map<NodeAddress, Long> failingSinceMillis,
+        Map<NodeAddress, Long> downSinceMillis) {
 
     ProbeRound {
         now = Map.copyOf(now);
         lastReachable = Map.copyOf(lastReachable);
         failingSinceMillis = Map.copyOf(failingSinceMillis);
+        downSinceMillis = Map.copyOf(downSinceMillis);
     }
 
     NodeStatus status(NodeAddress node) {

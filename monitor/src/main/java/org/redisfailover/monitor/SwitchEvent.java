@@ -16,7 +16,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param epoch       the topology epoch written last
  * @param detail      why, in words (the refusal, the abort's cause, the data a failover may have lost)
  * @param requestId   the {@code switchover} request this answers (null for a failover)
- * @param detectionMs failover only: from this leader's first failed probe of the master to the decision
+ * @param detectionMs failover only: from this leader's first failed probe of the master to its own verdict
+ *                    that the master is down ({@code down-after-failures} failures in a row)
+ * @param decisionMs  failover only: from that verdict to the decision to fail over (a majority of monitors
+ *                    calling the master down)
  * @param proxiesMs   from the no-master epoch to the last proxy's acknowledgement
  * @param promotionMs from then to the new master's epoch (for a switchover, includes the catch-up)
  * @param totalMs     from the decision to the new master's epoch: how long writes were held
@@ -25,5 +28,5 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SwitchEvent(String kind, String outcome, long atMillis, String from, String to, long epoch, String detail, String requestId,
-        Long detectionMs, Long proxiesMs, Long promotionMs, Long totalMs, String leader) {
+        Long detectionMs, Long decisionMs, Long proxiesMs, Long promotionMs, Long totalMs, String leader) {
 }

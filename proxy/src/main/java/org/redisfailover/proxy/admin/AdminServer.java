@@ -7,14 +7,16 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.StringWriter;
+import java.util.List;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.curator.utils.ThreadUtils;
 import org.redisfailover.protocol.topology.NodeAddress;
-import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
+import org.redisfailover.proxy.metrics.PrometheusText;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +30,10 @@ import org.slf4j.LoggerFactory;
  *       fenced), else 503 with the reason: take it out of a load balancer then;</li>
  *   <li>{@code /topology}: what the proxy routes by, and with ZooKeeper the same data as
  *       {@code redis-failover status --json};</li>
- *   <li>{@code /events}: the recent failovers and switchovers.</li>
+ *   <li>{@code /events}: the recent failovers and switchovers;</li>
+ *   <li>{@code /metrics}: every metric, in Prometheus' text format;</li>
+ *   <li>{@code POST /reload}: re-reads the configuration file (as SIGHUP does); 200 with the keys that
+ *       changed, or 400 naming the key that is wrong, and the running configuration stays.</li>
  * </ul>
  *
  * The JDK's own HTTP server, on one thread of its own: nothing here touches the event loops, and an
@@ -48,6 +53,12 @@ public final class AdminServer implements Closeable {
         Object events() throws Exception;
     }
 
+    /** Re-reads the configuration and puts what may change at run time in force. */
+    public interface Reloader {
+        /** The keys whose values changed; throws IllegalArgumentException, naming the key, for a configuration refused. */
+        List<String> reload();
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -58,12 +69,17 @@ public final class AdminServer implements Closeable {
 
     /** Binds {@code address} and serves; {@code group} is null when the proxy has a fixed topology. */
     public static AdminServer start(NodeAddress address, ProxyServer proxy, GroupView group) throws IOException {
+        return start(address, proxy, group, null);
+    }
+
+    /** As {@link #start(NodeAddress, ProxyServer, GroupView)}, with {@code POST /reload} when {@code reloader} is not null. */
+    public static AdminServer start(NodeAddress address, ProxyServer proxy, GroupView group, Reloader reloader) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 16);
         ExecutorService executor = Executors.newSingleThreadExecutor(ThreadUtils.newThreadFactory("redis-failover-admin"));
         server.setExecutor(executor);
         server.createContext("/health", exchange -> respond(exchange, 200, "{\"live\":true}"));
         server.createContext("/ready", exchange -> {
-            String notReady = notReadyReason(proxy);
+            String notReady = proxy.notReadyReason();
             ObjectNode body = MAPPER.createObjectNode().put("ready", notReady == null).put("epoch", proxy.topology().current().epoch());
             if (notReady != null) {
                 body.put("reason", notReady);
@@ -82,21 +98,32 @@ public final class AdminServer implements Closeable {
         }));
         server.createContext("/events", exchange -> respondJson(exchange,
                 () -> group == null ? MAPPER.createArrayNode() : MAPPER.valueToTree(group.events())));
+        PrometheusText metrics = new PrometheusText(proxy.metrics());
+        server.createContext("/metrics", exchange -> {
+            StringWriter text = new StringWriter();
+            metrics.write(text);
+            respond(exchange, 200, PrometheusText.CONTENT_TYPE, text.toString());
+        });
+        server.createContext("/reload", exchange -> {
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().set("Allow", "POST");
+                respond(exchange, 405, MAPPER.createObjectNode().put("error", "use POST to reload").toString());
+            } else if (reloader == null) {
+                respond(exchange, 404, MAPPER.createObjectNode().put("error", "no configuration to reload").toString());
+            } else {
+                try {
+                    ObjectNode body = MAPPER.createObjectNode().put("reloaded", true);
+                    reloader.reload().forEach(body.putArray("changed")::add);
+                    respond(exchange, 200, body.toString());
+                } catch (IllegalArgumentException refused) {
+                    respond(exchange, 400, MAPPER.createObjectNode().put("reloaded", false).put("error", refused.getMessage()).toString());
+                }
+            }
+        });
         server.start();
-        log.info("admin endpoint on http://{}:{}/ (health, ready, topology, events)", address.host(), server.getAddress().getPort());
+        log.info("admin endpoint on http://{}:{}/ (health, ready, topology, events, metrics{})", address.host(), server.getAddress().getPort(),
+                reloader == null ? "" : ", POST reload");
         return new AdminServer(server, executor);
-    }
-
-    /** Why the proxy cannot acknowledge writes now, or null when it can. */
-    static String notReadyReason(ProxyServer proxy) {
-        if (proxy.topology().isFenced()) {
-            return "fenced: no confirmed ZooKeeper view";
-        }
-        Topology topology = proxy.topology().current();
-        if (topology.epoch() == 0) {
-            return "no topology read from ZooKeeper yet";
-        }
-        return topology.hasMaster() ? null : "no master at epoch " + topology.epoch() + " (" + topology.phase().json() + ")";
     }
 
     public int port() {
@@ -117,8 +144,12 @@ public final class AdminServer implements Closeable {
     }
 
     private static void respond(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = (json + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        respond(exchange, status, "application/json", json + "\n");
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

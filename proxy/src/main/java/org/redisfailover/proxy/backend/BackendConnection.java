@@ -15,6 +15,7 @@ import org.redisfailover.protocol.resp.RespReplyFramer;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.metrics.BackendNodeMetrics;
 import org.redisfailover.proxy.server.Flushable;
 import org.redisfailover.proxy.server.WriteCoalescer;
 import org.slf4j.Logger;
@@ -81,6 +82,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private java.util.function.Consumer<String> onBroken;
     /** Receives frames that answer no request (pub/sub messages); null where such a frame is a fault. */
     private RespReplyFramer.ReplySink unsolicited;
+    /** Null when metrics are off. */
+    private final BackendNodeMetrics metrics;
 
     BackendConnection(NodeAddress node, int db, BackendPool pool, Purpose purpose, Handshake handshake) {
         this.node = node;
@@ -88,6 +91,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         this.pool = pool;
         this.purpose = purpose;
         this.handshake = handshake;
+        this.metrics = pool.metrics().node(node);
     }
 
     public NodeAddress node() {
@@ -166,6 +170,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     private void write(RedisRequest request, PendingReply slot) {
         slot.markSent(System.nanoTime());
+        if (metrics != null) {
+            metrics.sent().mark();
+        }
         inFlight.add(slot);
         out.write(request.buffer(), request.start(), request.length());
         request.release();
@@ -258,6 +265,10 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     private void onReady() {
         state = State.READY;
+        if (backoff.failures() > 0) {
+            log.atInfo().addKeyValue("event", "backend_up").addKeyValue("node", node).addKeyValue("db", db)
+                    .log("backend {} db {} reconnected after {} failed attempts", node, db, backoff.failures());
+        }
         backoff.reset();
         pool.health().markUp(node);
         log.debug("backend {} db {} ready", node, db);
@@ -299,9 +310,13 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             }
             return;
         }
+        long sentAt = slot.sentAtNanos();
         if (!slot.onFrame(buffer, start, length)) {
             inFlight.addFirst(slot); // a reply of several frames (pub/sub) continues
             return;
+        }
+        if (metrics != null) {
+            metrics.latency().update(System.nanoTime() - sentAt);
         }
         if (onRetired != null && inFlight.isEmpty()) {
             close();
@@ -346,6 +361,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
         failed.close();
         int lostCount = inFlight.size();
+        if (metrics != null) {
+            if (!closing) {
+                metrics.failures().mark();
+            }
+            metrics.lost().mark(lostCount);
+        }
         while (!inFlight.isEmpty()) {
             inFlight.poll().lost(node, reason);
         }
@@ -372,8 +393,16 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             runRetired();
             return;
         }
+        boolean firstFailure = backoff.failures() == 0;
         long delay = backoff.nextDelayMillis();
-        log.warn("backend {} db {} failed: {}; {} in-flight requests lost; reconnecting in {} ms", node, db, reason, lostCount, delay);
+        // One line when the node fails, one when it is back: a node down for an hour must not fill the log.
+        if (firstFailure) {
+            log.atWarn().addKeyValue("event", "backend_down").addKeyValue("node", node).addKeyValue("db", db)
+                    .addKeyValue("lost", lostCount).log("backend {} db {} failed: {}; {} in-flight requests lost; reconnecting", node, db,
+                            reason, lostCount);
+        } else {
+            log.debug("backend {} db {} still failing: {}; reconnecting in {} ms", node, db, reason, delay);
+        }
         reconnectTimer = pool.loop().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.server.FlushBatcher;
 import org.redisfailover.proxy.server.Transport;
 
@@ -32,8 +33,9 @@ public final class BackendPool {
     private static final WriteBufferWaterMark BACKEND_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private final EventLoop loop;
-    private final ProxyConfig config;
+    private ProxyConfig config;
     private final FlushBatcher batcher;
+    private final ProxyMetrics metrics;
     private final Bootstrap bootstrap;
     private final NodeHealth health = new NodeHealth();
     /** By node, then by database number (RESP2), then again (RESP3): no key object per lookup on the hot path. */
@@ -48,10 +50,11 @@ public final class BackendPool {
     private boolean closed;
     private int generation;
 
-    public BackendPool(EventLoop loop, Transport transport, ProxyConfig config, FlushBatcher batcher) {
+    public BackendPool(EventLoop loop, Transport transport, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics) {
         this.loop = loop;
         this.config = config;
         this.batcher = batcher;
+        this.metrics = metrics;
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
@@ -102,6 +105,7 @@ public final class BackendPool {
         }
         BackendConnection connection = new BackendConnection(node, db, this, purpose, handshake);
         dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
+        metrics.pinnedConnections.inc();
         connection.connect();
         return connection;
     }
@@ -126,8 +130,8 @@ public final class BackendPool {
     /** Called by a dedicated connection once it is closed for good. */
     void forgetDedicated(BackendConnection connection) {
         List<BackendConnection> ofNode = dedicated.get(connection.node());
-        if (ofNode != null) {
-            ofNode.remove(connection);
+        if (ofNode != null && ofNode.remove(connection)) {
+            metrics.pinnedConnections.dec();
             if (ofNode.isEmpty()) {
                 dedicated.remove(connection.node());
             }
@@ -205,6 +209,7 @@ public final class BackendPool {
         List<BackendConnection> ofNode = dedicated.remove(node);
         idle.remove(node);
         if (ofNode != null) {
+            metrics.pinnedConnections.dec(ofNode.size());
             // Not closing on purpose: their clients must learn that the state they carried is gone.
             new ArrayList<>(ofNode).forEach(BackendConnection::breakOff);
         }
@@ -293,6 +298,19 @@ public final class BackendPool {
 
     ProxyConfig config() {
         return config;
+    }
+
+    /**
+     * A reloaded configuration (run on the loop): the backend timeout applies at the next check, the
+     * connect timeout to the next connection. The databases count never changes at run time.
+     */
+    public void reconfigure(ProxyConfig reloaded) {
+        config = reloaded;
+        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) reloaded.connectTimeout().toMillis());
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
     }
 
     FlushBatcher batcher() {

@@ -24,6 +24,11 @@ final class Backoff {
         return baseMillis / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - baseMillis / 2 + 1));
     }
 
+    /** Failures since the last reset. */
+    int failures() {
+        return failures;
+    }
+
     void reset() {
         failures = 0;
     }

@@ -138,9 +138,21 @@ public final class ProxyCommand implements Callable<Integer> {
     long fenceTimeoutMs;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT",
-            description = "Serve the admin HTTP endpoint (/health, /ready, /topology, /events) here; keep it on loopback or a "
-                    + "management network (default: off).")
+            description = "Serve the admin HTTP endpoint (/health, /ready, /topology, /events, /metrics, POST /reload) here; keep it "
+                    + "on loopback or a management network (default: off).")
     String admin;
+
+    @Option(names = "--metrics", arity = "1", defaultValue = "true",
+            description = "Record metrics for the admin endpoint's /metrics; false only to measure what they cost (default: ${DEFAULT-VALUE}).")
+    boolean metrics;
+
+    @Option(names = "--log-format", defaultValue = "text",
+            description = "text (key=value pairs, one line per event) or json (one JSON object per line) (default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--log-level", defaultValue = "info",
+            description = "error, warn, info, debug or trace; reloadable (default: ${DEFAULT-VALUE}).")
+    String logLevel;
 
     @Option(names = "--backend-user", description = "ACL user the proxy authenticates as to Redis.")
     String backendUser;
@@ -149,20 +161,24 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Password for Redis; better set REDIS_FAILOVER_BACKEND_PASSWORD in the environment, which is used when this is absent.")
     String backendPassword;
 
+    /** The arguments this command was parsed from, set by {@link RedisFailoverMain}: a reload parses them again. */
+    String[] originalArgs = new String[0];
+
     @Override
     public Integer call() throws Exception {
         ProxyConfig proxyConfig;
+        NodeAddress adminAddress;
+        LogSetup.Format format;
+        ch.qos.logback.classic.Level level;
         try {
             proxyConfig = buildConfig();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
-        }
-        NodeAddress adminAddress;
-        try {
             adminAddress = admin == null ? null : parse("admin", admin);
+            format = LogSetup.Format.parse(logFormat);
+            level = LogSetup.parseLevel(logLevel);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
+        LogSetup.apply(format, level, java.util.Arrays.asList(proxyConfig.backendPassword()));
         ProxyServer server = new ProxyServer(proxyConfig);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<Runnable> stopZooKeeper = new AtomicReference<>(() -> { });
@@ -188,9 +204,11 @@ public final class ProxyCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
             }
         }
+        ConfigReload reload = new ConfigReload(originalArgs, this, server);
         if (adminAddress != null) {
-            adminServer.set(AdminServer.start(adminAddress, server, group));
+            adminServer.set(AdminServer.start(adminAddress, server, group, reload));
         }
+        ReloadSignal.install(reload);
         stopped.await();
         return 0;
     }
@@ -222,6 +240,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 .zooKeeper(zk == null ? null : new ZooKeeperSettings(zk, new ZkLayout(zkPath), Duration.ofMillis(zkSessionTimeoutMs),
                         Duration.ofMillis(fenceTimeoutMs)))
                 .backendCredentials(backendUser, password)
+                .metrics(metrics)
                 .build();
     }
 

@@ -27,23 +27,35 @@ public final class RedisFailoverMain implements Runnable {
 
     /** Parses and runs {@code args}; returns the exit code (2 for usage and configuration errors). */
     static int run(String... args) {
-        CommandLine commandLine = new CommandLine(new RedisFailoverMain());
-        CommandLine proxy = commandLine.getSubcommands().get("proxy");
+        CommandLine commandLine;
         try {
-            ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(args);
-            if (defaults != null) {
-                List<String> unknown = defaults.unknownKeys(proxy.getCommandSpec());
-                if (!unknown.isEmpty()) {
-                    commandLine.getErr().println("redis-failover: " + defaults.file() + ": unknown key(s) " + unknown
-                            + " (see 'redis-failover proxy --help')");
-                    return 2;
-                }
-                proxy.setDefaultValueProvider(defaults);
-            }
+            commandLine = commandLine(args);
         } catch (IOException e) {
-            commandLine.getErr().println("redis-failover: cannot read the --config file: " + e);
+            new CommandLine(new RedisFailoverMain()).getErr().println("redis-failover: cannot read the --config file: " + e);
+            return 2;
+        } catch (IllegalArgumentException e) {
+            new CommandLine(new RedisFailoverMain()).getErr().println("redis-failover: " + e.getMessage());
             return 2;
         }
         return commandLine.execute(args);
+    }
+
+    /**
+     * The command line for {@code args}, the proxy's option defaults taken from its {@code --config}
+     * file; at start-up and again at every reload. An unknown key in the file is an error naming it.
+     */
+    static CommandLine commandLine(String... args) throws IOException {
+        CommandLine commandLine = new CommandLine(new RedisFailoverMain());
+        CommandLine proxy = commandLine.getSubcommands().get("proxy");
+        proxy.<ProxyCommand>getCommand().originalArgs = args.clone();
+        ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(args);
+        if (defaults != null) {
+            List<String> unknown = defaults.unknownKeys(proxy.getCommandSpec());
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException(defaults.file() + ": unknown key(s) " + unknown + " (see 'redis-failover proxy --help')");
+            }
+            proxy.setDefaultValueProvider(defaults);
+        }
+        return commandLine;
     }
 }

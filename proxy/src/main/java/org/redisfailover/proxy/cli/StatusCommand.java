@@ -177,7 +177,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     private static String timings(JsonNode event) {
         StringBuilder timings = new StringBuilder();
-        for (String part : List.of("detectionMs", "proxiesMs", "promotionMs", "totalMs")) {
+        for (String part : List.of("detectionMs", "decisionMs", "proxiesMs", "promotionMs", "totalMs")) {
             if (event.hasNonNull(part)) {
                 timings.append(timings.isEmpty() ? "  (" : ", ").append(part, 0, part.length() - 2).append(' ')
                         .append(event.path(part).asLong()).append(" ms");

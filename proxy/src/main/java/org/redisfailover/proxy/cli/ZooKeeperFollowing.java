@@ -10,6 +10,7 @@ import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
+import org.redisfailover.proxy.metrics.GroupMetrics;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.proxy.zk.ZkTopologyFollower;
 
@@ -51,6 +52,7 @@ final class ZooKeeperFollowing {
             monitor.start();
         }
         Monitor startedMonitor = monitor;
+        GroupMetrics.register(server.metrics(), client, zk.layout(), monitor);
         Runnable stop = () -> ZooKeeperClients.closeWithin(CLOSE_BOUND, client,
                 startedMonitor == null ? () -> { } : startedMonitor, follower);
         AdminServer.GroupView view = new AdminServer.GroupView() {

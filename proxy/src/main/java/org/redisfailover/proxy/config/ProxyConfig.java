@@ -30,6 +30,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param zooKeeper              where the topology comes from; null: the static master and replicas above
  * @param backendUser            ACL user the proxy authenticates as to Redis (null: default user)
  * @param backendPassword        password for Redis (null: none)
+ * @param metrics                record metrics (false: Dropwizard's no-op registry, for measuring what they cost)
  */
 public record ProxyConfig(
         NodeAddress listen,
@@ -53,7 +54,8 @@ public record ProxyConfig(
         long holdMaxBytes,
         ZooKeeperSettings zooKeeper,
         String backendUser,
-        String backendPassword) {
+        String backendPassword,
+        boolean metrics) {
 
     public ProxyConfig {
         replicas = List.copyOf(replicas);
@@ -109,7 +111,8 @@ public record ProxyConfig(
                 .maxInFlightPerBackend(maxInFlightPerBackend).clientOutputLimitBytes(clientOutputLimitBytes)
                 .hold(holdTimeout, holdMaxRequests, holdMaxBytes)
                 .zooKeeper(zooKeeper)
-                .backendCredentials(backendUser, backendPassword);
+                .backendCredentials(backendUser, backendPassword)
+                .metrics(metrics);
     }
 
     /** Collects settings; {@link #build()} validates them all at once. */
@@ -136,6 +139,7 @@ public record ProxyConfig(
         private ZooKeeperSettings zooKeeper;
         private String backendUser;
         private String backendPassword;
+        private boolean metrics = true;
 
         private Builder(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
             this.listen = listen;
@@ -231,10 +235,15 @@ public record ProxyConfig(
             return this;
         }
 
+        public Builder metrics(boolean value) {
+            metrics = value;
+            return this;
+        }
+
         public ProxyConfig build() {
             return new ProxyConfig(listen, master, replicas, readPolicy, offsetProbeInterval, databases, limits, ioThreads, connectTimeout,
                     backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
-                    clientOutputLimitBytes, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword);
+                    clientOutputLimitBytes, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, metrics);
         }
     }
 

@@ -298,6 +298,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
      */
     private ReplySlot newForwardedSlot(boolean definite, boolean write) {
         ReplySlot slot = new ReplySlot(this, definite);
+        startTiming(slot);
         slot.suppressed = suppressThisReply();
         slot.forwarded = true;
         if (write && shared.config().readPolicy() == ReadPolicy.READ_YOUR_WRITES) {
@@ -849,6 +850,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     /** Queues a reply the proxy built itself, in order behind any outstanding ones. */
     void replyLocal(RedisMessage reply) {
         ReplySlot slot = new ReplySlot(this, true);
+        startTiming(slot);
         slot.suppressed = suppressThisReply();
         replies.add(slot);
         slot.complete(reply);
@@ -927,8 +929,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         answered(slot);
     }
 
+    /** Times the reply of the request being run, under its routing class. */
+    private void startTiming(ReplySlot slot) {
+        if (lastRoute != null && (slot.latency = shared.metrics().requests(lastRoute.routingClass())) != null) {
+            slot.readAtNanos = System.nanoTime();
+        }
+    }
+
     /** Counts a forwarded request's reply; once all are in, ended pins are let go and waiting requests run. */
     private void answered(ReplySlot slot) {
+        if (slot.latency != null) {
+            slot.latency.update(System.nanoTime() - slot.readAtNanos);
+            slot.latency = null;
+        }
         if (slot.write) {
             slot.write = false;
             writesInFlight--;

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
 
 /**
  * Requests that need the master while there is none to write to: during a switch (topology without a
@@ -21,24 +23,34 @@ final class HeldRequests {
     }
 
     private final ArrayDeque<Held> queue = new ArrayDeque<>();
-    private final int maxRequests;
-    private final long maxBytes;
-    private final long timeoutNanos;
+    private final ProxyMetrics metrics;
+    private int maxRequests;
+    private long maxBytes;
+    private long timeoutNanos;
     private long bytes;
 
-    HeldRequests(int maxRequests, long maxBytes, long timeoutNanos) {
-        this.maxRequests = maxRequests;
-        this.maxBytes = maxBytes;
-        this.timeoutNanos = timeoutNanos;
+    HeldRequests(ProxyConfig config, ProxyMetrics metrics) {
+        this.metrics = metrics;
+        reconfigure(config);
+    }
+
+    /** New bounds from a reload; what is held already stays (a smaller bound only stops new holds). */
+    void reconfigure(ProxyConfig config) {
+        this.maxRequests = config.holdMaxRequests();
+        this.maxBytes = config.holdMaxBytes();
+        this.timeoutNanos = config.holdTimeout().toNanos();
     }
 
     /** Holds the request (ownership passes); false, with nothing taken, when a bound is reached. */
     boolean hold(ClientSession session, RedisRequest request, Route route, ReplySlot slot) {
         if (queue.size() >= maxRequests || bytes + request.length() > maxBytes) {
+            metrics.heldRequestsExpired.mark();
             return false;
         }
         queue.add(new Held(session, request, route, slot, System.nanoTime()));
         bytes += request.length();
+        metrics.heldRequests.inc();
+        metrics.heldRequestsTotal.mark();
         return true;
     }
 
@@ -54,6 +66,7 @@ final class HeldRequests {
         List<Held> batch = new ArrayList<>(queue);
         queue.clear();
         bytes = 0;
+        metrics.heldRequests.dec(batch.size());
         for (Held held : batch) {
             held.session().release(held.request(), held.route(), held.slot());
         }
@@ -64,6 +77,8 @@ final class HeldRequests {
         while (!queue.isEmpty() && nowNanos - queue.peek().heldAtNanos() > timeoutNanos) {
             Held held = queue.poll();
             bytes -= held.request().length();
+            metrics.heldRequests.dec();
+            metrics.heldRequestsExpired.mark();
             held.session().expireHeld(held.request(), held.slot(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
         }
     }
@@ -72,6 +87,7 @@ final class HeldRequests {
     void failAll(String reason) {
         while (!queue.isEmpty()) {
             Held held = queue.poll();
+            metrics.heldRequests.dec();
             held.session().failHeld(held.request(), held.slot(), reason);
         }
         bytes = 0;

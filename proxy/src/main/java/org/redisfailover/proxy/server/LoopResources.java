@@ -32,8 +32,8 @@ final class LoopResources {
     LoopResources(EventLoop loop, ProxyShared shared, boolean probesOffsets) {
         ProxyConfig config = shared.config();
         this.batcher = new FlushBatcher(loop);
-        this.pool = new BackendPool(loop, shared.transport(), config, batcher);
-        this.held = new HeldRequests(config.holdMaxRequests(), config.holdMaxBytes(), config.holdTimeout().toNanos());
+        this.pool = new BackendPool(loop, shared.transport(), config, batcher, shared.metrics());
+        this.held = new HeldRequests(config, shared.metrics());
         // A master that comes back before any failover gets the requests held while it was away.
         pool.health().onRecovered(node -> held.releaseAll());
         long period = Math.max(10, Math.min(100, config.holdTimeout().toMillis() / 10));
@@ -66,6 +66,12 @@ final class LoopResources {
             }
         }
         held.releaseAll();
+    }
+
+    /** A reloaded configuration, applied on this loop: new hold bounds and backend timeouts. */
+    void reconfigure(ProxyConfig reloaded) {
+        held.reconfigure(reloaded);
+        pool.reconfigure(reloaded);
     }
 
     /** Completes (on this loop) once no request is in flight on a master this loop has stopped writing to. */

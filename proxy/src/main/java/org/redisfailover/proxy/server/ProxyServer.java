@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.server;
 
+import com.codahale.metrics.Meter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -23,6 +24,7 @@ import org.redisfailover.protocol.resp.RespRequestDecoder;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,8 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicInteger clients = new AtomicInteger();
     private EventLoopGroup group;
     private Channel serverChannel;
+    private TrafficCounter traffic;
+    private NodeAddress lastMaster;
 
     public ProxyServer(ProxyConfig config) {
         // Following ZooKeeper, the proxy knows no master until it has read the topology znode (epoch 0):
@@ -65,13 +69,26 @@ public final class ProxyServer implements AutoCloseable {
             loop.execute(() -> warmUp(resources));
         }
         TopologyHolder topology = shared.topology();
+        ProxyMetrics metrics = shared.metrics();
+        traffic = new TrafficCounter(metrics.clientBytesIn, metrics.clientBytesOut);
+        Meter masterChanges = metrics.meter("master_changes", "Times this proxy switched to a new master (failovers and switchovers it followed)");
+        registerGauges(metrics);
+        lastMaster = topology.current().master();
         topology.addListener((previous, current) -> {
             if (!java.util.Objects.equals(previous.master(), current.master())) {
                 shared.offsets().clear();
             }
+            if (current.master() != null && lastMaster != null && !current.master().equals(lastMaster)) {
+                masterChanges.mark();
+            }
+            if (current.master() != null) {
+                lastMaster = current.master();
+            }
             if (previous != current) {
-                log.info("topology epoch {} applied: master {}, replicas {}", current.epoch(),
-                        current.master() == null ? "none (" + current.phase().json() + ")" : current.master(), current.replicas());
+                log.atInfo().addKeyValue("event", "topology").addKeyValue("epoch", current.epoch())
+                        .addKeyValue("master", current.master() == null ? "none" : current.master())
+                        .addKeyValue("replicas", current.replicas()).addKeyValue("reason", reason(previous, current))
+                        .log("topology epoch {} applied", current.epoch());
             }
             loops.forEach((loop, resources) -> loop.execute(() -> resources.onRoutingChanged(previous, current, topology.writableMaster())));
         });
@@ -102,6 +119,63 @@ public final class ProxyServer implements AutoCloseable {
         return this;
     }
 
+    private void registerGauges(ProxyMetrics metrics) {
+        metrics.gauge("client_connections", "Client connections open", clients::get);
+        metrics.gauge("topology_epoch", "The topology epoch this proxy routes by (0: none read from ZooKeeper yet)",
+                () -> shared.topology().current().epoch());
+        metrics.gauge("fenced", "1 while the proxy has no confirmed ZooKeeper view and holds writes", () -> shared.topology().isFenced() ? 1 : 0);
+        metrics.gauge("ready", "1 while the proxy has a master to write to (the admin endpoint's /ready)", () -> notReadyReason() == null ? 1 : 0);
+    }
+
+    /** Why the topology changed, in words, for the log line every change gets. */
+    private static String reason(Topology previous, Topology current) {
+        if (current.master() == null) {
+            return current.phase() == Topology.Phase.SWITCHOVER ? "switchover begun: writes held" : "master lost (" + current.phase().json()
+                    + "): writes held";
+        }
+        if (previous.master() == null && previous.epoch() == 0) {
+            return "first topology";
+        }
+        if (!current.master().equals(previous.master())) {
+            return previous.master() == null ? "new master after " + previous.phase().json() : "master changed";
+        }
+        return current.replicas().equals(previous.replicas()) ? "epoch advanced" : "replicas changed";
+    }
+
+    /** Why the proxy cannot acknowledge writes now, or null when it can (the admin endpoint's /ready). */
+    public String notReadyReason() {
+        TopologyHolder holder = shared.topology();
+        if (holder.isFenced()) {
+            return "fenced: no confirmed ZooKeeper view";
+        }
+        Topology topology = holder.current();
+        if (topology.epoch() == 0) {
+            return "no topology read from ZooKeeper yet";
+        }
+        return topology.hasMaster() ? null : "no master at epoch " + topology.epoch() + " (" + topology.phase().json() + ")";
+    }
+
+    /** The proxy's metrics, for the admin endpoint and the co-located monitor's gauges. */
+    public ProxyMetrics metrics() {
+        return shared.metrics();
+    }
+
+    /** The configuration in force (the last one reloaded). */
+    public ProxyConfig config() {
+        return shared.config();
+    }
+
+    /**
+     * Puts a reloaded configuration in force without touching a client connection: read policy, timeouts
+     * and limits apply to the next request (request size limits and client timeouts to connections
+     * opened from now on). The caller has checked that nothing else differs (the CLI's ConfigReload):
+     * addresses, databases, threads, ZooKeeper and credentials take a restart.
+     */
+    public void reload(ProxyConfig reloaded) {
+        shared.config(reloaded);
+        loops.forEach((loop, resources) -> loop.execute(() -> resources.reconfigure(reloaded)));
+    }
+
     private void warmUp(LoopResources resources) {
         Topology topology = shared.topology().current();
         if (topology.master() != null) {
@@ -115,8 +189,13 @@ public final class ProxyServer implements AutoCloseable {
         channel.closeFuture().addListener(f -> clients.decrementAndGet());
         if (clients.incrementAndGet() > config.maxClients()) {
             // As Redis at maxclients: one error line, then close.
+            shared.metrics().clientsRefused.mark();
             channel.pipeline().addLast(new RedisEncoder(), new RefuseConnection("ERR max number of clients reached"));
             return;
+        }
+        shared.metrics().clientsAccepted.mark();
+        if (shared.metrics().recording()) {
+            channel.pipeline().addLast(traffic);
         }
         ClientSession session = new ClientSession(shared);
         session.attach(loops.get(channel.eventLoop()));

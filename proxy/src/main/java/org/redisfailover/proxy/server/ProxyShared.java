@@ -2,12 +2,55 @@ package org.redisfailover.proxy.server;
 
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
 
-/** What every client session shares across threads: all immutable or thread-safe. */
-record ProxyShared(ProxyConfig config, CommandClassifier classifier, TopologyHolder topology, Transport transport,
-        ReplicationOffsets offsets) {
+/**
+ * What every client session shares across threads: all immutable or thread-safe. The configuration is
+ * swapped whole by a reload; readers take one snapshot per decision.
+ */
+final class ProxyShared {
+
+    private volatile ProxyConfig config;
+    private final CommandClassifier classifier;
+    private final TopologyHolder topology;
+    private final Transport transport;
+    private final ReplicationOffsets offsets = new ReplicationOffsets();
+    private final ProxyMetrics metrics;
 
     ProxyShared(ProxyConfig config, CommandClassifier classifier, TopologyHolder topology, Transport transport) {
-        this(config, classifier, topology, transport, new ReplicationOffsets());
+        this.config = config;
+        this.classifier = classifier;
+        this.topology = topology;
+        this.transport = transport;
+        this.metrics = config.metrics() ? ProxyMetrics.enabled() : ProxyMetrics.disabled();
+    }
+
+    ProxyConfig config() {
+        return config;
+    }
+
+    /** Installs a reloaded configuration (already checked to differ only in what may change at run time). */
+    void config(ProxyConfig reloaded) {
+        config = reloaded;
+    }
+
+    CommandClassifier classifier() {
+        return classifier;
+    }
+
+    TopologyHolder topology() {
+        return topology;
+    }
+
+    Transport transport() {
+        return transport;
+    }
+
+    ReplicationOffsets offsets() {
+        return offsets;
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
     }
 }

@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.server;
 
+import com.codahale.metrics.Histogram;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -27,6 +28,9 @@ public final class ReplySlot implements PendingReply {
     /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is not written. */
     boolean suppressed;
     private long sentAtNanos;
+    /** Where the time from reading the request to its reply is recorded (null: metrics off, or recorded). */
+    Histogram latency;
+    long readAtNanos;
     private Object reply;
     private boolean done;
 

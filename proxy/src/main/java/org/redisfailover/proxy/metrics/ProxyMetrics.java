@@ -1,0 +1,148 @@
+package org.redisfailover.proxy.metrics;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.NoopMetricRegistry;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import org.redisfailover.protocol.command.RoutingClass;
+import org.redisfailover.protocol.topology.NodeAddress;
+
+/**
+ * The proxy's metrics, in one Dropwizard registry exported to Prometheus by {@link PrometheusText}.
+ * Everything on the request path is resolved once (a histogram per routing class, a
+ * {@link BackendNodeMetrics} per node) so that recording is a few uncontended adds; gauges read their
+ * owners' state only when scraped.
+ */
+public final class ProxyMetrics {
+
+    static final String PREFIX = "redis_failover_";
+
+    private final MetricRegistry registry;
+    private final boolean recording;
+    private final SeriesNames names = new SeriesNames();
+    private final Histogram[] requests = new Histogram[RoutingClass.values().length];
+    private final ConcurrentMap<NodeAddress, BackendNodeMetrics> nodes = new ConcurrentHashMap<>();
+    private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
+
+    /** Client connections of the proxy's own to Redis (transactions, blocking calls, pub/sub, AUTH). */
+    public final Counter pinnedConnections;
+    /** Requests held, unsent, while there is no master to write to. */
+    public final Counter heldRequests;
+    public final Meter heldRequestsTotal;
+    public final Meter heldRequestsExpired;
+    public final Meter clientBytesIn;
+    public final Meter clientBytesOut;
+    public final Meter clientsAccepted;
+    public final Meter clientsRefused;
+
+    private ProxyMetrics(MetricRegistry registry, boolean recording) {
+        this.registry = registry;
+        this.recording = recording;
+        for (RoutingClass routingClass : RoutingClass.values()) {
+            requests[routingClass.ordinal()] = latency("request_duration_seconds",
+                    "Time from reading a request to having its reply (including time held during a switch), by routing class "
+                            + "(quantiles over the last " + LatencyReservoir.WINDOW + "; _count counts every request)",
+                    "class", routingClass.label());
+        }
+        pinnedConnections = counter("pinned_connections",
+                "Connections to Redis that belong to one client (transactions, blocking calls, subscriptions, AUTH, tracking)");
+        heldRequests = counter("held_requests", "Requests held, unsent, while there is no master to write to");
+        heldRequestsTotal = meter("requests_held", "Requests that were held for a master (switch, fence or master down)");
+        heldRequestsExpired = meter("requests_held_expired",
+                "Held requests that got an error because no master came within hold-timeout-ms or the hold queue was full");
+        clientBytesIn = meter("client_bytes_read", "Bytes read from clients");
+        clientBytesOut = meter("client_bytes_written", "Bytes written to clients");
+        clientsAccepted = meter("client_connections_accepted", "Client connections accepted");
+        clientsRefused = meter("client_connections_refused", "Client connections refused at max-clients");
+    }
+
+    /** Metrics recorded and exported. */
+    public static ProxyMetrics enabled() {
+        return new ProxyMetrics(new MetricRegistry(), true);
+    }
+
+    /** Nothing recorded (metrics = false): Dropwizard's no-op registry hands out no-op metrics. */
+    public static ProxyMetrics disabled() {
+        return new ProxyMetrics(new NoopMetricRegistry(), false);
+    }
+
+    /** The latency histogram of requests of {@code routingClass}; null when metrics are off (nothing to time). */
+    public Histogram requests(RoutingClass routingClass) {
+        return recording ? requests[routingClass.ordinal()] : null;
+    }
+
+    /** False with metrics off: callers skip even reading the clock. */
+    public boolean recording() {
+        return recording;
+    }
+
+    /** The metrics of one Redis node, created on first use; null when metrics are off. */
+    public BackendNodeMetrics node(NodeAddress node) {
+        return recording ? nodes.computeIfAbsent(node, this::newNode) : null;
+    }
+
+    private BackendNodeMetrics newNode(NodeAddress node) {
+        String label = node.toString();
+        Meter sent = meter("backend_requests_sent", "Requests sent to a Redis node", "node", label);
+        Histogram latency = latency("backend_duration_seconds", "Time from sending a request to a Redis node to its reply "
+                + "(quantiles over the last " + LatencyReservoir.WINDOW + ")", "node", label);
+        Meter lost = meter("backend_replies_lost", "Requests whose connection to a Redis node broke before the reply", "node", label);
+        Meter failures = meter("backend_connection_failures",
+                "Connections to a Redis node that failed: refused, reset, timed out or no reply within backend-timeout-ms", "node", label);
+        gauge("backend_in_flight", "Requests sent to a Redis node and not yet answered",
+                () -> Math.max(0, sent.getCount() - latency.getCount() - lost.getCount()), "node", label);
+        return new BackendNodeMetrics(sent, latency, lost, failures);
+    }
+
+    /** Registers a gauge; {@code labels} are name, value pairs. */
+    public <T> void gauge(String family, String help, Supplier<T> value, String... labels) {
+        Gauge<T> gauge = value::get;
+        registry.gauge(names.name(PREFIX + family, help, labels), () -> gauge);
+    }
+
+    /** Removes a gauge registered with {@link #gauge} (a replica that left the group). */
+    public void removeGauge(String family, String... labels) {
+        String name = names.name(PREFIX + family, null, labels);
+        registry.remove(name);
+        names.forget(name);
+    }
+
+    /** A monotonic count; {@code family} without the {@code _total} the export adds. */
+    public Meter meter(String family, String help, String... labels) {
+        return registry.meter(names.name(PREFIX + family, help, labels), CountingMeter::new);
+    }
+
+    /** A value that goes up and down, kept by its owner with inc and dec. */
+    private Counter counter(String family, String help) {
+        return registry.counter(names.name(PREFIX + family, help));
+    }
+
+    private Histogram latency(String family, String help, String... labels) {
+        String name = names.latencyName(PREFIX + family, help, labels);
+        return registry.histogram(name, () -> new Histogram(new LatencyReservoir()));
+    }
+
+    /** Runs {@code refresh} before every scrape: for gauges whose set changes (replicas joining and leaving). */
+    public void beforeScrape(Runnable refresh) {
+        beforeScrape.add(refresh);
+    }
+
+    MetricRegistry registry() {
+        return registry;
+    }
+
+    SeriesNames names() {
+        return names;
+    }
+
+    void refresh() {
+        beforeScrape.forEach(Runnable::run);
+    }
+}
