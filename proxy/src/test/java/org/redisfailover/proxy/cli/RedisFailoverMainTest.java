@@ -118,7 +118,7 @@ class RedisFailoverMainTest {
     void invalidValuesAreErrorsNamingTheKey() {
         IllegalArgumentException policy = assertThrows(IllegalArgumentException.class,
                 () -> parse(null, "--master", "127.0.0.1:6379", "--read-policy", "nearest"));
-        assertTrue(policy.getMessage().contains("unknown read policy 'nearest'"), policy.getMessage());
+        assertTrue(policy.getMessage().contains("read-policy: unknown read policy 'nearest'"), policy.getMessage());
         IllegalArgumentException master = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "redis"));
         assertTrue(master.getMessage().startsWith("master: "), master.getMessage());
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> parse(null));
