@@ -36,13 +36,16 @@ import org.slf4j.LoggerFactory;
  *       changed, or 400 naming the key that is wrong, and the running configuration stays.</li>
  * </ul>
  *
- * The JDK's own HTTP server, on one thread of its own: nothing here touches the event loops, and an
- * admin request that waits on ZooKeeper or Redis never delays a client's.
+ * The JDK's own HTTP server, on threads of its own: nothing here touches the event loops, and an
+ * admin request that waits on ZooKeeper or Redis never delays a client's. Several threads, so that a
+ * {@code /topology} stuck on an unreachable ZooKeeper cannot hold up the {@code /ready} a load balancer
+ * is asking.
  */
 public final class AdminServer implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int THREADS = 4;
 
     /** What the proxy can tell about its replication group beyond its own topology (ZooKeeper's view). */
     public interface GroupView {
@@ -75,7 +78,7 @@ public final class AdminServer implements Closeable {
     /** As {@link #start(NodeAddress, ProxyServer, GroupView)}, with {@code POST /reload} when {@code reloader} is not null. */
     public static AdminServer start(NodeAddress address, ProxyServer proxy, GroupView group, Reloader reloader) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 16);
-        ExecutorService executor = Executors.newSingleThreadExecutor(ThreadUtils.newThreadFactory("redis-failover-admin"));
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, ThreadUtils.newThreadFactory("redis-failover-admin"));
         server.setExecutor(executor);
         server.createContext("/health", exchange -> respond(exchange, 200, "{\"live\":true}"));
         server.createContext("/ready", exchange -> {

@@ -5,6 +5,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.utils.ThreadUtils;
@@ -19,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Metrics of the replication group as this process sees it through ZooKeeper and its co-located
  * monitor: the session's state, leadership, each replica's lag, and the phases of the last switch.
- * Read when scraped; the set of replicas is refreshed then too.
+ * Read when scraped; the set of replicas is refreshed then too. The failover history is read from
+ * ZooKeeper in the background, never on the scrape: a ZooKeeper that is down or slow must not stall
+ * {@code /metrics} (a scrape shows the history as the previous one left it).
  */
 public final class GroupMetrics {
 
@@ -40,6 +44,7 @@ public final class GroupMetrics {
     private volatile Map<NodeAddress, Long> lag = Map.of();
     private final Set<NodeAddress> lagGauges = new HashSet<>();
     private volatile SwitchEvent lastSwitch;
+    private final AtomicBoolean readingHistory = new AtomicBoolean();
 
     private GroupMetrics(ProxyMetrics metrics, CuratorFramework client, ZkLayout layout, Monitor monitor) {
         this.metrics = metrics;
@@ -71,8 +76,7 @@ public final class GroupMetrics {
         metrics.beforeScrape(group::refresh);
     }
 
-    /** Before a scrape: the last switch from ZooKeeper, and one lag gauge per replica the monitor sees now. */
-    private synchronized void refresh() {
+    private void readHistory() {
         try {
             List<SwitchEvent> events = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT);
             for (int i = events.size() - 1; i >= 0; i--) {
@@ -84,6 +88,15 @@ public final class GroupMetrics {
         } catch (Exception e) {
             ThreadUtils.checkInterrupted(e);
             log.debug("could not read the failover history for metrics: {}", e.toString());
+        } finally {
+            readingHistory.set(false);
+        }
+    }
+
+    /** Before a scrape: the last switch from ZooKeeper, and one lag gauge per replica the monitor sees now. */
+    private synchronized void refresh() {
+        if (client.getZookeeperClient().isConnected() && readingHistory.compareAndSet(false, true)) {
+            CompletableFuture.runAsync(this::readHistory);
         }
         if (monitor == null) {
             return;

@@ -18,6 +18,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.it.Poll;
+import org.redisfailover.proxy.it.PrometheusScrape;
 import org.redisfailover.proxy.it.RedisGroup;
 import org.redisfailover.proxy.it.RedisProcess;
 import org.redisfailover.proxy.server.ProxyServer;
@@ -79,6 +80,43 @@ class AdminEndpointIT {
                 }
             }
         }
+    }
+
+    @Test
+    void readyTurnsOffWhileFencedAndBackOnceZooKeeperReturns(RedisGroup group) throws Exception {
+        try (TestingServer zooKeeper = new TestingServer(true)) {
+            ProxyCommand command = new ProxyCommand();
+            new CommandLine(command).parseArgs("--listen", "127.0.0.1:0", "--zk", zooKeeper.getConnectString(), "--zk-path", "/fence",
+                    "--fence-timeout-ms", "1500", "--master", group.master().address().toString());
+            ProxyConfig config = command.buildConfig();
+            try (ProxyServer server = new ProxyServer(config).start();
+                 AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server, null)) {
+                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(config, server, List.of(), new MonitorOptions());
+                try {
+                    awaitStatus(admin, 200, "ready with the seeded topology");
+                    zooKeeper.stop();
+                    awaitStatus(admin, 503, "not ready once fenced");
+                    assertTrue(get(admin, "/ready").body().path("reason").asText().startsWith("fenced"));
+                    assertEquals(1, PrometheusScrape.of(admin.port()).required("redis_failover_fenced"));
+                    assertEquals(0, PrometheusScrape.of(admin.port()).required("redis_failover_zookeeper_connected"));
+                    zooKeeper.restart();
+                    awaitStatus(admin, 200, "ready again once ZooKeeper confirms the topology");
+                    assertEquals(0, PrometheusScrape.of(admin.port()).required("redis_failover_fenced"));
+                } finally {
+                    following.stop().run();
+                }
+            }
+        }
+    }
+
+    private void awaitStatus(AdminServer admin, int status, String what) {
+        Poll.until(Duration.ofSeconds(20), what, () -> {
+            try {
+                return get(admin, "/ready").status() == status;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @Test
