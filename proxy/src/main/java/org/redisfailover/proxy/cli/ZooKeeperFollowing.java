@@ -31,6 +31,22 @@ final class ZooKeeperFollowing {
     record Running(Runnable stop, AdminServer.GroupView view) {
     }
 
+    /**
+     * The name this proxy and its monitor go by in ZooKeeper ({@code proxies/{id}}, {@code monitors/{id}},
+     * the leader latch): unique in the group. Its listen address, unless that is a wildcard, which every
+     * container listening on {@code 0.0.0.0:7379} shares: then the host's name and the port.
+     */
+    static String memberId(NodeAddress bound) {
+        try {
+            if (java.net.InetAddress.getByName(bound.host()).isAnyLocalAddress()) {
+                return java.net.InetAddress.getLocalHost().getHostName() + ":" + bound.port();
+            }
+        } catch (java.net.UnknownHostException e) {
+            // an unresolvable host name: not a wildcard; a host without a name of its own keeps the address
+        }
+        return bound.toString();
+    }
+
     static Running start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions)
             throws Exception {
         ZooKeeperSettings zk = config.zooKeeper();
@@ -44,11 +60,12 @@ final class ZooKeeperFollowing {
             }
         }
         Topology seed = config.master() == null ? null : new Topology(1, config.master(), config.replicas());
-        ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server, server.boundAddress().toString());
+        String id = memberId(server.boundAddress());
+        ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server, id);
         follower.start(seed);
         Monitor monitor = null;
         if (!monitorNodes.isEmpty()) {
-            monitor = new Monitor(client, monitorOptions.settings(server.boundAddress().toString(), zk.layout(), monitorNodes));
+            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes));
             monitor.start();
         }
         Monitor startedMonitor = monitor;

@@ -127,4 +127,13 @@ class RedisFailoverMainTest {
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("databases: 0 (expected: >= 1)"), run.err());
     }
+
+    @Test
+    void proxiesListeningOnAWildcardGoByHostNameInZooKeeper() throws Exception {
+        // Two containers both listening on 0.0.0.0:7379 must not share proxies/{id} and monitors/{id}.
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        assertEquals(host + ":7379", ZooKeeperFollowing.memberId(new NodeAddress("0.0.0.0", 7379)));
+        assertEquals(host + ":7379", ZooKeeperFollowing.memberId(new NodeAddress("::", 7379)));
+        assertEquals("127.0.0.1:7379", ZooKeeperFollowing.memberId(new NodeAddress("127.0.0.1", 7379)));
+    }
 }

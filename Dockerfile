@@ -1,0 +1,33 @@
+# redis-failover: the proxy (with its co-located monitor) in a container.
+#
+#   docker build -t redis-failover .
+#   docker run -p 7379:7379 redis-failover proxy --listen 0.0.0.0:7379 --admin 0.0.0.0:9121 \
+#       --zk zookeeper:2181 --redis redis-1:6379,redis-2:6379,redis-3:6379
+#
+# Two stages: Maven builds the jar, a JRE runs it as an unprivileged user. The base images are build
+# arguments, so that a site without a registry can use images it built itself (scripts/container-smoke
+# builds both from Debian's packages with debootstrap). Any Debian or Ubuntu based JDK/JRE image works.
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
+
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /src
+COPY pom.xml ./
+COPY protocol protocol
+COPY monitor monitor
+COPY proxy proxy
+RUN mvn -B -q -DskipTests package
+
+FROM ${RUNTIME_IMAGE}
+RUN useradd --system --no-create-home --shell /usr/sbin/nologin redis-failover
+COPY --from=build /src/proxy/target/redis-failover.jar /opt/redis-failover/redis-failover.jar
+COPY conf/proxy.properties /etc/redis-failover/proxy.properties.example
+USER redis-failover
+# 7379: Redis clients; 9121: the admin endpoint (/ready, /metrics, ...): publish it to a management network only.
+EXPOSE 7379 9121
+# Ready means "has a master to write to". bash's /dev/tcp keeps the check free of curl and of a second
+# JVM; it assumes the admin endpoint on port 9121, as in the examples.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9121 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-XX:MaxRAMPercentage=75", "-jar", "/opt/redis-failover/redis-failover.jar"]
+CMD ["proxy", "--help"]
