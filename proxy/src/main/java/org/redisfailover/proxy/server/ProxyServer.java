@@ -130,14 +130,13 @@ public final class ProxyServer implements AutoCloseable {
     /** Why the topology changed, in words, for the log line every change gets. */
     private static String reason(Topology previous, Topology current) {
         if (current.master() == null) {
-            return current.phase() == Topology.Phase.SWITCHOVER ? "switchover begun: writes held" : "master lost (" + current.phase().json()
-                    + "): writes held";
+            return current.phase() == Topology.Phase.SWITCHOVER ? "switchover begun: writes held" : "master lost: writes held";
         }
         if (previous.master() == null && previous.epoch() == 0) {
             return "first topology";
         }
         if (!current.master().equals(previous.master())) {
-            return previous.master() == null ? "new master after " + previous.phase().json() : "master changed";
+            return previous.master() == null ? "new master" : "master changed";
         }
         return current.replicas().equals(previous.replicas()) ? "epoch advanced" : "replicas changed";
     }
