@@ -311,12 +311,16 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             return;
         }
         long sentAt = slot.sentAtNanos();
+        boolean timed = slot.timed(); // read first: completing the slot ends its timing
         if (!slot.onFrame(buffer, start, length)) {
             inFlight.addFirst(slot); // a reply of several frames (pub/sub) continues
             return;
         }
         if (metrics != null) {
-            metrics.latency().update(System.nanoTime() - sentAt);
+            metrics.latency().count();
+            if (timed) {
+                metrics.latency().record(System.nanoTime() - sentAt);
+            }
         }
         if (onRetired != null && inFlight.isEmpty()) {
             close();

@@ -25,6 +25,11 @@ public interface PendingReply {
     /** The request was never sent; {@code errorLine} (such as {@code ERR ...}) says why. */
     void refused(String errorLine);
 
+    /** True for a request sampled for latency metrics: its backend round trip is timed too. */
+    default boolean timed() {
+        return false;
+    }
+
     /** True while Redis may legitimately hold the reply back (a blocking command): no backend timeout. */
     default boolean mayBlock() {
         return false;

@@ -2,7 +2,6 @@ package org.redisfailover.proxy.metrics;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
-import com.codahale.metrics.Histogram;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.NoopMetricRegistry;
@@ -27,7 +26,7 @@ public final class ProxyMetrics {
     private final MetricRegistry registry;
     private final boolean recording;
     private final SeriesNames names = new SeriesNames();
-    private final Histogram[] requests = new Histogram[RoutingClass.values().length];
+    private final SampledLatency[] requests = new SampledLatency[RoutingClass.values().length];
     private final ConcurrentMap<NodeAddress, BackendNodeMetrics> nodes = new ConcurrentHashMap<>();
     private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
 
@@ -45,10 +44,11 @@ public final class ProxyMetrics {
     private ProxyMetrics(MetricRegistry registry, boolean recording) {
         this.registry = registry;
         this.recording = recording;
-        for (RoutingClass routingClass : RoutingClass.values()) {
+        for (RoutingClass routingClass : recording ? RoutingClass.values() : new RoutingClass[0]) {
             requests[routingClass.ordinal()] = latency("request_duration_seconds",
                     "Time from reading a request to having its reply (including time held during a switch), by routing class "
-                            + "(quantiles over the last " + LatencyReservoir.WINDOW + "; _count counts every request)",
+                            + "(quantiles over the last " + LatencyReservoir.WINDOW + " of a random 1 in " + SampledLatency.SAMPLE_EVERY
+                            + " requests; _count counts every request)",
                     "class", routingClass.label());
         }
         pinnedConnections = counter("pinned_connections",
@@ -74,7 +74,7 @@ public final class ProxyMetrics {
     }
 
     /** The latency histogram of requests of {@code routingClass}; null when metrics are off (nothing to time). */
-    public Histogram requests(RoutingClass routingClass) {
+    public SampledLatency requests(RoutingClass routingClass) {
         return recording ? requests[routingClass.ordinal()] : null;
     }
 
@@ -91,8 +91,9 @@ public final class ProxyMetrics {
     private BackendNodeMetrics newNode(NodeAddress node) {
         String label = node.toString();
         Meter sent = meter("backend_requests_sent", "Requests sent to a Redis node", "node", label);
-        Histogram latency = latency("backend_duration_seconds", "Time from sending a request to a Redis node to its reply "
-                + "(quantiles over the last " + LatencyReservoir.WINDOW + ")", "node", label);
+        SampledLatency latency = latency("backend_duration_seconds", "Time from sending a request to a Redis node to its reply "
+                + "(quantiles over the last " + LatencyReservoir.WINDOW + " of the requests sampled for the request latency; "
+                + "_count counts every reply)", "node", label);
         Meter lost = meter("backend_replies_lost", "Requests whose connection to a Redis node broke before the reply", "node", label);
         Meter failures = meter("backend_connection_failures",
                 "Connections to a Redis node that failed: refused, reset, timed out or no reply within backend-timeout-ms", "node", label);
@@ -116,7 +117,7 @@ public final class ProxyMetrics {
 
     /** A monotonic count; {@code family} without the {@code _total} the export adds. */
     public Meter meter(String family, String help, String... labels) {
-        return registry.meter(names.name(PREFIX + family, help, labels), CountingMeter::new);
+        return registry.meter(names.name(PREFIX + family, help, labels), StripedCounter::new);
     }
 
     /** A value that goes up and down, kept by its owner with inc and dec. */
@@ -124,9 +125,9 @@ public final class ProxyMetrics {
         return registry.counter(names.name(PREFIX + family, help));
     }
 
-    private Histogram latency(String family, String help, String... labels) {
+    private SampledLatency latency(String family, String help, String... labels) {
         String name = names.latencyName(PREFIX + family, help, labels);
-        return registry.histogram(name, () -> new Histogram(new LatencyReservoir()));
+        return (SampledLatency) registry.histogram(name, () -> new SampledLatency(new LatencyReservoir()));
     }
 
     /** Runs {@code refresh} before every scrape: for gauges whose set changes (replicas joining and leaving). */

@@ -12,6 +12,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import org.redisfailover.protocol.command.Route;
+import org.redisfailover.proxy.metrics.SampledLatency;
 import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RequestError;
@@ -929,17 +930,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         answered(slot);
     }
 
-    /** Times the reply of the request being run, under its routing class. */
+    /** Counts the request being run under its routing class, and times a random sample of them to their reply. */
     private void startTiming(ReplySlot slot) {
-        if (lastRoute != null && (slot.latency = shared.metrics().requests(lastRoute.routingClass())) != null) {
-            slot.readAtNanos = System.nanoTime();
+        SampledLatency latency;
+        if (lastRoute != null && (latency = shared.metrics().requests(lastRoute.routingClass())) != null) {
+            latency.count();
+            if (SampledLatency.sample()) {
+                slot.latency = latency;
+                slot.readAtNanos = System.nanoTime();
+            }
         }
     }
 
     /** Counts a forwarded request's reply; once all are in, ended pins are let go and waiting requests run. */
     private void answered(ReplySlot slot) {
         if (slot.latency != null) {
-            slot.latency.update(System.nanoTime() - slot.readAtNanos);
+            slot.latency.record(System.nanoTime() - slot.readAtNanos);
             slot.latency = null;
         }
         if (slot.write) {

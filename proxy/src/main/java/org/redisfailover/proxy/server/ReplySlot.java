@@ -1,10 +1,10 @@
 package org.redisfailover.proxy.server;
 
-import com.codahale.metrics.Histogram;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.metrics.SampledLatency;
 
 /**
  * The place of one request's reply in its client's reply order. A slot is created when the request is
@@ -28,8 +28,8 @@ public final class ReplySlot implements PendingReply {
     /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is not written. */
     boolean suppressed;
     private long sentAtNanos;
-    /** Where the time from reading the request to its reply is recorded (null: metrics off, or recorded). */
-    Histogram latency;
+    /** Where the time from reading the request to its reply is recorded: set only for sampled requests. */
+    SampledLatency latency;
     long readAtNanos;
     private Object reply;
     private boolean done;
@@ -52,6 +52,11 @@ public final class ReplySlot implements PendingReply {
     @Override
     public long sentAtNanos() {
         return sentAtNanos;
+    }
+
+    @Override
+    public boolean timed() {
+        return latency != null;
     }
 
     /** The backend's reply (a ByteBuf, ownership passes) or a locally built RedisMessage. */
