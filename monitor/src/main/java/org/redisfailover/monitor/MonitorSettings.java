@@ -14,9 +14,10 @@ import org.redisfailover.protocol.topology.ZkLayout;
  * @param probeInterval      time between probe rounds
  * @param probeTimeout       connect and reply timeout of one probe
  * @param downAfterFailures  consecutive failed probes before this monitor calls a node down
- * @param proxyAckTimeout    longest wait for proxies to acknowledge the no-master epoch (at least their
- *                           ZooKeeper session timeout: an unacknowledging proxy's registration has
- *                           expired by then, and it fenced itself before that)
+ * @param unknownProxyWait   how long after a new epoch to wait for a proxy whose registration does not say how long
+ *                           it writes without ZooKeeper (not a proxy of this version): the ZooKeeper session
+ *                           timeout, after which its registration has expired if it is gone. Proxies that say
+ *                           are waited for as long as they say (see {@link ProxyAcks})
  * @param maxLagBytes        a failover promotes no replica further than this behind the dead master's
  *                           last seen offset (negative: no cap; then the group always gets a master,
  *                           at the price of whatever the best replica lacks)
@@ -24,7 +25,7 @@ import org.redisfailover.protocol.topology.ZkLayout;
  *                           the paused master; past it the switchover is aborted and the master stays
  */
 public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration probeInterval, Duration probeTimeout,
-        int downAfterFailures, Duration proxyAckTimeout, long maxLagBytes, Duration catchUpTimeout) {
+        int downAfterFailures, Duration unknownProxyWait, long maxLagBytes, Duration catchUpTimeout) {
 
     public MonitorSettings {
         nodes = List.copyOf(nodes);
@@ -40,5 +41,18 @@ public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> node
         if (catchUpTimeout.isNegative() || catchUpTimeout.isZero()) {
             throw new IllegalArgumentException("switchover-catch-up-timeout-ms must be positive");
         }
+    }
+
+    /** How long probes take to call a node down: {@code down-after-failures} probe intervals. */
+    Duration downAfter() {
+        return probeInterval.multipliedBy(downAfterFailures);
+    }
+
+    /**
+     * Sentinel's freshness rule for a failover's candidates: a replica whose link to the master has been down
+     * longer than ten times the down-after time, plus however long the master has been down, is left out.
+     */
+    long maxLinkDownSeconds(long masterDownForMillis) {
+        return (downAfter().multipliedBy(10).toMillis() + Math.max(0, masterDownForMillis) + 999) / 1000;
     }
 }

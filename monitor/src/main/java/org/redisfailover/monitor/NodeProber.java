@@ -8,13 +8,15 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.SafeEncoder;
 
 /**
- * Probes one node: PING, then INFO replication. Keeps one connection and re-opens it after any
- * failure; every call has the probe timeout, so a paused or half-dead node costs at most that. Not
- * thread-safe: one prober per node, used by the monitor's single probe thread.
+ * Probes one node: PING, then {@code INFO server replication} (one round trip for both sections). Keeps one
+ * connection and re-opens it after any failure; every call has the probe timeout, so a paused or half-dead
+ * node costs at most that. Probes and the leader's commands share the connection, one at a time.
  */
 final class NodeProber implements AutoCloseable {
 
@@ -37,7 +39,7 @@ final class NodeProber implements AutoCloseable {
                 .build();
     }
 
-    NodeStatus probe() {
+    synchronized NodeStatus probe() {
         try {
             Jedis jedis = connection();
             try {
@@ -49,14 +51,20 @@ final class NodeProber implements AutoCloseable {
                     throw e;
                 }
             }
-            return parse(address, jedis.info("replication"));
+            return parse(address, info(jedis));
         } catch (JedisException | IllegalArgumentException e) {
             closeConnection();
             return NodeStatus.unreachable(address);
         }
     }
 
-    /** A node's status from its INFO replication text. */
+    /** INFO with the server and replication sections (Redis 7 takes several sections in one call). */
+    static String info(Jedis jedis) {
+        Object reply = jedis.sendCommand(Protocol.Command.INFO, "server", "replication");
+        return SafeEncoder.encode((byte[]) reply);
+    }
+
+    /** A node's status from its INFO server and replication text. */
     static NodeStatus parse(NodeAddress address, String info) {
         Map<String, String> fields = new HashMap<>();
         for (String line : info.split("\r\n")) {
@@ -82,19 +90,37 @@ final class NodeProber implements AutoCloseable {
                 replicas.add(new NodeAddress(replica.get("ip"), Integer.parseInt(replica.get("port"))));
             }
         }
-        return new NodeStatus(address, true, master, masterOf, "up".equals(fields.get("master_link_status")), offset,
-                fields.get("master_replid"), Integer.parseInt(fields.getOrDefault("slave_priority", "100")), replicas);
+        boolean linkUp = "up".equals(fields.get("master_link_status"));
+        long linkDown = master || linkUp ? -1 : Long.parseLong(fields.getOrDefault("master_link_down_since_seconds", "-1"));
+        String replid2 = fields.get("master_replid2");
+        if (replid2 != null && replid2.chars().allMatch(c -> c == '0')) {
+            replid2 = null; // Redis shows forty zeros when there is no previous id
+        }
+        return new NodeStatus(address, true, master, masterOf, linkUp, linkDown, offset, fields.get("master_replid"), replid2,
+                fields.get("run_id"), Integer.parseInt(fields.getOrDefault("slave_priority", "100")), replicas);
     }
 
-    /** A connection for commands other than probes (REPLICAOF): the same timeouts. */
-    Jedis connection() {
+    /**
+     * Runs a command other than a probe (REPLICAOF, CLIENT PAUSE) on the node, with the probe's timeouts; a
+     * failure closes the connection (the next call opens a new one) and is rethrown.
+     */
+    synchronized <T> T command(java.util.function.Function<Jedis, T> command) {
+        try {
+            return command.apply(connection());
+        } catch (JedisException e) {
+            closeConnection();
+            throw e;
+        }
+    }
+
+    private Jedis connection() {
         if (connection == null) {
             connection = new Jedis(new HostAndPort(dialAddress.host(), dialAddress.port()), clientConfig);
         }
         return connection;
     }
 
-    void closeConnection() {
+    private void closeConnection() {
         if (connection != null) {
             try {
                 connection.close();
@@ -106,7 +132,7 @@ final class NodeProber implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closeConnection();
     }
 }

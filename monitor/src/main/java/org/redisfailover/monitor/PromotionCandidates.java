@@ -10,9 +10,12 @@ import org.redisfailover.protocol.topology.NodeAddress;
 /**
  * Which replica may replace a master, as a pure function of the probes (so every rule has a table
  * test). A replica is eligible when it is reachable, has priority above 0, carries the old master's
- * replication id (offsets are comparable only within one id), is not further behind the master's last
- * known offset than the lag cap, and, for a planned switchover, replicates from the master with its
- * link up. The best eligible one has the highest offset; ties go to the topology's order.
+ * replication id as its own or as its previous one (offsets are comparable only within one history; a
+ * replica that restarted without its data has a new id and is never a candidate), lost its link to the
+ * master recently (Sentinel's rule: a replica cut off long before the master failed lacks what came
+ * since), is not further behind the master's last known offset than the lag cap, and, for a planned
+ * switchover, replicates from the master with its link up. The best eligible one has the highest offset;
+ * ties go to the topology's order.
  */
 final class PromotionCandidates {
 
@@ -32,8 +35,19 @@ final class PromotionCandidates {
      * @param offset        its replication offset as last seen, or -1
      * @param maxLagBytes   how far behind {@code offset} a candidate may be; negative: no cap
      * @param requireLinkUp a planned switchover: the candidate must be replicating from the master now
+     * @param maxLinkDownSeconds a candidate whose link has been down longer than this is left out; negative: no limit
      */
-    record OldMaster(NodeAddress address, String replid, long offset, long maxLagBytes, boolean requireLinkUp) {
+    record OldMaster(NodeAddress address, String replid, long offset, long maxLagBytes, boolean requireLinkUp, long maxLinkDownSeconds) {
+
+        /** A master that failed: no link needed now, but not one lost long before the master went. */
+        static OldMaster failed(NodeAddress address, String replid, long offset, long maxLagBytes, long maxLinkDownSeconds) {
+            return new OldMaster(address, replid, offset, maxLagBytes, false, maxLinkDownSeconds);
+        }
+
+        /** A healthy master handing over: the candidate must be replicating from it now. */
+        static OldMaster handingOver(NodeAddress address, String replid, long offset) {
+            return new OldMaster(address, replid, offset, -1, true, -1);
+        }
     }
 
     private PromotionCandidates() {
@@ -80,8 +94,13 @@ final class PromotionCandidates {
         if (status.priority() <= 0) {
             return "replica-priority " + status.priority();
         }
-        if (replid != null && !replid.equals(status.replid())) {
-            return "replication id " + status.replid() + " is not the master's " + replid;
+        if (replid != null && !status.carries(replid)) {
+            return "replication id " + status.replid() + " is not the master's " + replid + " (a replica restarted without its data, "
+                    + "or one of another group)";
+        }
+        if (old.maxLinkDownSeconds() >= 0 && status.linkDownSeconds() > old.maxLinkDownSeconds()) {
+            return "its link to the master has been down " + status.linkDownSeconds() + " s, more than " + old.maxLinkDownSeconds()
+                    + " s: it lacks what the master took since";
         }
         if (old.maxLagBytes() >= 0 && old.offset() >= 0 && status.offset() < old.offset() - old.maxLagBytes()) {
             return "offset " + status.offset() + " is more than " + old.maxLagBytes() + " bytes behind the master's " + old.offset();

@@ -19,7 +19,12 @@ class PromotionCandidatesTest {
     private static final List<NodeAddress> REPLICAS = List.of(R1, R2, R3);
 
     private static NodeStatus replica(NodeAddress node, long offset, String replid, int priority, boolean linkUp) {
-        return new NodeStatus(node, true, false, MASTER, linkUp, offset, replid, priority, List.of());
+        return replica(node, offset, replid, null, priority, linkUp ? -1 : 1);
+    }
+
+    private static NodeStatus replica(NodeAddress node, long offset, String replid, String replid2, int priority, long linkDownSeconds) {
+        return new NodeStatus(node, true, false, MASTER, linkDownSeconds < 0, linkDownSeconds, offset, replid, replid2, "run-" + node.port(),
+                priority, List.of());
     }
 
     private static Map<NodeAddress, NodeStatus> statuses(NodeStatus... statuses) {
@@ -31,7 +36,7 @@ class PromotionCandidatesTest {
     }
 
     private static PromotionCandidates.OldMaster failed(String replid, long offset, long maxLag) {
-        return new PromotionCandidates.OldMaster(MASTER, replid, offset, maxLag, false);
+        return PromotionCandidates.OldMaster.failed(MASTER, replid, offset, maxLag, 60);
     }
 
     @Test
@@ -43,7 +48,7 @@ class PromotionCandidatesTest {
     @Test
     void priorityZeroUnreachableAndMastersAreNeverPromoted() {
         var all = statuses(replica(R1, 100, "a", 100, false), replica(R2, 900, "a", 0, false),
-                new NodeStatus(R3, true, true, null, false, 950, "a", 100, List.of()));
+                new NodeStatus(R3, true, true, null, false, -1, 950, "a", null, "run-3", 100, List.of()));
         assertEquals(R1, PromotionCandidates.choose(REPLICAS, all, failed("a", 900, -1), null).node());
         var none = statuses(NodeStatus.unreachable(R1), replica(R2, 900, "a", 0, false));
         PromotionCandidates.Choice choice = PromotionCandidates.choose(REPLICAS, none, failed("a", 900, -1), null);
@@ -73,12 +78,42 @@ class PromotionCandidatesTest {
     @Test
     void switchoverNeedsALiveLinkToTheMasterAndNamesWhyATargetIsRefused() {
         var all = statuses(replica(R1, 100, "a", 100, true), replica(R2, 400, "a", 100, false));
-        PromotionCandidates.OldMaster planned = new PromotionCandidates.OldMaster(MASTER, "a", 400, -1, true);
+        PromotionCandidates.OldMaster planned = PromotionCandidates.OldMaster.handingOver(MASTER, "a", 400);
         assertEquals(R1, PromotionCandidates.choose(REPLICAS, all, planned, null).node());
         PromotionCandidates.Choice refused = PromotionCandidates.choose(REPLICAS, all, planned, R2);
         assertTrue(refused.refusal().contains("not in sync") && refused.refusal().contains("link down"), refused.refusal());
         assertTrue(PromotionCandidates.choose(REPLICAS, all, planned, MASTER).refusal().contains("is the master already"));
         assertTrue(PromotionCandidates.choose(REPLICAS, all, planned, NodeAddress.parse("10.9.9.9:1")).refusal()
                 .contains("not a replica in the topology"));
+    }
+
+    @Test
+    void aReplicaThatRestartedWithoutItsDataIsNoCandidate() {
+        // R2 and R3 came back empty, each with a fresh replication id and offset 0. The master's id as the topology
+        // recorded it decides: only R1 carries that history.
+        var all = statuses(replica(R1, 100, "a", 100, false), replica(R2, 0, "fresh", 100, false), replica(R3, 0, "fresh2", 100, false));
+        assertEquals(R1, PromotionCandidates.choose(REPLICAS, all, failed("a", 100, -1), null).node());
+        var onlyEmpty = statuses(replica(R2, 0, "fresh", 100, false));
+        PromotionCandidates.Choice none = PromotionCandidates.choose(REPLICAS, onlyEmpty, failed("a", 100, -1), null);
+        assertNull(none.node());
+        assertTrue(none.refusal().contains("restarted without its data"), none.refusal());
+    }
+
+    @Test
+    void aReplicaWhoseLinkWentDownLongBeforeTheMasterIsLeftOut() {
+        // Sentinel's rule: R2 lost its master 120 s ago, far more than the limit (60 s here); R1 just now.
+        var all = statuses(replica(R1, 100, "a", null, 100, 2), replica(R2, 900, "a", null, 100, 120));
+        PromotionCandidates.Choice choice = PromotionCandidates.choose(REPLICAS, all, failed("a", 1_000, -1), null);
+        assertEquals(R1, choice.node(), "never a stale replica over a fresh one, whatever its offset says");
+        var onlyStale = statuses(replica(R2, 900, "a", null, 100, 120));
+        assertTrue(PromotionCandidates.choose(REPLICAS, onlyStale, failed("a", 1_000, -1), null).refusal().contains("down 120 s"));
+    }
+
+    @Test
+    void aReplicaAlreadyPromotedOnceCarriesTheOldHistoryAsItsPreviousId() {
+        // A previous leader stopped after REPLICAOF NO ONE on R1 (new id "b", previous "a") and R1 was re-pointed since:
+        // it still carries the master's history, and its offset counts within it.
+        var all = statuses(replica(R1, 700, "b", "a", 100, 1), replica(R2, 500, "a", null, 100, 1));
+        assertEquals(R1, PromotionCandidates.choose(REPLICAS, all, failed("a", 700, -1), null).node());
     }
 }

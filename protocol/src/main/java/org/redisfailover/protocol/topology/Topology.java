@@ -11,8 +11,14 @@ import java.util.List;
  * @param replicas       the nodes reads may go to, in a stable order
  * @param phase          serving, or which kind of switch is under way
  * @param previousMaster during a switch, the master being replaced (null when unknown or serving)
+ * @param masterIdentity the master's process and replication history as the leader verified them when it
+ *                       published this epoch (null when not known): proxies write only to that process, so a
+ *                       master that restarted without its data is never written to. During a switch, the
+ *                       previous master's, so that whichever monitor finishes the switch knows which
+ *                       replication history the candidates must carry
  */
-public record Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster) {
+public record Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster,
+        NodeIdentity masterIdentity) {
 
     /** What the group is doing at this epoch; proxies treat the old master differently in each. */
     public enum Phase {
@@ -60,6 +66,14 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
         if (replicas.stream().distinct().count() != replicas.size()) {
             throw new IllegalArgumentException("replicas listed twice: " + replicas);
         }
+        if (master == null && previousMaster == null && masterIdentity != null) {
+            throw new IllegalArgumentException("a topology with neither a master nor a previous master has no master identity");
+        }
+    }
+
+    /** A topology whose master's identity is not recorded. */
+    public Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster) {
+        this(epoch, master, replicas, phase, previousMaster, null);
     }
 
     /** A serving topology, or (master null) a failover with the previous master unknown. */
@@ -72,7 +86,17 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
         if (kind == Phase.SERVING || master == null) {
             throw new IllegalArgumentException("a switch starts from a serving topology, with a " + kind.json() + " phase");
         }
-        return new Topology(epoch + 1, null, replicas, kind, master);
+        return new Topology(epoch + 1, null, replicas, kind, master, masterIdentity);
+    }
+
+    /** The same topology at {@code newEpoch}, with its master's identity as now verified. */
+    public Topology withEpoch(long newEpoch, NodeIdentity identity) {
+        return new Topology(newEpoch, master, replicas, phase, previousMaster, identity);
+    }
+
+    /** A serving topology with {@code master} (identity verified) and {@code replicas}. */
+    public static Topology serving(long epoch, NodeAddress master, NodeIdentity identity, List<NodeAddress> replicas) {
+        return new Topology(epoch, master, replicas, Phase.SERVING, null, identity);
     }
 
     public boolean hasMaster() {

@@ -11,10 +11,12 @@ import java.util.List;
 /**
  * The topology znode's content: small, versioned JSON that people can read in {@code zkCli}.
  *
- * <pre>{"format":1,"epoch":7,"state":"serving","master":"10.0.0.1:6379","replicas":["10.0.0.2:6379"]}</pre>
+ * <pre>{"format":1,"epoch":7,"state":"serving","master":"10.0.0.1:6379","masterRunId":"8f3c...","masterReplid":"a1b2...",
+ *  "replicas":["10.0.0.2:6379"]}</pre>
  *
  * {@code state} is {@code no-master} (a failover) or {@code switchover} (a planned switch) during a
- * switch, with {@code master} null and {@code previousMaster} the node being replaced. Unknown fields are
+ * switch, with {@code master} null and {@code previousMaster} the node being replaced ({@code masterRunId} and
+ * {@code masterReplid} then describe the previous master). Unknown fields are
  * ignored so that newer writers stay readable; anything malformed is rejected as a whole, never
  * half-applied (research Z18: keep the last good topology instead).
  */
@@ -35,6 +37,10 @@ public final class TopologyJson {
             root.put("master", topology.master().toString());
         } else {
             root.putNull("master");
+        }
+        if (topology.masterIdentity() != null) {
+            root.put("masterRunId", topology.masterIdentity().runId());
+            root.put("masterReplid", topology.masterIdentity().replid());
         }
         if (topology.previousMaster() != null) {
             root.put("previousMaster", topology.previousMaster().toString());
@@ -78,7 +84,10 @@ public final class TopologyJson {
         }
         List<NodeAddress> replicas = new ArrayList<>();
         replicasNode.forEach(replica -> replicas.add(NodeAddress.parse(replica.asText())));
-        return new Topology(epoch.asLong(), masterAddress, replicas, phase, previousMaster);
+        JsonNode runId = root.path("masterRunId");
+        NodeIdentity identity = (masterAddress == null && previousMaster == null) || !runId.isTextual() ? null
+                : new NodeIdentity(runId.asText(), root.path("masterReplid").asText(null));
+        return new Topology(epoch.asLong(), masterAddress, replicas, phase, previousMaster, identity);
     }
 
     private static NodeAddress optionalAddress(JsonNode node) {

@@ -47,7 +47,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         /** Carries one client's subscriptions; a demoted master still delivers what the new one publishes. */
         SUBSCRIPTION,
         /** Carries the requests of a client that authenticated as its own Redis user; drained on retirement. */
-        CLIENT
+        CLIENT,
+        /** Carries the proxy's own heartbeat to the master (the replication guard); no client's. */
+        CONTROL
     }
 
     private record Waiting(RedisRequest request, PendingReply slot) {
@@ -71,6 +73,10 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private Channel channel;
     private WriteCoalescer out;
     private int handshakeRepliesExpected;
+    /** The master process the topology names (its run id), checked during the handshake; null: no check. */
+    private String expectedRunId;
+    /** Which handshake reply (counting down, as {@link #handshakeRepliesExpected} does) is INFO server's. */
+    private int identityReplyAt;
     private String lastFailure = "not connected yet";
     private ScheduledFuture<?> reconnectTimer;
     private boolean flushQueued;
@@ -156,10 +162,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                     connect();
                 }
             }
-            case BACKOFF, CLOSED -> {
-                request.release();
-                slot.refused(unreachableError());
-            }
+            case BACKOFF, CLOSED -> slot.unsent(request, unreachableError());
         }
     }
 
@@ -250,6 +253,15 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                 writeHandshake(RespWriter.request(channel.alloc(), command));
             }
         }
+        expectedRunId = pool.expectedRunId(node);
+        if (expectedRunId != null) {
+            // Last, so that its reply is the last of the handshake: a master that restarted without its data is
+            // a new process, and nothing is sent to it until the topology names it again.
+            writeHandshake(RespWriter.request(channel.alloc(), "INFO", "server"));
+            identityReplyAt = 1;
+        } else {
+            identityReplyAt = 0;
+        }
         if (handshakeRepliesExpected == 0) {
             onReady();
         } else {
@@ -286,6 +298,14 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             if (type == '-' || type == '!') {
                 onFailure(channel, "handshake refused: " + buffer.toString(start, length, StandardCharsets.UTF_8).strip());
                 return;
+            }
+            if (handshakeRepliesExpected == identityReplyAt) {
+                String runId = runIdIn(buffer.toString(start, length, StandardCharsets.US_ASCII));
+                if (!expectedRunId.equals(runId)) {
+                    onFailure(channel, "not the master process the topology names (run id " + runId + ", expected " + expectedRunId
+                            + "): it restarted; writes wait for the monitors");
+                    return;
+                }
             }
             if (--handshakeRepliesExpected == 0) {
                 onReady();
@@ -377,8 +397,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         String unsent = unreachableError();
         while (!waiting.isEmpty()) {
             Waiting next = waiting.poll();
-            next.request().release();
-            next.slot().refused(unsent);
+            next.slot().unsent(next.request(), unsent);
         }
         onWritable();
         if (purpose != Purpose.SHARED) {
@@ -408,6 +427,16 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             log.debug("backend {} db {} still failing: {}; reconnecting in {} ms", node, db, reason, delay);
         }
         reconnectTimer = pool.loop().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** The run id in an INFO server reply, or null. */
+    static String runIdIn(String info) {
+        int at = info.indexOf("run_id:");
+        if (at < 0) {
+            return null;
+        }
+        int end = info.indexOf('\r', at);
+        return info.substring(at + "run_id:".length(), end < 0 ? info.length() : end).strip();
     }
 
     private String unreachableError() {

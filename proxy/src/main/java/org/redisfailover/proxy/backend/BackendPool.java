@@ -49,9 +49,13 @@ public final class BackendPool {
     private final ScheduledFuture<?> timeoutCheck;
     private boolean closed;
     private int generation;
+    /** The run id a connection to a node must find (the topology's master), or null for no check. */
+    private final java.util.function.Function<NodeAddress, String> expectedRunId;
 
-    public BackendPool(EventLoop loop, Transport transport, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics) {
+    public BackendPool(EventLoop loop, Transport transport, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics,
+            java.util.function.Function<NodeAddress, String> expectedRunId) {
         this.loop = loop;
+        this.expectedRunId = expectedRunId;
         this.config = config;
         this.batcher = batcher;
         this.metrics = metrics;
@@ -111,6 +115,18 @@ public final class BackendPool {
     }
 
     /**
+     * A connection of the proxy's own to {@code node} (the replication guard's heartbeat): like a dedicated
+     * one, never reconnected and closed with its node, but no client's, so not counted as a pinned connection.
+     */
+    public BackendConnection control(NodeAddress node) {
+        BackendConnection connection = new BackendConnection(node, 0, this, BackendConnection.Purpose.CONTROL,
+                Handshake.proxy(RespVersion.RESP2));
+        dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
+        connection.connect();
+        return connection;
+    }
+
+    /**
      * A dedicated connection its client is done with. The caller vouches that Redis holds no state of the
      * client's on it (no MULTI, WATCH, subscription or blocked call); it is kept for reuse while its node
      * is routed to, up to a few per node, and closed otherwise.
@@ -131,7 +147,9 @@ public final class BackendPool {
     void forgetDedicated(BackendConnection connection) {
         List<BackendConnection> ofNode = dedicated.get(connection.node());
         if (ofNode != null && ofNode.remove(connection)) {
-            metrics.pinnedConnections.dec();
+            if (connection.purpose() != BackendConnection.Purpose.CONTROL) {
+                metrics.pinnedConnections.dec();
+            }
             if (ofNode.isEmpty()) {
                 dedicated.remove(connection.node());
             }
@@ -209,7 +227,7 @@ public final class BackendPool {
         List<BackendConnection> ofNode = dedicated.remove(node);
         idle.remove(node);
         if (ofNode != null) {
-            metrics.pinnedConnections.dec(ofNode.size());
+            metrics.pinnedConnections.dec(ofNode.stream().filter(c -> c.purpose() != BackendConnection.Purpose.CONTROL).count());
             // Not closing on purpose: their clients must learn that the state they carried is gone.
             new ArrayList<>(ofNode).forEach(BackendConnection::breakOff);
         }
@@ -311,6 +329,10 @@ public final class BackendPool {
 
     ProxyMetrics metrics() {
         return metrics;
+    }
+
+    String expectedRunId(NodeAddress node) {
+        return expectedRunId.apply(node);
     }
 
     FlushBatcher batcher() {

@@ -25,6 +25,15 @@ public interface PendingReply {
     /** The request was never sent; {@code errorLine} (such as {@code ERR ...}) says why. */
     void refused(String errorLine);
 
+    /**
+     * The request waited for a connection that failed before it could be sent ({@code request} is handed back,
+     * ownership passes). Unless the owner sends it elsewhere, it is refused with {@code errorLine}.
+     */
+    default void unsent(org.redisfailover.protocol.resp.RedisRequest request, String errorLine) {
+        request.release();
+        refused(errorLine);
+    }
+
     /** True for a request sampled for latency metrics: its backend round trip is timed too. */
     default boolean timed() {
         return false;

@@ -55,12 +55,10 @@ public final class DemoCommand implements Callable<Integer> {
                 startRedis(dir, ports.get(i), i == 0 ? null : ports.get(0));
             }
             List<NodeAddress> nodes = ports.stream().map(port -> new NodeAddress("127.0.0.1", port)).toList();
-            ZooKeeperSettings zk = new ZooKeeperSettings("127.0.0.1:" + zkPort, new ZkLayout("/demo"), Duration.ofSeconds(6),
-                    Duration.ofSeconds(3));
+            ZooKeeperSettings zk = new ZooKeeperSettings("127.0.0.1:" + zkPort, new ZkLayout("/demo"), Duration.ofSeconds(6));
             ProxyConfig config = ProxyConfig.builder(NodeAddress.parse(listen), null, List.of()).zooKeeper(zk).build();
             try (ProxyServer proxy = new ProxyServer(config).start()) {
                 MonitorOptions monitorOptions = new MonitorOptions();
-                monitorOptions.proxyAckTimeoutMs = 6_000;
                 Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions).stop();
                 try {
                     int result = tour(proxy, nodes, dir, zk);

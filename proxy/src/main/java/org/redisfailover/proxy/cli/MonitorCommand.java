@@ -64,7 +64,7 @@ public final class MonitorCommand implements Callable<Integer> {
         }
         String monitorId = id != null ? id : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs));
-        Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes));
+        Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs)));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ZooKeeperClients.closeWithin(ZooKeeperFollowing.CLOSE_BOUND, client, monitor);

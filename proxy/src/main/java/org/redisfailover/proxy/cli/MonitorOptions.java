@@ -23,10 +23,6 @@ final class MonitorOptions {
             description = "Consecutive failed probes before a monitor calls a node down (default: ${DEFAULT-VALUE}).")
     int downAfterFailures = 3;
 
-    @Option(names = "--proxy-ack-timeout-ms",
-            description = "Longest wait for proxies to acknowledge a switch; keep it at least the proxies' ZooKeeper session timeout (default: ${DEFAULT-VALUE}).")
-    long proxyAckTimeoutMs = 10000;
-
     @Option(names = "--max-lag-bytes",
             description = "A failover promotes no replica more than this many bytes behind the dead master's last seen offset; "
                     + "-1: no cap, always promote the best replica (default: ${DEFAULT-VALUE}).")
@@ -37,8 +33,9 @@ final class MonitorOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     long catchUpTimeoutMs = 2000;
 
-    MonitorSettings settings(String id, ZkLayout layout, List<NodeAddress> nodes) {
+    /** The settings, for a monitor whose ZooKeeper session has {@code sessionTimeout}. */
+    MonitorSettings settings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration sessionTimeout) {
         return new MonitorSettings(id, layout, nodes, Duration.ofMillis(probeIntervalMs), Duration.ofMillis(probeTimeoutMs), downAfterFailures,
-                Duration.ofMillis(proxyAckTimeoutMs), maxLagBytes, Duration.ofMillis(catchUpTimeoutMs));
+                sessionTimeout, maxLagBytes, Duration.ofMillis(catchUpTimeoutMs));
     }
 }

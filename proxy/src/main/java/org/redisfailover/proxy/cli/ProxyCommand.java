@@ -133,9 +133,17 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "ZooKeeper session timeout asked for (default: ${DEFAULT-VALUE}).")
     long zkSessionTimeoutMs;
 
-    @Option(names = "--fence-timeout-ms", defaultValue = "5000",
-            description = "Without a confirmed ZooKeeper view for this long the proxy stops writing; must be below the session timeout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--fence-timeout-ms", defaultValue = "3000",
+            description = "The proxy writes only while its last answered ZooKeeper confirmation was sent less than this long ago; "
+                    + "monitors wait as long before promoting past a proxy that does not acknowledge; below the session timeout "
+                    + "(default: ${DEFAULT-VALUE}).")
     long fenceTimeoutMs;
+
+    @Option(names = "--replication-guard-ms", defaultValue = "1000",
+            description = "Following ZooKeeper with replicas: the proxy writes only while a replica acknowledged the master's "
+                    + "replication within this long, bounding what a master cut off from its replicas can acknowledge; "
+                    + "0 turns it off (default: ${DEFAULT-VALUE}).")
+    long replicationGuardMs;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT",
             description = "Serve the admin HTTP endpoint (/health, /ready, /topology, /events, /metrics, POST /reload) here; keep it "
@@ -238,7 +246,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 .limits(RespLimits.DEFAULT.withMaxRequestBytes(maxRequestBytes).withMaxBulkLength(maxBulkLength))
                 .hold(Duration.ofMillis(holdTimeoutMs), holdMaxRequests, holdMaxBytes)
                 .zooKeeper(zk == null ? null : new ZooKeeperSettings(zk, new ZkLayout(zkPath), Duration.ofMillis(zkSessionTimeoutMs),
-                        Duration.ofMillis(fenceTimeoutMs)))
+                        Duration.ofMillis(fenceTimeoutMs), Duration.ofMillis(replicationGuardMs)))
                 .backendCredentials(backendUser, password)
                 .metrics(metrics)
                 .build();

@@ -65,7 +65,7 @@ final class ZooKeeperFollowing {
         follower.start(seed);
         Monitor monitor = null;
         if (!monitorNodes.isEmpty()) {
-            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes));
+            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes, zk.sessionTimeout()));
             monitor.start();
         }
         Monitor startedMonitor = monitor;

@@ -711,6 +711,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
                 connectionFor(target).send(request, new ScriptFallback(this, slot, args), this);
                 return;
             }
+            slot.route = route;
             connectionFor(target).send(request, slot, this);
         } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
             request.release();
@@ -799,6 +800,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         return master;
     }
 
+    /**
+     * A request that waited for a shared connection which failed before sending it. Following ZooKeeper, a
+     * failover or the node's return is coming: hold it like any request without a target (it was never sent,
+     * so it may go anywhere later), rather than fail a write that a failover would have carried. With a fixed
+     * master it is refused at once, as any request to an unreachable node. Returns whether it was taken.
+     */
+    boolean holdUnsent(RedisRequest request, Route route, ReplySlot slot) {
+        if (closed || closing || !shared.topology().lease().followsZooKeeper() || !loop.held.hold(this, request, route, slot)) {
+            return false;
+        }
+        heldCount++;
+        return true;
+    }
+
     /** A held request's turn has come (topology or fence changed): route it again, in order. */
     void release(RedisRequest request, Route route, ReplySlot slot) {
         if (slot == pendingPin) {
@@ -815,10 +830,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
 
     /** A held request waited the whole hold timeout: it was never sent, so a definite error is honest. */
     void expireHeld(RedisRequest request, ReplySlot slot, long heldMillis) {
-        failHeld(request, slot, "no master available (request held " + heldMillis + " ms)");
+        TopologyHolder topology = shared.topology();
+        String why = topology.notWritableReason();
+        if (topology.current().hasMaster() && why != null && why.startsWith("no replica")) {
+            // Redis' own answer when min-replicas-to-write is not met: clients know it means "not applied".
+            failHeldWith(request, slot, "NOREPLICAS Not enough good replicas to write (redis-failover: " + why + "; request held "
+                    + heldMillis + " ms)");
+            return;
+        }
+        failHeld(request, slot, "no master available (" + (why == null ? "" : why + "; ") + "request held " + heldMillis + " ms)");
     }
 
     void failHeld(RedisRequest request, ReplySlot slot, String reason) {
+        failHeldWith(request, slot, "ERR redis-failover: " + reason);
+    }
+
+    private void failHeldWith(RedisRequest request, ReplySlot slot, String errorLine) {
         boolean pin = slot == pendingPin;
         if (pin) {
             pendingPin = null;
@@ -827,7 +854,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
             heldCount--;
         }
         request.release();
-        slot.complete(Replies.error("ERR redis-failover: " + reason));
+        slot.complete(Replies.error(errorLine));
         if (pin) {
             runDeferred();
         }
@@ -972,6 +999,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     void onReply(ReplySlot slot, ByteBuf buffer, int start, int length) {
         if (closed || closing) {
             return; // nothing more is written to a client that is closing
+        }
+        if (!slot.readOnly() && !shared.topology().acknowledgesWrites()) {
+            // The ZooKeeper lease lapsed while this write was on its way (the proxy was cut off or frozen): a
+            // monitor may have promoted another master by now, so the write may not survive.
+            slot.complete(Replies.error(ReplySlot.UNCERTAIN_CODE + " redis-failover: the reply came after the proxy lost its ZooKeeper "
+                    + "lease (" + shared.topology().notWritableReason() + "); the command was applied on the old master but may not "
+                    + "survive a failover"));
+            return;
         }
         if (replies.peekFirst() == slot) {
             replies.pollFirst();

@@ -28,17 +28,25 @@ final class LoopResources {
 
     /** On one loop of the proxy: samples replication offsets for the read-your-writes policy. */
     private final OffsetProbe offsetProbe;
+    /** On one loop of a proxy following ZooKeeper with the guard on: renews the replication lease. */
+    private final ReplicationGuard replicationGuard;
 
-    LoopResources(EventLoop loop, ProxyShared shared, boolean probesOffsets) {
+    LoopResources(EventLoop loop, ProxyShared shared, boolean first) {
         ProxyConfig config = shared.config();
         this.batcher = new FlushBatcher(loop);
-        this.pool = new BackendPool(loop, shared.transport(), config, batcher, shared.metrics());
+        this.pool = new BackendPool(loop, shared.transport(), config, batcher, shared.metrics(), node -> {
+            Topology topology = shared.topology().current();
+            return node.equals(topology.master()) && topology.masterIdentity() != null ? topology.masterIdentity().runId() : null;
+        });
         this.held = new HeldRequests(config, shared.metrics());
         // A master that comes back before any failover gets the requests held while it was away.
         pool.health().onRecovered(node -> held.releaseAll());
         long period = Math.max(10, Math.min(100, config.holdTimeout().toMillis() / 10));
         this.holdExpiry = loop.scheduleAtFixedRate(() -> held.expire(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
-        this.offsetProbe = probesOffsets ? new OffsetProbe(shared, this, loop) : null;
+        this.offsetProbe = first ? new OffsetProbe(shared, this, loop) : null;
+        WriteLease lease = shared.topology().lease();
+        this.replicationGuard = first && lease.followsZooKeeper() && lease.guardMillis() > 0
+                ? new ReplicationGuard(shared, this, loop) : null;
     }
 
     /**
@@ -59,6 +67,11 @@ final class LoopResources {
             } else {
                 pool.closeNode(previous.master());
             }
+        }
+        if (current.master() != null && current.master().equals(previous.master()) && previous.masterIdentity() != null
+                && current.masterIdentity() != null && !previous.masterIdentity().runId().equals(current.masterIdentity().runId())) {
+            // The same address is another process now (it restarted, with its data): reconnect to it, checked anew.
+            pool.closeNode(current.master());
         }
         for (NodeAddress replica : previous.replicas()) {
             if (!stillRouted.contains(replica)) {
@@ -84,6 +97,9 @@ final class LoopResources {
         holdExpiry.cancel(false);
         if (offsetProbe != null) {
             offsetProbe.close();
+        }
+        if (replicationGuard != null) {
+            replicationGuard.close();
         }
         held.failAll("proxy shutting down");
         pool.close();

@@ -52,7 +52,9 @@ public final class ProxyServer implements AutoCloseable {
         // requests that need one are held until then.
         Topology topology = config.zooKeeper() != null ? new Topology(0, null, java.util.List.of())
                 : new Topology(1, config.master(), config.replicas());
-        this.shared = new ProxyShared(config, CommandClassifier.standard(), new TopologyHolder(topology), Transport.best());
+        WriteLease lease = config.zooKeeper() == null ? WriteLease.none()
+                : new WriteLease(config.zooKeeper().fenceTimeout().toNanos(), config.zooKeeper().replicationGuard().toNanos());
+        this.shared = new ProxyShared(config, CommandClassifier.standard(), new TopologyHolder(topology, lease), Transport.best());
     }
 
     /** Binds the listen address and warms up backend connections; throws if the address cannot be bound. */
@@ -90,7 +92,7 @@ public final class ProxyServer implements AutoCloseable {
                         .addKeyValue("replicas", current.replicas()).addKeyValue("reason", reason(previous, current))
                         .log("topology epoch {} applied", current.epoch());
             }
-            loops.forEach((loop, resources) -> loop.execute(() -> resources.onRoutingChanged(previous, current, topology.writableMaster())));
+            loops.forEach((loop, resources) -> loop.execute(() -> resources.onRoutingChanged(previous, current, topology.routedMaster())));
         });
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -124,6 +126,19 @@ public final class ProxyServer implements AutoCloseable {
         metrics.gauge("topology_epoch", "The topology epoch this proxy routes by (0: none read from ZooKeeper yet)",
                 () -> shared.topology().current().epoch());
         metrics.gauge("fenced", "1 while the proxy has no confirmed ZooKeeper view and holds writes", () -> shared.topology().isFenced() ? 1 : 0);
+        WriteLease lease = shared.topology().lease();
+        if (lease.followsZooKeeper()) {
+            metrics.gauge("zookeeper_confirmation_age_seconds",
+                    "Seconds since the proxy sent its last ZooKeeper confirmation that was answered; it stops writing at fence-timeout-ms",
+                    () -> lease.confirmationAgeNanos(System.nanoTime()) / 1e9);
+            metrics.gauge("replication_confirmation_age_seconds",
+                    "Seconds since the proxy sent the master the last heartbeat a replica acknowledged; it stops writing at "
+                            + "replication-guard-ms (-1: the guard does not apply)",
+                    () -> {
+                        long age = lease.replicationAgeMillis(System.nanoTime());
+                        return age < 0 ? -1 : age / 1e3;
+                    });
+        }
         metrics.gauge("ready", "1 while the proxy has a master to write to (the admin endpoint's /ready)", () -> notReadyReason() == null ? 1 : 0);
     }
 
@@ -143,15 +158,7 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Why the proxy cannot acknowledge writes now, or null when it can (the admin endpoint's /ready). */
     public String notReadyReason() {
-        TopologyHolder holder = shared.topology();
-        if (holder.isFenced()) {
-            return "fenced: no confirmed ZooKeeper view";
-        }
-        Topology topology = holder.current();
-        if (topology.epoch() == 0) {
-            return "no topology read from ZooKeeper yet";
-        }
-        return topology.hasMaster() ? null : "no master at epoch " + topology.epoch() + " (" + topology.phase().json() + ")";
+        return shared.topology().notWritableReason();
     }
 
     /** The proxy's metrics, for the admin endpoint and the co-located monitor's gauges. */

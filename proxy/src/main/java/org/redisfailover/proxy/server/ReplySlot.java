@@ -2,6 +2,8 @@ package org.redisfailover.proxy.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.PendingReply;
 import org.redisfailover.proxy.metrics.SampledLatency;
@@ -25,6 +27,8 @@ public final class ReplySlot implements PendingReply {
     boolean forwarded;
     /** Counted by the session as a write in flight, for the read-your-writes policy. */
     boolean write;
+    /** Set while the request waits on a shared connection: how to route it again if that connection fails first. */
+    Route route;
     /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is not written. */
     boolean suppressed;
     private long sentAtNanos;
@@ -96,6 +100,16 @@ public final class ReplySlot implements PendingReply {
     @Override
     public void refused(String errorLine) {
         complete(Replies.error(errorLine));
+    }
+
+    @Override
+    public void unsent(RedisRequest request, String errorLine) {
+        Route again = route;
+        route = null;
+        if (again == null || !owner.holdUnsent(request, again, this)) {
+            request.release();
+            refused(errorLine);
+        }
     }
 
     /**

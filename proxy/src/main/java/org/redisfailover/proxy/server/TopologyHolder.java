@@ -5,27 +5,41 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 
 /**
  * The topology every event loop routes by: one immutable snapshot, replaced whole. Only a newer epoch
  * replaces the current one, so a late or repeated update can never roll the proxy back.
  *
- * <p>Also holds the fence: while fenced (no confirmed ZooKeeper view for too long) the proxy treats
- * the master as absent and acknowledges no writes, whatever the last topology said.
+ * <p>Also holds what decides whether the master may be written to at all: the {@link WriteLease} (checked
+ * on every write, on the clock), and the fence, set once the ZooKeeper lease has lapsed, which makes every
+ * event loop drop its connections to the master (what they carried gets an honest "unknown outcome").
  */
 public final class TopologyHolder {
 
     private final AtomicReference<Topology> current;
+    private final WriteLease lease;
     private final AtomicBoolean fenced = new AtomicBoolean();
     private final List<BiConsumer<Topology, Topology>> listeners = new CopyOnWriteArrayList<>();
 
+    public TopologyHolder(Topology initial, WriteLease lease) {
+        this.current = new AtomicReference<>(initial);
+        this.lease = lease;
+        lease.guard(initial);
+    }
+
+    /** A holder for a proxy with a fixed master: no leases. */
     public TopologyHolder(Topology initial) {
-        current = new AtomicReference<>(initial);
+        this(initial, WriteLease.none());
     }
 
     public Topology current() {
         return current.get();
+    }
+
+    public WriteLease lease() {
+        return lease;
     }
 
     /** Installs {@code next} if its epoch is newer; returns whether it did. Listeners hear of it. */
@@ -36,6 +50,7 @@ public final class TopologyHolder {
                 return false;
             }
             if (current.compareAndSet(now, next)) {
+                lease.guard(next);
                 listeners.forEach(listener -> listener.accept(now, next));
                 return true;
             }
@@ -49,17 +64,62 @@ public final class TopologyHolder {
     /** Fences or unfences the proxy; listeners hear of a change (with the topology unchanged). */
     public void setFenced(boolean value) {
         if (fenced.compareAndSet(!value, value)) {
-            Topology now = current.get();
-            listeners.forEach(listener -> listener.accept(now, now));
+            notifyUnchanged();
         }
     }
 
-    /** The master writes may go to now: none while there is none or while fenced. */
-    public org.redisfailover.protocol.topology.NodeAddress writableMaster() {
+    /** A lease that had lapsed holds again: the loops release what they held (listeners, topology unchanged). */
+    public void leaseRestored() {
+        notifyUnchanged();
+    }
+
+    private void notifyUnchanged() {
+        Topology now = current.get();
+        listeners.forEach(listener -> listener.accept(now, now));
+    }
+
+    /** The master writes may go to now: none while there is none, while fenced, or while a lease has lapsed. */
+    public NodeAddress writableMaster() {
+        NodeAddress master = current.get().master();
+        if (master == null || fenced.get() || !lease.writable(System.nanoTime())) {
+            return null;
+        }
+        return master;
+    }
+
+    /**
+     * The master the event loops keep connections to: the topology's, unless fenced. A lapsed lease does not
+     * close them (the master is not known to be replaced; writes wait until the lease is renewed).
+     */
+    NodeAddress routedMaster() {
         return fenced.get() ? null : current.get().master();
     }
 
-    /** Called with (previous, current) after every topology change and every fence change. */
+    /** Whether the reply of a write may be passed on now (the ZooKeeper lease still holds). */
+    boolean acknowledgesWrites() {
+        return !lease.followsZooKeeper() || lease.confirmed(System.nanoTime());
+    }
+
+    /** Why no write goes to a master now, in words, or null when one can. */
+    public String notWritableReason() {
+        Topology topology = current.get();
+        long now = System.nanoTime();
+        if (topology.epoch() == 0) {
+            return "no topology read from ZooKeeper yet";
+        }
+        if (fenced.get() || !lease.confirmed(now)) {
+            return "fenced: no ZooKeeper confirmation of the topology for " + lease.confirmationAgeNanos(now) / 1_000_000 + " ms";
+        }
+        if (!topology.hasMaster()) {
+            return "no master at epoch " + topology.epoch() + " (" + topology.phase().json() + ")";
+        }
+        if (!lease.replicated(now)) {
+            return "no replica has acknowledged the master's replication for " + lease.replicationAgeMillis(now) + " ms";
+        }
+        return null;
+    }
+
+    /** Called with (previous, current) after every topology change, fence change and restored lease. */
     public void addListener(BiConsumer<Topology, Topology> listener) {
         listeners.add(listener);
     }

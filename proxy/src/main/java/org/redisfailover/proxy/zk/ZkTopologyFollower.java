@@ -1,11 +1,8 @@
 package org.redisfailover.proxy.zk;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Closeable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
@@ -16,6 +13,7 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.utils.ThreadUtils;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.redisfailover.protocol.topology.ProxyRegistration;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
@@ -25,25 +23,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes a proxy follow the topology znode, and fences it when it loses ZooKeeper.
+ * Makes a proxy follow the topology znode, and fences it when ZooKeeper stops confirming it.
  *
  * <ul>
  *   <li>A Curator cache watches {@code {root}/topology}; each newer epoch is installed whole in the
  *       {@link TopologyHolder} (older and malformed ones are ignored: the last good one stays).</li>
- *   <li>The proxy registers itself as an ephemeral {@code {root}/proxies/{id}} holding the epoch it has
- *       applied, published only once every event loop has stopped using the previous topology: that
- *       is the acknowledgement the monitor's two-phase switch waits for.</li>
- *   <li>On SUSPENDED or LOST (act on SUSPENDED: research Z3/Z4) a timer starts; if no confirmed view
- *       returns within the fence timeout, the proxy fences itself: no master is written to until the
- *       topology has been read again after reconnecting.</li>
+ *   <li>The proxy registers itself as an ephemeral {@code {root}/proxies/{id}} ({@link ProxyRegistration})
+ *       holding the epoch it has applied, published only once every event loop has stopped using the
+ *       previous topology: that is the acknowledgement the monitor's two-phase switch waits for. It also
+ *       says how long the proxy goes on writing without ZooKeeper, which is how long a monitor waits for
+ *       it when it does not acknowledge.</li>
+ *   <li>{@link ZkConfirmations} renews the write lease and fences the proxy when it lapses, on a thread
+ *       of its own; the watch is only the fast path for news.</li>
  * </ul>
  *
- * All ZooKeeper events are handled on one thread, in order, never on ZooKeeper's own event thread.
+ * Watch events and registration updates are handled on one thread, in order, never on ZooKeeper's own
+ * event thread.
  */
 public final class ZkTopologyFollower implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(ZkTopologyFollower.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -55,7 +54,9 @@ public final class ZkTopologyFollower implements Closeable {
     private final ScheduledExecutorService events;
     private CuratorCache cache;
     private PersistentNode registration;
-    private ScheduledFuture<?> fenceTimer;
+    private ZkConfirmations confirmations;
+    /** The newest epoch every event loop has finished applying: what the registration acknowledges. Events thread only. */
+    private long drainedEpoch;
 
     public ZkTopologyFollower(CuratorFramework client, ZooKeeperSettings settings, ProxyServer server, String proxyId) {
         this.client = client;
@@ -73,15 +74,17 @@ public final class ZkTopologyFollower implements Closeable {
         if (seed != null) {
             seed(seed);
         }
+        registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, settings.layout().proxy(proxyId), registrationData());
+        registration.start();
+        confirmations = new ZkConfirmations(client, settings.layout().topology(), settings.layout().proxy(proxyId), server.topology(),
+                this::install, () -> events.execute(this::publishRegistration));
         client.getConnectionStateListenable().addListener((c, newState) -> onConnectionState(newState), events);
         cache = CuratorCache.build(client, settings.layout().topology(), CuratorCache.Options.SINGLE_NODE_CACHE);
         cache.listenable().addListener(CuratorCacheListener.builder()
-                .forCreatesAndChanges((previous, node) -> apply(node.getData(), "watch"))
+                .forCreatesAndChanges((previous, node) -> apply(node.getData()))
                 .build(), events);
         cache.start();
-        registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, settings.layout().proxy(proxyId),
-                registrationData());
-        registration.start();
+        confirmations.start();
     }
 
     /** Creates the topology znode from the command line's view, unless someone already did. */
@@ -95,70 +98,32 @@ public final class ZkTopologyFollower implements Closeable {
         }
     }
 
-    private void apply(byte[] data, String source) {
+    private void apply(byte[] data) {
         Topology topology;
         try {
             topology = TopologyJson.decode(data);
         } catch (IllegalArgumentException e) {
-            log.error("ignoring invalid topology in {} ({}): {}; keeping epoch {}", settings.layout().topology(), source, e.getMessage(),
+            log.error("ignoring invalid topology in {}: {}; keeping epoch {}", settings.layout().topology(), e.getMessage(),
                     server.topology().current().epoch());
             return;
         }
+        install(topology);
+    }
+
+    /** Installs a newer epoch (from the watch or a confirmation round); acknowledges it once every loop has applied it. */
+    private void install(Topology topology) {
         if (server.topology().update(topology)) {
-            server.drainLoops().thenRunAsync(this::publishRegistration, events);
+            server.drainLoops().thenRunAsync(() -> {
+                drainedEpoch = Math.max(drainedEpoch, topology.epoch());
+                publishRegistration();
+            }, events);
         }
     }
 
     private void onConnectionState(ConnectionState newState) {
-        switch (newState) {
-            case SUSPENDED, LOST -> {
-                if (fenceTimer == null && !server.topology().isFenced()) {
-                    log.warn("ZooKeeper connection {}: fencing writes in {} ms unless it comes back", newState,
-                            settings.fenceTimeout().toMillis());
-                    fenceTimer = events.schedule(this::fence, settings.fenceTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                }
-            }
-            case CONNECTED, RECONNECTED -> confirmView();
-            default -> {
-                // READ_ONLY: a read-only server is no confirmed view; keep waiting.
-            }
-        }
-    }
-
-    private void fence() {
-        fenceTimer = null;
-        if (client.getZookeeperClient().isConnected() && !server.topology().isFenced()) {
-            return;
-        }
-        log.error("no confirmed ZooKeeper view for {} ms: fenced, writes are held until it returns", settings.fenceTimeout().toMillis());
-        server.topology().setFenced(true);
-        publishRegistration();
-    }
-
-    /** Reconnected: re-read the topology (watches may have missed changes), then lift the fence. */
-    private void confirmView() {
-        try {
-            client.sync().forPath(settings.layout().topology());
-            byte[] data = client.getData().forPath(settings.layout().topology());
-            apply(data, "reconnect");
-            if (fenceTimer != null) {
-                fenceTimer.cancel(false);
-                fenceTimer = null;
-            }
-            if (server.topology().isFenced()) {
-                log.info("ZooKeeper view confirmed at epoch {}: fence lifted", server.topology().current().epoch());
-                server.topology().setFenced(false);
-                server.drainLoops().thenRunAsync(this::publishRegistration, events);
-            }
-        } catch (KeeperException.NoNodeException e) {
-            log.warn("{} does not exist yet: waiting for a monitor to write it", settings.layout().topology());
-            if (fenceTimer != null) {
-                fenceTimer.cancel(false);
-                fenceTimer = null;
-            }
-        } catch (Exception e) {
-            ThreadUtils.checkInterrupted(e);
-            log.warn("could not confirm the ZooKeeper view yet: {}", e.toString());
+        log.info("ZooKeeper connection {}", newState);
+        if (newState == ConnectionState.RECONNECTED && confirmations != null) {
+            confirmations.roundNow();
         }
     }
 
@@ -184,11 +149,9 @@ public final class ZkTopologyFollower implements Closeable {
     }
 
     private byte[] registrationData() {
-        ObjectNode node = MAPPER.createObjectNode();
-        node.put("address", server.boundAddress().toString());
-        node.put("epoch", server.topology().current().epoch());
-        node.put("fenced", server.topology().isFenced());
-        return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        TopologyHolder topology = server.topology();
+        return new ProxyRegistration(server.boundAddress().toString(), drainedEpoch, topology.isFenced(),
+                settings.fenceTimeout().toMillis()).encode();
     }
 
     @Override
@@ -196,6 +159,9 @@ public final class ZkTopologyFollower implements Closeable {
         if (state.getAndSet(State.CLOSED) != State.STARTED) {
             events.shutdownNow();
             return;
+        }
+        if (confirmations != null) {
+            confirmations.close();
         }
         if (cache != null) {
             cache.close();
@@ -208,10 +174,5 @@ public final class ZkTopologyFollower implements Closeable {
             }
         }
         events.shutdownNow();
-    }
-
-    /** The id this proxy registers under. */
-    public String proxyId() {
-        return proxyId;
     }
 }

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
-import org.redisfailover.proxy.it.Poll;
+import org.redisfailover.testing.Poll;
 import org.redisfailover.proxy.it.PrometheusScrape;
-import org.redisfailover.proxy.it.RedisGroup;
-import org.redisfailover.proxy.it.RedisProcess;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import org.redisfailover.proxy.server.ProxyServer;
 import picocli.CommandLine;
 

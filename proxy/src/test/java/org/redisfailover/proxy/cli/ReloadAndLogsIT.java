@@ -24,10 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.redisfailover.proxy.it.FreePort;
-import org.redisfailover.proxy.it.Poll;
-import org.redisfailover.proxy.it.RedisGroup;
-import org.redisfailover.proxy.it.RedisProcess;
+import org.redisfailover.testing.FreePort;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
 
 /**

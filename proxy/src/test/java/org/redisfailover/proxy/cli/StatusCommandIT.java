@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
-import org.redisfailover.proxy.it.RedisGroup;
-import org.redisfailover.proxy.it.RedisProcess;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import picocli.CommandLine;
 
 /** {@code status} against a real ZooKeeper and real Redis nodes, as text and as JSON. */

@@ -45,7 +45,7 @@ class ZooKeeperFollowingCliIT {
                     admin.start();
                     Topology seeded = TopologyJson.decode(admin.getData().forPath("/seed/topology"));
                     assertEquals(new Topology(1, NodeAddress.parse("127.0.0.1:6379"), List.of(NodeAddress.parse("127.0.0.1:6380"))), seeded);
-                    org.redisfailover.proxy.it.Poll.until(java.time.Duration.ofSeconds(10), "the proxy to apply the seed",
+                    org.redisfailover.testing.Poll.until(java.time.Duration.ofSeconds(10), "the proxy to apply the seed",
                             () -> server.topology().current().epoch() == 1);
                 } finally {
                     stop.run();
@@ -60,15 +60,15 @@ class ZooKeeperFollowingCliIT {
         // but answers nothing: in the failover benchmark, where ZooKeeper and the proxies got SIGTERM
         // together, proxies took about two minutes to exit while their znode deletes retried.
         try (TestingServer zooKeeper = new TestingServer(true);
-             org.redisfailover.proxy.it.FaultRelay relay = new org.redisfailover.proxy.it.FaultRelay(
+             org.redisfailover.testing.FaultRelay relay = new org.redisfailover.testing.FaultRelay(
                      NodeAddress.parse(zooKeeper.getConnectString()))) {
             ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", relay.address().toString(), "--zk-path", "/silent",
                     "--master", "127.0.0.1:6379");
             try (ProxyServer server = new ProxyServer(config).start()) {
                 Runnable stop = ZooKeeperFollowing.start(config, server, List.of(NodeAddress.parse("127.0.0.1:6379")), new MonitorOptions()).stop();
-                org.redisfailover.proxy.it.Poll.until(java.time.Duration.ofSeconds(10), "the proxy to apply the seed",
+                org.redisfailover.testing.Poll.until(java.time.Duration.ofSeconds(10), "the proxy to apply the seed",
                         () -> server.topology().current().epoch() == 1);
-                relay.mode(org.redisfailover.proxy.it.FaultRelay.Mode.BLACKHOLE);
+                relay.mode(org.redisfailover.testing.FaultRelay.Mode.BLACKHOLE);
                 assertTimeoutPreemptively(java.time.Duration.ofSeconds(6), stop::run, "stopping while ZooKeeper does not answer");
             }
         }

@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.it;
 
+import org.redisfailover.testing.RedisGroup;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

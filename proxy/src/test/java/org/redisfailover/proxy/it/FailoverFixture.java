@@ -1,5 +1,8 @@
 package org.redisfailover.proxy.it;
 
+import org.redisfailover.testing.RedisProcess;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +81,7 @@ final class FailoverFixture implements AutoCloseable {
 
     /** A proxy following ZooKeeper through {@code client} (a test may cut that client off). */
     ProxyServer startProxy(String id, CuratorFramework client) throws Exception {
-        ZooKeeperSettings settings = new ZooKeeperSettings(connectString, LAYOUT, SESSION_TIMEOUT, Duration.ofSeconds(5));
+        ZooKeeperSettings settings = new ZooKeeperSettings(connectString, LAYOUT, SESSION_TIMEOUT, Duration.ofSeconds(3), ZooKeeperSettings.DEFAULT_REPLICATION_GUARD);
         ProxyServer proxy = new ProxyServer(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of()).zooKeeper(settings).build())
                 .start();
         closeables.add(proxy);

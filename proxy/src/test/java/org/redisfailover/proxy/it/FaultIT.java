@@ -1,5 +1,9 @@
 package org.redisfailover.proxy.it;
 
+import org.redisfailover.testing.RedisProcess;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.FaultRelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

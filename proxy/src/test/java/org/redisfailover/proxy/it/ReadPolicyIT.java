@@ -1,5 +1,9 @@
 package org.redisfailover.proxy.it;
 
+import org.redisfailover.testing.RedisProcess;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.FreePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

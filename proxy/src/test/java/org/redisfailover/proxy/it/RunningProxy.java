@@ -1,5 +1,7 @@
 package org.redisfailover.proxy.it;
 
+import org.redisfailover.testing.RedisProcess;
+import org.redisfailover.testing.RedisGroup;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.redisfailover.protocol.topology.NodeAddress;

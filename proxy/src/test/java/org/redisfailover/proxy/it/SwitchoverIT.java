@@ -1,5 +1,7 @@
 package org.redisfailover.proxy.it;
 
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

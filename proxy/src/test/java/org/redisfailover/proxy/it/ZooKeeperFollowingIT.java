@@ -1,5 +1,8 @@
 package org.redisfailover.proxy.it;
 
+import org.redisfailover.testing.RedisProcess;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -82,7 +85,8 @@ class ZooKeeperFollowingIT {
     }
 
     private void startProxy(Duration fenceTimeout) throws Exception {
-        ZooKeeperSettings settings = new ZooKeeperSettings(zooKeeper.getConnectString(), LAYOUT, Duration.ofSeconds(10), fenceTimeout);
+        ZooKeeperSettings settings = new ZooKeeperSettings(zooKeeper.getConnectString(), LAYOUT, Duration.ofSeconds(10), fenceTimeout,
+                ZooKeeperSettings.DEFAULT_REPLICATION_GUARD);
         ProxyConfig config = ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of())
                 .zooKeeper(settings)
                 .hold(Duration.ofSeconds(20), 10_000, 1 << 20)

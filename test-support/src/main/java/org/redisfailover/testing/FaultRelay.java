@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.it;
+package org.redisfailover.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +43,7 @@ public final class FaultRelay implements AutoCloseable {
     }
 
     /** Delays each chunk the server sends by this much (a slow server or link). */
-    void delayReplies(long millis) {
+    public void delayReplies(long millis) {
         replyDelayMillis = millis;
     }
 

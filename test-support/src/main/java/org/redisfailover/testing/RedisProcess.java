@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.it;
+package org.redisfailover.testing;
 
 import java.io.File;
 import java.io.IOException;

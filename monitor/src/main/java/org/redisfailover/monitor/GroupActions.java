@@ -1,0 +1,158 @@
+package org.redisfailover.monitor;
+
+import java.util.Collection;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.NodeIdentity;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.protocol.topology.TopologyJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.args.ClientPauseMode;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Everything the leader does to the group, each act fenced: topology writes are compare-and-sets on the
+ * znode version the step holds, and every Redis command is preceded by a fresh {@link Leadership#confirm}
+ * at that same version, so a monitor that lost its leadership (or whose step was overtaken) changes
+ * nothing more. A step carries the version it holds through these calls.
+ */
+final class GroupActions {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupActions.class);
+
+    private final CuratorFramework client;
+    private final MonitorSettings settings;
+    private final Leadership leadership;
+    private final NodeProbes probes;
+    private final ProxyAcks acks;
+
+    GroupActions(CuratorFramework client, MonitorSettings settings, Leadership leadership, NodeProbes probes, ProxyAcks acks) {
+        this.client = client;
+        this.settings = settings;
+        this.leadership = leadership;
+        this.probes = probes;
+        this.acks = acks;
+    }
+
+    MonitorSettings settings() {
+        return settings;
+    }
+
+    /** The topology and its znode version, or null when there is none. */
+    VersionedTopology read() throws Exception {
+        Stat stat = new Stat();
+        try {
+            byte[] data = client.getData().storingStatIn(stat).forPath(settings.layout().topology());
+            return new VersionedTopology(TopologyJson.decode(data), stat.getVersion());
+        } catch (KeeperException.NoNodeException e) {
+            return null;
+        }
+    }
+
+    /** A topology with the znode version it was read or written at. */
+    record VersionedTopology(Topology topology, int version) {
+    }
+
+    /** Compare-and-set on the znode version; a stale leader fails here. Returns the new version. */
+    int write(Topology topology, int expectedVersion) throws Exception {
+        if (!leadership.believed()) {
+            throw new Leadership.Lost("this monitor no longer leads");
+        }
+        Stat stat = client.setData().withVersion(expectedVersion).forPath(settings.layout().topology(), TopologyJson.encode(topology));
+        return stat.getVersion();
+    }
+
+    /** Creates the topology znode (first start, or re-seeding a lost one); false if someone else did meanwhile. */
+    boolean create(Topology topology) throws Exception {
+        leadership.confirm(-1);
+        try {
+            client.create().creatingParentsIfNeeded().forPath(settings.layout().topology(), TopologyJson.encode(topology));
+            return true;
+        } catch (KeeperException.NodeExistsException raced) {
+            return false;
+        }
+    }
+
+    /** Waits for the proxies to acknowledge {@code epoch}, written at {@code writtenAtNanos} (see {@link ProxyAcks}). */
+    ProxyAcks.Outcome awaitProxies(long epoch, long writtenAtNanos, int version) throws Exception {
+        ProxyAcks.Outcome outcome = acks.await(epoch, writtenAtNanos, () -> leadership.confirm(version));
+        if (!outcome.waitedOut().isEmpty()) {
+            log.warn("proxies {} did not acknowledge epoch {}: waited {} ms, past their fence timeouts, so they have stopped writing",
+                    outcome.waitedOut(), epoch, outcome.waitedMillis());
+        }
+        return outcome;
+    }
+
+    /** Fresh probes of {@code nodes}, taken now. */
+    Map<NodeAddress, NodeStatus> probe(Collection<NodeAddress> nodes) throws InterruptedException {
+        return probes.probeNow(nodes);
+    }
+
+    /** Makes {@code node} a master; returns its identity as it is now (its replication id is new). */
+    NodeIdentity promote(NodeAddress node, int version) throws Exception {
+        leadership.confirm(version);
+        probes.prober(node).command(jedis -> jedis.replicaofNoOne());
+        NodeStatus status = probes.prober(node).probe();
+        if (!status.reachable() || !status.master()) {
+            throw new IllegalStateException(node + " did not become master after REPLICAOF NO ONE");
+        }
+        return status.identity();
+    }
+
+    /**
+     * Points {@code replica} at {@code master}. A node that cannot be reached now is left to {@link Reconciliation}
+     * when it returns; returns whether the command went through.
+     */
+    boolean repoint(NodeAddress replica, NodeAddress master, int version) throws Exception {
+        leadership.confirm(version);
+        try {
+            probes.prober(replica).command(jedis -> jedis.replicaof(master.host(), master.port()));
+            return true;
+        } catch (JedisException e) {
+            log.warn("could not point {} at {}: {}", replica, master, e.toString());
+            return false;
+        }
+    }
+
+    /** Pauses {@code node}'s writes for {@code millis} (a switchover's catch-up); throws if Redis refused. */
+    void pauseWrites(NodeAddress node, long millis, int version) throws Exception {
+        leadership.confirm(version);
+        probes.prober(node).command(jedis -> jedis.clientPause(millis, ClientPauseMode.WRITE));
+    }
+
+    /** Ends a pause early; a failure is only logged, since the pause ends by itself at its timeout. */
+    void unpause(NodeAddress node, int version) throws Exception {
+        leadership.confirm(version);
+        try {
+            probes.prober(node).command(jedis -> jedis.clientUnpause());
+        } catch (JedisException e) {
+            log.warn("could not unpause {}: {}", node, e.toString());
+        }
+    }
+
+    /** The replication offset of {@code node} now (a probe), or -1 when it cannot say. */
+    long offset(NodeAddress node) {
+        NodeStatus status = probes.prober(node).probe();
+        return status.reachable() ? status.offset() : -1;
+    }
+
+    void record(SwitchEvent event) {
+        SwitchHistory.append(client, settings.layout(), event);
+    }
+
+    /** The highest epoch live proxies and monitors report (from their caches: cheap enough for every round). */
+    long highestEpochLive(MonitorViews views) {
+        return Math.max(acks.highestEpoch(), views.highestEpoch());
+    }
+
+    /** The highest epoch any record knows: live proxies and monitors, and the history. */
+    long highestEpochElsewhere(MonitorViews views) throws Exception {
+        long fromHistory = SwitchHistory.recent(client, settings.layout(), SwitchHistory.LIMIT).stream()
+                .mapToLong(SwitchEvent::epoch).max().orElse(0);
+        return Math.max(fromHistory, highestEpochLive(views));
+    }
+}

@@ -1,0 +1,55 @@
+package org.redisfailover.monitor;
+
+/**
+ * What one monitor remembers between its rounds as leader, so that a group waiting without a master is not
+ * waited on again, nor its reason recorded again, every round; and the highest epoch it has seen, a floor
+ * should the topology znode be lost. Used by the monitor's one thread only.
+ */
+final class LeaderMemory {
+
+    private long highestEpochSeen;
+    private int proxiesAwaitedAtVersion = -1;
+    private long waitingEpoch = -1;
+    /** Replicas this leader re-pointed lately, and when: probes lag a command by up to a round, so it is not repeated at once. */
+    private final java.util.Map<String, Long> repointedAtNanos = new java.util.HashMap<>();
+    private static final long REPOINT_QUIET_NANOS = 2_000_000_000L;
+    private long waitingRecordedAtNanos;
+
+    /** A group left without a master is recorded when it begins, then at most this often while it lasts. */
+    private static final long WAITING_RECORD_INTERVAL_NANOS = 10_000_000_000L;
+
+    void sawEpoch(long epoch) {
+        highestEpochSeen = Math.max(highestEpochSeen, epoch);
+    }
+
+    long highestEpochSeen() {
+        return highestEpochSeen;
+    }
+
+    /** The proxies have been waited on for the topology at this znode version. */
+    void proxiesAwaited(int version) {
+        proxiesAwaitedAtVersion = version;
+    }
+
+    boolean proxiesAwaitedAt(int version) {
+        return proxiesAwaitedAtVersion == version;
+    }
+
+    /** Whether the group's waiting for a promotable replica at {@code epoch} is to be logged and recorded now. */
+    boolean recordWaiting(long epoch) {
+        long now = System.nanoTime();
+        if (epoch == waitingEpoch && now - waitingRecordedAtNanos < WAITING_RECORD_INTERVAL_NANOS) {
+            return false;
+        }
+        waitingEpoch = epoch;
+        waitingRecordedAtNanos = now;
+        return true;
+    }
+
+    /** Whether {@code replica} may be pointed at {@code master} now: not if this leader just did so. Notes it if so. */
+    boolean mayRepoint(org.redisfailover.protocol.topology.NodeAddress replica, org.redisfailover.protocol.topology.NodeAddress master) {
+        long now = System.nanoTime();
+        repointedAtNanos.values().removeIf(at -> now - at > REPOINT_QUIET_NANOS);
+        return repointedAtNanos.putIfAbsent(replica + "->" + master, now) == null;
+    }
+}

@@ -1,0 +1,194 @@
+package org.redisfailover.monitor;
+
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+import org.apache.curator.utils.ThreadUtils;
+import org.redisfailover.protocol.topology.NodeAddress;
+
+/**
+ * Probes every watched node on a schedule of its own: each node is probed every interval, unless its
+ * previous probe is still waiting for its timeout. So a stalled node (frozen, or behind a silent
+ * partition) costs its own probes their timeout but never delays the verdict on another node, as one
+ * probe round waiting for all nodes did. Each node's consecutive failures, and since when it fails, are
+ * counted as its probes complete.
+ */
+final class NodeProbes implements Closeable {
+
+    private final MonitorSettings settings;
+    private final UnaryOperator<NodeAddress> dial;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService probeThreads;
+    private final Map<NodeAddress, Tracker> trackers = new ConcurrentHashMap<>();
+    /** Told (on a probe thread) when a node has just been called down, or has just answered again after being down. */
+    private final Runnable verdictChanged;
+
+    /** One node: its prober, its schedule and what its probes found. Fields guarded by the tracker. */
+    private final class Tracker {
+        final NodeProber prober;
+        final ScheduledFuture<?> schedule;
+        boolean running;
+        NodeStatus latest;
+        NodeStatus lastReachable;
+        int failures;
+        Long failingSinceMillis;
+        Long downSinceMillis;
+
+        Tracker(NodeAddress node) {
+            this.prober = new NodeProber(node, dial.apply(node), (int) settings.probeTimeout().toMillis());
+            this.latest = NodeStatus.unreachable(node);
+            this.schedule = scheduler.scheduleWithFixedDelay(this::probeIfIdle, 0, settings.probeInterval().toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+
+        private void probeIfIdle() {
+            synchronized (this) {
+                if (running) {
+                    return;
+                }
+                running = true;
+            }
+            try {
+                probeThreads.execute(() -> {
+                    long startedMillis = System.currentTimeMillis();
+                    NodeStatus status = prober.probe();
+                    boolean changed;
+                    synchronized (this) {
+                        running = false;
+                        changed = record(status, startedMillis);
+                    }
+                    if (changed) {
+                        verdictChanged.run();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                synchronized (this) {
+                    running = false;
+                }
+            }
+        }
+
+        /** Returns whether the node's verdict changed: just called down, or up again after being down. */
+        private boolean record(NodeStatus status, long startedMillis) {
+            latest = status;
+            if (status.reachable()) {
+                boolean wasDown = downSinceMillis != null;
+                failures = 0;
+                lastReachable = status;
+                failingSinceMillis = null;
+                downSinceMillis = null;
+                return wasDown;
+            }
+            failures++;
+            if (failingSinceMillis == null) {
+                failingSinceMillis = startedMillis;
+            }
+            if (failures >= settings.downAfterFailures() && downSinceMillis == null) {
+                downSinceMillis = startedMillis;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    NodeProbes(MonitorSettings settings, UnaryOperator<NodeAddress> dial, Runnable verdictChanged) {
+        this.settings = settings;
+        this.dial = dial;
+        this.verdictChanged = verdictChanged;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-probe-timer"));
+        this.probeThreads = Executors.newCachedThreadPool(ThreadUtils.newThreadFactory("redis-failover-probe"));
+    }
+
+    /** Probes these nodes from now on (nodes already probed go on; none is dropped: a node may come back). */
+    void watch(Set<NodeAddress> nodes) {
+        for (NodeAddress node : nodes) {
+            trackers.computeIfAbsent(node, Tracker::new);
+        }
+    }
+
+    /** What the latest probes of the watched nodes found. */
+    ProbeRound snapshot() {
+        Map<NodeAddress, NodeStatus> now = new LinkedHashMap<>();
+        Map<NodeAddress, NodeStatus> lastReachable = new LinkedHashMap<>();
+        Map<NodeAddress, Long> failingSince = new LinkedHashMap<>();
+        Map<NodeAddress, Long> downSince = new LinkedHashMap<>();
+        trackers.forEach((node, tracker) -> {
+            synchronized (tracker) {
+                now.put(node, tracker.latest);
+                if (tracker.lastReachable != null) {
+                    lastReachable.put(node, tracker.lastReachable);
+                }
+                if (tracker.failingSinceMillis != null) {
+                    failingSince.put(node, tracker.failingSinceMillis);
+                }
+                if (tracker.downSinceMillis != null) {
+                    downSince.put(node, tracker.downSinceMillis);
+                }
+            }
+        });
+        return new ProbeRound(now, lastReachable, failingSince, downSince);
+    }
+
+    /** The nodes this monitor calls down: {@code down-after-failures} failed probes in a row. */
+    List<NodeAddress> down() {
+        List<NodeAddress> down = new ArrayList<>();
+        trackers.forEach((node, tracker) -> {
+            synchronized (tracker) {
+                if (tracker.failures >= settings.downAfterFailures()) {
+                    down.add(node);
+                }
+            }
+        });
+        return down;
+    }
+
+    /**
+     * Probes {@code nodes} now, in parallel, and waits for all (each within its probe timeout): the leader's
+     * fresh look at the candidates once the proxies have stopped writing.
+     */
+    Map<NodeAddress, NodeStatus> probeNow(Collection<NodeAddress> nodes) throws InterruptedException {
+        Map<NodeAddress, Future<NodeStatus>> pending = new LinkedHashMap<>();
+        for (NodeAddress node : nodes) {
+            NodeProber prober = prober(node);
+            pending.put(node, probeThreads.submit(prober::probe));
+        }
+        Map<NodeAddress, NodeStatus> statuses = new LinkedHashMap<>();
+        long waitMillis = 2 * settings.probeTimeout().toMillis() + 1_000; // a connect and a reply, each bounded
+        for (Map.Entry<NodeAddress, Future<NodeStatus>> entry : pending.entrySet()) {
+            try {
+                statuses.put(entry.getKey(), entry.getValue().get(waitMillis, TimeUnit.MILLISECONDS));
+            } catch (ExecutionException | TimeoutException e) {
+                statuses.put(entry.getKey(), NodeStatus.unreachable(entry.getKey()));
+            }
+        }
+        return statuses;
+    }
+
+    NodeProber prober(NodeAddress node) {
+        return trackers.computeIfAbsent(node, Tracker::new).prober;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        probeThreads.shutdownNow();
+        trackers.values().forEach(tracker -> {
+            tracker.schedule.cancel(false);
+            tracker.prober.close();
+        });
+    }
+}

@@ -1,0 +1,43 @@
+package org.redisfailover.protocol.topology;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+
+/**
+ * A proxy's ephemeral {@code proxies/{id}} znode: what the leading monitor needs to know before it may
+ * promote a new master.
+ *
+ * @param address        where clients reach the proxy
+ * @param epoch          the topology epoch the proxy has applied everywhere (nothing in flight on a master it
+ *                       stopped writing to): its acknowledgement of that epoch
+ * @param fenced         whether it has stopped writing for want of a ZooKeeper confirmation
+ * @param fenceTimeoutMs how long after the send time of its last answered ZooKeeper confirmation the proxy
+ *                       still writes to the master: the leader waits this long after a new epoch for a proxy
+ *                       that does not acknowledge it; null from a proxy that does not say (the leader then
+ *                       waits for its acknowledgement or for its registration to expire)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ProxyRegistration(String address, long epoch, boolean fenced, Long fenceTimeoutMs) {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    public byte[] encode() {
+        try {
+            return MAPPER.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode " + this, e);
+        }
+    }
+
+    /** Parses a registration; throws {@link IllegalArgumentException} when it is not one. */
+    public static ProxyRegistration decode(byte[] data) {
+        try {
+            return MAPPER.readValue(data, ProxyRegistration.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a proxy registration: " + e.getMessage());
+        }
+    }
+}
