@@ -47,7 +47,12 @@ final class HeldRequests {
             metrics.heldRequestsExpired.mark();
             return false;
         }
-        queue.add(new Held(session, request, route, slot, System.nanoTime()));
+        // A request released and held again (the topology or a lease changed, but still no master to write to) keeps
+        // its first hold time: the hold timeout bounds the whole wait, however often the holds are released.
+        if (slot.heldSinceNanos == 0) {
+            slot.heldSinceNanos = System.nanoTime();
+        }
+        queue.add(new Held(session, request, route, slot, slot.heldSinceNanos));
         bytes += request.length();
         metrics.heldRequests.inc();
         metrics.heldRequestsTotal.mark();
@@ -72,14 +77,25 @@ final class HeldRequests {
         }
     }
 
-    /** Fails the requests held longer than the hold timeout. */
+    /** Fails the requests held longer than the hold timeout (held again after a release, they keep their first hold time). */
     void expire(long nowNanos) {
-        while (!queue.isEmpty() && nowNanos - queue.peek().heldAtNanos() > timeoutNanos) {
-            Held held = queue.poll();
-            bytes -= held.request().length();
+        if (queue.isEmpty()) {
+            return;
+        }
+        List<Held> expired = new ArrayList<>();
+        for (java.util.Iterator<Held> it = queue.iterator(); it.hasNext(); ) {
+            Held held = it.next();
+            if (nowNanos - held.heldAtNanos() > timeoutNanos) {
+                it.remove();
+                bytes -= held.request().length();
+                expired.add(held);
+            }
+        }
+        // Answered after the scan: an answer may let its session hold more requests.
+        for (Held held : expired) {
             metrics.heldRequests.dec();
             metrics.heldRequestsExpired.mark();
-            held.session().expireHeld(held.request(), held.slot(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            held.session().expireHeld(held.request(), held.slot(), TimeUnit.NANOSECONDS.toMillis(nowNanos - held.heldAtNanos()));
         }
     }
 

@@ -44,8 +44,8 @@ final class ReplicationGuard {
     private void beat() {
         WriteLease lease = shared.topology().lease();
         NodeAddress master = lease.guardedMaster();
-        if (master == null || inFlight || loop.pool.isClosed()) {
-            return;
+        if (master == null || inFlight || loop.pool.isClosed() || shared.topology().isFenced()) {
+            return; // fenced, the proxy has closed its connections to the master and writes nothing anyway
         }
         if (connection != null && (connection.isClosed() || !connection.node().equals(master))) {
             connection.close();

@@ -29,6 +29,8 @@ public final class ReplySlot implements PendingReply {
     boolean write;
     /** Set while the request waits on a shared connection: how to route it again if that connection fails first. */
     Route route;
+    /** When the request was first held for a master (0: never): held again after a release, it keeps this time. */
+    long heldSinceNanos;
     /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is not written. */
     boolean suppressed;
     private long sentAtNanos;

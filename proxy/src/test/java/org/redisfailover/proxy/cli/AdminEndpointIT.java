@@ -17,11 +17,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
-import org.redisfailover.testing.Poll;
 import org.redisfailover.proxy.it.PrometheusScrape;
+import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
-import org.redisfailover.proxy.server.ProxyServer;
 import picocli.CommandLine;
 
 /** The admin endpoint of a proxy following ZooKeeper with its co-located monitor, over real HTTP. */

@@ -1,7 +1,5 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,8 +7,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.redisfailover.protocol.resp.RespLimits;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.protocol.resp.RespLimits;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
 import redis.clients.jedis.Jedis;
 
 /** Clients that misbehave are cut off, and only they: slowloris requests, clients that never read. */

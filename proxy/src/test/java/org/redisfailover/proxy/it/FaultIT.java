@@ -1,9 +1,5 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisProcess;
-import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.Poll;
-import org.redisfailover.testing.FaultRelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -28,6 +24,10 @@ import org.redisfailover.monitor.Monitor;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.testing.FaultRelay;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -186,6 +186,43 @@ class FaultIT {
         try (Jedis newMaster = new Jedis(after.master().host(), after.master().port(), 5_000)) {
             assertEquals("2", newMaster.get("cut:p2"));
         }
+    }
+
+    /**
+     * A silent partition (packets dropped, no reset): ZooKeeper's client notices only after its read timeout, two
+     * thirds of the session, so a fence timed from that notice came after the session had expired and a new master
+     * could exist. Timed from the last answered confirmation, the proxy stops writing within the fence timeout.
+     */
+    @Test
+    void proxySilentlyCutFromZooKeeperStopsWritingWithinTheFenceTimeout(RedisGroup group) throws Exception {
+        TestingServer zooKeeper = closeLater(new TestingServer(true));
+        FailoverFixture fixture = fixture(group, zooKeeper.getConnectString());
+        fixture.startMonitor("m1");
+        fixture.awaitSeeded();
+        FaultRelay zkRelay = closeLater(new FaultRelay(NodeAddress.parse(zooKeeper.getConnectString())));
+        CuratorFramework cutClient = closeLater(CuratorFrameworkFactory.newClient(zkRelay.address().toString(),
+                (int) FailoverFixture.SESSION_TIMEOUT.toMillis(), 2_000, new RetryOneTime(100)));
+        cutClient.start();
+        assertTrue(cutClient.blockUntilConnected(10, TimeUnit.SECONDS));
+        ProxyServer cut = fixture.startProxy("p1", cutClient);
+        Poll.until(Duration.ofSeconds(10), "p1 to write to the master", () -> cut.topology().writableMaster() != null);
+
+        long cutAt = System.nanoTime();
+        zkRelay.mode(FaultRelay.Mode.BLACKHOLE);
+        Poll.until(Duration.ofSeconds(10), "p1 to stop writing", () -> cut.topology().writableMaster() == null);
+        long stoppedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
+        long fenceMs = cut.topology().lease().fenceMillis();
+        // The last confirmation was sent at most one round (fence/6) before the cut.
+        assertTrue(stoppedAfterMs <= fenceMs + 200, "stopped writing " + stoppedAfterMs + " ms after the cut (fence " + fenceMs + " ms)");
+        assertTrue(stoppedAfterMs < FailoverFixture.SESSION_TIMEOUT.toMillis() * 2 / 3,
+                "before ZooKeeper's client even notices a silent partition: " + stoppedAfterMs);
+        try (RawClient client = new RawClient(cut.boundAddress().port(), 15_000)) {
+            client.send(RawClient.command("SET", "silent", "1"));
+            String held = client.readReply();
+            assertTrue(held.startsWith("-ERR redis-failover: no master available (fenced"), held);
+        }
+        zkRelay.mode(FaultRelay.Mode.PASS);
+        Poll.until(Duration.ofSeconds(30), "p1 to write again once ZooKeeper confirms", () -> cut.topology().writableMaster() != null);
     }
 
     @Test

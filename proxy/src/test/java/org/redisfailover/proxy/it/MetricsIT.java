@@ -1,7 +1,5 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +16,8 @@ import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.metrics.GroupMetrics;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Transaction;
 

@@ -1,8 +1,5 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisProcess;
-import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.cli.RedisFailoverMain;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;

@@ -1,6 +1,5 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisGroup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
@@ -10,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.redisfailover.testing.RedisGroup;
 
 /**
  * Research table C, differentially: the same bytes sent to redis-server directly and through the proxy

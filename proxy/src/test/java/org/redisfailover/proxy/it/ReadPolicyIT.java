@@ -1,9 +1,5 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisProcess;
-import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.Poll;
-import org.redisfailover.testing.FreePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +9,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisfailover.proxy.config.ReadPolicy;
+import org.redisfailover.testing.FreePort;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 

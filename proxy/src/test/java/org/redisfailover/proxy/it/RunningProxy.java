@@ -1,12 +1,12 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisProcess;
-import org.redisfailover.testing.RedisGroup;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
 
 /** An in-process proxy on a free loopback port, in front of a {@link RedisGroup}. */

@@ -1,7 +1,5 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.cli.RedisFailoverMain;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
 import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;

@@ -1,8 +1,5 @@
 package org.redisfailover.proxy.it;
 
-import org.redisfailover.testing.RedisProcess;
-import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -31,6 +28,9 @@ import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.proxy.zk.ZkTopologyFollower;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
 
 /**

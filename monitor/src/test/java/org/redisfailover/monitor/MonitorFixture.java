@@ -1,0 +1,117 @@
+package org.redisfailover.monitor;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.protocol.topology.TopologyJson;
+import org.redisfailover.protocol.topology.ZkLayout;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Monitors (no proxies) around a {@link RedisGroup}, on a real in-process ZooKeeper. Closing stops them and
+ * gives the group back with its original master.
+ */
+final class MonitorFixture implements AutoCloseable {
+
+    static final ZkLayout LAYOUT = new ZkLayout("/monitor/test");
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+
+    final RedisGroup group;
+    final TestingServer zooKeeper;
+    final CuratorFramework admin;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    MonitorFixture(RedisGroup group) throws Exception {
+        this.group = group;
+        this.zooKeeper = new TestingServer(true);
+        this.admin = newClient();
+    }
+
+    CuratorFramework newClient() throws InterruptedException {
+        CuratorFramework client = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), (int) SESSION_TIMEOUT.toMillis(), 2_000,
+                new RetryOneTime(100));
+        client.start();
+        client.blockUntilConnected(10, TimeUnit.SECONDS);
+        closeables.add(client);
+        return client;
+    }
+
+    List<NodeAddress> nodes() {
+        return List.of(group.master().address(), group.replicas().get(0).address(), group.replicas().get(1).address());
+    }
+
+    static MonitorSettings settings(String id, List<NodeAddress> nodes) {
+        return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SESSION_TIMEOUT, -1,
+                Duration.ofSeconds(2));
+    }
+
+    Monitor startMonitor(String id) throws Exception {
+        Monitor monitor = new Monitor(newClient(), settings(id, nodes()));
+        monitor.start();
+        closeables.add(monitor);
+        return monitor;
+    }
+
+    Topology topology() throws Exception {
+        return TopologyJson.decode(admin.getData().forPath(LAYOUT.topology()));
+    }
+
+    /** Polls until the monitors have seeded the topology with the master's identity and both replicas. */
+    void awaitSeeded() {
+        Poll.until(Duration.ofSeconds(15), "the monitors to seed the topology", () -> {
+            try {
+                Topology topology = topology();
+                return group.master().address().equals(topology.master()) && topology.replicas().size() == 2
+                        && topology.masterIdentity() != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    Topology awaitNewMaster(NodeAddress old, Duration timeout) throws Exception {
+        Poll.until(timeout, "a master other than " + old, () -> {
+            try {
+                Topology now = topology();
+                return now.master() != null && !now.master().equals(old);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        return topology();
+    }
+
+    List<SwitchEvent> events() throws Exception {
+        return SwitchHistory.recent(admin, LAYOUT, SwitchHistory.LIMIT);
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        zooKeeper.close();
+        for (RedisProcess node : List.of(group.master(), group.replicas().get(0), group.replicas().get(1))) {
+            if (node.isAlive()) {
+                try (Jedis jedis = node.client()) {
+                    if (node == group.master()) {
+                        jedis.replicaofNoOne();
+                    } else {
+                        jedis.replicaof("127.0.0.1", group.master().port());
+                    }
+                }
+            }
+        }
+        group.heal();
+    }
+}
