@@ -49,6 +49,15 @@ def classify_error(error):
     return "unknown", text
 
 
+def run_until_stopped(threads, ready_file):
+    """Starts the threads, says so in ready_file, and waits for them (they end on the stop file)."""
+    for t in threads:
+        t.start()
+    open(ready_file, "w").close()
+    for t in threads:
+        t.join()
+
+
 def writer(args):
     """Threads of sequential SADDs of unique integers; each thread logs `element outcome invoked completed`."""
     results = [[] for _ in range(args.threads)]
@@ -91,12 +100,7 @@ def writer(args):
                     errors[key] = errors.get(key, 0) + 1
             time.sleep(args.interval_ms / 1000.0)
 
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(args.threads)]
-    for t in threads:
-        t.start()
-    open(args.ready, "w").close()
-    for t in threads:
-        t.join()
+    run_until_stopped([threading.Thread(target=run, args=(i,), daemon=True) for i in range(args.threads)], args.ready)
     with open(args.out, "w") as out:
         for log in results:
             out.write("\n".join(log))
@@ -134,12 +138,7 @@ def observer(args):
                 last = name
             time.sleep(args.interval_ms / 1000.0)
 
-    threads = [threading.Thread(target=watch, args=(n,), daemon=True) for n in nodes]
-    for t in threads:
-        t.start()
-    open(args.ready, "w").close()
-    for t in threads:
-        t.join()
+    run_until_stopped([threading.Thread(target=watch, args=(n,), daemon=True) for n in nodes], args.ready)
     with open(args.out, "w") as out:
         out.write("\n".join(sorted(lines, key=lambda l: float(l.split()[0]))) + "\n")
 
