@@ -250,6 +250,8 @@ def check(args):
         violations.append("lost %d acknowledged writes (bound 0)" % len(lost))
     if args.max_new_master_ms is not None and (promoted_at is None or promoted_at - args.fault_at > args.max_new_master_ms):
         violations.append("no new master within %d ms" % args.max_new_master_ms)
+    if args.no_new_master and promoted_at is not None:
+        violations.append("a replica was promoted although the master never failed (%d ms after the fault)" % (promoted_at - args.fault_at))
     result["violations"] = violations
     print(json.dumps(result))
 
@@ -286,7 +288,8 @@ def main():
     c.add_argument("--original-master", required=True)
     c.add_argument("--fault-at", type=float, required=True, help="wall-clock ms the fault began")
     c.add_argument("--max-lost-window-ms", type=float, default=None, help="absent: no acknowledged write may be lost")
-    c.add_argument("--max-new-master-ms", type=float, default=None)
+    c.add_argument("--max-new-master-ms", type=float, default=None, help="a new master is due within this long of the fault")
+    c.add_argument("--no-new-master", action="store_true", help="the fault must not cause a failover")
     args = parser.parse_args()
     {"writer": writer, "observer": observer, "leader-freeze": leader_freeze, "check": check}[args.command](args)
 

@@ -1,0 +1,57 @@
+package org.redisfailover.proxy.server;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+
+/** The two write leases, on the clock: what renews them, from when, and what they apply to. */
+class WriteLeaseTest {
+
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    private static final NodeAddress MASTER = NodeAddress.parse("10.0.0.1:6379");
+    private static final NodeAddress OTHER = NodeAddress.parse("10.0.0.2:6379");
+
+    @Test
+    void theZooKeeperLeaseRunsFromTheSendTimeOfTheLastAnsweredConfirmation() {
+        WriteLease lease = new WriteLease(3 * SECOND, 0);
+        long now = System.nanoTime();
+        assertFalse(lease.confirmed(now), "nothing confirmed yet");
+        // Answered now, but sent 2.5 s ago (a slow answer): only half a second is left.
+        assertTrue(lease.confirm(now - 2_500_000_000L), "the first confirmation lifts the lapsed lease");
+        assertTrue(lease.confirmed(now));
+        assertFalse(lease.confirmed(now + SECOND), "lapsed 3 s after the send time, not after the answer");
+        lease.confirm(now - 5 * SECOND); // an older round answered late renews nothing
+        assertFalse(lease.confirmed(now + SECOND));
+    }
+
+    @Test
+    void theReplicationLeaseAppliesOnlyWithReplicasAndToTheMasterItWasRenewedFor() {
+        WriteLease lease = new WriteLease(3 * SECOND, SECOND);
+        lease.confirm(System.nanoTime());
+        lease.guard(new Topology(1, MASTER, List.of()));
+        assertNull(lease.guardedMaster(), "a lone master has no replica to wait for");
+        lease.guard(new Topology(2, MASTER, List.of(OTHER)));
+        long now = System.nanoTime();
+        assertTrue(lease.writable(now), "a new master starts with a full lease");
+        assertFalse(lease.writable(now + 2 * SECOND), "no replica acknowledged within the guard");
+        assertFalse(lease.replicated(OTHER, now + SECOND), "an acknowledgement for another master renews nothing");
+        lease.replicated(MASTER, now + SECOND);
+        assertTrue(lease.writable(now + SECOND + SECOND / 2));
+        lease.replicationUnknown(MASTER);
+        assertFalse(lease.writable(System.nanoTime()), "the guard's connection broke: nothing is known to replicate");
+    }
+
+    @Test
+    void aProxyWithAFixedMasterHasNoLeases() {
+        WriteLease lease = WriteLease.none();
+        lease.guard(new Topology(1, MASTER, List.of(OTHER)));
+        assertTrue(lease.writable(System.nanoTime() + 100 * SECOND));
+        assertFalse(lease.followsZooKeeper());
+    }
+}
