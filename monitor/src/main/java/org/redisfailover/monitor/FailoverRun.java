@@ -86,16 +86,8 @@ final class FailoverRun {
             return;
         }
         NodeAddress candidate = choice.node();
-        NodeIdentity identity = actions.promote(candidate, versioned.version());
-        java.util.List<NodeAddress> others = new java.util.ArrayList<>();
-        for (NodeAddress replica : switching.replicas()) {
-            if (!replica.equals(candidate)) {
-                others.add(replica);
-                if (answering.contains(replica)) {
-                    actions.repoint(replica, candidate, versioned.version());
-                }
-            }
-        }
+        java.util.List<NodeAddress> others = switching.replicas().stream().filter(r -> !r.equals(candidate)).toList();
+        NodeIdentity identity = actions.promote(candidate, others.stream().filter(answering::contains).toList(), versioned.version());
         Topology promoted = Topology.serving(switching.epoch() + 1, candidate, identity, others);
         actions.write(promoted, versioned.version());
         memory.sawEpoch(promoted.epoch());

@@ -77,9 +77,17 @@ final class GroupActions {
         }
     }
 
-    /** Waits for the proxies to acknowledge {@code epoch}, written at {@code writtenAtNanos} (see {@link ProxyAcks}). */
+    /**
+     * Waits for the proxies to acknowledge {@code epoch}, written at {@code writtenAtNanos} (see {@link ProxyAcks}).
+     * Between waits only the local view of the leadership is asked: no Redis command is sent meanwhile, and the
+     * next one is preceded by a check with ZooKeeper anyway.
+     */
     ProxyAcks.Outcome awaitProxies(long epoch, long writtenAtNanos, int version) throws Exception {
-        ProxyAcks.Outcome outcome = acks.await(epoch, writtenAtNanos, () -> leadership.confirm(version));
+        ProxyAcks.Outcome outcome = acks.await(epoch, writtenAtNanos, () -> {
+            if (!leadership.believed()) {
+                throw new Leadership.Lost("this monitor no longer leads");
+            }
+        });
         if (!outcome.waitedOut().isEmpty()) {
             log.warn("proxies {} did not acknowledge epoch {}: waited {} ms, past their fence timeouts, so they have stopped writing",
                     outcome.waitedOut(), epoch, outcome.waitedMillis());
@@ -94,8 +102,18 @@ final class GroupActions {
 
     /** Makes {@code node} a master; returns its identity as it is now (its replication id is new). */
     NodeIdentity promote(NodeAddress node, int version) throws Exception {
+        return promote(node, java.util.List.of(), version);
+    }
+
+    /**
+     * Makes {@code node} a master and points {@code replicas} at it, the commands sent back to back after one
+     * leadership check (a switch holds writes meanwhile: every round trip counts). Returns the new master's
+     * identity as it is now (its replication id is new).
+     */
+    NodeIdentity promote(NodeAddress node, Collection<NodeAddress> replicas, int version) throws Exception {
         leadership.confirm(version);
         probes.prober(node).command(jedis -> jedis.replicaofNoOne());
+        repointConfirmed(replicas, node);
         NodeStatus status = probes.prober(node).probe();
         if (!status.reachable() || !status.master()) {
             throw new IllegalStateException(node + " did not become master after REPLICAOF NO ONE");
@@ -103,18 +121,30 @@ final class GroupActions {
         return status.identity();
     }
 
+    /** Points {@code replica} at {@code master} (see {@link #repointAll}). */
+    void repoint(NodeAddress replica, NodeAddress master, int version) throws Exception {
+        repointAll(java.util.List.of(replica), master, version);
+    }
+
     /**
-     * Points {@code replica} at {@code master}. A node that cannot be reached now is left to {@link Reconciliation}
-     * when it returns; returns whether the command went through.
+     * Points each of {@code replicas} at {@code master}, the commands sent back to back after one leadership
+     * check. A node that cannot be reached now is left to {@link Reconciliation} when it returns.
      */
-    boolean repoint(NodeAddress replica, NodeAddress master, int version) throws Exception {
+    void repointAll(Collection<NodeAddress> replicas, NodeAddress master, int version) throws Exception {
+        if (replicas.isEmpty()) {
+            return;
+        }
         leadership.confirm(version);
-        try {
-            probes.prober(replica).command(jedis -> jedis.replicaof(master.host(), master.port()));
-            return true;
-        } catch (JedisException e) {
-            log.warn("could not point {} at {}: {}", replica, master, e.toString());
-            return false;
+        repointConfirmed(replicas, master);
+    }
+
+    private void repointConfirmed(Collection<NodeAddress> replicas, NodeAddress master) {
+        for (NodeAddress replica : replicas) {
+            try {
+                probes.prober(replica).command(jedis -> jedis.replicaof(master.host(), master.port()));
+            } catch (JedisException e) {
+                log.warn("could not point {} at {}: {}", replica, master, e.toString());
+            }
         }
     }
 

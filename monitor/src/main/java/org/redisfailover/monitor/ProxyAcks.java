@@ -140,7 +140,11 @@ final class ProxyAcks implements Closeable {
         }
         for (String child : children) {
             try {
-                registrations.put(child, ProxyRegistration.decode(client.getData().forPath(layout.proxy(child))));
+                // The list is read directly (after the epoch's write, on the same session: none is missed); the data of
+                // each comes from the cache when it has it, saving a round trip per proxy while writes are held.
+                Optional<ChildData> cached = cache.get(layout.proxy(child));
+                byte[] data = cached.isPresent() ? cached.get().getData() : client.getData().forPath(layout.proxy(child));
+                registrations.put(child, ProxyRegistration.decode(data));
             } catch (KeeperException.NoNodeException gone) {
                 // its session ended between the listing and the read
             } catch (IllegalArgumentException unreadable) {

@@ -93,15 +93,10 @@ final class SwitchoverRun {
             removeRequest.run();
             return;
         }
-        NodeIdentity identity = actions.promote(target, version);
-        List<NodeAddress> others = new ArrayList<>();
-        for (NodeAddress replica : switching.replicas()) {
-            if (!replica.equals(target)) {
-                others.add(replica);
-                actions.repoint(replica, target, version);
-            }
-        }
-        actions.repoint(from, target, version);
+        List<NodeAddress> others = switching.replicas().stream().filter(r -> !r.equals(target)).toList();
+        List<NodeAddress> repointed = new ArrayList<>(others);
+        repointed.add(from);
+        NodeIdentity identity = actions.promote(target, repointed, version);
         Topology promoted = Topology.serving(switching.epoch() + 1, target, identity, others);
         int promotedVersion = actions.write(promoted, version);
         memory.sawEpoch(promoted.epoch());
