@@ -81,7 +81,7 @@ public final class TopologyHolder {
     /** The master writes may go to now: none while there is none, while fenced, or while a lease has lapsed. */
     public NodeAddress writableMaster() {
         NodeAddress master = current.get().master();
-        if (master == null || fenced.get() || !lease.writable(System.nanoTime())) {
+        if (master == null || fenced.get() || (lease.followsZooKeeper() && !lease.writable(System.nanoTime()))) {
             return null;
         }
         return master;

@@ -151,4 +151,20 @@ class HeldWritesIT {
             });
         }
     }
+
+    @Test
+    void aTopologyThatGoesBackInEpochIsNotFollowedAndFencesTheProxy(RedisGroup group) throws Exception {
+        publish(new Topology(5, group.master().address(), List.of()));
+        ProxyServer proxy = proxyAt(5);
+        Poll.until(Duration.ofSeconds(5), "the proxy to write", () -> proxy.topology().writableMaster() != null);
+        // The znode re-created by hand, or a ZooKeeper that lost its data: epoch 1 names another master.
+        fixture.admin.delete().forPath(FailoverFixture.LAYOUT.topology());
+        publish(new Topology(1, group.replicas().get(0).address(), List.of()));
+        Poll.until(Duration.ofSeconds(10), "the proxy to fence itself rather than follow epochs backwards",
+                () -> proxy.topology().writableMaster() == null);
+        assertEquals(5, proxy.topology().current().epoch(), "epoch 1 was never installed");
+        publish(new Topology(6, group.master().address(), List.of()));
+        Poll.until(Duration.ofSeconds(10), "a monitor's re-seeding above the old epochs to lift the fence",
+                () -> group.master().address().equals(proxy.topology().writableMaster()));
+    }
 }
