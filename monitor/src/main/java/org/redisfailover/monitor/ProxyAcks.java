@@ -58,7 +58,10 @@ final class ProxyAcks implements Closeable {
         cache.start();
     }
 
-    /** How waiting for one epoch ended: who acknowledged, and who was waited out (it has fenced itself). */
+    /**
+     * How waiting for one epoch ended: who acknowledged it or left (its registration gone), and who was waited
+     * out (it has stopped writing by itself, its lease lapsed).
+     */
     record Outcome(List<String> acknowledged, List<String> waitedOut, long waitedMillis) {
     }
 
