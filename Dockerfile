@@ -14,6 +14,7 @@ FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY protocol protocol
+COPY test-support test-support
 COPY monitor monitor
 COPY proxy proxy
 RUN mvn -B -q -DskipTests package
