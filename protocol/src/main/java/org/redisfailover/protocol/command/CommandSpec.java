@@ -27,9 +27,4 @@ public record CommandSpec(
     public boolean inCategory(String category) {
         return aclCategories.contains(category);
     }
-
-    /** Redis' arity rule: {@code arity > 0 ? argc == arity : argc >= -arity}. */
-    public boolean acceptsArgCount(int argc) {
-        return arity > 0 ? argc == arity : argc >= -arity;
-    }
 }

@@ -8,8 +8,4 @@ package org.redisfailover.protocol.command;
  * read-your-writes policy counts as a write.
  */
 public record Route(RoutingClass routingClass, String displayName, String reason, boolean mayWrite) {
-
-    public boolean isRefused() {
-        return routingClass == RoutingClass.DENY;
-    }
 }

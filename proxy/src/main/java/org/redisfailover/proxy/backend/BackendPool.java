@@ -160,15 +160,6 @@ public final class BackendPool {
         }
     }
 
-    /** How many dedicated connections this loop has open (in use or spare), for tests and metrics. */
-    public int dedicatedCount() {
-        int count = 0;
-        for (List<BackendConnection> ofNode : dedicated.values()) {
-            count += ofNode.size();
-        }
-        return count;
-    }
-
     /**
      * Closes every connection to {@code node} for good (it was demoted or removed): what they carried
      * fails as on any loss, and the clients whose own connections these were are told. A later request

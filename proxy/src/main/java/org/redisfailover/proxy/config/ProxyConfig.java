@@ -102,18 +102,6 @@ public record ProxyConfig(
         return builder(listen, master, replicas).build();
     }
 
-    /** A builder holding this configuration, to change a few settings. */
-    public Builder toBuilder() {
-        return new Builder(listen, master, replicas)
-                .readPolicy(readPolicy).offsetProbeInterval(offsetProbeInterval).databases(databases).limits(limits).ioThreads(ioThreads)
-                .connectTimeout(connectTimeout).backendTimeout(backendTimeout).partialRequestTimeout(partialRequestTimeout)
-                .clientIdleTimeout(clientIdleTimeout).maxClients(maxClients).maxPipelinePerClient(maxPipelinePerClient)
-                .maxInFlightPerBackend(maxInFlightPerBackend).clientOutputLimitBytes(clientOutputLimitBytes)
-                .hold(holdTimeout, holdMaxRequests, holdMaxBytes)
-                .zooKeeper(zooKeeper)
-                .backendCredentials(backendUser, backendPassword)
-                .metrics(metrics);
-    }
 
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder {

@@ -21,7 +21,7 @@ import org.redisfailover.proxy.backend.PendingReply;
  * connection died may have been served just before, so it ends as any write in flight does, with an
  * {@code UNCERTAIN} error; WAIT ends with an error, since the new master never saw the client's writes.
  */
-final class BlockingCall implements PendingReply {
+final class BlockingCall extends PendingReply {
 
     private final ClientSession session;
     private final ReplySlot slot;
@@ -30,7 +30,6 @@ final class BlockingCall implements PendingReply {
     private final BlockingTimeout timeout;
     private final long startedNanos = System.nanoTime();
     private BackendConnection connection;
-    private long sentAtNanos;
     private long interruptedAtNanos;
 
     BlockingCall(ClientSession session, ReplySlot slot, List<byte[]> args) {
@@ -91,16 +90,6 @@ final class BlockingCall implements PendingReply {
         if (interruptedAtNanos == 0) {
             interruptedAtNanos = System.nanoTime();
         }
-    }
-
-    @Override
-    public void markSent(long nanos) {
-        sentAtNanos = nanos;
-    }
-
-    @Override
-    public long sentAtNanos() {
-        return sentAtNanos;
     }
 
     @Override

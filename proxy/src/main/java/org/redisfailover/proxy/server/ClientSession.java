@@ -1000,7 +1000,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         if (closed || closing) {
             return; // nothing more is written to a client that is closing
         }
-        if (!slot.readOnly() && !shared.topology().acknowledgesWrites()) {
+        if (!slot.lossIsDefinite() && !shared.topology().acknowledgesWrites()) {
             // The ZooKeeper lease lapsed while this write was on its way (the proxy was cut off or frozen): a
             // monitor may have promoted another master by now, so the write may not survive.
             slot.complete(Replies.error(ReplySlot.UNCERTAIN_CODE + " redis-failover: the reply came after the proxy lost its ZooKeeper "

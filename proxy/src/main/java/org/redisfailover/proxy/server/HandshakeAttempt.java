@@ -12,30 +12,19 @@ import org.redisfailover.proxy.backend.PendingReply;
  * {@link OwnConnections#adopt}); on an error (WRONGPASS, a syntax error, ...) it keeps the one it had.
  * Either way the client gets Redis' own reply, and its later requests, which waited, run.
  */
-final class HandshakeAttempt implements PendingReply {
+final class HandshakeAttempt extends PendingReply {
 
     private final ClientSession session;
     private final ReplySlot slot;
     /** What the client runs with if Redis accepts; null when Redis is sure to refuse (a syntax error). */
     private final Handshake next;
     private final BackendConnection connection;
-    private long sentAtNanos;
 
     HandshakeAttempt(ClientSession session, ReplySlot slot, Handshake next, BackendConnection connection) {
         this.session = session;
         this.slot = slot;
         this.next = next;
         this.connection = connection;
-    }
-
-    @Override
-    public void markSent(long nanos) {
-        sentAtNanos = nanos;
-    }
-
-    @Override
-    public long sentAtNanos() {
-        return sentAtNanos;
     }
 
     @Override

@@ -59,10 +59,6 @@ final class HeldRequests {
         return true;
     }
 
-    int size() {
-        return queue.size();
-    }
-
     /** Hands every held request back to its session, oldest first; those still without a master come back. */
     void releaseAll() {
         if (queue.isEmpty()) {

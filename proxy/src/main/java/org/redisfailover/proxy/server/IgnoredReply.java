@@ -8,19 +8,7 @@ import org.redisfailover.proxy.backend.PendingReply;
  * The reply to a request the proxy sends for its own purpose, which no client waits for: WAIT's offset
  * write, and the copies of SCRIPT LOAD that reach the replicas. Dropped, whatever it is.
  */
-final class IgnoredReply implements PendingReply {
-
-    private long sentAtNanos;
-
-    @Override
-    public void markSent(long nanos) {
-        sentAtNanos = nanos;
-    }
-
-    @Override
-    public long sentAtNanos() {
-        return sentAtNanos;
-    }
+final class IgnoredReply extends PendingReply {
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {

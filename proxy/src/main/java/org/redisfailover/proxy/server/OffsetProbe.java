@@ -55,17 +55,6 @@ final class OffsetProbe {
         long sentAt = System.nanoTime();
         loop.pool.connection(node, 0, RespVersion.RESP2)
                 .send(RespWriter.request(io.netty.buffer.ByteBufAllocator.DEFAULT, "INFO", "replication"), new PendingReply() {
-                    private long markedAt;
-
-                    @Override
-                    public void markSent(long nanos) {
-                        markedAt = nanos;
-                    }
-
-                    @Override
-                    public long sentAtNanos() {
-                        return markedAt;
-                    }
 
                     @Override
                     public boolean onFrame(ByteBuf buffer, int start, int length) {

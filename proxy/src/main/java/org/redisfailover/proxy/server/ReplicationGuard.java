@@ -77,25 +77,14 @@ final class ReplicationGuard {
     }
 
     /** WAIT's answer: the number of replicas that acknowledged the heartbeat. */
-    private final class WaitReply implements PendingReply {
+    private final class WaitReply extends PendingReply {
 
         private final NodeAddress master;
         private final long heartbeatSentAt;
-        private long markedAt;
 
         WaitReply(NodeAddress master, long heartbeatSentAt) {
             this.master = master;
             this.heartbeatSentAt = heartbeatSentAt;
-        }
-
-        @Override
-        public void markSent(long nanos) {
-            markedAt = nanos;
-        }
-
-        @Override
-        public long sentAtNanos() {
-            return markedAt;
         }
 
         @Override

@@ -13,7 +13,7 @@ import org.redisfailover.proxy.metrics.SampledLatency;
  * read, queued both on the client (for ordering) and on the backend connection that carries it (for
  * matching), and filled when the reply arrives, in whatever order the nodes answer.
  */
-public final class ReplySlot implements PendingReply {
+public final class ReplySlot extends PendingReply {
 
     /** Fills the slot after which the client connection closes (QUIT, protocol errors). */
     static final Object CLOSE = new Object();
@@ -22,7 +22,8 @@ public final class ReplySlot implements PendingReply {
     public static final String UNCERTAIN_CODE = "UNCERTAIN";
 
     private final ClientSession owner;
-    private final boolean readOnly;
+    /** Losing the reply means the request had no effect (a read, a command queued in MULTI): a definite error is honest. */
+    private final boolean lossIsDefinite;
     /** Set for requests sent to Redis: the session counts them until their replies are in. */
     boolean forwarded;
     /** Counted by the session as a write in flight, for the read-your-writes policy. */
@@ -33,31 +34,20 @@ public final class ReplySlot implements PendingReply {
     long heldSinceNanos;
     /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is not written. */
     boolean suppressed;
-    private long sentAtNanos;
     /** Where the time from reading the request to its reply is recorded: set only for sampled requests. */
     SampledLatency latency;
     long readAtNanos;
     private Object reply;
     private boolean done;
 
-    ReplySlot(ClientSession owner, boolean readOnly) {
+    ReplySlot(ClientSession owner, boolean lossIsDefinite) {
         this.owner = owner;
-        this.readOnly = readOnly;
+        this.lossIsDefinite = lossIsDefinite;
     }
 
-    /** True for commands without side effects: a lost reply can honestly be reported as an error. */
-    public boolean readOnly() {
-        return readOnly;
-    }
-
-    @Override
-    public void markSent(long nanos) {
-        sentAtNanos = nanos;
-    }
-
-    @Override
-    public long sentAtNanos() {
-        return sentAtNanos;
+    /** True for requests without side effects: a lost reply can honestly be reported as an error. */
+    public boolean lossIsDefinite() {
+        return lossIsDefinite;
     }
 
     @Override
@@ -122,7 +112,7 @@ public final class ReplySlot implements PendingReply {
      * send the write again on their own, which can apply it twice.
      */
     public void completeLost(NodeAddress node, String reason) {
-        String error = readOnly
+        String error = lossIsDefinite
                 ? "ERR redis-failover: connection to " + node + " lost before the reply (" + reason + ")"
                 : UNCERTAIN_CODE + " redis-failover: connection to " + node + " lost before the reply (" + reason
                         + "); the command may or may not have been applied";

@@ -10,27 +10,16 @@ import org.redisfailover.proxy.backend.PendingReply;
  * a script the master has (loaded before the replica joined, or by EVAL): a {@code NOSCRIPT} from the
  * replica sends the call to the master instead, which answers it or says NOSCRIPT itself.
  */
-final class ScriptFallback implements PendingReply {
+final class ScriptFallback extends PendingReply {
 
     private final ClientSession session;
     private final ReplySlot slot;
     private final List<byte[]> args;
-    private long sentAtNanos;
 
     ScriptFallback(ClientSession session, ReplySlot slot, List<byte[]> args) {
         this.session = session;
         this.slot = slot;
         this.args = args;
-    }
-
-    @Override
-    public void markSent(long nanos) {
-        sentAtNanos = nanos;
-    }
-
-    @Override
-    public long sentAtNanos() {
-        return sentAtNanos;
     }
 
     @Override

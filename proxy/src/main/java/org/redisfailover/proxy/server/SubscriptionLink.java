@@ -206,23 +206,12 @@ final class SubscriptionLink {
      * them too, in order) for its slot; a re-subscription swallows its confirmations, since the client
      * already had them, and passes messages on.
      */
-    private final class Segment implements PendingReply {
+    private final class Segment extends PendingReply {
         private final ReplySlot slot;
         private CompositeByteBuf frames;
-        private long sentAtNanos;
 
         Segment(ReplySlot slot) {
             this.slot = slot;
-        }
-
-        @Override
-        public void markSent(long nanos) {
-            sentAtNanos = nanos;
-        }
-
-        @Override
-        public long sentAtNanos() {
-            return sentAtNanos;
         }
 
         @Override
