@@ -139,7 +139,7 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long fenceTimeoutMs;
 
-    @Option(names = "--replication-guard-ms", defaultValue = "1000",
+    @Option(names = "--replication-guard-ms", defaultValue = "900",
             description = "Following ZooKeeper with replicas: the proxy writes only while a replica acknowledged the master's "
                     + "replication within this long, bounding what a master cut off from its replicas can acknowledge; "
                     + "0 turns it off (default: ${DEFAULT-VALUE}).")

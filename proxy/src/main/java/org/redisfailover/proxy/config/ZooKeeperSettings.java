@@ -22,7 +22,8 @@ public record ZooKeeperSettings(String connectString, ZkLayout layout, Duration 
         Duration replicationGuard) {
 
     public static final Duration DEFAULT_FENCE_TIMEOUT = Duration.ofMillis(3_000);
-    public static final Duration DEFAULT_REPLICATION_GUARD = Duration.ofMillis(1_000);
+    /** Below 1 s, so that what a partition loses (the guard, plus a heartbeat's round trip) stays under a second. */
+    public static final Duration DEFAULT_REPLICATION_GUARD = Duration.ofMillis(900);
 
     public ZooKeeperSettings {
         if (connectString == null || connectString.isBlank()) {
@@ -37,7 +38,7 @@ public record ZooKeeperSettings(String connectString, ZkLayout layout, Duration 
         }
     }
 
-    /** Default leases: fence after 3 s without ZooKeeper, stop writing after 1 s without replication. */
+    /** Default leases: fence after 3 s without ZooKeeper, stop writing after 0.9 s without replication. */
     public ZooKeeperSettings(String connectString, ZkLayout layout, Duration sessionTimeout) {
         this(connectString, layout, sessionTimeout, DEFAULT_FENCE_TIMEOUT, DEFAULT_REPLICATION_GUARD);
     }

@@ -29,7 +29,7 @@ public final class WriteLease {
     private final boolean followsZooKeeper;
     private final long fenceNanos;
     private volatile long confirmedAtNanos;
-    private volatile long guardNanos;
+    private final long guardNanos;
     /** The master the replication lease is about; null while the guard does not apply. */
     private volatile NodeAddress guarded;
     private volatile long replicatedAtNanos;
@@ -145,8 +145,4 @@ public final class WriteLease {
         return fenceNanos / 1_000_000;
     }
 
-    /** A reload changed {@code replication-guard-ms}. */
-    void reconfigureGuard(long newGuardNanos) {
-        guardNanos = newGuardNanos;
-    }
 }

@@ -130,7 +130,7 @@ class HeldWritesIT {
             assertEquals("OK", client.set("guard:before", "1"));
             group.replicas().forEach(RedisProcess::pause);
             try {
-                // Within the guard (1 s) the master may still take writes; after it, they are held, then refused for good.
+                // Within the guard (0.9 s) the master may still take writes; after it, they are held, then refused for good.
                 long cutAt = System.nanoTime();
                 JedisDataException refused = assertThrows(JedisDataException.class, () -> {
                     for (int i = 0; i < 200_000; i++) { // bounded: at loopback speed this is well past the guard
