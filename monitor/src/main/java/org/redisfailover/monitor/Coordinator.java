@@ -63,9 +63,18 @@ final class Coordinator {
             }
             return;
         }
-        String restart = restartedWithoutData(topology, round);
-        if (restart != null) {
-            failover.begin(current, restart);
+        NodeStatus master = round.status(topology.master());
+        if (restarted(topology, master)) {
+            String what = "restarted (run id " + topology.masterIdentity().runId() + " became " + master.runId() + ", replication id "
+                    + master.replid() + ", offset " + master.offset() + ")";
+            if (!keptItsData(topology, master, round)) {
+                failover.begin(current, what + " without its data");
+                return;
+            }
+            Topology updated = topology.withEpoch(topology.epoch() + 1, master.identity());
+            actions.write(updated, current.version());
+            memory.sawEpoch(updated.epoch());
+            log.warn("master {} {} with its data: recorded at epoch {}", topology.master(), what, updated.epoch());
             return;
         }
         if (views.downByMajority(topology.master())) {
@@ -80,35 +89,22 @@ final class Coordinator {
         new Reconciliation(actions, round, memory).run(current, actions.highestEpochLive(views));
     }
 
-    /**
-     * Whether the topology's master is a new process (its run id changed) that lacks what it had: a new
-     * replication id, or an offset behind a replica's on the old one. Returns why in words, or null when it
-     * is the same process or came back with its data (persistence), in which case its new identity is recorded.
-     */
-    private String restartedWithoutData(Topology topology, ProbeRound round) throws Exception {
+    /** Whether the topology's master answers as another process than the one the topology names (its run id changed). */
+    private static boolean restarted(Topology topology, NodeStatus master) {
         NodeIdentity recorded = topology.masterIdentity();
-        NodeStatus now = round.status(topology.master());
-        if (recorded == null || !now.reachable() || now.runId() == null || now.runId().equals(recorded.runId())) {
-            return null;
-        }
+        return recorded != null && master.reachable() && master.runId() != null && !master.runId().equals(recorded.runId());
+    }
+
+    /**
+     * Whether a restarted master came back with what it had (persistence): still a master, on the recorded
+     * replication id, and no replica on that id ahead of it.
+     */
+    private static boolean keptItsData(Topology topology, NodeStatus master, ProbeRound round) {
+        String replid = topology.masterIdentity().replid();
         long highestReplica = round.now().values().stream()
-                .filter(s -> s.reachable() && !s.master() && s.carries(recorded.replid()))
+                .filter(s -> s.reachable() && !s.master() && s.carries(replid))
                 .mapToLong(NodeStatus::offset).max().orElse(-1);
-        boolean keptData = now.master() && recorded.replid() != null && recorded.replid().equals(now.replid())
-                && now.offset() >= highestReplica;
-        String what = "restarted (run id " + recorded.runId() + " became " + now.runId() + ", replication id " + now.replid()
-                + ", offset " + now.offset() + ")";
-        if (!keptData) {
-            return what + " without its data";
-        }
-        GroupActions.VersionedTopology current = actions.read();
-        if (current != null && current.topology().epoch() == topology.epoch()) {
-            Topology updated = topology.withEpoch(topology.epoch() + 1, now.identity());
-            actions.write(updated, current.version());
-            memory.sawEpoch(updated.epoch());
-            log.warn("master {} {} with its data: recorded at epoch {}", topology.master(), what, updated.epoch());
-        }
-        return null;
+        return master.master() && replid != null && replid.equals(master.replid()) && master.offset() >= highestReplica;
     }
 
     /**

@@ -145,7 +145,7 @@ public final class Monitor implements Closeable {
         if (topology != null) {
             if (topology.master() != null) {
                 nodes.add(topology.master());
-                NodeStatus master = probes.snapshot().lastReachable().get(topology.master());
+                NodeStatus master = probes.lastReachable(topology.master());
                 if (master != null) {
                     nodes.addAll(master.replicas());
                 }

@@ -143,6 +143,17 @@ final class NodeProbes implements Closeable {
         return new ProbeRound(now, lastReachable, failingSince, downSince);
     }
 
+    /** The latest status of {@code node} from a probe it answered, or null (not watched, or never answered). */
+    NodeStatus lastReachable(NodeAddress node) {
+        Tracker tracker = trackers.get(node);
+        if (tracker == null) {
+            return null;
+        }
+        synchronized (tracker) {
+            return tracker.lastReachable;
+        }
+    }
+
     /** The nodes this monitor calls down: {@code down-after-failures} failed probes in a row. */
     List<NodeAddress> down() {
         List<NodeAddress> down = new ArrayList<>();

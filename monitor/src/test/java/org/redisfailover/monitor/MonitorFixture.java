@@ -3,19 +3,14 @@ package org.redisfailover.monitor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
-import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.RedisProcess;
-import redis.clients.jedis.Jedis;
+import org.redisfailover.testing.ZooKeeperTestClient;
 
 /**
  * Monitors (no proxies) around a {@link RedisGroup}, on a real in-process ZooKeeper. Closing stops them and
@@ -38,10 +33,7 @@ final class MonitorFixture implements AutoCloseable {
     }
 
     CuratorFramework newClient() throws InterruptedException {
-        CuratorFramework client = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), (int) SESSION_TIMEOUT.toMillis(), 2_000,
-                new RetryOneTime(100));
-        client.start();
-        client.blockUntilConnected(10, TimeUnit.SECONDS);
+        CuratorFramework client = ZooKeeperTestClient.connect(zooKeeper.getConnectString(), SESSION_TIMEOUT);
         closeables.add(client);
         return client;
     }
@@ -63,7 +55,7 @@ final class MonitorFixture implements AutoCloseable {
     }
 
     Topology topology() throws Exception {
-        return TopologyJson.decode(admin.getData().forPath(LAYOUT.topology()));
+        return ZooKeeperTestClient.topology(admin, LAYOUT);
     }
 
     /** Polls until the monitors have seeded the topology with the master's identity and both replicas. */
@@ -80,15 +72,7 @@ final class MonitorFixture implements AutoCloseable {
     }
 
     Topology awaitNewMaster(NodeAddress old, Duration timeout) throws Exception {
-        Poll.until(timeout, "a master other than " + old, () -> {
-            try {
-                Topology now = topology();
-                return now.master() != null && !now.master().equals(old);
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        return topology();
+        return ZooKeeperTestClient.awaitMasterOtherThan(admin, LAYOUT, old, timeout);
     }
 
     List<SwitchEvent> events() throws Exception {
@@ -101,17 +85,7 @@ final class MonitorFixture implements AutoCloseable {
             closeables.get(i).close();
         }
         zooKeeper.close();
-        for (RedisProcess node : List.of(group.master(), group.replicas().get(0), group.replicas().get(1))) {
-            if (node.isAlive()) {
-                try (Jedis jedis = node.client()) {
-                    if (node == group.master()) {
-                        jedis.replicaofNoOne();
-                    } else {
-                        jedis.replicaof("127.0.0.1", group.master().port());
-                    }
-                }
-            }
-        }
+        group.restoreRoles();
         group.heal();
     }
 }

@@ -56,6 +56,25 @@ public final class RedisGroup implements BeforeAllCallback, AfterAllCallback, Pa
         return List.of(replica1, replica2);
     }
 
+    /**
+     * Gives the group back its original roles after a test moved them (a failover, a switchover, a REPLICAOF):
+     * every live node unpaused, the original master master again, the replicas replicating from it.
+     */
+    public void restoreRoles() {
+        for (RedisProcess node : List.of(master, replica1, replica2)) {
+            if (node.isAlive()) {
+                try (redis.clients.jedis.Jedis jedis = node.client()) {
+                    jedis.clientUnpause();
+                    if (node == master) {
+                        jedis.replicaofNoOne();
+                    } else {
+                        jedis.replicaof("127.0.0.1", master.port());
+                    }
+                }
+            }
+        }
+    }
+
     /** Restarts any node a test killed, and waits until the group is synced again. */
     public void heal() {
         if (!master.isAlive()) {

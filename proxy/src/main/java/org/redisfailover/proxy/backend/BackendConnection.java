@@ -73,10 +73,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private Channel channel;
     private WriteCoalescer out;
     private int handshakeRepliesExpected;
-    /** The master process the topology names (its run id), checked during the handshake; null: no check. */
+    /** The master process the topology names (its run id), checked by the handshake's last reply; null: no check. */
     private String expectedRunId;
-    /** Which handshake reply (counting down, as {@link #handshakeRepliesExpected} does) is INFO server's. */
-    private int identityReplyAt;
     private String lastFailure = "not connected yet";
     private ScheduledFuture<?> reconnectTimer;
     private boolean flushQueued;
@@ -258,9 +256,6 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             // Last, so that its reply is the last of the handshake: a master that restarted without its data is
             // a new process, and nothing is sent to it until the topology names it again.
             writeHandshake(RespWriter.request(channel.alloc(), "INFO", "server"));
-            identityReplyAt = 1;
-        } else {
-            identityReplyAt = 0;
         }
         if (handshakeRepliesExpected == 0) {
             onReady();
@@ -299,7 +294,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                 onFailure(channel, "handshake refused: " + buffer.toString(start, length, StandardCharsets.UTF_8).strip());
                 return;
             }
-            if (handshakeRepliesExpected == identityReplyAt) {
+            if (handshakeRepliesExpected == 1 && expectedRunId != null) {
                 String runId = runIdIn(buffer.toString(start, length, StandardCharsets.US_ASCII));
                 if (!expectedRunId.equals(runId)) {
                     onFailure(channel, "not the master process the topology names (run id " + runId + ", expected " + expectedRunId

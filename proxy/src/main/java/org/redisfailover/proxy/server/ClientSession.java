@@ -832,7 +832,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
     void expireHeld(RedisRequest request, ReplySlot slot, long heldMillis) {
         TopologyHolder topology = shared.topology();
         String why = topology.notWritableReason();
-        if (topology.current().hasMaster() && why != null && why.startsWith("no replica")) {
+        if (topology.waitsForReplication()) {
             // Redis' own answer when min-replicas-to-write is not met: clients know it means "not applied".
             failHeldWith(request, slot, "NOREPLICAS Not enough good replicas to write (redis-failover: " + why + "; request held "
                     + heldMillis + " ms)");

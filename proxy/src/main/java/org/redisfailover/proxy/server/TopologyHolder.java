@@ -100,6 +100,15 @@ public final class TopologyHolder {
         return !lease.followsZooKeeper() || lease.confirmed(System.nanoTime());
     }
 
+    /**
+     * Whether the one thing keeping writes from the master is the replication lease: there is a master, ZooKeeper
+     * confirms it, but no replica has acknowledged its replication lately.
+     */
+    boolean waitsForReplication() {
+        long now = System.nanoTime();
+        return current.get().hasMaster() && !fenced.get() && lease.confirmed(now) && !lease.replicated(now);
+    }
+
     /** Why no write goes to a master now, in words, or null when one can. */
     public String notWritableReason() {
         Topology topology = current.get();

@@ -3,16 +3,13 @@ package org.redisfailover.proxy.it;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
 import org.redisfailover.monitor.Monitor;
 import org.redisfailover.monitor.MonitorSettings;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
-import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
@@ -20,8 +17,7 @@ import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.proxy.zk.ZkTopologyFollower;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.RedisProcess;
-import redis.clients.jedis.Jedis;
+import org.redisfailover.testing.ZooKeeperTestClient;
 
 /**
  * The ZooKeeper side of a failover test: monitors and proxies (each with its own ZooKeeper session)
@@ -39,6 +35,21 @@ final class FailoverFixture implements AutoCloseable {
     final List<ProxyServer> proxies = new ArrayList<>();
     final CuratorFramework admin;
 
+    /** Set when the fixture runs its own ZooKeeper ({@link #onOwnZooKeeper}); stopped when it closes. */
+    private TestingServer ownZooKeeper;
+
+    /** A fixture on a ZooKeeper server of its own, which closing the fixture stops. */
+    static FailoverFixture onOwnZooKeeper(RedisGroup group) throws Exception {
+        TestingServer server = new TestingServer(true);
+        FailoverFixture fixture = new FailoverFixture(group, server.getConnectString());
+        fixture.ownZooKeeper = server;
+        return fixture;
+    }
+
+    String connectString() {
+        return connectString;
+    }
+
     FailoverFixture(RedisGroup group, String connectString) throws InterruptedException {
         this.group = group;
         this.connectString = connectString;
@@ -46,10 +57,7 @@ final class FailoverFixture implements AutoCloseable {
     }
 
     CuratorFramework newClient(Duration sessionTimeout) throws InterruptedException {
-        CuratorFramework client = CuratorFrameworkFactory.newClient(connectString, (int) sessionTimeout.toMillis(), 2_000,
-                new RetryOneTime(100));
-        client.start();
-        client.blockUntilConnected(10, TimeUnit.SECONDS);
+        CuratorFramework client = ZooKeeperTestClient.connect(connectString, sessionTimeout);
         closeables.add(client);
         return client;
     }
@@ -93,7 +101,7 @@ final class FailoverFixture implements AutoCloseable {
     }
 
     Topology topology() throws Exception {
-        return TopologyJson.decode(admin.getData().forPath(LAYOUT.topology()));
+        return ZooKeeperTestClient.topology(admin, LAYOUT);
     }
 
     /** Polls until the monitors have seeded the topology with the group's master and both replicas. */
@@ -109,15 +117,7 @@ final class FailoverFixture implements AutoCloseable {
 
     /** Polls until the topology's master is a node other than {@code old}; returns that topology. */
     Topology awaitNewMaster(NodeAddress old, Duration timeout) throws Exception {
-        Poll.until(timeout, "a master other than " + old, () -> {
-            try {
-                Topology now = topology();
-                return now.master() != null && !now.master().equals(old);
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        return topology();
+        return ZooKeeperTestClient.awaitMasterOtherThan(admin, LAYOUT, old, timeout);
     }
 
     @Override
@@ -126,18 +126,10 @@ final class FailoverFixture implements AutoCloseable {
             closeables.get(i).close();
         }
         admin.close();
-        for (RedisProcess node : List.of(group.master(), group.replicas().get(0), group.replicas().get(1))) {
-            if (node.isAlive()) {
-                try (Jedis jedis = node.client()) {
-                    jedis.clientUnpause();
-                    if (node == group.master()) {
-                        jedis.replicaofNoOne();
-                    } else {
-                        jedis.replicaof("127.0.0.1", group.master().port());
-                    }
-                }
-            }
-        }
+        group.restoreRoles();
         group.heal();
+        if (ownZooKeeper != null) {
+            ownZooKeeper.close();
+        }
     }
 }

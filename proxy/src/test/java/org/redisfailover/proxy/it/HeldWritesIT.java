@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,19 +32,16 @@ import redis.clients.jedis.exceptions.JedisDataException;
 @ExtendWith(RedisGroup.class)
 class HeldWritesIT {
 
-    private TestingServer zooKeeper;
     private FailoverFixture fixture;
 
     @BeforeEach
     void start(RedisGroup group) throws Exception {
-        zooKeeper = new TestingServer(true);
-        fixture = new FailoverFixture(group, zooKeeper.getConnectString());
+        fixture = FailoverFixture.onOwnZooKeeper(group);
     }
 
     @AfterEach
     void stop() throws Exception {
         fixture.close();
-        zooKeeper.close();
     }
 
     private void publish(Topology topology) throws Exception {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,19 +27,16 @@ import redis.clients.jedis.Transaction;
 @ExtendWith(RedisGroup.class)
 class MetricsIT {
 
-    private TestingServer zooKeeper;
     private FailoverFixture fixture;
 
     @BeforeEach
     void startZooKeeper(RedisGroup group) throws Exception {
-        zooKeeper = new TestingServer(true);
-        fixture = new FailoverFixture(group, zooKeeper.getConnectString());
+        fixture = FailoverFixture.onOwnZooKeeper(group);
     }
 
     @AfterEach
     void stop() throws Exception {
         fixture.close();
-        zooKeeper.close();
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,13 +40,11 @@ class SwitchoverIT {
 
     private static final int BATCH = 50;
 
-    private TestingServer zooKeeper;
     private FailoverFixture fixture;
 
     @BeforeEach
     void start(RedisGroup group) throws Exception {
-        zooKeeper = new TestingServer(true);
-        fixture = new FailoverFixture(group, zooKeeper.getConnectString());
+        fixture = FailoverFixture.onOwnZooKeeper(group);
         fixture.startMonitor("m1");
         fixture.startMonitor("m2");
         fixture.awaitSeeded();
@@ -56,7 +53,6 @@ class SwitchoverIT {
     @AfterEach
     void stop() throws Exception {
         fixture.close();
-        zooKeeper.close();
     }
 
     private record Run(int exitCode, String output) {
@@ -72,7 +68,7 @@ class SwitchoverIT {
     }
 
     private Run switchover(String... extra) {
-        List<String> args = new ArrayList<>(List.of("switchover", "--zk", zooKeeper.getConnectString(), "--zk-path",
+        List<String> args = new ArrayList<>(List.of("switchover", "--zk", fixture.connectString(), "--zk-path",
                 FailoverFixture.LAYOUT.root()));
         args.addAll(List.of(extra));
         return run(args.toArray(String[]::new));
@@ -175,7 +171,7 @@ class SwitchoverIT {
                 return false;
             }
         });
-        JsonNode status = new ObjectMapper().readTree(run("status", "--zk", zooKeeper.getConnectString(), "--zk-path",
+        JsonNode status = new ObjectMapper().readTree(run("status", "--zk", fixture.connectString(), "--zk-path",
                 FailoverFixture.LAYOUT.root(), "--json").output());
         JsonNode event = status.path("events").get(status.path("events").size() - 1);
         assertEquals("switchover", event.path("kind").asText(), status.toPrettyString());
