@@ -17,7 +17,8 @@ import org.apache.curator.utils.ThreadUtils;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.proxy.metrics.PrometheusText;
-import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.server.TopologyHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,19 +72,20 @@ public final class AdminServer implements Closeable {
     }
 
     /** Binds {@code address} and serves; {@code group} is null when the proxy has a fixed topology. */
-    public static AdminServer start(NodeAddress address, ProxyServer proxy, GroupView group) throws IOException {
-        return start(address, proxy, group, null);
+    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group) throws IOException {
+        return start(address, topology, metrics, group, null);
     }
 
-    /** As {@link #start(NodeAddress, ProxyServer, GroupView)}, with {@code POST /reload} when {@code reloader} is not null. */
-    public static AdminServer start(NodeAddress address, ProxyServer proxy, GroupView group, Reloader reloader) throws IOException {
+    /** As {@link #start(NodeAddress, TopologyHolder, ProxyMetrics, GroupView)}, with {@code POST /reload} when {@code reloader} is not null. */
+    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 16);
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, ThreadUtils.newThreadFactory("redis-failover-admin"));
         server.setExecutor(executor);
         server.createContext("/health", exchange -> respond(exchange, 200, "{\"live\":true}"));
         server.createContext("/ready", exchange -> {
-            String notReady = proxy.notReadyReason();
-            ObjectNode body = MAPPER.createObjectNode().put("ready", notReady == null).put("epoch", proxy.topology().current().epoch());
+            String notReady = topology.notWritableReason();
+            ObjectNode body = MAPPER.createObjectNode().put("ready", notReady == null).put("epoch", topology.current().epoch());
             if (notReady != null) {
                 body.put("reason", notReady);
             }
@@ -92,8 +94,8 @@ public final class AdminServer implements Closeable {
         server.createContext("/topology", exchange -> respondJson(exchange, () -> {
             ObjectNode body = MAPPER.createObjectNode();
             // Epoch 0: nothing read from ZooKeeper yet.
-            body.set("routing", MAPPER.readTree(TopologyJson.encode(proxy.topology().current())));
-            body.put("fenced", proxy.topology().isFenced());
+            body.set("routing", MAPPER.readTree(TopologyJson.encode(topology.current())));
+            body.put("fenced", topology.isFenced());
             if (group != null) {
                 body.set("group", group.status());
             }
@@ -101,10 +103,10 @@ public final class AdminServer implements Closeable {
         }));
         server.createContext("/events", exchange -> respondJson(exchange,
                 () -> group == null ? MAPPER.createArrayNode() : MAPPER.valueToTree(group.events())));
-        PrometheusText metrics = new PrometheusText(proxy.metrics());
+        PrometheusText exposition = new PrometheusText(metrics);
         server.createContext("/metrics", exchange -> {
             StringWriter text = new StringWriter();
-            metrics.write(text);
+            exposition.write(text);
             respond(exchange, 200, PrometheusText.CONTENT_TYPE, text.toString());
         });
         server.createContext("/reload", exchange -> {

@@ -16,8 +16,8 @@ import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.metrics.BackendNodeMetrics;
-import org.redisfailover.proxy.server.Flushable;
-import org.redisfailover.proxy.server.WriteCoalescer;
+import org.redisfailover.proxy.io.Flushable;
+import org.redisfailover.proxy.io.WriteCoalescer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -16,8 +16,8 @@ import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
-import org.redisfailover.proxy.server.FlushBatcher;
-import org.redisfailover.proxy.server.Transport;
+import org.redisfailover.proxy.io.FlushBatcher;
+import org.redisfailover.proxy.io.Transport;
 
 /**
  * The backend connections of one event loop: one per (node, database, protocol), created on first use

@@ -214,7 +214,7 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         ConfigReload reload = new ConfigReload(originalArgs, this, server);
         if (adminAddress != null) {
-            adminServer.set(AdminServer.start(adminAddress, server, group, reload));
+            adminServer.set(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload));
         }
         ReloadSignal.install(reload);
         stopped.await();

@@ -61,7 +61,7 @@ final class ZooKeeperFollowing {
         }
         Topology seed = config.master() == null ? null : new Topology(1, config.master(), config.replicas());
         String id = memberId(server.boundAddress());
-        ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server, id);
+        ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server.topology(), server::drainLoops, server.boundAddress().toString(), id);
         follower.start(seed);
         Monitor monitor = null;
         if (!monitorNodes.isEmpty()) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.command.BlockingTimeout;
+import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.PendingReply;
@@ -23,8 +24,10 @@ import org.redisfailover.proxy.backend.PendingReply;
  */
 final class BlockingCall extends PendingReply {
 
-    private final ClientSession session;
+    private final BlockingLane lane;
     private final ReplySlot slot;
+    /** The client's protocol when the call was made: what its timeout reply is written in. */
+    private final RespVersion protocol;
     private final List<byte[]> args;
     private final String name;
     private final BlockingTimeout timeout;
@@ -32,9 +35,10 @@ final class BlockingCall extends PendingReply {
     private BackendConnection connection;
     private long interruptedAtNanos;
 
-    BlockingCall(ClientSession session, ReplySlot slot, List<byte[]> args) {
-        this.session = session;
+    BlockingCall(BlockingLane lane, ReplySlot slot, List<byte[]> args, RespVersion protocol) {
+        this.lane = lane;
         this.slot = slot;
+        this.protocol = protocol;
         this.args = args;
         this.name = new String(args.get(0), StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
         this.timeout = BlockingTimeout.of(args);
@@ -76,8 +80,8 @@ final class BlockingCall extends PendingReply {
     /** What Redis answers when the timeout passes with nothing to serve. */
     RedisMessage timedOutReply() {
         return switch (name) {
-            case "brpoplpush", "blmove" -> Replies.nullBulk(session.protocol());
-            default -> Replies.nullArray(session.protocol());
+            case "brpoplpush", "blmove" -> Replies.nullBulk(protocol);
+            default -> Replies.nullArray(protocol);
         };
     }
 
@@ -99,14 +103,14 @@ final class BlockingCall extends PendingReply {
             if (name.equals("wait")) {
                 slot.complete(Replies.error("ERR redis-failover: the master changed during WAIT; "
                         + "writes sent before it may not have reached the new master"));
-                session.blockingDone(this, false);
+                lane.done(this, false);
             } else {
-                session.blockingInterrupted(this, "the master was demoted");
+                lane.interrupted(this, "the master was demoted");
             }
             return true;
         }
         slot.complete(buffer, start, length);
-        session.blockingDone(this, true);
+        lane.done(this, true);
         return true;
     }
 
@@ -114,21 +118,21 @@ final class BlockingCall extends PendingReply {
     public void lost(NodeAddress node, String reason) {
         interrupted();
         if (name.equals("xread")) {
-            session.blockingInterrupted(this, reason);
+            lane.interrupted(this, reason);
         } else if (name.equals("wait")) {
             slot.complete(Replies.error("ERR redis-failover: the connection to " + node + " was lost during WAIT (" + reason
                     + "); writes sent before it may not have reached the new master"));
-            session.blockingDone(this, false);
+            lane.done(this, false);
         } else {
             slot.completeLost(node, reason);
-            session.blockingDone(this, false);
+            lane.done(this, false);
         }
     }
 
     @Override
     public void refused(String errorLine) {
         slot.refused(errorLine);
-        session.blockingDone(this, false);
+        lane.done(this, false);
     }
 
     @Override

@@ -14,14 +14,14 @@ import org.redisfailover.proxy.backend.PendingReply;
  */
 final class HandshakeAttempt extends PendingReply {
 
-    private final ClientSession session;
+    private final HandshakeLane lane;
     private final ReplySlot slot;
     /** What the client runs with if Redis accepts; null when Redis is sure to refuse (a syntax error). */
     private final Handshake next;
     private final BackendConnection connection;
 
-    HandshakeAttempt(ClientSession session, ReplySlot slot, Handshake next, BackendConnection connection) {
-        this.session = session;
+    HandshakeAttempt(HandshakeLane lane, ReplySlot slot, Handshake next, BackendConnection connection) {
+        this.lane = lane;
         this.slot = slot;
         this.next = next;
         this.connection = connection;
@@ -32,19 +32,19 @@ final class HandshakeAttempt extends PendingReply {
         boolean accepted = next != null && length == 5 && buffer.getByte(start) == '+' && buffer.getByte(start + 1) == 'O'
                 && buffer.getByte(start + 2) == 'K';
         slot.complete(buffer, start, length);
-        session.handshakeChecked(accepted ? next : null, connection);
+        lane.checked(accepted ? next : null, connection);
         return true;
     }
 
     @Override
     public void lost(NodeAddress node, String reason) {
         slot.lost(node, reason);
-        session.handshakeChecked(null, connection);
+        lane.checked(null, connection);
     }
 
     @Override
     public void refused(String errorLine) {
         slot.refused(errorLine);
-        session.handshakeChecked(null, connection);
+        lane.checked(null, connection);
     }
 }

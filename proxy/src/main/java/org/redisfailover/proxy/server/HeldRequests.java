@@ -2,6 +2,7 @@ package org.redisfailover.proxy.server;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.command.Route;
@@ -19,18 +20,32 @@ import org.redisfailover.proxy.metrics.ProxyMetrics;
  */
 final class HeldRequests {
 
-    private record Held(ClientSession session, RedisRequest request, Route route, ReplySlot slot, long heldAtNanos) {
+    /** The answer to a request that finds the hold queue full. */
+    static final String FULL = "ERR redis-failover: no master available and the hold queue is full";
+
+    /** The lane a held request goes back to. */
+    interface Owner {
+        /** The request's turn has come (the topology or a lease changed): route it again, in order. */
+        void release(RedisRequest request, Route route, ReplySlot slot);
+
+        /** The request will not be sent (hold timeout, shutdown): {@code errorLine} answers it, definitely. */
+        void fail(RedisRequest request, ReplySlot slot, String errorLine);
+    }
+
+    private record Held(Owner owner, RedisRequest request, Route route, ReplySlot slot, long heldAtNanos) {
     }
 
     private final ArrayDeque<Held> queue = new ArrayDeque<>();
     private final ProxyMetrics metrics;
+    private final TopologyHolder topology;
     private int maxRequests;
     private long maxBytes;
     private long timeoutNanos;
     private long bytes;
 
-    HeldRequests(ProxyConfig config, ProxyMetrics metrics) {
+    HeldRequests(ProxyConfig config, ProxyMetrics metrics, TopologyHolder topology) {
         this.metrics = metrics;
+        this.topology = topology;
         reconfigure(config);
     }
 
@@ -42,7 +57,7 @@ final class HeldRequests {
     }
 
     /** Holds the request (ownership passes); false, with nothing taken, when a bound is reached. */
-    boolean hold(ClientSession session, RedisRequest request, Route route, ReplySlot slot) {
+    boolean hold(Owner owner, RedisRequest request, Route route, ReplySlot slot) {
         if (queue.size() >= maxRequests || bytes + request.length() > maxBytes) {
             metrics.heldRequestsExpired.mark();
             return false;
@@ -52,14 +67,14 @@ final class HeldRequests {
         if (slot.heldSinceNanos == 0) {
             slot.heldSinceNanos = System.nanoTime();
         }
-        queue.add(new Held(session, request, route, slot, slot.heldSinceNanos));
+        queue.add(new Held(owner, request, route, slot, slot.heldSinceNanos));
         bytes += request.length();
         metrics.heldRequests.inc();
         metrics.heldRequestsTotal.mark();
         return true;
     }
 
-    /** Hands every held request back to its session, oldest first; those still without a master come back. */
+    /** Hands every held request back to its lane, oldest first; those still without a master come back. */
     void releaseAll() {
         if (queue.isEmpty()) {
             return;
@@ -69,7 +84,7 @@ final class HeldRequests {
         bytes = 0;
         metrics.heldRequests.dec(batch.size());
         for (Held held : batch) {
-            held.session().release(held.request(), held.route(), held.slot());
+            held.owner().release(held.request(), held.route(), held.slot());
         }
     }
 
@@ -79,7 +94,7 @@ final class HeldRequests {
             return;
         }
         List<Held> expired = new ArrayList<>();
-        for (java.util.Iterator<Held> it = queue.iterator(); it.hasNext(); ) {
+        for (Iterator<Held> it = queue.iterator(); it.hasNext(); ) {
             Held held = it.next();
             if (nowNanos - held.heldAtNanos() > timeoutNanos) {
                 it.remove();
@@ -91,8 +106,18 @@ final class HeldRequests {
         for (Held held : expired) {
             metrics.heldRequests.dec();
             metrics.heldRequestsExpired.mark();
-            held.session().expireHeld(held.request(), held.slot(), TimeUnit.NANOSECONDS.toMillis(nowNanos - held.heldAtNanos()));
+            held.owner().fail(held.request(), held.slot(), expiryError(TimeUnit.NANOSECONDS.toMillis(nowNanos - held.heldAtNanos())));
         }
+    }
+
+    /** Why a request held the whole hold timeout is refused: it was never sent, so a definite error is honest. */
+    private String expiryError(long heldMillis) {
+        String why = topology.notWritableReason();
+        if (topology.waitsForReplication()) {
+            // Redis' own answer when min-replicas-to-write is not met: clients know it means "not applied".
+            return "NOREPLICAS Not enough good replicas to write (redis-failover: " + why + "; request held " + heldMillis + " ms)";
+        }
+        return "ERR redis-failover: no master available (" + (why == null ? "" : why + "; ") + "request held " + heldMillis + " ms)";
     }
 
     /** Fails everything (proxy shutting down). */
@@ -100,7 +125,7 @@ final class HeldRequests {
         while (!queue.isEmpty()) {
             Held held = queue.poll();
             metrics.heldRequests.dec();
-            held.session().failHeld(held.request(), held.slot(), reason);
+            held.owner().fail(held.request(), held.slot(), "ERR redis-failover: " + reason);
         }
         bytes = 0;
     }

@@ -1,6 +1,9 @@
 package org.redisfailover.proxy.server;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.redisfailover.protocol.command.Route;
@@ -9,8 +12,6 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespNumbers;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
-import io.netty.handler.codec.redis.IntegerRedisMessage;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Commands about the client's own connection, answered by the proxy with Redis' replies and errors:
@@ -22,23 +23,23 @@ final class LocalCommands {
     private LocalCommands() {
     }
 
-    /** Runs {@code request} (ownership passes) for {@code session}. */
-    static void execute(ClientSession session, RedisRequest request) {
+    /** Runs {@code request} (ownership passes) for {@code client}. */
+    static void execute(Client client, RedisRequest request) {
         try {
             RedisMessage reply = switch (request.name()) {
                 case "ping" -> ping(request);
                 case "echo" -> request.argc() == 2 ? Replies.bulk(request.arg(1)) : Replies.wrongArity("echo");
                 case "quit" -> null;
-                case "select" -> select(session, request);
-                case "reset" -> reset(session, request);
-                case "hello" -> hello(session, request);
-                case "client" -> client(session, request);
+                case "select" -> select(client, request);
+                case "reset" -> reset(client, request);
+                case "hello" -> hello(client, request);
+                case "client" -> clientCommand(client, request);
                 default -> Replies.error("ERR unknown command '" + request.name() + "'");
             };
             if (request.name().equals("quit")) {
-                session.replyThenClose(Replies.OK);
+                client.replies().replyThenClose(Replies.OK);
             } else if (reply != null) {
-                session.replyLocal(reply);
+                client.replies().replyLocal(reply);
             }
         } finally {
             request.release();
@@ -53,7 +54,7 @@ final class LocalCommands {
         };
     }
 
-    private static RedisMessage select(ClientSession session, RedisRequest request) {
+    private static RedisMessage select(Client client, RedisRequest request) {
         if (request.argc() != 2) {
             return Replies.wrongArity("select");
         }
@@ -61,38 +62,39 @@ final class LocalCommands {
         if (index == RespNumbers.INVALID || index < Integer.MIN_VALUE || index > Integer.MAX_VALUE) {
             return Replies.error("ERR value is not an integer or out of range");
         }
-        if (index < 0 || index >= session.shared().config().databases()) {
+        if (index < 0 || index >= client.shared().config().databases()) {
             return Replies.error("ERR DB index is out of range");
         }
-        session.db = (int) index;
+        client.state().select((int) index);
         return Replies.OK;
     }
 
-    private static RedisMessage reset(ClientSession session, RedisRequest request) {
+    private static RedisMessage reset(Client client, RedisRequest request) {
         if (request.argc() != 1) {
             return Replies.wrongArity("reset");
         }
-        session.resetPinnedState();
-        session.db = 0;
-        session.name = null;
+        client.resetConnectionState();
+        client.state().select(0);
+        client.state().name(null);
         return Replies.RESET;
     }
 
-    private static RedisMessage client(ClientSession session, RedisRequest request) {
+    private static RedisMessage clientCommand(Client client, RedisRequest request) {
         if (request.argEqualsIgnoreCase(1, "id")) {
-            return request.argc() == 2 ? new IntegerRedisMessage(session.id) : Replies.wrongArity("client|id");
+            return request.argc() == 2 ? new IntegerRedisMessage(client.state().id()) : Replies.wrongArity("client|id");
         }
         if (request.argEqualsIgnoreCase(1, "info")) {
-            return request.argc() == 2 ? Replies.bulk(session.describe().getBytes(StandardCharsets.UTF_8)) : Replies.wrongArity("client|info");
+            return request.argc() == 2 ? Replies.bulk(ClientInfo.describe(client).getBytes(StandardCharsets.UTF_8)) : Replies.wrongArity("client|info");
         }
         if (request.argEqualsIgnoreCase(1, "reply")) {
-            return reply(session, request);
+            return reply(client, request);
         }
         if (request.argEqualsIgnoreCase(1, "getname")) {
             if (request.argc() != 2) {
                 return Replies.wrongArity("client|getname");
             }
-            return session.name == null ? Replies.nullBulk(session.protocol()) : Replies.bulk(session.name.getBytes(StandardCharsets.UTF_8));
+            String name = client.state().name();
+            return name == null ? Replies.nullBulk(client.own().protocol()) : Replies.bulk(name.getBytes(StandardCharsets.UTF_8));
         }
         if (request.argc() != 3) {
             return Replies.wrongArity("client|setname");
@@ -101,7 +103,7 @@ final class LocalCommands {
         if (invalid != null) {
             return invalid;
         }
-        session.name = request.argLength(2) == 0 ? null : request.argAsString(2);
+        client.state().name(request.argLength(2) == 0 ? null : request.argAsString(2));
         return Replies.OK;
     }
 
@@ -110,20 +112,20 @@ final class LocalCommands {
      * SKIP drops the next command's. The proxy still sends the commands and reads Redis' replies (which
      * keeps every backend connection in step); it only leaves them unwritten.
      */
-    private static RedisMessage reply(ClientSession session, RedisRequest request) {
+    private static RedisMessage reply(Client client, RedisRequest request) {
         if (request.argc() != 3) {
             return Replies.wrongArity("client|reply");
         }
         if (request.argEqualsIgnoreCase(2, "on")) {
-            session.replyMode(ClientSession.ReplyMode.ON);
+            client.replies().replyMode(ReplyOrderer.ReplyMode.ON);
             return Replies.OK;
         }
         if (request.argEqualsIgnoreCase(2, "off")) {
-            session.replyMode(ClientSession.ReplyMode.OFF);
+            client.replies().replyMode(ReplyOrderer.ReplyMode.OFF);
             return null;
         }
         if (request.argEqualsIgnoreCase(2, "skip")) {
-            session.replyMode(ClientSession.ReplyMode.SKIP);
+            client.replies().replyMode(ReplyOrderer.ReplyMode.SKIP);
             return null;
         }
         return Replies.error("ERR syntax error");
@@ -145,9 +147,9 @@ final class LocalCommands {
      * client unchanged. The server-information reply comes from the master, asked with a plain HELLO in
      * that protocol.
      */
-    private static RedisMessage hello(ClientSession session, RedisRequest request) {
+    private static RedisMessage hello(Client client, RedisRequest request) {
         String newName = null;
-        RespVersion protocol = session.protocol();
+        RespVersion protocol = client.own().protocol();
         if (request.argc() >= 2) {
             long version = request.argAsLong(1);
             if (version == RespNumbers.INVALID) {
@@ -172,22 +174,39 @@ final class LocalCommands {
                     return Replies.error("ERR Syntax error in HELLO option '" + request.argAsString(i) + "'");
                 }
             }
-            String refusal = session.protocolSwitchRefusal(protocol);
+            String refusal = protocolSwitchRefusal(client, protocol);
             if (refusal != null) {
                 return Replies.error(refusal);
             }
         }
         if (newName != null) {
-            session.name = newName;
+            client.state().name(newName);
         }
-        session.switchProtocol(protocol);
+        client.own().switchProtocol(protocol); // nothing is in flight on the client's own connections (HandshakeLane)
         List<byte[]> hello = new ArrayList<>();
         hello.add("HELLO".getBytes(StandardCharsets.US_ASCII));
         if (request.argc() >= 2) {
             hello.add(Integer.toString(protocol.number()).getBytes(StandardCharsets.US_ASCII));
         }
-        RedisRequest forwarded = RespWriter.request(io.netty.buffer.ByteBufAllocator.DEFAULT, hello);
-        session.forward(forwarded, new Route(RoutingClass.MASTER, "HELLO", null, false));
+        RedisRequest forwarded = RespWriter.request(ByteBufAllocator.DEFAULT, hello);
+        client.sharedLane().forward(forwarded, new Route(RoutingClass.MASTER, "HELLO", null, false));
+        return null;
+    }
+
+    /** Whether HELLO may switch protocols now (it cannot move a transaction, subscriptions or tracking along). */
+    private static String protocolSwitchRefusal(Client client, RespVersion protocol) {
+        if (protocol == client.own().protocol()) {
+            return null;
+        }
+        if (client.transactions().engaged()) {
+            return "ERR redis-failover: HELLO cannot switch protocols inside MULTI or WATCH; switch before WATCH or MULTI";
+        }
+        if (client.subscriptions().subscribed()) {
+            return "ERR redis-failover: HELLO cannot switch protocols while subscribed; unsubscribe first";
+        }
+        if (client.own().tracking()) {
+            return "ERR redis-failover: HELLO cannot switch protocols while CLIENT TRACKING is on; turn it off first";
+        }
         return null;
     }
 }

@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.server;
 
+import org.redisfailover.proxy.io.FlushBatcher;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.HashSet;
@@ -22,6 +23,7 @@ final class LoopResources {
     final BackendPool pool;
     final ReadRouter router = new ReadRouter();
     final HeldRequests held;
+    private final ProxyShared shared;
     private final ScheduledFuture<?> holdExpiry;
     /** Completes when the connections of a master retired by a switchover have finished their requests. */
     private CompletableFuture<Void> retired = CompletableFuture.completedFuture(null);
@@ -33,12 +35,13 @@ final class LoopResources {
 
     LoopResources(EventLoop loop, ProxyShared shared, boolean first) {
         ProxyConfig config = shared.config();
+        this.shared = shared;
         this.batcher = new FlushBatcher(loop);
         this.pool = new BackendPool(loop, shared.transport(), config, batcher, shared.metrics(), node -> {
             Topology topology = shared.topology().current();
             return node.equals(topology.master()) && topology.masterIdentity() != null ? topology.masterIdentity().runId() : null;
         });
-        this.held = new HeldRequests(config, shared.metrics());
+        this.held = new HeldRequests(config, shared.metrics(), shared.topology());
         // A master that comes back before any failover gets the requests held while it was away.
         pool.health().onRecovered(node -> held.releaseAll());
         long period = Math.max(10, Math.min(100, config.holdTimeout().toMillis() / 10));
@@ -47,6 +50,30 @@ final class LoopResources {
         WriteLease lease = shared.topology().lease();
         this.replicationGuard = first && lease.followsZooKeeper() && lease.guardMillis() > 0
                 ? new ReplicationGuard(shared, this, loop) : null;
+    }
+
+    /** One snapshot of what a routing decision on this loop is made from. */
+    RoutingSnapshot routing() {
+        Topology topology = shared.topology().current();
+        return new RoutingSnapshot(topology, writableMaster(topology), pool.health());
+    }
+
+    /** The master to write to now (see {@link #writableMaster(Topology)}). */
+    NodeAddress writableMaster() {
+        return writableMaster(shared.topology().current());
+    }
+
+    /**
+     * The master of {@code topology} to write to now. Following ZooKeeper, a master this loop cannot reach
+     * counts as none: a failover is coming (or the master returns), so requests wait for it instead of
+     * failing. With a fixed master nobody will replace it, so requests fail fast instead.
+     */
+    private NodeAddress writableMaster(Topology topology) {
+        NodeAddress master = shared.topology().writableMaster(topology);
+        if (master != null && shared.config().zooKeeper() != null && !pool.health().isHealthy(master)) {
+            return null;
+        }
+        return master;
     }
 
     /**

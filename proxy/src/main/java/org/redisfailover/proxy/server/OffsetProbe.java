@@ -41,14 +41,16 @@ final class OffsetProbe {
         Topology topology = shared.topology().current();
         NodeAddress master = shared.topology().writableMaster();
         if (master != null) {
-            probe(master, true);
+            probe(master, master);
         }
         for (NodeAddress replica : topology.replicas()) {
-            probe(replica, false);
+            probe(replica, topology.master());
         }
     }
 
-    private void probe(NodeAddress node, boolean master) {
+    /** Asks {@code node} for its offset in the replication stream of {@code streamMaster} (the node itself for the master). */
+    private void probe(NodeAddress node, NodeAddress streamMaster) {
+        boolean master = node.equals(streamMaster);
         if (!loop.pool.health().isHealthy(node) || !inFlight.add(node)) {
             return;
         }
@@ -61,10 +63,10 @@ final class OffsetProbe {
                         inFlight.remove(node);
                         long offset = offsetIn(buffer.toString(start, length, StandardCharsets.US_ASCII),
                                 master ? "master_repl_offset:" : "slave_repl_offset:");
-                        if (offset >= 0 && master && node.equals(shared.topology().writableMaster())) {
-                            offsets.recordMaster(sentAt, offset);
-                        } else if (offset >= 0 && !master) {
-                            offsets.recordReplica(node, offset);
+                        if (offset >= 0 && master) {
+                            offsets.recordMaster(node, sentAt, offset);
+                        } else if (offset >= 0 && streamMaster != null) {
+                            offsets.recordReplica(streamMaster, node, offset);
                         }
                         return true;
                     }

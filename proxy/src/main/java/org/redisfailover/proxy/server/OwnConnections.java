@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
@@ -25,12 +26,18 @@ final class OwnConnections {
     /** {@code >2 invalidate null}: every key the client caches is stale. */
     private static final byte[] INVALIDATE_ALL = ">2\r\n$10\r\ninvalidate\r\n_\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private final ClientSession session;
+    private final ReplyOrderer replies;
     private Handshake handshake = Handshake.proxy(RespVersion.RESP2);
     private final Map<NodeAddress, BackendConnection[]> byNode = new HashMap<>();
+    private BiConsumer<BackendConnection, String> onBroken = (connection, reason) -> { };
 
-    OwnConnections(ClientSession session) {
-        this.session = session;
+    OwnConnections(ReplyOrderer replies) {
+        this.replies = replies;
+    }
+
+    /** Who hears that one of the client's own connections broke (a transaction on it is lost). */
+    void whenBroken(BiConsumer<BackendConnection, String> listener) {
+        this.onBroken = listener;
     }
 
     Handshake handshake() {
@@ -121,14 +128,14 @@ final class OwnConnections {
     }
 
     private void watch(BackendConnection connection) {
-        connection.onUnsolicited(session::deliverPush);
+        connection.onUnsolicited(replies::deliverPush);
         connection.onBroken(reason -> {
             if (tracking()) {
                 ByteBuf flush = Unpooled.wrappedBuffer(INVALIDATE_ALL);
-                session.deliverPush(flush, flush.readerIndex(), flush.readableBytes());
+                replies.deliverPush(flush, flush.readerIndex(), flush.readableBytes());
                 flush.release(); // deliverPush copied it, or kept a retained slice
             }
-            session.ownConnectionBroken(connection, reason);
+            onBroken.accept(connection, reason);
         });
     }
 }

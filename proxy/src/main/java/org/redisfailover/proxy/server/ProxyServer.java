@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.server;
 
+import org.redisfailover.proxy.io.Transport;
 import com.codahale.metrics.Meter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -76,10 +77,9 @@ public final class ProxyServer implements AutoCloseable {
         Meter masterChanges = metrics.meter("master_changes", "Times this proxy switched to a new master (failovers and switchovers it followed)");
         registerGauges(metrics);
         lastMaster = topology.current().master();
+        shared.offsets().follow(lastMaster);
         topology.addListener((previous, current) -> {
-            if (!java.util.Objects.equals(previous.master(), current.master())) {
-                shared.offsets().clear();
-            }
+            shared.offsets().follow(current.master());
             if (current.master() != null && lastMaster != null && !current.master().equals(lastMaster)) {
                 masterChanges.mark();
             }
@@ -203,8 +203,7 @@ public final class ProxyServer implements AutoCloseable {
         if (shared.metrics().recording()) {
             channel.pipeline().addLast(traffic);
         }
-        ClientSession session = new ClientSession(shared);
-        session.attach(loops.get(channel.eventLoop()));
+        ClientSession session = new ClientSession(channel, shared, loops.get(channel.eventLoop()));
         channel.pipeline().addLast(
                 new IdleStateHandler(config.partialRequestTimeout().toMillis(), 0, config.clientIdleTimeout().toMillis(),
                         TimeUnit.MILLISECONDS),

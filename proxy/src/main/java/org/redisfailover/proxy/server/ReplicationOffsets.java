@@ -1,8 +1,10 @@
 package org.redisfailover.proxy.server;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.topology.NodeAddress;
 
 /**
@@ -22,20 +24,46 @@ final class ReplicationOffsets {
     private record Sample(long sentAtNanos, long offset) {
     }
 
-    /** Oldest first; replaced, never changed in place. */
-    private volatile Sample[] masterSamples = new Sample[0];
-    private final Map<NodeAddress, Long> replicaOffsets = new ConcurrentHashMap<>();
+    /**
+     * What is known of one master's replication stream. Replaced whole, never changed in place: a new master
+     * (set on the ZooKeeper thread) and the samples (recorded on an event loop) cannot overwrite each other.
+     */
+    private record Stream(NodeAddress master, Sample[] masterSamples, Map<NodeAddress, Long> replicaOffsets) {
 
-    void recordMaster(long sentAtNanos, long offset) {
-        Sample[] current = masterSamples;
-        int keep = Math.min(current.length, KEPT - 1);
-        Sample[] next = Arrays.copyOfRange(current, current.length - keep, current.length + 1);
-        next[keep] = new Sample(sentAtNanos, offset);
-        masterSamples = next;
+        Stream withMasterSample(Sample sample) {
+            int keep = Math.min(masterSamples.length, KEPT - 1);
+            Sample[] next = Arrays.copyOfRange(masterSamples, masterSamples.length - keep, masterSamples.length + 1);
+            next[keep] = sample;
+            return new Stream(master, next, replicaOffsets);
+        }
+
+        Stream withReplicaOffset(NodeAddress replica, long offset) {
+            Long known = replicaOffsets.get(replica);
+            if (known != null && known >= offset) {
+                return this; // an INFO answered late never moves a replica back
+            }
+            Map<NodeAddress, Long> next = new HashMap<>(replicaOffsets);
+            next.put(replica, offset);
+            return new Stream(master, masterSamples, Map.copyOf(next));
+        }
     }
 
-    void recordReplica(NodeAddress replica, long offset) {
-        replicaOffsets.merge(replica, offset, Math::max);
+    private final AtomicReference<Stream> stream = new AtomicReference<>(new Stream(null, new Sample[0], Map.of()));
+
+    /** The topology's master is now {@code master} (may be null): offsets of another master's stream say nothing of its. */
+    void follow(NodeAddress master) {
+        stream.updateAndGet(current -> Objects.equals(current.master(), master) ? current : new Stream(master, new Sample[0], Map.of()));
+    }
+
+    /** An offset of {@code master}, from an INFO sent at {@code sentAtNanos}; ignored unless it is the master followed. */
+    void recordMaster(NodeAddress master, long sentAtNanos, long offset) {
+        Sample sample = new Sample(sentAtNanos, offset);
+        stream.updateAndGet(current -> master.equals(current.master()) ? current.withMasterSample(sample) : current);
+    }
+
+    /** An offset of {@code replica}, from an INFO sent while {@code master} was followed; ignored if another is now. */
+    void recordReplica(NodeAddress master, NodeAddress replica, long offset) {
+        stream.updateAndGet(current -> Objects.equals(master, current.master()) ? current.withReplicaOffset(replica, offset) : current);
     }
 
     /**
@@ -43,7 +71,7 @@ final class ReplicationOffsets {
      * sent after it, or -1 while there is none yet.
      */
     long offsetCovering(long ackNanos) {
-        for (Sample sample : masterSamples) {
+        for (Sample sample : stream.get().masterSamples()) {
             if (sample.sentAtNanos() - ackNanos > 0) {
                 return sample.offset();
             }
@@ -53,13 +81,7 @@ final class ReplicationOffsets {
 
     /** Whether {@code replica} is known to have replicated up to {@code offset}. */
     boolean hasReached(NodeAddress replica, long offset) {
-        Long reached = replicaOffsets.get(replica);
+        Long reached = stream.get().replicaOffsets().get(replica);
         return reached != null && reached >= offset;
-    }
-
-    /** The master changed: offsets sampled from the old one say nothing of the new replication stream. */
-    void clear() {
-        masterSamples = new Sample[0];
-        replicaOffsets.clear();
     }
 }

@@ -21,15 +21,16 @@ public final class ReplySlot extends PendingReply {
     /** The error code of a command whose outcome is unknown; clients and tests can match it. */
     public static final String UNCERTAIN_CODE = "UNCERTAIN";
 
-    private final ClientSession owner;
+    private final ReplyOrderer owner;
     /** Losing the reply means the request had no effect (a read, a command queued in MULTI): a definite error is honest. */
     private final boolean lossIsDefinite;
-    /** Set for requests sent to Redis: the session counts them until their replies are in. */
+    /** Set for requests sent to Redis: the sequencer counts them until their replies are in. */
     boolean forwarded;
-    /** Counted by the session as a write in flight, for the read-your-writes policy. */
+    /** Counted as a write in flight, for the read-your-writes policy. */
     boolean write;
-    /** Set while the request waits on a shared connection: how to route it again if that connection fails first. */
-    Route route;
+    /** Set while the request waits on a shared connection: who routes it again, and how, if that connection fails first. */
+    private SharedLane resender;
+    private Route route;
     /** When the request was first held for a master (0: never): held again after a release, it keeps this time. */
     long heldSinceNanos;
     /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is not written. */
@@ -40,9 +41,15 @@ public final class ReplySlot extends PendingReply {
     private Object reply;
     private boolean done;
 
-    ReplySlot(ClientSession owner, boolean lossIsDefinite) {
+    ReplySlot(ReplyOrderer owner, boolean lossIsDefinite) {
         this.owner = owner;
         this.lossIsDefinite = lossIsDefinite;
+    }
+
+    /** The request goes out on a shared connection: if that fails before sending it, {@code lane} may hold it for a master. */
+    void resendVia(SharedLane lane, Route requestRoute) {
+        resender = lane;
+        route = requestRoute;
     }
 
     /** True for requests without side effects: a lost reply can honestly be reported as an error. */
@@ -96,9 +103,11 @@ public final class ReplySlot extends PendingReply {
 
     @Override
     public void unsent(RedisRequest request, String errorLine) {
+        SharedLane lane = resender;
         Route again = route;
+        resender = null;
         route = null;
-        if (again == null || !owner.holdUnsent(request, again, this)) {
+        if (lane == null || !lane.holdUnsent(request, again, this)) {
             request.release();
             refused(errorLine);
         }

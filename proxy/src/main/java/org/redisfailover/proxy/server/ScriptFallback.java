@@ -12,12 +12,12 @@ import org.redisfailover.proxy.backend.PendingReply;
  */
 final class ScriptFallback extends PendingReply {
 
-    private final ClientSession session;
+    private final SharedLane lane;
     private final ReplySlot slot;
     private final List<byte[]> args;
 
-    ScriptFallback(ClientSession session, ReplySlot slot, List<byte[]> args) {
-        this.session = session;
+    ScriptFallback(SharedLane lane, ReplySlot slot, List<byte[]> args) {
+        this.lane = lane;
         this.slot = slot;
         this.args = args;
     }
@@ -25,7 +25,7 @@ final class ScriptFallback extends PendingReply {
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
         if (length > 9 && buffer.toString(start, 9, java.nio.charset.StandardCharsets.US_ASCII).equals("-NOSCRIPT")) {
-            session.retryScriptOnMaster(args, slot);
+            lane.retryScriptOnMaster(args, slot);
         } else {
             slot.complete(buffer, start, length);
         }

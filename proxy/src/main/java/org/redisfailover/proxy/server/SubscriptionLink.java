@@ -3,6 +3,7 @@ package org.redisfailover.proxy.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -44,7 +45,8 @@ final class SubscriptionLink {
     private static final int CHANNELS_PER_REQUEST = 1000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final ClientSession session;
+    private final Client client;
+    private final SubscriptionLane lane;
     private final byte[] token;
     private final byte[] marker;
     /** By family ("" channels, "p" patterns, "s" shard channels): what Redis confirmed; ISO-8859-1 keeps bytes. */
@@ -55,8 +57,9 @@ final class SubscriptionLink {
     private ScheduledFuture<?> retry;
     private long brokenSinceNanos;
 
-    SubscriptionLink(ClientSession session) {
-        this.session = session;
+    SubscriptionLink(Client client, SubscriptionLane lane) {
+        this.client = client;
+        this.lane = lane;
         byte[] random = new byte[12];
         RANDOM.nextBytes(random);
         this.token = ("redis-failover-" + HexFormat.of().formatHex(random)).getBytes(StandardCharsets.US_ASCII);
@@ -94,9 +97,9 @@ final class SubscriptionLink {
 
     /** Opens the link's connection to {@code node}, subscribing again to whatever was subscribed before. */
     void open(NodeAddress node) {
-        connection = session.pool().dedicated(node, 0, BackendConnection.Purpose.SUBSCRIPTION, session.subscriptionHandshake());
+        connection = client.loop().pool.dedicated(node, 0, BackendConnection.Purpose.SUBSCRIPTION, lane.linkHandshake());
         connection.onBroken(this::broken);
-        connection.onUnsolicited(session::deliverPush);
+        connection.onUnsolicited(client.replies()::deliverPush);
         boolean again = subscriptionCount() > 0;
         for (Map.Entry<String, Set<String>> family : subscribed.entrySet()) {
             List<String> names = new ArrayList<>(family.getValue());
@@ -110,7 +113,7 @@ final class SubscriptionLink {
             }
         }
         if (again) {
-            log.info("client {}: {} subscriptions re-established on {} after {} ms", session.remoteAddress(), subscriptionCount(),
+            log.info("client {}: {} subscriptions re-established on {} after {} ms", client.channel().remoteAddress(), subscriptionCount(),
                     node, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - brokenSinceNanos));
         }
     }
@@ -122,7 +125,7 @@ final class SubscriptionLink {
 
     private void sendSegment(RedisRequest request, ReplySlot slot) {
         pendingSegments++;
-        connection.send(request.followedBy(ByteBufAllocator.DEFAULT, marker), new Segment(slot), session);
+        connection.send(request.followedBy(ByteBufAllocator.DEFAULT, marker), new Segment(slot), client.backpressure());
     }
 
     /** The client is gone, or reset its connection: Redis drops the subscriptions with the connection. */
@@ -140,33 +143,33 @@ final class SubscriptionLink {
 
     private void broken(String reason) {
         connection = null;
-        if (closed || session.pool().isClosed()) {
+        if (closed || client.loop().pool.isClosed()) {
             return; // the client left, or the proxy is shutting down
         }
         if (subscriptionCount() == 0) {
-            session.subscriptionLinkDone(this);
+            lane.linkDone(this);
             return;
         }
         brokenSinceNanos = System.nanoTime();
-        log.info("client {}: subscription connection lost ({}); subscribing again once a master is known", session.remoteAddress(), reason);
+        log.info("client {}: subscription connection lost ({}); subscribing again once a master is known", client.channel().remoteAddress(), reason);
         scheduleReopen();
     }
 
     private void scheduleReopen() {
-        retry = session.eventLoop().schedule(this::reopen, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        retry = client.channel().eventLoop().schedule(this::reopen, RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void reopen() {
-        if (closed || session.pool().isClosed()) {
+        if (closed || client.loop().pool.isClosed()) {
             return;
         }
-        NodeAddress master = session.masterForPinning();
+        NodeAddress master = client.loop().writableMaster();
         if (master == null) {
             scheduleReopen();
             return;
         }
         open(master);
-        session.subscriptionLinkReady();
+        lane.linkReady();
     }
 
     private void track(PubSubFrame frame) {
@@ -218,11 +221,11 @@ final class SubscriptionLink {
         public boolean onFrame(ByteBuf buffer, int start, int length) {
             if (isMarker(buffer, start, length)) {
                 pendingSegments--;
-                ByteBuf reply = frames == null ? io.netty.buffer.Unpooled.EMPTY_BUFFER : frames;
+                ByteBuf reply = frames == null ? Unpooled.EMPTY_BUFFER : frames;
                 frames = null;
                 // The link ends first if this left subscribed mode, so that the requests the reply lets run
                 // (they may have waited for it) no longer see a subscription.
-                session.subscriptionSegmentDone(SubscriptionLink.this);
+                lane.segmentDone(SubscriptionLink.this);
                 if (slot != null) {
                     slot.complete(reply);
                 }
@@ -234,7 +237,7 @@ final class SubscriptionLink {
             }
             if (slot == null) {
                 if (confirmation == null) {
-                    session.deliverPush(buffer, start, length);
+                    client.replies().deliverPush(buffer, start, length);
                 }
                 return false;
             }

@@ -80,7 +80,15 @@ public final class TopologyHolder {
 
     /** The master writes may go to now: none while there is none, while fenced, or while a lease has lapsed. */
     public NodeAddress writableMaster() {
-        NodeAddress master = current.get().master();
+        return writableMaster(current.get());
+    }
+
+    /**
+     * The master of {@code snapshot} (one the caller took from {@link #current()}) that writes may go to now: one
+     * routing decision reads the topology once, so it never mixes two epochs.
+     */
+    public NodeAddress writableMaster(Topology snapshot) {
+        NodeAddress master = snapshot.master();
         if (master == null || fenced.get() || (lease.followsZooKeeper() && !lease.writable(System.nanoTime()))) {
             return null;
         }

@@ -2,9 +2,11 @@ package org.redisfailover.proxy.zk;
 
 import java.io.Closeable;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
@@ -17,7 +19,6 @@ import org.redisfailover.protocol.topology.ProxyRegistration;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
-import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.proxy.server.TopologyHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,11 @@ public final class ZkTopologyFollower implements Closeable {
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final CuratorFramework client;
     private final ZooKeeperSettings settings;
-    private final ProxyServer server;
+    private final TopologyHolder topology;
+    /** Completes once every event loop has applied the topology installed before the call. */
+    private final Supplier<CompletableFuture<Void>> drainLoops;
+    /** The address clients reach this proxy at, for its registration. */
+    private final String address;
     private final String proxyId;
     private final ScheduledExecutorService events;
     private CuratorCache cache;
@@ -58,10 +63,13 @@ public final class ZkTopologyFollower implements Closeable {
     /** The newest epoch every event loop has finished applying: what the registration acknowledges. Events thread only. */
     private long drainedEpoch;
 
-    public ZkTopologyFollower(CuratorFramework client, ZooKeeperSettings settings, ProxyServer server, String proxyId) {
+    public ZkTopologyFollower(CuratorFramework client, ZooKeeperSettings settings, TopologyHolder topology,
+            Supplier<CompletableFuture<Void>> drainLoops, String address, String proxyId) {
         this.client = client;
         this.settings = settings;
-        this.server = server;
+        this.topology = topology;
+        this.drainLoops = drainLoops;
+        this.address = address;
         this.proxyId = proxyId;
         this.events = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-zk"));
     }
@@ -76,7 +84,7 @@ public final class ZkTopologyFollower implements Closeable {
         }
         registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, settings.layout().proxy(proxyId), registrationData());
         registration.start();
-        confirmations = new ZkConfirmations(client, settings.layout().topology(), settings.layout().proxy(proxyId), server.topology(),
+        confirmations = new ZkConfirmations(client, settings.layout().topology(), settings.layout().proxy(proxyId), topology,
                 this::install, () -> events.execute(this::publishRegistration));
         client.getConnectionStateListenable().addListener((c, newState) -> onConnectionState(newState), events);
         cache = CuratorCache.build(client, settings.layout().topology(), CuratorCache.Options.SINGLE_NODE_CACHE);
@@ -99,22 +107,22 @@ public final class ZkTopologyFollower implements Closeable {
     }
 
     private void apply(byte[] data) {
-        Topology topology;
+        Topology decoded;
         try {
-            topology = TopologyJson.decode(data);
+            decoded = TopologyJson.decode(data);
         } catch (IllegalArgumentException e) {
             log.error("ignoring invalid topology in {}: {}; keeping epoch {}", settings.layout().topology(), e.getMessage(),
-                    server.topology().current().epoch());
+                    topology.current().epoch());
             return;
         }
-        install(topology);
+        install(decoded);
     }
 
     /** Installs a newer epoch (from the watch or a confirmation round); acknowledges it once every loop has applied it. */
-    private void install(Topology topology) {
-        if (server.topology().update(topology)) {
-            server.drainLoops().thenRunAsync(() -> {
-                drainedEpoch = Math.max(drainedEpoch, topology.epoch());
+    private void install(Topology installed) {
+        if (topology.update(installed)) {
+            drainLoops.get().thenRunAsync(() -> {
+                drainedEpoch = Math.max(drainedEpoch, installed.epoch());
                 publishRegistration();
             }, events);
         }
@@ -149,8 +157,7 @@ public final class ZkTopologyFollower implements Closeable {
     }
 
     private byte[] registrationData() {
-        TopologyHolder topology = server.topology();
-        return new ProxyRegistration(server.boundAddress().toString(), drainedEpoch, topology.isFenced(),
+        return new ProxyRegistration(address, drainedEpoch, topology.isFenced(),
                 settings.fenceTimeout().toMillis()).encode();
     }
 

@@ -51,14 +51,14 @@ class AdminEndpointIT {
                 List<NodeAddress> nodes = List.of(group.master().address(), group.replicas().get(0).address(),
                         group.replicas().get(1).address());
                 // Before anything is read from ZooKeeper the proxy is live but not ready.
-                try (AdminServer early = AdminServer.start(new NodeAddress("127.0.0.1", 0), server, null)) {
+                try (AdminServer early = AdminServer.start(new NodeAddress("127.0.0.1", 0), server.topology(), server.metrics(), null)) {
                     assertEquals(200, get(early, "/health").status());
                     Reply notReady = get(early, "/ready");
                     assertEquals(503, notReady.status());
                     assertTrue(notReady.body().path("reason").asText().contains("no topology"), notReady.body().toString());
                 }
                 ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(config, server, nodes, new MonitorOptions());
-                try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server, following.view())) {
+                try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server.topology(), server.metrics(), following.view())) {
                     Poll.until(Duration.ofSeconds(20), "the proxy to be ready", () -> {
                         try {
                             return get(admin, "/ready").status() == 200;
@@ -90,7 +90,7 @@ class AdminEndpointIT {
                     "--fence-timeout-ms", "1500", "--master", group.master().address().toString());
             ProxyConfig config = command.buildConfig();
             try (ProxyServer server = new ProxyServer(config).start();
-                 AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server, null)) {
+                 AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server.topology(), server.metrics(), null)) {
                 ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(config, server, List.of(), new MonitorOptions());
                 try {
                     awaitStatus(admin, 200, "ready with the seeded topology");
@@ -125,7 +125,7 @@ class AdminEndpointIT {
         new CommandLine(command).parseArgs("--listen", "127.0.0.1:0", "--master", group.master().address().toString(), "--replica",
                 group.replicas().stream().map(RedisProcess::address).map(NodeAddress::toString).reduce((a, b) -> a + "," + b).orElseThrow());
         try (ProxyServer server = new ProxyServer(command.buildConfig()).start();
-             AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server, null)) {
+             AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server.topology(), server.metrics(), null)) {
             assertEquals(200, get(admin, "/ready").status());
             Reply topology = get(admin, "/topology");
             assertEquals(2, topology.body().path("routing").path("replicas").size());

@@ -93,7 +93,7 @@ final class FailoverFixture implements AutoCloseable {
         ProxyServer proxy = new ProxyServer(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of()).zooKeeper(settings).build())
                 .start();
         closeables.add(proxy);
-        ZkTopologyFollower follower = new ZkTopologyFollower(client, settings, proxy, id);
+        ZkTopologyFollower follower = new ZkTopologyFollower(client, settings, proxy.topology(), proxy::drainLoops, proxy.boundAddress().toString(), id);
         follower.start(null);
         closeables.add(follower);
         proxies.add(proxy);

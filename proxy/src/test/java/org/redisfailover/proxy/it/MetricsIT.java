@@ -46,7 +46,7 @@ class MetricsIT {
         ProxyServer proxy = fixture.startProxy("p1");
         GroupMetrics.register(proxy.metrics(), fixture.admin, FailoverFixture.LAYOUT, monitor);
         String master = group.master().address().toString();
-        try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), proxy, null)) {
+        try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), proxy.topology(), proxy.metrics(), null)) {
             Poll.until(Duration.ofSeconds(15), "the proxy to follow the seeded topology", () -> proxy.notReadyReason() == null);
             try (Jedis client = new Jedis("127.0.0.1", proxy.boundAddress().port(), 5000)) {
                 for (int i = 0; i < 200; i++) {

@@ -18,6 +18,7 @@ import org.redisfailover.protocol.resp.RespRequestDecoder;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.io.Transport;
 
 /**
  * The session's own answers, through the real pipeline on an EmbeddedChannel, input fed one byte at a
@@ -33,10 +34,10 @@ class ClientSessionTest {
         ProxyConfig config = ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of());
         ProxyShared shared = new ProxyShared(config, CommandClassifier.standard(),
                 new TopologyHolder(new Topology(1, config.master(), config.replicas())), Transport.best());
-        ClientSession session = new ClientSession(shared);
-        channel = new EmbeddedChannel(new RespRequestDecoder(config.limits(), session), new RedisEncoder(), session);
+        channel = new EmbeddedChannel();
         resources = new LoopResources(channel.eventLoop(), shared, false);
-        session.attach(resources);
+        ClientSession session = new ClientSession(channel, shared, resources);
+        channel.pipeline().addLast(new RespRequestDecoder(config.limits(), session), new RedisEncoder(), session);
     }
 
     @AfterEach

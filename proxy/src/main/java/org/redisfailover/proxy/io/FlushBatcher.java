@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.server;
+package org.redisfailover.proxy.io;
 
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;

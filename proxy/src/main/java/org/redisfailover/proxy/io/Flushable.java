@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.server;
+package org.redisfailover.proxy.io;
 
 /** Something with unflushed writes that the {@link FlushBatcher} flushes at the end of a loop turn. */
 public interface Flushable {

@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.server;
+package org.redisfailover.proxy.io;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

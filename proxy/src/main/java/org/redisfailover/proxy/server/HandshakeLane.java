@@ -1,0 +1,121 @@
+package org.redisfailover.proxy.server;
+
+import java.util.Locale;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.Credentials;
+import org.redisfailover.proxy.backend.Handshake;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * AUTH, CLIENT TRACKING and HELLO: commands that change how the client's later requests log in to Redis,
+ * so they run only once every earlier reply is in. AUTH and CLIENT TRACKING are checked by Redis itself,
+ * on a connection of the client's own to the master; until the answer the client's later requests wait
+ * (they must run as whichever user it leaves the client with). The client is on the shared lane after.
+ */
+final class HandshakeLane implements Lane {
+
+    private static final Logger log = LoggerFactory.getLogger(HandshakeLane.class);
+
+    private final Client client;
+    /** Routes compared by identity: the classifier hands out one instance per command. */
+    private final Route auth;
+    private final Route clientTracking;
+    private final Route hello;
+
+    HandshakeLane(Client client) {
+        this.client = client;
+        this.auth = client.shared().classifier().classifyName("auth");
+        this.clientTracking = client.shared().classifier().classifyName("client|tracking");
+        this.hello = client.shared().classifier().classifyName("hello");
+    }
+
+    /** Whether {@code route} is one of the handshake's commands (when the client is free to run it on the shared lane). */
+    boolean takes(Route route) {
+        return route == auth || route == clientTracking || route == hello;
+    }
+
+    @Override
+    public boolean mayStart(RedisRequest request, Route route, boolean laneChanges, int outstanding) {
+        if (route == hello) {
+            // A protocol switch replaces the client's own connections: nothing may be in flight on them.
+            return outstanding == 0 || (!laneChanges && client.own().isEmpty());
+        }
+        return outstanding == 0; // every request after AUTH or CLIENT TRACKING runs on other connections
+    }
+
+    @Override
+    public void run(RedisRequest request, Route route) {
+        if (route == auth) {
+            authenticate(request);
+        } else if (route == clientTracking) {
+            track(request);
+        } else {
+            client.sharedLane().run(request, route);
+        }
+    }
+
+    /** AUTH [user] password: Redis checks it, on a new connection to the master. */
+    private void authenticate(RedisRequest request) {
+        Credentials offered = switch (request.argc()) {
+            case 2 -> new Credentials(null, request.argAsString(1));
+            case 3 -> new Credentials(request.argAsString(1), request.argAsString(2));
+            default -> null; // Redis answers the syntax error
+        };
+        check(request, offered == null ? null : client.own().handshake().withCredentials(offered), null);
+    }
+
+    /**
+     * CLIENT TRACKING: Redis sends invalidations to the connection that read the keys, so a tracking client
+     * runs on a master connection of its own, with tracking on; its reads go to the master. Each accepted
+     * ON command is replayed when that connection is opened again (after a failover). Redis cannot send
+     * invalidations to another connection of the proxy's (REDIRECT), nor push them in RESP2.
+     */
+    private void track(RedisRequest request) {
+        OwnConnections own = client.own();
+        String refusal = TrackingCommand.refusal(request, own.protocol());
+        if (refusal != null) {
+            request.release();
+            client.replies().replyLocal(Replies.error(refusal));
+            return;
+        }
+        Handshake next = TrackingCommand.next(own.handshake(), request);
+        NodeAddress master = client.loop().writableMaster();
+        BackendConnection current = own.tracking() && master != null
+                ? own.get(client.loop().pool, master, client.state().db(), client.shared().config().databases()) : null;
+        check(request, next, current);
+    }
+
+    /**
+     * Sends a state-changing request to the master, on {@code on} (the client's own connection, whose state
+     * it changes) or on a fresh connection; on +OK the client adopts {@code next}.
+     */
+    private void check(RedisRequest request, Handshake next, BackendConnection on) {
+        NodeAddress master = client.loop().writableMaster();
+        ReplySlot slot = client.sequencer().forwardedSlot(true, false);
+        if (master == null) {
+            request.release();
+            slot.complete(Replies.error("ERR redis-failover: no master available to run " + request.name().toUpperCase(Locale.ROOT) + " on"));
+            return;
+        }
+        BackendConnection connection = on != null ? on
+                : client.loop().pool.dedicated(master, client.state().db(), BackendConnection.Purpose.CLIENT, client.own().handshake());
+        client.sequencer().holdBack();
+        connection.send(request, new HandshakeAttempt(this, slot, next, connection), client.backpressure());
+    }
+
+    /** Redis answered an AUTH or CLIENT TRACKING: {@code accepted} is the client's handshake from now on, or null. */
+    void checked(Handshake accepted, BackendConnection connection) {
+        OwnConnections own = client.own();
+        if (accepted != null) {
+            own.adopt(accepted, connection, client.shared().config().databases());
+            log.debug("client {} now runs with {}", client.channel().remoteAddress(), accepted);
+        } else if (connection.purpose() == BackendConnection.Purpose.CLIENT && !own.owns(connection)) {
+            connection.close();
+        }
+        client.sequencer().stopHoldingBack();
+    }
+}

@@ -1,0 +1,285 @@
+package org.redisfailover.proxy.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.redis.RedisMessage;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import org.redisfailover.proxy.io.FlushBatcher;
+import org.redisfailover.proxy.io.Flushable;
+import org.redisfailover.proxy.io.WriteCoalescer;
+import org.redisfailover.proxy.metrics.SampledLatency;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client's replies, in the order of its requests, however the nodes behind the proxy interleave them.
+ *
+ * <p>Every request gets a {@link ReplySlot} when it is run; a reply is written when its slot reaches the
+ * head. In the common case the slot is already at the head and the reply's bytes go straight from the
+ * backend's buffer to the client's; otherwise the slot keeps a retained slice until the slots before it
+ * are answered. Also here: CLIENT REPLY (a suppressed reply is read and dropped), the output limit, the
+ * close after QUIT or a protocol error, and flushing (at once when the client has every reply it asked
+ * for, else once per loop turn). Confined to the client's event loop.
+ */
+final class ReplyOrderer implements Flushable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplyOrderer.class);
+
+    /** Told when a slot's reply is in (written or waiting its turn) and when the queue has shrunk. */
+    interface Answers {
+        void answered(ReplySlot slot);
+
+        void drained();
+    }
+
+    /** CLIENT REPLY: ON, OFF (no replies until ON), SKIP (none for the next command). */
+    enum ReplyMode { ON, OFF, SKIP }
+
+    private final ArrayDeque<ReplySlot> replies = new ArrayDeque<>();
+    private final Channel channel;
+    private final WriteCoalescer out;
+    private final FlushBatcher batcher;
+    private final ProxyShared shared;
+    private final ClientState state;
+    private final Backpressure backpressure;
+    private Answers answers;
+    private boolean flushQueued;
+    private boolean closing;
+    private boolean closed;
+    private boolean repliesOff;
+    private boolean skipNextReply;
+
+    ReplyOrderer(Channel channel, FlushBatcher batcher, ProxyShared shared, ClientState state, Backpressure backpressure) {
+        this.channel = channel;
+        this.out = new WriteCoalescer(channel, 512);
+        this.batcher = batcher;
+        this.shared = shared;
+        this.state = state;
+        this.backpressure = backpressure;
+    }
+
+    void answers(Answers listener) {
+        this.answers = listener;
+    }
+
+    /** False once the client is closing or closed: nothing more is run or written for it. */
+    boolean isOpen() {
+        return !closing && !closed;
+    }
+
+    int size() {
+        return replies.size();
+    }
+
+    boolean isEmpty() {
+        return replies.isEmpty();
+    }
+
+    /**
+     * A new slot at the tail, for the command being run now: counted and sampled for latency under its
+     * routing class, and suppressed if CLIENT REPLY says so.
+     */
+    ReplySlot newSlot(boolean lossIsDefinite) {
+        ReplySlot slot = new ReplySlot(this, lossIsDefinite);
+        startTiming(slot);
+        slot.suppressed = suppressThisReply();
+        replies.add(slot);
+        return slot;
+    }
+
+    /** Queues a reply the proxy built itself, in order behind any outstanding ones. */
+    void replyLocal(RedisMessage reply) {
+        newSlot(true).complete(reply);
+    }
+
+    /** Queues a reply after which the connection closes (QUIT, protocol errors). */
+    void replyThenClose(RedisMessage reply) {
+        replyLocal(reply);
+        closeAfterReplies();
+    }
+
+    /** Closes the connection once the replies queued before are written. */
+    void closeAfterReplies() {
+        ReplySlot marker = new ReplySlot(this, false);
+        replies.add(marker);
+        marker.complete(ReplySlot.CLOSE);
+    }
+
+    /** Closes the connection now, with nothing more written (an attack, the output limit). */
+    void closeNow() {
+        closing = true;
+        backpressure.stop();
+        channel.close();
+    }
+
+    /** CLIENT REPLY, as Redis applies it: OFF until ON; SKIP for the command after it. */
+    void replyMode(ReplyMode mode) {
+        repliesOff = mode == ReplyMode.OFF;
+        skipNextReply = mode == ReplyMode.SKIP;
+    }
+
+    /** Whether the reply of the command being run now is to be left unwritten (CLIENT REPLY itself has none). */
+    private boolean suppressThisReply() {
+        if (skipNextReply) {
+            skipNextReply = false;
+            return true;
+        }
+        return repliesOff;
+    }
+
+    /** A message (or any frame that answers no request): written now if nothing is owed before it, else in order. */
+    void deliverPush(ByteBuf buffer, int start, int length) {
+        if (!isOpen() || repliesOff) {
+            return;
+        }
+        if (replies.isEmpty()) {
+            out.write(buffer, start, length);
+            afterWrite();
+        } else {
+            ReplySlot slot = new ReplySlot(this, true);
+            replies.add(slot);
+            slot.complete(buffer.retainedSlice(start, length));
+        }
+    }
+
+    /**
+     * A reply from Redis for {@code slot}, as a range of the backend's buffer valid during this call.
+     * In the common case the slot is next in line and the bytes go straight to the client's write
+     * buffer; otherwise the slot keeps a retained slice until the replies before it are written.
+     */
+    void onReply(ReplySlot slot, ByteBuf buffer, int start, int length) {
+        if (!isOpen()) {
+            return; // nothing more is written to a client that is closing
+        }
+        if (!slot.lossIsDefinite() && !shared.topology().acknowledgesWrites()) {
+            // The ZooKeeper lease lapsed while this write was on its way (the proxy was cut off or frozen): a
+            // monitor may have promoted another master by now, so the write may not survive.
+            slot.complete(Replies.error(ReplySlot.UNCERTAIN_CODE + " redis-failover: the reply came after the proxy lost its ZooKeeper "
+                    + "lease (" + shared.topology().notWritableReason() + "); the command was applied on the old master but may not "
+                    + "survive a failover"));
+            return;
+        }
+        if (replies.peekFirst() == slot) {
+            replies.pollFirst();
+            if (!slot.suppressed) {
+                out.write(buffer, start, length);
+                afterWrite();
+            }
+            drain();
+            answered(slot);
+        } else {
+            slot.complete(buffer.retainedSlice(start, length));
+        }
+    }
+
+    /** Called by a slot when its reply is in; writes every reply that is now at the head. */
+    void onSlotDone(ReplySlot slot) {
+        if (closed) {
+            ReferenceCountUtil.release(slot.takeReply());
+            return;
+        }
+        if (replies.peekFirst() == slot) {
+            drain();
+        }
+        answered(slot);
+    }
+
+    private void answered(ReplySlot slot) {
+        if (slot.latency != null) {
+            slot.latency.record(System.nanoTime() - slot.readAtNanos);
+            slot.latency = null;
+        }
+        answers.answered(slot);
+    }
+
+    private void drain() {
+        boolean wrote = false;
+        while (!replies.isEmpty() && replies.peekFirst().done() && isOpen()) {
+            ReplySlot head = replies.pollFirst();
+            Object reply = head.takeReply();
+            if (reply == ReplySlot.CLOSE) {
+                // QUIT or a protocol error: deliver what precedes, then close.
+                closeAfterPendingWrites();
+                return;
+            }
+            if (head.suppressed) {
+                ReferenceCountUtil.release(reply);
+                continue;
+            }
+            if (reply instanceof ByteBuf bytes) {
+                out.write(bytes);
+                bytes.release();
+            } else {
+                out.writeMessage(reply);
+            }
+            wrote = true;
+        }
+        if (wrote) {
+            afterWrite();
+        }
+        answers.drained();
+    }
+
+    private void afterWrite() {
+        if (replies.isEmpty()) {
+            // The client has every reply it asked for and is waiting for them: send now rather than at
+            // the end of the loop turn. Either way it is one write; this one is just earlier.
+            flushNow();
+        } else if (!flushQueued) {
+            flushQueued = true;
+            batcher.flushLater(this);
+        }
+        checkOutputLimit();
+    }
+
+    private void closeAfterPendingWrites() {
+        closing = true;
+        backpressure.stop();
+        out.flush();
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void checkOutputLimit() {
+        ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        long unsent = out.pendingBytes() + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
+        if (unsent > shared.config().clientOutputLimitBytes()) {
+            log.warn("client {} closed: {} bytes of replies unread, over the {} byte output limit", channel.remoteAddress(),
+                    unsent, shared.config().clientOutputLimitBytes());
+            closeNow();
+        }
+    }
+
+    @Override
+    public void flushNow() {
+        flushQueued = false;
+        out.flush();
+    }
+
+    /** Counts the request being run under its routing class, and times a random sample of them to their reply. */
+    private void startTiming(ReplySlot slot) {
+        SampledLatency latency;
+        if (state.lastRoute() != null && (latency = shared.metrics().requests(state.lastRoute().routingClass())) != null) {
+            latency.count();
+            if (SampledLatency.sample()) {
+                slot.latency = latency;
+                slot.readAtNanos = System.nanoTime();
+            }
+        }
+    }
+
+    /** The client is gone: what was answered is released; replies still owed are released as they arrive. */
+    void discardAll() {
+        closed = true;
+        for (ReplySlot slot : replies) {
+            if (slot.done()) {
+                ReferenceCountUtil.release(slot.takeReply());
+            }
+        }
+        replies.clear();
+        out.discard();
+    }
+}

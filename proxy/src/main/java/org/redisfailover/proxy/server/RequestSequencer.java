@@ -1,0 +1,174 @@
+package org.redisfailover.proxy.server;
+
+import java.util.ArrayDeque;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.command.RoutingClass;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespVersion;
+import org.redisfailover.proxy.config.ReadPolicy;
+
+/**
+ * Runs a client's requests in order, each on its {@link Lane}: at once when it may start, else it waits,
+ * unsent, behind the replies it must not overtake (a lane change), a request held for a master that opens
+ * a connection of the client's own, or an AUTH being checked. Counts the requests whose replies are owed.
+ *
+ * <p>A transaction or a subscription takes every request of the client (Redis queues them in MULTI, and
+ * answers them in subscribed mode) except QUIT and RESET, which the proxy answers. After a lost WATCH,
+ * requests other than transaction commands run as usual. Confined to the client's event loop.
+ */
+final class RequestSequencer implements ReplyOrderer.Answers {
+
+    private final Client client;
+    private final ReplyOrderer replies;
+    /** Requests read but not run yet, in arrival order. */
+    private final ArrayDeque<RedisRequest> deferred = new ArrayDeque<>();
+    /** The lane of the latest request run. */
+    private Lane current;
+    /** Requests sent to Redis (or held for a master) whose replies are not in yet. */
+    private int outstanding;
+    /** Lanes that keep every later request waiting (an opening request held for a master, an AUTH being checked). */
+    private int holdingBack;
+    private boolean runningDeferred;
+
+    RequestSequencer(Client client) {
+        this.client = client;
+        this.replies = client.replies();
+        this.current = client.sharedLane();
+    }
+
+    /** A request read from the client (ownership passes). */
+    void onRequest(RedisRequest request) {
+        if (!replies.isOpen()) {
+            request.release();
+            return;
+        }
+        if (!deferred.isEmpty() || holdingBack > 0 || !execute(request)) {
+            deferred.add(request);
+        }
+        if (replies.size() + deferred.size() >= client.shared().config().maxPipelinePerClient()) {
+            client.backpressure().pause(Backpressure.PIPELINE);
+        }
+    }
+
+    /** Runs {@code request} now, or returns false, with nothing taken, when it must wait. */
+    private boolean execute(RedisRequest request) {
+        Route route = client.shared().classifier().classify(request);
+        client.state().commandRead(route);
+        Lane wanted = laneFor(request, route);
+        SharedLane shared = client.sharedLane();
+        if (wanted == shared && current == shared) {
+            shared.run(request, route); // the common case: nothing to check
+            return true;
+        }
+        // The handshake gate runs in front of the shared connections: after it, the client is on them.
+        Lane next = wanted == client.handshake() ? shared : wanted;
+        if (!wanted.mayStart(request, route, next != current, outstanding)) {
+            return false;
+        }
+        current = next;
+        wanted.run(request, route);
+        return true;
+    }
+
+    /** The lane of a request (see the class comment). */
+    private Lane laneFor(RedisRequest request, Route route) {
+        RoutingClass routingClass = route.routingClass();
+        TransactionLane transactions = client.transactions();
+        boolean free = !transactions.engaged()
+                || (transactions.doomed() && !transactions.inMulti() && routingClass != RoutingClass.PIN_TRANSACTION);
+        // In RESP3 a subscribed client may run any command; only the (un)subscriptions go to its subscription link.
+        boolean subscribedFree = !client.subscriptions().subscribed()
+                || (client.own().protocol() == RespVersion.RESP3 && routingClass != RoutingClass.PIN_PUBSUB);
+        if (subscribedFree && free) {
+            return switch (routingClass) {
+                case PIN_BLOCKING -> client.blocking();
+                case PIN_PUBSUB -> client.subscriptions();
+                case PIN_TRANSACTION -> request.argEqualsIgnoreCase(0, "multi") || request.argEqualsIgnoreCase(0, "watch")
+                        ? transactions : client.sharedLane();
+                default -> client.handshake().takes(route) ? client.handshake() : client.sharedLane();
+            };
+        }
+        if (request.argEqualsIgnoreCase(0, "quit") || request.argEqualsIgnoreCase(0, "reset")) {
+            return client.sharedLane();
+        }
+        return transactions.engaged() && !free ? transactions : client.subscriptions();
+    }
+
+    /**
+     * A slot for a request that goes to Redis; {@code definite}: losing its reply means it had no effect;
+     * {@code write}: it goes to the master and may write (read-your-writes counts it).
+     */
+    ReplySlot forwardedSlot(boolean definite, boolean write) {
+        ReplySlot slot = replies.newSlot(definite);
+        slot.forwarded = true;
+        if (write && client.shared().config().readPolicy() == ReadPolicy.READ_YOUR_WRITES) {
+            slot.write = true;
+            client.readYourWrites().writeSent();
+        }
+        outstanding++;
+        return slot;
+    }
+
+    /** A lane keeps the client's later requests waiting until {@link #stopHoldingBack()}. */
+    void holdBack() {
+        holdingBack++;
+    }
+
+    void stopHoldingBack() {
+        holdingBack--;
+        runDeferred();
+    }
+
+    /** Counts a forwarded request's reply; once all are in, an ended transaction's pin is let go and waiting requests run. */
+    @Override
+    public void answered(ReplySlot slot) {
+        if (slot.write) {
+            slot.write = false;
+            client.readYourWrites().writeAnswered();
+        }
+        if (slot.forwarded) {
+            slot.forwarded = false;
+            if (--outstanding == 0) {
+                client.transactions().releaseEndedPin();
+                runDeferred();
+            }
+        }
+    }
+
+    @Override
+    public void drained() {
+        resumeIfShortEnough();
+    }
+
+    /** Runs the requests that were waiting, in order, until one has to wait again. */
+    void runDeferred() {
+        if (runningDeferred) {
+            return;
+        }
+        runningDeferred = true;
+        try {
+            while (!deferred.isEmpty() && holdingBack == 0 && replies.isOpen()) {
+                if (!execute(deferred.peek())) {
+                    break;
+                }
+                deferred.poll();
+            }
+        } finally {
+            runningDeferred = false;
+        }
+        resumeIfShortEnough();
+    }
+
+    private void resumeIfShortEnough() {
+        if (client.backpressure().pausedFor(Backpressure.PIPELINE)
+                && replies.size() + deferred.size() < client.shared().config().maxPipelinePerClient() / 2) {
+            client.backpressure().resume(Backpressure.PIPELINE);
+        }
+    }
+
+    /** The client is gone: what was never run is dropped. */
+    void discardDeferred() {
+        deferred.forEach(RedisRequest::release);
+        deferred.clear();
+    }
+}
