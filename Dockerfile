@@ -17,11 +17,12 @@ COPY protocol protocol
 COPY test-support test-support
 COPY monitor monitor
 COPY proxy proxy
+COPY app app
 RUN mvn -B -q -DskipTests package
 
 FROM ${RUNTIME_IMAGE}
 RUN useradd --system --no-create-home --shell /usr/sbin/nologin redis-failover
-COPY --from=build /src/proxy/target/redis-failover.jar /opt/redis-failover/redis-failover.jar
+COPY --from=build /src/app/target/redis-failover.jar /opt/redis-failover/redis-failover.jar
 COPY conf/proxy.properties /etc/redis-failover/proxy.properties.example
 USER redis-failover
 # 7379: Redis clients; 9121: the admin endpoint (/ready, /metrics, ...): publish it to a management network only.

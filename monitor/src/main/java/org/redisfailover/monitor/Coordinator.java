@@ -2,6 +2,7 @@ package org.redisfailover.monitor;
 
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
+import org.redisfailover.protocol.topology.SwitchoverRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
 import org.redisfailover.protocol.topology.Topology;

@@ -1,6 +1,7 @@
 package org.redisfailover.monitor;
 
 import java.util.Map;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
 import org.redisfailover.protocol.topology.Topology;

@@ -17,6 +17,7 @@ import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.utils.ThreadUtils;
 import org.apache.zookeeper.CreateMode;
+import org.redisfailover.protocol.topology.MonitorView;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.slf4j.Logger;
@@ -77,7 +78,7 @@ public final class Monitor implements Closeable {
         acks.start();
         probes.watch(new LinkedHashSet<>(settings.nodes()));
         view = new PersistentNode(client, CreateMode.EPHEMERAL, false, settings.layout().monitors() + "/" + settings.id(),
-                new MonitorViews.View(settings.id(), List.of(), 0).encode());
+                new MonitorView(settings.id(), List.of(), 0).encode());
         view.start();
         latch = new LeaderLatch(client, settings.layout().leader(), settings.id());
         latch.start();
@@ -159,7 +160,7 @@ public final class Monitor implements Closeable {
         try {
             if (view.waitForInitialCreate(0, TimeUnit.MILLISECONDS)) {
                 List<String> down = probes.down().stream().map(NodeAddress::toString).sorted().toList();
-                MonitorViews.View next = new MonitorViews.View(settings.id(), down, coordinator.highestEpochSeen());
+                MonitorView next = new MonitorView(settings.id(), down, coordinator.highestEpochSeen());
                 if (!java.util.Arrays.equals(next.encode(), view.getData())) {
                     view.setData(next.encode()); // only changes are written: ZooKeeper logs every write to disk
                 }

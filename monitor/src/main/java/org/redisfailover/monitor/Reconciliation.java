@@ -2,6 +2,7 @@ package org.redisfailover.monitor;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
 import org.redisfailover.protocol.topology.Topology;

@@ -1,11 +1,11 @@
 package org.redisfailover.monitor;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +21,6 @@ public final class SwitchHistory {
     public static final int LIMIT = 50;
 
     private static final Logger log = LoggerFactory.getLogger(SwitchHistory.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String PREFIX = "event-";
 
     private SwitchHistory() {
@@ -30,7 +29,7 @@ public final class SwitchHistory {
     static void append(CuratorFramework client, ZkLayout layout, SwitchEvent event) {
         try {
             client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
-                    .forPath(layout.events() + "/" + PREFIX, MAPPER.writeValueAsBytes(event));
+                    .forPath(layout.events() + "/" + PREFIX, event.encode());
             List<String> names = sortedNames(client, layout);
             for (int i = 0; i < names.size() - LIMIT; i++) {
                 client.delete().quietly().forPath(layout.events() + "/" + names.get(i));
@@ -47,8 +46,8 @@ public final class SwitchHistory {
         List<SwitchEvent> events = new ArrayList<>();
         for (String name : names.subList(Math.max(0, names.size() - max), names.size())) {
             try {
-                events.add(MAPPER.readValue(client.getData().forPath(layout.events() + "/" + name), SwitchEvent.class));
-            } catch (KeeperException.NoNodeException | com.fasterxml.jackson.core.JacksonException skipped) {
+                events.add(SwitchEvent.decode(client.getData().forPath(layout.events() + "/" + name)));
+            } catch (KeeperException.NoNodeException | IllegalArgumentException skipped) {
                 // trimmed meanwhile, or written by something else
             }
         }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
+import org.redisfailover.protocol.topology.SwitchoverRequest;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
 import org.redisfailover.protocol.topology.Topology;

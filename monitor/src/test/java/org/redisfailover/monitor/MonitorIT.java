@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.protocol.topology.MonitorView;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
@@ -114,7 +116,7 @@ class MonitorIT {
             try {
                 return fixture.admin.getChildren().forPath(MonitorFixture.LAYOUT.monitors()).stream().allMatch(id -> {
                     try {
-                        MonitorViews.View view = MonitorViews.View.decode(
+                        MonitorView view = MonitorView.decode(
                                 fixture.admin.getData().forPath(MonitorFixture.LAYOUT.monitors() + "/" + id));
                         return view != null && view.epoch() == 7;
                     } catch (Exception e) {
@@ -148,7 +150,7 @@ class MonitorIT {
                 try {
                     return fixture.admin.getChildren().forPath(MonitorFixture.LAYOUT.monitors()).stream().anyMatch(id -> {
                         try {
-                            MonitorViews.View view = MonitorViews.View.decode(
+                            MonitorView view = MonitorView.decode(
                                     fixture.admin.getData().forPath(MonitorFixture.LAYOUT.monitors() + "/" + id));
                             return view != null && view.down().contains(frozen.address().toString());
                         } catch (Exception e) {

@@ -2,8 +2,6 @@ package org.redisfailover.protocol.topology;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 
 /**
  * A proxy's ephemeral {@code proxies/{id}} znode: what the leading monitor needs to know before it may
@@ -22,22 +20,12 @@ import java.io.IOException;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ProxyRegistration(String address, long epoch, boolean fenced, Long fenceTimeoutMs) {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     public byte[] encode() {
-        try {
-            return MAPPER.writeValueAsBytes(this);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode " + this, e);
-        }
+        return ZkJson.encode(this);
     }
 
     /** Parses a registration; throws {@link IllegalArgumentException} when it is not one. */
     public static ProxyRegistration decode(byte[] data) {
-        try {
-            return MAPPER.readValue(data, ProxyRegistration.class);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not a proxy registration: " + e.getMessage());
-        }
+        return ZkJson.decode(data, ProxyRegistration.class, "a proxy registration");
     }
 }

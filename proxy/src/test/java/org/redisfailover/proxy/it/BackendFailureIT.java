@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
 import redis.clients.jedis.Jedis;

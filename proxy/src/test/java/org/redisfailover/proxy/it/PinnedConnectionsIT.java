@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.testing.RawClient;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;

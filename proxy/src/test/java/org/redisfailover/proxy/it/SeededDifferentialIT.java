@@ -9,6 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;

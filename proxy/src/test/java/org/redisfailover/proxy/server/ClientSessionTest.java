@@ -4,21 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.redis.RedisEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.redisfailover.protocol.command.CommandClassifier;
-import org.redisfailover.protocol.resp.RespRequestDecoder;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.config.ProxyConfig;
-import org.redisfailover.proxy.io.Transport;
 
 /**
  * The session's own answers, through the real pipeline on an EmbeddedChannel, input fed one byte at a
@@ -26,52 +19,27 @@ import org.redisfailover.proxy.io.Transport;
  */
 class ClientSessionTest {
 
+    private EmbeddedClient client;
     private EmbeddedChannel channel;
-    private LoopResources resources;
 
     @BeforeEach
     void setUp() {
         ProxyConfig config = ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of());
-        ProxyShared shared = new ProxyShared(config, CommandClassifier.standard(),
-                new TopologyHolder(new Topology(1, config.master(), config.replicas())), Transport.best());
-        channel = new EmbeddedChannel();
-        resources = new LoopResources(channel.eventLoop(), shared, false);
-        ClientSession session = new ClientSession(channel, shared, resources);
-        channel.pipeline().addLast(new RespRequestDecoder(config.limits(), session), new RedisEncoder(), session);
+        client = new EmbeddedClient(config, new Topology(1, config.master(), config.replicas()));
+        channel = client.channel;
     }
 
     @AfterEach
     void tearDown() {
-        resources.pool.close();
-        channel.finishAndReleaseAll();
+        client.close();
     }
 
-    /** Feeds {@code input} byte by byte and returns everything written back (after the flush batch ran). */
     private String exchange(String input) {
-        for (byte b : input.getBytes(StandardCharsets.ISO_8859_1)) {
-            if (!channel.isOpen()) {
-                break; // closed by the session: the rest of the input is never read
-            }
-            channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
-        }
-        return readOutput();
+        return client.exchange(input);
     }
 
-    /** Feeds {@code input} in one read, as a pipelining client's segment arrives. */
     private String exchangeWhole(String input) {
-        channel.writeInbound(Unpooled.copiedBuffer(input, StandardCharsets.ISO_8859_1));
-        return readOutput();
-    }
-
-    private String readOutput() {
-        channel.runPendingTasks();
-        StringBuilder out = new StringBuilder();
-        for (Object message; (message = channel.readOutbound()) != null; ) {
-            ByteBuf buf = (ByteBuf) message;
-            out.append(buf.toString(StandardCharsets.ISO_8859_1));
-            buf.release();
-        }
-        return out.toString();
+        return client.exchangeWhole(input);
     }
 
     @Test

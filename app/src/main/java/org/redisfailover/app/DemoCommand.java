@@ -1,0 +1,264 @@
+package org.redisfailover.app;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.protocol.topology.ZkLayout;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.config.ZooKeeperSettings;
+import org.redisfailover.proxy.server.ProxyServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * {@code redis-failover demo}: an embedded ZooKeeper, three local redis-server processes, the proxy
+ * with its monitor, a client writing through the proxy, and a {@code kill -9} of the master that the
+ * user watches recover.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Runs a local failover demo (needs redis-server on PATH; scripts/demo installs it).")
+public final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:7379", description = "Proxy address (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--hold", description = "Keep everything running after the demo until Ctrl-C.")
+    boolean hold;
+
+    private final List<Process> redis = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("redis-failover-demo-");
+        int zkPort = freePort();
+        List<Integer> ports = List.of(freePort(), freePort(), freePort());
+        say("Starting an embedded ZooKeeper on 127.0.0.1:%d", zkPort);
+        try (ZooKeeperServerEmbedded zooKeeper = startZooKeeper(dir, zkPort)) {
+            say("Starting redis-server: master :%d, replicas :%d and :%d", ports.get(0), ports.get(1), ports.get(2));
+            for (int i = 0; i < 3; i++) {
+                startRedis(dir, ports.get(i), i == 0 ? null : ports.get(0));
+            }
+            List<NodeAddress> nodes = ports.stream().map(port -> new NodeAddress("127.0.0.1", port)).toList();
+            ZooKeeperSettings zk = new ZooKeeperSettings("127.0.0.1:" + zkPort, new ZkLayout("/demo"), Duration.ofSeconds(6));
+            ProxyConfig config = ProxyConfig.builder(NodeAddress.parse(listen), null, List.of()).zooKeeper(zk).build();
+            try (ProxyServer proxy = new ProxyServer(config).start()) {
+                MonitorOptions monitorOptions = new MonitorOptions();
+                Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions).stop();
+                try {
+                    int result = tour(proxy, nodes, dir, zk);
+                    try (org.apache.curator.framework.CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
+                            zk.sessionTimeout())) {
+                        say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
+                                StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10)));
+                    }
+                    if (hold) {
+                        say("Running until Ctrl-C: try redis-cli -p %d", proxy.boundAddress().port());
+                        new java.util.concurrent.CountDownLatch(1).await();
+                    }
+                    return result;
+                } finally {
+                    stopZooKeeperSide.run();
+                }
+            }
+        } finally {
+            redis.forEach(Process::destroyForcibly);
+        }
+    }
+
+    private int tour(ProxyServer proxy, List<NodeAddress> nodes, Path dir, ZooKeeperSettings zk) throws Exception {
+        waitFor(Duration.ofSeconds(20), () -> proxy.topology().current().master() != null);
+        Topology first = proxy.topology().current();
+        say("The monitor seeded the topology: epoch %d, master %s, replicas %s", first.epoch(), first.master(), first.replicas());
+        say("A client writes through the proxy (%s) every 10 ms; then the master gets kill -9.", proxy.boundAddress());
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong acked = new AtomicLong();
+        java.util.Queue<Long> ackedKeys = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong uncertain = new AtomicLong();
+        AtomicLong dropped = new AtomicLong();
+        AtomicLong lastAckNanos = new AtomicLong();
+        AtomicLong longestGapNanos = new AtomicLong();
+        Thread writer = new Thread(() -> writeLoop(proxy.boundAddress(), stop, acked, ackedKeys, errors, uncertain, dropped, lastAckNanos,
+                longestGapNanos),
+                "demo-writer");
+        writer.start();
+        try {
+            for (int i = 0; i < 6; i++) {
+                Thread.sleep(500);
+                status(proxy, acked, errors);
+            }
+            NodeAddress oldMaster = proxy.topology().current().master();
+            int index = nodes.indexOf(oldMaster);
+            say(">>> kill -9 of the master %s", oldMaster);
+            redis.get(index).destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            longestGapNanos.set(0);
+            for (int i = 0; i < 8; i++) {
+                Thread.sleep(500);
+                status(proxy, acked, errors);
+            }
+            Topology after = proxy.topology().current();
+            say("New master %s at epoch %d. Longest wait for a write ack during the switch: %d ms; error replies: %d; "
+                            + "writes of unknown outcome: %d (only a write in flight on the master at the kill: it may or may not "
+                            + "have been applied); client connections dropped: %d",
+                    after.master(), after.epoch(), TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()), errors.get(), uncertain.get(),
+                    dropped.get());
+            say(">>> restarting the old master %s: the monitor demotes it before anything is routed to it", oldMaster);
+            startRedis(dir, oldMaster.port(), null, index);
+            boolean rejoined = waitFor(Duration.ofSeconds(20), () -> proxy.topology().current().replicas().contains(oldMaster));
+            Topology last = proxy.topology().current();
+            say(rejoined ? "%s rejoined as a replica: epoch %d, master %s, replicas %s" : "%s has not rejoined yet: epoch %d, master %s, replicas %s",
+                    oldMaster, last.epoch(), last.master(), last.replicas());
+            if (!rejoined) {
+                return 1;
+            }
+            say(">>> a planned switchover back to %s, under the same write load:%n$ redis-failover switchover --zk %s -p %s --to %s",
+                    oldMaster, zk.connectString(), zk.layout().root(), oldMaster);
+            long errorsBefore = errors.get() + uncertain.get() + dropped.get();
+            longestGapNanos.set(0);
+            int switched = new CommandLine(new SwitchoverCommand()).execute("--zk", zk.connectString(), "--zk-path", zk.layout().root(),
+                    "--to", oldMaster.toString());
+            Thread.sleep(500);
+            say("Longest wait for a write ack around the switchover: %d ms; new errors, uncertain writes or dropped connections: %d",
+                    TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()), errors.get() + uncertain.get() + dropped.get() - errorsBefore);
+            stop.set(true);
+            writer.join(5_000);
+            NodeAddress master = proxy.topology().current().master();
+            long missing = 0;
+            try (Jedis check = new Jedis(master.host(), master.port(), 5_000)) {
+                redis.clients.jedis.Pipeline pipeline = check.pipelined();
+                List<redis.clients.jedis.Response<String>> values = new ArrayList<>();
+                List<Long> keys = new ArrayList<>(ackedKeys);
+                keys.forEach(key -> values.add(pipeline.get("demo:" + key)));
+                pipeline.sync();
+                for (int k = 0; k < keys.size(); k++) {
+                    missing += Long.toString(keys.get(k)).equals(values.get(k).get()) ? 0 : 1;
+                }
+                say("Every acknowledged write read back from the master %s: %d acknowledged, %d missing.", master, keys.size(), missing);
+            }
+            return switched != 0 || missing != 0 ? 1 : 0;
+        } finally {
+            stop.set(true);
+            writer.join(5_000);
+        }
+    }
+
+    private static void writeLoop(NodeAddress proxy, AtomicBoolean stop, AtomicLong acked, java.util.Queue<Long> ackedKeys,
+            AtomicLong errors, AtomicLong uncertain, AtomicLong dropped, AtomicLong lastAckNanos, AtomicLong longestGapNanos) {
+        Jedis jedis = new Jedis(proxy.host(), proxy.port(), 10_000);
+        try {
+            for (long i = 0; !stop.get(); i++) {
+                try {
+                    jedis.set("demo:" + i, Long.toString(i));
+                    long now = System.nanoTime();
+                    long previous = lastAckNanos.getAndSet(now);
+                    if (previous != 0) {
+                        longestGapNanos.accumulateAndGet(now - previous, Math::max);
+                    }
+                    acked.incrementAndGet();
+                    ackedKeys.add(i);
+                } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
+                    dropped.incrementAndGet();
+                    jedis.close();
+                    jedis = new Jedis(proxy.host(), proxy.port(), 10_000);
+                } catch (JedisException e) {
+                    (String.valueOf(e.getMessage()).startsWith("UNCERTAIN ") ? uncertain : errors).incrementAndGet();
+                }
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            jedis.close();
+        }
+    }
+
+    private static void status(ProxyServer proxy, AtomicLong acked, AtomicLong errors) {
+        Topology topology = proxy.topology().current();
+        say("    writes acked %6d   errors %d   epoch %d   master %s", acked.get(), errors.get(), topology.epoch(),
+                topology.master() == null ? "(switching)" : topology.master());
+    }
+
+    private static ZooKeeperServerEmbedded startZooKeeper(Path dir, int port) throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("clientPort", Integer.toString(port));
+        properties.setProperty("clientPortAddress", "127.0.0.1");
+        properties.setProperty("tickTime", "500");
+        properties.setProperty("admin.enableServer", "false");
+        ZooKeeperServerEmbedded server = ZooKeeperServerEmbedded.builder()
+                .baseDir(Files.createDirectories(dir.resolve("zookeeper")))
+                .configuration(properties)
+                .exitHandler(org.apache.zookeeper.server.embedded.ExitHandler.LOG_ONLY)
+                .build();
+        server.start();
+        return server;
+    }
+
+    private void startRedis(Path dir, int port, Integer masterPort) throws IOException, InterruptedException {
+        startRedis(dir, port, masterPort, -1);
+    }
+
+    private void startRedis(Path dir, int port, Integer masterPort, int replaceIndex) throws IOException, InterruptedException {
+        Path nodeDir = Files.createDirectories(dir.resolve("redis-" + port));
+        List<String> command = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port), "--save", "",
+                "--appendonly", "no", "--dir", nodeDir.toString(), "--logfile", nodeDir.resolve("redis.log").toString(),
+                // Replicas sync at once rather than after Redis' default 5 s wait for more replicas.
+                "--repl-diskless-sync-delay", "0"));
+        if (masterPort != null) {
+            command.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(masterPort)));
+        }
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(nodeDir.resolve("stdout.log").toFile()).start();
+        if (replaceIndex >= 0) {
+            redis.set(replaceIndex, process);
+        } else {
+            redis.add(process);
+        }
+        // A replica counts once it has synced: until then it has none of the master's data and its own
+        // replication id, and the monitor rightly refuses to promote it.
+        waitFor(Duration.ofSeconds(10), () -> {
+            try (Jedis jedis = new Jedis("127.0.0.1", port, 500)) {
+                return "PONG".equals(jedis.ping()) && (masterPort == null || jedis.info("replication").contains("master_link_status:up"));
+            } catch (JedisException e) {
+                return false;
+            }
+        });
+    }
+
+    private static boolean waitFor(Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return condition.getAsBoolean();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void say(String format, Object... args) {
+        System.out.println(String.format(format, args));
+        System.out.flush();
+    }
+}

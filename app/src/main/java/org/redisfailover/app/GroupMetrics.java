@@ -1,0 +1,120 @@
+package org.redisfailover.app;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.utils.ThreadUtils;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.monitor.Monitor;
+import org.redisfailover.protocol.topology.SwitchEvent;
+import org.redisfailover.monitor.SwitchHistory;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.ZkLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Metrics of the replication group as this process sees it through ZooKeeper and its co-located
+ * monitor: the session's state, leadership, each replica's lag, and the phases of the last switch.
+ * Read when scraped; the set of replicas is refreshed then too. The failover history is read from
+ * ZooKeeper in the background, never on the scrape: a ZooKeeper that is down or slow must not stall
+ * {@code /metrics} (a scrape shows the history as the previous one left it).
+ */
+public final class GroupMetrics {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupMetrics.class);
+
+    /** The phases of a switch, as the event in {@code events/} times them, and their label values. */
+    private static final Map<String, Function<SwitchEvent, Long>> PHASES = Map.of(
+            "detection", SwitchEvent::detectionMs,
+            "decision", SwitchEvent::decisionMs,
+            "proxies", SwitchEvent::proxiesMs,
+            "promotion", SwitchEvent::promotionMs,
+            "total", SwitchEvent::totalMs);
+
+    private final ProxyMetrics metrics;
+    private final CuratorFramework client;
+    private final ZkLayout layout;
+    private final Monitor monitor;
+    private volatile Map<NodeAddress, Long> lag = Map.of();
+    private final Set<NodeAddress> lagGauges = new HashSet<>();
+    private volatile SwitchEvent lastSwitch;
+    private final AtomicBoolean readingHistory = new AtomicBoolean();
+
+    private GroupMetrics(ProxyMetrics metrics, CuratorFramework client, ZkLayout layout, Monitor monitor) {
+        this.metrics = metrics;
+        this.client = client;
+        this.layout = layout;
+        this.monitor = monitor;
+    }
+
+    /** Registers the group's gauges; {@code monitor} is null when no monitor runs in this process. */
+    public static void register(ProxyMetrics metrics, CuratorFramework client, ZkLayout layout, Monitor monitor) {
+        GroupMetrics group = new GroupMetrics(metrics, client, layout, monitor);
+        metrics.gauge("zookeeper_connected", "1 while this process's ZooKeeper session is connected",
+                () -> client.getZookeeperClient().isConnected() ? 1 : 0);
+        if (monitor != null) {
+            metrics.gauge("monitor_leader", "1 while the monitor in this process is the group's leader (the one that fails over)",
+                    () -> monitor.isLeader() ? 1 : 0);
+        }
+        metrics.gauge("last_switch_epoch", "Topology epoch the last completed failover or switchover wrote",
+                () -> group.lastSwitch == null ? null : group.lastSwitch.epoch());
+        PHASES.forEach((phase, timing) -> metrics.gauge("last_switch_phase_seconds",
+                "Phases of the last completed failover or switchover: detection (first failed probe to the leader's verdict), "
+                        + "decision (to a majority of monitors agreeing), proxies (until every proxy held writes), "
+                        + "promotion (to the new master's epoch), total (how long writes were held)",
+                () -> {
+                    SwitchEvent event = group.lastSwitch;
+                    Long millis = event == null ? null : timing.apply(event);
+                    return millis == null ? null : millis / 1000.0;
+                }, "phase", phase));
+        metrics.beforeScrape(group::refresh);
+    }
+
+    private void readHistory() {
+        try {
+            List<SwitchEvent> events = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT);
+            for (int i = events.size() - 1; i >= 0; i--) {
+                if ("done".equals(events.get(i).outcome())) {
+                    lastSwitch = events.get(i);
+                    break;
+                }
+            }
+        } catch (Exception e) {
+            ThreadUtils.checkInterrupted(e);
+            log.debug("could not read the failover history for metrics: {}", e.toString());
+        } finally {
+            readingHistory.set(false);
+        }
+    }
+
+    /** Before a scrape: the last switch from ZooKeeper, and one lag gauge per replica the monitor sees now. */
+    private synchronized void refresh() {
+        if (client.getZookeeperClient().isConnected() && readingHistory.compareAndSet(false, true)) {
+            CompletableFuture.runAsync(this::readHistory);
+        }
+        if (monitor == null) {
+            return;
+        }
+        Map<NodeAddress, Long> current = new HashMap<>(monitor.replicationLag());
+        lag = current;
+        for (NodeAddress gone : new HashSet<>(lagGauges)) {
+            if (!current.containsKey(gone)) {
+                metrics.removeGauge("replication_lag_bytes", "replica", gone.toString());
+                lagGauges.remove(gone);
+            }
+        }
+        for (NodeAddress replica : current.keySet()) {
+            if (lagGauges.add(replica)) {
+                metrics.gauge("replication_lag_bytes", "How many bytes of its master's replication stream a replica lacks, "
+                        + "as this process's monitor last probed it", () -> lag.get(replica), "replica", replica.toString());
+            }
+        }
+    }
+}

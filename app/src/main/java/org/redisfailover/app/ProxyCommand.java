@@ -1,0 +1,262 @@
+package org.redisfailover.app;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.redisfailover.protocol.resp.RespLimits;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.ZkLayout;
+import org.redisfailover.proxy.admin.AdminServer;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.config.ReadPolicy;
+import org.redisfailover.proxy.config.ZooKeeperSettings;
+import org.redisfailover.proxy.server.ProxyServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code redis-failover proxy}: runs the proxy in the foreground, logging to stderr. */
+@Command(name = "proxy",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Runs the proxy in the foreground. Clients connect to --listen as if it were Redis; writes go to",
+            "the master, reads where --read-policy says. Every option can also be set in the --config file,",
+            "as 'name = value' with the option's long name (see conf/proxy.properties); flags win."
+        })
+public final class ProxyCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option defaults.")
+    String config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7379",
+            description = "Address clients connect to (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--master", paramLabel = "HOST:PORT",
+            description = "The master of the replication group (required without --zk; with --zk it seeds the topology if ZooKeeper has none).")
+    String master;
+
+    @Option(names = "--replica", paramLabel = "HOST:PORT", split = ",",
+            description = "A replica of the master; repeat the option or separate with commas.")
+    List<String> replicas = List.of();
+
+    @Option(names = "--read-policy", paramLabel = "POLICY", defaultValue = "master",
+            description = "Where readonly commands go: master (exact Redis semantics), prefer-replica, replica or "
+                    + "read-your-writes (replicas, but a client that wrote reads from the master or a replica that has its write) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String readPolicy;
+
+    @Option(names = "--offset-probe-interval-ms", defaultValue = "10",
+            description = "With read-your-writes: how often every node's replication offset is sampled (default: ${DEFAULT-VALUE}).")
+    long offsetProbeIntervalMs;
+
+    @Option(names = "--databases", defaultValue = "16", description = "Redis' 'databases' setting; SELECT is checked against it (default: ${DEFAULT-VALUE}).")
+    int databases;
+
+    @Option(names = "--io-threads", defaultValue = "0", description = "Event loop threads; 0 = one per CPU (default: ${DEFAULT-VALUE}).")
+    int ioThreads;
+
+    @Option(names = "--connect-timeout-ms", defaultValue = "1000", description = "Connect timeout to Redis (default: ${DEFAULT-VALUE}).")
+    long connectTimeoutMs;
+
+    @Option(names = "--backend-timeout-ms", defaultValue = "10000",
+            description = "A backend connection whose oldest request waits longer is closed and its requests fail (default: ${DEFAULT-VALUE}).")
+    long backendTimeoutMs;
+
+    @Option(names = "--partial-request-timeout-ms", defaultValue = "30000",
+            description = "A client that sends part of a request and then nothing for this long is closed (default: ${DEFAULT-VALUE}).")
+    long partialRequestTimeoutMs;
+
+    @Option(names = "--client-idle-timeout-s", defaultValue = "0",
+            description = "Idle clients are closed after this; 0 = never, like Redis' 'timeout 0' (default: ${DEFAULT-VALUE}).")
+    long clientIdleTimeoutS;
+
+    @Option(names = "--max-clients", defaultValue = "10000",
+            description = "Client connections beyond this get Redis' 'max number of clients reached' and are closed (default: ${DEFAULT-VALUE}).")
+    int maxClients;
+
+    @Option(names = "--max-pipeline-per-client", defaultValue = "1024",
+            description = "Outstanding replies per client before the proxy stops reading it until they drain (default: ${DEFAULT-VALUE}).")
+    int maxPipelinePerClient;
+
+    @Option(names = "--max-in-flight-per-backend", defaultValue = "100000",
+            description = "Requests in flight on one backend connection before new ones get an error (default: ${DEFAULT-VALUE}).")
+    int maxInFlightPerBackend;
+
+    @Option(names = "--client-output-limit-bytes", defaultValue = "536870912",
+            description = "Unread reply bytes past which a client is closed (default: ${DEFAULT-VALUE}).")
+    long clientOutputLimitBytes;
+
+    @Option(names = "--max-request-bytes", defaultValue = "1073741824",
+            description = "Largest request; a client sending a larger one is closed, as by Redis' query buffer limit (default: ${DEFAULT-VALUE}).")
+    long maxRequestBytes;
+
+    @Option(names = "--max-bulk-length", defaultValue = "536870912",
+            description = "Largest bulk string, as Redis' proto-max-bulk-len (default: ${DEFAULT-VALUE}).")
+    int maxBulkLength;
+
+    @Option(names = "--hold-timeout-ms", defaultValue = "5000",
+            description = "During a master switch (or while fenced) requests for the master are held, not failed, for up to this long (default: ${DEFAULT-VALUE}).")
+    long holdTimeoutMs;
+
+    @Option(names = "--hold-max-requests", defaultValue = "100000",
+            description = "Requests one I/O thread may hold during a switch; more get an error at once (default: ${DEFAULT-VALUE}).")
+    int holdMaxRequests;
+
+    @Option(names = "--hold-max-bytes", defaultValue = "67108864",
+            description = "Bytes of requests one I/O thread may hold during a switch (default: ${DEFAULT-VALUE}).")
+    long holdMaxBytes;
+
+    @Option(names = "--zk", paramLabel = "HOSTS",
+            description = "ZooKeeper connect string (host:port,...): follow the topology there instead of a fixed --master.")
+    String zk;
+
+    @Option(names = "--redis", paramLabel = "HOST:PORT", split = ",",
+            description = "With --zk: the Redis nodes of the group; a monitor runs next to the proxy, seeds the topology by ROLE and fails over.")
+    List<String> redisNodes = List.of();
+
+    @picocli.CommandLine.Mixin
+    MonitorOptions monitorOptions = new MonitorOptions();
+
+    @Option(names = "--zk-path", paramLabel = "PATH", defaultValue = "/redis-failover",
+            description = "ZooKeeper root of this replication group (default: ${DEFAULT-VALUE}).")
+    String zkPath;
+
+    @Option(names = "--zk-session-timeout-ms", defaultValue = "10000",
+            description = "ZooKeeper session timeout asked for (default: ${DEFAULT-VALUE}).")
+    long zkSessionTimeoutMs;
+
+    @Option(names = "--fence-timeout-ms", defaultValue = "3000",
+            description = "The proxy writes only while its last answered ZooKeeper confirmation was sent less than this long ago; "
+                    + "monitors wait as long before promoting past a proxy that does not acknowledge; below the session timeout "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long fenceTimeoutMs;
+
+    @Option(names = "--replication-guard-ms", defaultValue = "900",
+            description = "Following ZooKeeper with replicas: the proxy writes only while a replica acknowledged the master's "
+                    + "replication within this long, bounding what a master cut off from its replicas can acknowledge; "
+                    + "0 turns it off (default: ${DEFAULT-VALUE}).")
+    long replicationGuardMs;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT",
+            description = "Serve the admin HTTP endpoint (/health, /ready, /topology, /events, /metrics, POST /reload) here; keep it "
+                    + "on loopback or a management network (default: off).")
+    String admin;
+
+    @Option(names = "--metrics", arity = "1", defaultValue = "true",
+            description = "Record metrics for the admin endpoint's /metrics; false only to measure what they cost (default: ${DEFAULT-VALUE}).")
+    boolean metrics;
+
+    @Option(names = "--log-format", defaultValue = "text",
+            description = "text (key=value pairs, one line per event) or json (one JSON object per line) (default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--log-level", defaultValue = "info",
+            description = "error, warn, info, debug or trace; reloadable (default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Option(names = "--backend-user", description = "ACL user the proxy authenticates as to Redis.")
+    String backendUser;
+
+    @Option(names = "--backend-password",
+            description = "Password for Redis; better set REDIS_FAILOVER_BACKEND_PASSWORD in the environment, which is used when this is absent.")
+    String backendPassword;
+
+    /** The arguments this command was parsed from, set by {@link RedisFailoverMain}: a reload parses them again. */
+    String[] originalArgs = new String[0];
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyConfig proxyConfig;
+        NodeAddress adminAddress;
+        LogSetup.Format format;
+        ch.qos.logback.classic.Level level;
+        try {
+            proxyConfig = buildConfig();
+            adminAddress = admin == null ? null : parse("admin", admin);
+            format = LogSetup.Format.parse(logFormat);
+            level = LogSetup.parseLevel(logLevel);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
+        }
+        LogSetup.apply(format, level, java.util.Arrays.asList(proxyConfig.backendPassword()));
+        ProxyServer server = new ProxyServer(proxyConfig);
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicReference<Runnable> stopZooKeeper = new AtomicReference<>(() -> { });
+        AtomicReference<AdminServer> adminServer = new AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (adminServer.get() != null) {
+                adminServer.get().close();
+            }
+            stopZooKeeper.get().run();
+            server.close();
+            stopped.countDown();
+        }, "redis-failover-shutdown"));
+        server.start();
+        AdminServer.GroupView group = null;
+        if (proxyConfig.zooKeeper() != null) {
+            try {
+                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server,
+                        redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions);
+                stopZooKeeper.set(following.stop());
+                group = following.view();
+            } catch (IllegalArgumentException e) {
+                server.close();
+                throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
+            }
+        }
+        ConfigReload reload = new ConfigReload(originalArgs, this, server);
+        if (adminAddress != null) {
+            adminServer.set(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload));
+        }
+        ReloadSignal.install(reload);
+        stopped.await();
+        return 0;
+    }
+
+    ProxyConfig buildConfig() {
+        if (master == null && zk == null) {
+            throw new IllegalArgumentException("--master is required (or 'master' in the --config file), unless --zk is given");
+        }
+        if (!redisNodes.isEmpty() && zk == null) {
+            throw new IllegalArgumentException("--redis runs a monitor, which needs --zk");
+        }
+        String password = backendPassword != null ? backendPassword : System.getenv("REDIS_FAILOVER_BACKEND_PASSWORD");
+        return ProxyConfig.builder(parse("listen", listen), master == null ? null : parse("master", master),
+                        replicas.stream().map(r -> parse("replica", r)).toList())
+                .readPolicy(ReadPolicy.parse(readPolicy))
+                .offsetProbeInterval(Duration.ofMillis(offsetProbeIntervalMs))
+                .databases(databases)
+                .ioThreads(ioThreads)
+                .connectTimeout(Duration.ofMillis(connectTimeoutMs))
+                .backendTimeout(Duration.ofMillis(backendTimeoutMs))
+                .partialRequestTimeout(Duration.ofMillis(partialRequestTimeoutMs))
+                .clientIdleTimeout(Duration.ofSeconds(clientIdleTimeoutS))
+                .maxClients(maxClients)
+                .maxPipelinePerClient(maxPipelinePerClient)
+                .maxInFlightPerBackend(maxInFlightPerBackend)
+                .clientOutputLimitBytes(clientOutputLimitBytes)
+                .limits(RespLimits.DEFAULT.withMaxRequestBytes(maxRequestBytes).withMaxBulkLength(maxBulkLength))
+                .hold(Duration.ofMillis(holdTimeoutMs), holdMaxRequests, holdMaxBytes)
+                .zooKeeper(zk == null ? null : new ZooKeeperSettings(zk, new ZkLayout(zkPath), Duration.ofMillis(zkSessionTimeoutMs),
+                        Duration.ofMillis(fenceTimeoutMs), Duration.ofMillis(replicationGuardMs)))
+                .backendCredentials(backendUser, password)
+                .metrics(metrics)
+                .build();
+    }
+
+    private static NodeAddress parse(String key, String value) {
+        try {
+            return NodeAddress.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.redisfailover.app;
+
+import java.io.IOException;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code redis-failover} executable. */
+@Command(name = "redis-failover",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "A transparent Redis proxy with automatic failover.",
+        subcommands = {ProxyCommand.class, MonitorCommand.class, StatusCommand.class, SwitchoverCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class RedisFailoverMain implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (try 'redis-failover proxy --help')");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Parses and runs {@code args}; returns the exit code (2 for usage and configuration errors). */
+    static int run(String... args) {
+        CommandLine commandLine;
+        try {
+            commandLine = commandLine(args);
+        } catch (IOException e) {
+            new CommandLine(new RedisFailoverMain()).getErr().println("redis-failover: cannot read the --config file: " + e);
+            return 2;
+        } catch (IllegalArgumentException e) {
+            new CommandLine(new RedisFailoverMain()).getErr().println("redis-failover: " + e.getMessage());
+            return 2;
+        }
+        return commandLine.execute(args);
+    }
+
+    /**
+     * The command line for {@code args}, the proxy's option defaults taken from its {@code --config}
+     * file; at start-up and again at every reload. An unknown key in the file is an error naming it.
+     */
+    static CommandLine commandLine(String... args) throws IOException {
+        CommandLine commandLine = new CommandLine(new RedisFailoverMain());
+        CommandLine proxy = commandLine.getSubcommands().get("proxy");
+        proxy.<ProxyCommand>getCommand().originalArgs = args.clone();
+        ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(args);
+        if (defaults != null) {
+            List<String> unknown = defaults.unknownKeys(proxy.getCommandSpec());
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException(defaults.file() + ": unknown key(s) " + unknown + " (see 'redis-failover proxy --help')");
+            }
+            proxy.setDefaultValueProvider(defaults);
+        }
+        return commandLine;
+    }
+}

@@ -1,0 +1,32 @@
+package org.redisfailover.app;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * SIGHUP reloads the configuration, as for most daemons (and {@code systemctl reload}). Replaces the
+ * JVM's default for SIGHUP, which is to shut down.
+ */
+final class ReloadSignal {
+
+    private static final Logger log = LoggerFactory.getLogger(ReloadSignal.class);
+
+    private ReloadSignal() {
+    }
+
+    static void install(ConfigReload reload) {
+        try {
+            Signal.handle(new Signal("HUP"), signal -> {
+                try {
+                    reload.reload();
+                } catch (IllegalArgumentException refused) {
+                    // ConfigReload logged why; the running configuration stays.
+                }
+            });
+        } catch (IllegalArgumentException unsupported) {
+            // No SIGHUP on this platform (or the JVM runs with -Xrs): the admin endpoint's POST /reload still works.
+            log.info("SIGHUP cannot be handled here ({}); reload with POST /reload on the admin endpoint", unsupported.getMessage());
+        }
+    }
+}

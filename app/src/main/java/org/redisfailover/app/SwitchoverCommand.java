@@ -1,0 +1,102 @@
+package org.redisfailover.app;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.redisfailover.protocol.topology.SwitchEvent;
+import org.redisfailover.monitor.SwitchHistory;
+import org.redisfailover.protocol.topology.SwitchoverRequest;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.ZkLayout;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code redis-failover switchover [--to host:port]}: a planned, lossless change of master. The
+ * command only asks: it leaves a request in ZooKeeper for the leading monitor (the one component that
+ * changes the topology, so a switchover can never race a failover) and waits for the answer in the
+ * failover history. Exit status 0 when done, 1 when refused, aborted or unanswered.
+ */
+@Command(name = "switchover", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+        description = {
+            "Hands the master role to a replica without losing a write: the proxies hold new writes and finish those in",
+            "flight, the master's writes are paused, the replica catches up and is promoted, and the held writes go to it."
+        })
+public final class SwitchoverCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
+
+    @Option(names = "--to", paramLabel = "HOST:PORT", description = "The replica to promote (default: the most up-to-date one).")
+    String to;
+
+    @Option(names = "--timeout-ms", defaultValue = "30000",
+            description = "How long to wait for the leading monitor's answer (default: ${DEFAULT-VALUE}).")
+    long timeoutMs;
+
+    @Override
+    public Integer call() throws Exception {
+        ZkLayout layout;
+        SwitchoverRequest request;
+        try {
+            layout = zooKeeper.layout();
+            request = new SwitchoverRequest(UUID.randomUUID().toString(), to == null ? null : NodeAddress.parse(to).toString());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10))) {
+            if (!client.getZookeeperClient().isConnected()) {
+                err.println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
+                return 1;
+            }
+            try {
+                // Ephemeral: if this command dies before the leader picks it up, the request goes with it.
+                client.create().withMode(CreateMode.EPHEMERAL).forPath(layout.switchover(), request.encode());
+            } catch (KeeperException.NodeExistsException e) {
+                err.println("redis-failover: another switchover is pending under " + layout.root());
+                return 1;
+            } catch (KeeperException.NoNodeException e) {
+                err.println("redis-failover: no replication group under " + layout.root() + " (no monitor has seeded it)");
+                return 1;
+            }
+            out.printf("switchover %s requested%s; waiting for the leading monitor%n", request.id(), to == null ? "" : " to " + to);
+            out.flush();
+            Optional<SwitchEvent> answer = awaitAnswer(client, layout, request.id());
+            if (answer.isEmpty()) {
+                client.delete().quietly().forPath(layout.switchover());
+                err.printf("redis-failover: no answer within %d ms; is a monitor running for %s? The request was withdrawn "
+                        + "(unless the leader had begun: see `status`).%n", timeoutMs, layout.root());
+                return 1;
+            }
+            SwitchEvent event = answer.get();
+            out.printf("switchover %s: %s -> %s at epoch %d%s%n  %s%n", event.outcome(), event.from(), event.to() == null ? "-" : event.to(),
+                    event.epoch(), event.totalMs() == null ? "" : ", writes held " + event.totalMs() + " ms", event.detail());
+            return "done".equals(event.outcome()) ? 0 : 1;
+        }
+    }
+
+    private Optional<SwitchEvent> awaitAnswer(CuratorFramework client, ZkLayout layout, String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline) {
+            Optional<SwitchEvent> answer = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT).stream()
+                    .filter(event -> id.equals(event.requestId())).findFirst();
+            if (answer.isPresent()) {
+                return answer;
+            }
+            Thread.sleep(50); // a bounded poll of ZooKeeper
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,87 @@
+package org.redisfailover.app;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.redisfailover.monitor.Monitor;
+import org.redisfailover.monitor.SwitchHistory;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.proxy.admin.AdminServer;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.config.ZooKeeperSettings;
+import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.proxy.zk.ZkTopologyFollower;
+
+/** Connects a running proxy to ZooKeeper, makes it follow the topology there, and runs its co-located monitor. */
+final class ZooKeeperFollowing {
+
+    private ZooKeeperFollowing() {
+    }
+
+    /**
+     * Starts following, and a co-located monitor of {@code monitorNodes} when there are any; returns what
+     * stops both. Checks the timing rule against the negotiated session.
+     */
+    /** How long stopping may spend on tidying ZooKeeper before it just closes the session. */
+    static final Duration CLOSE_BOUND = Duration.ofSeconds(3);
+
+    /** A running follower (and monitor): how to stop them, and what ZooKeeper says of the group, for the admin endpoint. */
+    record Running(Runnable stop, AdminServer.GroupView view) {
+    }
+
+    /**
+     * The name this proxy and its monitor go by in ZooKeeper ({@code proxies/{id}}, {@code monitors/{id}},
+     * the leader latch): unique in the group. Its listen address, unless that is a wildcard, which every
+     * container listening on {@code 0.0.0.0:7379} shares: then the host's name and the port.
+     */
+    static String memberId(NodeAddress bound) {
+        try {
+            if (java.net.InetAddress.getByName(bound.host()).isAnyLocalAddress()) {
+                return java.net.InetAddress.getLocalHost().getHostName() + ":" + bound.port();
+            }
+        } catch (java.net.UnknownHostException e) {
+            // an unresolvable host name: not a wildcard; a host without a name of its own keeps the address
+        }
+        return bound.toString();
+    }
+
+    static Running start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions)
+            throws Exception {
+        ZooKeeperSettings zk = config.zooKeeper();
+        CuratorFramework client = ZooKeeperClients.connect(zk.connectString(), zk.sessionTimeout());
+        if (client.getZookeeperClient().isConnected()) {
+            int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            if (zk.fenceTimeout().toMillis() >= negotiated) {
+                client.close();
+                throw new IllegalArgumentException("fence-timeout-ms " + zk.fenceTimeout().toMillis() + " is not below the session timeout "
+                        + negotiated + " ms that ZooKeeper granted (its tickTime bounds it): lower --fence-timeout-ms");
+            }
+        }
+        Topology seed = config.master() == null ? null : new Topology(1, config.master(), config.replicas());
+        String id = memberId(server.boundAddress());
+        ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server.topology(), server::drainLoops, server.boundAddress().toString(), id);
+        follower.start(seed);
+        Monitor monitor = null;
+        if (!monitorNodes.isEmpty()) {
+            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes, zk.sessionTimeout()));
+            monitor.start();
+        }
+        Monitor startedMonitor = monitor;
+        GroupMetrics.register(server.metrics(), client, zk.layout(), monitor);
+        Runnable stop = () -> ZooKeeperClients.closeWithin(CLOSE_BOUND, client,
+                startedMonitor == null ? () -> { } : startedMonitor, follower);
+        AdminServer.GroupView view = new AdminServer.GroupView() {
+            @Override
+            public com.fasterxml.jackson.databind.node.ObjectNode status() throws Exception {
+                return StatusCommand.collect(client, zk.layout(), 10);
+            }
+
+            @Override
+            public Object events() throws Exception {
+                return SwitchHistory.recent(client, zk.layout(), SwitchHistory.LIMIT);
+            }
+        };
+        return new Running(stop, view);
+    }
+}

@@ -1,0 +1,139 @@
+package org.redisfailover.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.config.ReadPolicy;
+import picocli.CommandLine;
+
+class RedisFailoverMainTest {
+
+    @TempDir
+    Path dir;
+
+    /** Runs the CLI and returns its exit code and what it printed on stderr. */
+    private record Run(int exitCode, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Run(RedisFailoverMain.run(args), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(originalErr);
+        }
+    }
+
+    private static ProxyConfig parse(CommandLine.IDefaultValueProvider defaults, String... args) {
+        ProxyCommand command = new ProxyCommand();
+        CommandLine commandLine = new CommandLine(command);
+        if (defaults != null) {
+            commandLine.setDefaultValueProvider(defaults);
+        }
+        commandLine.parseArgs(args);
+        return command.buildConfig();
+    }
+
+    @Test
+    void helpOnEveryCommandExitsZero() {
+        assertEquals(0, run("--help").exitCode());
+        assertEquals(0, run("proxy", "--help").exitCode());
+        assertEquals(0, run("monitor", "--help").exitCode());
+        assertEquals(0, run("demo", "--help").exitCode());
+        assertEquals(0, run("status", "--help").exitCode());
+        assertEquals(0, run("switchover", "--help").exitCode());
+        assertEquals(0, run("--version").exitCode());
+    }
+
+    @Test
+    void flagsBuildTheConfig() {
+        ProxyConfig config = parse(null, "--listen", "127.0.0.1:7379", "--master", "127.0.0.1:6379", "--replica", "127.0.0.1:6380",
+                "--replica", "127.0.0.1:6381", "--read-policy", "prefer-replica");
+        assertEquals(new NodeAddress("127.0.0.1", 6379), config.master());
+        assertEquals(List.of(new NodeAddress("127.0.0.1", 6380), new NodeAddress("127.0.0.1", 6381)), config.replicas());
+        assertEquals(ReadPolicy.PREFER_REPLICA, config.readPolicy());
+    }
+
+    @Test
+    void shippedConfigFileDocumentsEveryProxyOptionAndLoads() throws IOException {
+        Path shipped = Path.of("../conf/proxy.properties");
+        String text = Files.readString(shipped, StandardCharsets.UTF_8);
+        for (CommandLine.Model.OptionSpec option : new CommandLine(new ProxyCommand()).getCommandSpec().options()) {
+            String key = option.longestName().replaceFirst("^--", "");
+            if (!List.of("config", "help", "version").contains(key)) {
+                assertTrue(text.contains("\n" + key + " =") || text.contains("\n#" + key + " ="), "conf/proxy.properties lacks " + key);
+            }
+        }
+        ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(new String[] {"proxy", "--config", shipped.toString()});
+        ProxyConfig config = parse(defaults, "--config", shipped.toString());
+        assertEquals(ReadPolicy.MASTER, config.readPolicy());
+    }
+
+    @Test
+    void configFileGivesDefaultsAndFlagsWin() throws IOException {
+        Path file = dir.resolve("proxy.properties");
+        Files.writeString(file, "master = 10.0.0.1:6379\nreplica = 10.0.0.2:6379,10.0.0.3:6379\nread-policy = replica\ndatabases = 4\n");
+        ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(new String[] {"proxy", "--config", file.toString()});
+        ProxyConfig config = parse(defaults, "--config", file.toString(), "--read-policy", "master");
+        assertEquals(new NodeAddress("10.0.0.1", 6379), config.master());
+        assertEquals(2, config.replicas().size());
+        assertEquals(4, config.databases());
+        assertEquals(ReadPolicy.MASTER, config.readPolicy(), "the flag wins over the file");
+    }
+
+    @Test
+    void monitorNeedsZooKeeperAndRedisNodes() {
+        Run run = run("monitor", "-r", "127.0.0.1:6379");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("Missing required option: '--zk=HOSTS'"), run.err());
+        Run proxyWithoutZk = run("proxy", "--master", "127.0.0.1:6379", "--redis", "127.0.0.1:6379");
+        assertEquals(2, proxyWithoutZk.exitCode());
+        assertTrue(proxyWithoutZk.err().contains("--redis runs a monitor, which needs --zk"), proxyWithoutZk.err());
+    }
+
+    @Test
+    void unknownConfigKeyIsAnErrorNamingIt() throws IOException {
+        Path file = dir.resolve("bad.properties");
+        Files.writeString(file, "master = 127.0.0.1:6379\nread-polcy = replica\n");
+        Run result = run("proxy", "--config", file.toString());
+        assertEquals(2, result.exitCode());
+        assertTrue(result.err().contains("unknown key(s) [read-polcy]"), result.err());
+    }
+
+    @Test
+    void invalidValuesAreErrorsNamingTheKey() {
+        IllegalArgumentException policy = assertThrows(IllegalArgumentException.class,
+                () -> parse(null, "--master", "127.0.0.1:6379", "--read-policy", "nearest"));
+        assertTrue(policy.getMessage().contains("read-policy: unknown read policy 'nearest'"), policy.getMessage());
+        IllegalArgumentException master = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "redis"));
+        assertTrue(master.getMessage().startsWith("master: "), master.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> parse(null));
+        assertTrue(missing.getMessage().contains("--master is required"), missing.getMessage());
+        Run run = run("proxy", "--master", "127.0.0.1:6379", "--databases", "0");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("databases: 0 (expected: >= 1)"), run.err());
+    }
+
+    @Test
+    void proxiesListeningOnAWildcardGoByHostNameInZooKeeper() throws Exception {
+        // Two containers both listening on 0.0.0.0:7379 must not share proxies/{id} and monitors/{id}.
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        assertEquals(host + ":7379", ZooKeeperFollowing.memberId(new NodeAddress("0.0.0.0", 7379)));
+        assertEquals(host + ":7379", ZooKeeperFollowing.memberId(new NodeAddress("::", 7379)));
+        assertEquals("127.0.0.1:7379", ZooKeeperFollowing.memberId(new NodeAddress("127.0.0.1", 7379)));
+    }
+}

@@ -1,0 +1,134 @@
+package org.redisfailover.testing;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A blocking socket client that sends raw bytes and reads replies one RESP value at a time, for tests
+ * that must see exact bytes, exact order and exactly when a connection closes.
+ */
+public final class RawClient implements AutoCloseable {
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    public RawClient(int port, int readTimeoutMillis) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(readTimeoutMillis);
+        socket.setTcpNoDelay(true);
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    public void send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    public void send(String text) throws IOException {
+        send(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Encodes a command as a RESP array. */
+    public static String command(String... args) {
+        StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            sb.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+        }
+        return sb.toString();
+    }
+
+    /** The next whole reply as raw text (aggregates included), or null if the peer closed first. */
+    public String readReply() throws IOException {
+        ByteArrayOutputStream reply = new ByteArrayOutputStream();
+        try {
+            readValue(reply);
+        } catch (EOFException e) {
+            if (reply.size() == 0) {
+                return null;
+            }
+            throw e;
+        }
+        return reply.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Reads one RESP2 or RESP3 value; an attribute is read with the value it annotates. */
+    private void readValue(ByteArrayOutputStream reply) throws IOException {
+        String line = readLine(reply);
+        char type = line.charAt(0);
+        long n = switch (type) {
+            case '$', '*', '=', '!', '~', '>', '%', '|' -> Long.parseLong(line.substring(1));
+            default -> 0;
+        };
+        if ((type == '$' || type == '=' || type == '!') && n >= 0) {
+            byte[] data = in.readNBytes((int) n + 2);
+            if (data.length < n + 2) {
+                throw new EOFException("closed inside a bulk");
+            }
+            reply.write(data);
+        } else if (type == '*' || type == '~' || type == '>' || type == '%' || type == '|') {
+            long elements = type == '%' || type == '|' ? n * 2 : n;
+            for (long i = 0; i < elements; i++) {
+                readValue(reply);
+            }
+            if (type == '|') {
+                readValue(reply);
+            }
+        }
+    }
+
+    private String readLine(ByteArrayOutputStream reply) throws IOException {
+        StringBuilder line = new StringBuilder();
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("closed");
+            }
+            reply.write(b);
+            if (b == '\n' && line.length() > 0 && line.charAt(line.length() - 1) == '\r') {
+                return line.substring(0, line.length() - 1);
+            }
+            line.append((char) b);
+        }
+    }
+
+    /** True when the peer has closed: a read returns end of stream within the socket timeout. */
+    public boolean isClosedByPeer() throws IOException {
+        try {
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Everything the peer sends until it closes or goes quiet for the socket timeout. */
+    public String readUntilQuietOrClosed() throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                all.write(buffer, 0, n);
+            }
+            return all.toString(StandardCharsets.ISO_8859_1) + "<closed>";
+        } catch (SocketTimeoutException e) {
+            return all.toString(StandardCharsets.ISO_8859_1) + "<open>";
+        } catch (IOException e) {
+            return all.toString(StandardCharsets.ISO_8859_1) + "<closed>";
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
