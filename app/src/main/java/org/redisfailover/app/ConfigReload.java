@@ -8,13 +8,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * A reload (SIGHUP or {@code POST /reload}): parses the command line and the {@code --config} file
@@ -77,7 +78,7 @@ final class ConfigReload implements AdminServer.Reloader {
         });
         if (!needRestart.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", needRestart) + ": cannot change while the proxy runs (restart it); "
-                    + "only " + new java.util.TreeSet<>(AT_RUN_TIME) + " reload");
+                    + "only " + new TreeSet<>(AT_RUN_TIME) + " reload");
         }
         server.reload(config);
         LogSetup.setLevel(level);

@@ -9,10 +9,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.Queue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
@@ -20,9 +26,9 @@ import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -62,14 +68,14 @@ public final class DemoCommand implements Callable<Integer> {
                 Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions).stop();
                 try {
                     int result = tour(proxy, nodes, dir, zk);
-                    try (org.apache.curator.framework.CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
+                    try (CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
                             zk.sessionTimeout())) {
                         say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
                                 StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10)));
                     }
                     if (hold) {
                         say("Running until Ctrl-C: try redis-cli -p %d", proxy.boundAddress().port());
-                        new java.util.concurrent.CountDownLatch(1).await();
+                        new CountDownLatch(1).await();
                     }
                     return result;
                 } finally {
@@ -89,7 +95,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong acked = new AtomicLong();
-        java.util.Queue<Long> ackedKeys = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Queue<Long> ackedKeys = new ConcurrentLinkedQueue<>();
         AtomicLong errors = new AtomicLong();
         AtomicLong uncertain = new AtomicLong();
         AtomicLong dropped = new AtomicLong();
@@ -159,7 +165,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeLoop(NodeAddress proxy, AtomicBoolean stop, AtomicLong acked, java.util.Queue<Long> ackedKeys,
+    private static void writeLoop(NodeAddress proxy, AtomicBoolean stop, AtomicLong acked, Queue<Long> ackedKeys,
             AtomicLong errors, AtomicLong uncertain, AtomicLong dropped, AtomicLong lastAckNanos, AtomicLong longestGapNanos) {
         Jedis jedis = new Jedis(proxy.host(), proxy.port(), 10_000);
         try {
@@ -204,7 +210,7 @@ public final class DemoCommand implements Callable<Integer> {
         ZooKeeperServerEmbedded server = ZooKeeperServerEmbedded.builder()
                 .baseDir(Files.createDirectories(dir.resolve("zookeeper")))
                 .configuration(properties)
-                .exitHandler(org.apache.zookeeper.server.embedded.ExitHandler.LOG_ONLY)
+                .exitHandler(ExitHandler.LOG_ONLY)
                 .build();
         server.start();
         return server;
@@ -240,7 +246,7 @@ public final class DemoCommand implements Callable<Integer> {
         });
     }
 
-    private static boolean waitFor(Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static boolean waitFor(Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {

@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.utils.ThreadUtils;
-import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.monitor.Monitor;
-import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.ZkLayout;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package org.redisfailover.app;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -8,9 +9,9 @@ import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.monitor.Monitor;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code redis-failover monitor}: a standalone monitor (proxies run one each with {@code --redis}).
@@ -62,7 +63,7 @@ public final class MonitorCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
-        String monitorId = id != null ? id : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+        String monitorId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs));
         Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs)));
         CountDownLatch stopped = new CountDownLatch(1);

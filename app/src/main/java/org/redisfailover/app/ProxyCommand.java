@@ -1,6 +1,7 @@
 package org.redisfailover.app;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -13,9 +14,9 @@ import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code redis-failover proxy}: runs the proxy in the foreground, logging to stderr. */
 @Command(name = "proxy",
@@ -186,7 +187,7 @@ public final class ProxyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
-        LogSetup.apply(format, level, java.util.Arrays.asList(proxyConfig.backendPassword()));
+        LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword()));
         ProxyServer server = new ProxyServer(proxyConfig);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<Runnable> stopZooKeeper = new AtomicReference<>(() -> { });

@@ -2,8 +2,8 @@ package org.redisfailover.app;
 
 import java.io.IOException;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code redis-failover} executable. */
 @Command(name = "redis-failover",

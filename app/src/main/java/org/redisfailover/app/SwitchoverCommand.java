@@ -9,14 +9,14 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
-import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.monitor.SwitchHistory;
-import org.redisfailover.protocol.topology.SwitchoverRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.SwitchEvent;
+import org.redisfailover.protocol.topology.SwitchoverRequest;
 import org.redisfailover.protocol.topology.ZkLayout;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code redis-failover switchover [--to host:port]}: a planned, lossless change of master. The

@@ -1,5 +1,8 @@
 package org.redisfailover.app;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
@@ -19,10 +22,6 @@ final class ZooKeeperFollowing {
     private ZooKeeperFollowing() {
     }
 
-    /**
-     * Starts following, and a co-located monitor of {@code monitorNodes} when there are any; returns what
-     * stops both. Checks the timing rule against the negotiated session.
-     */
     /** How long stopping may spend on tidying ZooKeeper before it just closes the session. */
     static final Duration CLOSE_BOUND = Duration.ofSeconds(3);
 
@@ -37,15 +36,19 @@ final class ZooKeeperFollowing {
      */
     static String memberId(NodeAddress bound) {
         try {
-            if (java.net.InetAddress.getByName(bound.host()).isAnyLocalAddress()) {
-                return java.net.InetAddress.getLocalHost().getHostName() + ":" + bound.port();
+            if (InetAddress.getByName(bound.host()).isAnyLocalAddress()) {
+                return InetAddress.getLocalHost().getHostName() + ":" + bound.port();
             }
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             // an unresolvable host name: not a wildcard; a host without a name of its own keeps the address
         }
         return bound.toString();
     }
 
+    /**
+     * Starts following, and a co-located monitor of {@code monitorNodes} when there are any; returns what
+     * stops both. Checks the timing rule against the negotiated session.
+     */
     static Running start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions)
             throws Exception {
         ZooKeeperSettings zk = config.zooKeeper();
@@ -60,7 +63,8 @@ final class ZooKeeperFollowing {
         }
         Topology seed = config.master() == null ? null : new Topology(1, config.master(), config.replicas());
         String id = memberId(server.boundAddress());
-        ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server.topology(), server::drainLoops, server.boundAddress().toString(), id);
+        ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server.topology(), server::drainLoops,
+                server.boundAddress().toString(), id);
         follower.start(seed);
         Monitor monitor = null;
         if (!monitorNodes.isEmpty()) {
@@ -73,7 +77,7 @@ final class ZooKeeperFollowing {
                 startedMonitor == null ? () -> { } : startedMonitor, follower);
         AdminServer.GroupView view = new AdminServer.GroupView() {
             @Override
-            public com.fasterxml.jackson.databind.node.ObjectNode status() throws Exception {
+            public ObjectNode status() throws Exception {
                 return StatusCommand.collect(client, zk.layout(), 10);
             }
 

@@ -20,19 +20,19 @@ import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisfailover.testing.RawClient;
 import org.redisfailover.monitor.Monitor;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.testing.FaultRelay;
 import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
 
 /**
- * The faults of issue 3 with real ZooKeeper and real Redis: false alarms that must not cause a
+ * Faults with real ZooKeeper and real Redis: false alarms that must not cause a
  * failover, a ZooKeeper ensemble member lost, one proxy cut off from ZooKeeper while the others
  * switch, and the leading monitor paused past its session.
  */
@@ -57,6 +57,20 @@ class FaultIT {
         return closeLater(new FailoverFixture(group, connectString));
     }
 
+    /** A fixture on a ZooKeeper of its own, and a relay in front of the master that monitors can be made to dial through. */
+    private record RelayedMaster(FailoverFixture fixture, FaultRelay relay, NodeAddress master) {
+        NodeAddress dial(NodeAddress node) {
+            return node.equals(master) ? relay.address() : node;
+        }
+    }
+
+    private RelayedMaster relayedMaster(RedisGroup group) throws Exception {
+        TestingServer zooKeeper = closeLater(new TestingServer(true));
+        FailoverFixture fixture = fixture(group, zooKeeper.getConnectString());
+        FaultRelay relay = closeLater(new FaultRelay(group.master().address()));
+        return new RelayedMaster(fixture, relay, group.master().address());
+    }
+
     /** Watches the topology for {@code window}: it must stay at {@code epoch} the whole time. */
     private static void assertEpochStays(FailoverFixture fixture, long epoch, Duration window, String why) throws Exception {
         long deadline = System.nanoTime() + window.toNanos();
@@ -72,11 +86,11 @@ class FaultIT {
 
     @Test
     void leaderCutFromTheMasterAloneCausesNoFailover(RedisGroup group) throws Exception {
-        TestingServer zooKeeper = closeLater(new TestingServer(true));
-        FailoverFixture fixture = fixture(group, zooKeeper.getConnectString());
-        FaultRelay relay = closeLater(new FaultRelay(group.master().address()));
+        RelayedMaster relayed = relayedMaster(group);
+        FailoverFixture fixture = relayed.fixture();
+        FaultRelay relay = relayed.relay();
         NodeAddress master = group.master().address();
-        Monitor cutOff = fixture.startMonitor("m1", node -> node.equals(master) ? relay.address() : node);
+        Monitor cutOff = fixture.startMonitor("m1", relayed::dial);
         Poll.until(Duration.ofSeconds(10), "m1 to lead", () -> leads(cutOff));
         fixture.startMonitor("m2");
         fixture.awaitSeeded();
@@ -97,12 +111,11 @@ class FaultIT {
 
     @Test
     void slowMasterWithinTheProbeTimeoutCausesNoFailover(RedisGroup group) throws Exception {
-        TestingServer zooKeeper = closeLater(new TestingServer(true));
-        FailoverFixture fixture = fixture(group, zooKeeper.getConnectString());
-        FaultRelay relay = closeLater(new FaultRelay(group.master().address()));
-        NodeAddress master = group.master().address();
-        fixture.startMonitor("m1", node -> node.equals(master) ? relay.address() : node);
-        fixture.startMonitor("m2", node -> node.equals(master) ? relay.address() : node);
+        RelayedMaster relayed = relayedMaster(group);
+        FailoverFixture fixture = relayed.fixture();
+        FaultRelay relay = relayed.relay();
+        fixture.startMonitor("m1", relayed::dial);
+        fixture.startMonitor("m2", relayed::dial);
         fixture.awaitSeeded();
         long epoch = fixture.topology().epoch();
 
@@ -111,7 +124,7 @@ class FaultIT {
         for (String monitor : List.of("m1", "m2")) {
             String view = new String(fixture.admin.getData().forPath(FailoverFixture.LAYOUT.monitors() + "/" + monitor),
                     StandardCharsets.UTF_8);
-            assertFalse(view.contains(master.toString()), monitor + " calls the slow master down: " + view);
+            assertFalse(view.contains(relayed.master().toString()), monitor + " calls the slow master down: " + view);
         }
     }
 

@@ -2,9 +2,9 @@ package org.redisfailover.monitor;
 
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
-import org.redisfailover.protocol.topology.SwitchoverRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
+import org.redisfailover.protocol.topology.SwitchoverRequest;
 import org.redisfailover.protocol.topology.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,9 +1,10 @@
 package org.redisfailover.monitor;
 
+import java.util.List;
 import java.util.Map;
-import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +74,7 @@ final class FailoverRun {
         NodeAddress failed = switching.previousMaster();
         // Only replicas that answer: one frozen or gone would cost its probe timeout here, and again for its REPLICAOF,
         // and could not be promoted anyway. Reconciliation re-points it when it answers again.
-        java.util.List<NodeAddress> answering = switching.replicas().stream().filter(r -> round.status(r).reachable()).toList();
+        List<NodeAddress> answering = switching.replicas().stream().filter(r -> round.status(r).reachable()).toList();
         Map<NodeAddress, NodeStatus> fresh = actions.probe(answering);
         PromotionCandidates.OldMaster old = oldMaster(switching);
         PromotionCandidates.Choice choice = PromotionCandidates.choose(switching.replicas(), fresh, old, null);
@@ -87,7 +88,7 @@ final class FailoverRun {
             return;
         }
         NodeAddress candidate = choice.node();
-        java.util.List<NodeAddress> others = switching.replicas().stream().filter(r -> !r.equals(candidate)).toList();
+        List<NodeAddress> others = switching.replicas().stream().filter(r -> !r.equals(candidate)).toList();
         NodeIdentity identity = actions.promote(candidate, others.stream().filter(answering::contains).toList(), versioned.version());
         Topology promoted = Topology.serving(switching.epoch() + 1, candidate, identity, others);
         actions.write(promoted, versioned.version());

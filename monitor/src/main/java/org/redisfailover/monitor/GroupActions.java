@@ -1,13 +1,14 @@
 package org.redisfailover.monitor;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
-import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.slf4j.Logger;
@@ -103,7 +104,7 @@ final class GroupActions {
 
     /** Makes {@code node} a master; returns its identity as it is now (its replication id is new). */
     NodeIdentity promote(NodeAddress node, int version) throws Exception {
-        return promote(node, java.util.List.of(), version);
+        return promote(node, List.of(), version);
     }
 
     /**
@@ -124,7 +125,7 @@ final class GroupActions {
 
     /** Points {@code replica} at {@code master} (see {@link #repointAll}). */
     void repoint(NodeAddress replica, NodeAddress master, int version) throws Exception {
-        repointAll(java.util.List.of(replica), master, version);
+        repointAll(List.of(replica), master, version);
     }
 
     /**

@@ -1,5 +1,9 @@
 package org.redisfailover.monitor;
 
+import java.util.HashMap;
+import java.util.Map;
+import org.redisfailover.protocol.topology.NodeAddress;
+
 /**
  * What one monitor remembers between its rounds as leader, so that a group waiting without a master is not
  * waited on again, nor its reason recorded again, every round; and the highest epoch it has seen, a floor
@@ -11,7 +15,7 @@ final class LeaderMemory {
     private int proxiesAwaitedAtVersion = -1;
     private long waitingEpoch = -1;
     /** Replicas this leader re-pointed lately, and when: probes lag a command by up to a round, so it is not repeated at once. */
-    private final java.util.Map<String, Long> repointedAtNanos = new java.util.HashMap<>();
+    private final Map<String, Long> repointedAtNanos = new HashMap<>();
     private static final long REPOINT_QUIET_NANOS = 2_000_000_000L;
     private long waitingRecordedAtNanos;
 
@@ -47,7 +51,7 @@ final class LeaderMemory {
     }
 
     /** Whether {@code replica} may be pointed at {@code master} now: not if this leader just did so. Notes it if so. */
-    boolean mayRepoint(org.redisfailover.protocol.topology.NodeAddress replica, org.redisfailover.protocol.topology.NodeAddress master) {
+    boolean mayRepoint(NodeAddress replica, NodeAddress master) {
         long now = System.nanoTime();
         repointedAtNanos.values().removeIf(at -> now - at > REPOINT_QUIET_NANOS);
         return repointedAtNanos.putIfAbsent(replica + "->" + master, now) == null;

@@ -1,6 +1,7 @@
 package org.redisfailover.monitor;
 
 import java.io.Closeable;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -116,7 +118,7 @@ public final class Monitor implements Closeable {
         if (state.get() == State.STARTED && coordinator != null) {
             try {
                 ticker.execute(this::tick);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
+            } catch (RejectedExecutionException closing) {
                 // stopping: no more rounds
             }
         }
@@ -161,7 +163,7 @@ public final class Monitor implements Closeable {
             if (view.waitForInitialCreate(0, TimeUnit.MILLISECONDS)) {
                 List<String> down = probes.down().stream().map(NodeAddress::toString).sorted().toList();
                 MonitorView next = new MonitorView(settings.id(), down, coordinator.highestEpochSeen());
-                if (!java.util.Arrays.equals(next.encode(), view.getData())) {
+                if (!Arrays.equals(next.encode(), view.getData())) {
                     view.setData(next.encode()); // only changes are written: ZooKeeper logs every write to disk
                 }
             }

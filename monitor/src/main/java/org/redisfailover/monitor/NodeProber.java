@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.redisfailover.protocol.resp.InfoText;
 import org.redisfailover.protocol.topology.NodeAddress;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -66,13 +68,7 @@ final class NodeProber implements AutoCloseable {
 
     /** A node's status from its INFO server and replication text. */
     static NodeStatus parse(NodeAddress address, String info) {
-        Map<String, String> fields = new HashMap<>();
-        for (String line : info.split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
-            }
-        }
+        Map<String, String> fields = InfoText.fields(info);
         boolean master = "master".equals(fields.get("role"));
         NodeAddress masterOf = master || !fields.containsKey("master_host") ? null
                 : new NodeAddress(fields.get("master_host"), Integer.parseInt(fields.get("master_port")));
@@ -104,7 +100,7 @@ final class NodeProber implements AutoCloseable {
      * Runs a command other than a probe (REPLICAOF, CLIENT PAUSE) on the node, with the probe's timeouts; a
      * failure closes the connection (the next call opens a new one) and is rethrown.
      */
-    synchronized <T> T command(java.util.function.Function<Jedis, T> command) {
+    synchronized <T> T command(Function<Jedis, T> command) {
         try {
             return command.apply(connection());
         } catch (JedisException e) {

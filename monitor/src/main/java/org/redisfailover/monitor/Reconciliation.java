@@ -2,9 +2,9 @@ package org.redisfailover.monitor;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
+import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

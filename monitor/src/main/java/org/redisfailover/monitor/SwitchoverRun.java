@@ -2,12 +2,13 @@ package org.redisfailover.monitor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
-import org.redisfailover.protocol.topology.SwitchoverRequest;
-import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
+import org.redisfailover.protocol.topology.SwitchEvent;
+import org.redisfailover.protocol.topology.SwitchoverRequest;
 import org.redisfailover.protocol.topology.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +59,7 @@ final class SwitchoverRun {
         // Judged on probes taken now: the round's latest probe of a node that froze a moment ago still says it is fine.
         List<NodeAddress> nodes = new ArrayList<>(topology.replicas());
         nodes.add(from);
-        java.util.Map<NodeAddress, NodeStatus> now = actions.probe(nodes);
+        Map<NodeAddress, NodeStatus> now = actions.probe(nodes);
         NodeStatus master = now.get(from);
         PromotionCandidates.OldMaster old = PromotionCandidates.OldMaster.handingOver(from, master.replid(), master.offset());
         PromotionCandidates.Choice choice = master.reachable()

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -55,7 +56,7 @@ public final class CommandPolicy {
             if (equals < 0) {
                 throw new IllegalArgumentException(RESOURCE + " line " + lineNumber + ": expected 'name = class[: reason]'");
             }
-            String name = trimmed.substring(0, equals).strip().toLowerCase(java.util.Locale.ROOT);
+            String name = trimmed.substring(0, equals).strip().toLowerCase(Locale.ROOT);
             String value = trimmed.substring(equals + 1).strip();
             int colon = value.indexOf(':');
             String label = (colon < 0 ? value : value.substring(0, colon)).strip();

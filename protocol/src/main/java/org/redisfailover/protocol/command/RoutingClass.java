@@ -1,5 +1,7 @@
 package org.redisfailover.protocol.command;
 
+import java.util.Locale;
+
 /** Where a command may be executed, as the proxy sees it. */
 public enum RoutingClass {
     /** Flagged {@code readonly} by Redis: may go to a replica when the read policy allows. */
@@ -33,7 +35,7 @@ public enum RoutingClass {
 
     /** Lower-case, dash-separated name, as in the policy file and the golden file. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public static RoutingClass fromLabel(String label) {

@@ -1,9 +1,12 @@
 package org.redisfailover.protocol.resp;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.ReferenceCounted;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One client request: a range of canonical RESP bytes in a buffer, plus where each argument sits.
@@ -134,8 +137,8 @@ public final class RedisRequest extends AbstractReferenceCounted {
     }
 
     /** Every argument as bytes (copies), name first: for a request that may have to be sent again. */
-    public java.util.List<byte[]> args() {
-        java.util.List<byte[]> args = new java.util.ArrayList<>(argc);
+    public List<byte[]> args() {
+        List<byte[]> args = new ArrayList<>(argc);
         for (int i = 0; i < argc; i++) {
             args.add(arg(i));
         }
@@ -146,7 +149,7 @@ public final class RedisRequest extends AbstractReferenceCounted {
      * A copy of this request with {@code suffix} (whole RESP requests) written right after it, so both
      * go out in one write; its arguments are this request's. This request is released.
      */
-    public RedisRequest followedBy(io.netty.buffer.ByteBufAllocator alloc, byte[] suffix) {
+    public RedisRequest followedBy(ByteBufAllocator alloc, byte[] suffix) {
         ByteBuf combined = alloc.buffer(length + suffix.length);
         combined.writeBytes(buffer, start, length);
         combined.writeBytes(suffix);

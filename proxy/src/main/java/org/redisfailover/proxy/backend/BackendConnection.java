@@ -5,19 +5,20 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespReplyFramer;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
-import org.redisfailover.proxy.metrics.BackendNodeMetrics;
 import org.redisfailover.proxy.io.Flushable;
 import org.redisfailover.proxy.io.WriteCoalescer;
+import org.redisfailover.proxy.metrics.BackendNodeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     /** Set by {@link #retire}: run once the connection has closed, drained or not. */
     private Runnable onRetired;
     /** Told why, once, when a dedicated connection breaks (not when it is closed on purpose). */
-    private java.util.function.Consumer<String> onBroken;
+    private Consumer<String> onBroken;
     /** Receives frames that answer no request (pub/sub messages); null where such a frame is a fault. */
     private RespReplyFramer.ReplySink unsolicited;
     /** Null when metrics are off. */
@@ -115,7 +116,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     }
 
     /** For a dedicated connection: who hears that it broke. Replaces the previous owner's listener. */
-    public void onBroken(java.util.function.Consumer<String> listener) {
+    public void onBroken(Consumer<String> listener) {
         this.onBroken = listener;
     }
 
@@ -455,7 +456,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     /** Tells the owner of a dedicated connection that it ended, and why (retired by a switchover). */
     void reportBroken(String reason) {
         if (onBroken != null) {
-            java.util.function.Consumer<String> listener = onBroken;
+            Consumer<String> listener = onBroken;
             onBroken = null;
             listener.accept(reason);
         }

@@ -8,16 +8,18 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.config.ProxyConfig;
-import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.io.Transport;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
 
 /**
  * The backend connections of one event loop: one per (node, database, protocol), created on first use
@@ -50,10 +52,10 @@ public final class BackendPool {
     private boolean closed;
     private int generation;
     /** The run id a connection to a node must find (the topology's master), or null for no check. */
-    private final java.util.function.Function<NodeAddress, String> expectedRunId;
+    private final Function<NodeAddress, String> expectedRunId;
 
     public BackendPool(EventLoop loop, Transport transport, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics,
-            java.util.function.Function<NodeAddress, String> expectedRunId) {
+            Function<NodeAddress, String> expectedRunId) {
         this.loop = loop;
         this.expectedRunId = expectedRunId;
         this.config = config;
@@ -98,7 +100,7 @@ public final class BackendPool {
     public BackendConnection dedicated(NodeAddress node, int db, BackendConnection.Purpose purpose, Handshake handshake) {
         ArrayDeque<BackendConnection> spare = idle.get(node);
         if (spare != null && handshake.shareable() && purpose != BackendConnection.Purpose.SUBSCRIPTION) {
-            for (java.util.Iterator<BackendConnection> it = spare.iterator(); it.hasNext(); ) {
+            for (Iterator<BackendConnection> it = spare.iterator(); it.hasNext(); ) {
                 BackendConnection candidate = it.next();
                 if (candidate.db() == db && candidate.purpose() == purpose && candidate.handshake().protocol() == handshake.protocol()
                         && candidate.isIdle()) {

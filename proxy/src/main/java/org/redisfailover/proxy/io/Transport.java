@@ -12,6 +12,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 /** The socket transport: Netty's native epoll where it loads, else NIO. Chosen once. */
 public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
@@ -27,6 +28,6 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? 
     /** An event loop group of {@code threads} threads (0: Netty's default, two per CPU, capped to one per CPU here). */
     public EventLoopGroup newGroup(int threads, String threadPrefix) {
         int count = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        return new MultiThreadIoEventLoopGroup(count, new io.netty.util.concurrent.DefaultThreadFactory(threadPrefix, true), ioHandlerFactory);
+        return new MultiThreadIoEventLoopGroup(count, new DefaultThreadFactory(threadPrefix, true), ioHandlerFactory);
     }
 }

@@ -4,6 +4,7 @@ import com.codahale.metrics.Reservoir;
 import com.codahale.metrics.Snapshot;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -139,7 +140,7 @@ final class LatencyReservoir implements Reservoir {
 
         @Override
         public void dump(OutputStream output) {
-            try (PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(output, StandardCharsets.UTF_8))) {
+            try (PrintWriter out = new PrintWriter(new OutputStreamWriter(output, StandardCharsets.UTF_8))) {
                 for (long value : getValues()) {
                     out.println(value);
                 }

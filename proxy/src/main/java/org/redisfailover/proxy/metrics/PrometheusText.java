@@ -7,6 +7,7 @@ import io.prometheus.client.exporter.common.TextFormat;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -52,7 +53,7 @@ public final class PrometheusText {
                 }
                 families.add(help == null ? family : new MetricFamilySamples(family.name, family.unit, family.type, help, family.samples));
             }
-            families.sort(java.util.Comparator.comparing(family -> family.name));
+            families.sort(Comparator.comparing(family -> family.name));
             return families;
         }
     }

@@ -98,7 +98,7 @@ final class BlockingCall extends PendingReply {
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        if (isUnblockedByDemotion(buffer, start, length)) {
+        if (Replies.startsWith(buffer, start, length, "-UNBLOCKED")) { // a master demoted under the call: nothing was served
             interrupted();
             if (name.equals("wait")) {
                 slot.complete(Replies.error("ERR redis-failover: the master changed during WAIT; "
@@ -137,20 +137,6 @@ final class BlockingCall extends PendingReply {
 
     @Override
     public boolean mayBlock() {
-        return true;
-    }
-
-    /** Redis' answer to a client blocked on a master that becomes a replica: nothing was served. */
-    private static boolean isUnblockedByDemotion(ByteBuf buffer, int start, int length) {
-        String prefix = "-UNBLOCKED";
-        if (length < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (buffer.getByte(start + i) != prefix.charAt(i)) {
-                return false;
-            }
-        }
         return true;
     }
 }

@@ -29,8 +29,7 @@ final class HandshakeAttempt extends PendingReply {
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        boolean accepted = next != null && length == 5 && buffer.getByte(start) == '+' && buffer.getByte(start + 1) == 'O'
-                && buffer.getByte(start + 2) == 'K';
+        boolean accepted = next != null && length == 5 && Replies.startsWith(buffer, start, length, "+OK");
         slot.complete(buffer, start, length);
         lane.checked(accepted ? next : null, connection);
         return true;

@@ -1,6 +1,5 @@
 package org.redisfailover.proxy.server;
 
-import org.redisfailover.proxy.io.FlushBatcher;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.HashSet;
@@ -12,6 +11,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.BackendPool;
 import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.io.FlushBatcher;
 
 /**
  * What one event loop owns: its backend connections, its flush batcher, its read round-robin and the

@@ -1,11 +1,14 @@
 package org.redisfailover.proxy.server;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.resp.InfoText;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -26,7 +29,7 @@ final class OffsetProbe {
     private final Set<NodeAddress> inFlight = new HashSet<>();
     private final ScheduledFuture<?> timer;
 
-    OffsetProbe(ProxyShared shared, LoopResources loop, io.netty.channel.EventLoop eventLoop) {
+    OffsetProbe(ProxyShared shared, LoopResources loop, EventLoop eventLoop) {
         this.shared = shared;
         this.loop = loop;
         this.offsets = shared.offsets();
@@ -56,13 +59,13 @@ final class OffsetProbe {
         }
         long sentAt = System.nanoTime();
         loop.pool.connection(node, 0, RespVersion.RESP2)
-                .send(RespWriter.request(io.netty.buffer.ByteBufAllocator.DEFAULT, "INFO", "replication"), new PendingReply() {
+                .send(RespWriter.request(ByteBufAllocator.DEFAULT, "INFO", "replication"), new PendingReply() {
 
                     @Override
                     public boolean onFrame(ByteBuf buffer, int start, int length) {
                         inFlight.remove(node);
-                        long offset = offsetIn(buffer.toString(start, length, StandardCharsets.US_ASCII),
-                                master ? "master_repl_offset:" : "slave_repl_offset:");
+                        long offset = InfoText.number(InfoText.fields(buffer.toString(start, length, StandardCharsets.US_ASCII)),
+                                master ? "master_repl_offset" : "slave_repl_offset");
                         if (offset >= 0 && master) {
                             offsets.recordMaster(node, sentAt, offset);
                         } else if (offset >= 0 && streamMaster != null) {
@@ -81,20 +84,6 @@ final class OffsetProbe {
                         inFlight.remove(node);
                     }
                 }, null);
-    }
-
-    /** The number after {@code field} in INFO's text, or -1 when absent (a replica still syncing has none). */
-    static long offsetIn(String info, String field) {
-        int at = info.indexOf(field);
-        if (at < 0) {
-            return -1;
-        }
-        int from = at + field.length();
-        int to = from;
-        while (to < info.length() && Character.isDigit(info.charAt(to))) {
-            to++;
-        }
-        return to == from ? -1 : Long.parseLong(info.substring(from, to));
     }
 
     void close() {

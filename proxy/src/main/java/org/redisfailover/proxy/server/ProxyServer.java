@@ -1,6 +1,5 @@
 package org.redisfailover.proxy.server;
 
-import org.redisfailover.proxy.io.Transport;
 import com.codahale.metrics.Meter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -12,11 +11,12 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.redis.RedisEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +25,7 @@ import org.redisfailover.protocol.resp.RespRequestDecoder;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,7 @@ public final class ProxyServer implements AutoCloseable {
     public ProxyServer(ProxyConfig config) {
         // Following ZooKeeper, the proxy knows no master until it has read the topology znode (epoch 0):
         // requests that need one are held until then.
-        Topology topology = config.zooKeeper() != null ? new Topology(0, null, java.util.List.of())
+        Topology topology = config.zooKeeper() != null ? new Topology(0, null, List.of())
                 : new Topology(1, config.master(), config.replicas());
         WriteLease lease = config.zooKeeper() == null ? WriteLease.none()
                 : new WriteLease(config.zooKeeper().fenceTimeout().toNanos(), config.zooKeeper().replicationGuard().toNanos());
@@ -247,10 +248,10 @@ public final class ProxyServer implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
-        List<io.netty.util.concurrent.Future<?>> closes = loops.entrySet().stream()
-                .<io.netty.util.concurrent.Future<?>>map(e -> e.getKey().submit(e.getValue()::close))
+        List<Future<?>> closes = loops.entrySet().stream()
+                .<Future<?>>map(e -> e.getKey().submit(e.getValue()::close))
                 .toList();
-        closes.forEach(io.netty.util.concurrent.Future::syncUninterruptibly);
+        closes.forEach(Future::syncUninterruptibly);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         log.info("redis-failover proxy stopped");
     }

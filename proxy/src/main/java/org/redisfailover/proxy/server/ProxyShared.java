@@ -1,8 +1,8 @@
 package org.redisfailover.proxy.server;
 
-import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 
 /**

@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
@@ -40,5 +41,18 @@ public final class Replies {
     /** Redis' arity error. */
     public static RedisMessage wrongArity(String lowerCaseName) {
         return error("ERR wrong number of arguments for '" + lowerCaseName + "' command");
+    }
+
+    /** Whether the reply in {@code length} bytes of {@code buffer} at {@code start} begins with {@code prefix} (ASCII). */
+    static boolean startsWith(ByteBuf buffer, int start, int length, String prefix) {
+        if (length < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (buffer.getByte(start + i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

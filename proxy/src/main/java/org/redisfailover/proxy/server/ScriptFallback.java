@@ -24,7 +24,7 @@ final class ScriptFallback extends PendingReply {
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        if (length > 9 && buffer.toString(start, 9, java.nio.charset.StandardCharsets.US_ASCII).equals("-NOSCRIPT")) {
+        if (Replies.startsWith(buffer, start, length, "-NOSCRIPT")) {
             lane.retryScriptOnMaster(args, slot);
         } else {
             slot.complete(buffer, start, length);

@@ -1,8 +1,8 @@
 package org.redisfailover.proxy.zk;
 
 import java.io.Closeable;
-import java.util.concurrent.Executors;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;

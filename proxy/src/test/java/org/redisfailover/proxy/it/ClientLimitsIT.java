@@ -8,9 +8,9 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisfailover.testing.RawClient;
 import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import redis.clients.jedis.Jedis;
 

@@ -54,6 +54,11 @@ final class EmbeddedClient implements AutoCloseable {
 
     /** Everything written to the client since the last call, once the loop's pending tasks ran. */
     String output() {
+        return written(channel);
+    }
+
+    /** Everything {@code channel} wrote since the last call, once its loop's pending tasks ran. */
+    static String written(EmbeddedChannel channel) {
         channel.runPendingTasks();
         StringBuilder out = new StringBuilder();
         for (Object message; (message = channel.readOutbound()) != null; ) {

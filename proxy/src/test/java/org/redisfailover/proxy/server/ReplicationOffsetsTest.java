@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.redisfailover.protocol.resp.InfoText;
 import org.redisfailover.protocol.topology.NodeAddress;
 
 class ReplicationOffsetsTest {
@@ -95,8 +96,9 @@ class ReplicationOffsetsTest {
     void infoFieldsAreRead() {
         String info = "# Replication\r\nrole:slave\r\nmaster_link_status:up\r\nslave_read_repl_offset:99\r\nslave_repl_offset:98\r\n"
                 + "master_repl_offset:98\r\n";
-        assertEquals(98, OffsetProbe.offsetIn(info, "slave_repl_offset:"));
-        assertEquals(98, OffsetProbe.offsetIn(info, "master_repl_offset:"));
-        assertEquals(-1, OffsetProbe.offsetIn("# Replication\r\nrole:slave\r\n", "slave_repl_offset:"));
+        assertEquals(98, InfoText.number(InfoText.fields(info), "slave_repl_offset"));
+        assertEquals(98, InfoText.number(InfoText.fields(info), "master_repl_offset"));
+        assertEquals(-1, InfoText.number(InfoText.fields("# Replication\r\nrole:slave\r\n"), "slave_repl_offset"));
+        assertEquals(-1, InfoText.number(InfoText.fields("slave_repl_offset:-\r\n"), "slave_repl_offset"));
     }
 }

@@ -55,14 +55,7 @@ class ReplyOrdererTest {
     }
 
     private String output() {
-        channel.runPendingTasks();
-        StringBuilder out = new StringBuilder();
-        for (Object message; (message = channel.readOutbound()) != null; ) {
-            ByteBuf buf = (ByteBuf) message;
-            out.append(buf.toString(StandardCharsets.ISO_8859_1));
-            buf.release();
-        }
-        return out.toString();
+        return EmbeddedClient.written(channel);
     }
 
     /** A reply as the backend framer hands it over: a range of its buffer, valid during the call. */
