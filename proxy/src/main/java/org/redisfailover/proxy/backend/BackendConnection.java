@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.redisfailover.protocol.resp.InfoText;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespReplyFramer;
 import org.redisfailover.protocol.resp.RespVersion;
@@ -296,7 +297,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                 return;
             }
             if (handshakeRepliesExpected == 1 && expectedRunId != null) {
-                String runId = runIdIn(buffer.toString(start, length, StandardCharsets.US_ASCII));
+                String runId = InfoText.fields(buffer.toString(start, length, StandardCharsets.US_ASCII)).get("run_id");
                 if (!expectedRunId.equals(runId)) {
                     onFailure(channel, "not the master process the topology names (run id " + runId + ", expected " + expectedRunId
                             + "): it restarted; writes wait for the monitors");
@@ -423,16 +424,6 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             log.debug("backend {} db {} still failing: {}; reconnecting in {} ms", node, db, reason, delay);
         }
         reconnectTimer = pool.loop().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
-    }
-
-    /** The run id in an INFO server reply, or null. */
-    static String runIdIn(String info) {
-        int at = info.indexOf("run_id:");
-        if (at < 0) {
-            return null;
-        }
-        int end = info.indexOf('\r', at);
-        return info.substring(at + "run_id:".length(), end < 0 ? info.length() : end).strip();
     }
 
     private String unreachableError() {
