@@ -5,17 +5,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.redisfailover.protocol.resp.InfoText;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespReplyFramer;
-import org.redisfailover.protocol.resp.RespVersion;
-import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.io.Flushable;
 import org.redisfailover.proxy.io.WriteCoalescer;
@@ -74,9 +70,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private State state = State.IDLE;
     private Channel channel;
     private WriteCoalescer out;
-    private int handshakeRepliesExpected;
-    /** The master process the topology names (its run id), checked by the handshake's last reply; null: no check. */
-    private String expectedRunId;
+    /** The handshake in progress (null once the connection is ready, or before it connects). */
+    private HandshakeExchange handshaking;
     private String lastFailure = "not connected yet";
     private ScheduledFuture<?> reconnectTimer;
     private boolean flushQueued;
@@ -232,47 +227,19 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             return;
         }
         state = State.HANDSHAKING;
-        handshakeRepliesExpected = 0;
         out = new WriteCoalescer(connected, 16 * 1024);
         Credentials login = handshake.credentials() != null ? handshake.credentials()
                 : pool.config().backendPassword() == null ? null : new Credentials(pool.config().backendUser(), pool.config().backendPassword());
-        if (login != null) {
-            RedisRequest auth = login.user() == null
-                    ? RespWriter.request(channel.alloc(), "AUTH", login.password())
-                    : RespWriter.request(channel.alloc(), "AUTH", login.user(), login.password());
-            writeHandshake(auth);
-        }
-        if (handshake.protocol() != RespVersion.RESP2) {
-            writeHandshake(RespWriter.request(channel.alloc(), "HELLO", Integer.toString(handshake.protocol().number())));
-        }
-        if (db != 0) {
-            writeHandshake(RespWriter.request(channel.alloc(), "SELECT", Integer.toString(db)));
-        }
-        if (handshake.tracking() != null) {
-            for (List<byte[]> command : handshake.tracking()) {
-                writeHandshake(RespWriter.request(channel.alloc(), command));
-            }
-        }
-        expectedRunId = pool.expectedRunId(node);
-        if (expectedRunId != null) {
-            // Last, so that its reply is the last of the handshake: a master that restarted without its data is
-            // a new process, and nothing is sent to it until the topology names it again.
-            writeHandshake(RespWriter.request(channel.alloc(), "INFO", "server"));
-        }
-        if (handshakeRepliesExpected == 0) {
+        handshaking = new HandshakeExchange(connected, handshake, login, db, pool.expectedRunId(node));
+        if (handshaking.done()) {
             onReady();
         } else {
-            channel.flush();
+            connected.flush();
         }
-    }
-
-    private void writeHandshake(RedisRequest request) {
-        channel.write(request.buffer().retainedSlice(request.start(), request.length()));
-        request.release();
-        handshakeRepliesExpected++;
     }
 
     private void onReady() {
+        handshaking = null;
         state = State.READY;
         if (backoff.failures() > 0) {
             log.atInfo().addKeyValue("event", "backend_up").addKeyValue("node", node).addKeyValue("db", db)
@@ -290,21 +257,11 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     /** One whole reply from Redis: {@code length} bytes of {@code buffer} at {@code start} (not owned). */
     @Override
     public void onReply(ByteBuf buffer, int start, int length) {
-        if (handshakeRepliesExpected > 0) {
-            byte type = buffer.getByte(start);
-            if (type == '-' || type == '!') {
-                onFailure(channel, "handshake refused: " + buffer.toString(start, length, StandardCharsets.UTF_8).strip());
-                return;
-            }
-            if (handshakeRepliesExpected == 1 && expectedRunId != null) {
-                String runId = InfoText.fields(buffer.toString(start, length, StandardCharsets.US_ASCII)).get("run_id");
-                if (!expectedRunId.equals(runId)) {
-                    onFailure(channel, "not the master process the topology names (run id " + runId + ", expected " + expectedRunId
-                            + "): it restarted; writes wait for the monitors");
-                    return;
-                }
-            }
-            if (--handshakeRepliesExpected == 0) {
+        if (handshaking != null) {
+            String refusal = handshaking.check(buffer, start, length);
+            if (refusal != null) {
+                onFailure(channel, refusal);
+            } else if (handshaking.done()) {
                 onReady();
             }
             return;
@@ -376,7 +333,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             out = null;
         }
         state = State.BACKOFF;
-        handshakeRepliesExpected = 0;
+        handshaking = null;
         if (!closing) {
             pool.health().markDown(node);
         }

@@ -52,12 +52,6 @@ final class LoopResources {
                 ? new ReplicationGuard(shared, this, loop) : null;
     }
 
-    /** One snapshot of what a routing decision on this loop is made from. */
-    RoutingSnapshot routing() {
-        Topology topology = shared.topology().current();
-        return new RoutingSnapshot(topology, writableMaster(topology), pool.health());
-    }
-
     /** The master to write to now (see {@link #writableMaster(Topology)}). */
     NodeAddress writableMaster() {
         return writableMaster(shared.topology().current());
@@ -68,7 +62,7 @@ final class LoopResources {
      * counts as none: a failover is coming (or the master returns), so requests wait for it instead of
      * failing. With a fixed master nobody will replace it, so requests fail fast instead.
      */
-    private NodeAddress writableMaster(Topology topology) {
+    NodeAddress writableMaster(Topology topology) {
         NodeAddress master = shared.topology().writableMaster(topology);
         if (master != null && shared.config().zooKeeper() != null && !pool.health().isHealthy(master)) {
             return null;

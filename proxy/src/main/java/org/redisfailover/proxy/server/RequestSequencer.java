@@ -20,6 +20,8 @@ final class RequestSequencer implements ReplyOrderer.Answers {
 
     private final Client client;
     private final ReplyOrderer replies;
+    private final ProxyShared shared;
+    private final SharedLane sharedLane;
     /** Requests read but not run yet, in arrival order. */
     private final ArrayDeque<RedisRequest> deferred = new ArrayDeque<>();
     /** The lane of the latest request run. */
@@ -33,7 +35,9 @@ final class RequestSequencer implements ReplyOrderer.Answers {
     RequestSequencer(Client client) {
         this.client = client;
         this.replies = client.replies();
-        this.current = client.sharedLane();
+        this.shared = client.shared();
+        this.sharedLane = client.sharedLane();
+        this.current = sharedLane;
     }
 
     /** A request read from the client (ownership passes). */
@@ -45,23 +49,22 @@ final class RequestSequencer implements ReplyOrderer.Answers {
         if (!deferred.isEmpty() || holdingBack > 0 || !execute(request)) {
             deferred.add(request);
         }
-        if (replies.size() + deferred.size() >= client.shared().config().maxPipelinePerClient()) {
+        if (replies.size() + deferred.size() >= shared.config().maxPipelinePerClient()) {
             client.backpressure().pause(Backpressure.PIPELINE);
         }
     }
 
     /** Runs {@code request} now, or returns false, with nothing taken, when it must wait. */
     private boolean execute(RedisRequest request) {
-        Route route = client.shared().classifier().classify(request);
+        Route route = shared.classifier().classify(request);
         client.state().commandRead(route);
         Lane wanted = laneFor(request, route);
-        SharedLane shared = client.sharedLane();
-        if (wanted == shared && current == shared) {
-            shared.run(request, route); // the common case: nothing to check
+        if (wanted == sharedLane && current == sharedLane) {
+            sharedLane.run(request, route); // the common case: nothing to check
             return true;
         }
         // The handshake gate runs in front of the shared connections: after it, the client is on them.
-        Lane next = wanted == client.handshake() ? shared : wanted;
+        Lane next = wanted == client.handshake() ? sharedLane : wanted;
         if (!wanted.mayStart(request, route, next != current, outstanding)) {
             return false;
         }
@@ -84,12 +87,12 @@ final class RequestSequencer implements ReplyOrderer.Answers {
                 case PIN_BLOCKING -> client.blocking();
                 case PIN_PUBSUB -> client.subscriptions();
                 case PIN_TRANSACTION -> request.argEqualsIgnoreCase(0, "multi") || request.argEqualsIgnoreCase(0, "watch")
-                        ? transactions : client.sharedLane();
-                default -> client.handshake().takes(route) ? client.handshake() : client.sharedLane();
+                        ? transactions : sharedLane;
+                default -> client.handshake().takes(route) ? client.handshake() : sharedLane;
             };
         }
         if (request.argEqualsIgnoreCase(0, "quit") || request.argEqualsIgnoreCase(0, "reset")) {
-            return client.sharedLane();
+            return sharedLane;
         }
         return transactions.engaged() && !free ? transactions : client.subscriptions();
     }
@@ -101,7 +104,7 @@ final class RequestSequencer implements ReplyOrderer.Answers {
     ReplySlot forwardedSlot(boolean definite, boolean write) {
         ReplySlot slot = replies.newSlot(definite);
         slot.forwarded = true;
-        if (write && client.shared().config().readPolicy() == ReadPolicy.READ_YOUR_WRITES) {
+        if (write && shared.config().readPolicy() == ReadPolicy.READ_YOUR_WRITES) {
             slot.write = true;
             client.readYourWrites().writeSent();
         }
@@ -161,7 +164,7 @@ final class RequestSequencer implements ReplyOrderer.Answers {
 
     private void resumeIfShortEnough() {
         if (client.backpressure().pausedFor(Backpressure.PIPELINE)
-                && replies.size() + deferred.size() < client.shared().config().maxPipelinePerClient() / 2) {
+                && replies.size() + deferred.size() < shared.config().maxPipelinePerClient() / 2) {
             client.backpressure().resume(Backpressure.PIPELINE);
         }
     }

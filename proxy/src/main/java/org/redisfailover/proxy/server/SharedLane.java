@@ -8,6 +8,7 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.slf4j.Logger;
@@ -24,6 +25,8 @@ final class SharedLane implements Lane, HeldRequests.Owner {
     private static final Logger log = LoggerFactory.getLogger(SharedLane.class);
 
     private final Client client;
+    private final ProxyShared shared;
+    private final LoopResources loop;
     /** Routes compared by identity on the request path: the classifier hands out one instance per command. */
     private final Route scriptLoad;
     private final Route evalshaReadOnly;
@@ -39,8 +42,10 @@ final class SharedLane implements Lane, HeldRequests.Owner {
 
     SharedLane(Client client) {
         this.client = client;
-        this.scriptLoad = client.shared().classifier().classifyName("script|load");
-        this.evalshaReadOnly = client.shared().classifier().classifyName("evalsha_ro");
+        this.shared = client.shared();
+        this.loop = client.loop();
+        this.scriptLoad = shared.classifier().classifyName("script|load");
+        this.evalshaReadOnly = shared.classifier().classifyName("evalsha_ro");
     }
 
     @Override
@@ -74,10 +79,12 @@ final class SharedLane implements Lane, HeldRequests.Owner {
 
     /** Routes a request whose slot is already in the reply order, from one snapshot of the topology. */
     private void route(RedisRequest request, Route route, ReplySlot slot, boolean releasedFromHold) {
-        ReadPolicy policy = client.shared().config().readPolicy();
+        ReadPolicy policy = shared.config().readPolicy();
         boolean waitInLine = heldCount > 0 && !releasedFromHold;
-        RoutingSnapshot routing = client.loop().routing();
-        NodeAddress target = waitInLine ? null : target(request, route, policy, routing);
+        // One read of the topology for the whole decision; the snapshot object is made only where a helper needs it.
+        Topology topology = shared.topology().current();
+        NodeAddress writableMaster = loop.writableMaster(topology);
+        NodeAddress target = waitInLine ? null : target(request, route, policy, topology, writableMaster);
         if (target == ScanAffinity.ELSEWHERE) {
             request.release();
             slot.complete(Replies.error(scan.lostCursorError()));
@@ -85,8 +92,8 @@ final class SharedLane implements Lane, HeldRequests.Owner {
         }
         if (target != null) {
             if (route == scriptLoad) {
-                copyToReplicas(request, routing);
-            } else if (route == evalshaReadOnly && !target.equals(routing.writableMaster())) {
+                copyToReplicas(request, topology);
+            } else if (route == evalshaReadOnly && !target.equals(writableMaster)) {
                 List<byte[]> args = request.args();
                 connectionFor(target).send(request, new ScriptFallback(this, slot, args), client.backpressure());
                 return;
@@ -96,7 +103,7 @@ final class SharedLane implements Lane, HeldRequests.Owner {
         } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
             request.release();
             slot.complete(Replies.error(ReadRouter.noReplicaError()));
-        } else if (client.loop().held.hold(this, request, route, slot)) {
+        } else if (loop.held.hold(this, request, route, slot)) {
             heldCount++;
         } else {
             request.release();
@@ -104,10 +111,10 @@ final class SharedLane implements Lane, HeldRequests.Owner {
         }
     }
 
-    private NodeAddress target(RedisRequest request, Route route, ReadPolicy policy, RoutingSnapshot routing) {
+    private NodeAddress target(RedisRequest request, Route route, ReadPolicy policy, Topology topology, NodeAddress writableMaster) {
         RoutingClass routingClass = route.routingClass();
         if (routingClass == RoutingClass.READ_CURSOR) {
-            NodeAddress cursorNode = scan.nodeFor(request, routing);
+            NodeAddress cursorNode = scan.nodeFor(request, new RoutingSnapshot(topology, writableMaster, loop.pool.health()));
             if (cursorNode != null) {
                 return cursorNode;
             }
@@ -115,8 +122,9 @@ final class SharedLane implements Lane, HeldRequests.Owner {
         // A tracking client reads on its own master connection, where Redis tracks what it read.
         ReadPolicy effective = client.own().tracking() ? ReadPolicy.MASTER : policy;
         NodeAddress target = effective == ReadPolicy.READ_YOUR_WRITES && routingClass.isRead() && client.readYourWrites().applies()
-                ? client.readYourWrites().target(routing, client.loop().router, client.shared().offsets())
-                : client.loop().router.target(routingClass, effective, routing.topology(), routing.writableMaster(), routing.health());
+                ? client.readYourWrites().target(new RoutingSnapshot(topology, writableMaster, loop.pool.health()), loop.router,
+                        shared.offsets())
+                : loop.router.target(routingClass, effective, topology, writableMaster, loop.pool.health());
         if (target != null && routingClass == RoutingClass.READ_CURSOR) {
             scan.runOn(target);
         }
@@ -127,10 +135,10 @@ final class SharedLane implements Lane, HeldRequests.Owner {
      * SCRIPT LOAD reaches the replicas too, so that EVALSHA_RO sent to one finds the script (Redis 7 does
      * not replicate the script cache). Their answers are dropped: the client gets the master's.
      */
-    private void copyToReplicas(RedisRequest request, RoutingSnapshot routing) {
-        for (NodeAddress replica : routing.topology().replicas()) {
-            if (routing.health().isHealthy(replica)) {
-                client.loop().pool.connection(replica, client.state().db(), RespVersion.RESP2)
+    private void copyToReplicas(RedisRequest request, Topology topology) {
+        for (NodeAddress replica : topology.replicas()) {
+            if (loop.pool.health().isHealthy(replica)) {
+                loop.pool.connection(replica, client.state().db(), RespVersion.RESP2)
                         .send(RespWriter.request(client.channel().alloc(), request.args()), new IgnoredReply(), null);
             }
         }
@@ -138,7 +146,7 @@ final class SharedLane implements Lane, HeldRequests.Owner {
 
     /** A replica did not know the script of an EVALSHA_RO: the master runs it (or answers NOSCRIPT itself). */
     void retryScriptOnMaster(List<byte[]> args, ReplySlot slot) {
-        NodeAddress master = client.loop().writableMaster();
+        NodeAddress master = loop.writableMaster();
         if (master == null || !client.replies().isOpen()) {
             slot.complete(Replies.error("NOSCRIPT No matching script. Please use EVAL."));
             return;
@@ -153,8 +161,8 @@ final class SharedLane implements Lane, HeldRequests.Owner {
      * master it is refused at once, as any request to an unreachable node. Returns whether it was taken.
      */
     boolean holdUnsent(RedisRequest request, Route route, ReplySlot slot) {
-        if (!client.replies().isOpen() || !client.shared().topology().lease().followsZooKeeper()
-                || !client.loop().held.hold(this, request, route, slot)) {
+        if (!client.replies().isOpen() || !shared.topology().lease().followsZooKeeper()
+                || !loop.held.hold(this, request, route, slot)) {
             return false;
         }
         heldCount++;
@@ -183,11 +191,11 @@ final class SharedLane implements Lane, HeldRequests.Owner {
         OwnConnections own = client.own();
         int db = client.state().db();
         if (own.inUse()) {
-            return own.get(client.loop().pool, target, db, client.shared().config().databases());
+            return own.get(loop.pool, target, db, shared.config().databases());
         }
-        int generation = client.loop().pool.generation();
+        int generation = loop.pool.generation();
         if (target != lastTarget || db != lastDb || own.protocol() != lastProtocol || generation != lastGeneration) {
-            lastConnection = client.loop().pool.connection(target, db, own.protocol());
+            lastConnection = loop.pool.connection(target, db, own.protocol());
             lastTarget = target;
             lastDb = db;
             lastProtocol = own.protocol();

@@ -245,7 +245,7 @@ class PinnedConnectionsIT {
     }
 
     @Test
-    void blockedClientsDoNotHoldUpOthersAndAreServedInOrder() throws Exception {
+    void blockedClientsDoNotHoldUpOthersAndEachIsServedOnce() throws Exception {
         int blockedClients = 20;
         ExecutorService executor = Executors.newFixedThreadPool(blockedClients);
         List<Jedis> clients = new ArrayList<>();

@@ -3,6 +3,7 @@ package org.redisfailover.proxy.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +53,9 @@ class ProtocolDifferentialIT {
                 String reply;
                 try {
                     reply = client.readReply();
+                } catch (SocketTimeoutException hung) {
+                    // Redis answers the marker or closes: a peer that does neither is a failure, not a match.
+                    throw new AssertionError("no reply within 10 s on port " + port + " after " + replies, hung);
                 } catch (IOException reset) {
                     return replies + "<closed>";
                 }

@@ -121,6 +121,11 @@ class ZooKeeperFollowingIT {
         });
     }
 
+    /** Waits until the proxy holds {@code count} requests, unsent, for a master. */
+    private void awaitHeld(long count) {
+        Poll.until(Duration.ofSeconds(10), count + " request(s) held by the proxy", () -> proxy.metrics().heldRequests.getCount() == count);
+    }
+
     private Jedis client() {
         return new Jedis("127.0.0.1", proxy.boundAddress().port(), 30_000);
     }
@@ -139,6 +144,7 @@ class ZooKeeperFollowingIT {
             publish(new Topology(2, null, List.of(b, c)));
             awaitAcknowledged(2);
             CompletableFuture<String> heldWrite = CompletableFuture.supplyAsync(() -> jedis.set("zk:during", "held"));
+            awaitHeld(1); // the write has reached the proxy: what follows checks what it did with it
 
             // The switch itself, as the monitor will do it: promote B, re-point C, publish B at a new epoch.
             try (Jedis promoted = group.replicas().get(0).client(); Jedis other = group.replicas().get(1).client()) {
@@ -178,6 +184,7 @@ class ZooKeeperFollowingIT {
             zooKeeper.stop();
             Poll.until(Duration.ofSeconds(10), "the proxy to fence itself", () -> proxy.topology().isFenced());
             CompletableFuture<String> fencedWrite = CompletableFuture.supplyAsync(() -> jedis.set("fence:during", "2"));
+            awaitHeld(1);
             try (Jedis master = group.master().client()) {
                 assertNull(master.get("fence:during"), "a fenced proxy writes nothing");
             }
