@@ -64,10 +64,7 @@ final class HeldRequests {
         }
         // A request released and held again (the topology or a lease changed, but still no master to write to) keeps
         // its first hold time: the hold timeout bounds the whole wait, however often the holds are released.
-        if (slot.heldSinceNanos == 0) {
-            slot.heldSinceNanos = System.nanoTime();
-        }
-        queue.add(new Held(owner, request, route, slot, slot.heldSinceNanos));
+        queue.add(new Held(owner, request, route, slot, slot.firstHeldNanos(System.nanoTime())));
         bytes += request.length();
         metrics.heldRequests.inc();
         metrics.heldRequestsTotal.mark();

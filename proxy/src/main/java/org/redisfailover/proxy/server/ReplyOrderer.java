@@ -86,7 +86,7 @@ final class ReplyOrderer implements Flushable {
     ReplySlot newSlot(boolean lossIsDefinite) {
         ReplySlot slot = new ReplySlot(this, lossIsDefinite);
         startTiming(slot);
-        slot.suppressed = suppressThisReply();
+        slot.suppress(suppressThisReply());
         replies.add(slot);
         return slot;
     }
@@ -165,7 +165,7 @@ final class ReplyOrderer implements Flushable {
         }
         if (replies.peekFirst() == slot) {
             replies.pollFirst();
-            if (!slot.suppressed) {
+            if (!slot.suppressed()) {
                 out.write(buffer, start, length);
                 afterWrite();
             }
@@ -189,10 +189,7 @@ final class ReplyOrderer implements Flushable {
     }
 
     private void answered(ReplySlot slot) {
-        if (slot.latency != null) {
-            slot.latency.record(System.nanoTime() - slot.readAtNanos);
-            slot.latency = null;
-        }
+        slot.recordLatency();
         answers.answered(slot);
     }
 
@@ -206,7 +203,7 @@ final class ReplyOrderer implements Flushable {
                 closeAfterPendingWrites();
                 return;
             }
-            if (head.suppressed) {
+            if (head.suppressed()) {
                 ReferenceCountUtil.release(reply);
                 continue;
             }
@@ -265,8 +262,7 @@ final class ReplyOrderer implements Flushable {
         if (state.lastRoute() != null && (latency = shared.metrics().requests(state.lastRoute().routingClass())) != null) {
             latency.count();
             if (SampledLatency.sample()) {
-                slot.latency = latency;
-                slot.readAtNanos = System.nanoTime();
+                slot.time(latency);
             }
         }
     }

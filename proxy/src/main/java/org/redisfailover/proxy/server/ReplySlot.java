@@ -25,25 +25,76 @@ public final class ReplySlot extends PendingReply {
     /** Losing the reply means the request had no effect (a read, a command queued in MULTI): a definite error is honest. */
     private final boolean lossIsDefinite;
     /** Set for requests sent to Redis: the sequencer counts them until their replies are in. */
-    boolean forwarded;
+    private boolean forwarded;
     /** Counted as a write in flight, for the read-your-writes policy. */
-    boolean write;
+    private boolean write;
     /** Set while the request waits on a shared connection: who routes it again, and how, if that connection fails first. */
     private SharedLane resender;
     private Route route;
     /** When the request was first held for a master (0: never): held again after a release, it keeps this time. */
-    long heldSinceNanos;
+    private long heldSinceNanos;
     /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is not written. */
-    boolean suppressed;
+    private boolean suppressed;
     /** Where the time from reading the request to its reply is recorded: set only for sampled requests. */
-    SampledLatency latency;
-    long readAtNanos;
+    private SampledLatency latency;
+    private long readAtNanos;
     private Object reply;
     private boolean done;
 
     ReplySlot(ReplyOrderer owner, boolean lossIsDefinite) {
         this.owner = owner;
         this.lossIsDefinite = lossIsDefinite;
+    }
+
+    /** The request goes to Redis: counted until its reply is in, and as a write in flight when {@code countedAsWrite}. */
+    void forwarded(boolean countedAsWrite) {
+        forwarded = true;
+        write = countedAsWrite;
+    }
+
+    /** Whether the slot was counted as forwarded; true once only (its reply is counted once). */
+    boolean takeForwarded() {
+        boolean was = forwarded;
+        forwarded = false;
+        return was;
+    }
+
+    /** Whether the slot was counted as a write in flight; true once only. */
+    boolean takeWrite() {
+        boolean was = write;
+        write = false;
+        return was;
+    }
+
+    /** When the request was first held ({@code nowNanos} if this is its first hold): the hold timeout bounds the whole wait. */
+    long firstHeldNanos(long nowNanos) {
+        if (heldSinceNanos == 0) {
+            heldSinceNanos = nowNanos;
+        }
+        return heldSinceNanos;
+    }
+
+    void suppress(boolean value) {
+        suppressed = value;
+    }
+
+    /** CLIENT REPLY OFF or SKIP was in force when the request was read: the reply is read but not written. */
+    boolean suppressed() {
+        return suppressed;
+    }
+
+    /** Times the request from now to its reply into {@code into} (a sampled request). */
+    void time(SampledLatency into) {
+        latency = into;
+        readAtNanos = System.nanoTime();
+    }
+
+    /** Records a sampled request's time to its reply, once. */
+    void recordLatency() {
+        if (latency != null) {
+            latency.record(System.nanoTime() - readAtNanos);
+            latency = null;
+        }
     }
 
     /** The request goes out on a shared connection: if that fails before sending it, {@code lane} may hold it for a master. */

@@ -103,9 +103,9 @@ final class RequestSequencer implements ReplyOrderer.Answers {
      */
     ReplySlot forwardedSlot(boolean definite, boolean write) {
         ReplySlot slot = replies.newSlot(definite);
-        slot.forwarded = true;
-        if (write && shared.config().readPolicy() == ReadPolicy.READ_YOUR_WRITES) {
-            slot.write = true;
+        boolean countedAsWrite = write && shared.config().readPolicy() == ReadPolicy.READ_YOUR_WRITES;
+        slot.forwarded(countedAsWrite);
+        if (countedAsWrite) {
             client.readYourWrites().writeSent();
         }
         outstanding++;
@@ -125,12 +125,10 @@ final class RequestSequencer implements ReplyOrderer.Answers {
     /** Counts a forwarded request's reply; once all are in, an ended transaction's pin is let go and waiting requests run. */
     @Override
     public void answered(ReplySlot slot) {
-        if (slot.write) {
-            slot.write = false;
+        if (slot.takeWrite()) {
             client.readYourWrites().writeAnswered();
         }
-        if (slot.forwarded) {
-            slot.forwarded = false;
+        if (slot.takeForwarded()) {
             if (--outstanding == 0) {
                 client.transactions().releaseEndedPin();
                 runDeferred();
