@@ -46,11 +46,16 @@ public final class RawClient implements AutoCloseable {
         return sb.toString();
     }
 
-    /** The next whole reply as raw text (aggregates included), or null if the peer closed first. */
+    /**
+     * The next whole reply as raw text (aggregates included), or null if the peer closed first. Read without
+     * recursion, counting the elements still to come, so a reply nested thousands deep is read like any other.
+     */
     public String readReply() throws IOException {
         ByteArrayOutputStream reply = new ByteArrayOutputStream();
         try {
-            readValue(reply);
+            for (long pending = 1; pending > 0; pending--) {
+                pending += readElement(reply);
+            }
         } catch (EOFException e) {
             if (reply.size() == 0) {
                 return null;
@@ -60,8 +65,8 @@ public final class RawClient implements AutoCloseable {
         return reply.toString(StandardCharsets.ISO_8859_1);
     }
 
-    /** Reads one RESP2 or RESP3 value; an attribute is read with the value it annotates. */
-    private void readValue(ByteArrayOutputStream reply) throws IOException {
+    /** Reads one RESP2 or RESP3 element (a bulk with its data); returns how many elements it opens (an attribute: its pairs and the value it annotates). */
+    private long readElement(ByteArrayOutputStream reply) throws IOException {
         String line = readLine(reply);
         char type = line.charAt(0);
         long n = switch (type) {
@@ -74,15 +79,16 @@ public final class RawClient implements AutoCloseable {
                 throw new EOFException("closed inside a bulk");
             }
             reply.write(data);
-        } else if (type == '*' || type == '~' || type == '>' || type == '%' || type == '|') {
-            long elements = type == '%' || type == '|' ? n * 2 : n;
-            for (long i = 0; i < elements; i++) {
-                readValue(reply);
-            }
-            if (type == '|') {
-                readValue(reply);
-            }
+            return 0;
         }
+        if (n <= 0) {
+            return 0; // a simple value, a null, or an empty aggregate
+        }
+        return switch (type) {
+            case '%' -> n * 2;
+            case '|' -> n * 2 + 1;
+            default -> n;
+        };
     }
 
     private String readLine(ByteArrayOutputStream reply) throws IOException {

@@ -14,19 +14,20 @@ package org.redisfailover.protocol.resp;
  * @param maxRequestBytes    largest whole request; past it the client is closed, as Redis does at its
  *                           query buffer limit
  * @param maxReplyLineLength longest simple-string, error or number line in a reply from Redis
- * @param maxReplyDepth      deepest nesting of aggregates in a reply (hiredis uses 1024 too)
+ *
+ * <p>Replies have no nesting limit: Redis sends what its own limits allow (a Lua table nested thousands
+ * deep), and framing them costs a counter whatever the depth.
  */
 public record RespLimits(
         int maxRequestArgs,
         int maxBulkLength,
         int maxInlineLength,
         long maxRequestBytes,
-        int maxReplyLineLength,
-        int maxReplyDepth) {
+        int maxReplyLineLength) {
 
     /** Redis 7 defaults. */
     public static final RespLimits DEFAULT =
-            new RespLimits(Integer.MAX_VALUE, 512 * 1024 * 1024, 64 * 1024, 1024L * 1024 * 1024, 1024 * 1024, 1024);
+            new RespLimits(Integer.MAX_VALUE, 512 * 1024 * 1024, 64 * 1024, 1024L * 1024 * 1024, 1024 * 1024);
 
     public RespLimits {
         requirePositive("maxRequestArgs", maxRequestArgs);
@@ -38,23 +39,18 @@ public record RespLimits(
             throw new IllegalArgumentException("maxRequestBytes: " + maxRequestBytes + " (expected: <= " + (Integer.MAX_VALUE - 8) + ")");
         }
         requirePositive("maxReplyLineLength", maxReplyLineLength);
-        requirePositive("maxReplyDepth", maxReplyDepth);
     }
 
     public RespLimits withMaxRequestArgs(int value) {
-        return new RespLimits(value, maxBulkLength, maxInlineLength, maxRequestBytes, maxReplyLineLength, maxReplyDepth);
+        return new RespLimits(value, maxBulkLength, maxInlineLength, maxRequestBytes, maxReplyLineLength);
     }
 
     public RespLimits withMaxBulkLength(int value) {
-        return new RespLimits(maxRequestArgs, value, maxInlineLength, maxRequestBytes, maxReplyLineLength, maxReplyDepth);
+        return new RespLimits(maxRequestArgs, value, maxInlineLength, maxRequestBytes, maxReplyLineLength);
     }
 
     public RespLimits withMaxRequestBytes(long value) {
-        return new RespLimits(maxRequestArgs, maxBulkLength, maxInlineLength, value, maxReplyLineLength, maxReplyDepth);
-    }
-
-    public RespLimits withMaxReplyDepth(int value) {
-        return new RespLimits(maxRequestArgs, maxBulkLength, maxInlineLength, maxRequestBytes, maxReplyLineLength, value);
+        return new RespLimits(maxRequestArgs, maxBulkLength, maxInlineLength, value, maxReplyLineLength);
     }
 
     private static void requirePositive(String name, long value) {

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -13,10 +12,12 @@ import java.util.List;
  * {@link ReplySink} as a byte range of the framer's buffer, valid during the call: a sink that needs
  * the bytes later retains a slice; one that can write them at once copies nothing extra.
  *
- * <p>Understands every RESP2 and RESP3 type. Nested aggregates are followed with an explicit stack
- * (no recursion) bounded by {@link RespLimits#maxReplyDepth()}; an attribute ({@code |}) is framed
- * together with the value it annotates. Scanning resumes where it stopped, so a large reply arriving in
- * many reads is scanned once.
+ * <p>Understands every RESP2 and RESP3 type, at any nesting depth: framing needs only the number of
+ * elements still to read. Each element header takes one, an aggregate adds its children, and the reply
+ * ends when none is left. So a deep reply (a Lua script returning a table that contains itself makes
+ * Redis send thousands of nested one-element arrays, then an error) costs one counter, no recursion and
+ * no memory per level. An attribute ({@code |}) is framed together with the value it annotates.
+ * Scanning resumes where it stopped, so a large reply arriving in many reads is scanned once.
  *
  * <p>A reply that breaks the protocol or a limit (a bulk of {@code $9223372036854775807}, say) means the
  * backend cannot be trusted: the framer throws {@link CorruptedFrameException} and the connection is
@@ -37,8 +38,8 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
     // Scan state, relative to readerIndex, which stays at the start of the reply being framed.
     private int position;
     private long pendingBulk = -1;
-    private int depth;
-    private long[] remaining = new long[8];
+    /** Elements of the current reply not read yet (0 between replies). */
+    private long pendingElements;
 
     public RespReplyFramer(RespLimits limits, ReplySink sink) {
         this.limits = limits;
@@ -96,6 +97,9 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
                 throw new CorruptedFrameException("reply line not ended by CRLF");
             }
             byte type = in.getByte(lineStart);
+            if (pendingElements == 0) {
+                pendingElements = 1; // a new reply: one element, which may open more
+            }
             int valueStart = lineStart + 1;
             int valueLength = lf - 1 - valueStart;
             position = lf + 1 - start;
@@ -146,11 +150,12 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
                 if (count < 0 || count > Integer.MAX_VALUE) {
                     throw new CorruptedFrameException("invalid aggregate length in reply");
                 }
+                // A map has a key and a value per entry; an attribute its pairs and then the value it annotates.
                 long elements = type == '%' ? count * 2 : type == '|' ? count * 2 + 1 : count;
                 if (elements == 0) {
                     return elementDone();
                 }
-                push(elements);
+                pendingElements += elements - 1; // this header was one element; its children are still to come
                 return false;
             }
             default:
@@ -158,24 +163,8 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
         }
     }
 
-    private void push(long elements) {
-        if (depth == limits.maxReplyDepth()) {
-            throw new CorruptedFrameException("reply nested deeper than " + limits.maxReplyDepth());
-        }
-        if (depth == remaining.length) {
-            remaining = Arrays.copyOf(remaining, Math.min(remaining.length * 2, limits.maxReplyDepth()));
-        }
-        remaining[depth++] = elements;
-    }
-
-    /** One element finished: pop every aggregate it completes; true when nothing is left open. */
+    /** One element finished; true when it was the last of the reply. */
     private boolean elementDone() {
-        while (depth > 0) {
-            if (--remaining[depth - 1] > 0) {
-                return false;
-            }
-            depth--;
-        }
-        return true;
+        return --pendingElements == 0;
     }
 }
