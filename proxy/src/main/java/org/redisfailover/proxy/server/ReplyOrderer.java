@@ -116,7 +116,7 @@ final class ReplyOrderer implements Flushable {
         channel.close();
     }
 
-    /** CLIENT REPLY, as Redis applies it: OFF until ON; SKIP for the command after it. */
+    /** CLIENT REPLY, as Redis applies it: OFF until ON; SKIP for the command after it (pushes excepted). */
     void replyMode(ReplyMode mode) {
         repliesOff = mode == ReplyMode.OFF;
         skipNextReply = mode == ReplyMode.SKIP;
@@ -131,9 +131,13 @@ final class ReplyOrderer implements Flushable {
         return repliesOff;
     }
 
-    /** A message (or any frame that answers no request): written now if nothing is owed before it, else in order. */
+    /**
+     * A message (or any frame that answers no request: a tracking invalidation): written now if nothing is owed
+     * before it, else in order. CLIENT REPLY does not apply: Redis 7 delivers pub/sub messages and
+     * invalidations to a client whose replies are off, in RESP2 and RESP3.
+     */
     void deliverPush(ByteBuf buffer, int start, int length) {
-        if (!isOpen() || repliesOff) {
+        if (!isOpen()) {
             return;
         }
         if (replies.isEmpty()) {

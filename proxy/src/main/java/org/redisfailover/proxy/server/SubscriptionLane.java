@@ -35,7 +35,13 @@ final class SubscriptionLane extends PinnedLane {
 
     @Override
     public void run(RedisRequest request, Route route) {
-        open(request, route, client.sequencer().forwardedSlot(true, false));
+        ReplySlot slot = client.sequencer().forwardedSlot(true, false);
+        if (route.routingClass() == RoutingClass.PIN_PUBSUB) {
+            // Redis sends (un)subscription confirmations as pushes, which CLIENT REPLY OFF or SKIP does not silence
+            // (a SKIP is still used up by the command).
+            slot.suppress(false);
+        }
+        open(request, route, slot);
     }
 
     @Override
