@@ -30,6 +30,37 @@ class PushRepliesIT {
         }
     }
 
+    @ParameterizedTest(name = "CLIENT REPLY {0}")
+    @CsvSource({"OFF", "SKIP"})
+    void aTrackingClientHearsItsInvalidationsWhateverClientReplySays(String mode, RedisGroup group) throws Exception {
+        List<String> direct = invalidations(group.master().address().port(), group.master().client(), mode, "track:direct");
+        try (RunningProxy proxy = RunningProxy.start(group)) {
+            assertEquals(direct, invalidations(proxy.port(), proxy.client(), mode, "track:viaprx").stream()
+                    .map(reply -> reply.replace("track:viaprx", "track:direct")).toList());
+        }
+    }
+
+    /** What a RESP3 tracking client on {@code port} receives after turning its replies off: the invalidation of a key it read. */
+    private static List<String> invalidations(int port, Jedis writer, String mode, String key) throws IOException {
+        List<String> replies = new ArrayList<>();
+        try (RawClient tracker = new RawClient(port, 5_000); writer) {
+            writer.set(key, "v1");
+            tracker.send(RawClient.command("HELLO", "3"));
+            tracker.readReply();
+            tracker.send(RawClient.command("CLIENT", "TRACKING", "ON"));
+            replies.add(tracker.readReply());
+            tracker.send(RawClient.command("GET", key));
+            replies.add(tracker.readReply());
+            tracker.send(RawClient.command("CLIENT", "REPLY", mode));
+            if (mode.equals("SKIP")) {
+                tracker.send(RawClient.command("PING")); // the skipped command: no reply
+            }
+            writer.set(key, "v2");
+            replies.add(tracker.readReply());
+        }
+        return replies;
+    }
+
     /** What a subscriber on {@code port} receives: its confirmation, then (after SKIP) PING's answer, then a message. */
     private static List<String> transcript(int port, Jedis publisher, int protocol, String mode, String channel) throws IOException {
         List<String> replies = new ArrayList<>();
