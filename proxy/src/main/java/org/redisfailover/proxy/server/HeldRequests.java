@@ -32,7 +32,7 @@ final class HeldRequests {
         void fail(RedisRequest request, ReplySlot slot, String errorLine);
     }
 
-    private record Held(Owner owner, RedisRequest request, Route route, ReplySlot slot, long heldAtNanos) {
+    private record Held(Owner owner, RedisRequest request, Route route, ReplySlot slot) {
     }
 
     private final ArrayDeque<Held> queue = new ArrayDeque<>();
@@ -64,7 +64,8 @@ final class HeldRequests {
         }
         // A request released and held again (the topology or a lease changed, but still no master to write to) keeps
         // its first hold time: the hold timeout bounds the whole wait, however often the holds are released.
-        queue.add(new Held(owner, request, route, slot, slot.firstHeldNanos(System.nanoTime())));
+        slot.heldNow(System.nanoTime());
+        queue.add(new Held(owner, request, route, slot));
         bytes += request.length();
         metrics.heldRequests.inc();
         metrics.heldRequestsTotal.mark();
@@ -93,17 +94,18 @@ final class HeldRequests {
         List<Held> expired = new ArrayList<>();
         for (Iterator<Held> it = queue.iterator(); it.hasNext(); ) {
             Held held = it.next();
-            if (nowNanos - held.heldAtNanos() > timeoutNanos) {
+            if (nowNanos - held.slot().heldSinceNanos() > timeoutNanos) {
                 it.remove();
                 bytes -= held.request().length();
                 expired.add(held);
             }
         }
-        // Answered after the scan: an answer may let its session hold more requests.
+        // Answered after the scan: an answer may let its lane hold more requests.
         for (Held held : expired) {
             metrics.heldRequests.dec();
             metrics.heldRequestsExpired.mark();
-            held.owner().fail(held.request(), held.slot(), expiryError(TimeUnit.NANOSECONDS.toMillis(nowNanos - held.heldAtNanos())));
+            long heldMillis = TimeUnit.NANOSECONDS.toMillis(nowNanos - held.slot().heldSinceNanos());
+            held.owner().fail(held.request(), held.slot(), expiryError(heldMillis));
         }
     }
 

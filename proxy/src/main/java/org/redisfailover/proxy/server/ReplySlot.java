@@ -66,11 +66,15 @@ public final class ReplySlot extends PendingReply {
         return was;
     }
 
-    /** When the request was first held ({@code nowNanos} if this is its first hold): the hold timeout bounds the whole wait. */
-    long firstHeldNanos(long nowNanos) {
+    /** The request is held for a master now; only its first hold counts, so the hold timeout bounds the whole wait. */
+    void heldNow(long nowNanos) {
         if (heldSinceNanos == 0) {
             heldSinceNanos = nowNanos;
         }
+    }
+
+    /** When the request was first held for a master. */
+    long heldSinceNanos() {
         return heldSinceNanos;
     }
 
