@@ -14,6 +14,7 @@ import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.proxy.zk.ZkGroupConfigStore;
 import org.redisfailover.proxy.zk.ZkTopologyFollower;
 
 /** Connects a running proxy to ZooKeeper, makes it follow the topology there, and runs its co-located monitor. */
@@ -65,6 +66,9 @@ final class ZooKeeperFollowing {
         String id = memberId(server.boundAddress());
         ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server.topology(), server::drainLoops,
                 server.boundAddress().toString(), id);
+        // Installed before the topology is read: no client can reach a master before CONFIG SET is recorded.
+        ZkGroupConfigStore configStore = new ZkGroupConfigStore(client, zk.layout(), zk.sessionTimeout());
+        server.recordConfigIn(configStore);
         follower.start(seed);
         Monitor monitor = null;
         if (!monitorNodes.isEmpty()) {
@@ -74,7 +78,7 @@ final class ZooKeeperFollowing {
         Monitor startedMonitor = monitor;
         GroupMetrics.register(server.metrics(), client, zk.layout(), monitor);
         Runnable stop = () -> ZooKeeperClients.closeWithin(CLOSE_BOUND, client,
-                startedMonitor == null ? () -> { } : startedMonitor, follower);
+                startedMonitor == null ? () -> { } : startedMonitor, follower, configStore);
         AdminServer.GroupView view = new AdminServer.GroupView() {
             @Override
             public ObjectNode status() throws Exception {

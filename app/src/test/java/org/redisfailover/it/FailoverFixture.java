@@ -14,6 +14,7 @@ import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.proxy.zk.ZkGroupConfigStore;
 import org.redisfailover.proxy.zk.ZkTopologyFollower;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
@@ -93,6 +94,9 @@ final class FailoverFixture implements AutoCloseable {
         ProxyServer proxy = new ProxyServer(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of()).zooKeeper(settings).build())
                 .start();
         closeables.add(proxy);
+        ZkGroupConfigStore configStore = new ZkGroupConfigStore(client, LAYOUT, SESSION_TIMEOUT);
+        proxy.recordConfigIn(configStore);
+        closeables.add(configStore);
         ZkTopologyFollower follower = new ZkTopologyFollower(client, settings, proxy.topology(), proxy::drainLoops, proxy.boundAddress().toString(), id);
         follower.start(null);
         closeables.add(follower);

@@ -46,6 +46,7 @@ public final class Monitor implements Closeable {
     private final NodeProbes probes;
     private final MonitorViews views;
     private final ProxyAcks acks;
+    private final GroupConfigSync configSync;
     private final ScheduledExecutorService ticker;
     private LeaderLatch latch;
     private PersistentNode view;
@@ -69,6 +70,7 @@ public final class Monitor implements Closeable {
         this.probes = new NodeProbes(settings, dial, this::tickNow);
         this.views = new MonitorViews(client, settings.layout(), this::tickNow);
         this.acks = new ProxyAcks(client, settings.layout(), settings.unknownProxyWait());
+        this.configSync = new GroupConfigSync(client, settings.layout(), probes, this::tickNow);
         this.ticker = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-monitor"));
     }
 
@@ -78,6 +80,7 @@ public final class Monitor implements Closeable {
         }
         views.start();
         acks.start();
+        configSync.start();
         probes.watch(new LinkedHashSet<>(settings.nodes()));
         view = new PersistentNode(client, CreateMode.EPHEMERAL, false, settings.layout().monitors() + "/" + settings.id(),
                 new MonitorView(settings.id(), List.of(), 0).encode());
@@ -133,6 +136,7 @@ public final class Monitor implements Closeable {
             publishView();
             if (latch.hasLeadership()) {
                 coordinator.lead(round);
+                configSync.apply(round);
             }
         } catch (Leadership.Lost e) {
             log.warn("monitor {} stopped a step: {}", settings.id(), e.getMessage());
@@ -188,6 +192,7 @@ public final class Monitor implements Closeable {
         }
         views.close();
         acks.close();
+        configSync.close();
         probes.close();
     }
 }

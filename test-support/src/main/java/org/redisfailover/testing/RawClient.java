@@ -28,6 +28,17 @@ public final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** A client of the server on loopback {@code port} that waits up to ten seconds for each reply. */
+    public static RawClient connect(int port) throws IOException {
+        return new RawClient(port, 10_000);
+    }
+
+    /** Sends one command and reads its reply (raw text, as {@link #readReply()}). */
+    public String call(String... args) throws IOException {
+        send(command(args));
+        return readReply();
+    }
+
     public void send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();

@@ -57,6 +57,11 @@ public final class RedisGroup implements BeforeAllCallback, AfterAllCallback, Pa
         return List.of(replica1, replica2);
     }
 
+    /** The master and both replicas, in that order. */
+    public List<RedisProcess> all() {
+        return List.of(master, replica1, replica2);
+    }
+
     /**
      * Gives the group back its original roles after a test moved them (a failover, a switchover, a REPLICAOF):
      * every live node unpaused, the original master master again, the replicas replicating from it.

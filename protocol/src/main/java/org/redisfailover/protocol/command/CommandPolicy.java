@@ -1,14 +1,9 @@
 package org.redisfailover.protocol.command;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -32,40 +27,21 @@ public final class CommandPolicy {
 
     /** The policy checked in with this build. */
     public static CommandPolicy load() {
-        try (InputStream in = CommandPolicy.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + RESOURCE);
-            }
-            return parse(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + RESOURCE, e);
-        }
+        return of(PolicyFile.load(RESOURCE));
     }
 
     static CommandPolicy parse(InputStream in) throws IOException {
+        return of(PolicyFile.parse(in, RESOURCE));
+    }
+
+    private static CommandPolicy of(Map<String, String> entries) {
         Map<String, Decision> decisions = new LinkedHashMap<>();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        int lineNumber = 0;
-        for (String line; (line = reader.readLine()) != null; ) {
-            lineNumber++;
-            String trimmed = line.strip();
-            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
-                continue;
-            }
-            int equals = trimmed.indexOf('=');
-            if (equals < 0) {
-                throw new IllegalArgumentException(RESOURCE + " line " + lineNumber + ": expected 'name = class[: reason]'");
-            }
-            String name = trimmed.substring(0, equals).strip().toLowerCase(Locale.ROOT);
-            String value = trimmed.substring(equals + 1).strip();
+        entries.forEach((name, value) -> {
             int colon = value.indexOf(':');
             String label = (colon < 0 ? value : value.substring(0, colon)).strip();
             String reason = colon < 0 ? null : value.substring(colon + 1).strip();
-            Decision previous = decisions.put(name, new Decision(RoutingClass.fromLabel(label), reason));
-            if (previous != null) {
-                throw new IllegalArgumentException(RESOURCE + " line " + lineNumber + ": '" + name + "' listed twice");
-            }
-        }
+            decisions.put(name, new Decision(RoutingClass.fromLabel(label), reason));
+        });
         return new CommandPolicy(decisions);
     }
 

@@ -23,6 +23,11 @@ public enum RoutingClass {
     PIN_BLOCKING,
     /** SUBSCRIBE and friends: turns the connection into a push stream. */
     PIN_PUBSUB,
+    /**
+     * Applied to every node of the group by the proxy (CONFIG SET, CONFIG RESETSTAT): a setting made on the
+     * master alone would be lost at the next failover.
+     */
+    GROUP,
     /** Refused: reconfigures servers that the proxy and its monitor manage (SHUTDOWN, REPLICAOF, ...). */
     DENY,
     /** Closed without a reply, as Redis does for HTTP-looking input (POST, Host:). */

@@ -10,6 +10,7 @@ package org.redisfailover.protocol.topology;
  * {root}/leader          the monitors' leader latch
  * {root}/events          failover history: sequential znodes, bounded
  * {root}/switchover      ephemeral: a pending switchover request, for the leader
+ * {root}/config          the settings clients changed with CONFIG SET, re-applied by the leader to every node
  * </pre>
  */
 public record ZkLayout(String root) {
@@ -46,6 +47,10 @@ public record ZkLayout(String root) {
 
     public String switchover() {
         return child("switchover");
+    }
+
+    public String config() {
+        return child("config");
     }
 
     private String child(String name) {

@@ -43,8 +43,10 @@ class CommandClassifierTest {
         "OBJECT ENCODING k|read",
         "MEMORY USAGE k|read",
         "CONFIG GET maxmemory|master",
-        "CONFIG SET maxmemory 1|deny",
-        "config set maxmemory 1|deny",
+        "CONFIG SET maxmemory 1|group",
+        "CONFIG RESETSTAT|group",
+        "CONFIG REWRITE|deny",
+        "config set maxmemory 1|group",
         "CLIENT KILL ID 1|deny",
         "CLIENT SETNAME x|local",
         "CLIENT NOSUCHSUB|master",               // Redis answers its own 'unknown subcommand'

@@ -220,6 +220,14 @@ public final class ProxyServer implements AutoCloseable {
         return new NodeAddress(address.getHostString(), address.getPort());
     }
 
+    /**
+     * Where CONFIG SET changes are recorded once every reachable node has them (ZooKeeper, when following
+     * it); install before clients can reach a master. Without one, the configured nodes are the group.
+     */
+    public void recordConfigIn(GroupConfigStore store) {
+        shared.configStore(store);
+    }
+
     public TopologyHolder topology() {
         return shared.topology();
     }

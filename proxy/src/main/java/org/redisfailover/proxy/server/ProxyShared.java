@@ -17,6 +17,7 @@ final class ProxyShared {
     private final Transport transport;
     private final ReplicationOffsets offsets = new ReplicationOffsets();
     private final ProxyMetrics metrics;
+    private volatile GroupConfigStore configStore = GroupConfigStore.NONE;
 
     ProxyShared(ProxyConfig config, CommandClassifier classifier, TopologyHolder topology, Transport transport) {
         this.config = config;
@@ -49,6 +50,15 @@ final class ProxyShared {
 
     ReplicationOffsets offsets() {
         return offsets;
+    }
+
+    /** Where CONFIG SET changes are recorded for the whole group. */
+    GroupConfigStore configStore() {
+        return configStore;
+    }
+
+    void configStore(GroupConfigStore store) {
+        configStore = store;
     }
 
     ProxyMetrics metrics() {

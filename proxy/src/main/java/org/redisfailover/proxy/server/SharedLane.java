@@ -58,6 +58,7 @@ final class SharedLane implements Lane, HeldRequests.Owner {
         switch (route.routingClass()) {
             case READ, READ_CURSOR, MASTER -> forward(request, route);
             case LOCAL -> LocalCommands.execute(client, request);
+            case GROUP -> GroupConfigCommand.run(client, request);
             case CLOSE -> {
                 log.warn("Possible SECURITY ATTACK detected from {}: it looks like somebody is sending POST or Host: commands; "
                         + "connection closed", client.channel().remoteAddress());

@@ -64,6 +64,16 @@ final class TransactionLane extends PinnedLane {
             client.sharedLane().run(request, route);
             return;
         }
+        if (routingClass == RoutingClass.GROUP) {
+            if (transaction.inMulti()) {
+                request.release();
+                replies.replyLocal(Replies.error("ERR redis-failover: " + route.displayName() + " inside MULTI is not supported: "
+                        + "it must reach every node of the group; run it outside the transaction"));
+            } else {
+                client.sharedLane().run(request, route);
+            }
+            return;
+        }
         if (name.equals("select")) {
             request.release();
             replies.replyLocal(Replies.error("ERR redis-failover: SELECT inside MULTI or WATCH is not supported; "

@@ -19,8 +19,13 @@ public final class RunningProxy implements AutoCloseable {
     }
 
     public static RunningProxy start(RedisGroup group, UnaryOperator<ProxyConfig.Builder> tweak) {
-        List<NodeAddress> replicas = group.replicas().stream().map(RedisProcess::address).toList();
-        ProxyConfig config = tweak.apply(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), group.master().address(), replicas)).build();
+        return start(group.master(), group.replicas(), tweak);
+    }
+
+    /** A proxy in front of {@code master} and {@code replicas} (a group a test started itself). */
+    public static RunningProxy start(RedisProcess master, List<RedisProcess> replicaProcesses, UnaryOperator<ProxyConfig.Builder> tweak) {
+        List<NodeAddress> replicas = replicaProcesses.stream().map(RedisProcess::address).toList();
+        ProxyConfig config = tweak.apply(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), master.address(), replicas)).build();
         try {
             return new RunningProxy(new ProxyServer(config).start());
         } catch (InterruptedException e) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.protocol.command.CommandPolicy;
 import org.redisfailover.protocol.command.CommandSpec;
+import org.redisfailover.protocol.command.ConfigPolicy;
 import org.redisfailover.protocol.command.CommandTable;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
@@ -48,6 +49,7 @@ class CommandsDocTest {
                 "- **pinned**: runs on a master connection of the client's own: a transaction from MULTI or WATCH until EXEC,",
                 "  DISCARD or UNWATCH (every command in between goes there too), a blocking call for its duration, and the",
                 "  subscriptions until the last unsubscribe. docs/PROXY.md says what each does across a failover.",
+                "- **group**: applied to every node of the group (below, \"CONFIG for the group\").",
                 "- **refused**: answered with the error shown; nothing reaches Redis.",
                 "",
                 "| command | routing | what the proxy does |",
@@ -59,6 +61,44 @@ class CommandsDocTest {
                 lines.add(row(spec.name() + " (with BLOCK)", blocking));
             }
         }
+        lines.addAll(configSection());
+        return lines;
+    }
+
+    /** What CONFIG SET does for the group, and the parameters it refuses, from the policy file the proxy loads. */
+    private static List<String> configSection() {
+        List<String> lines = new ArrayList<>(List.of(
+                "",
+                "## CONFIG for the group",
+                "",
+                "A setting made on the master alone would be lost at the next failover, so `CONFIG SET` is the group's:",
+                "",
+                "1. the master runs it first. Redis 7 applies all of its parameters or none, so when the master refuses, its error",
+                "   is the client's answer (byte for byte) and no node changed;",
+                "2. every replica the proxy can reach runs it next. If one refuses (an older Redis without the parameter), the",
+                "   previous values are put back on the nodes that took the new ones, and the client gets",
+                "   `-ERR CONFIG SET failed: replica HOST:PORT refused it (...)`;",
+                "3. following ZooKeeper, the change is merged into `{zk-path}/config` (a compare-and-set, so proxies setting",
+                "   different parameters at once keep both). The leading monitor applies that record to every node it reaches",
+                "   once per process and record version: a replica that restarts without it, one that was cut off when it was set,",
+                "   one that joins, and so the replica promoted at a failover. If the record cannot be written within the",
+                "   ZooKeeper session timeout, the change is undone on the nodes as in step 2;",
+                "4. only then the client gets `+OK`.",
+                "",
+                "Without ZooKeeper the configured master and replicas are the group; a replica unreachable at the time misses the",
+                "change. `CONFIG GET` answers as the master does. `CONFIG RESETSTAT` reaches every reachable node. Inside MULTI,",
+                "`CONFIG SET` is refused (it must reach every node, and a transaction runs on the master alone). `CONFIG REWRITE`",
+                "stays refused: each server's file is its operator's, and the group's changes live in ZooKeeper. To forget a",
+                "recorded setting, set it back to its default through the proxy (or delete the znode).",
+                "",
+                "These parameters are refused before anything is sent, with",
+                "`-ERR CONFIG SET failed (possibly related to argument 'NAME') - refused by redis-failover: REASON`",
+                "(the list is the reviewed file `protocol/src/main/resources/org/redisfailover/protocol/command/config-policy.properties`;",
+                "`name*` covers every parameter starting with `name`):",
+                "",
+                "| parameter | why it is refused |",
+                "|---|---|"));
+        ConfigPolicy.load().entries().forEach((name, reason) -> lines.add("| `" + name + "` | " + reason + " |"));
         return lines;
     }
 
@@ -75,6 +115,9 @@ class CommandsDocTest {
                 default -> "answered by the proxy";
             };
             case CLOSE -> "connection closed, as Redis does for HTTP input";
+            case GROUP -> name.equals("config|set")
+                    ? "group: the master, then every reachable replica, then recorded; all parameters or none, on every node"
+                    : "group: every reachable node; the client gets the master's answer";
             case PIN_BLOCKING -> "pinned: the master, on a connection borrowed for the call";
             case PIN_PUBSUB -> "pinned: the master, on the client's subscription connection";
             case PIN_TRANSACTION -> name.equals("multi") || name.equals("watch")
