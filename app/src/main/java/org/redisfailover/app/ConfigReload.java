@@ -30,6 +30,7 @@ final class ConfigReload implements AdminServer.Reloader {
     /** The settings a reload may change; every other one needs a restart. */
     static final Set<String> AT_RUN_TIME = Set.of("read-policy", "connect-timeout-ms", "backend-timeout-ms", "partial-request-timeout-ms",
             "client-idle-timeout-s", "max-clients", "max-pipeline-per-client", "max-in-flight-per-backend", "client-output-limit-bytes",
+            "client-output-budget-bytes", "pubsub-output-limit-bytes", "pubsub-output-soft-limit-bytes", "pubsub-output-soft-limit-s",
             "max-request-bytes", "max-bulk-length", "hold-timeout-ms", "hold-max-requests", "hold-max-bytes", "log-level");
 
     private final String[] args;

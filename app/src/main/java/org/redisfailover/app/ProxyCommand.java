@@ -10,6 +10,7 @@ import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.admin.AdminServer;
+import org.redisfailover.proxy.config.OutputLimits;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
@@ -94,6 +95,24 @@ public final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--client-output-limit-bytes", defaultValue = "536870912",
             description = "Unread reply bytes past which a client is closed (default: ${DEFAULT-VALUE}).")
     long clientOutputLimitBytes;
+
+    @Option(names = "--client-output-budget-bytes", defaultValue = "0",
+            description = "Unread reply bytes of all clients together, as Redis' maxmemory-clients: past it the clients holding the most "
+                    + "are closed first (default: ${DEFAULT-VALUE}, half of the JVM's direct memory limit).")
+    long clientOutputBudgetBytes;
+
+    @Option(names = "--pubsub-output-limit-bytes", defaultValue = "33554432",
+            description = "Unread bytes past which a subscribed client is closed, as Redis' pubsub output limit (default: ${DEFAULT-VALUE}).")
+    long pubsubOutputLimitBytes;
+
+    @Option(names = "--pubsub-output-soft-limit-bytes", defaultValue = "8388608",
+            description = "A subscribed client holding more than this for --pubsub-output-soft-limit-s is closed; 0: no soft limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long pubsubOutputSoftLimitBytes;
+
+    @Option(names = "--pubsub-output-soft-limit-s", defaultValue = "60",
+            description = "See --pubsub-output-soft-limit-bytes (default: ${DEFAULT-VALUE}).")
+    long pubsubOutputSoftLimitS;
 
     @Option(names = "--max-request-bytes", defaultValue = "1073741824",
             description = "Largest request; a client sending a larger one is closed, as by Redis' query buffer limit (default: ${DEFAULT-VALUE}).")
@@ -243,7 +262,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 .maxClients(maxClients)
                 .maxPipelinePerClient(maxPipelinePerClient)
                 .maxInFlightPerBackend(maxInFlightPerBackend)
-                .clientOutputLimitBytes(clientOutputLimitBytes)
+                .outputLimits(new OutputLimits(clientOutputLimitBytes, clientOutputBudgetBytes, pubsubOutputLimitBytes,
+                        pubsubOutputSoftLimitBytes, Duration.ofSeconds(pubsubOutputSoftLimitS)))
                 .limits(RespLimits.DEFAULT.withMaxRequestBytes(maxRequestBytes).withMaxBulkLength(maxBulkLength))
                 .hold(Duration.ofMillis(holdTimeoutMs), holdMaxRequests, holdMaxBytes)
                 .zooKeeper(zk == null ? null : new ZooKeeperSettings(zk, new ZkLayout(zkPath), Duration.ofMillis(zkSessionTimeoutMs),

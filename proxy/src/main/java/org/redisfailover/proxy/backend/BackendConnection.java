@@ -64,6 +64,10 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private final Handshake handshake;
     private final Backoff backoff = new Backoff(100, 5_000);
     private final ArrayDeque<PendingReply> inFlight = new ArrayDeque<>();
+    /** Replies taken so far, and the count and time at the last timeout check that saw it move: progress. */
+    private long repliesTaken;
+    private long repliesAtLastCheck;
+    private long lastProgressNanos;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final List<BackendListener> pausedClients = new ArrayList<>();
 
@@ -276,6 +280,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         // Taken off the queue first, so that whoever the reply completes sees this connection as it will
         // be (a borrowed connection given back from inside the call must look idle).
         PendingReply slot = inFlight.poll();
+        repliesTaken++;
         if (slot == null) {
             if (unsolicited != null) {
                 unsolicited.onReply(buffer, start, length);
@@ -310,10 +315,19 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         resumed.forEach(BackendListener::resumeFromBackend);
     }
 
-    /** The oldest request has waited longer than the backend timeout: the node counts as dead. */
+    /**
+     * The oldest request has waited longer than the backend timeout, and no reply came meanwhile: the node
+     * counts as dead. A connection that is still taking replies is alive however long its queue: a deep
+     * pipeline of large replies can keep the last of them waiting past the timeout on a healthy Redis.
+     */
     void checkTimeout(long nowNanos, long timeoutNanos) {
+        if (repliesTaken != repliesAtLastCheck) {
+            repliesAtLastCheck = repliesTaken;
+            lastProgressNanos = nowNanos;
+        }
         PendingReply oldest = inFlight.peek();
-        if (state == State.READY && oldest != null && !oldest.mayBlock() && nowNanos - oldest.sentAtNanos() > timeoutNanos) {
+        if (state == State.READY && oldest != null && !oldest.mayBlock()
+                && nowNanos - Math.max(oldest.sentAtNanos(), lastProgressNanos) > timeoutNanos) {
             onFailure(channel, "no reply for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
         }
     }

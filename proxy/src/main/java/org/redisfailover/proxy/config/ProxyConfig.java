@@ -23,7 +23,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param maxClients             client connections beyond this are refused, as by Redis' maxclients
  * @param maxPipelinePerClient   replies a client may have outstanding before the proxy stops reading it
  * @param maxInFlightPerBackend  requests in flight on one backend connection before new ones are refused
- * @param clientOutputLimitBytes unsent reply bytes past which a client that does not read is closed
+ * @param outputLimits           how many unsent reply bytes clients that do not read may make the proxy hold
  * @param holdTimeout            longest a request waits for a master (during a switch, or fenced) before an error
  * @param holdMaxRequests        requests one event loop may hold at once; more get an error at once
  * @param holdMaxBytes           bytes of requests one event loop may hold at once
@@ -48,7 +48,7 @@ public record ProxyConfig(
         int maxClients,
         int maxPipelinePerClient,
         int maxInFlightPerBackend,
-        long clientOutputLimitBytes,
+        OutputLimits outputLimits,
         Duration holdTimeout,
         int holdMaxRequests,
         long holdMaxBytes,
@@ -66,7 +66,6 @@ public record ProxyConfig(
         require(maxClients >= 1, "max-clients", maxClients, ">= 1");
         require(maxPipelinePerClient >= 1, "max-pipeline-per-client", maxPipelinePerClient, ">= 1");
         require(maxInFlightPerBackend >= 1, "max-in-flight-per-backend", maxInFlightPerBackend, ">= 1");
-        require(clientOutputLimitBytes >= 1, "client-output-limit-bytes", clientOutputLimitBytes, ">= 1");
         require(!holdTimeout.isNegative() && !holdTimeout.isZero(), "hold-timeout-ms", holdTimeout.toMillis(), "> 0");
         require(holdMaxRequests >= 0, "hold-max-requests", holdMaxRequests, ">= 0");
         require(holdMaxBytes >= 0, "hold-max-bytes", holdMaxBytes, ">= 0");
@@ -120,7 +119,7 @@ public record ProxyConfig(
         private int maxClients = 10_000;
         private int maxPipelinePerClient = 1024;
         private int maxInFlightPerBackend = 100_000;
-        private long clientOutputLimitBytes = 512L * 1024 * 1024;
+        private OutputLimits outputLimits = OutputLimits.DEFAULT;
         private Duration holdTimeout = Duration.ofSeconds(5);
         private int holdMaxRequests = 100_000;
         private long holdMaxBytes = 64L * 1024 * 1024;
@@ -201,7 +200,12 @@ public record ProxyConfig(
         }
 
         public Builder clientOutputLimitBytes(long value) {
-            clientOutputLimitBytes = value;
+            outputLimits = outputLimits.withClientBytes(value);
+            return this;
+        }
+
+        public Builder outputLimits(OutputLimits value) {
+            outputLimits = value;
             return this;
         }
 
@@ -231,7 +235,7 @@ public record ProxyConfig(
         public ProxyConfig build() {
             return new ProxyConfig(listen, master, replicas, readPolicy, offsetProbeInterval, databases, limits, ioThreads, connectTimeout,
                     backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
-                    clientOutputLimitBytes, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, metrics);
+                    outputLimits, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, metrics);
         }
     }
 

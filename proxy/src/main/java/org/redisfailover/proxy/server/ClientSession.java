@@ -57,6 +57,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
             client.backpressure().resume(Backpressure.OUTPUT);
+            client.replies().outputDrained();
         } else {
             client.backpressure().pause(Backpressure.OUTPUT);
         }

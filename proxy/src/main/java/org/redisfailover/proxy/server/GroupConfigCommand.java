@@ -191,7 +191,10 @@ final class GroupConfigCommand {
         }));
     }
 
-    /** Puts the previous values back on the master and on the replicas that took the new ones. */
+    /**
+     * Puts the previous values back on the master and on the replicas that took the new ones; the client is
+     * answered once they are back, so that what it reads next is the group as it was.
+     */
     private void undo(String why) {
         List<String> restore = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i += 2) {
@@ -201,20 +204,26 @@ final class GroupConfigCommand {
                 restore.add(old);
             }
         }
-        if (!restore.isEmpty()) {
-            List<NodeAddress> changed = new ArrayList<>(accepted);
-            changed.add(master);
-            for (NodeAddress node : changed) {
-                send(node, command(restore), outcome -> {
-                    if (!outcome.ok()) {
-                        log.error("could not restore {} on {} after a failed CONFIG SET: {}", restore, node,
-                                outcome.error() ? outcome.errorLine() : outcome.failure());
-                    }
-                });
-            }
-        }
         log.warn("CONFIG SET {} undone: {}", names(), why);
-        slot.complete(Replies.error("ERR CONFIG SET failed: " + why + "; the previous values were restored on the group"));
+        String error = "ERR CONFIG SET failed: " + why + "; the previous values were restored on the group";
+        List<NodeAddress> changed = new ArrayList<>(accepted);
+        changed.add(master);
+        if (restore.isEmpty()) {
+            slot.complete(Replies.error(error));
+            return;
+        }
+        awaited = changed.size();
+        for (NodeAddress node : changed) {
+            send(node, command(restore), outcome -> {
+                if (!outcome.ok()) {
+                    log.error("could not restore {} on {} after a failed CONFIG SET: {}", restore, node,
+                            outcome.error() ? outcome.errorLine() : outcome.failure());
+                }
+                if (--awaited == 0) {
+                    slot.complete(Replies.error(error));
+                }
+            });
+        }
     }
 
     private static List<String> command(List<String> pairs) {

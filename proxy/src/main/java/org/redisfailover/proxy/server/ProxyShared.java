@@ -18,6 +18,7 @@ final class ProxyShared {
     private final ReplicationOffsets offsets = new ReplicationOffsets();
     private final ProxyMetrics metrics;
     private volatile GroupConfigStore configStore = GroupConfigStore.NONE;
+    private final ClientOutputBudget outputBudget = new ClientOutputBudget();
 
     ProxyShared(ProxyConfig config, CommandClassifier classifier, TopologyHolder topology, Transport transport) {
         this.config = config;
@@ -59,6 +60,10 @@ final class ProxyShared {
 
     void configStore(GroupConfigStore store) {
         configStore = store;
+    }
+
+    ClientOutputBudget outputBudget() {
+        return outputBudget;
     }
 
     ProxyMetrics metrics() {

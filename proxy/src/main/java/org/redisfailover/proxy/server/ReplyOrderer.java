@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import org.redisfailover.proxy.config.OutputLimits;
 import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.io.Flushable;
 import org.redisfailover.proxy.io.WriteCoalescer;
@@ -52,6 +53,14 @@ final class ReplyOrderer implements Flushable {
     private boolean closed;
     private boolean repliesOff;
     private boolean skipNextReply;
+    /** Subscribed: the pub/sub output limits apply (Redis' {@code pubsub} class). */
+    private boolean pubsub;
+    /** Since when a subscriber has held more than the pub/sub soft limit (0: it does not). */
+    private long overSoftLimitSinceNanos;
+    /** Counted in the {@link ClientOutputBudget}. */
+    private boolean inBudget;
+    /** A moving average of this client's reply sizes from Redis (half weight to each new one), for its in-flight window. */
+    private int replyBytesAverage = RequestSequencer.FIRST_REPLY_GUESS;
 
     ReplyOrderer(Channel channel, FlushBatcher batcher, ProxyShared shared, ClientState state, Backpressure backpressure) {
         this.channel = channel;
@@ -73,6 +82,11 @@ final class ReplyOrderer implements Flushable {
 
     int size() {
         return replies.size();
+    }
+
+    /** About how large this client's replies from Redis are (a moving average). */
+    int replyBytesAverage() {
+        return replyBytesAverage;
     }
 
     boolean isEmpty() {
@@ -156,6 +170,7 @@ final class ReplyOrderer implements Flushable {
      * buffer; otherwise the slot keeps a retained slice until the replies before it are written.
      */
     void onReply(ReplySlot slot, ByteBuf buffer, int start, int length) {
+        replyBytesAverage += (length - replyBytesAverage) >> 1;
         if (!isOpen()) {
             return; // nothing more is written to a client that is closing
         }
@@ -244,14 +259,66 @@ final class ReplyOrderer implements Flushable {
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** The client subscribed (true) or left subscribed mode: which output limits apply. */
+    void pubsub(boolean subscribed) {
+        pubsub = subscribed;
+        overSoftLimitSinceNanos = 0;
+    }
+
+    /**
+     * The client's socket drained (it is writable again): what it holds now is reported, so that the budget
+     * does not go on counting bytes it has read.
+     */
+    void outputDrained() {
+        if (inBudget && isOpen()) {
+            checkOutputLimit();
+        }
+    }
+
+    /**
+     * Closes a client whose unsent replies pass its limit (the pub/sub limits for a subscriber, hard or soft
+     * for long enough), as Redis does with {@code client-output-buffer-limit}, and reports it to the budget.
+     */
     private void checkOutputLimit() {
         ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
         long unsent = out.pendingBytes() + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
-        if (unsent > shared.config().clientOutputLimitBytes()) {
-            log.warn("client {} closed: {} bytes of replies unread, over the {} byte output limit", channel.remoteAddress(),
-                    unsent, shared.config().clientOutputLimitBytes());
+        OutputLimits limits = shared.config().outputLimits();
+        long hard = pubsub ? Math.min(limits.pubsubHardBytes(), limits.clientBytes()) : limits.clientBytes();
+        if (unsent > hard) {
+            log.warn("client {} closed: {} bytes of replies unread, over the {} byte {}output limit", channel.remoteAddress(), unsent, hard,
+                    pubsub ? "pub/sub " : "");
             closeNow();
+            return;
         }
+        if (pubsub && limits.pubsubSoftBytes() > 0 && unsent > limits.pubsubSoftBytes()) {
+            long now = System.nanoTime();
+            if (overSoftLimitSinceNanos == 0) {
+                overSoftLimitSinceNanos = now;
+            } else if (now - overSoftLimitSinceNanos >= limits.pubsubSoftTime().toNanos()) {
+                log.warn("client {} closed: over the {} byte pub/sub soft output limit for {} s ({} bytes unread)", channel.remoteAddress(),
+                        limits.pubsubSoftBytes(), limits.pubsubSoftTime().toSeconds(), unsent);
+                closeNow();
+                return;
+            }
+        } else {
+            overSoftLimitSinceNanos = 0;
+        }
+        if (inBudget || unsent >= ClientOutputBudget.TRACKED) {
+            inBudget = unsent >= ClientOutputBudget.TRACKED;
+            shared.outputBudget().holds(this, unsent, ClientOutputBudget.resolve(limits.budgetBytes()));
+        }
+    }
+
+    /** Told by the budget (on any thread) that this client is among the biggest holders past it. */
+    void closeOverBudget(long held, long budget) {
+        channel.eventLoop().execute(() -> {
+            inBudget = false;
+            if (isOpen()) {
+                log.warn("client {} closed: {} bytes of replies unread, and all clients together are over the {} byte "
+                        + "client-output-budget-bytes (the biggest holders are closed first)", channel.remoteAddress(), held, budget);
+                closeNow();
+            }
+        });
     }
 
     @Override
@@ -281,5 +348,9 @@ final class ReplyOrderer implements Flushable {
         }
         replies.clear();
         out.discard();
+        if (inBudget) {
+            inBudget = false;
+            shared.outputBudget().forget(this);
+        }
     }
 }

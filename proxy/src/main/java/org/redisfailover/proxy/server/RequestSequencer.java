@@ -18,6 +18,20 @@ import org.redisfailover.proxy.config.ReadPolicy;
  */
 final class RequestSequencer implements ReplyOrderer.Answers {
 
+    /**
+     * About how many reply bytes one client may have coming on backend connections at once. A shared
+     * connection delivers its replies in order, so every byte asked for ahead of another client's request is
+     * a byte that request waits behind: a client pipelining GETs of large values (and perhaps not reading
+     * them) would otherwise hold everyone on its loop behind hundreds of megabytes. Small replies keep the
+     * full pipeline ({@code max-pipeline-per-client}).
+     */
+    static final int IN_FLIGHT_REPLY_BYTES = 1 << 20;
+    /** The reply size assumed before a client's first reply: a new client starts with 4 requests in flight, and
+     * each small reply doubles that (the average halves), as a TCP slow start. */
+    static final int FIRST_REPLY_GUESS = IN_FLIGHT_REPLY_BYTES / 4;
+    /** However large its replies, a client may have this many requests in flight. */
+    static final int MIN_IN_FLIGHT = 2;
+
     private final Client client;
     private final ReplyOrderer replies;
     private final ProxyShared shared;
@@ -46,7 +60,7 @@ final class RequestSequencer implements ReplyOrderer.Answers {
             request.release();
             return;
         }
-        if (!deferred.isEmpty() || holdingBack > 0 || !execute(request)) {
+        if (!deferred.isEmpty() || holdingBack > 0 || (outstanding >= MIN_IN_FLIGHT && outstanding >= inFlightWindow()) || !execute(request)) {
             deferred.add(request);
         }
         if (replies.size() + deferred.size() >= shared.config().maxPipelinePerClient()) {
@@ -112,6 +126,12 @@ final class RequestSequencer implements ReplyOrderer.Answers {
         return slot;
     }
 
+    /** How many requests this client may have in flight: {@link #IN_FLIGHT_REPLY_BYTES} worth of its recent replies. */
+    private int inFlightWindow() {
+        int bySize = IN_FLIGHT_REPLY_BYTES / Math.max(1, replies.replyBytesAverage());
+        return Math.max(MIN_IN_FLIGHT, Math.min(bySize, shared.config().maxPipelinePerClient()));
+    }
+
     /** A lane keeps the client's later requests waiting until {@link #stopHoldingBack()}. */
     void holdBack() {
         holdingBack++;
@@ -132,6 +152,8 @@ final class RequestSequencer implements ReplyOrderer.Answers {
             if (--outstanding == 0) {
                 client.transactions().releaseEndedPin();
                 runDeferred();
+            } else if (!deferred.isEmpty() && outstanding < inFlightWindow()) {
+                runDeferred();
             }
         }
     }
@@ -148,7 +170,7 @@ final class RequestSequencer implements ReplyOrderer.Answers {
         }
         runningDeferred = true;
         try {
-            while (!deferred.isEmpty() && holdingBack == 0 && replies.isOpen()) {
+            while (!deferred.isEmpty() && holdingBack == 0 && outstanding < inFlightWindow() && replies.isOpen()) {
                 if (!execute(deferred.peek())) {
                     break;
                 }

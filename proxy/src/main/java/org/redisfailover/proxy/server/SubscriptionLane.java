@@ -53,6 +53,7 @@ final class SubscriptionLane extends PinnedLane {
                 return;
             }
             link = new SubscriptionLink(client, this);
+            client.replies().pubsub(true);
             link.open(master);
         }
         link.send(request, slot);
@@ -67,14 +68,14 @@ final class SubscriptionLane extends PinnedLane {
     void segmentDone(SubscriptionLink done) {
         if (done == link && done.finished()) {
             done.close();
-            link = null;
+            unlink();
         }
     }
 
     /** The link's connection broke with nothing subscribed: the client is out of subscribed mode. */
     void linkDone(SubscriptionLink done) {
         if (done == link) {
-            link = null;
+            unlink();
             client.sequencer().runDeferred();
         }
     }
@@ -93,7 +94,12 @@ final class SubscriptionLane extends PinnedLane {
     void reset() {
         if (link != null) {
             link.close();
-            link = null;
+            unlink();
         }
+    }
+
+    private void unlink() {
+        link = null;
+        client.replies().pubsub(false);
     }
 }
