@@ -65,6 +65,17 @@ class RequestSequencerTest {
         assertTrue(out.startsWith(NO_MASTER), out);
     }
 
+    /** The in-flight window: before any reply says how large this client's replies are, four requests go out at once. */
+    @Test
+    void aNewClientHasFourRequestsInFlightAndTheRestWaitUnsentInOrder() {
+        assertEquals("", client.exchangeWhole("SET a 1\r\nSET b 1\r\nSET c 1\r\nSET d 1\r\nSET e 1\r\nPING\r\n"));
+        String first = expireHeld();
+        assertEquals(4, lines(first), "a new client's window: " + first);
+        String second = expireHeld();
+        assertTrue(second.startsWith(NO_MASTER) && second.endsWith("\r\n+PONG\r\n") && lines(second) == 2,
+                "the fifth SET ran once the first four were answered, and PING waited behind it: " + second);
+    }
+
     @Test
     void aBlockingCallHeldForAMasterKeepsLaterRequestsWaiting() {
         assertEquals("", client.exchangeWhole("BLPOP q 0\r\nSET k v\r\n"));
