@@ -17,6 +17,32 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" >&2
 }
 
+# Valkey (Debian's bookworm-backports), for the command-table differential test against a second server
+# family. Installed without starting its service (policy-rc.d), as the tests start their own servers.
+# Best effort: without it that test is skipped and says so.
+ensure_valkey() {
+  command -v valkey-server >/dev/null && return 0
+  [ "${SKIP_VALKEY:-0}" = 1 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  local list=/etc/apt/sources.list.d/redis-failover-backports.list
+  local codename
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  [ "$codename" = bookworm ] || { echo "valkey: only set up for Debian bookworm; its test is skipped" >&2; return 0; }
+  echo "installing valkey-server from bookworm-backports ..." >&2
+  [ -f "$list" ] || echo "deb http://deb.debian.org/debian bookworm-backports main" | $sudo tee "$list" >/dev/null
+  local guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$guard" >/dev/null && $sudo chmod +x "$guard"
+  fi
+  { $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q -t bookworm-backports valkey-server; } >&2 \
+    || echo "valkey-server could not be installed; its test is skipped" >&2
+  if [ -n "$guard" ]; then $sudo rm -f "$guard"; fi
+  $sudo pkill -x valkey-server 2>/dev/null || true
+  return 0
+}
+
 # A free loopback TCP port.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -18,12 +18,14 @@ import redis.clients.jedis.Jedis;
  */
 public final class RedisProcess implements AutoCloseable {
 
+    private final String binary;
     private final int port;
     private final Path dir;
     private final List<String> extraArgs;
     private Process process;
 
-    private RedisProcess(int port, Path dir, List<String> extraArgs) {
+    private RedisProcess(String binary, int port, Path dir, List<String> extraArgs) {
+        this.binary = binary;
         this.port = port;
         this.dir = dir;
         this.extraArgs = extraArgs;
@@ -32,6 +34,11 @@ public final class RedisProcess implements AutoCloseable {
     /** Starts a node; {@code replicaOf} null for a master. Fails with a clear message without redis-server. */
     public static RedisProcess start(Path parentDir, RedisProcess replicaOf, String... extraArgs) {
         requireRedisServer();
+        return start("redis-server", parentDir, replicaOf, extraArgs);
+    }
+
+    /** Starts a node of another server binary that takes redis-server's arguments (valkey-server). */
+    public static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, String... extraArgs) {
         int port = FreePort.next();
         try {
             Path dir = Files.createDirectories(parentDir.resolve("redis-" + port));
@@ -39,7 +46,7 @@ public final class RedisProcess implements AutoCloseable {
             if (replicaOf != null) {
                 args.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(replicaOf.port())));
             }
-            RedisProcess redis = new RedisProcess(port, dir, List.copyOf(args));
+            RedisProcess redis = new RedisProcess(binary, port, dir, List.copyOf(args));
             redis.launch();
             return redis;
         } catch (IOException e) {
@@ -47,23 +54,31 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
-    static void requireRedisServer() {
+    /** Whether {@code binary} is an executable on PATH. */
+    public static boolean onPath(String binary) {
         for (String entry : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(entry, "redis-server"))) {
-                return;
+            if (Files.isExecutable(Path.of(entry, binary))) {
+                return true;
             }
+        }
+        return false;
+    }
+
+    static void requireRedisServer() {
+        if (onPath("redis-server")) {
+            return;
         }
         throw new IllegalStateException("redis-server not found on PATH: integration tests need a real Redis "
                 + "(Debian: apt-get install -y redis-server; scripts/test installs it)");
     }
 
     private void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port),
+        List<String> command = new ArrayList<>(List.of(binary, "--bind", "127.0.0.1", "--port", Integer.toString(port),
                 "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString(),
                 "--daemonize", "no", "--protected-mode", "no"));
         command.addAll(extraArgs);
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        Poll.until(Duration.ofSeconds(10), "redis-server on port " + port + " to answer PING", () -> {
+        Poll.until(Duration.ofSeconds(10), binary + " on port " + port + " to answer PING", () -> {
             try (Jedis jedis = client()) {
                 return "PONG".equals(jedis.ping());
             }

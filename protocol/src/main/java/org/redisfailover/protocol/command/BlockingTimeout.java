@@ -10,7 +10,7 @@ import java.util.Locale;
 /**
  * Where a blocking command keeps its timeout, so that a call interrupted by a failover can be sent
  * again with what is left of it. Timeouts are seconds (a decimal, as BLPOP takes them) or milliseconds
- * (XREAD BLOCK, WAIT); 0 means forever and stays 0.
+ * (XREAD BLOCK, WAIT, WAITAOF); 0 means forever and stays 0.
  *
  * @param index  the argument holding the timeout
  * @param millis true for milliseconds, false for seconds
@@ -25,6 +25,7 @@ public record BlockingTimeout(int index, boolean millis) {
             case "blpop", "brpop", "bzpopmin", "bzpopmax", "brpoplpush", "blmove" -> new BlockingTimeout(last, false);
             case "blmpop", "bzmpop" -> new BlockingTimeout(1, false);
             case "wait" -> new BlockingTimeout(2, true);
+            case "waitaof" -> new BlockingTimeout(3, true);
             case "xread", "xreadgroup" -> afterBlockKeyword(args);
             default -> null;
         };

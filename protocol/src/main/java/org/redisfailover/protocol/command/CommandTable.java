@@ -23,10 +23,12 @@ public final class CommandTable {
     static final String RESOURCE = "redis-commands.json";
 
     private final String redisVersion;
+    private final String addedFrom;
     private final Map<String, CommandSpec> commands;
 
-    private CommandTable(String redisVersion, Map<String, CommandSpec> commands) {
+    private CommandTable(String redisVersion, String addedFrom, Map<String, CommandSpec> commands) {
         this.redisVersion = redisVersion;
+        this.addedFrom = addedFrom;
         this.commands = Collections.unmodifiableMap(commands);
     }
 
@@ -48,7 +50,8 @@ public final class CommandTable {
             CommandSpec spec = spec(node);
             commands.put(spec.name(), spec);
         }
-        return new CommandTable(root.get("redis_version").asText(), commands);
+        JsonNode addedFrom = root.get("added_from");
+        return new CommandTable(root.get("redis_version").asText(), addedFrom == null ? null : addedFrom.asText(), commands);
     }
 
     private static CommandSpec spec(JsonNode node) {
@@ -76,6 +79,11 @@ public final class CommandTable {
 
     public String redisVersion() {
         return redisVersion;
+    }
+
+    /** The other server whose extra commands the table includes (scripts/gen-command-table), or null. */
+    public String addedFrom() {
+        return addedFrom;
     }
 
     /** The command with this lower-case name, or null. */

@@ -84,7 +84,7 @@ final class LocalCommands {
             return request.argc() == 2 ? new IntegerRedisMessage(client.state().id()) : Replies.wrongArity("client|id");
         }
         if (request.argEqualsIgnoreCase(1, "info")) {
-            return request.argc() == 2 ? Replies.bulk(ClientInfo.describe(client).getBytes(StandardCharsets.UTF_8)) : Replies.wrongArity("client|info");
+            return request.argc() == 2 ? Replies.text(ClientInfo.describe(client), client.own().protocol()) : Replies.wrongArity("client|info");
         }
         if (request.argEqualsIgnoreCase(1, "reply")) {
             return reply(client, request);

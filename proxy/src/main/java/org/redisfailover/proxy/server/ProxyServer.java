@@ -124,6 +124,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private void registerGauges(ProxyMetrics metrics) {
         metrics.gauge("client_connections", "Client connections open", clients::get);
+        metrics.gauge("client_output_held_bytes", "Unsent reply bytes held for clients holding 256 KiB or more, against "
+                + "client-output-budget-bytes", () -> shared.outputBudget().total());
         metrics.gauge("topology_epoch", "The topology epoch this proxy routes by (0: none read from ZooKeeper yet)",
                 () -> shared.topology().current().epoch());
         metrics.gauge("fenced", "1 while the proxy has no confirmed ZooKeeper view and holds writes", () -> shared.topology().isFenced() ? 1 : 0);
@@ -210,7 +212,7 @@ public final class ProxyServer implements AutoCloseable {
                         TimeUnit.MILLISECONDS),
                 new RespRequestDecoder(config.limits(), session),
                 new RedisEncoder(),
-                Resp3Null.Encoder.INSTANCE,
+                Resp3Reply.Encoder.INSTANCE,
                 session);
     }
 

@@ -7,9 +7,10 @@ import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import java.nio.charset.StandardCharsets;
 import org.redisfailover.protocol.resp.RespVersion;
 
-/** The replies the proxy builds itself, encoded by netty-codec-redis' RedisEncoder (and {@link Resp3Null.Encoder}). */
+/** The replies the proxy builds itself, encoded by netty-codec-redis' RedisEncoder (and {@link Resp3Reply.Encoder}). */
 public final class Replies {
 
     public static final RedisMessage OK = new SimpleStringRedisMessage("OK");
@@ -26,6 +27,11 @@ public final class Replies {
 
     public static RedisMessage bulk(byte[] value) {
         return new FullBulkStringRedisMessage(Unpooled.wrappedBuffer(value));
+    }
+
+    /** Text as Redis sends it for CLIENT INFO: a bulk string in RESP2, a verbatim string ({@code txt}) in RESP3. */
+    public static RedisMessage text(String text, RespVersion protocol) {
+        return protocol == RespVersion.RESP3 ? new Resp3Verbatim(text) : bulk(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A null bulk string: {@code $-1} in RESP2, {@code _} in RESP3. */

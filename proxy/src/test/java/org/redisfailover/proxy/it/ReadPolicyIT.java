@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -194,7 +195,7 @@ class ReadPolicyIT {
             String sha = jedis.scriptLoad(script);
             long[] before = {group.replicas().get(0).calls("evalsha_ro"), group.replicas().get(1).calls("evalsha_ro")};
             for (int i = 0; i < 20; i++) {
-                assertEquals("value", jedis.evalshaReadonly(sha, java.util.List.of("script:key"), java.util.List.of()));
+                assertEquals("value", jedis.evalshaReadonly(sha, List.of("script:key"), List.of()));
             }
             long onReplicas = group.replicas().get(0).calls("evalsha_ro") - before[0] + group.replicas().get(1).calls("evalsha_ro") - before[1];
             assertEquals(20, onReplicas, "every EVALSHA_RO on a replica");
@@ -205,10 +206,10 @@ class ReadPolicyIT {
             master.eval(masterOnly, 1, "script:key");
             String masterSha = master.scriptLoad(masterOnly);
             for (int i = 0; i < 4; i++) {
-                assertEquals("master:value", jedis.evalshaReadonly(masterSha, java.util.List.of("script:key"), java.util.List.of()));
+                assertEquals("master:value", jedis.evalshaReadonly(masterSha, List.of("script:key"), List.of()));
             }
             JedisDataException unknown = assertThrows(JedisDataException.class,
-                    () -> jedis.evalshaReadonly("0123456789012345678901234567890123456789", java.util.List.of("k"), java.util.List.of()));
+                    () -> jedis.evalshaReadonly("0123456789012345678901234567890123456789", List.of("k"), List.of()));
             assertTrue(unknown.getMessage().startsWith("NOSCRIPT"), unknown.getMessage());
         }
     }
@@ -280,6 +281,25 @@ class ReadPolicyIT {
             }
             long[] after = getCalls(group);
             assertTrue(after[1] - before[1] + after[2] - before[2] > 0, "reads reach a replica once it has the write (" + reads + " reads)");
+        }
+    }
+
+    /** FUNCTION LOAD goes to the master, which replicates it (unlike the script cache): FCALL_RO then runs on a replica. */
+    @Test
+    void aFunctionLoadedThroughTheProxyRunsOnTheReplicas(RedisGroup group) {
+        String library = "#!lua name=readpolicy\nredis.register_function{function_name='rp_get', "
+                + "callback=function(keys, args) return redis.call('GET', keys[1]) end, flags={'no-writes'}}";
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA)); Jedis jedis = proxy.client()) {
+            assertEquals("readpolicy", jedis.functionLoadReplace(library));
+            jedis.set("function:k", "v");
+            group.replicas().forEach(replica -> replica.awaitReplicationFrom(group.master()));
+            long before = group.replicas().get(0).calls("fcall_ro") + group.replicas().get(1).calls("fcall_ro");
+            for (int i = 0; i < 10; i++) {
+                assertEquals("v", jedis.fcallReadonly("rp_get", List.of("function:k"), List.of()));
+            }
+            long after = group.replicas().get(0).calls("fcall_ro") + group.replicas().get(1).calls("fcall_ro");
+            assertEquals(10, after - before, "every FCALL_RO ran on a replica");
+            jedis.functionDelete("readpolicy");
         }
     }
 }

@@ -6,11 +6,14 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.protocol.command.CommandPolicy;
@@ -33,11 +36,13 @@ class CommandsDocTest {
     private final CommandTable table = CommandTable.load();
     private final CommandClassifier classifier = new CommandClassifier(table, CommandPolicy.load());
 
-    private List<String> render() {
+    private List<String> render() throws IOException {
         List<String> lines = new ArrayList<>(List.of(
                 "# Commands through redis-failover",
                 "",
-                "Every command and subcommand of Redis " + table.redisVersion() + "'s command table, with what the proxy does with it.",
+                "Every command and subcommand of Redis " + table.redisVersion() + "'s command table"
+                        + (table.addedFrom() == null ? "" : ", and those " + table.addedFrom() + " adds (scripts/gen-command-table)")
+                        + ", with what the proxy does with it.",
                 "Generated from the proxy's own classifier and refusal code by `CommandsDocTest`; do not edit by hand:",
                 "`mvn -pl proxy test -Dtest=CommandsDocTest -Dgolden.update=true` regenerates it, and the test fails when it is stale.",
                 "",
@@ -62,6 +67,7 @@ class CommandsDocTest {
             }
         }
         lines.addAll(configSection());
+        lines.addAll(differencesSection());
         return lines;
     }
 
@@ -99,6 +105,35 @@ class CommandsDocTest {
                 "| parameter | why it is refused |",
                 "|---|---|"));
         ConfigPolicy.load().entries().forEach((name, reason) -> lines.add("| `" + name + "` | " + reason + " |"));
+        return lines;
+    }
+
+    /** The commands whose replies differ from a Redis of the client's own, from the differential test's own list. */
+    private static List<String> differencesSection() throws IOException {
+        List<String> lines = new ArrayList<>(List.of(
+                "",
+                "## Where a reply differs from Redis",
+                "",
+                "`CommandTableDifferentialIT` sends every command and subcommand above (a valid call with small generated",
+                "arguments, a call with too few arguments, a call on a key of the wrong type, in RESP2 and RESP3) to a",
+                "redis-server directly and to another through the proxy, and compares the replies byte for byte; it runs",
+                "against Valkey too where `valkey-server` is installed. Commands the proxy refuses are not sent to Redis",
+                "(their errors are in the table above). Every other reply is byte for byte an independent Redis' own, except",
+                "for these. *node*: server-specific, and byte for byte what the proxy's own master answers directly; *type*:",
+                "a reply of the same type, other content; *refused*: the proxy refuses some forms, other forms are Redis' own.",
+                "",
+                "| command | checked as | why |",
+                "|---|---|---|"));
+        Properties exceptions = new Properties();
+        try (InputStream in = CommandsDocTest.class.getResourceAsStream("/differential-exceptions.properties")) {
+            exceptions.load(in);
+        }
+        new TreeMap<>(exceptions).forEach((name, value) -> {
+            String text = String.valueOf(value);
+            int colon = text.indexOf(':');
+            lines.add("| `" + String.valueOf(name).replace("|", " ") + "` | " + text.substring(0, colon) + " | "
+                    + text.substring(colon + 1).strip() + " |");
+        });
         return lines;
     }
 
