@@ -13,6 +13,7 @@ import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.PendingReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,8 +118,16 @@ final class GroupConfigCommand {
         return topology.replicas().stream().filter(client.loop().pool.health()::isHealthy).toList();
     }
 
+    /**
+     * Sends on the client's own connection to {@code node} when it has logged in as its own user (Redis then
+     * checks that user's permissions, as for any of its commands), else on the loop's shared one.
+     */
     private static void send(Client client, NodeAddress node, List<byte[]> args, PendingReply reply) {
-        client.loop().pool.connection(node, 0, RespVersion.RESP2).send(RespWriter.request(client.channel().alloc(), args), reply, null);
+        OwnConnections own = client.own();
+        BackendConnection connection = own.inUse()
+                ? own.get(client.loop().pool, node, 0, client.shared().config().databases())
+                : client.loop().pool.connection(node, 0, RespVersion.RESP2);
+        connection.send(RespWriter.request(client.channel().alloc(), args), reply, null);
     }
 
     private void send(NodeAddress node, List<String> command, Consumer<NodeCall.Outcome> then) {

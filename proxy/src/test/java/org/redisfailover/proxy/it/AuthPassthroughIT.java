@@ -33,6 +33,7 @@ class AuthPassthroughIT {
             try (Jedis jedis = node.client()) {
                 // ACL users are managed outside the proxy, on every server alike.
                 jedis.aclSetUser("alice", "on", ">secret", "~alice:*", "+@all");
+                jedis.aclSetUser("carol", "on", ">secret", "~*", "+@all", "-@admin");
             }
         }
         proxy = RunningProxy.start(group, config -> config.readPolicy(ReadPolicy.REPLICA));
@@ -44,6 +45,7 @@ class AuthPassthroughIT {
         for (RedisProcess node : nodes()) {
             try (Jedis jedis = node.client()) {
                 jedis.aclDelUser("alice");
+                jedis.aclDelUser("carol");
             }
         }
     }
@@ -81,6 +83,17 @@ class AuthPassthroughIT {
             assertEquals("RESET", alice.sendCommand(() -> "RESET".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) instanceof byte[] bytes
                     ? new String(bytes, java.nio.charset.StandardCharsets.US_ASCII) : null);
             assertEquals("default", alice.aclWhoAmI(), "RESET logs the client back in as the default user");
+        }
+    }
+
+    /** CONFIG SET reaches the nodes as the client's own user: one without the permission is refused, by Redis. */
+    @Test
+    void configSetRunsAsTheClientsOwnUser() {
+        try (Jedis carol = proxy.client(); Jedis direct = group.master().client()) {
+            assertEquals("OK", carol.auth("carol", "secret"));
+            JedisDataException denied = assertThrows(JedisDataException.class, () -> carol.configSet("hz", "13"));
+            assertTrue(denied.getMessage().startsWith("NOPERM"), denied.getMessage());
+            assertEquals("10", direct.configGet("hz").get("hz"), "nothing changed");
         }
     }
 }
