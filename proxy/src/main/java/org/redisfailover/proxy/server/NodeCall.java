@@ -32,10 +32,13 @@ final class NodeCall extends PendingReply {
             return new String(frame, 1, Math.max(0, frame.length - 3), StandardCharsets.UTF_8);
         }
 
-        /** The bulk strings of an array reply of bulk strings (RESP2), in order; empty for any other reply. */
+        /**
+         * The bulk strings of an array of bulk strings (RESP2) or of a map of them (RESP3, on a client's own
+         * connection after HELLO 3), in order; empty for any other reply.
+         */
         List<String> bulks() {
             List<String> values = new ArrayList<>();
-            if (frame == null || frame.length == 0 || frame[0] != '*') {
+            if (frame == null || frame.length == 0 || (frame[0] != '*' && frame[0] != '%')) {
                 return values;
             }
             int at = lineEnd(0) + 2;
