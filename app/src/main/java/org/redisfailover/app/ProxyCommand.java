@@ -1,5 +1,9 @@
 package org.redisfailover.app;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -9,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
+import org.redisfailover.proxy.admin.AdminAccess;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.OutputLimits;
 import org.redisfailover.proxy.config.ProxyConfig;
@@ -170,6 +175,12 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "on loopback or a management network (default: off).")
     String admin;
 
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "A file holding the admin endpoint's bearer token: every path but /health and /ready then needs "
+                    + "'Authorization: Bearer <token>'. Without it (or REDIS_FAILOVER_ADMIN_TOKEN in the environment), /topology, "
+                    + "/events and /reload are served on a loopback --admin address only.")
+    String adminTokenFile;
+
     @Option(names = "--metrics", arity = "1", defaultValue = "true",
             description = "Record metrics for the admin endpoint's /metrics; false only to measure what they cost (default: ${DEFAULT-VALUE}).")
     boolean metrics;
@@ -196,11 +207,13 @@ public final class ProxyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProxyConfig proxyConfig;
         NodeAddress adminAddress;
+        AdminAccess adminAccess;
         LogSetup.Format format;
         ch.qos.logback.classic.Level level;
         try {
             proxyConfig = buildConfig();
             adminAddress = admin == null ? null : parse("admin", admin);
+            adminAccess = adminAccess();
             format = LogSetup.Format.parse(logFormat);
             level = LogSetup.parseLevel(logLevel);
         } catch (IllegalArgumentException e) {
@@ -234,11 +247,29 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         ConfigReload reload = new ConfigReload(originalArgs, this, server);
         if (adminAddress != null) {
-            adminServer.set(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload));
+            adminServer.set(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess));
         }
         ReloadSignal.install(reload);
         stopped.await();
         return 0;
+    }
+
+    /** The admin token from --admin-token-file, else from REDIS_FAILOVER_ADMIN_TOKEN; without either, loopback rules. */
+    AdminAccess adminAccess() {
+        String token;
+        if (adminTokenFile != null) {
+            try {
+                token = Files.readString(Path.of(adminTokenFile), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("admin-token-file: cannot read " + adminTokenFile + " (" + e.getMessage() + ")");
+            }
+        } else {
+            token = System.getenv("REDIS_FAILOVER_ADMIN_TOKEN");
+            if (token != null && token.isBlank()) {
+                token = null; // set but empty, as compose.yaml passes it when no token is configured
+            }
+        }
+        return token == null ? AdminAccess.withoutToken() : AdminAccess.withToken(token);
     }
 
     ProxyConfig buildConfig() {

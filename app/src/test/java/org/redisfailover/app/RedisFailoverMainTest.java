@@ -136,4 +136,19 @@ class RedisFailoverMainTest {
         assertEquals(host + ":7379", ZooKeeperFollowing.memberId(new NodeAddress("::", 7379)));
         assertEquals("127.0.0.1:7379", ZooKeeperFollowing.memberId(new NodeAddress("127.0.0.1", 7379)));
     }
+
+    @Test
+    void theAdminTokenComesFromItsFileAndAnUnreadableOneStopsTheStart() throws IOException {
+        Path token = dir.resolve("admin-token");
+        Files.writeString(token, "abc123\n");
+        ProxyCommand withToken = new ProxyCommand();
+        new CommandLine(withToken).parseArgs("--master", "127.0.0.1:6379", "--admin-token-file", token.toString());
+        assertTrue(withToken.adminAccess().requiresToken());
+        ProxyCommand missing = new ProxyCommand();
+        new CommandLine(missing).parseArgs("--master", "127.0.0.1:6379", "--admin-token-file", dir.resolve("nope").toString());
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, missing::adminAccess);
+        assertTrue(refused.getMessage().startsWith("admin-token-file: cannot read"), refused.getMessage());
+        Files.writeString(token, "two words\n");
+        assertThrows(IllegalArgumentException.class, withToken::adminAccess);
+    }
 }

@@ -2,7 +2,10 @@ package org.redisfailover.proxy.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Authenticator;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.Closeable;
 import java.io.IOException;
@@ -37,7 +40,10 @@ import org.slf4j.LoggerFactory;
  *       changed, or 400 naming the key that is wrong, and the running configuration stays.</li>
  * </ul>
  *
- * The JDK's own HTTP server, on threads of its own: nothing here touches the event loops, and an
+ * Who may use which path is {@link AdminAccess}'s: {@code /health} and {@code /ready} are open, the rest
+ * needs the bearer token when one is set.
+ *
+ * <p>The JDK's own HTTP server, on threads of its own: nothing here touches the event loops, and an
  * admin request that waits on ZooKeeper or Redis never delays a client's. Several threads, so that a
  * {@code /topology} stuck on an unreachable ZooKeeper cannot hold up the {@code /ready} a load balancer
  * is asking.
@@ -79,11 +85,17 @@ public final class AdminServer implements Closeable {
     /** As {@link #start(NodeAddress, TopologyHolder, ProxyMetrics, GroupView)}, with {@code POST /reload} when {@code reloader} is not null. */
     public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader)
             throws IOException {
+        return start(address, topology, metrics, group, reloader, AdminAccess.withoutToken());
+    }
+
+    /** As above, with {@code access} deciding who may use which path ({@link AdminAccess}). */
+    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader,
+            AdminAccess access) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 16);
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, ThreadUtils.newThreadFactory("redis-failover-admin"));
         server.setExecutor(executor);
-        server.createContext("/health", exchange -> respond(exchange, 200, "{\"live\":true}"));
-        server.createContext("/ready", exchange -> {
+        serve(server, access, address.host(), "/health", exchange -> respond(exchange, 200, "{\"live\":true}"));
+        serve(server, access, address.host(), "/ready", exchange -> {
             String notReady = topology.notWritableReason();
             ObjectNode body = MAPPER.createObjectNode().put("ready", notReady == null).put("epoch", topology.current().epoch());
             if (notReady != null) {
@@ -91,7 +103,7 @@ public final class AdminServer implements Closeable {
             }
             respond(exchange, notReady == null ? 200 : 503, body.toString());
         });
-        server.createContext("/topology", exchange -> respondJson(exchange, () -> {
+        serve(server, access, address.host(), "/topology", exchange -> respondJson(exchange, () -> {
             ObjectNode body = MAPPER.createObjectNode();
             // Epoch 0: nothing read from ZooKeeper yet.
             body.set("routing", MAPPER.readTree(TopologyJson.encode(topology.current())));
@@ -101,15 +113,15 @@ public final class AdminServer implements Closeable {
             }
             return body;
         }));
-        server.createContext("/events", exchange -> respondJson(exchange,
+        serve(server, access, address.host(), "/events", exchange -> respondJson(exchange,
                 () -> group == null ? MAPPER.createArrayNode() : MAPPER.valueToTree(group.events())));
         PrometheusText exposition = new PrometheusText(metrics);
-        server.createContext("/metrics", exchange -> {
+        serve(server, access, address.host(), "/metrics", exchange -> {
             StringWriter text = new StringWriter();
             exposition.write(text);
             respond(exchange, 200, PrometheusText.CONTENT_TYPE, text.toString());
         });
-        server.createContext("/reload", exchange -> {
+        serve(server, access, address.host(), "/reload", exchange -> {
             if (!"POST".equals(exchange.getRequestMethod())) {
                 exchange.getResponseHeaders().set("Allow", "POST");
                 respond(exchange, 405, MAPPER.createObjectNode().put("error", "use POST to reload").toString());
@@ -126,9 +138,20 @@ public final class AdminServer implements Closeable {
             }
         });
         server.start();
-        log.info("admin endpoint on http://{}:{}/ (health, ready, topology, events, metrics{})", address.host(), server.getAddress().getPort(),
-                reloader == null ? "" : ", POST reload");
+        log.info("admin endpoint on http://{}:{}/ (health, ready, topology, events, metrics{}); {}", address.host(),
+                server.getAddress().getPort(), reloader == null ? "" : ", POST reload", access.requiresToken()
+                        ? "every path but health and ready needs the bearer token"
+                        : "no token: topology, events and reload are served on a loopback address only");
         return new AdminServer(server, executor);
+    }
+
+    /** Serves {@code path} behind the guard {@code access} gives it (none for open paths). */
+    private static void serve(HttpServer server, AdminAccess access, String host, String path, HttpHandler handler) {
+        HttpContext context = server.createContext(path, handler);
+        Authenticator guard = access.guard(path, host);
+        if (guard != null) {
+            context.setAuthenticator(guard);
+        }
     }
 
     public int port() {
