@@ -197,8 +197,13 @@ public final class ProxyCommand implements Callable<Integer> {
     String backendUser;
 
     @Option(names = "--backend-password",
-            description = "Password for Redis; better set REDIS_FAILOVER_BACKEND_PASSWORD in the environment, which is used when this is absent.")
+            description = "Password for Redis; better --backend-password-file or REDIS_FAILOVER_BACKEND_PASSWORD in the environment, "
+                    + "used in that order when this is absent (a password here shows in the process list).")
     String backendPassword;
+
+    @Option(names = "--backend-password-file", paramLabel = "FILE",
+            description = "A file holding the password for Redis (its first line).")
+    String backendPasswordFile;
 
     /** The arguments this command was parsed from, set by {@link RedisFailoverMain}: a reload parses them again. */
     String[] originalArgs = new String[0];
@@ -258,11 +263,7 @@ public final class ProxyCommand implements Callable<Integer> {
     AdminAccess adminAccess() {
         String token;
         if (adminTokenFile != null) {
-            try {
-                token = Files.readString(Path.of(adminTokenFile), StandardCharsets.UTF_8).strip();
-            } catch (IOException e) {
-                throw new IllegalArgumentException("admin-token-file: cannot read " + adminTokenFile + " (" + e.getMessage() + ")");
-            }
+            token = secretFrom("admin-token-file", adminTokenFile);
         } else {
             token = System.getenv("REDIS_FAILOVER_ADMIN_TOKEN");
             if (token != null && token.isBlank()) {
@@ -272,6 +273,20 @@ public final class ProxyCommand implements Callable<Integer> {
         return token == null ? AdminAccess.withoutToken() : AdminAccess.withToken(token);
     }
 
+    /** A secret kept in a file rather than in the process' arguments: its first line, without surrounding blanks. */
+    private static String secretFrom(String key, String file) {
+        try {
+            String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            String firstLine = text.lines().findFirst().orElse("").strip();
+            if (firstLine.isEmpty()) {
+                throw new IllegalArgumentException(key + ": " + file + " is empty");
+            }
+            return firstLine;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(key + ": cannot read " + file + " (" + e.getMessage() + ")");
+        }
+    }
+
     ProxyConfig buildConfig() {
         if (master == null && zk == null) {
             throw new IllegalArgumentException("--master is required (or 'master' in the --config file), unless --zk is given");
@@ -279,7 +294,9 @@ public final class ProxyCommand implements Callable<Integer> {
         if (!redisNodes.isEmpty() && zk == null) {
             throw new IllegalArgumentException("--redis runs a monitor, which needs --zk");
         }
-        String password = backendPassword != null ? backendPassword : System.getenv("REDIS_FAILOVER_BACKEND_PASSWORD");
+        String password = backendPassword != null ? backendPassword
+                : backendPasswordFile != null ? secretFrom("backend-password-file", backendPasswordFile)
+                : System.getenv("REDIS_FAILOVER_BACKEND_PASSWORD");
         return ProxyConfig.builder(parse("listen", listen), master == null ? null : parse("master", master),
                         replicas.stream().map(r -> parse("replica", r)).toList())
                 .readPolicy(ReadPolicy.parse(readPolicy))

@@ -151,4 +151,19 @@ class RedisFailoverMainTest {
         Files.writeString(token, "two words\n");
         assertThrows(IllegalArgumentException.class, withToken::adminAccess);
     }
+
+    @Test
+    void theBackendPasswordCanComeFromAFileSoThatNoProcessListShowsIt() throws IOException {
+        Path secret = dir.resolve("backend-password");
+        Files.writeString(secret, "s3cret\n");
+        ProxyConfig config = parse(null, "--master", "127.0.0.1:6379", "--backend-password-file", secret.toString());
+        assertEquals("s3cret", config.backendPassword());
+        ProxyConfig flagWins = parse(null, "--master", "127.0.0.1:6379", "--backend-password", "other", "--backend-password-file",
+                secret.toString());
+        assertEquals("other", flagWins.backendPassword());
+        Files.writeString(secret, "\n");
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> parse(null, "--master", "127.0.0.1:6379", "--backend-password-file", secret.toString()));
+        assertTrue(empty.getMessage().startsWith("backend-password-file: "), empty.getMessage());
+    }
 }
