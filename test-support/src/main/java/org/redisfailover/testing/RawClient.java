@@ -128,6 +128,25 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads and drops whatever the peer sends: true once it has closed (or reset) the connection, false
+     * when it goes quiet for the socket timeout first. Keeps nothing, however much a client that never
+     * read has queued.
+     */
+    public boolean drainsToClose() {
+        byte[] buffer = new byte[64 * 1024];
+        try {
+            while (in.read(buffer) >= 0) {
+                // dropped: only the close matters
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     /** Everything the peer sends until it closes or goes quiet for the socket timeout. */
     public String readUntilQuietOrClosed() throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();

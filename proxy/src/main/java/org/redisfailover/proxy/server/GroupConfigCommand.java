@@ -9,11 +9,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.redisfailover.protocol.command.ConfigPolicy;
 import org.redisfailover.protocol.resp.RedisRequest;
-import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
-import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.PendingReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,15 +117,11 @@ final class GroupConfigCommand {
     }
 
     /**
-     * Sends on the client's own connection to {@code node} when it has logged in as its own user (Redis then
-     * checks that user's permissions, as for any of its commands), else on the loop's shared one.
+     * Sends on the connection the client's own requests to {@code node} would take: its own one when it has
+     * logged in as its own user (Redis then checks that user's permissions), else the loop's shared one.
      */
     private static void send(Client client, NodeAddress node, List<byte[]> args, PendingReply reply) {
-        OwnConnections own = client.own();
-        BackendConnection connection = own.inUse()
-                ? own.get(client.loop().pool, node, 0, client.shared().config().databases())
-                : client.loop().pool.connection(node, 0, RespVersion.RESP2);
-        connection.send(RespWriter.request(client.channel().alloc(), args), reply, null);
+        client.sharedLane().connectionFor(node).send(RespWriter.request(client.channel().alloc(), args), reply, null);
     }
 
     private void send(NodeAddress node, List<String> command, Consumer<NodeCall.Outcome> then) {

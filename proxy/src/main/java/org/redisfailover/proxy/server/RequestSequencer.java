@@ -60,7 +60,7 @@ final class RequestSequencer implements ReplyOrderer.Answers {
             request.release();
             return;
         }
-        if (!deferred.isEmpty() || holdingBack > 0 || (outstanding >= MIN_IN_FLIGHT && outstanding >= inFlightWindow()) || !execute(request)) {
+        if (!deferred.isEmpty() || holdingBack > 0 || windowFull() || !execute(request)) {
             deferred.add(request);
         }
         if (replies.size() + deferred.size() >= shared.config().maxPipelinePerClient()) {
@@ -126,6 +126,14 @@ final class RequestSequencer implements ReplyOrderer.Answers {
         return slot;
     }
 
+    /**
+     * Whether the client has as many requests in flight as its window allows, so the next one waits. Below
+     * {@link #MIN_IN_FLIGHT} it never is, and the window is not worked out (most clients do not pipeline).
+     */
+    private boolean windowFull() {
+        return outstanding >= MIN_IN_FLIGHT && outstanding >= inFlightWindow();
+    }
+
     /** How many requests this client may have in flight: {@link #IN_FLIGHT_REPLY_BYTES} worth of its recent replies. */
     private int inFlightWindow() {
         int bySize = IN_FLIGHT_REPLY_BYTES / Math.max(1, replies.replyBytesAverage());
@@ -152,7 +160,7 @@ final class RequestSequencer implements ReplyOrderer.Answers {
             if (--outstanding == 0) {
                 client.transactions().releaseEndedPin();
                 runDeferred();
-            } else if (!deferred.isEmpty() && outstanding < inFlightWindow()) {
+            } else if (!deferred.isEmpty() && !windowFull()) {
                 runDeferred();
             }
         }
@@ -170,7 +178,7 @@ final class RequestSequencer implements ReplyOrderer.Answers {
         }
         runningDeferred = true;
         try {
-            while (!deferred.isEmpty() && holdingBack == 0 && outstanding < inFlightWindow() && replies.isOpen()) {
+            while (!deferred.isEmpty() && holdingBack == 0 && !windowFull() && replies.isOpen()) {
                 if (!execute(deferred.peek())) {
                     break;
                 }

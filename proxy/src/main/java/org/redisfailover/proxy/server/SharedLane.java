@@ -188,7 +188,7 @@ final class SharedLane implements Lane, HeldRequests.Owner {
     }
 
     /** The connection for (target, db) in the client's protocol: its own one when it has its own, else the pool's. */
-    private BackendConnection connectionFor(NodeAddress target) {
+    BackendConnection connectionFor(NodeAddress target) {
         OwnConnections own = client.own();
         int db = client.state().db();
         if (own.inUse()) {
