@@ -72,6 +72,10 @@ final class ZkConfirmations implements Closeable {
     }
 
     void start() {
+        // The first round gets one lease's length to succeed. Without this check a proxy cut off before its
+        // first confirmation held its writes (the lease never held) but never said it was fenced. Assigned
+        // before the rounds are scheduled, so the thread that runs them sees it.
+        fenceCheck = thread.schedule(this::checkFence, holder.lease().fenceMillis(), TimeUnit.MILLISECONDS);
         thread.scheduleWithFixedDelay(this::round, 0, intervalMillis, TimeUnit.MILLISECONDS);
     }
 

@@ -195,4 +195,19 @@ class ZooKeeperFollowingIT {
             assertTrue(registration().path("fenced").isBoolean());
         }
     }
+
+    /** Regression: a proxy cut off before its first confirmation held its writes but never reported itself fenced. */
+    @Test
+    void fencesItselfWhenZooKeeperIsGoneBeforeTheFirstConfirmation(RedisGroup group) throws Exception {
+        publish(new Topology(1, group.master().address(), group.replicas().stream().map(RedisProcess::address).toList()));
+        zooKeeper.stop();
+        startProxy(Duration.ofSeconds(1));
+        Poll.until(Duration.ofSeconds(10), "the never-confirmed proxy to fence itself", () -> proxy.topology().isFenced());
+        assertNull(proxy.topology().writableMaster(), "a fenced proxy writes to no master");
+        zooKeeper.restart();
+        Poll.until(Duration.ofSeconds(30), "the fence to lift once ZooKeeper confirms", () -> !proxy.topology().isFenced());
+        try (Jedis jedis = client()) {
+            assertEquals("OK", jedis.set("fence:after-start", "1"));
+        }
+    }
 }
