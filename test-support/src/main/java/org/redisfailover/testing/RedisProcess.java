@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.topology.NodeAddress;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -22,13 +24,16 @@ public final class RedisProcess implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final List<String> extraArgs;
+    /** Non-null: the node listens only on a TLS port ({@code port}), with these certificates. */
+    private final TestCertificates tls;
     private Process process;
 
-    private RedisProcess(String binary, int port, Path dir, List<String> extraArgs) {
+    private RedisProcess(String binary, int port, Path dir, List<String> extraArgs, TestCertificates tls) {
         this.binary = binary;
         this.port = port;
         this.dir = dir;
         this.extraArgs = extraArgs;
+        this.tls = tls;
     }
 
     /** Starts a node; {@code replicaOf} null for a master. Fails with a clear message without redis-server. */
@@ -39,6 +44,19 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Starts a node of another server binary that takes redis-server's arguments (valkey-server). */
     public static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, String... extraArgs) {
+        return start(binary, parentDir, replicaOf, null, extraArgs);
+    }
+
+    /**
+     * Starts a node that speaks only TLS on its port ({@code --port 0 --tls-port}), replicating over TLS and
+     * asking clients for a certificate; {@link #client()} connects with the client certificate.
+     */
+    public static RedisProcess startTls(Path parentDir, RedisProcess replicaOf, TestCertificates certificates, String... extraArgs) {
+        requireRedisServer();
+        return start("redis-server", parentDir, replicaOf, certificates, extraArgs);
+    }
+
+    private static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, TestCertificates tls, String... extraArgs) {
         int port = FreePort.next();
         try {
             Path dir = Files.createDirectories(parentDir.resolve("redis-" + port));
@@ -46,7 +64,10 @@ public final class RedisProcess implements AutoCloseable {
             if (replicaOf != null) {
                 args.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(replicaOf.port())));
             }
-            RedisProcess redis = new RedisProcess(binary, port, dir, List.copyOf(args));
+            if (tls != null) {
+                args.addAll(tls.redisArgs());
+            }
+            RedisProcess redis = new RedisProcess(binary, port, dir, List.copyOf(args), tls);
             redis.launch();
             return redis;
         } catch (IOException e) {
@@ -73,7 +94,10 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of(binary, "--bind", "127.0.0.1", "--port", Integer.toString(port),
+        List<String> ports = tls == null ? List.of("--port", Integer.toString(port)) : List.of("--port", "0", "--tls-port", Integer.toString(port));
+        List<String> command = new ArrayList<>(List.of(binary, "--bind", "127.0.0.1"));
+        command.addAll(ports);
+        command.addAll(List.of(
                 "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString(),
                 "--daemonize", "no", "--protected-mode", "no"));
         command.addAll(extraArgs);
@@ -95,7 +119,11 @@ public final class RedisProcess implements AutoCloseable {
 
     /** A direct connection (bypassing the proxy), for setup and checks. */
     public Jedis client() {
-        return new Jedis("127.0.0.1", port, 2000);
+        if (tls == null) {
+            return new Jedis("127.0.0.1", port, 2000);
+        }
+        return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder().timeoutMillis(2000).ssl(true)
+                .sslSocketFactory(tls.socketFactory(true)).build());
     }
 
     /** Calls of {@code command} counted by INFO commandstats: which node served what. */

@@ -214,7 +214,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
         state = State.CONNECTING;
         Bootstrap bootstrap = pool.bootstrap().clone()
-                .handler(new BackendChannelInitializer(this, pool.config().limits()));
+                .handler(new BackendChannelInitializer(this, pool.config().limits(), pool.tls()));
         ChannelFuture future = bootstrap.connect(node.host(), node.port());
         channel = future.channel();
         future.addListener(f -> {

@@ -1,6 +1,7 @@
 package org.redisfailover.proxy.backend;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.handler.ssl.SslContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -39,6 +40,8 @@ public final class BackendPool {
     private final FlushBatcher batcher;
     private final ProxyMetrics metrics;
     private final Bootstrap bootstrap;
+    /** TLS to the nodes, or null for plain TCP. */
+    private final SslContext tls;
     private final NodeHealth health = new NodeHealth();
     /** By node, then by database number (RESP2), then again (RESP3): no key object per lookup on the hot path. */
     private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
@@ -54,9 +57,10 @@ public final class BackendPool {
     /** The run id a connection to a node must find (the topology's master), or null for no check. */
     private final Function<NodeAddress, String> expectedRunId;
 
-    public BackendPool(EventLoop loop, Transport transport, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics,
+    public BackendPool(EventLoop loop, Transport transport, SslContext tls, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics,
             Function<NodeAddress, String> expectedRunId) {
         this.loop = loop;
+        this.tls = tls;
         this.expectedRunId = expectedRunId;
         this.config = config;
         this.batcher = batcher;
@@ -334,5 +338,10 @@ public final class BackendPool {
 
     Bootstrap bootstrap() {
         return bootstrap;
+    }
+
+    /** TLS to the nodes, or null for plain TCP. */
+    SslContext tls() {
+        return tls;
     }
 }

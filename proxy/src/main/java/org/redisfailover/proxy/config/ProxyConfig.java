@@ -3,7 +3,9 @@ package org.redisfailover.proxy.config;
 import java.time.Duration;
 import java.util.List;
 import org.redisfailover.protocol.resp.RespLimits;
+import org.redisfailover.protocol.tls.BackendTls;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.tls.ListenerTls;
 
 /**
  * Everything a proxy needs to start, validated once. Immutable.
@@ -30,6 +32,8 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param zooKeeper              where the topology comes from; null: the static master and replicas above
  * @param backendUser            ACL user the proxy authenticates as to Redis (null: default user)
  * @param backendPassword        password for Redis (null: none)
+ * @param tls                    the TLS port for clients (null: none, only the plain --listen)
+ * @param backendTls             TLS to the Redis nodes (null: plain TCP)
  * @param metrics                record metrics (false: Dropwizard's no-op registry, for measuring what they cost)
  */
 public record ProxyConfig(
@@ -55,6 +59,8 @@ public record ProxyConfig(
         ZooKeeperSettings zooKeeper,
         String backendUser,
         String backendPassword,
+        ListenerTls tls,
+        BackendTls backendTls,
         boolean metrics) {
 
     public ProxyConfig {
@@ -85,6 +91,9 @@ public record ProxyConfig(
         }
         if (replicas.stream().distinct().count() != replicas.size()) {
             throw new IllegalArgumentException("a replica is listed twice: " + replicas);
+        }
+        if (tls != null && tls.listen().equals(listen) && listen.port() != 0) {
+            throw new IllegalArgumentException("tls-listen " + tls.listen() + " is also --listen");
         }
         if (backendUser != null && backendPassword == null) {
             throw new IllegalArgumentException("backend-user needs backend-password");
@@ -126,6 +135,8 @@ public record ProxyConfig(
         private ZooKeeperSettings zooKeeper;
         private String backendUser;
         private String backendPassword;
+        private ListenerTls tls;
+        private BackendTls backendTls;
         private boolean metrics = true;
 
         private Builder(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
@@ -227,6 +238,16 @@ public record ProxyConfig(
             return this;
         }
 
+        public Builder tls(ListenerTls value) {
+            tls = value;
+            return this;
+        }
+
+        public Builder backendTls(BackendTls value) {
+            backendTls = value;
+            return this;
+        }
+
         public Builder metrics(boolean value) {
             metrics = value;
             return this;
@@ -235,7 +256,7 @@ public record ProxyConfig(
         public ProxyConfig build() {
             return new ProxyConfig(listen, master, replicas, readPolicy, offsetProbeInterval, databases, limits, ioThreads, connectTimeout,
                     backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
-                    outputLimits, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, metrics);
+                    outputLimits, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, tls, backendTls, metrics);
         }
     }
 
@@ -250,6 +271,7 @@ public record ProxyConfig(
         // Never print the password.
         return "ProxyConfig[listen=" + listen + ", master=" + master + ", replicas=" + replicas + ", readPolicy=" + readPolicy.label()
                 + ", zooKeeper=" + (zooKeeper == null ? "none" : zooKeeper.connectString() + zooKeeper.layout().root())
+                + ", tls=" + (tls == null ? "none" : tls.listen()) + ", backendTls=" + (backendTls != null)
                 + ", databases=" + databases + ", backendUser=" + backendUser + ", backendPassword=" + (backendPassword == null ? "none" : "***")
                 + "]";
     }

@@ -14,6 +14,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,11 +23,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
+import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.tls.TlsServerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +49,8 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicInteger clients = new AtomicInteger();
     private EventLoopGroup group;
     private Channel serverChannel;
+    private Channel tlsChannel;
+    private TlsServerContext tls;
     private TrafficCounter traffic;
     private NodeAddress lastMaster;
 
@@ -95,6 +100,13 @@ public final class ProxyServer implements AutoCloseable {
             }
             loops.forEach((loop, resources) -> loop.execute(() -> resources.onRoutingChanged(previous, current, topology.routedMaster())));
         });
+        if (config.tls() != null) {
+            tls = new TlsServerContext(config.tls(), TlsFiles.bestProvider(),
+                    metrics.meter("tls_handshake_failures", "TLS handshakes with clients that failed (untrusted or missing client "
+                            + "certificate, plain text on the TLS port, no common protocol or cipher)"));
+            metrics.gauge("tls_certificate_expiry_seconds", "Seconds until the TLS port's certificate expires (negative: expired)",
+                    () -> tls.certificateNotAfter().getEpochSecond() - System.currentTimeMillis() / 1000);
+        }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(shared.transport().serverChannel())
@@ -105,11 +117,21 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        initClient(channel);
+                        initClient(channel, false);
                     }
                 });
         try {
             serverChannel = bootstrap.bind(config.listen().host(), config.listen().port()).sync().channel();
+            if (tls != null) {
+                tlsChannel = bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        initClient(channel, true);
+                    }
+                }).bind(config.tls().listen().host(), config.tls().listen().port()).sync().channel();
+                log.info("TLS clients on {} ({}, client certificates: {})", boundTlsAddress(), tls.providerName(),
+                        config.tls().authClients().name().toLowerCase(Locale.ROOT));
+            }
         } catch (Exception e) {
             close();
             throw e;
@@ -178,9 +200,13 @@ public final class ProxyServer implements AutoCloseable {
      * Puts a reloaded configuration in force without touching a client connection: read policy, timeouts
      * and limits apply to the next request (request size limits and client timeouts to connections
      * opened from now on). The caller has checked that nothing else differs (the CLI's ConfigReload):
-     * addresses, databases, threads, ZooKeeper and credentials take a restart.
+     * addresses, databases, threads, ZooKeeper and credentials take a restart. The TLS port's certificate,
+     * key and CA files are read again (a rotation): new TLS clients get them, open ones keep theirs.
      */
     public void reload(ProxyConfig reloaded) {
+        if (tls != null) {
+            tls.reload(reloaded.tls()); // first: unreadable or mismatched files refuse the whole reload
+        }
         shared.config(reloaded);
         loops.forEach((loop, resources) -> loop.execute(() -> resources.reconfigure(reloaded)));
     }
@@ -193,8 +219,11 @@ public final class ProxyServer implements AutoCloseable {
         topology.replicas().forEach(resources.pool::warmUp);
     }
 
-    private void initClient(SocketChannel channel) {
+    private void initClient(SocketChannel channel, boolean secure) {
         ProxyConfig config = shared.config();
+        if (secure) {
+            tls.secure(channel); // even a client refused at max-clients hears why through TLS, as from Redis' tls-port
+        }
         channel.closeFuture().addListener(f -> clients.decrementAndGet());
         if (clients.incrementAndGet() > config.maxClients()) {
             // As Redis at maxclients: one error line, then close.
@@ -214,6 +243,15 @@ public final class ProxyServer implements AutoCloseable {
                 new RedisEncoder(),
                 Resp3Reply.Encoder.INSTANCE,
                 session);
+    }
+
+    /** The TLS port actually bound; null without --tls-listen. */
+    public NodeAddress boundTlsAddress() {
+        if (tlsChannel == null) {
+            return null;
+        }
+        InetSocketAddress address = (InetSocketAddress) tlsChannel.localAddress();
+        return new NodeAddress(address.getHostString(), address.getPort());
     }
 
     /** The address actually bound (the port is chosen by the OS when the configured one is 0). */
@@ -257,6 +295,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (tlsChannel != null) {
+            tlsChannel.close().syncUninterruptibly();
         }
         List<Future<?>> closes = loops.entrySet().stream()
                 .<Future<?>>map(e -> e.getKey().submit(e.getValue()::close))

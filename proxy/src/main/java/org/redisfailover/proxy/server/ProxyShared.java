@@ -1,6 +1,8 @@
 package org.redisfailover.proxy.server;
 
+import io.netty.handler.ssl.SslContext;
 import org.redisfailover.protocol.command.CommandClassifier;
+import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
@@ -19,6 +21,8 @@ final class ProxyShared {
     private final ProxyMetrics metrics;
     private volatile GroupConfigStore configStore = GroupConfigStore.NONE;
     private final ClientOutputBudget outputBudget = new ClientOutputBudget();
+    /** TLS to the Redis nodes, read once at start (null: plain TCP). */
+    private final SslContext backendTls;
 
     ProxyShared(ProxyConfig config, CommandClassifier classifier, TopologyHolder topology, Transport transport) {
         this.config = config;
@@ -26,6 +30,11 @@ final class ProxyShared {
         this.topology = topology;
         this.transport = transport;
         this.metrics = config.metrics() ? ProxyMetrics.enabled() : ProxyMetrics.disabled();
+        this.backendTls = config.backendTls() == null ? null : config.backendTls().nettyContext(TlsFiles.bestProvider());
+    }
+
+    SslContext backendTls() {
+        return backendTls;
     }
 
     ProxyConfig config() {

@@ -38,6 +38,10 @@ public final class RunningProxy implements AutoCloseable {
         return start(group, config -> config);
     }
 
+    public ProxyServer server() {
+        return server;
+    }
+
     public int port() {
         return server.boundAddress().port();
     }

@@ -1,0 +1,60 @@
+package org.redisfailover.protocol.tls;
+
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import javax.net.ssl.SSLException;
+
+/** What every TLS setting of the project shares: PEM files checked with the key that named them, and the provider. */
+public final class TlsFiles {
+
+    private TlsFiles() {
+    }
+
+    /** BoringSSL through netty-tcnative where it loads (much cheaper handshakes and records), else the JDK's. */
+    public static SslProvider bestProvider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /** The provider's name, for the start-up log line. */
+    public static String providerName(SslProvider provider) {
+        return provider == SslProvider.OPENSSL ? OpenSsl.versionString() : "JDK " + System.getProperty("java.version");
+    }
+
+    /** Throws unless {@code file} (named by {@code key}) is a readable regular file. */
+    public static void requireReadable(String key, Path file) {
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException(key + ": cannot read " + file);
+        }
+    }
+
+    /** Builds the context, turning the builder's exceptions into one that names the files. */
+    public static SslContext build(String what, SslContextBuilder builder) {
+        try {
+            return builder.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalArgumentException(what + ": " + e.getMessage() + (cause != e ? " (" + cause.getMessage() + ")" : "")
+                    + "; certificates are PEM, keys unencrypted PKCS#8 PEM (convert with: openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key)");
+        }
+    }
+
+    /** When the first certificate in a PEM file stops being valid. */
+    public static Instant notAfter(String key, Path certFile) {
+        try (InputStream in = Files.newInputStream(certFile)) {
+            X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            return certificate.getNotAfter().toInstant();
+        } catch (IOException | CertificateException | ClassCastException e) {
+            throw new IllegalArgumentException(key + ": " + certFile + " holds no PEM certificate (" + e.getMessage() + ")");
+        }
+    }
+}
