@@ -31,7 +31,9 @@ final class ConfigReload implements AdminServer.Reloader {
     static final Set<String> AT_RUN_TIME = Set.of("read-policy", "connect-timeout-ms", "backend-timeout-ms", "partial-request-timeout-ms",
             "client-idle-timeout-s", "max-clients", "max-pipeline-per-client", "max-in-flight-per-backend", "client-output-limit-bytes",
             "client-output-budget-bytes", "pubsub-output-limit-bytes", "pubsub-output-soft-limit-bytes", "pubsub-output-soft-limit-s",
-            "max-request-bytes", "max-bulk-length", "hold-timeout-ms", "hold-max-requests", "hold-max-bytes", "log-level");
+            "max-request-bytes", "max-bulk-length", "hold-timeout-ms", "hold-max-requests", "hold-max-bytes", "log-level",
+            // The TLS port's files are re-read by every reload (a rotation keeps the paths); its address needs a restart.
+            "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-auth-clients", "tls-protocols", "tls-ciphers");
 
     private final String[] args;
     private final ProxyServer server;

@@ -20,6 +20,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
+import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.ZkLayout;
@@ -71,7 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
                     try (CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
                             zk.sessionTimeout())) {
                         say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
-                                StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10)));
+                                StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10, NodeAccess.PLAIN)));
                     }
                     if (hold) {
                         say("Running until Ctrl-C: try redis-cli -p %d", proxy.boundAddress().port());

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.monitor.Monitor;
+import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import picocli.CommandLine.Command;
@@ -50,11 +51,16 @@ public final class MonitorCommand implements Callable<Integer> {
     @CommandLine.Mixin
     MonitorOptions monitorOptions = new MonitorOptions();
 
+    @CommandLine.Mixin
+    BackendOptions backend = new BackendOptions();
+
     @Override
     public Integer call() throws Exception {
         List<NodeAddress> nodes;
         ZkLayout layout;
+        NodeAccess access;
         try {
+            access = backend.access();
             nodes = redis.stream().map(NodeAddress::parse).toList();
             layout = zooKeeper.layout();
             if (probeIntervalSeconds != null) {
@@ -65,7 +71,8 @@ public final class MonitorCommand implements Callable<Integer> {
         }
         String monitorId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs));
-        Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs)));
+        Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs),
+                access));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ZooKeeperClients.closeWithin(ZooKeeperFollowing.CLOSE_BOUND, client, monitor);

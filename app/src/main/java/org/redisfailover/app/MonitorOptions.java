@@ -3,6 +3,7 @@ package org.redisfailover.app;
 import java.time.Duration;
 import java.util.List;
 import org.redisfailover.monitor.MonitorSettings;
+import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import picocli.CommandLine.Option;
@@ -33,9 +34,9 @@ final class MonitorOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     long catchUpTimeoutMs = 2000;
 
-    /** The settings, for a monitor whose ZooKeeper session has {@code sessionTimeout}. */
-    MonitorSettings settings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration sessionTimeout) {
+    /** The settings, for a monitor whose ZooKeeper session has {@code sessionTimeout}, logging in to the nodes with {@code access}. */
+    MonitorSettings settings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration sessionTimeout, NodeAccess access) {
         return new MonitorSettings(id, layout, nodes, Duration.ofMillis(probeIntervalMs), Duration.ofMillis(probeTimeoutMs), downAfterFailures,
-                sessionTimeout, maxLagBytes, Duration.ofMillis(catchUpTimeoutMs));
+                sessionTimeout, maxLagBytes, Duration.ofMillis(catchUpTimeoutMs), access);
     }
 }

@@ -1,9 +1,5 @@
 package org.redisfailover.app;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -193,17 +189,11 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "error, warn, info, debug or trace; reloadable (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
-    @Option(names = "--backend-user", description = "ACL user the proxy authenticates as to Redis.")
-    String backendUser;
+    @CommandLine.Mixin
+    BackendOptions backend = new BackendOptions();
 
-    @Option(names = "--backend-password",
-            description = "Password for Redis; better --backend-password-file or REDIS_FAILOVER_BACKEND_PASSWORD in the environment, "
-                    + "used in that order when this is absent (a password here shows in the process list).")
-    String backendPassword;
-
-    @Option(names = "--backend-password-file", paramLabel = "FILE",
-            description = "A file holding the password for Redis (its first line).")
-    String backendPasswordFile;
+    @CommandLine.Mixin
+    TlsOptions tls = new TlsOptions();
 
     /** The arguments this command was parsed from, set by {@link RedisFailoverMain}: a reload parses them again. */
     String[] originalArgs = new String[0];
@@ -261,30 +251,9 @@ public final class ProxyCommand implements Callable<Integer> {
 
     /** The admin token from --admin-token-file, else from REDIS_FAILOVER_ADMIN_TOKEN; without either, loopback rules. */
     AdminAccess adminAccess() {
-        String token;
-        if (adminTokenFile != null) {
-            token = secretFrom("admin-token-file", adminTokenFile);
-        } else {
-            token = System.getenv("REDIS_FAILOVER_ADMIN_TOKEN");
-            if (token != null && token.isBlank()) {
-                token = null; // set but empty, as compose.yaml passes it when no token is configured
-            }
-        }
+        String token = adminTokenFile != null ? Secrets.fromFile("admin-token-file", adminTokenFile)
+                : Secrets.fromEnvironment("REDIS_FAILOVER_ADMIN_TOKEN");
         return token == null ? AdminAccess.withoutToken() : AdminAccess.withToken(token);
-    }
-
-    /** A secret kept in a file rather than in the process' arguments: its first line, without surrounding blanks. */
-    private static String secretFrom(String key, String file) {
-        try {
-            String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
-            String firstLine = text.lines().findFirst().orElse("").strip();
-            if (firstLine.isEmpty()) {
-                throw new IllegalArgumentException(key + ": " + file + " is empty");
-            }
-            return firstLine;
-        } catch (IOException e) {
-            throw new IllegalArgumentException(key + ": cannot read " + file + " (" + e.getMessage() + ")");
-        }
     }
 
     ProxyConfig buildConfig() {
@@ -294,9 +263,6 @@ public final class ProxyCommand implements Callable<Integer> {
         if (!redisNodes.isEmpty() && zk == null) {
             throw new IllegalArgumentException("--redis runs a monitor, which needs --zk");
         }
-        String password = backendPassword != null ? backendPassword
-                : backendPasswordFile != null ? secretFrom("backend-password-file", backendPasswordFile)
-                : System.getenv("REDIS_FAILOVER_BACKEND_PASSWORD");
         return ProxyConfig.builder(parse("listen", listen), master == null ? null : parse("master", master),
                         replicas.stream().map(r -> parse("replica", r)).toList())
                 .readPolicy(ReadPolicy.parse(readPolicy))
@@ -316,7 +282,9 @@ public final class ProxyCommand implements Callable<Integer> {
                 .hold(Duration.ofMillis(holdTimeoutMs), holdMaxRequests, holdMaxBytes)
                 .zooKeeper(zk == null ? null : new ZooKeeperSettings(zk, new ZkLayout(zkPath), Duration.ofMillis(zkSessionTimeoutMs),
                         Duration.ofMillis(fenceTimeoutMs), Duration.ofMillis(replicationGuardMs)))
-                .backendCredentials(backendUser, password)
+                .backendCredentials(backend.backendUser, backend.password())
+                .tls(tls.tls())
+                .backendTls(backend.tls())
                 .metrics(metrics)
                 .build();
     }

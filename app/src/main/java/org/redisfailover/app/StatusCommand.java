@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
+import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.MonitorView;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -28,6 +29,7 @@ import org.redisfailover.protocol.topology.ZkLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -48,6 +50,9 @@ public final class StatusCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
 
+    @CommandLine.Mixin
+    BackendOptions backend = new BackendOptions();
+
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
@@ -57,8 +62,10 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ZkLayout layout;
+        NodeAccess access;
         try {
             layout = zooKeeper.layout();
+            access = backend.access();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -67,7 +74,7 @@ public final class StatusCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
                 return 1;
             }
-            ObjectNode status = collect(client, layout, Math.max(0, events));
+            ObjectNode status = collect(client, layout, Math.max(0, events), access);
             PrintWriter out = spec.commandLine().getOut();
             out.println(json ? MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status) : text(status));
             out.flush();
@@ -75,7 +82,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    static ObjectNode collect(CuratorFramework client, ZkLayout layout, int maxEvents) throws Exception {
+    static ObjectNode collect(CuratorFramework client, ZkLayout layout, int maxEvents, NodeAccess access) throws Exception {
         ObjectNode status = MAPPER.createObjectNode();
         status.put("zkPath", layout.root());
         Topology topology = null;
@@ -86,7 +93,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
         if (topology != null) {
             status.set("topology", MAPPER.readTree(TopologyJson.encode(topology)));
-            status.set("nodes", nodes(topology));
+            status.set("nodes", nodes(topology, access));
         }
         status.put("leader", leader(client, layout));
         status.set("monitors", children(client, layout.monitors(), MonitorView::decode));
@@ -96,7 +103,7 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     /** Each node's role and offset as it reports them, and each replica's lag behind the master. */
-    private static ArrayNode nodes(Topology topology) {
+    private static ArrayNode nodes(Topology topology, NodeAccess access) {
         Set<NodeAddress> all = new LinkedHashSet<>();
         if (topology.master() != null) {
             all.add(topology.master());
@@ -108,7 +115,7 @@ public final class StatusCommand implements Callable<Integer> {
             ObjectNode entry = nodes.addObject();
             entry.put("address", node.toString());
             entry.put("routedAs", node.equals(topology.master()) ? "master" : "replica");
-            try (Jedis jedis = new Jedis(node.host(), node.port(), 1_000)) {
+            try (Jedis jedis = new Jedis(new HostAndPort(node.host(), node.port()), access.clientConfig(1_000, "redis-failover-status"))) {
                 String info = jedis.info("replication");
                 String role = field(info, "role");
                 long offset = Long.parseLong(field(info, "master".equals(role) ? "master_repl_offset" : "slave_repl_offset"));

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.monitor.Monitor;
+import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
@@ -70,9 +71,10 @@ final class ZooKeeperFollowing {
         ZkGroupConfigStore configStore = new ZkGroupConfigStore(client, zk.layout(), zk.sessionTimeout());
         server.recordConfigIn(configStore);
         follower.start(seed);
+        NodeAccess access = new NodeAccess(config.backendUser(), config.backendPassword(), config.backendTls());
         Monitor monitor = null;
         if (!monitorNodes.isEmpty()) {
-            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes, zk.sessionTimeout()));
+            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes, zk.sessionTimeout(), access));
             monitor.start();
         }
         Monitor startedMonitor = monitor;
@@ -82,7 +84,7 @@ final class ZooKeeperFollowing {
         AdminServer.GroupView view = new AdminServer.GroupView() {
             @Override
             public ObjectNode status() throws Exception {
-                return StatusCommand.collect(client, zk.layout(), 10);
+                return StatusCommand.collect(client, zk.layout(), 10, access);
             }
 
             @Override

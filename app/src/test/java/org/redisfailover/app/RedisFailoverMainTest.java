@@ -166,4 +166,50 @@ class RedisFailoverMainTest {
                 () -> parse(null, "--master", "127.0.0.1:6379", "--backend-password-file", secret.toString()));
         assertTrue(empty.getMessage().startsWith("backend-password-file: "), empty.getMessage());
     }
+
+    @Test
+    void tlsSettingsAreCheckedAtStartWithTheKeyNamed() throws IOException {
+        Path cert = Files.writeString(dir.resolve("proxy.crt"), "x");
+        Path key = Files.writeString(dir.resolve("proxy.key"), "x");
+        IllegalArgumentException noCa = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
+                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString()));
+        assertTrue(noCa.getMessage().startsWith("tls-auth-clients yes needs tls-ca-cert-file"), noCa.getMessage());
+        ProxyConfig anonymousClients = parse(null, "--master", "127.0.0.1:6379", "--tls-listen", "127.0.0.1:6380",
+                "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(), "--tls-auth-clients", "no");
+        assertEquals(new NodeAddress("127.0.0.1", 6380), anonymousClients.tls().listen());
+        IllegalArgumentException noListen = assertThrows(IllegalArgumentException.class,
+                () -> parse(null, "--master", "127.0.0.1:6379", "--tls-cert-file", cert.toString()));
+        assertTrue(noListen.getMessage().contains("need tls-listen"), noListen.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
+                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", dir.resolve("absent.crt").toString(), "--tls-key-file", key.toString(),
+                "--tls-auth-clients", "no"));
+        assertTrue(missing.getMessage().startsWith("tls-cert-file: cannot read"), missing.getMessage());
+        IllegalArgumentException badMode = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
+                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(),
+                "--tls-auth-clients", "sometimes"));
+        assertTrue(badMode.getMessage().startsWith("tls-auth-clients: sometimes"), badMode.getMessage());
+        IllegalArgumentException oldProtocol = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
+                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(),
+                "--tls-auth-clients", "no", "--tls-protocols", "TLSv1"));
+        assertTrue(oldProtocol.getMessage().startsWith("tls-protocols: TLSv1 "), oldProtocol.getMessage());
+    }
+
+    @Test
+    void backendTlsIsOffUnlessAskedAndItsFilesNeedIt() throws IOException {
+        assertEquals(null, parse(null, "--master", "127.0.0.1:6379").backendTls());
+        Path ca = Files.writeString(dir.resolve("ca.crt"), "x");
+        IllegalArgumentException filesWithoutTls = assertThrows(IllegalArgumentException.class,
+                () -> parse(null, "--master", "127.0.0.1:6379", "--backend-tls-ca-cert-file", ca.toString()));
+        assertTrue(filesWithoutTls.getMessage().contains("backend-tls is no"), filesWithoutTls.getMessage());
+        ProxyConfig config = parse(null, "--master", "127.0.0.1:6379", "--backend-tls", "yes", "--backend-tls-ca-cert-file", ca.toString(),
+                "--backend-tls-verify-hostname", "no");
+        assertEquals(ca, config.backendTls().caCertFile());
+        assertEquals(false, config.backendTls().verifyHostname());
+        IllegalArgumentException certWithoutKey = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master",
+                "127.0.0.1:6379", "--backend-tls", "yes", "--backend-tls-cert-file", ca.toString()));
+        assertTrue(certWithoutKey.getMessage().contains("go together"), certWithoutKey.getMessage());
+        IllegalArgumentException notYesNo = assertThrows(IllegalArgumentException.class,
+                () -> parse(null, "--master", "127.0.0.1:6379", "--backend-tls", "true"));
+        assertTrue(notYesNo.getMessage().startsWith("backend-tls: true (expected: yes or no)"), notYesNo.getMessage());
+    }
 }

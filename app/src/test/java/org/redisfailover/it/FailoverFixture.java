@@ -8,6 +8,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.redisfailover.monitor.Monitor;
 import org.redisfailover.monitor.MonitorSettings;
+import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.ZkLayout;
@@ -69,7 +70,7 @@ final class FailoverFixture implements AutoCloseable {
 
     static MonitorSettings monitorSettings(String id, List<NodeAddress> nodes) {
         return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SESSION_TIMEOUT, -1,
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), NodeAccess.PLAIN);
     }
 
     Monitor startMonitor(String id) throws Exception {

@@ -23,12 +23,16 @@ import org.redisfailover.protocol.topology.ZkLayout;
  *                           at the price of whatever the best replica lacks)
  * @param catchUpTimeout     a switchover waits this long, writes held, for the target to catch up with
  *                           the paused master; past it the switchover is aborted and the master stays
+ * @param access             the password and TLS settings for the Redis nodes
  */
 public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration probeInterval, Duration probeTimeout,
-        int downAfterFailures, Duration unknownProxyWait, long maxLagBytes, Duration catchUpTimeout) {
+        int downAfterFailures, Duration unknownProxyWait, long maxLagBytes, Duration catchUpTimeout, NodeAccess access) {
 
     public MonitorSettings {
         nodes = List.copyOf(nodes);
+        if (access == null) {
+            throw new IllegalArgumentException("access: null (NodeAccess.PLAIN for no password and no TLS)");
+        }
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("redis: the monitor needs at least one Redis node");
         }

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.function.Function;
 import org.redisfailover.protocol.resp.InfoText;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -22,6 +24,8 @@ import redis.clients.jedis.util.SafeEncoder;
  */
 final class NodeProber implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(NodeProber.class);
+
     /** A bound on the replicas read from one master's INFO: discovery never grows without limit. */
     static final int MAX_REPORTED_REPLICAS = 64;
 
@@ -29,16 +33,14 @@ final class NodeProber implements AutoCloseable {
     private final NodeAddress dialAddress;
     private final DefaultJedisClientConfig clientConfig;
     private Jedis connection;
+    /** Why the last probe failed, so that a node failing the same way logs once, not at every probe. */
+    private String lastFailure;
 
     /** Probes {@code address}, connecting to it at {@code dialAddress} (the same, unless the network translates). */
-    NodeProber(NodeAddress address, NodeAddress dialAddress, int timeoutMillis) {
+    NodeProber(NodeAddress address, NodeAddress dialAddress, int timeoutMillis, NodeAccess access) {
         this.address = address;
         this.dialAddress = dialAddress;
-        this.clientConfig = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(timeoutMillis)
-                .socketTimeoutMillis(timeoutMillis)
-                .clientName("redis-failover-monitor")
-                .build();
+        this.clientConfig = access.clientConfig(timeoutMillis, "redis-failover-monitor");
     }
 
     synchronized NodeStatus probe() {
@@ -53,9 +55,12 @@ final class NodeProber implements AutoCloseable {
                     throw e;
                 }
             }
-            return parse(address, info(jedis));
+            NodeStatus status = parse(address, info(jedis));
+            lastFailure = null;
+            return status;
         } catch (JedisException | IllegalArgumentException e) {
             closeConnection();
+            noteFailure(e);
             return NodeStatus.unreachable(address);
         }
     }
@@ -94,6 +99,26 @@ final class NodeProber implements AutoCloseable {
         }
         return new NodeStatus(address, true, master, masterOf, linkUp, linkDown, offset, fields.get("master_replid"), replid2,
                 fields.get("run_id"), Integer.parseInt(fields.getOrDefault("slave_priority", "100")), replicas);
+    }
+
+    /**
+     * Logs a probe failure that differs from the last one. A refused login (NOAUTH, WRONGPASS, a TLS
+     * handshake) makes a live node look down, so it is a warning the operator must see, not a debug line.
+     */
+    private void noteFailure(Exception e) {
+        String failure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e.getCause() != null && e.getCause().getMessage() != null) {
+            failure += " (" + e.getCause().getMessage() + ")";
+        }
+        if (!failure.equals(lastFailure)) {
+            boolean refused = e instanceof JedisDataException || failure.contains("SSL") || failure.contains("certificate");
+            if (refused) {
+                log.warn("probe of {} refused: {} (check backend-user/backend-password and the TLS settings)", address, failure);
+            } else {
+                log.debug("probe of {} failed: {}", address, failure);
+            }
+            lastFailure = failure;
+        }
     }
 
     /**

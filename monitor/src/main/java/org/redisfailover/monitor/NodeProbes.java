@@ -50,7 +50,7 @@ final class NodeProbes implements Closeable {
         Long downSinceMillis;
 
         Tracker(NodeAddress node) {
-            this.prober = new NodeProber(node, dial.apply(node), (int) settings.probeTimeout().toMillis());
+            this.prober = new NodeProber(node, dial.apply(node), (int) settings.probeTimeout().toMillis(), settings.access());
             this.latest = NodeStatus.unreachable(node);
             this.schedule = scheduler.scheduleWithFixedDelay(this::probeIfIdle, 0, settings.probeInterval().toMillis(),
                     TimeUnit.MILLISECONDS);

@@ -26,14 +26,17 @@ public final class RedisProcess implements AutoCloseable {
     private final List<String> extraArgs;
     /** Non-null: the node listens only on a TLS port ({@code port}), with these certificates. */
     private final TestCertificates tls;
+    /** Non-null: the node's requirepass (and masterauth), which {@link #client()} authenticates with. */
+    private final String password;
     private Process process;
 
-    private RedisProcess(String binary, int port, Path dir, List<String> extraArgs, TestCertificates tls) {
+    private RedisProcess(String binary, int port, Path dir, List<String> extraArgs, TestCertificates tls, String password) {
         this.binary = binary;
         this.port = port;
         this.dir = dir;
         this.extraArgs = extraArgs;
         this.tls = tls;
+        this.password = password;
     }
 
     /** Starts a node; {@code replicaOf} null for a master. Fails with a clear message without redis-server. */
@@ -44,7 +47,7 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Starts a node of another server binary that takes redis-server's arguments (valkey-server). */
     public static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, String... extraArgs) {
-        return start(binary, parentDir, replicaOf, null, extraArgs);
+        return start(binary, parentDir, replicaOf, null, null, extraArgs);
     }
 
     /**
@@ -52,11 +55,21 @@ public final class RedisProcess implements AutoCloseable {
      * asking clients for a certificate; {@link #client()} connects with the client certificate.
      */
     public static RedisProcess startTls(Path parentDir, RedisProcess replicaOf, TestCertificates certificates, String... extraArgs) {
-        requireRedisServer();
-        return start("redis-server", parentDir, replicaOf, certificates, extraArgs);
+        return startSecured(parentDir, replicaOf, null, certificates, extraArgs);
     }
 
-    private static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, TestCertificates tls, String... extraArgs) {
+    /**
+     * Starts a node with {@code requirepass} and {@code masterauth} set to {@code password} (null: none), on a
+     * TLS-only port when {@code certificates} is not null.
+     */
+    public static RedisProcess startSecured(Path parentDir, RedisProcess replicaOf, String password, TestCertificates certificates,
+            String... extraArgs) {
+        requireRedisServer();
+        return start("redis-server", parentDir, replicaOf, certificates, password, extraArgs);
+    }
+
+    private static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, TestCertificates tls, String password,
+            String... extraArgs) {
         int port = FreePort.next();
         try {
             Path dir = Files.createDirectories(parentDir.resolve("redis-" + port));
@@ -67,7 +80,10 @@ public final class RedisProcess implements AutoCloseable {
             if (tls != null) {
                 args.addAll(tls.redisArgs());
             }
-            RedisProcess redis = new RedisProcess(binary, port, dir, List.copyOf(args), tls);
+            if (password != null) {
+                args.addAll(List.of("--requirepass", password, "--masterauth", password));
+            }
+            RedisProcess redis = new RedisProcess(binary, port, dir, List.copyOf(args), tls, password);
             redis.launch();
             return redis;
         } catch (IOException e) {
@@ -119,11 +135,14 @@ public final class RedisProcess implements AutoCloseable {
 
     /** A direct connection (bypassing the proxy), for setup and checks. */
     public Jedis client() {
-        if (tls == null) {
+        if (tls == null && password == null) {
             return new Jedis("127.0.0.1", port, 2000);
         }
-        return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder().timeoutMillis(2000).ssl(true)
-                .sslSocketFactory(tls.socketFactory(true)).build());
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().timeoutMillis(2000).password(password);
+        if (tls != null) {
+            config.ssl(true).sslSocketFactory(tls.socketFactory(true));
+        }
+        return new Jedis(new HostAndPort("127.0.0.1", port), config.build());
     }
 
     /** Calls of {@code command} counted by INFO commandstats: which node served what. */
