@@ -33,7 +33,9 @@ final class ConfigReload implements AdminServer.Reloader {
             "client-output-budget-bytes", "pubsub-output-limit-bytes", "pubsub-output-soft-limit-bytes", "pubsub-output-soft-limit-s",
             "max-request-bytes", "max-bulk-length", "hold-timeout-ms", "hold-max-requests", "hold-max-bytes", "log-level",
             // The TLS port's files are re-read by every reload (a rotation keeps the paths); its address needs a restart.
-            "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-auth-clients", "tls-protocols", "tls-ciphers");
+            "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-auth-clients", "tls-protocols", "tls-ciphers",
+            // Re-read too; clients already authenticated stay so, as in Redis after CONFIG SET requirepass.
+            "requirepass-file", "protected-mode");
 
     private final String[] args;
     private final ProxyServer server;

@@ -195,6 +195,9 @@ public final class ProxyCommand implements Callable<Integer> {
     @CommandLine.Mixin
     TlsOptions tls = new TlsOptions();
 
+    @CommandLine.Mixin
+    ClientAccessOptions access = new ClientAccessOptions();
+
     /** The arguments this command was parsed from, set by {@link RedisFailoverMain}: a reload parses them again. */
     String[] originalArgs = new String[0];
 
@@ -214,7 +217,7 @@ public final class ProxyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
-        LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword()));
+        LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword(), proxyConfig.requirepass()));
         ProxyServer server = new ProxyServer(proxyConfig);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<Runnable> stopZooKeeper = new AtomicReference<>(() -> { });
@@ -285,6 +288,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 .backendCredentials(backend.backendUser, backend.password())
                 .tls(tls.tls())
                 .backendTls(backend.tls())
+                .requirepass(access.requirepass())
+                .protectedMode(access.protectedMode())
                 .metrics(metrics)
                 .build();
     }

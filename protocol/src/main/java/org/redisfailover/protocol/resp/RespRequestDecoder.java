@@ -44,7 +44,13 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
         void onRequestError(RequestError error);
     }
 
-    private final RespLimits limits;
+    /** Redis' bounds on a client that has not authenticated yet (networking.c): arguments, and bytes per bulk. */
+    public static final int UNAUTHENTICATED_MAX_ARGS = 10;
+    public static final int UNAUTHENTICATED_MAX_BULK = 16 * 1024;
+
+    private RespLimits limits;
+    /** The limits that apply once the client authenticated; null while they already do. */
+    private RespLimits afterAuthentication;
     private final RequestSink sink;
     private final RespNumbers.Parser numbers = new RespNumbers.Parser();
 
@@ -64,6 +70,27 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     public RespRequestDecoder(RespLimits limits, RequestSink sink) {
         this.limits = limits;
         this.sink = sink;
+    }
+
+    /**
+     * Bounds requests as Redis bounds a client that must authenticate and has not yet: at most
+     * {@value #UNAUTHENTICATED_MAX_ARGS} arguments of at most {@value #UNAUTHENTICATED_MAX_BULK} bytes, with
+     * Redis' "unauthenticated" protocol errors; until {@link #authenticated()}.
+     */
+    public void requireAuthentication() {
+        if (afterAuthentication == null) {
+            afterAuthentication = limits;
+            limits = limits.withMaxRequestArgs(Math.min(limits.maxRequestArgs(), UNAUTHENTICATED_MAX_ARGS))
+                    .withMaxBulkLength(Math.min(limits.maxBulkLength(), UNAUTHENTICATED_MAX_BULK));
+        }
+    }
+
+    /** The client authenticated: the configured limits apply from the next request on. */
+    public void authenticated() {
+        if (afterAuthentication != null) {
+            limits = afterAuthentication;
+            afterAuthentication = null;
+        }
     }
 
     /** True while a request has started to arrive but is not complete (for the partial-request deadline). */
@@ -113,7 +140,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
             }
             long count = numbers.parse(in, start + 1, cr - start - 1);
             if (count == RespNumbers.INVALID || count > Integer.MAX_VALUE || count > limits.maxRequestArgs()) {
-                return RequestError.protocol("invalid multibulk length");
+                return RequestError.protocol(afterAuthentication != null && count > 0 ? "unauthenticated multibulk length"
+                        : "invalid multibulk length");
             }
             if (!hasLf(in, cr)) {
                 return in.writerIndex() > cr + 1 ? RequestError.protocol("expected CRLF") : null;
@@ -151,7 +179,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 }
                 long length = numbers.parse(in, headerStart + 1, cr - headerStart - 1);
                 if (length == RespNumbers.INVALID || length < 0 || length > limits.maxBulkLength()) {
-                    return RequestError.protocol("invalid bulk length");
+                    return RequestError.protocol(afterAuthentication != null && length > 0 ? "unauthenticated bulk length"
+                            : "invalid bulk length");
                 }
                 if (!hasLf(in, cr)) {
                     return in.writerIndex() > cr + 1 ? RequestError.protocol("expected CRLF") : null;

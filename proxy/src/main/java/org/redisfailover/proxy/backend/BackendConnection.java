@@ -234,7 +234,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         out = new WriteCoalescer(connected, 16 * 1024);
         Credentials login = handshake.credentials() != null ? handshake.credentials()
                 : pool.config().backendPassword() == null ? null : new Credentials(pool.config().backendUser(), pool.config().backendPassword());
-        handshaking = new HandshakeExchange(connected, handshake, login, db, pool.expectedRunId(node));
+        handshaking = new HandshakeExchange(connected, handshake, login, db, pool.expectedRunId(node), pool.groupAccess() != null);
         if (handshaking.done()) {
             onReady();
         } else {
@@ -243,6 +243,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     }
 
     private void onReady() {
+        if (handshaking.passwordRequired() != null) {
+            pool.groupAccess().observe(handshaking.passwordRequired());
+        }
         handshaking = null;
         state = State.READY;
         if (backoff.failures() > 0) {

@@ -42,6 +42,8 @@ public final class BackendPool {
     private final Bootstrap bootstrap;
     /** TLS to the nodes, or null for plain TCP. */
     private final SslContext tls;
+    /** Where connections without a password report whether the group asks for one; null: do not ask. */
+    private final GroupAccess groupAccess;
     private final NodeHealth health = new NodeHealth();
     /** By node, then by database number (RESP2), then again (RESP3): no key object per lookup on the hot path. */
     private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
@@ -57,10 +59,11 @@ public final class BackendPool {
     /** The run id a connection to a node must find (the topology's master), or null for no check. */
     private final Function<NodeAddress, String> expectedRunId;
 
-    public BackendPool(EventLoop loop, Transport transport, SslContext tls, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics,
+    public BackendPool(EventLoop loop, Transport transport, SslContext tls, GroupAccess groupAccess, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics,
             Function<NodeAddress, String> expectedRunId) {
         this.loop = loop;
         this.tls = tls;
+        this.groupAccess = groupAccess;
         this.expectedRunId = expectedRunId;
         this.config = config;
         this.batcher = batcher;
@@ -343,5 +346,10 @@ public final class BackendPool {
     /** TLS to the nodes, or null for plain TCP. */
     SslContext tls() {
         return tls;
+    }
+
+    /** Null when no connection needs to ask whether the group wants a password. */
+    GroupAccess groupAccess() {
+        return groupAccess;
     }
 }

@@ -18,14 +18,23 @@ final class HandshakeExchange {
 
     private final String expectedRunId;
     private int repliesExpected;
+    /** Whether the first reply answers the PING that asks whether the group needs a password. */
+    private boolean probing;
+    /** What that PING found: null while not asked or not answered yet. */
+    private Boolean passwordRequired;
 
     /**
      * Writes (without flushing) the handshake of a connection logging in as {@code login} (null: none) with
      * {@code handshake}'s protocol and tracking, to database {@code db}, expecting {@code expectedRunId} (null:
-     * no check).
+     * no check). {@code probeAccess}: without a login, start with a PING whose NOAUTH (accepted) or PONG says
+     * whether the group asks for a password ({@link GroupAccess}).
      */
-    HandshakeExchange(Channel channel, Handshake handshake, Credentials login, int db, String expectedRunId) {
+    HandshakeExchange(Channel channel, Handshake handshake, Credentials login, int db, String expectedRunId, boolean probeAccess) {
         this.expectedRunId = expectedRunId;
+        if (login == null && probeAccess) {
+            write(channel, RespWriter.request(channel.alloc(), "PING"));
+            probing = true;
+        }
         if (login != null) {
             write(channel, login.user() == null
                     ? RespWriter.request(channel.alloc(), "AUTH", login.password())
@@ -54,6 +63,11 @@ final class HandshakeExchange {
         repliesExpected++;
     }
 
+    /** What the access PING found (null: not asked). */
+    Boolean passwordRequired() {
+        return passwordRequired;
+    }
+
     /** True once every answer is in and accepted: client requests may go out. */
     boolean done() {
         return repliesExpected == 0;
@@ -62,6 +76,14 @@ final class HandshakeExchange {
     /** One answer of the handshake; returns why the connection must not be used, or null when it was accepted. */
     String check(ByteBuf buffer, int start, int length) {
         byte type = buffer.getByte(start);
+        if (probing) {
+            probing = false;
+            passwordRequired = type == '-' && buffer.toString(start, length, StandardCharsets.UTF_8).startsWith("-NOAUTH");
+            if (passwordRequired || type == '+') {
+                repliesExpected--;
+                return null; // NOAUTH is an answer here, not a refusal: the client's own AUTH goes elsewhere
+            }
+        }
         if (type == '-' || type == '!') {
             return "handshake refused: " + buffer.toString(start, length, StandardCharsets.UTF_8).strip();
         }

@@ -34,6 +34,9 @@ import org.redisfailover.proxy.tls.ListenerTls;
  * @param backendPassword        password for Redis (null: none)
  * @param tls                    the TLS port for clients (null: none, only the plain --listen)
  * @param backendTls             TLS to the Redis nodes (null: plain TCP)
+ * @param requirepass            the proxy's own password for clients, checked before anything reaches Redis (null: none)
+ * @param protectedMode          with no requirepass, serve only loopback clients unless the group itself asks every
+ *                               client for a password (Redis' protected-mode)
  * @param metrics                record metrics (false: Dropwizard's no-op registry, for measuring what they cost)
  */
 public record ProxyConfig(
@@ -61,6 +64,8 @@ public record ProxyConfig(
         String backendPassword,
         ListenerTls tls,
         BackendTls backendTls,
+        String requirepass,
+        boolean protectedMode,
         boolean metrics) {
 
     public ProxyConfig {
@@ -94,6 +99,9 @@ public record ProxyConfig(
         }
         if (tls != null && tls.listen().equals(listen) && listen.port() != 0) {
             throw new IllegalArgumentException("tls-listen " + tls.listen() + " is also --listen");
+        }
+        if (requirepass != null && requirepass.isEmpty()) {
+            throw new IllegalArgumentException("requirepass: empty");
         }
         if (backendUser != null && backendPassword == null) {
             throw new IllegalArgumentException("backend-user needs backend-password");
@@ -137,6 +145,8 @@ public record ProxyConfig(
         private String backendPassword;
         private ListenerTls tls;
         private BackendTls backendTls;
+        private String requirepass;
+        private boolean protectedMode = true;
         private boolean metrics = true;
 
         private Builder(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
@@ -248,6 +258,16 @@ public record ProxyConfig(
             return this;
         }
 
+        public Builder requirepass(String value) {
+            requirepass = value;
+            return this;
+        }
+
+        public Builder protectedMode(boolean value) {
+            protectedMode = value;
+            return this;
+        }
+
         public Builder metrics(boolean value) {
             metrics = value;
             return this;
@@ -256,7 +276,7 @@ public record ProxyConfig(
         public ProxyConfig build() {
             return new ProxyConfig(listen, master, replicas, readPolicy, offsetProbeInterval, databases, limits, ioThreads, connectTimeout,
                     backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
-                    outputLimits, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, tls, backendTls, metrics);
+                    outputLimits, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, tls, backendTls, requirepass, protectedMode, metrics);
         }
     }
 
@@ -272,6 +292,7 @@ public record ProxyConfig(
         return "ProxyConfig[listen=" + listen + ", master=" + master + ", replicas=" + replicas + ", readPolicy=" + readPolicy.label()
                 + ", zooKeeper=" + (zooKeeper == null ? "none" : zooKeeper.connectString() + zooKeeper.layout().root())
                 + ", tls=" + (tls == null ? "none" : tls.listen()) + ", backendTls=" + (backendTls != null)
+                + ", requirepass=" + (requirepass == null ? "none" : "***") + ", protectedMode=" + protectedMode
                 + ", databases=" + databases + ", backendUser=" + backendUser + ", backendPassword=" + (backendPassword == null ? "none" : "***")
                 + "]";
     }

@@ -40,6 +40,8 @@ public final class ProxyMetrics {
     public final Meter clientBytesOut;
     public final Meter clientsAccepted;
     public final Meter clientsRefused;
+    public final Meter clientsDenied;
+    public final Meter authFailures;
 
     private ProxyMetrics(MetricRegistry registry, boolean recording) {
         this.registry = registry;
@@ -61,6 +63,8 @@ public final class ProxyMetrics {
         clientBytesOut = meter("client_bytes_written", "Bytes written to clients");
         clientsAccepted = meter("client_connections_accepted", "Client connections accepted");
         clientsRefused = meter("client_connections_refused", "Client connections refused at max-clients");
+        clientsDenied = meter("client_connections_denied", "Client connections from off this host refused by protected mode");
+        authFailures = meter("auth_failures", "AUTH and HELLO AUTH with a wrong password for the proxy's requirepass (WRONGPASS)");
     }
 
     /** Metrics recorded and exported. */

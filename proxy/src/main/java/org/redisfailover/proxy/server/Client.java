@@ -21,6 +21,7 @@ final class Client {
     private final SubscriptionLane subscriptions;
     private final BlockingLane blocking;
     private final HandshakeLane handshake;
+    private final AuthGate gate;
     private final RequestSequencer sequencer;
 
     Client(Channel channel, ProxyShared shared, LoopResources loop) {
@@ -35,6 +36,7 @@ final class Client {
         this.subscriptions = new SubscriptionLane(this);
         this.blocking = new BlockingLane(this);
         this.handshake = new HandshakeLane(this);
+        this.gate = new AuthGate(this);
         this.sequencer = new RequestSequencer(this);
         replies.answers(sequencer);
         own.whenBroken(transactions::ownConnectionBroken);
@@ -95,6 +97,11 @@ final class Client {
 
     HandshakeLane handshake() {
         return handshake;
+    }
+
+    /** The proxy's own password check. */
+    AuthGate gate() {
+        return gate;
     }
 
     /**

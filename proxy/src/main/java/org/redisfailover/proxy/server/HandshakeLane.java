@@ -112,6 +112,7 @@ final class HandshakeLane implements Lane {
         OwnConnections own = client.own();
         if (accepted != null) {
             own.adopt(accepted, connection, client.shared().config().databases());
+            client.gate().acceptedByRedis();
             log.debug("client {} now runs with {}", client.channel().remoteAddress(), accepted);
         } else if (connection.purpose() == BackendConnection.Purpose.CLIENT && !own.owns(connection)) {
             connection.close();

@@ -162,7 +162,10 @@ final class LocalCommands {
             for (int i = 2; i < request.argc(); i++) {
                 int remaining = request.argc() - i - 1;
                 if (request.argEqualsIgnoreCase(i, "auth") && remaining >= 2) {
-                    return Replies.error("ERR HELLO AUTH is not supported by redis-failover: send AUTH, then HELLO");
+                    if (!client.gate().checksHelloAuth()) {
+                        return Replies.error("ERR HELLO AUTH is not supported by redis-failover: send AUTH, then HELLO");
+                    }
+                    i += 2; // the proxy's own password, already checked by AuthGate
                 } else if (request.argEqualsIgnoreCase(i, "setname") && remaining >= 1) {
                     byte[] name = request.arg(++i);
                     RedisMessage invalid = validateName(name);

@@ -37,7 +37,7 @@ final class LoopResources {
         ProxyConfig config = shared.config();
         this.shared = shared;
         this.batcher = new FlushBatcher(loop);
-        this.pool = new BackendPool(loop, shared.transport(), shared.backendTls(), config, batcher, shared.metrics(), node -> {
+        this.pool = new BackendPool(loop, shared.transport(), shared.backendTls(), shared.groupAccess(), config, batcher, shared.metrics(), node -> {
             Topology topology = shared.topology().current();
             return node.equals(topology.master()) && topology.masterIdentity() != null ? topology.masterIdentity().runId() : null;
         });

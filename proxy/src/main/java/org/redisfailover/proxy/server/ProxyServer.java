@@ -231,15 +231,25 @@ public final class ProxyServer implements AutoCloseable {
             channel.pipeline().addLast(new RedisEncoder(), new RefuseConnection("ERR max number of clients reached"));
             return;
         }
+        if (ProtectedMode.denies(config, shared.groupAccess(), channel, secure)) {
+            shared.metrics().clientsDenied.mark();
+            ProtectedMode.logDenial(channel, shared.groupAccess());
+            channel.pipeline().addLast(new RedisEncoder(), new RefuseConnection(ProtectedMode.DENIED));
+            return;
+        }
         shared.metrics().clientsAccepted.mark();
         if (shared.metrics().recording()) {
             channel.pipeline().addLast(traffic);
         }
         ClientSession session = new ClientSession(channel, shared, loops.get(channel.eventLoop()));
+        RespRequestDecoder decoder = new RespRequestDecoder(config.limits(), session);
+        if (config.requirepass() != null) {
+            decoder.requireAuthentication();
+        }
         channel.pipeline().addLast(
                 new IdleStateHandler(config.partialRequestTimeout().toMillis(), 0, config.clientIdleTimeout().toMillis(),
                         TimeUnit.MILLISECONDS),
-                new RespRequestDecoder(config.limits(), session),
+                decoder,
                 new RedisEncoder(),
                 Resp3Reply.Encoder.INSTANCE,
                 session);

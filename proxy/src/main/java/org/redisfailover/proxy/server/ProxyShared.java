@@ -3,6 +3,7 @@ package org.redisfailover.proxy.server;
 import io.netty.handler.ssl.SslContext;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.protocol.tls.TlsFiles;
+import org.redisfailover.proxy.backend.GroupAccess;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
@@ -23,6 +24,11 @@ final class ProxyShared {
     private final ClientOutputBudget outputBudget = new ClientOutputBudget();
     /** TLS to the Redis nodes, read once at start (null: plain TCP). */
     private final SslContext backendTls;
+    /** Whether the group asks connections without a password for one; null when the proxy logs in with its own. */
+    private final GroupAccess groupAccess;
+    private final AuthFailures authFailures = new AuthFailures();
+    /** The configuration's requirepass as bytes, swapped with it: no conversion per request. */
+    private volatile byte[] requirepass;
 
     ProxyShared(ProxyConfig config, CommandClassifier classifier, TopologyHolder topology, Transport transport) {
         this.config = config;
@@ -31,6 +37,21 @@ final class ProxyShared {
         this.transport = transport;
         this.metrics = config.metrics() ? ProxyMetrics.enabled() : ProxyMetrics.disabled();
         this.backendTls = config.backendTls() == null ? null : config.backendTls().nettyContext(TlsFiles.bestProvider());
+        this.groupAccess = config.backendPassword() == null ? new GroupAccess() : null;
+        this.requirepass = AuthGate.bytes(config.requirepass());
+    }
+
+    GroupAccess groupAccess() {
+        return groupAccess;
+    }
+
+    AuthFailures authFailures() {
+        return authFailures;
+    }
+
+    /** The proxy's own password, or null for none. */
+    byte[] requirepass() {
+        return requirepass;
     }
 
     SslContext backendTls() {
@@ -43,6 +64,7 @@ final class ProxyShared {
 
     /** Installs a reloaded configuration (already checked to differ only in what may change at run time). */
     void config(ProxyConfig reloaded) {
+        requirepass = AuthGate.bytes(reloaded.requirepass());
         config = reloaded;
     }
 

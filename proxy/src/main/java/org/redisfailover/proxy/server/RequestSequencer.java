@@ -72,6 +72,9 @@ final class RequestSequencer implements ReplyOrderer.Answers {
     private boolean execute(RedisRequest request) {
         Route route = shared.classifier().classify(request);
         client.state().commandRead(route);
+        if (client.gate().answers(request, route)) {
+            return true;
+        }
         Lane wanted = laneFor(request, route);
         if (wanted == sharedLane && current == sharedLane) {
             sharedLane.run(request, route); // the common case: nothing to check

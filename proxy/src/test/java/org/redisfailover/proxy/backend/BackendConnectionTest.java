@@ -78,7 +78,7 @@ class BackendConnectionTest {
         group = transport.newGroup(1, "backend-test");
         loop = group.next();
         ProxyConfig config = ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of());
-        pool = onLoop(() -> new BackendPool(loop, transport, null, config, new FlushBatcher(loop), ProxyMetrics.disabled(), node -> null));
+        pool = onLoop(() -> new BackendPool(loop, transport, null, null, config, new FlushBatcher(loop), ProxyMetrics.disabled(), node -> null));
     }
 
     @AfterEach

@@ -1,0 +1,166 @@
+package org.redisfailover.proxy.server;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespRequestDecoder;
+
+/**
+ * The proxy's own password ({@code requirepass}), checked before anything reaches a backend. Until a
+ * client authenticates only AUTH, HELLO with AUTH and QUIT run; everything else gets Redis' NOAUTH, so
+ * an unauthenticated client cannot subscribe, pin a connection or make Redis do any work, and its
+ * requests are bounded as Redis bounds them (see {@link RespRequestDecoder#requireAuthentication}).
+ * The password is the default user's: {@code AUTH <password>} or {@code AUTH default <password>}.
+ * Another user's AUTH goes to Redis, as without a proxy password, once the client is in. Confined to the
+ * client's event loop.
+ */
+final class AuthGate {
+
+    static final String NOAUTH = "NOAUTH Authentication required.";
+    static final String HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+            + "HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
+            + "version at the same time";
+    static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+
+    private final Client client;
+    private final Route auth;
+    private final Route hello;
+    private final Route quit;
+    private boolean authenticated;
+
+    AuthGate(Client client) {
+        this.client = client;
+        this.auth = client.shared().classifier().classifyName("auth");
+        this.hello = client.shared().classifier().classifyName("hello");
+        this.quit = client.shared().classifier().classifyName("quit");
+    }
+
+    /**
+     * Answers {@code request} here when the proxy's password decides it (returns true; the request is
+     * released), or returns false to let it run. With no proxy password, always false.
+     */
+    boolean answers(RedisRequest request, Route route) {
+        byte[] password = client.shared().requirepass();
+        if (password == null) {
+            return false;
+        }
+        if (route == auth) {
+            return authenticate(request, password);
+        }
+        if (route == hello) {
+            return helloAuth(request, password);
+        }
+        if (authenticated || route == quit) {
+            return false;
+        }
+        reject(request, NOAUTH);
+        return true;
+    }
+
+    /** Whether HELLO's AUTH option was checked here (LocalCommands then skips it). */
+    boolean checksHelloAuth() {
+        return client.shared().requirepass() != null;
+    }
+
+    /** Another user's AUTH, accepted by Redis: the client is in. */
+    void acceptedByRedis() {
+        opened();
+    }
+
+    private boolean authenticate(RedisRequest request, byte[] password) {
+        if (request.argc() < 2 || request.argc() > 3) {
+            reject(request, request.argc() < 2 ? "ERR wrong number of arguments for 'auth' command" : "ERR syntax error");
+            return true;
+        }
+        boolean defaultUser = request.argc() == 2 || request.argEqualsIgnoreCase(1, "default");
+        if (!defaultUser) {
+            if (authenticated) {
+                return false; // an ACL user of the group's: Redis checks it on a connection of the client's own
+            }
+            wrongPassword(request);
+            return true;
+        }
+        if (!matches(request.arg(request.argc() - 1), password)) {
+            wrongPassword(request);
+            return true;
+        }
+        opened();
+        request.release();
+        client.replies().replyLocal(Replies.OK);
+        return true;
+    }
+
+    /** HELLO [protover [AUTH user pass] ...]: the AUTH option is checked here; without one, HELLO needs a client already in. */
+    private boolean helloAuth(RedisRequest request, byte[] password) {
+        for (int i = 2; i < request.argc(); i++) {
+            if (request.argEqualsIgnoreCase(i, "auth") && i + 2 < request.argc()) {
+                if (!request.argEqualsIgnoreCase(i + 1, "default") || !matches(request.arg(i + 2), password)) {
+                    wrongPassword(request);
+                    return true;
+                }
+                opened();
+                return false;
+            }
+            if (request.argEqualsIgnoreCase(i, "setname")) {
+                i++;
+            }
+        }
+        if (authenticated) {
+            return false;
+        }
+        reject(request, HELLO_NOAUTH);
+        return true;
+    }
+
+    private void opened() {
+        if (!authenticated) {
+            authenticated = true;
+            client.channel().pipeline().get(RespRequestDecoder.class).authenticated();
+        }
+        InetAddress address = remoteAddress();
+        if (address != null) {
+            client.shared().authFailures().succeeded(address);
+        }
+    }
+
+    private void reject(RedisRequest request, String error) {
+        request.release();
+        client.replies().replyLocal(Replies.error(error));
+    }
+
+    /** WRONGPASS, after the delay this address has earned; later requests of the client wait behind it. */
+    private void wrongPassword(RedisRequest request) {
+        request.release();
+        client.shared().metrics().authFailures.mark();
+        InetAddress address = remoteAddress();
+        long delayMillis = address == null ? 0 : client.shared().authFailures().failed(address);
+        if (delayMillis == 0) {
+            client.replies().replyLocal(Replies.error(WRONGPASS));
+            return;
+        }
+        ReplySlot slot = client.replies().newSlot(true);
+        RequestSequencer sequencer = client.sequencer();
+        sequencer.holdBack();
+        client.channel().eventLoop().schedule(() -> {
+            slot.complete(Replies.error(WRONGPASS));
+            sequencer.stopHoldingBack();
+        }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private InetAddress remoteAddress() {
+        return client.channel().remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
+    }
+
+    /** Constant time in the offered password's content, as Redis' time-independent compare. */
+    private static boolean matches(byte[] offered, byte[] password) {
+        return MessageDigest.isEqual(offered, password);
+    }
+
+    static byte[] bytes(String password) {
+        return password == null ? null : password.getBytes(StandardCharsets.UTF_8);
+    }
+}
