@@ -66,11 +66,11 @@ public final class DemoCommand implements Callable<Integer> {
             ProxyConfig config = ProxyConfig.builder(NodeAddress.parse(listen), null, List.of()).zooKeeper(zk).build();
             try (ProxyServer proxy = new ProxyServer(config).start()) {
                 MonitorOptions monitorOptions = new MonitorOptions();
-                Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions).stop();
+                Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions, ZkAccess.OPEN).stop();
                 try {
                     int result = tour(proxy, nodes, dir, zk);
                     try (CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
-                            zk.sessionTimeout())) {
+                            zk.sessionTimeout(), ZkAccess.OPEN, zk.layout())) {
                         say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
                                 StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10, NodeAccess.PLAIN)));
                     }

@@ -58,11 +58,13 @@ public final class MonitorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<NodeAddress> nodes;
         ZkLayout layout;
+        ZkAccess zkAccess;
         NodeAccess access;
         try {
             access = backend.access();
             nodes = redis.stream().map(NodeAddress::parse).toList();
             layout = zooKeeper.layout();
+            zkAccess = zooKeeper.access();
             if (probeIntervalSeconds != null) {
                 monitorOptions.probeIntervalMs = Math.max(1, Math.round(probeIntervalSeconds * 1000));
             }
@@ -70,7 +72,7 @@ public final class MonitorCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
         String monitorId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
-        CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs));
+        CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs), zkAccess, layout);
         Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs),
                 access));
         CountDownLatch stopped = new CountDownLatch(1);

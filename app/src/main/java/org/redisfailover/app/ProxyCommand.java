@@ -198,6 +198,9 @@ public final class ProxyCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ClientAccessOptions access = new ClientAccessOptions();
 
+    @CommandLine.Mixin
+    ZkAuthOptions zkAuth = new ZkAuthOptions();
+
     /** The arguments this command was parsed from, set by {@link RedisFailoverMain}: a reload parses them again. */
     String[] originalArgs = new String[0];
 
@@ -206,12 +209,14 @@ public final class ProxyCommand implements Callable<Integer> {
         ProxyConfig proxyConfig;
         NodeAddress adminAddress;
         AdminAccess adminAccess;
+        ZkAccess zkAccess;
         LogSetup.Format format;
         ch.qos.logback.classic.Level level;
         try {
             proxyConfig = buildConfig();
             adminAddress = admin == null ? null : parse("admin", admin);
             adminAccess = adminAccess();
+            zkAccess = zkAuth.access();
             format = LogSetup.Format.parse(logFormat);
             level = LogSetup.parseLevel(logLevel);
         } catch (IllegalArgumentException e) {
@@ -235,7 +240,7 @@ public final class ProxyCommand implements Callable<Integer> {
         if (proxyConfig.zooKeeper() != null) {
             try {
                 ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server,
-                        redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions);
+                        redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions, zkAccess);
                 stopZooKeeper.set(following.stop());
                 group = following.view();
             } catch (IllegalArgumentException e) {

@@ -62,14 +62,16 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ZkLayout layout;
+        ZkAccess zkAccess;
         NodeAccess access;
         try {
             layout = zooKeeper.layout();
+            zkAccess = zooKeeper.access();
             access = backend.access();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10))) {
+        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10), zkAccess, layout)) {
             if (!client.getZookeeperClient().isConnected()) {
                 spec.commandLine().getErr().println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
                 return 1;

@@ -47,16 +47,18 @@ public final class SwitchoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ZkLayout layout;
+        ZkAccess zkAccess;
         SwitchoverRequest request;
         try {
             layout = zooKeeper.layout();
+            zkAccess = zooKeeper.access();
             request = new SwitchoverRequest(UUID.randomUUID().toString(), to == null ? null : NodeAddress.parse(to).toString());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10))) {
+        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10), zkAccess, layout)) {
             if (!client.getZookeeperClient().isConnected()) {
                 err.println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
                 return 1;

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.redisfailover.protocol.topology.ZkLayout;
 
 /** Connects a Curator client the way every subcommand does. */
 final class ZooKeeperClients {
@@ -12,13 +13,17 @@ final class ZooKeeperClients {
     private ZooKeeperClients() {
     }
 
-    /** A started client; waits up to the session timeout for the first connection (it keeps retrying after). */
-    static CuratorFramework connect(String connectString, Duration sessionTimeout) throws InterruptedException {
-        CuratorFramework client = CuratorFrameworkFactory.builder()
+    /**
+     * A started client logged in with {@code access}' credentials, setting its ACLs on what it creates under
+     * {@code layout}; waits up to the session timeout for the first connection (it keeps retrying after).
+     */
+    static CuratorFramework connect(String connectString, Duration sessionTimeout, ZkAccess access, ZkLayout layout)
+            throws InterruptedException {
+        CuratorFramework client = access.applyTo(CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
                 .connectionTimeoutMs((int) Math.min(sessionTimeout.toMillis(), 5_000))
-                .retryPolicy(new ExponentialBackoffRetry(100, 29, 2_000))
+                .retryPolicy(new ExponentialBackoffRetry(100, 29, 2_000)), layout)
                 .build();
         client.start();
         client.blockUntilConnected((int) sessionTimeout.toMillis(), TimeUnit.MILLISECONDS);

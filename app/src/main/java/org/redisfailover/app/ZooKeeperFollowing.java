@@ -51,10 +51,10 @@ final class ZooKeeperFollowing {
      * Starts following, and a co-located monitor of {@code monitorNodes} when there are any; returns what
      * stops both. Checks the timing rule against the negotiated session.
      */
-    static Running start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions)
-            throws Exception {
+    static Running start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions,
+            ZkAccess zkAccess) throws Exception {
         ZooKeeperSettings zk = config.zooKeeper();
-        CuratorFramework client = ZooKeeperClients.connect(zk.connectString(), zk.sessionTimeout());
+        CuratorFramework client = ZooKeeperClients.connect(zk.connectString(), zk.sessionTimeout(), zkAccess, zk.layout());
         if (client.getZookeeperClient().isConnected()) {
             int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
             if (zk.fenceTimeout().toMillis() >= negotiated) {

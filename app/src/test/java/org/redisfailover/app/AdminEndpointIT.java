@@ -57,7 +57,7 @@ class AdminEndpointIT {
                     assertEquals(503, notReady.status());
                     assertTrue(notReady.body().path("reason").asText().contains("no topology"), notReady.body().toString());
                 }
-                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(config, server, nodes, new MonitorOptions());
+                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(config, server, nodes, new MonitorOptions(), ZkAccess.OPEN);
                 try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server.topology(), server.metrics(), following.view())) {
                     Poll.until(Duration.ofSeconds(20), "the proxy to be ready", () -> {
                         try {
@@ -91,7 +91,7 @@ class AdminEndpointIT {
             ProxyConfig config = command.buildConfig();
             try (ProxyServer server = new ProxyServer(config).start();
                  AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server.topology(), server.metrics(), null)) {
-                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(config, server, List.of(), new MonitorOptions());
+                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(config, server, List.of(), new MonitorOptions(), ZkAccess.OPEN);
                 try {
                     awaitStatus(admin, 200, "ready with the seeded topology");
                     zooKeeper.stop();

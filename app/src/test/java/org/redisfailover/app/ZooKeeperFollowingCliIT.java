@@ -40,7 +40,7 @@ class ZooKeeperFollowingCliIT {
             ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", zooKeeper.getConnectString(), "--zk-path", "/seed",
                     "--master", "127.0.0.1:6379", "--replica", "127.0.0.1:6380");
             try (ProxyServer server = new ProxyServer(config).start()) {
-                Runnable stop = ZooKeeperFollowing.start(config, server, java.util.List.of(), new MonitorOptions()).stop();
+                Runnable stop = ZooKeeperFollowing.start(config, server, java.util.List.of(), new MonitorOptions(), ZkAccess.OPEN).stop();
                 try (CuratorFramework admin = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), new RetryOneTime(100))) {
                     admin.start();
                     Topology seeded = TopologyJson.decode(admin.getData().forPath("/seed/topology"));
@@ -65,7 +65,7 @@ class ZooKeeperFollowingCliIT {
             ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", relay.address().toString(), "--zk-path", "/silent",
                     "--master", "127.0.0.1:6379");
             try (ProxyServer server = new ProxyServer(config).start()) {
-                Runnable stop = ZooKeeperFollowing.start(config, server, List.of(NodeAddress.parse("127.0.0.1:6379")), new MonitorOptions()).stop();
+                Runnable stop = ZooKeeperFollowing.start(config, server, List.of(NodeAddress.parse("127.0.0.1:6379")), new MonitorOptions(), ZkAccess.OPEN).stop();
                 org.redisfailover.testing.Poll.until(java.time.Duration.ofSeconds(10), "the proxy to apply the seed",
                         () -> server.topology().current().epoch() == 1);
                 relay.mode(org.redisfailover.testing.FaultRelay.Mode.BLACKHOLE);
@@ -82,7 +82,7 @@ class ZooKeeperFollowingCliIT {
             ProxyConfig config = parse("--listen", "127.0.0.1:0", "--zk", zooKeeper.getConnectString(), "--zk-session-timeout-ms", "10000",
                     "--fence-timeout-ms", "5000");
             try (ProxyServer server = new ProxyServer(config).start()) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ZooKeeperFollowing.start(config, server, java.util.List.of(), new MonitorOptions()));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ZooKeeperFollowing.start(config, server, java.util.List.of(), new MonitorOptions(), ZkAccess.OPEN));
                 assertTrue(e.getMessage().contains("is not below the session timeout 2000 ms"), e.getMessage());
             }
         }
