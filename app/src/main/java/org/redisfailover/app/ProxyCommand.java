@@ -1,12 +1,15 @@
 package org.redisfailover.app;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
 import org.redisfailover.protocol.resp.RespLimits;
+import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.admin.AdminAccess;
@@ -177,6 +180,13 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "/events and /reload are served on a loopback --admin address only.")
     String adminTokenFile;
 
+    @Option(names = "--admin-tls-cert-file", paramLabel = "FILE",
+            description = "Serve the admin endpoint over HTTPS with this PEM certificate chain (with --admin-tls-key-file).")
+    String adminTlsCertFile;
+
+    @Option(names = "--admin-tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PKCS#8 PEM).")
+    String adminTlsKeyFile;
+
     @Option(names = "--metrics", arity = "1", defaultValue = "true",
             description = "Record metrics for the admin endpoint's /metrics; false only to measure what they cost (default: ${DEFAULT-VALUE}).")
     boolean metrics;
@@ -209,6 +219,7 @@ public final class ProxyCommand implements Callable<Integer> {
         ProxyConfig proxyConfig;
         NodeAddress adminAddress;
         AdminAccess adminAccess;
+        SSLContext adminTls;
         ZkAccess zkAccess;
         LogSetup.Format format;
         ch.qos.logback.classic.Level level;
@@ -216,6 +227,7 @@ public final class ProxyCommand implements Callable<Integer> {
             proxyConfig = buildConfig();
             adminAddress = admin == null ? null : parse("admin", admin);
             adminAccess = adminAccess();
+            adminTls = adminTls();
             zkAccess = zkAuth.access();
             format = LogSetup.Format.parse(logFormat);
             level = LogSetup.parseLevel(logLevel);
@@ -250,7 +262,7 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         ConfigReload reload = new ConfigReload(originalArgs, this, server);
         if (adminAddress != null) {
-            adminServer.set(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess));
+            adminServer.set(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls));
         }
         ReloadSignal.install(reload);
         stopped.await();
@@ -262,6 +274,17 @@ public final class ProxyCommand implements Callable<Integer> {
         String token = adminTokenFile != null ? Secrets.fromFile("admin-token-file", adminTokenFile)
                 : Secrets.fromEnvironment("REDIS_FAILOVER_ADMIN_TOKEN");
         return token == null ? AdminAccess.withoutToken() : AdminAccess.withToken(token);
+    }
+
+    /** HTTPS for the admin endpoint, or null for plain HTTP. */
+    SSLContext adminTls() {
+        if (adminTlsCertFile == null && adminTlsKeyFile == null) {
+            return null;
+        }
+        if (adminTlsCertFile == null || adminTlsKeyFile == null || admin == null) {
+            throw new IllegalArgumentException("admin-tls-cert-file and admin-tls-key-file go together, with admin");
+        }
+        return TlsFiles.jdkServerContext("admin-tls", Path.of(adminTlsCertFile), Path.of(adminTlsKeyFile));
     }
 
     ProxyConfig buildConfig() {

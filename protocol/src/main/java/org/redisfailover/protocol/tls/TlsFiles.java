@@ -1,5 +1,6 @@
 package org.redisfailover.protocol.tls;
 
+import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -12,6 +13,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /** What every TLS setting of the project shares: PEM files checked with the key that named them, and the provider. */
@@ -46,6 +48,14 @@ public final class TlsFiles {
             throw new IllegalArgumentException(what + ": " + e.getMessage() + (cause != e ? " (" + cause.getMessage() + ")" : "")
                     + "; certificates are PEM, keys unencrypted PKCS#8 PEM (convert with: openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key)");
         }
+    }
+
+    /** A JDK server context from a PEM certificate chain and key (the admin endpoint's HTTPS). */
+    public static SSLContext jdkServerContext(String what, Path certFile, Path keyFile) {
+        requireReadable(what + "-cert-file", certFile);
+        requireReadable(what + "-key-file", keyFile);
+        SslContext context = build(what, SslContextBuilder.forServer(certFile.toFile(), keyFile.toFile()).sslProvider(SslProvider.JDK));
+        return ((JdkSslContext) context).context();
     }
 
     /** When the first certificate in a PEM file stops being valid. */

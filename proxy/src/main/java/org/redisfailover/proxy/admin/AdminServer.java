@@ -7,6 +7,8 @@ import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 import org.apache.curator.utils.ThreadUtils;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.TopologyJson;
@@ -91,7 +94,21 @@ public final class AdminServer implements Closeable {
     /** As above, with {@code access} deciding who may use which path ({@link AdminAccess}). */
     public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader,
             AdminAccess access) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 16);
+        return start(address, topology, metrics, group, reloader, access, null);
+    }
+
+    /** As above, serving HTTPS with {@code tls} when it is not null. */
+    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader,
+            AdminAccess access, SSLContext tls) throws IOException {
+        InetSocketAddress bind = new InetSocketAddress(address.host(), address.port());
+        HttpServer server;
+        if (tls == null) {
+            server = HttpServer.create(bind, 16);
+        } else {
+            HttpsServer https = HttpsServer.create(bind, 16);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, ThreadUtils.newThreadFactory("redis-failover-admin"));
         server.setExecutor(executor);
         serve(server, access, address.host(), "/health", exchange -> respond(exchange, 200, "{\"live\":true}"));

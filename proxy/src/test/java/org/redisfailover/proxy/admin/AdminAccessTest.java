@@ -6,16 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.sun.net.httpserver.Authenticator;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.protocol.tls.BackendTls;
+import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.server.TopologyHolder;
+import org.redisfailover.testing.TestCertificates;
 
 /** The admin endpoint's bearer token, on a real endpoint on loopback, and the rules off loopback. */
 class AdminAccessTest {
@@ -74,5 +81,24 @@ class AdminAccessTest {
     void aTokenIsOneWord() {
         assertThrows(IllegalArgumentException.class, () -> AdminAccess.withToken(" "));
         assertThrows(IllegalArgumentException.class, () -> AdminAccess.withToken("two words"));
+    }
+
+    @Test
+    void theEndpointServesHttpsWithItsCertificateAndTheTokenStillApplies(@TempDir Path dir) throws Exception {
+        TestCertificates certificates = TestCertificates.generate(dir);
+        SSLContext tls = TlsFiles.jdkServerContext("admin-tls", certificates.serverCert, certificates.serverKey);
+        TopologyHolder topology = new TopologyHolder(new Topology(1, new NodeAddress("127.0.0.1", 1), List.of()));
+        HttpClient https = HttpClient.newBuilder().sslContext(new BackendTls(certificates.caCert, null, null, true).jdkContext()).build();
+        try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), topology, ProxyMetrics.enabled(), null, null,
+                AdminAccess.withToken("s3cret-token"), tls)) {
+            String base = "https://127.0.0.1:" + admin.port();
+            assertEquals(200, https.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(401, https.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(200, https.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).header("Authorization", "Bearer s3cret-token")
+                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertThrows(IOException.class, () -> status(admin.port(), "/health", null), "plain HTTP gets no answer");
+        }
     }
 }
