@@ -24,7 +24,9 @@ import org.redisfailover.protocol.topology.ZkLayout;
  * credentials may do nothing at all. Every znode the project creates gets these ACLs through Curator's
  * {@link ACLProvider}, parents included.
  *
- * <p>The source (a file, or an environment variable) has one {@code <role> <value>} per line: a
+ * <p>The source (a file, or an environment variable) is either one bare {@code user:password} (one
+ * credential every process logs in with: everyone with it may do everything, everyone else nothing), or
+ * one {@code <role> <value>} per line: a
  * {@code user:password} is a credential this process logs in with (and that role's identity); a
  * {@code digest:user:hash} is only the identity of a role this process does not play, for the ACLs it
  * sets (the hash as ZooKeeper's DigestAuthenticationProvider prints it). A proxy with a co-located monitor
@@ -49,6 +51,7 @@ final class ZkAccess {
     static ZkAccess parse(String source, String text) {
         List<AuthInfo> credentials = new ArrayList<>();
         Map<Role, Id> identities = new EnumMap<>(Role.class);
+        Id shared = null;
         int number = 0;
         for (String raw : text.split("[\\r\\n;]+")) {
             number++;
@@ -57,6 +60,13 @@ final class ZkAccess {
                 continue;
             }
             String[] parts = line.split("\\s+");
+            if (parts.length == 1 && !parts[0].startsWith("digest:") && parts[0].indexOf(':') > 0) {
+                // A bare user:password: one credential for the whole deployment, every role's identity.
+                requireUserColon(source, number, parts[0]);
+                credentials.add(new AuthInfo("digest", parts[0].getBytes(StandardCharsets.UTF_8)));
+                shared = new Id("digest", digest(parts[0]));
+                continue;
+            }
             Role role = role(source, number, parts[0]);
             if (parts.length != 2) {
                 throw new IllegalArgumentException(source + ": line " + number + ": expected '<role> user:password' or '<role> digest:user:hash'");
@@ -68,6 +78,11 @@ final class ZkAccess {
                 requireUserColon(source, number, value);
                 credentials.add(new AuthInfo("digest", value.getBytes(StandardCharsets.UTF_8)));
                 identities.put(role, new Id("digest", digest(value)));
+            }
+        }
+        if (shared != null) {
+            for (Role role : Role.values()) {
+                identities.putIfAbsent(role, shared);
             }
         }
         if (credentials.isEmpty()) {

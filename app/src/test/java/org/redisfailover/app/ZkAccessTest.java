@@ -42,6 +42,16 @@ class ZkAccessTest {
     }
 
     @Test
+    void aBareUserPasswordIsOneCredentialForEveryRole() {
+        ACLProvider provider = ZkAccess.parse("test", "ops:s3cret\n").aclProvider(LAYOUT);
+        for (String path : List.of(LAYOUT.topology(), LAYOUT.proxy("p1"), "/group")) {
+            List<ACL> acls = provider.getAclForPath(path);
+            assertTrue(acls.stream().allMatch(acl -> acl.getId().getId().startsWith("ops:")), path + ": " + acls);
+            assertTrue(acls.stream().anyMatch(acl -> acl.getPerms() == ZooDefs.Perms.ALL), path + ": " + acls);
+        }
+    }
+
+    @Test
     void mistakesAreErrorsNamingTheSourceAndLine() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ZkAccess.parse("f", "monitor monitor:m"))
                 .getMessage().contains("no identity for the proxy role"));

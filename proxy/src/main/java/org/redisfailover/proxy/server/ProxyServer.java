@@ -222,7 +222,8 @@ public final class ProxyServer implements AutoCloseable {
     private void initClient(SocketChannel channel, boolean secure) {
         ProxyConfig config = shared.config();
         if (secure) {
-            tls.secure(channel); // even a client refused at max-clients hears why through TLS, as from Redis' tls-port
+            // Even a client refused at max-clients hears why through TLS, as from Redis' tls-port.
+            tls.secure(channel, config.partialRequestTimeout().toMillis());
         }
         channel.closeFuture().addListener(f -> clients.decrementAndGet());
         if (clients.incrementAndGet() > config.maxClients()) {

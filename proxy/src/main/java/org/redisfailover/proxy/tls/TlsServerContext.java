@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import java.time.Instant;
@@ -42,10 +43,15 @@ public final class TlsServerContext {
         active = new Active(context, TlsFiles.notAfter("tls-cert-file", settings.certFile()));
     }
 
-    /** Puts TLS in front of a new client connection's pipeline. */
-    public void secure(Channel channel) {
+    /**
+     * Puts TLS in front of a new client connection's pipeline. A client that does not finish its handshake
+     * within {@code handshakeTimeoutMillis} (the partial-request timeout: it sent part of something) is closed.
+     */
+    public void secure(Channel channel, long handshakeTimeoutMillis) {
+        SslHandler handler = active.context().newHandler(channel.alloc());
+        handler.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         channel.pipeline().addFirst(outcome);
-        channel.pipeline().addFirst(active.context().newHandler(channel.alloc()));
+        channel.pipeline().addFirst(handler);
     }
 
     /** When the certificate in force stops being valid (for the expiry gauge and its alert). */

@@ -4,14 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.tls.ListenerTls;
 import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.TestCertificates;
 
 /**
  * Research table C, differentially: the same bytes sent to redis-server directly and through the proxy
@@ -23,10 +30,13 @@ class ProtocolDifferentialIT {
 
     private static RunningProxy proxy;
     private static int redisPort;
+    private static TestCertificates certificates;
 
     @BeforeAll
-    static void start(RedisGroup group) {
-        proxy = RunningProxy.start(group);
+    static void start(RedisGroup group, @TempDir Path dir) {
+        certificates = TestCertificates.generate(dir);
+        proxy = RunningProxy.start(group, config -> config.tls(new ListenerTls(new NodeAddress("127.0.0.1", 0), certificates.serverCert,
+                certificates.serverKey, certificates.caCert, ListenerTls.AuthClients.YES, ListenerTls.DEFAULT_PROTOCOLS, List.of())));
         redisPort = group.master().port();
     }
 
@@ -35,13 +45,25 @@ class ProtocolDifferentialIT {
         proxy.close();
     }
 
+    /** A client of loopback {@code port}, over TLS (with the client certificate) when asked. */
+    private static RawClient connect(int port, boolean tls) throws IOException {
+        if (!tls) {
+            return new RawClient(port, 10_000);
+        }
+        return new RawClient(certificates.socketFactory(true).createSocket("127.0.0.1", port), 10_000);
+    }
+
     /**
      * Sends {@code input}, then an ECHO of a unique marker, and returns everything up to the marker's
      * reply (exclusive), or up to the close, marked "<closed>". No timing involved.
      */
     private static String exchange(int port, String input) throws IOException {
+        return exchange(port, false, input);
+    }
+
+    private static String exchange(int port, boolean tls, String input) throws IOException {
         String marker = UUID.randomUUID().toString();
-        try (RawClient client = new RawClient(port, 10_000)) {
+        try (RawClient client = connect(port, tls)) {
             client.send(input);
             try {
                 client.send(RawClient.command("ECHO", marker));
@@ -71,7 +93,20 @@ class ProtocolDifferentialIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
+    @MethodSource("inputs")
+    void proxyAnswersAsRedisDoes(String input) throws IOException {
+        assertEquals(exchange(redisPort, input), exchange(proxy.port(), input));
+    }
+
+    /** The same table on the proxy's TLS port: TLS changes nothing of what the bytes inside it get. */
+    @ParameterizedTest
+    @MethodSource("inputs")
+    void proxyAnswersAsRedisDoesOnItsTlsPort(String input) throws IOException {
+        assertEquals(exchange(redisPort, input), exchange(proxy.server().boundTlsAddress().port(), true, input));
+    }
+
+    static Stream<String> inputs() {
+        return Stream.of(
         "\r\n",                                                      // C1
         "*0\r\n",                                                    // C2
         "*-10\r\n",                                                  // C3
@@ -102,9 +137,6 @@ class ProtocolDifferentialIT {
         "QUIT\r\n",                                                  // C47
         "PING\r\n", "PING hello\r\n", "PING a b\r\n", "ECHO\r\n", "SELECT 99\r\n", "SELECT x\r\n", "SELECT 1\r\nSELECT 0\r\n",
         "NOSUCHCOMMAND a b\r\n", "CLIENT GETNAME\r\n", "CLIENT SETNAME \"a b\"\r\n", "EXEC\r\n", "DISCARD\r\n", "UNWATCH\r\n",
-        "RESET\r\n", "GET\r\n",
-    })
-    void proxyAnswersAsRedisDoes(String input) throws IOException {
-        assertEquals(exchange(redisPort, input), exchange(proxy.port(), input));
+        "RESET\r\n", "GET\r\n");
     }
 }

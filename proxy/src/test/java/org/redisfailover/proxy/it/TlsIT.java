@@ -118,6 +118,25 @@ class TlsIT {
     }
 
     @Test
+    void aClientThatStopsMidHandshakeIsClosedAtThePartialRequestTimeoutAndCostsNoOneElse(RedisGroup group) throws Exception {
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.partialRequestTimeout(Duration.ofSeconds(1)).tls(
+                listenerTls(ListenerTls.AuthClients.YES, certificates.serverCert, certificates.serverKey)))) {
+            int port = proxy.server().boundTlsAddress().port();
+            long failuresBefore = handshakeFailures(proxy);
+            try (RawClient stalled = new RawClient(port, 15_000); Jedis other = tlsClient(proxy, certificates.socketFactory(true))) {
+                stalled.send(new byte[] {0x16, 0x03, 0x01, 0x00}); // the start of a TLS record carrying a ClientHello
+                assertEquals("PONG", other.ping(), "another TLS client is served meanwhile");
+                long started = System.nanoTime();
+                assertTrue(stalled.drainsToClose(), "the stalled handshake is closed");
+                long closedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertTrue(closedAfterMs < 10_000, "within the partial-request timeout, not Netty's default: " + closedAfterMs + " ms");
+                assertEquals("PONG", other.ping());
+            }
+            Poll.until(Duration.ofSeconds(5), "the stalled handshake to be counted", () -> handshakeFailures(proxy) > failuresBefore);
+        }
+    }
+
+    @Test
     void optionalClientCertificatesLetAnonymousClientsInAndStillRejectUntrustedOnes(RedisGroup group) throws Exception {
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.tls(
                 listenerTls(ListenerTls.AuthClients.OPTIONAL, certificates.serverCert, certificates.serverKey)))) {
