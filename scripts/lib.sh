@@ -7,6 +7,8 @@ ensure_packages() {
   command -v redis-cli >/dev/null || missing+=(redis-tools)
   command -v mvn >/dev/null || missing+=(maven)
   command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+  # The TLS tests and scripts/demo --tls make throw-away certificates with it.
+  command -v openssl >/dev/null || missing+=(openssl)
   # The metrics tests parse /metrics with Prometheus' own parser (its Python client), under Debian's python3.
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -17,20 +17,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 import org.redisfailover.monitor.NodeAccess;
+import org.redisfailover.protocol.tls.BackendTls;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.proxy.tls.ListenerTls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -48,13 +57,28 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--hold", description = "Keep everything running after the demo until Ctrl-C.")
     boolean hold;
 
+    @Option(names = "--tls", description = "Everything over TLS: TLS-only nodes (tls-port, client certificates, tls-replication), "
+            + "the proxy's and the monitor's connections to them, and the demo's client on the proxy's TLS port; certificates "
+            + "from a throw-away CA (needs openssl).")
+    boolean tls;
+
     private final List<Process> redis = new ArrayList<>();
+    /** With --tls: the certificates, and how the demo reaches the nodes. */
+    private ThrowawayPki pki;
+    private NodeAccess nodeAccess = NodeAccess.PLAIN;
 
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("redis-failover-demo-");
         int zkPort = freePort();
         List<Integer> ports = List.of(freePort(), freePort(), freePort());
+        BackendTls backendTls = null;
+        if (tls) {
+            pki = ThrowawayPki.generate(dir.resolve("pki"));
+            backendTls = new BackendTls(pki.caCert, pki.clientCert, pki.clientKey, true);
+            nodeAccess = new NodeAccess(null, null, backendTls);
+            say("TLS everywhere: a throw-away CA and certificates in %s", pki.dir);
+        }
         say("Starting an embedded ZooKeeper on 127.0.0.1:%d", zkPort);
         try (ZooKeeperServerEmbedded zooKeeper = startZooKeeper(dir, zkPort)) {
             say("Starting redis-server: master :%d, replicas :%d and :%d", ports.get(0), ports.get(1), ports.get(2));
@@ -63,7 +87,13 @@ public final class DemoCommand implements Callable<Integer> {
             }
             List<NodeAddress> nodes = ports.stream().map(port -> new NodeAddress("127.0.0.1", port)).toList();
             ZooKeeperSettings zk = new ZooKeeperSettings("127.0.0.1:" + zkPort, new ZkLayout("/demo"), Duration.ofSeconds(6));
-            ProxyConfig config = ProxyConfig.builder(NodeAddress.parse(listen), null, List.of()).zooKeeper(zk).build();
+            NodeAddress listenAddress = NodeAddress.parse(listen);
+            ProxyConfig.Builder builder = ProxyConfig.builder(listenAddress, null, List.of()).zooKeeper(zk);
+            if (tls) {
+                builder.backendTls(backendTls).tls(new ListenerTls(new NodeAddress(listenAddress.host(), 0), pki.serverCert, pki.serverKey,
+                        pki.caCert, ListenerTls.AuthClients.YES, ListenerTls.DEFAULT_PROTOCOLS, List.of()));
+            }
+            ProxyConfig config = builder.build();
             try (ProxyServer proxy = new ProxyServer(config).start()) {
                 MonitorOptions monitorOptions = new MonitorOptions();
                 Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions, ZkAccess.OPEN).stop();
@@ -72,10 +102,13 @@ public final class DemoCommand implements Callable<Integer> {
                     try (CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
                             zk.sessionTimeout(), ZkAccess.OPEN, zk.layout())) {
                         say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
-                                StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10, NodeAccess.PLAIN)));
+                                StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10, nodeAccess)));
                     }
                     if (hold) {
-                        say("Running until Ctrl-C: try redis-cli -p %d", proxy.boundAddress().port());
+                        say("Running until Ctrl-C: try %s", tls
+                                ? "redis-cli --tls --cacert " + pki.caCert + " --cert " + pki.clientCert + " --key " + pki.clientKey
+                                        + " -p " + proxy.boundTlsAddress().port()
+                                : "redis-cli -p " + proxy.boundAddress().port());
                         new CountDownLatch(1).await();
                     }
                     return result;
@@ -92,7 +125,8 @@ public final class DemoCommand implements Callable<Integer> {
         waitFor(Duration.ofSeconds(20), () -> proxy.topology().current().master() != null);
         Topology first = proxy.topology().current();
         say("The monitor seeded the topology: epoch %d, master %s, replicas %s", first.epoch(), first.master(), first.replicas());
-        say("A client writes through the proxy (%s) every 10 ms; then the master gets kill -9.", proxy.boundAddress());
+        say("A client writes through the proxy (%s) every 10 ms; then the master gets kill -9.",
+                tls ? proxy.boundTlsAddress() + ", TLS with a client certificate" : proxy.boundAddress());
 
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong acked = new AtomicLong();
@@ -102,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
         AtomicLong dropped = new AtomicLong();
         AtomicLong lastAckNanos = new AtomicLong();
         AtomicLong longestGapNanos = new AtomicLong();
-        Thread writer = new Thread(() -> writeLoop(proxy.boundAddress(), stop, acked, ackedKeys, errors, uncertain, dropped, lastAckNanos,
+        Thread writer = new Thread(() -> writeLoop(() -> proxyClient(proxy), stop, acked, ackedKeys, errors, uncertain, dropped, lastAckNanos,
                 longestGapNanos),
                 "demo-writer");
         writer.start();
@@ -148,9 +182,9 @@ public final class DemoCommand implements Callable<Integer> {
             writer.join(5_000);
             NodeAddress master = proxy.topology().current().master();
             long missing = 0;
-            try (Jedis check = new Jedis(master.host(), master.port(), 5_000)) {
-                redis.clients.jedis.Pipeline pipeline = check.pipelined();
-                List<redis.clients.jedis.Response<String>> values = new ArrayList<>();
+            try (Jedis check = nodeClient(master.port(), 5_000)) {
+                Pipeline pipeline = check.pipelined();
+                List<Response<String>> values = new ArrayList<>();
                 List<Long> keys = new ArrayList<>(ackedKeys);
                 keys.forEach(key -> values.add(pipeline.get("demo:" + key)));
                 pipeline.sync();
@@ -166,9 +200,24 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeLoop(NodeAddress proxy, AtomicBoolean stop, AtomicLong acked, Queue<Long> ackedKeys,
+    /** The demo's client of the proxy: on its TLS port with the client certificate under --tls. */
+    private Jedis proxyClient(ProxyServer proxy) {
+        if (!tls) {
+            return new Jedis(proxy.boundAddress().host(), proxy.boundAddress().port(), 10_000);
+        }
+        NodeAddress address = proxy.boundTlsAddress();
+        return new Jedis(new HostAndPort(address.host(), address.port()), DefaultJedisClientConfig.builder().timeoutMillis(10_000)
+                .ssl(true).sslSocketFactory(pki.socketFactory(true)).build());
+    }
+
+    /** A direct connection to a node (TLS under --tls). */
+    private Jedis nodeClient(int port, int timeoutMillis) {
+        return new Jedis(new HostAndPort("127.0.0.1", port), nodeAccess.clientConfig(timeoutMillis, "redis-failover-demo"));
+    }
+
+    private static void writeLoop(Supplier<Jedis> connect, AtomicBoolean stop, AtomicLong acked, Queue<Long> ackedKeys,
             AtomicLong errors, AtomicLong uncertain, AtomicLong dropped, AtomicLong lastAckNanos, AtomicLong longestGapNanos) {
-        Jedis jedis = new Jedis(proxy.host(), proxy.port(), 10_000);
+        Jedis jedis = connect.get();
         try {
             for (long i = 0; !stop.get(); i++) {
                 try {
@@ -180,10 +229,10 @@ public final class DemoCommand implements Callable<Integer> {
                     }
                     acked.incrementAndGet();
                     ackedKeys.add(i);
-                } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
+                } catch (JedisConnectionException e) {
                     dropped.incrementAndGet();
                     jedis.close();
-                    jedis = new Jedis(proxy.host(), proxy.port(), 10_000);
+                    jedis = connect.get();
                 } catch (JedisException e) {
                     (String.valueOf(e.getMessage()).startsWith("UNCERTAIN ") ? uncertain : errors).incrementAndGet();
                 }
@@ -223,8 +272,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     private void startRedis(Path dir, int port, Integer masterPort, int replaceIndex) throws IOException, InterruptedException {
         Path nodeDir = Files.createDirectories(dir.resolve("redis-" + port));
-        List<String> command = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port), "--save", "",
-                "--appendonly", "no", "--dir", nodeDir.toString(), "--logfile", nodeDir.resolve("redis.log").toString(),
+        List<String> command = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1"));
+        command.addAll(tls ? List.of("--port", "0", "--tls-port", Integer.toString(port)) : List.of("--port", Integer.toString(port)));
+        if (tls) {
+            command.addAll(pki.redisArgs());
+        }
+        command.addAll(List.of("--save", "", "--appendonly", "no", "--dir", nodeDir.toString(), "--logfile", nodeDir.resolve("redis.log").toString(),
                 // Replicas sync at once rather than after Redis' default 5 s wait for more replicas.
                 "--repl-diskless-sync-delay", "0"));
         if (masterPort != null) {
@@ -239,7 +292,7 @@ public final class DemoCommand implements Callable<Integer> {
         // A replica counts once it has synced: until then it has none of the master's data and its own
         // replication id, and the monitor rightly refuses to promote it.
         waitFor(Duration.ofSeconds(10), () -> {
-            try (Jedis jedis = new Jedis("127.0.0.1", port, 500)) {
+            try (Jedis jedis = nodeClient(port, 500)) {
                 return "PONG".equals(jedis.ping()) && (masterPort == null || jedis.info("replication").contains("master_link_status:up"));
             } catch (JedisException e) {
                 return false;

@@ -12,6 +12,7 @@ import org.apache.curator.framework.AuthInfo;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
 import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.client.ZKClientConfig;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
@@ -37,14 +38,22 @@ final class ZkAccess {
     enum Role { MONITOR, PROXY, READER }
 
     /** No credentials and ZooKeeper's open ACL: as before there were roles. */
-    static final ZkAccess OPEN = new ZkAccess(List.of(), Map.of());
+    static final ZkAccess OPEN = new ZkAccess(List.of(), Map.of(), null);
 
     private final List<AuthInfo> credentials;
     private final Map<Role, Id> identities;
+    /** TLS to ZooKeeper's secure client port, or null for plain TCP. */
+    private final ZKClientConfig tls;
 
-    private ZkAccess(List<AuthInfo> credentials, Map<Role, Id> identities) {
+    private ZkAccess(List<AuthInfo> credentials, Map<Role, Id> identities, ZKClientConfig tls) {
         this.credentials = credentials;
         this.identities = identities;
+        this.tls = tls;
+    }
+
+    /** The same credentials, over TLS ({@link ZkTls}). */
+    ZkAccess withTls(ZKClientConfig clientConfig) {
+        return new ZkAccess(credentials, identities, clientConfig);
     }
 
     /** Parses the role lines of {@code source} (a key for the errors). */
@@ -94,15 +103,18 @@ final class ZkAccess {
                         + " role (a line '" + needed.name().toLowerCase(Locale.ROOT) + " user:password' or '... digest:user:hash')");
             }
         }
-        return new ZkAccess(List.copyOf(credentials), identities);
+        return new ZkAccess(List.copyOf(credentials), identities, null);
     }
 
     boolean isOpen() {
         return credentials.isEmpty();
     }
 
-    /** Logs the client in with this process' credentials and has it set the roles' ACLs on what it creates. */
+    /** Logs the client in with this process' credentials (over TLS when set) and has it set the roles' ACLs on what it creates. */
     CuratorFrameworkFactory.Builder applyTo(CuratorFrameworkFactory.Builder builder, ZkLayout layout) {
+        if (tls != null) {
+            builder.zkClientConfig(tls);
+        }
         if (isOpen()) {
             return builder;
         }

@@ -26,7 +26,7 @@ import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisProcess;
-import org.redisfailover.testing.TestCertificates;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import picocli.CommandLine;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -43,7 +43,7 @@ class SecuredGroupIT {
     private static final String PASSWORD = "s3cret-of-the-group";
 
     private Path dir;
-    private TestCertificates certificates;
+    private ThrowawayPki certificates;
     private TestingServer zooKeeper;
     private RedisProcess master;
     private RedisProcess replica1;
@@ -52,7 +52,7 @@ class SecuredGroupIT {
     @BeforeEach
     void start() throws Exception {
         dir = Files.createTempDirectory("redis-failover-secured");
-        certificates = TestCertificates.generate(dir.resolve("pki"));
+        certificates = ThrowawayPki.generate(dir.resolve("pki"));
         zooKeeper = new TestingServer(true);
         master = RedisProcess.startSecured(dir, null, PASSWORD, certificates);
         replica1 = RedisProcess.startSecured(dir, master, PASSWORD, certificates);

@@ -25,12 +25,12 @@ public final class RedisProcess implements AutoCloseable {
     private final Path dir;
     private final List<String> extraArgs;
     /** Non-null: the node listens only on a TLS port ({@code port}), with these certificates. */
-    private final TestCertificates tls;
+    private final ThrowawayPki tls;
     /** Non-null: the node's requirepass (and masterauth), which {@link #client()} authenticates with. */
     private final String password;
     private Process process;
 
-    private RedisProcess(String binary, int port, Path dir, List<String> extraArgs, TestCertificates tls, String password) {
+    private RedisProcess(String binary, int port, Path dir, List<String> extraArgs, ThrowawayPki tls, String password) {
         this.binary = binary;
         this.port = port;
         this.dir = dir;
@@ -54,7 +54,7 @@ public final class RedisProcess implements AutoCloseable {
      * Starts a node that speaks only TLS on its port ({@code --port 0 --tls-port}), replicating over TLS and
      * asking clients for a certificate; {@link #client()} connects with the client certificate.
      */
-    public static RedisProcess startTls(Path parentDir, RedisProcess replicaOf, TestCertificates certificates, String... extraArgs) {
+    public static RedisProcess startTls(Path parentDir, RedisProcess replicaOf, ThrowawayPki certificates, String... extraArgs) {
         return startSecured(parentDir, replicaOf, null, certificates, extraArgs);
     }
 
@@ -62,13 +62,13 @@ public final class RedisProcess implements AutoCloseable {
      * Starts a node with {@code requirepass} and {@code masterauth} set to {@code password} (null: none), on a
      * TLS-only port when {@code certificates} is not null.
      */
-    public static RedisProcess startSecured(Path parentDir, RedisProcess replicaOf, String password, TestCertificates certificates,
+    public static RedisProcess startSecured(Path parentDir, RedisProcess replicaOf, String password, ThrowawayPki certificates,
             String... extraArgs) {
         requireRedisServer();
         return start("redis-server", parentDir, replicaOf, certificates, password, extraArgs);
     }
 
-    private static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, TestCertificates tls, String password,
+    private static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, ThrowawayPki tls, String password,
             String... extraArgs) {
         int port = FreePort.next();
         try {

@@ -22,7 +22,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.server.TopologyHolder;
-import org.redisfailover.testing.TestCertificates;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 
 /** The admin endpoint's bearer token, on a real endpoint on loopback, and the rules off loopback. */
 class AdminAccessTest {
@@ -85,7 +85,7 @@ class AdminAccessTest {
 
     @Test
     void theEndpointServesHttpsWithItsCertificateAndTheTokenStillApplies(@TempDir Path dir) throws Exception {
-        TestCertificates certificates = TestCertificates.generate(dir);
+        ThrowawayPki certificates = ThrowawayPki.generate(dir);
         SSLContext tls = TlsFiles.jdkServerContext("admin-tls", certificates.serverCert, certificates.serverKey);
         TopologyHolder topology = new TopologyHolder(new Topology(1, new NodeAddress("127.0.0.1", 1), List.of()));
         HttpClient https = HttpClient.newBuilder().sslContext(new BackendTls(certificates.caCert, null, null, true).jdkContext()).build();

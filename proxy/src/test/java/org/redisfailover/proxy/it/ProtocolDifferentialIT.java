@@ -18,7 +18,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.tls.ListenerTls;
 import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.testing.TestCertificates;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 
 /**
  * Research table C, differentially: the same bytes sent to redis-server directly and through the proxy
@@ -30,11 +30,11 @@ class ProtocolDifferentialIT {
 
     private static RunningProxy proxy;
     private static int redisPort;
-    private static TestCertificates certificates;
+    private static ThrowawayPki certificates;
 
     @BeforeAll
     static void start(RedisGroup group, @TempDir Path dir) {
-        certificates = TestCertificates.generate(dir);
+        certificates = ThrowawayPki.generate(dir);
         proxy = RunningProxy.start(group, config -> config.tls(new ListenerTls(new NodeAddress("127.0.0.1", 0), certificates.serverCert,
                 certificates.serverKey, certificates.caCert, ListenerTls.AuthClients.YES, ListenerTls.DEFAULT_PROTOCOLS, List.of())));
         redisPort = group.master().port();

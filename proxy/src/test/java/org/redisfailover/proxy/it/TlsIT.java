@@ -33,7 +33,7 @@ import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
-import org.redisfailover.testing.TestCertificates;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -48,12 +48,12 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 class TlsIT {
 
     private static Path dir;
-    private static TestCertificates certificates;
+    private static ThrowawayPki certificates;
 
     @BeforeAll
     static void certificates() throws IOException {
         dir = Files.createTempDirectory("redis-failover-tls");
-        certificates = TestCertificates.generate(dir.resolve("pki"));
+        certificates = ThrowawayPki.generate(dir.resolve("pki"));
     }
 
     @AfterAll

@@ -1,4 +1,4 @@
-package org.redisfailover.testing;
+package org.redisfailover.protocol.tls;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,14 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocketFactory;
-import org.redisfailover.protocol.tls.BackendTls;
 
 /**
- * A throw-away PKI made with the openssl command line: a CA, a certificate for 127.0.0.1/localhost
- * (servers and the replication links between them), a client certificate, and a second CA with a
- * client certificate of its own that nobody here trusts. EC P-256 keys, PKCS#8 PEM, valid two days.
+ * A throw-away PKI made with the openssl command line, for the demo's TLS mode and the tests: a CA, a
+ * certificate for 127.0.0.1/localhost (servers and the replication links between them), a client
+ * certificate, and a second CA with a client certificate of its own that nobody here trusts. EC P-256
+ * keys, PKCS#8 PEM, valid two days. Never for production: the CA's key sits next to the certificates.
  */
-public final class TestCertificates {
+public final class ThrowawayPki {
 
     public final Path dir;
     public final Path caCert;
@@ -29,7 +29,7 @@ public final class TestCertificates {
     public final Path strangerKey;
     private final SSLSocketFactory[] factories = new SSLSocketFactory[2];
 
-    private TestCertificates(Path dir) {
+    private ThrowawayPki(Path dir) {
         this.dir = dir;
         this.caCert = dir.resolve("ca.crt");
         this.serverCert = dir.resolve("server.crt");
@@ -41,8 +41,8 @@ public final class TestCertificates {
     }
 
     /** Generates everything in {@code dir} (created if missing). */
-    public static TestCertificates generate(Path dir) {
-        TestCertificates certificates = new TestCertificates(dir);
+    public static ThrowawayPki generate(Path dir) {
+        ThrowawayPki certificates = new ThrowawayPki(dir);
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
@@ -54,7 +54,7 @@ public final class TestCertificates {
         certificates.authority("ca");
         certificates.authority("other-ca");
         certificates.issue("server", "localhost", "ca", "server.ext");
-        certificates.issue("client", "redis-failover-test-client", "ca", "client.ext");
+        certificates.issue("client", "redis-failover-client", "ca", "client.ext");
         certificates.issue("stranger", "stranger", "other-ca", "client.ext");
         return certificates;
     }
@@ -100,11 +100,11 @@ public final class TestCertificates {
             Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IllegalStateException("openssl " + String.join(" ", args) + " failed (tests need the openssl command; "
+                throw new IllegalStateException("openssl " + String.join(" ", args) + " failed (needs the openssl command; "
                         + "Debian: apt-get install -y openssl): " + output);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("openssl not found: tests need it (Debian: apt-get install -y openssl)", e);
+            throw new UncheckedIOException("openssl not found (Debian: apt-get install -y openssl)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
