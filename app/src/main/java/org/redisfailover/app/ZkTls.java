@@ -31,7 +31,11 @@ final class ZkTls {
         ZKClientConfig config = new ZKClientConfig();
         config.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
         config.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
+        // Every location is set, empty when not given: ZKClientConfig would otherwise take zookeeper.ssl.*
+        // system properties, and a JVM-wide key store would become this client's certificate unasked.
         try (ClientX509Util x509 = new ClientX509Util()) {
+            config.setProperty(x509.getSslTruststoreLocationProperty(), "");
+            config.setProperty(x509.getSslKeystoreLocationProperty(), "");
             if (caCertFile != null) {
                 TlsFiles.requireReadable("zk-tls-ca-cert-file", caCertFile);
                 config.setProperty(x509.getSslTruststoreLocationProperty(), caCertFile.toString());

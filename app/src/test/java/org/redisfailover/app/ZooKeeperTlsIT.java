@@ -45,7 +45,7 @@ class ZooKeeperTlsIT {
         Path serverPem = dir.resolve("zk-server.pem");
         Files.writeString(serverPem, Files.readString(certificates.serverKey) + "\n" + Files.readString(certificates.serverCert));
         securePort = FreePort.next();
-        Map<String, Object> tls = Map.of("secureClientPort", securePort,
+        Map<String, Object> tls = Map.of("secureClientPort", Integer.toString(securePort),
                 "serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory",
                 "ssl.keyStore.location", serverPem.toString(), "ssl.keyStore.type", "PEM",
                 "ssl.trustStore.location", certificates.caCert.toString(), "ssl.trustStore.type", "PEM",
