@@ -1,6 +1,5 @@
 package org.redisfailover.app;
 
-import java.nio.file.Path;
 import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.protocol.tls.BackendTls;
 import picocli.CommandLine.Option;
@@ -63,15 +62,12 @@ final class BackendOptions {
             }
             return null;
         }
-        return new BackendTls(path(backendTlsCaCertFile), path(backendTlsCertFile), path(backendTlsKeyFile), verifyHostname);
+        return new BackendTls(Secrets.pathOrNull(backendTlsCaCertFile), Secrets.pathOrNull(backendTlsCertFile),
+                Secrets.pathOrNull(backendTlsKeyFile), verifyHostname);
     }
 
     /** What the monitor needs: the same login and TLS as the proxy's backend connections. */
     NodeAccess access() {
         return new NodeAccess(backendUser, password(), tls());
-    }
-
-    private static Path path(String file) {
-        return file == null ? null : Path.of(file);
     }
 }

@@ -32,6 +32,11 @@ final class Secrets {
         return value == null || value.isBlank() ? null : value;
     }
 
+    /** A file option's path, or null when the option is absent. */
+    static Path pathOrNull(String file) {
+        return file == null ? null : Path.of(file);
+    }
+
     /** Redis' yes/no switches. */
     static boolean yesNo(String key, String value) {
         return switch (value.trim().toLowerCase(Locale.ROOT)) {

@@ -1,6 +1,5 @@
 package org.redisfailover.app;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -51,15 +50,11 @@ final class TlsOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("tls-listen: " + e.getMessage());
         }
-        return new ListenerTls(listen, path(tlsCertFile), path(tlsKeyFile), path(tlsCaCertFile), ListenerTls.AuthClients.parse(tlsAuthClients),
-                list(tlsProtocols), list(tlsCiphers));
+        return new ListenerTls(listen, Secrets.pathOrNull(tlsCertFile), Secrets.pathOrNull(tlsKeyFile), Secrets.pathOrNull(tlsCaCertFile),
+                ListenerTls.AuthClients.parse(tlsAuthClients), list(tlsProtocols), list(tlsCiphers));
     }
 
     private static List<String> list(String value) {
         return value == null ? List.of() : Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-    }
-
-    private static Path path(String file) {
-        return file == null ? null : Path.of(file);
     }
 }

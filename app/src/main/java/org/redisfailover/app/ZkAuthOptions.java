@@ -42,7 +42,8 @@ final class ZkAuthOptions {
             }
             return access;
         }
-        return access.withTls(ZkTls.clientConfig(path(zkTlsCaCertFile), path(zkTlsCertFile), path(zkTlsKeyFile), verifyHostname));
+        return access.withTls(ZkTls.clientConfig(Secrets.pathOrNull(zkTlsCaCertFile), Secrets.pathOrNull(zkTlsCertFile),
+                Secrets.pathOrNull(zkTlsKeyFile), verifyHostname));
     }
 
     private ZkAccess credentials() {
@@ -55,9 +56,5 @@ final class ZkAuthOptions {
         }
         String fromEnvironment = Secrets.fromEnvironment("REDIS_FAILOVER_ZK_AUTH");
         return fromEnvironment == null ? ZkAccess.OPEN : ZkAccess.parse("REDIS_FAILOVER_ZK_AUTH", fromEnvironment);
-    }
-
-    private static Path path(String file) {
-        return file == null ? null : Path.of(file);
     }
 }

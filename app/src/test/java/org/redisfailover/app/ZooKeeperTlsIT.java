@@ -20,9 +20,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.testing.FreePort;
-import org.redisfailover.protocol.tls.ThrowawayPki;
 
 /**
  * --zk-tls against a real ZooKeeper serving its secureClientPort with client certificates required

@@ -17,12 +17,12 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.redisfailover.protocol.tls.BackendTls;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.server.TopologyHolder;
-import org.redisfailover.protocol.tls.ThrowawayPki;
 
 /** The admin endpoint's bearer token, on a real endpoint on loopback, and the rules off loopback. */
 class AdminAccessTest {

@@ -14,11 +14,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.tls.ListenerTls;
 import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
-import org.redisfailover.protocol.tls.ThrowawayPki;
 
 /**
  * Research table C, differentially: the same bytes sent to redis-server directly and through the proxy
