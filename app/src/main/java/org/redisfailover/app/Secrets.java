@@ -14,13 +14,17 @@ final class Secrets {
 
     /** A secret kept in a file rather than in the process' arguments: its first line, without surrounding blanks. */
     static String fromFile(String key, String file) {
+        String firstLine = readFile(key, file).lines().findFirst().orElse("").strip();
+        if (firstLine.isEmpty()) {
+            throw new IllegalArgumentException(key + ": " + file + " is empty");
+        }
+        return firstLine;
+    }
+
+    /** The whole text of the file {@code key} names; an unreadable one is an error naming the key. */
+    static String readFile(String key, String file) {
         try {
-            String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
-            String firstLine = text.lines().findFirst().orElse("").strip();
-            if (firstLine.isEmpty()) {
-                throw new IllegalArgumentException(key + ": " + file + " is empty");
-            }
-            return firstLine;
+            return Files.readString(Path.of(file), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalArgumentException(key + ": cannot read " + file + " (" + e.getMessage() + ")");
         }

@@ -1,9 +1,5 @@
 package org.redisfailover.app;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** How a command connects to ZooKeeper: its credentials (never on the command line itself) and TLS. */
@@ -48,11 +44,7 @@ final class ZkAuthOptions {
 
     private ZkAccess credentials() {
         if (zkAuthFile != null) {
-            try {
-                return ZkAccess.parse("zk-auth-file", Files.readString(Path.of(zkAuthFile), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("zk-auth-file: cannot read " + zkAuthFile + " (" + e.getMessage() + ")");
-            }
+            return ZkAccess.parse("zk-auth-file", Secrets.readFile("zk-auth-file", zkAuthFile));
         }
         String fromEnvironment = Secrets.fromEnvironment("REDIS_FAILOVER_ZK_AUTH");
         return fromEnvironment == null ? ZkAccess.OPEN : ZkAccess.parse("REDIS_FAILOVER_ZK_AUTH", fromEnvironment);

@@ -25,9 +25,7 @@ final class ZkTls {
      * told not to.
      */
     static ZKClientConfig clientConfig(Path caCertFile, Path certFile, Path keyFile, boolean verifyHostname) {
-        if ((certFile == null) != (keyFile == null)) {
-            throw new IllegalArgumentException("zk-tls-cert-file and zk-tls-key-file go together");
-        }
+        TlsFiles.requireClientFiles("zk-tls", caCertFile, certFile, keyFile);
         ZKClientConfig config = new ZKClientConfig();
         config.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
         config.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
@@ -37,7 +35,6 @@ final class ZkTls {
             config.setProperty(x509.getSslTruststoreLocationProperty(), "");
             config.setProperty(x509.getSslKeystoreLocationProperty(), "");
             if (caCertFile != null) {
-                TlsFiles.requireReadable("zk-tls-ca-cert-file", caCertFile);
                 config.setProperty(x509.getSslTruststoreLocationProperty(), caCertFile.toString());
                 config.setProperty(x509.getSslTruststoreTypeProperty(), "PEM");
             }
@@ -52,8 +49,6 @@ final class ZkTls {
 
     /** ZooKeeper reads a PEM key store from one file holding the key and its chain: a private copy of both. */
     private static Path keyAndChain(Path certFile, Path keyFile) {
-        TlsFiles.requireReadable("zk-tls-cert-file", certFile);
-        TlsFiles.requireReadable("zk-tls-key-file", keyFile);
         try {
             Path combined = Files.createTempFile("redis-failover-zk-tls", ".pem", PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rw-------")));

@@ -21,16 +21,7 @@ import javax.net.ssl.SSLParameters;
 public record BackendTls(Path caCertFile, Path certFile, Path keyFile, boolean verifyHostname) {
 
     public BackendTls {
-        if ((certFile == null) != (keyFile == null)) {
-            throw new IllegalArgumentException("backend-tls-cert-file and backend-tls-key-file go together");
-        }
-        if (caCertFile != null) {
-            TlsFiles.requireReadable("backend-tls-ca-cert-file", caCertFile);
-        }
-        if (certFile != null) {
-            TlsFiles.requireReadable("backend-tls-cert-file", certFile);
-            TlsFiles.requireReadable("backend-tls-key-file", keyFile);
-        }
+        TlsFiles.requireClientFiles("backend-tls", caCertFile, certFile, keyFile);
     }
 
     /** A Netty context for the proxy's backend connections; the files are read now. */

@@ -39,6 +39,24 @@ public final class TlsFiles {
         }
     }
 
+    /**
+     * Checks the files of a TLS client named {@code prefix} ({@code backend-tls}, {@code zk-tls}): each given one
+     * readable, and a certificate exactly when a key, the keys named {@code <prefix>-ca-cert-file},
+     * {@code <prefix>-cert-file} and {@code <prefix>-key-file}.
+     */
+    public static void requireClientFiles(String prefix, Path caCertFile, Path certFile, Path keyFile) {
+        if ((certFile == null) != (keyFile == null)) {
+            throw new IllegalArgumentException(prefix + "-cert-file and " + prefix + "-key-file go together");
+        }
+        if (caCertFile != null) {
+            requireReadable(prefix + "-ca-cert-file", caCertFile);
+        }
+        if (certFile != null) {
+            requireReadable(prefix + "-cert-file", certFile);
+            requireReadable(prefix + "-key-file", keyFile);
+        }
+    }
+
     /** Builds the context, turning the builder's exceptions into one that names the files. */
     public static SslContext build(String what, SslContextBuilder builder) {
         try {

@@ -59,8 +59,8 @@ public final class BackendPool {
     /** The run id a connection to a node must find (the topology's master), or null for no check. */
     private final Function<NodeAddress, String> expectedRunId;
 
-    public BackendPool(EventLoop loop, Transport transport, SslContext tls, GroupAccess groupAccess, ProxyConfig config, FlushBatcher batcher, ProxyMetrics metrics,
-            Function<NodeAddress, String> expectedRunId) {
+    public BackendPool(EventLoop loop, Transport transport, SslContext tls, GroupAccess groupAccess, ProxyConfig config,
+            FlushBatcher batcher, ProxyMetrics metrics, Function<NodeAddress, String> expectedRunId) {
         this.loop = loop;
         this.tls = tls;
         this.groupAccess = groupAccess;

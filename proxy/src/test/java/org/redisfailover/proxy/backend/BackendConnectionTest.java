@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -18,12 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -44,33 +41,6 @@ class BackendConnectionTest {
     private EventLoopGroup group;
     private EventLoop loop;
     private BackendPool pool;
-
-    /** What one request's PendingReply was told, in order. */
-    private static final class Outcome extends PendingReply {
-        final List<String> events = new CopyOnWriteArrayList<>();
-
-        @Override
-        public boolean onFrame(ByteBuf buffer, int start, int length) {
-            events.add("reply " + buffer.toString(start, length, StandardCharsets.US_ASCII).strip());
-            return true;
-        }
-
-        @Override
-        public void lost(NodeAddress node, String reason) {
-            events.add("lost " + node);
-        }
-
-        @Override
-        public void refused(String errorLine) {
-            events.add("refused " + errorLine);
-        }
-
-        @Override
-        public void unsent(RedisRequest request, String errorLine) {
-            request.release();
-            events.add("unsent " + errorLine);
-        }
-    }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -94,10 +64,10 @@ class BackendConnectionTest {
         return loop.submit(task).get(10, TimeUnit.SECONDS);
     }
 
-    private void send(NodeAddress node, Outcome... outcomes) throws Exception {
+    private void send(NodeAddress node, RecordedReply... outcomes) throws Exception {
         onLoop(() -> {
             BackendConnection connection = pool.connection(node, 0, RespVersion.RESP2);
-            for (Outcome outcome : outcomes) {
+            for (RecordedReply outcome : outcomes) {
                 connection.send(RespWriter.request(ByteBufAllocator.DEFAULT, "GET", "k"), outcome, null);
             }
             return null;
@@ -108,9 +78,9 @@ class BackendConnectionTest {
     void aConnectionThatDiesMidPipelineDeliversWhatCameAndLosesTheRest() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             NodeAddress node = new NodeAddress("127.0.0.1", server.getLocalPort());
-            Outcome first = new Outcome();
-            Outcome second = new Outcome();
-            Outcome third = new Outcome();
+            RecordedReply first = new RecordedReply();
+            RecordedReply second = new RecordedReply();
+            RecordedReply third = new RecordedReply();
             send(node, first, second, third);
             try (Socket accepted = server.accept()) {
                 accepted.setSoTimeout(10_000);
@@ -135,13 +105,13 @@ class BackendConnectionTest {
             closedPort = probe.getLocalPort();
         } // nothing listens there now: the connection is refused
         NodeAddress node = new NodeAddress("127.0.0.1", closedPort);
-        Outcome waiting = new Outcome();
+        RecordedReply waiting = new RecordedReply();
         send(node, waiting);
         Poll.until(Duration.ofSeconds(10), "the waiting request to be handed back", () -> !waiting.events.isEmpty());
         assertEquals(1, waiting.events.size());
         String event = waiting.events.get(0);
         assertTrue(event.startsWith("unsent ERR redis-failover: " + node + " is unreachable ("), event);
-        Outcome later = new Outcome();
+        RecordedReply later = new RecordedReply();
         send(node, later);
         Poll.until(Duration.ofSeconds(10), "a request during the backoff to be answered", () -> !later.events.isEmpty());
         assertTrue(later.events.get(0).startsWith("unsent ERR redis-failover: " + node + " is unreachable"),

@@ -4,19 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -33,45 +29,19 @@ import org.redisfailover.testing.RedisProcess;
  */
 class GroupAccessIT {
 
-    /** The first reply a request gets. */
-    private static final class FirstReply extends PendingReply {
-        final CompletableFuture<String> reply = new CompletableFuture<>();
-
-        @Override
-        public boolean onFrame(ByteBuf buffer, int start, int length) {
-            reply.complete(buffer.toString(start, length, StandardCharsets.US_ASCII).strip());
-            return true;
-        }
-
-        @Override
-        public void lost(NodeAddress node, String reason) {
-            reply.complete("lost: " + reason);
-        }
-
-        @Override
-        public void refused(String errorLine) {
-            reply.complete("refused: " + errorLine);
-        }
-
-        @Override
-        public void unsent(RedisRequest request, String errorLine) {
-            request.release();
-            reply.complete("unsent: " + errorLine);
-        }
-    }
-
     private static String getThroughAPool(RedisProcess node, GroupAccess access) throws Exception {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1, "group-access-test");
         EventLoop loop = group.next();
         try {
             ProxyConfig config = ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), node.address(), List.of());
-            FirstReply first = new FirstReply();
+            RecordedReply first = new RecordedReply();
             BackendPool pool = loop.submit(() -> new BackendPool(loop, transport, null, access, config, new FlushBatcher(loop),
                     ProxyMetrics.disabled(), address -> null)).get(10, TimeUnit.SECONDS);
             loop.submit(() -> pool.connection(node.address(), 0, RespVersion.RESP2)
                     .send(RespWriter.request(ByteBufAllocator.DEFAULT, "GET", "k"), first, null)).get(10, TimeUnit.SECONDS);
-            String reply = first.reply.get(10, TimeUnit.SECONDS);
+            Poll.until(Duration.ofSeconds(10), "the GET's reply", () -> !first.events.isEmpty());
+            String reply = first.events.get(0);
             loop.submit(pool::close).get(10, TimeUnit.SECONDS);
             return reply;
         } finally {
@@ -84,11 +54,11 @@ class GroupAccessIT {
         Path dir = Files.createTempDirectory("redis-failover-group-access");
         try (RedisProcess secured = RedisProcess.startSecured(dir, null, "pw", null); RedisProcess open = RedisProcess.start(dir, null)) {
             GroupAccess securedAccess = new GroupAccess();
-            assertEquals("-NOAUTH Authentication required.", getThroughAPool(secured, securedAccess));
+            assertEquals("reply -NOAUTH Authentication required.", getThroughAPool(secured, securedAccess));
             Poll.until(Duration.ofSeconds(5), "the NOAUTH to be recorded", securedAccess::requiresPassword);
 
             GroupAccess openAccess = new GroupAccess();
-            assertEquals("$-1", getThroughAPool(open, openAccess));
+            assertEquals("reply $-1", getThroughAPool(open, openAccess));
             assertFalse(openAccess.requiresPassword());
             assertTrue(openAccess.describe().contains("without a password"), openAccess.describe());
         }
