@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Frames client requests (RESP arrays of bulk strings, and inline commands) into {@link RedisRequest}s,
@@ -51,6 +52,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     private RespLimits limits;
     /** The limits that apply once the client authenticated; null while they already do. */
     private RespLimits afterAuthentication;
+    /** Whether a password is still asked for (a reload may remove it): the unauthenticated bounds apply only then. */
+    private BooleanSupplier authenticationRequired = () -> true;
     private final RequestSink sink;
     private final RespNumbers.Parser numbers = new RespNumbers.Parser();
 
@@ -75,14 +78,24 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     /**
      * Bounds requests as Redis bounds a client that must authenticate and has not yet: at most
      * {@value #UNAUTHENTICATED_MAX_ARGS} arguments of at most {@value #UNAUTHENTICATED_MAX_BULK} bytes, with
-     * Redis' "unauthenticated" protocol errors; until {@link #authenticated()}.
+     * Redis' "unauthenticated" protocol errors; until {@link #authenticated()}, and only while
+     * {@code stillRequired} says a password is asked for.
      */
-    public void requireAuthentication() {
+    public void requireAuthentication(BooleanSupplier stillRequired) {
+        authenticationRequired = stillRequired;
         if (afterAuthentication == null) {
             afterAuthentication = limits;
             limits = limits.withMaxRequestArgs(Math.min(limits.maxRequestArgs(), UNAUTHENTICATED_MAX_ARGS))
                     .withMaxBulkLength(Math.min(limits.maxBulkLength(), UNAUTHENTICATED_MAX_BULK));
         }
+    }
+
+    /**
+     * The limits a request past the unauthenticated bounds is held to: those bounds while a password is
+     * still asked for, else the configured limits (asked only then, so the common request pays nothing).
+     */
+    private RespLimits boundsInForce() {
+        return afterAuthentication != null && !authenticationRequired.getAsBoolean() ? afterAuthentication : limits;
     }
 
     /** The client authenticated: the configured limits apply from the next request on. */
@@ -139,7 +152,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 return cr == NEED_MORE ? null : RequestError.protocol("too big mbulk count string");
             }
             long count = numbers.parse(in, start + 1, cr - start - 1);
-            if (count == RespNumbers.INVALID || count > Integer.MAX_VALUE || count > limits.maxRequestArgs()) {
+            if (count == RespNumbers.INVALID || count > Integer.MAX_VALUE
+                    || (count > limits.maxRequestArgs() && count > boundsInForce().maxRequestArgs())) {
                 return RequestError.protocol(afterAuthentication != null && count > 0 ? "unauthenticated multibulk length"
                         : "invalid multibulk length");
             }
@@ -178,7 +192,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                     return cr == NEED_MORE ? null : RequestError.protocol("too big bulk count string");
                 }
                 long length = numbers.parse(in, headerStart + 1, cr - headerStart - 1);
-                if (length == RespNumbers.INVALID || length < 0 || length > limits.maxBulkLength()) {
+                if (length == RespNumbers.INVALID || length < 0
+                        || (length > limits.maxBulkLength() && length > boundsInForce().maxBulkLength())) {
                     return RequestError.protocol(afterAuthentication != null && length > 0 ? "unauthenticated bulk length"
                             : "invalid bulk length");
                 }

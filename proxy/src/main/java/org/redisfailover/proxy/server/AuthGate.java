@@ -34,6 +34,9 @@ final class AuthGate {
 
     AuthGate(Client client) {
         this.client = client;
+        // A client accepted while no password was asked for is in, as in Redis: a password set by a reload
+        // later applies to new connections, and those already open stay in.
+        this.authenticated = client.shared().requirepass() == null;
         this.auth = client.shared().classifier().classifyName("auth");
         this.hello = client.shared().classifier().classifyName("hello");
         this.quit = client.shared().classifier().classifyName("quit");
@@ -46,7 +49,7 @@ final class AuthGate {
     boolean answers(RedisRequest request, Route route) {
         byte[] password = client.shared().requirepass();
         if (password == null) {
-            return false;
+            return false; // nothing asked (the decoder's unauthenticated bounds follow the same setting)
         }
         if (route == auth) {
             return authenticate(request, password);

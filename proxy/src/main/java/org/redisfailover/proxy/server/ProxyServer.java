@@ -245,7 +245,7 @@ public final class ProxyServer implements AutoCloseable {
         ClientSession session = new ClientSession(channel, shared, loops.get(channel.eventLoop()));
         RespRequestDecoder decoder = new RespRequestDecoder(config.limits(), session);
         if (config.requirepass() != null) {
-            decoder.requireAuthentication();
+            decoder.requireAuthentication(() -> shared.requirepass() != null);
         }
         channel.pipeline().addLast(
                 new IdleStateHandler(config.partialRequestTimeout().toMillis(), 0, config.clientIdleTimeout().toMillis(),

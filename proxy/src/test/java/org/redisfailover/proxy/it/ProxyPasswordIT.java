@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
@@ -127,11 +129,33 @@ class ProxyPasswordIT {
         }
     }
 
+    private static ProxyConfig.Builder configOf(RedisGroup group) {
+        return ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), group.master().address(),
+                group.replicas().stream().map(RedisProcess::address).toList());
+    }
+
     private static String[] manyArgs(int count) {
         List<String> args = new ArrayList<>(List.of("MSET"));
         while (args.size() < count) {
             args.add("k" + args.size());
         }
         return args.toArray(String[]::new);
+    }
+
+    /** Regression: a password set by a reload turned clients already connected without one away with NOAUTH. */
+    @Test
+    void aReloadedPasswordAppliesToNewClientsAndOpenOnesStayIn(RedisGroup group) throws Exception {
+        ProxyConfig withPassword = configOf(group).requirepass(PASSWORD).build();
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config); RawClient before = new RawClient(proxy.port(), 5000)) {
+            assertEquals("+OK", before.call("SET", "reload:k", "v").strip());
+            proxy.server().reload(withPassword);
+            assertEquals("$1\r\nv", before.call("GET", "reload:k").strip(), "connected before the password: still in, as in Redis");
+            try (RawClient after = new RawClient(proxy.port(), 5000)) {
+                assertEquals("-NOAUTH Authentication required.", after.call("GET", "reload:k").strip());
+                proxy.server().reload(configOf(group).build());
+                assertEquals("+OK", after.call("MSET", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5").strip(),
+                        "the password removed: nothing is asked, and Redis' unauthenticated bounds are lifted");
+            }
+        }
     }
 }
