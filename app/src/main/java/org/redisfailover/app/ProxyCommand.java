@@ -138,6 +138,16 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Bytes of requests one I/O thread may hold during a switch (default: ${DEFAULT-VALUE}).")
     long holdMaxBytes;
 
+    @Option(names = "--min-replica-acks", defaultValue = "0",
+            description = "Safe mode: a write's reply reaches its client only once this many replicas acknowledged it (WAIT, one per "
+                    + "batch of writes); too few within --replica-ack-timeout-ms gives an outcome-unknown error, never OK; "
+                    + "0: asynchronous, as Redis (default: ${DEFAULT-VALUE}).")
+    int minReplicaAcks;
+
+    @Option(names = "--replica-ack-timeout-ms", defaultValue = "1000",
+            description = "How long a batch's WAIT waits for --min-replica-acks replicas (default: ${DEFAULT-VALUE}).")
+    long replicaAckTimeoutMs;
+
     @Option(names = "--zk", paramLabel = "HOSTS",
             description = "ZooKeeper connect string (host:port,...): follow the topology there instead of a fixed --master.")
     String zk;
@@ -316,6 +326,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 .backendCredentials(backend.backendUser, backend.password())
                 .tls(tls.tls())
                 .backendTls(backend.tls())
+                .replicaAcks(minReplicaAcks, Duration.ofMillis(replicaAckTimeoutMs))
                 .requirepass(access.requirepass())
                 .protectedMode(access.protectedMode())
                 .metrics(metrics)

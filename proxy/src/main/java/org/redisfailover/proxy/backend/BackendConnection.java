@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.resp.RespReplyFramer;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.io.Flushable;
@@ -89,6 +90,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private RespReplyFramer.ReplySink unsolicited;
     /** Null when metrics are off. */
     private final BackendNodeMetrics metrics;
+    /** Safe mode's group commit on a write connection; null elsewhere. */
+    private ReplicaAcks acks;
 
     BackendConnection(NodeAddress node, int db, BackendPool pool, Purpose purpose, Handshake handshake) {
         this.node = node;
@@ -165,6 +168,19 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
     }
 
+    /** Makes this a write connection of safe mode: every flush with writes in it ends with a WAIT. */
+    void awaitReplicaAcks(int replicas, long timeoutMillis) {
+        acks = new ReplicaAcks(replicas, timeoutMillis);
+    }
+
+    /**
+     * Sends a request that may write: on a write connection its reply waits for the replicas' acknowledgement
+     * (the WAIT at the end of its batch); elsewhere this is {@link #send}.
+     */
+    public void sendWrite(RedisRequest request, PendingReply slot, BackendListener client) {
+        send(request, acks == null ? slot : acks.hold(slot), client);
+    }
+
     /** Usable for routing: not failing. A connection still connecting counts as usable. */
     public boolean isHealthy() {
         return state != State.BACKOFF && state != State.CLOSED;
@@ -180,6 +196,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         request.release();
         if (out.pendingBytes() >= EARLY_FLUSH_BYTES) {
             // Let Redis (on its own CPU) start on this batch while the loop reads the next clients.
+            appendWait();
             out.flush();
         } else {
             queueFlush();
@@ -203,8 +220,25 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     public void flushNow() {
         flushQueued = false;
         if (out != null) {
+            appendWait();
             out.flush();
         }
+    }
+
+    /**
+     * Ends the writes sent since the last WAIT with one (group commit): one replication round trip covers
+     * the whole batch. Only on a ready write connection: before that nothing was sent.
+     */
+    private void appendWait() {
+        if (acks == null || !acks.unwaited() || state != State.READY) {
+            return;
+        }
+        PendingReply waitReply = acks.closeBatch();
+        RedisRequest wait = RespWriter.request(channel.alloc(), acks.waitCommand());
+        waitReply.markSent(System.nanoTime());
+        inFlight.add(waitReply);
+        out.write(wait.buffer(), wait.start(), wait.length());
+        wait.release();
     }
 
     /** Starts connecting now (used to warm up connections before the first request). */

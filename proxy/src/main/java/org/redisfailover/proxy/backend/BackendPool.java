@@ -39,6 +39,9 @@ public final class BackendPool {
     private ProxyConfig config;
     private final FlushBatcher batcher;
     private final ProxyMetrics metrics;
+    /** Safe mode's write connections per node, database and protocol: a WAIT on one does not stop the next batch. */
+    public static final int WRITE_CONNECTIONS = 2;
+
     private final Bootstrap bootstrap;
     /** TLS to the nodes, or null for plain TCP. */
     private final SslContext tls;
@@ -84,11 +87,7 @@ public final class BackendPool {
      * this pool's loop.
      */
     public BackendConnection connection(NodeAddress node, int db, RespVersion protocol) {
-        BackendConnection[] byDb = connections.get(node);
-        if (byDb == null) {
-            byDb = new BackendConnection[config.databases() * 2];
-            connections.put(node, byDb);
-        }
+        BackendConnection[] byDb = connectionsOf(node);
         int index = protocol == RespVersion.RESP3 ? config.databases() + db : db;
         BackendConnection connection = byDb[index];
         if (connection == null) {
@@ -96,6 +95,35 @@ public final class BackendPool {
             byDb[index] = connection;
         }
         return connection;
+    }
+
+    /**
+     * Safe mode: one of the {@link #WRITE_CONNECTIONS} shared connections to {@code node} that carry only
+     * writes (and the reads of a client behind its own unacknowledged write), each batch ended by a WAIT.
+     * Apart from the read connection, because a WAIT blocks its connection in Redis for a replication round
+     * trip. {@code lane} picks one (a client keeps to one, so its writes keep their order).
+     */
+    public BackendConnection writeConnection(NodeAddress node, int db, RespVersion protocol, int lane) {
+        BackendConnection[] byDb = connectionsOf(node);
+        int index = config.databases() * 2 * (1 + Math.floorMod(lane, WRITE_CONNECTIONS))
+                + (protocol == RespVersion.RESP3 ? config.databases() + db : db);
+        BackendConnection connection = byDb[index];
+        if (connection == null) {
+            connection = new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
+            connection.awaitReplicaAcks(config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
+            byDb[index] = connection;
+        }
+        return connection;
+    }
+
+    /** The shared connections to {@code node}: per protocol and database, the read ones then the write ones. */
+    private BackendConnection[] connectionsOf(NodeAddress node) {
+        BackendConnection[] byDb = connections.get(node);
+        if (byDb == null) {
+            byDb = new BackendConnection[config.databases() * 2 * (1 + WRITE_CONNECTIONS)];
+            connections.put(node, byDb);
+        }
+        return byDb;
     }
 
     /**

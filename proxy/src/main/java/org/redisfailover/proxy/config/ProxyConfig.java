@@ -37,6 +37,8 @@ import org.redisfailover.proxy.tls.ListenerTls;
  * @param requirepass            the proxy's own password for clients, checked before anything reaches Redis (null: none)
  * @param protectedMode          with no requirepass, serve only loopback clients unless the group itself asks every
  *                               client for a password (Redis' protected-mode)
+ * @param minReplicaAcks         safe mode: a write is acknowledged only once this many replicas have it (0: asynchronous)
+ * @param replicaAckTimeout      how long a batch's WAIT waits for them; past it the writes get an outcome-unknown error
  * @param metrics                record metrics (false: Dropwizard's no-op registry, for measuring what they cost)
  */
 public record ProxyConfig(
@@ -66,6 +68,8 @@ public record ProxyConfig(
         BackendTls backendTls,
         String requirepass,
         boolean protectedMode,
+        int minReplicaAcks,
+        Duration replicaAckTimeout,
         boolean metrics) {
 
     public ProxyConfig {
@@ -100,6 +104,9 @@ public record ProxyConfig(
         if (tls != null && tls.listen().equals(listen) && listen.port() != 0) {
             throw new IllegalArgumentException("tls-listen " + tls.listen() + " is also --listen");
         }
+        require(minReplicaAcks >= 0, "min-replica-acks", minReplicaAcks, ">= 0");
+        require(!replicaAckTimeout.isNegative() && !replicaAckTimeout.isZero() && replicaAckTimeout.compareTo(backendTimeout) < 0,
+                "replica-ack-timeout-ms", replicaAckTimeout.toMillis(), "> 0 and < backend-timeout-ms");
         if (requirepass != null && requirepass.isEmpty()) {
             throw new IllegalArgumentException("requirepass: empty");
         }
@@ -147,6 +154,8 @@ public record ProxyConfig(
         private BackendTls backendTls;
         private String requirepass;
         private boolean protectedMode = true;
+        private int minReplicaAcks;
+        private Duration replicaAckTimeout = Duration.ofSeconds(1);
         private boolean metrics = true;
 
         private Builder(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
@@ -268,6 +277,12 @@ public record ProxyConfig(
             return this;
         }
 
+        public Builder replicaAcks(int minimum, Duration timeout) {
+            minReplicaAcks = minimum;
+            replicaAckTimeout = timeout;
+            return this;
+        }
+
         public Builder metrics(boolean value) {
             metrics = value;
             return this;
@@ -276,7 +291,7 @@ public record ProxyConfig(
         public ProxyConfig build() {
             return new ProxyConfig(listen, master, replicas, readPolicy, offsetProbeInterval, databases, limits, ioThreads, connectTimeout,
                     backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
-                    outputLimits, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, tls, backendTls, requirepass, protectedMode, metrics);
+                    outputLimits, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, tls, backendTls, requirepass, protectedMode, minReplicaAcks, replicaAckTimeout, metrics);
         }
     }
 

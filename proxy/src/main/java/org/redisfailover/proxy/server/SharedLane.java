@@ -39,6 +39,8 @@ final class SharedLane implements Lane, HeldRequests.Owner {
     private RespVersion lastProtocol;
     private int lastGeneration;
     private BackendConnection lastConnection;
+    /** Safe mode: this client's latest write on a write connection, until answered its reads follow it there. */
+    private ReplySlot lastWrite;
 
     SharedLane(Client client) {
         this.client = client;
@@ -100,6 +102,10 @@ final class SharedLane implements Lane, HeldRequests.Owner {
                 return;
             }
             slot.resendVia(this, route);
+            if (shared.config().minReplicaAcks() > 0 && target.equals(writableMaster) && !client.own().inUse()) {
+                sendAcknowledged(request, route, slot, target);
+                return;
+            }
             connectionFor(target).send(request, slot, client.backpressure());
         } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
             request.release();
@@ -185,6 +191,27 @@ final class SharedLane implements Lane, HeldRequests.Owner {
         heldCount--;
         request.release();
         slot.complete(Replies.error(errorLine));
+    }
+
+    /**
+     * Safe mode, to the master: a write goes to the client's write connection, its reply held until replicas
+     * acknowledge it; a read follows it there while the client's last write is unanswered (so it cannot
+     * overtake it), and otherwise takes the read connection, waiting for nobody's acknowledgements.
+     */
+    private void sendAcknowledged(RedisRequest request, Route route, ReplySlot slot, NodeAddress master) {
+        boolean behindOwnWrite = lastWrite != null && !lastWrite.done();
+        if (!route.mayWrite() && !behindOwnWrite) {
+            connectionFor(master).send(request, slot, client.backpressure());
+            return;
+        }
+        BackendConnection writes = loop.pool.writeConnection(master, client.state().db(), client.own().protocol(),
+                (int) client.state().id());
+        if (route.mayWrite()) {
+            lastWrite = slot;
+            writes.sendWrite(request, slot, client.backpressure());
+        } else {
+            writes.send(request, slot, client.backpressure());
+        }
     }
 
     /** The connection for (target, db) in the client's protocol: its own one when it has its own, else the pool's. */

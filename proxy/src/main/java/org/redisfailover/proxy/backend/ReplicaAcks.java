@@ -1,0 +1,171 @@
+package org.redisfailover.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.topology.NodeAddress;
+
+/**
+ * Group commit on one write connection (safe mode, {@code min-replica-acks}): the replies of the writes
+ * sent since the last WAIT are kept until a {@code WAIT replicas timeout} sent after them answers. With
+ * enough replicas they go to their clients as Redis sent them; with too few, each becomes an
+ * outcome-unknown error (the write was applied on the master, but a failover may lose it), never OK.
+ * Error replies go at once: nothing was written. WAIT counts the acknowledgements of the connection's
+ * own last write, so it must travel on the connection that carried the writes. Confined to the
+ * connection's event loop.
+ */
+final class ReplicaAcks {
+
+    private final int replicas;
+    private final long timeoutMillis;
+    private List<Held> batch = new ArrayList<>();
+
+    ReplicaAcks(int replicas, long timeoutMillis) {
+        this.replicas = replicas;
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    /** Wraps a write's slot so that its reply waits for the next WAIT. */
+    PendingReply hold(PendingReply slot) {
+        Held held = new Held(slot);
+        batch.add(held);
+        return held;
+    }
+
+    /** True when writes were sent since the last WAIT. */
+    boolean unwaited() {
+        return !batch.isEmpty();
+    }
+
+    /** Ends the batch: the WAIT to send after it, and the slot its answer goes to. */
+    PendingReply closeBatch() {
+        WaitReply wait = new WaitReply(batch);
+        batch = new ArrayList<>();
+        return wait;
+    }
+
+    String[] waitCommand() {
+        return new String[] {"WAIT", Integer.toString(replicas), Long.toString(timeoutMillis)};
+    }
+
+    /** A write's reply, kept (copied: the framer reuses its buffer) until its WAIT answers. */
+    private static final class Held extends PendingReply {
+        final PendingReply slot;
+        ByteBuf reply;
+        boolean delivered;
+
+        Held(PendingReply slot) {
+            this.slot = slot;
+        }
+
+        @Override
+        public boolean onFrame(ByteBuf buffer, int start, int length) {
+            byte type = buffer.getByte(start);
+            if (type == '-' || type == '!') {
+                delivered = true; // an error: nothing was written, nothing to acknowledge
+                slot.onFrame(buffer, start, length);
+            } else {
+                reply = Unpooled.copiedBuffer(buffer.slice(start, length));
+            }
+            return true;
+        }
+
+        @Override
+        public void lost(NodeAddress node, String reason) {
+            delivered = true;
+            slot.lost(node, reason);
+        }
+
+        @Override
+        public void refused(String errorLine) {
+            delivered = true;
+            slot.refused(errorLine);
+        }
+
+        @Override
+        public void unsent(RedisRequest request, String errorLine) {
+            delivered = true;
+            slot.unsent(request, errorLine);
+        }
+
+        @Override
+        public boolean timed() {
+            return slot.timed();
+        }
+
+        void release(boolean acknowledged, NodeAddress node, String why) {
+            if (delivered) {
+                return;
+            }
+            delivered = true;
+            ByteBuf kept = reply;
+            reply = null;
+            if (kept == null) {
+                slot.lost(node, why); // no reply came before the WAIT's outcome: the connection broke
+                return;
+            }
+            try {
+                if (acknowledged) {
+                    slot.onFrame(kept, kept.readerIndex(), kept.readableBytes());
+                } else {
+                    slot.refused(why);
+                }
+            } finally {
+                kept.release();
+            }
+        }
+    }
+
+    /** The answer to one batch's WAIT: how many replicas acknowledged every write of the batch. */
+    private final class WaitReply extends PendingReply {
+        private final List<Held> held;
+
+        WaitReply(List<Held> held) {
+            this.held = held;
+        }
+
+        @Override
+        public boolean onFrame(ByteBuf buffer, int start, int length) {
+            String line = buffer.toString(start, length, StandardCharsets.US_ASCII).strip();
+            long acknowledged = line.startsWith(":") ? parse(line.substring(1)) : -1;
+            boolean enough = acknowledged >= replicas;
+            String why = enough ? null : ReplicaAcks.outcomeUnknown(acknowledged, replicas, timeoutMillis, line);
+            held.forEach(h -> h.release(enough, null, why));
+            return true;
+        }
+
+        @Override
+        public void lost(NodeAddress node, String reason) {
+            held.forEach(h -> h.release(false, node, "UNCERTAIN redis-failover: the connection to " + node + " broke before "
+                    + "replicas acknowledged the write (" + reason + "); it may or may not have been applied"));
+        }
+
+        @Override
+        public void refused(String errorLine) {
+            lost(null, errorLine);
+        }
+
+        @Override
+        public boolean mayBlock() {
+            return true; // WAIT blocks by design, for up to its own timeout
+        }
+    }
+
+    private static long parse(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static String outcomeUnknown(long acknowledged, int replicas, long timeoutMillis, String waitAnswer) {
+        String count = acknowledged < 0 ? "WAIT answered " + waitAnswer : "only " + acknowledged + " of " + replicas
+                + " replicas acknowledged it within " + timeoutMillis + " ms";
+        return "UNCERTAIN redis-failover: the write was applied on the master but " + count
+                + " (min-replica-acks " + replicas + "); it may not survive a failover";
+    }
+}

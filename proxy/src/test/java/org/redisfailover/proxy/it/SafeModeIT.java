@@ -1,0 +1,68 @@
+package org.redisfailover.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.testing.RawClient;
+import org.redisfailover.testing.RedisGroup;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Safe mode's group commit against a real master and two replicas: a write is answered only after a WAIT
+ * for its batch, too few acknowledgements give the outcome-unknown error instead of OK, a client's read
+ * after its own write still sees it, and another client's read does not wait for anyone's WAIT.
+ */
+@ExtendWith(RedisGroup.class)
+class SafeModeIT {
+
+    @Test
+    void aWriteIsAnsweredAfterItsBatchWaitAndTooFewReplicasAreNeverOk(RedisGroup group) throws Exception {
+        long waitsBefore = group.master().calls("wait");
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(1)));
+                Jedis client = proxy.client()) {
+            assertEquals("OK", client.set("safe:k", "v"));
+            assertTrue(group.master().calls("wait") > waitsBefore, "the write's batch ended with a WAIT");
+        }
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofMillis(300)));
+                RawClient client = new RawClient(proxy.port(), 10_000)) {
+            String reply = client.call("SET", "safe:too-few", "v").strip();
+            assertTrue(reply.startsWith("-UNCERTAIN redis-failover: the write was applied on the master but only 2 of 3 replicas"),
+                    "two replicas for three acknowledgements: " + reply);
+            assertTrue(client.call("INCR", "safe:too-few").strip().startsWith("-ERR value is not an integer"),
+                    "a write Redis refuses is answered with Redis' error at once: nothing to acknowledge");
+        }
+    }
+
+    @Test
+    void aClientReadsItsOwnWriteAndOthersDoNotWaitForItsAcknowledgement(RedisGroup group) throws Exception {
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(1)));
+                RawClient client = new RawClient(proxy.port(), 10_000)) {
+            client.send((RawClient.command("SET", "safe:own", "new") + RawClient.command("GET", "safe:own")).getBytes());
+            assertEquals("+OK", client.readReply().strip());
+            assertEquals("$3\r\nnew", client.readReply().strip(), "the read behind the client's own write sees it");
+        }
+        try (Jedis master = group.master().client()) {
+            master.set("safe:other", "x");
+        }
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofSeconds(3)));
+                RawClient writer = new RawClient(proxy.port(), 10_000); Jedis reader = proxy.client()) {
+            CompletableFuture<String> write = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return writer.call("SET", "safe:slow", "v");
+                } catch (Exception e) {
+                    return e.toString();
+                }
+            });
+            // The writer's WAIT blocks its write connection for up to 3 s; the reader's GET uses the read connection.
+            assertEquals("x", reader.get("safe:other"));
+            assertFalse(write.isDone(), "the read came back while the write still waited for its acknowledgement");
+            assertTrue(write.get(10, TimeUnit.SECONDS).startsWith("-UNCERTAIN"));
+        }
+    }
+}
