@@ -170,7 +170,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     /** Makes this a write connection of safe mode: every flush with writes in it ends with a WAIT. */
     void awaitReplicaAcks(int replicas, long timeoutMillis) {
-        acks = new ReplicaAcks(replicas, timeoutMillis);
+        acks = new ReplicaAcks(node, replicas, timeoutMillis, pool.metrics());
     }
 
     /**

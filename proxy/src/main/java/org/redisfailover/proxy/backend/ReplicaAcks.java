@@ -5,8 +5,12 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Group commit on one write connection (safe mode, {@code min-replica-acks}): the replies of the writes
@@ -19,13 +23,21 @@ import org.redisfailover.protocol.topology.NodeAddress;
  */
 final class ReplicaAcks {
 
+    private static final Logger log = LoggerFactory.getLogger(ReplicaAcks.class);
+    private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final NodeAddress node;
     private final int replicas;
     private final long timeoutMillis;
+    private final ProxyMetrics metrics;
     private List<Held> batch = new ArrayList<>();
+    private long lastLoggedNanos = System.nanoTime() - LOG_EVERY_NANOS;
 
-    ReplicaAcks(int replicas, long timeoutMillis) {
+    ReplicaAcks(NodeAddress node, int replicas, long timeoutMillis, ProxyMetrics metrics) {
+        this.node = node;
         this.replicas = replicas;
         this.timeoutMillis = timeoutMillis;
+        this.metrics = metrics;
     }
 
     /** Wraps a write's slot so that its reply waits for the next WAIT. */
@@ -42,6 +54,7 @@ final class ReplicaAcks {
 
     /** Ends the batch: the WAIT to send after it, and the slot its answer goes to. */
     PendingReply closeBatch() {
+        metrics.replicaAckWaits.mark();
         WaitReply wait = new WaitReply(batch);
         batch = new ArrayList<>();
         return wait;
@@ -96,23 +109,25 @@ final class ReplicaAcks {
             return slot.timed();
         }
 
-        void release(boolean acknowledged, NodeAddress node, String why) {
+        /** Gives the kept reply, or the outcome-unknown error, to the client; true when that was the error. */
+        boolean release(boolean acknowledged, NodeAddress lostNode, String why) {
             if (delivered) {
-                return;
+                return false;
             }
             delivered = true;
             ByteBuf kept = reply;
             reply = null;
             if (kept == null) {
-                slot.lost(node, why); // no reply came before the WAIT's outcome: the connection broke
-                return;
+                slot.lost(lostNode, why); // no reply came before the WAIT's outcome: the connection broke
+                return true;
             }
             try {
                 if (acknowledged) {
                     slot.onFrame(kept, kept.readerIndex(), kept.readableBytes());
-                } else {
-                    slot.refused(why);
+                    return false;
                 }
+                slot.refused(why);
+                return true;
             } finally {
                 kept.release();
             }
@@ -133,14 +148,25 @@ final class ReplicaAcks {
             long acknowledged = line.startsWith(":") ? parse(line.substring(1)) : -1;
             boolean enough = acknowledged >= replicas;
             String why = enough ? null : ReplicaAcks.outcomeUnknown(acknowledged, replicas, timeoutMillis, line);
-            held.forEach(h -> h.release(enough, null, why));
+            int unacknowledged = 0;
+            for (Held h : held) {
+                unacknowledged += h.release(enough, null, why) ? 1 : 0;
+            }
+            if (!enough) {
+                unacknowledged(unacknowledged, why);
+            }
             return true;
         }
 
         @Override
-        public void lost(NodeAddress node, String reason) {
-            held.forEach(h -> h.release(false, node, "UNCERTAIN redis-failover: the connection to " + node + " broke before "
-                    + "replicas acknowledged the write (" + reason + "); it may or may not have been applied"));
+        public void lost(NodeAddress lostNode, String reason) {
+            String why = "UNCERTAIN redis-failover: the connection to " + lostNode + " broke before replicas acknowledged the write ("
+                    + reason + "); it may or may not have been applied";
+            int unacknowledged = 0;
+            for (Held h : held) {
+                unacknowledged += h.release(false, lostNode, why) ? 1 : 0;
+            }
+            unacknowledged(unacknowledged, why);
         }
 
         @Override
@@ -151,6 +177,20 @@ final class ReplicaAcks {
         @Override
         public boolean mayBlock() {
             return true; // WAIT blocks by design, for up to its own timeout
+        }
+    }
+
+    /** Never silent: counted, and logged at most every ten seconds per write connection. */
+    private void unacknowledged(int writes, String why) {
+        if (writes == 0) {
+            return;
+        }
+        metrics.writesUnacknowledged.mark(writes);
+        long now = System.nanoTime();
+        if (now - lastLoggedNanos >= LOG_EVERY_NANOS) {
+            lastLoggedNanos = now;
+            log.atWarn().addKeyValue("event", "writes_unacknowledged").addKeyValue("node", node).addKeyValue("writes", writes)
+                    .log("{} write(s) on {} answered with an outcome-unknown error: {}", writes, node, why);
         }
     }
 

@@ -105,8 +105,10 @@ public record ProxyConfig(
             throw new IllegalArgumentException("tls-listen " + tls.listen() + " is also --listen");
         }
         require(minReplicaAcks >= 0, "min-replica-acks", minReplicaAcks, ">= 0");
-        require(!replicaAckTimeout.isNegative() && !replicaAckTimeout.isZero() && replicaAckTimeout.compareTo(backendTimeout) < 0,
-                "replica-ack-timeout-ms", replicaAckTimeout.toMillis(), "> 0 and < backend-timeout-ms");
+        // Checked against the backend timeout only when in use: a WAIT longer than it would close its connection.
+        require(!replicaAckTimeout.isNegative() && !replicaAckTimeout.isZero()
+                && (minReplicaAcks == 0 || replicaAckTimeout.compareTo(backendTimeout) < 0),
+                "replica-ack-timeout-ms", replicaAckTimeout.toMillis(), "> 0, and with min-replica-acks below backend-timeout-ms");
         if (requirepass != null && requirepass.isEmpty()) {
             throw new IllegalArgumentException("requirepass: empty");
         }

@@ -42,6 +42,8 @@ public final class ProxyMetrics {
     public final Meter clientsRefused;
     public final Meter clientsDenied;
     public final Meter authFailures;
+    public final Meter replicaAckWaits;
+    public final Meter writesUnacknowledged;
 
     private ProxyMetrics(MetricRegistry registry, boolean recording) {
         this.registry = registry;
@@ -65,6 +67,9 @@ public final class ProxyMetrics {
         clientsRefused = meter("client_connections_refused", "Client connections refused at max-clients");
         clientsDenied = meter("client_connections_denied", "Client connections from off this host refused by protected mode");
         authFailures = meter("auth_failures", "AUTH and HELLO AUTH with a wrong password for the proxy's requirepass (WRONGPASS)");
+        replicaAckWaits = meter("replica_ack_waits", "Safe mode: WAITs sent, one per batch of writes on a write connection");
+        writesUnacknowledged = meter("writes_unacknowledged",
+                "Safe mode: writes answered with the outcome-unknown error, fewer than min-replica-acks replicas having acknowledged them");
     }
 
     /** Metrics recorded and exported. */

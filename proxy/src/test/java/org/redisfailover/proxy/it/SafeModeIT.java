@@ -36,6 +36,8 @@ class SafeModeIT {
                     "two replicas for three acknowledgements: " + reply);
             assertTrue(client.call("INCR", "safe:too-few").strip().startsWith("-ERR value is not an integer"),
                     "a write Redis refuses is answered with Redis' error at once: nothing to acknowledge");
+            assertEquals(1, proxy.server().metrics().writesUnacknowledged.getCount(), "the unacknowledged write is counted");
+            assertTrue(proxy.server().metrics().replicaAckWaits.getCount() >= 1);
         }
     }
 
