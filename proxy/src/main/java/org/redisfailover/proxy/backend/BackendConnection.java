@@ -2,6 +2,7 @@ package org.redisfailover.proxy.backend;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -179,6 +180,17 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
      */
     public void sendWrite(RedisRequest request, PendingReply slot, BackendListener client) {
         send(request, acks == null ? slot : acks.hold(slot), client);
+    }
+
+    /**
+     * Safe mode on a client's own connection (a transaction's EXEC, a write next to a WATCH): the request,
+     * then at once a WAIT for it, so that no later request of the client (a new MULTI) can come between
+     * them; the reply waits for the WAIT's answer as on a write connection.
+     */
+    public void sendWriteAndWait(RedisRequest request, PendingReply slot, BackendListener client, int replicas, long timeoutMillis) {
+        ReplicaAcks single = new ReplicaAcks(node, replicas, timeoutMillis, pool.metrics());
+        send(request, single.hold(slot), client);
+        send(RespWriter.request(ByteBufAllocator.DEFAULT, single.waitCommand()), single.closeBatch(), null);
     }
 
     /** Usable for routing: not failing. A connection still connecting counts as usable. */

@@ -22,6 +22,8 @@ final class TransactionLane extends PinnedLane {
     private BackendConnection pin;
     /** The pin ran a command that may leave connection state behind (CLIENT SETNAME, HELLO): close it rather than reuse it. */
     private boolean pinTainted;
+    /** Safe mode: a command queued in the MULTI being built may write, so its EXEC waits for the replicas. */
+    private boolean queuedWrite;
 
     TransactionLane(Client client) {
         super(client);
@@ -106,8 +108,25 @@ final class TransactionLane extends PinnedLane {
         if (routingClass != RoutingClass.MASTER && routingClass != RoutingClass.PIN_TRANSACTION && !routingClass.isRead()) {
             pinTainted = true;
         }
+        // Safe mode: EXEC, and a write outside MULTI (next to a WATCH), are answered once replicas have them.
+        // Not the commands queued inside MULTI: they write nothing until EXEC, and a WAIT there would be queued.
+        boolean exec = transaction.inMulti() && request.argEqualsIgnoreCase(0, "exec");
+        boolean acknowledged = client.shared().config().minReplicaAcks() > 0
+                && (exec ? queuedWrite
+                        : !transaction.inMulti() && route.mayWrite() && routingClass != RoutingClass.PIN_TRANSACTION);
+        if (transaction.inMulti() && !exec && route.mayWrite()) {
+            queuedWrite = true;
+        }
+        if (exec || request.argEqualsIgnoreCase(0, "discard") || request.argEqualsIgnoreCase(0, "multi")) {
+            queuedWrite = false;
+        }
         transaction.onSent(request.name(), request.argc());
-        pin.send(request, slot, client.backpressure());
+        if (acknowledged) {
+            pin.sendWriteAndWait(request, slot, client.backpressure(), client.shared().config().minReplicaAcks(),
+                    client.shared().config().replicaAckTimeout().toMillis());
+        } else {
+            pin.send(request, slot, client.backpressure());
+        }
     }
 
     /** One of the client's own connections broke: a transaction on it is lost. */

@@ -67,4 +67,27 @@ class SafeModeIT {
             assertTrue(write.get(10, TimeUnit.SECONDS).startsWith("-UNCERTAIN"));
         }
     }
+
+    @Test
+    void aTransactionThatWroteIsAnsweredOnceReplicasHaveItsExec(RedisGroup group) throws Exception {
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(1)));
+                RawClient client = new RawClient(proxy.port(), 10_000)) {
+            long waitsBefore = group.master().calls("wait");
+            assertEquals("+OK", client.call("MULTI").strip());
+            assertEquals("+QUEUED", client.call("SET", "safe:tx", "1").strip());
+            assertEquals("*1\r\n+OK", client.call("EXEC").strip(), "EXEC's own reply, once a replica has it");
+            assertEquals(waitsBefore + 1, group.master().calls("wait"), "one WAIT, after EXEC, not inside MULTI");
+        }
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofMillis(300)));
+                RawClient client = new RawClient(proxy.port(), 10_000)) {
+            assertEquals("+OK", client.call("MULTI").strip());
+            assertEquals("+QUEUED", client.call("INCR", "safe:tx-counter").strip());
+            assertTrue(client.call("EXEC").strip().startsWith("-UNCERTAIN"), "two replicas for three: EXEC is never answered as done");
+            long waitsBefore = group.master().calls("wait");
+            assertEquals("+OK", client.call("MULTI").strip());
+            assertEquals("+QUEUED", client.call("GET", "safe:tx").strip());
+            assertEquals("*1\r\n$1\r\n1", client.call("EXEC").strip(), "a transaction that only read waits for nobody");
+            assertEquals(waitsBefore, group.master().calls("wait"));
+        }
+    }
 }
