@@ -54,6 +54,12 @@ public final class MonitorCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BackendOptions backend = new BackendOptions();
 
+    @Option(names = "--min-replica-acks", defaultValue = "0",
+            description = "The proxies' safe mode: with N > 0 a failover promotes only when at least |replicas| - N + 1 replicas are "
+                    + "reachable on the master's history, so that no acknowledged write is lost; else the group waits without a master "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int minReplicaAcks;
+
     @Override
     public Integer call() throws Exception {
         List<NodeAddress> nodes;
@@ -74,7 +80,7 @@ public final class MonitorCommand implements Callable<Integer> {
         String monitorId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs), zkAccess, layout);
         Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs),
-                access));
+                access, minReplicaAcks));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ZooKeeperClients.closeWithin(ZooKeeperFollowing.CLOSE_BOUND, client, monitor);

@@ -35,8 +35,9 @@ final class MonitorOptions {
     long catchUpTimeoutMs = 2000;
 
     /** The settings, for a monitor whose ZooKeeper session has {@code sessionTimeout}, logging in to the nodes with {@code access}. */
-    MonitorSettings settings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration sessionTimeout, NodeAccess access) {
+    MonitorSettings settings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration sessionTimeout, NodeAccess access,
+            int minReplicaAcks) {
         return new MonitorSettings(id, layout, nodes, Duration.ofMillis(probeIntervalMs), Duration.ofMillis(probeTimeoutMs), downAfterFailures,
-                sessionTimeout, maxLagBytes, Duration.ofMillis(catchUpTimeoutMs), access);
+                sessionTimeout, maxLagBytes, Duration.ofMillis(catchUpTimeoutMs), access, minReplicaAcks);
     }
 }

@@ -74,7 +74,8 @@ final class ZooKeeperFollowing {
         NodeAccess access = new NodeAccess(config.backendUser(), config.backendPassword(), config.backendTls());
         Monitor monitor = null;
         if (!monitorNodes.isEmpty()) {
-            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes, zk.sessionTimeout(), access));
+            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes, zk.sessionTimeout(), access,
+                    config.minReplicaAcks()));
             monitor.start();
         }
         Monitor startedMonitor = monitor;

@@ -69,8 +69,21 @@ final class FailoverFixture implements AutoCloseable {
     }
 
     static MonitorSettings monitorSettings(String id, List<NodeAddress> nodes) {
+        return monitorSettings(id, nodes, 0);
+    }
+
+    /** With the proxies' safe mode: {@code minReplicaAcks} replicas acknowledge each write. */
+    static MonitorSettings monitorSettings(String id, List<NodeAddress> nodes, int minReplicaAcks) {
         return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SESSION_TIMEOUT, -1,
-                Duration.ofSeconds(2), NodeAccess.PLAIN);
+                Duration.ofSeconds(2), NodeAccess.PLAIN, minReplicaAcks);
+    }
+
+    /** A monitor of the proxies' safe mode. */
+    Monitor startSafeModeMonitor(String id, int minReplicaAcks) throws Exception {
+        Monitor monitor = new Monitor(newClient(SESSION_TIMEOUT), monitorSettings(id, nodes(), minReplicaAcks), UnaryOperator.identity());
+        monitor.start();
+        closeables.add(monitor);
+        return monitor;
     }
 
     Monitor startMonitor(String id) throws Exception {

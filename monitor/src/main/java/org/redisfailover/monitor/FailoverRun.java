@@ -78,12 +78,14 @@ final class FailoverRun {
         Map<NodeAddress, NodeStatus> fresh = actions.probe(answering);
         PromotionCandidates.OldMaster old = oldMaster(switching);
         PromotionCandidates.Choice choice = PromotionCandidates.choose(switching.replicas(), fresh, old, null);
-        if (choice.node() == null) {
+        String refusal = choice.node() == null ? choice.refusal()
+                : SafeQuorum.refusal(switching.replicas(), fresh, old.replid(), actions.settings().minReplicaAcks(), choice.node(),
+                        choice.offset());
+        if (refusal != null) {
             if (memory.recordWaiting(switching.epoch())) {
-                log.error("failover of {}: {}; epoch {} stays without a master until one can be promoted", failed, choice.refusal(),
+                log.error("failover of {}: {}; epoch {} stays without a master until one can be promoted", failed, refusal,
                         switching.epoch());
-                actions.record(SwitchEvent.failoverWaiting(actions.settings().id(), decidedAt, failed, switching.epoch(), choice.refusal(),
-                        timings));
+                actions.record(SwitchEvent.failoverWaiting(actions.settings().id(), decidedAt, failed, switching.epoch(), refusal, timings));
             }
             return;
         }

@@ -24,12 +24,17 @@ import org.redisfailover.protocol.topology.ZkLayout;
  * @param catchUpTimeout     a switchover waits this long, writes held, for the target to catch up with
  *                           the paused master; past it the switchover is aborted and the master stays
  * @param access             the password and TLS settings for the Redis nodes
+ * @param minReplicaAcks     the proxies' safe mode (min-replica-acks): a failover promotes only under {@link SafeQuorum}'s rule
  */
 public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration probeInterval, Duration probeTimeout,
-        int downAfterFailures, Duration unknownProxyWait, long maxLagBytes, Duration catchUpTimeout, NodeAccess access) {
+        int downAfterFailures, Duration unknownProxyWait, long maxLagBytes, Duration catchUpTimeout, NodeAccess access,
+        int minReplicaAcks) {
 
     public MonitorSettings {
         nodes = List.copyOf(nodes);
+        if (minReplicaAcks < 0) {
+            throw new IllegalArgumentException("min-replica-acks: " + minReplicaAcks + " (expected: >= 0)");
+        }
         if (access == null) {
             throw new IllegalArgumentException("access: null (NodeAccess.PLAIN for no password and no TLS)");
         }

@@ -45,7 +45,7 @@ final class MonitorFixture implements AutoCloseable {
 
     static MonitorSettings settings(String id, List<NodeAddress> nodes) {
         return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SESSION_TIMEOUT, -1,
-                Duration.ofSeconds(2), NodeAccess.PLAIN);
+                Duration.ofSeconds(2), NodeAccess.PLAIN, 0);
     }
 
     Monitor startMonitor(String id) throws Exception {

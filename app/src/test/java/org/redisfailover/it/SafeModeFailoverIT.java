@@ -1,0 +1,64 @@
+package org.redisfailover.it;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.monitor.SwitchHistory;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.SwitchEvent;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
+
+/**
+ * Safe mode's promotion rule with real monitors: with one acknowledgement required of two replicas, a
+ * failover needs both replicas reachable (either may have been the only one to acknowledge the last
+ * write); with one paused the group waits without a master, and says why, until it answers again.
+ */
+@ExtendWith(RedisGroup.class)
+class SafeModeFailoverIT {
+
+    private TestingServer zooKeeper;
+    private FailoverFixture fixture;
+
+    @BeforeEach
+    void start(RedisGroup group) throws Exception {
+        zooKeeper = new TestingServer(true);
+        fixture = new FailoverFixture(group, zooKeeper.getConnectString());
+    }
+
+    @AfterEach
+    void stop(RedisGroup group) throws Exception {
+        group.replicas().forEach(RedisProcess::resume);
+        fixture.close();
+        zooKeeper.close();
+    }
+
+    @Test
+    void aFailoverWaitsUntilEveryReplicaThatMayHoldTheLastAcknowledgedWriteAnswers(RedisGroup group) throws Exception {
+        fixture.startSafeModeMonitor("m1", 1);
+        fixture.startSafeModeMonitor("m2", 1);
+        fixture.awaitSeeded();
+        NodeAddress oldMaster = group.master().address();
+        RedisProcess paused = group.replicas().get(1);
+        paused.pause();
+        group.master().kill();
+        Poll.until(Duration.ofSeconds(30), "the leader to refuse the promotion in safe mode", () -> {
+            try {
+                List<SwitchEvent> events = SwitchHistory.recent(fixture.admin, FailoverFixture.LAYOUT, 10);
+                return events.stream().anyMatch(event -> String.valueOf(event.detail()).contains("safe mode (min-replica-acks 1)"));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertNull(fixture.topology().master(), "no master while a replica that may hold an acknowledged write is away");
+        paused.resume();
+        fixture.awaitNewMaster(oldMaster, Duration.ofSeconds(30));
+    }
+}
