@@ -77,8 +77,9 @@ final class ReplicaAcks {
         @Override
         public boolean onFrame(ByteBuf buffer, int start, int length) {
             byte type = buffer.getByte(start);
-            if (type == '-' || type == '!') {
-                delivered = true; // an error: nothing was written, nothing to acknowledge
+            if (type == '-' || type == '!' || isNull(buffer, start, length)) {
+                // An error, or a blocking call that timed out (a null): nothing was written, nothing to acknowledge.
+                delivered = true;
                 slot.onFrame(buffer, start, length);
             } else {
                 reply = Unpooled.copiedBuffer(buffer.slice(start, length));
@@ -107,6 +108,18 @@ final class ReplicaAcks {
         @Override
         public boolean timed() {
             return slot.timed();
+        }
+
+        /** A blocking call's reply may take as long as Redis holds it: no backend timeout, as for the call itself. */
+        @Override
+        public boolean mayBlock() {
+            return slot.mayBlock();
+        }
+
+        private static boolean isNull(ByteBuf buffer, int start, int length) {
+            byte type = buffer.getByte(start);
+            return (type == '_' && length == 3)
+                    || ((type == '$' || type == '*') && length == 5 && buffer.getByte(start + 1) == '-' && buffer.getByte(start + 2) == '1');
         }
 
         /** Gives the kept reply, or the outcome-unknown error, to the client; true when that was the error. */

@@ -62,7 +62,14 @@ final class BlockingLane extends PinnedLane {
             connection.send(RespWriter.request(client.channel().alloc(), "PUBLISH", WAIT_OFFSET_CHANNEL, ""), new IgnoredReply(),
                     client.backpressure());
         }
-        connection.send(request, call, client.backpressure());
+        int replicaAcks = client.shared().config().minReplicaAcks();
+        if (replicaAcks > 0 && client.shared().classifier().classifyName(call.name()).mayWrite()) {
+            // Safe mode: what a blocking pop or move took is acknowledged by replicas before the client hears of it.
+            connection.sendWriteAndWait(request, call, client.backpressure(), replicaAcks,
+                    client.shared().config().replicaAckTimeout().toMillis());
+        } else {
+            connection.send(request, call, client.backpressure());
+        }
     }
 
     /** The call has its reply: its connection goes back to the pool if nothing is left on it. */

@@ -90,4 +90,22 @@ class SafeModeIT {
             assertEquals(waitsBefore, group.master().calls("wait"));
         }
     }
+
+    @Test
+    void aBlockingPopIsAnsweredOnceReplicasHaveItAndATimeoutWaitsForNobody(RedisGroup group) throws Exception {
+        try (Jedis master = group.master().client()) {
+            master.rpush("safe:list", "a");
+        }
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofMillis(300)));
+                RawClient client = new RawClient(proxy.port(), 10_000)) {
+            assertTrue(client.call("BLPOP", "safe:list", "1").strip().startsWith("-UNCERTAIN"),
+                    "the pop happened on the master, but two replicas cannot make three acknowledgements");
+            assertEquals("*-1", client.call("BLPOP", "safe:empty", "0.1").strip(), "a pop that timed out wrote nothing");
+        }
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(1)));
+                RawClient client = new RawClient(proxy.port(), 10_000); Jedis master = group.master().client()) {
+            master.rpush("safe:list", "b");
+            assertEquals("*2\r\n$9\r\nsafe:list\r\n$1\r\nb", client.call("BLPOP", "safe:list", "1").strip());
+        }
+    }
 }
