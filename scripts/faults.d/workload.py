@@ -252,6 +252,14 @@ def check(args):
         violations.append("no new master within %d ms" % args.max_new_master_ms)
     if args.no_new_master and promoted_at is not None:
         violations.append("a replica was promoted although the master never failed (%d ms after the fault)" % (promoted_at - args.fault_at))
+    if args.fault_window is not None:
+        start, end = args.fault_window
+        during = sum(1 for ti, tc in acked.values() if ti >= start and tc <= end)
+        result["acked_during_fault"] = during
+        if args.min_acked_during_fault is not None and during < args.min_acked_during_fault:
+            violations.append("%d writes acknowledged during the fault (at least %d expected)" % (during, args.min_acked_during_fault))
+        if args.max_acked_during_fault is not None and during > args.max_acked_during_fault:
+            violations.append("%d writes acknowledged during the fault (at most %d allowed)" % (during, args.max_acked_during_fault))
     result["violations"] = violations
     print(json.dumps(result))
 
@@ -290,6 +298,10 @@ def main():
     c.add_argument("--max-lost-window-ms", type=float, default=None, help="absent: no acknowledged write may be lost")
     c.add_argument("--max-new-master-ms", type=float, default=None, help="a new master is due within this long of the fault")
     c.add_argument("--no-new-master", action="store_true", help="the fault must not cause a failover")
+    c.add_argument("--fault-window", type=float, nargs=2, default=None, metavar=("FROM", "TO"),
+                   help="wall-clock ms: counts the writes invoked and acknowledged within it")
+    c.add_argument("--min-acked-during-fault", type=int, default=None)
+    c.add_argument("--max-acked-during-fault", type=int, default=None)
     args = parser.parse_args()
     {"writer": writer, "observer": observer, "leader-freeze": leader_freeze, "check": check}[args.command](args)
 

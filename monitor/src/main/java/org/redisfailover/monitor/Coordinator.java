@@ -65,6 +65,7 @@ final class Coordinator {
             return;
         }
         NodeStatus master = round.status(topology.master());
+        actions.syncSet().serving(topology.master(), topology.replicas(), master.replicas(), current.version());
         if (restarted(topology, master)) {
             String what = "restarted (run id " + topology.masterIdentity().runId() + " became " + master.runId() + ", replication id "
                     + master.replid() + ", offset " + master.offset() + ")";

@@ -72,15 +72,20 @@ final class FailoverRun {
             throws Exception {
         Topology switching = versioned.topology();
         NodeAddress failed = switching.previousMaster();
-        // Only replicas that answer: one frozen or gone would cost its probe timeout here, and again for its REPLICAOF,
-        // and could not be promoted anyway. Reconciliation re-points it when it answers again.
-        List<NodeAddress> answering = switching.replicas().stream().filter(r -> round.status(r).reachable()).toList();
+        // In safe mode every replica that may have acknowledged the failed master's writes (the sync set) is a
+        // candidate and is counted; otherwise the topology's replicas.
+        NodeStatus lastOfFailed = failed == null ? null : round.lastReachable().get(failed);
+        List<NodeAddress> replicas = actions.syncSet().of(failed, switching.replicas(),
+                lastOfFailed == null ? List.of() : lastOfFailed.replicas());
+        // Only replicas that answer (or that this round did not probe): one frozen or gone would cost its probe
+        // timeout here, and again for its REPLICAOF, and could not be promoted anyway. Reconciliation re-points it
+        // when it answers again.
+        List<NodeAddress> answering = replicas.stream().filter(r -> round.status(r).reachable() || !round.now().containsKey(r)).toList();
         Map<NodeAddress, NodeStatus> fresh = actions.probe(answering);
         PromotionCandidates.OldMaster old = oldMaster(switching);
-        PromotionCandidates.Choice choice = PromotionCandidates.choose(switching.replicas(), fresh, old, null);
+        PromotionCandidates.Choice choice = PromotionCandidates.choose(replicas, fresh, old, null);
         String refusal = choice.node() == null ? choice.refusal()
-                : SafeQuorum.refusal(switching.replicas(), fresh, old.replid(), actions.settings().minReplicaAcks(), choice.node(),
-                        choice.offset());
+                : SafeQuorum.refusal(replicas, fresh, old.replid(), actions.settings().minReplicaAcks(), choice.node(), choice.offset());
         if (refusal != null) {
             if (memory.recordWaiting(switching.epoch())) {
                 log.error("failover of {}: {}; epoch {} stays without a master until one can be promoted", failed, refusal,
@@ -90,7 +95,7 @@ final class FailoverRun {
             return;
         }
         NodeAddress candidate = choice.node();
-        List<NodeAddress> others = switching.replicas().stream().filter(r -> !r.equals(candidate)).toList();
+        List<NodeAddress> others = replicas.stream().filter(r -> !r.equals(candidate)).toList();
         NodeIdentity identity = actions.promote(candidate, others.stream().filter(answering::contains).toList(), versioned.version());
         Topology promoted = Topology.serving(switching.epoch() + 1, candidate, identity, others);
         actions.write(promoted, versioned.version());

@@ -31,6 +31,7 @@ final class GroupActions {
     private final Leadership leadership;
     private final NodeProbes probes;
     private final ProxyAcks acks;
+    private final SyncSetKeeper syncSet;
 
     GroupActions(CuratorFramework client, MonitorSettings settings, Leadership leadership, NodeProbes probes, ProxyAcks acks) {
         this.client = client;
@@ -38,10 +39,16 @@ final class GroupActions {
         this.leadership = leadership;
         this.probes = probes;
         this.acks = acks;
+        this.syncSet = new SyncSetKeeper(client, settings, leadership);
     }
 
     MonitorSettings settings() {
         return settings;
+    }
+
+    /** Safe mode's sync set: the replicas a failover must count on. */
+    SyncSetKeeper syncSet() {
+        return syncSet;
     }
 
     /** The topology and its znode version, or null when there is none. */
@@ -130,13 +137,15 @@ final class GroupActions {
 
     /**
      * Points each of {@code replicas} at {@code master}, the commands sent back to back after one leadership
-     * check. A node that cannot be reached now is left to {@link Reconciliation} when it returns.
+     * check; in safe mode they join the master's sync set first, since WAIT counts them once attached. A node
+     * that cannot be reached now is left to {@link Reconciliation} when it returns.
      */
     void repointAll(Collection<NodeAddress> replicas, NodeAddress master, int version) throws Exception {
         if (replicas.isEmpty()) {
             return;
         }
         leadership.confirm(version);
+        syncSet.beforeAttaching(replicas, master, version);
         repointConfirmed(replicas, master);
     }
 

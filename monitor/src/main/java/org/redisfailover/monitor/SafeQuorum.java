@@ -8,9 +8,9 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * Safe mode's promotion rule (min-replica-acks N): every write a proxy acknowledged reached at least N
  * replicas of the sync set S, so when at least |S| - N + 1 members of S are reachable on the old master's
  * history, one of them has each such write, and the one with the highest offset has them all. Fewer, and
- * a promotion could lose an acknowledged write: the group stays without a master. S is the topology's
- * replicas when the master failed (the replicas the monitors attach and the proxies count on). A pure
- * function of the probes, like {@link PromotionCandidates}.
+ * a promotion could lose an acknowledged write: the group stays without a master. S is the sync set
+ * ({@link SyncSetKeeper}: every replica WAIT may have counted). A pure function of the probes, like
+ * {@link PromotionCandidates}.
  */
 final class SafeQuorum {
 

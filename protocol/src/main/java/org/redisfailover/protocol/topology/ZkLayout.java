@@ -11,6 +11,7 @@ package org.redisfailover.protocol.topology;
  * {root}/events          failover history: sequential znodes, bounded
  * {root}/switchover      ephemeral: a pending switchover request, for the leader
  * {root}/config          the settings clients changed with CONFIG SET, re-applied by the leader to every node
+ * {root}/sync-set        safe mode: the replicas that may have acknowledged the master's writes ({@link SyncSet})
  * </pre>
  */
 public record ZkLayout(String root) {
@@ -51,6 +52,10 @@ public record ZkLayout(String root) {
 
     public String config() {
         return child("config");
+    }
+
+    public String syncSet() {
+        return child("sync-set");
     }
 
     private String child(String name) {
