@@ -45,6 +45,8 @@ public final class GroupMetrics {
     private volatile Map<NodeAddress, Long> lag = Map.of();
     private final Set<NodeAddress> lagGauges = new HashSet<>();
     private volatile SwitchEvent lastSwitch;
+    /** Whether the newest event is a failover waiting for a replica it may promote. */
+    private volatile boolean failoverWaiting;
     private final AtomicBoolean readingHistory = new AtomicBoolean();
 
     private GroupMetrics(ProxyMetrics metrics, CuratorFramework client, ZkLayout layout, Monitor monitor) {
@@ -74,12 +76,17 @@ public final class GroupMetrics {
                     Long millis = event == null ? null : timing.apply(event);
                     return millis == null ? null : millis / 1000.0;
                 }, "phase", phase));
+        metrics.gauge("failover_waiting", "1 while the group's newest event is a failover waiting for a replica it may promote "
+                + "(the event's detail says why: safe mode's promotion rule, or no eligible replica); writes are held, then refused",
+                () -> group.failoverWaiting ? 1 : 0);
         metrics.beforeScrape(group::refresh);
     }
 
     private void readHistory() {
         try {
             List<SwitchEvent> events = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT);
+            SwitchEvent newest = events.isEmpty() ? null : events.get(events.size() - 1);
+            failoverWaiting = newest != null && "failover".equals(newest.kind()) && "waiting".equals(newest.outcome());
             for (int i = events.size() - 1; i >= 0; i--) {
                 if ("done".equals(events.get(i).outcome())) {
                     lastSwitch = events.get(i);

@@ -34,6 +34,9 @@ class ZkAccessTest {
             assertEquals(ZooDefs.Perms.READ, acl.get("monitor"), proxyPath);
         }
         assertEquals(ZooDefs.Perms.ALL, permissionsByUser(provider.getAclForPath(LAYOUT.events() + "/e-1")).get("monitor"));
+        Map<String, Integer> syncSet = permissionsByUser(provider.getAclForPath(LAYOUT.syncSet()));
+        assertEquals(ZooDefs.Perms.ALL, syncSet.get("monitor"), "only monitors change safe mode's sync set");
+        assertEquals(ZooDefs.Perms.READ, syncSet.get("proxy"));
         Map<String, Integer> root = permissionsByUser(provider.getAclForPath("/group"));
         assertEquals(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, root.get("proxy"), "proxies may create under the root, not delete");
         assertEquals(root, permissionsByUser(provider.getAclForPath("/")));

@@ -24,6 +24,8 @@ import org.redisfailover.protocol.resp.RedisRequest;
  *   <li>{@code readonly}: {@link RoutingClass#READ};</li>
  *   <li>anything else (INFO, TIME, EVAL, FCALL, ...): {@link RoutingClass#MASTER}.</li>
  * </ol>
+ * Scripts and functions may write unless read-only: EVAL_RO, FCALL_RO, and an EVAL whose script declares
+ * {@code flags=no-writes} in its shebang (FCALL's function flags live on the server: FCALL may write).
  */
 public final class CommandClassifier {
 
@@ -33,9 +35,17 @@ public final class CommandClassifier {
     private final Map<String, Entry> entries = new HashMap<>();
     private final NameTable<Entry> lookup;
 
-    private record Entry(Route route, Route blockingRoute, Map<String, Route> subcommands, NameTable<Route> subcommandLookup) {
-        Entry(Route route, Route blockingRoute, Map<String, Route> subcommands) {
-            this(route, blockingRoute, subcommands, new NameTable<>(subcommands));
+    /** The command whose first argument is a script that may declare, in its shebang, that it does not write. */
+    private static final String SCRIPT_WITH_FLAGS = "eval";
+
+    /**
+     * @param noWritesRoute for EVAL, its route when the script declares {@code no-writes}: the same place, but
+     *                      nothing to count as a write (safe mode waits for no replica; read-your-writes follows nothing)
+     */
+    private record Entry(Route route, Route blockingRoute, Map<String, Route> subcommands, NameTable<Route> subcommandLookup,
+            Route noWritesRoute) {
+        Entry(Route route, Route blockingRoute, Map<String, Route> subcommands, Route noWritesRoute) {
+            this(route, blockingRoute, subcommands, new NameTable<>(subcommands), noWritesRoute);
         }
     }
 
@@ -46,12 +56,15 @@ public final class CommandClassifier {
             boolean argumentBlocking = BLOCKING_WITH_BLOCK_ARGUMENT.contains(spec.name());
             Route route = route(spec, policy, argumentBlocking);
             Route blockingRoute = argumentBlocking ? route(spec, policy, false) : null;
-            entries.put(spec.name(), new Entry(route, blockingRoute, Map.copyOf(subcommands)));
+            Route noWritesRoute = spec.name().equals(SCRIPT_WITH_FLAGS)
+                    ? new Route(route.routingClass(), route.displayName(), route.reason(), false) : null;
+            entries.put(spec.name(), new Entry(route, blockingRoute, Map.copyOf(subcommands), noWritesRoute));
         }
         // Policy entries for commands this Redis version does not have (newer or renamed ones) still apply.
         policy.decisions().forEach((name, decision) -> {
             if (!name.contains("|") && !entries.containsKey(name)) {
-                entries.put(name, new Entry(new Route(decision.routingClass(), displayName(name), decision.reason(), true), null, Map.of()));
+                entries.put(name, new Entry(new Route(decision.routingClass(), displayName(name), decision.reason(), true), null, Map.of(),
+                        null));
             }
         });
         lookup = new NameTable<>(entries);
@@ -75,6 +88,10 @@ public final class CommandClassifier {
         }
         if (entry.blockingRoute != null && hasBlockArgument(request)) {
             return entry.blockingRoute;
+        }
+        if (entry.noWritesRoute != null && request.argc() >= 2
+                && ScriptFlags.declaresNoWrites(bytes, request.argIndex(1), request.argLength(1))) {
+            return entry.noWritesRoute;
         }
         return entry.route;
     }

@@ -104,6 +104,23 @@ class CommandClassifierTest {
         }
     }
 
+    /** A script's shebang flags: no-writes makes EVAL read-only, anything else (or no shebang) may write. */
+    @ParameterizedTest(name = "{0} may write: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "#!lua flags=no-writes\\nreturn 1|false", "#!lua flags=allow-stale,no-writes\\nreturn 1|false", "#!lua   flags=no-writes|false",
+        "#!lua\\nreturn 1|true", "#!lua flags=allow-stale\\nreturn 1|true", "return 1 -- #!lua flags=no-writes|true",
+        "#!lua name=x\\n-- flags=no-writes|true", "#|true", "''|true"})
+    void scriptFlags(String script, boolean expected) {
+        RedisRequest request = RespWriter.request(UnpooledByteBufAllocator.DEFAULT, "EVAL", script.replace("\\n", "\n"), "0");
+        try {
+            Route route = CLASSIFIER.classify(request);
+            assertEquals(expected, route.mayWrite());
+            assertEquals(RoutingClass.MASTER, route.routingClass(), "the script runs where EVAL runs");
+        } finally {
+            request.release();
+        }
+    }
+
     private static String[] split(String command) {
         return command.replace("'", "").split(" (?=(?:[^']*'[^']*')*[^']*$)");
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import redis.clients.jedis.Jedis;
@@ -16,7 +17,9 @@ import redis.clients.jedis.Jedis;
 /**
  * Safe mode's group commit against a real master and two replicas: a write is answered only after a WAIT
  * for its batch, too few acknowledgements give the outcome-unknown error instead of OK, a client's read
- * after its own write still sees it, and another client's read does not wait for anyone's WAIT.
+ * after its own write still sees it, and another client's read does not wait for anyone's WAIT; a
+ * pipeline shares its WAITs and is answered in order; scripts wait unless flagged no-writes; a write
+ * connection lost while its WAIT is out leaves its writes' outcome unknown.
  */
 @ExtendWith(RedisGroup.class)
 class SafeModeIT {
@@ -106,6 +109,63 @@ class SafeModeIT {
                 RawClient client = new RawClient(proxy.port(), 10_000); Jedis master = group.master().client()) {
             master.rpush("safe:list", "b");
             assertEquals("*2\r\n$9\r\nsafe:list\r\n$1\r\nb", client.call("BLPOP", "safe:list", "1").strip());
+        }
+    }
+
+    @Test
+    void aPipelineOfWritesSharesItsWaitsAndIsAnsweredInOrder(RedisGroup group) throws Exception {
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(1)));
+                RawClient client = new RawClient(proxy.port(), 10_000)) {
+            StringBuilder pipeline = new StringBuilder();
+            int writes = 200;
+            for (int i = 0; i < writes; i++) {
+                pipeline.append(RawClient.command("INCR", "safe:pipelined"));
+            }
+            long waitsBefore = group.master().calls("wait");
+            client.send(pipeline.toString().getBytes());
+            for (int i = 1; i <= writes; i++) {
+                assertEquals(":" + i, client.readReply().strip(), "reply " + i + " in request order");
+            }
+            long waits = group.master().calls("wait") - waitsBefore;
+            assertTrue(waits >= 1 && waits < writes / 4, "batches share their WAIT: " + waits + " WAITs for " + writes + " writes");
+        }
+    }
+
+    @Test
+    void aScriptThatMayWriteWaitsAndOneFlaggedNoWritesDoesNot(RedisGroup group) throws Exception {
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofMillis(300)));
+                RawClient client = new RawClient(proxy.port(), 10_000)) {
+            String writing = client.call("EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "safe:script").strip();
+            assertTrue(writing.startsWith("-UNCERTAIN"), "a script that may write needs its acknowledgements: " + writing);
+            long waitsBefore = group.master().calls("wait");
+            assertEquals("$1\r\nv", client.call("EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])", "1", "safe:script")
+                    .strip(), "a script flagged no-writes is answered at once");
+            assertEquals(waitsBefore, group.master().calls("wait"));
+        }
+    }
+
+    @Test
+    void aWriteConnectionLostWhileItsWaitIsOutLeavesTheOutcomeUnknown(RedisGroup group) throws Exception {
+        try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofSeconds(5)));
+                RawClient client = new RawClient(proxy.port(), 20_000); Jedis master = group.master().client()) {
+            client.send(RawClient.command("SET", "safe:lost", "v").getBytes());
+            // The batch's WAIT blocks for 5 s (two replicas for three): kill the connection it blocks.
+            String[] waiting = new String[1];
+            Poll.until(Duration.ofSeconds(5), "the proxy's WAIT to block on the master", () -> {
+                for (String line : master.clientList().split("\n")) {
+                    if (line.contains("cmd=wait") && line.contains("flags=b")) {
+                        waiting[0] = line.substring(line.indexOf("id=") + 3, line.indexOf(' '));
+                        return true;
+                    }
+                }
+                return false;
+            });
+            master.clientKill(new redis.clients.jedis.params.ClientKillParams().id(waiting[0]));
+            String reply = client.readReply().strip();
+            assertTrue(reply.startsWith("-UNCERTAIN redis-failover: the connection to " + group.master().address()
+                    + " broke before replicas acknowledged the write"), "applied on the master, maybe not elsewhere: " + reply);
+            assertEquals("v", master.get("safe:lost"), "the write itself happened");
+            assertEquals("+PONG", client.call("PING").strip(), "the client's connection stays open");
         }
     }
 }
