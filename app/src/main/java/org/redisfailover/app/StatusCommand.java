@@ -23,6 +23,7 @@ import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.MonitorView;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ProxyRegistration;
+import org.redisfailover.protocol.topology.SyncSet;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.protocol.topology.ZkLayout;
@@ -96,6 +97,13 @@ public final class StatusCommand implements Callable<Integer> {
         if (topology != null) {
             status.set("topology", MAPPER.readTree(TopologyJson.encode(topology)));
             status.set("nodes", nodes(topology, access));
+        }
+        try {
+            status.set("syncSet", MAPPER.valueToTree(SyncSet.decode(client.getData().forPath(layout.syncSet()))));
+        } catch (KeeperException.NoNodeException e) {
+            // not in safe mode
+        } catch (IllegalArgumentException unreadable) {
+            status.set("syncSet", MAPPER.createObjectNode().put("error", unreadable.getMessage()));
         }
         status.put("leader", leader(client, layout));
         status.set("monitors", children(client, layout.monitors(), MonitorView::decode));
@@ -214,6 +222,11 @@ public final class StatusCommand implements Callable<Integer> {
             out.append(String.format("  %-22s routed as %-8s role %-11s offset %-10s %s%n", node.path("address").asText(),
                     node.path("routedAs").asText(), node.path("role").asText(), node.path("offset").asText("-"),
                     node.has("lagBytes") ? "lag " + node.path("lagBytes").asLong() + " B, link " + node.path("link").asText() : ""));
+        }
+        JsonNode syncSet = status.path("syncSet");
+        if (syncSet.has("master")) {
+            out.append(String.format("%nsafe mode: replicas that may have acknowledged writes of %s: %s%n", syncSet.path("master").asText(),
+                    syncSet.path("members")));
         }
         out.append(String.format("%nmonitors (leader: %s)%n", status.path("leader").isNull() ? "none" : status.path("leader").asText()));
         for (JsonNode monitor : status.path("monitors")) {

@@ -14,6 +14,7 @@ import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.protocol.topology.SyncSet;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.testing.RedisGroup;
@@ -42,6 +43,7 @@ class StatusCommandIT {
             admin.create().creatingParentsIfNeeded().forPath("/s/proxies/p1",
                     "{\"address\":\"127.0.0.1:7379\",\"epoch\":4,\"fenced\":false}".getBytes(StandardCharsets.UTF_8));
             admin.create().creatingParentsIfNeeded().forPath("/s/monitors/m1", "{\"id\":\"m1\",\"down\":[]}".getBytes(StandardCharsets.UTF_8));
+            admin.create().forPath("/s/sync-set", SyncSet.of(group.master().address(), topology.replicas()).encode());
 
             JsonNode status = new ObjectMapper().readTree(run("status", "--zk", zooKeeper.getConnectString(), "-p", "/s", "--json"));
             assertEquals(4, status.path("topology").path("epoch").asLong());
@@ -56,6 +58,9 @@ class StatusCommandIT {
             String text = run("status", "--zk", zooKeeper.getConnectString(), "-p", "/s");
             assertTrue(text.startsWith("topology /s  epoch 4  serving  master " + group.master().address()), text);
             assertTrue(text.contains("applied epoch 4"), text);
+            assertTrue(text.contains("safe mode: replicas that may have acknowledged writes of " + group.master().address() + ": [\""
+                    + group.replicas().get(0).address()), text);
+            assertEquals(2, status.path("syncSet").path("members").size());
         }
     }
 }
