@@ -22,8 +22,6 @@ final class TransactionLane extends PinnedLane {
     private BackendConnection pin;
     /** The pin ran a command that may leave connection state behind (CLIENT SETNAME, HELLO): close it rather than reuse it. */
     private boolean pinTainted;
-    /** Safe mode: a command queued in the MULTI being built may write, so its EXEC waits for the replicas. */
-    private boolean queuedWrite;
 
     TransactionLane(Client client) {
         super(client);
@@ -108,19 +106,14 @@ final class TransactionLane extends PinnedLane {
         if (routingClass != RoutingClass.MASTER && routingClass != RoutingClass.PIN_TRANSACTION && !routingClass.isRead()) {
             pinTainted = true;
         }
-        // Safe mode: EXEC, and a write outside MULTI (next to a WATCH), are answered once replicas have them.
-        // Not the commands queued inside MULTI: they write nothing until EXEC, and a WAIT there would be queued.
-        boolean exec = transaction.inMulti() && request.argEqualsIgnoreCase(0, "exec");
+        // Safe mode: the EXEC of a transaction that queued a write, and a write outside MULTI (next to a WATCH), are
+        // answered once replicas have them. Not the commands queued inside MULTI: they write nothing until EXEC, and a
+        // WAIT there would be queued.
+        String name = request.name();
         boolean acknowledged = client.shared().config().minReplicaAcks() > 0
-                && (exec ? queuedWrite
-                        : !transaction.inMulti() && route.mayWrite() && routingClass != RoutingClass.PIN_TRANSACTION);
-        if (transaction.inMulti() && !exec && route.mayWrite()) {
-            queuedWrite = true;
-        }
-        if (exec || request.argEqualsIgnoreCase(0, "discard") || request.argEqualsIgnoreCase(0, "multi")) {
-            queuedWrite = false;
-        }
-        transaction.onSent(request.name(), request.argc());
+                && (transaction.inMulti() ? transaction.execOfWritingTransaction(name, request.argc())
+                        : route.mayWrite() && routingClass != RoutingClass.PIN_TRANSACTION);
+        transaction.onSent(name, request.argc(), route.mayWrite());
         if (acknowledged) {
             pin.sendWriteAndWait(request, slot, client.backpressure(), client.shared().config().minReplicaAcks(),
                     client.shared().config().replicaAckTimeout().toMillis());

@@ -22,6 +22,8 @@ final class TransactionState {
 
     private boolean inMulti;
     private boolean watching;
+    /** A command queued in the open MULTI may write: safe mode's EXEC then waits for the replicas. */
+    private boolean queuedWrite;
     private Doom doom = Doom.NONE;
     private String abortReason;
 
@@ -38,18 +40,31 @@ final class TransactionState {
         return doom != Doom.NONE;
     }
 
-    /** Follows Redis' state for {@code name} (lower case) with {@code argc} arguments sent on the pin. */
-    void onSent(String name, int argc) {
+    /**
+     * Whether {@code name} with {@code argc} arguments, sent now, is the EXEC of the open transaction and that
+     * transaction queued a command that may write (safe mode waits for the replicas before answering it).
+     */
+    boolean execOfWritingTransaction(String name, int argc) {
+        return inMulti && queuedWrite && argc == 1 && name.equals("exec");
+    }
+
+    /**
+     * Follows Redis' state for {@code name} (lower case) with {@code argc} arguments sent on the pin;
+     * {@code mayWrite} is whether that command may write.
+     */
+    void onSent(String name, int argc, boolean mayWrite) {
         switch (name) {
             case "multi" -> {
                 if (!inMulti && argc == 1) {
-                    inMulti = true;
+                    inMulti = true; // a nested MULTI is refused, and the transaction stays as it was
+                    queuedWrite = false;
                 }
             }
             case "exec", "discard" -> {
                 if (inMulti && argc == 1) {
                     inMulti = false;
                     watching = false; // EXEC and DISCARD both unwatch every key
+                    queuedWrite = false;
                 }
             }
             case "watch" -> {
@@ -64,6 +79,7 @@ final class TransactionState {
             }
             default -> {
                 // every other command is queued inside MULTI, or runs normally while watching
+                queuedWrite |= inMulti && mayWrite;
             }
         }
     }
@@ -147,6 +163,7 @@ final class TransactionState {
     void clear() {
         inMulti = false;
         watching = false;
+        queuedWrite = false;
         doom = Doom.NONE;
         abortReason = null;
     }

@@ -86,6 +86,11 @@ class SafeModeIT {
             assertEquals("+OK", client.call("MULTI").strip());
             assertEquals("+QUEUED", client.call("INCR", "safe:tx-counter").strip());
             assertTrue(client.call("EXEC").strip().startsWith("-UNCERTAIN"), "two replicas for three: EXEC is never answered as done");
+            // A nested MULTI is refused, but the transaction goes on: its EXEC still runs the queued write.
+            assertEquals("+OK", client.call("MULTI").strip());
+            assertEquals("+QUEUED", client.call("SET", "safe:tx-nested", "1").strip());
+            assertTrue(client.call("MULTI").strip().startsWith("-ERR MULTI calls can not be nested"));
+            assertTrue(client.call("EXEC").strip().startsWith("-UNCERTAIN"), "the EXEC after a refused nested MULTI still wrote");
             long waitsBefore = group.master().calls("wait");
             assertEquals("+OK", client.call("MULTI").strip());
             assertEquals("+QUEUED", client.call("GET", "safe:tx").strip());
