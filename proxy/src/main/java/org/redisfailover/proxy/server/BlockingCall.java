@@ -30,22 +30,29 @@ final class BlockingCall extends PendingReply {
     private final RespVersion protocol;
     private final List<byte[]> args;
     private final String name;
+    /** The call may write (a pop or a move): in safe mode its reply waits for the replicas. */
+    private final boolean mayWrite;
     private final BlockingTimeout timeout;
     private final long startedNanos = System.nanoTime();
     private BackendConnection connection;
     private long interruptedAtNanos;
 
-    BlockingCall(BlockingLane lane, ReplySlot slot, List<byte[]> args, RespVersion protocol) {
+    BlockingCall(BlockingLane lane, ReplySlot slot, List<byte[]> args, RespVersion protocol, boolean mayWrite) {
         this.lane = lane;
         this.slot = slot;
         this.protocol = protocol;
         this.args = args;
+        this.mayWrite = mayWrite;
         this.name = new String(args.get(0), StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
         this.timeout = BlockingTimeout.of(args);
     }
 
     String name() {
         return name;
+    }
+
+    boolean mayWrite() {
+        return mayWrite;
     }
 
     ReplySlot slot() {

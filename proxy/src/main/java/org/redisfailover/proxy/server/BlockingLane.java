@@ -48,7 +48,7 @@ final class BlockingLane extends PinnedLane {
             holdForMaster(request, route, slot);
             return;
         }
-        BlockingCall call = new BlockingCall(this, slot, request.args(), client.own().protocol());
+        BlockingCall call = new BlockingCall(this, slot, request.args(), client.own().protocol(), route.mayWrite());
         calls.add(call);
         send(call, master, request);
     }
@@ -63,7 +63,7 @@ final class BlockingLane extends PinnedLane {
                     client.backpressure());
         }
         int replicaAcks = client.shared().config().minReplicaAcks();
-        if (replicaAcks > 0 && client.shared().classifier().classifyName(call.name()).mayWrite()) {
+        if (replicaAcks > 0 && call.mayWrite()) {
             // Safe mode: what a blocking pop or move took is acknowledged by replicas before the client hears of it.
             connection.sendWriteAndWait(request, call, client.backpressure(), replicaAcks,
                     client.shared().config().replicaAckTimeout().toMillis());
