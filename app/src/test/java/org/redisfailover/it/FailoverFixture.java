@@ -7,6 +7,7 @@ import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.redisfailover.monitor.Monitor;
+import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.monitor.MonitorSettings;
 import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -127,6 +128,17 @@ final class FailoverFixture implements AutoCloseable {
         Poll.until(Duration.ofSeconds(15), "the monitors to seed the topology", () -> {
             try {
                 return group.master().address().equals(topology().master()) && topology().replicas().size() == 2;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    /** Polls until one of the recent failover events' details contains {@code fragment} (a reason the leader recorded). */
+    void awaitEventDetail(String fragment, Duration timeout) {
+        Poll.until(timeout, "an event saying '" + fragment + "'", () -> {
+            try {
+                return SwitchHistory.recent(admin, LAYOUT, 10).stream().anyMatch(event -> String.valueOf(event.detail()).contains(fragment));
             } catch (Exception e) {
                 return false;
             }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Duration;
-import java.util.List;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,9 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisfailover.app.GroupMetrics;
 import org.redisfailover.monitor.Monitor;
-import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
-import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.testing.Poll;
@@ -64,14 +61,7 @@ class SafeModeFailoverIT {
         RedisProcess paused = group.replicas().get(1);
         paused.pause();
         group.master().kill();
-        Poll.until(Duration.ofSeconds(30), "the leader to refuse the promotion in safe mode", () -> {
-            try {
-                List<SwitchEvent> events = SwitchHistory.recent(fixture.admin, FailoverFixture.LAYOUT, 10);
-                return events.stream().anyMatch(event -> String.valueOf(event.detail()).contains("safe mode (min-replica-acks 1)"));
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        fixture.awaitEventDetail("safe mode (min-replica-acks 1)", Duration.ofSeconds(30));
         assertNull(fixture.topology().master(), "no master while a replica that may hold an acknowledged write is away");
         Poll.until(Duration.ofSeconds(10), "the scrape to say a failover waits", () -> waitingGauge(admin) == 1);
         paused.resume();

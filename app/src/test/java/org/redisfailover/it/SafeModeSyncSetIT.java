@@ -12,9 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
-import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.SyncSet;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.testing.Poll;
@@ -67,14 +65,7 @@ class SafeModeSyncSetIT {
         assertFalse(fixture.topology().replicas().contains(byHand.address()), "a frozen replica never joins the topology");
 
         group.master().kill();
-        Poll.until(Duration.ofSeconds(30), "the leader to refuse the promotion without the replica attached by hand", () -> {
-            try {
-                return SwitchHistory.recent(fixture.admin, FailoverFixture.LAYOUT, 10).stream()
-                        .map(SwitchEvent::detail).anyMatch(detail -> String.valueOf(detail).contains("2 of the 3 replicas"));
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        fixture.awaitEventDetail("2 of the 3 replicas", Duration.ofSeconds(30));
         assertNull(fixture.topology().master(), "no master while a replica that may hold an acknowledged write is away");
 
         byHand.resume();
