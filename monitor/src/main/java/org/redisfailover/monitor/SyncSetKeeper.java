@@ -64,7 +64,7 @@ final class SyncSetKeeper {
     private static List<NodeAddress> of(Stored stored, NodeAddress master, Collection<NodeAddress> replicas,
             Collection<NodeAddress> reported) {
         Set<NodeAddress> members = new LinkedHashSet<>();
-        if (stored != null && stored.isOf(master)) {
+        if (stored.isOf(master)) {
             members.addAll(stored.set().replicas());
         }
         members.addAll(replicas);
