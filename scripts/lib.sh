@@ -33,16 +33,31 @@ ensure_valkey() {
   [ "$codename" = bookworm ] || { echo "valkey: only set up for Debian bookworm; its test is skipped" >&2; return 0; }
   echo "installing valkey-server from bookworm-backports ..." >&2
   [ -f "$list" ] || echo "deb http://deb.debian.org/debian bookworm-backports main" | $sudo tee "$list" >/dev/null
-  local guard=""
+  apt_install_no_start -t bookworm-backports valkey-server || echo "valkey-server could not be installed; its test is skipped" >&2
+  $sudo pkill -x valkey-server 2>/dev/null || true
+  return 0
+}
+
+# Debian's prometheus, for promtool (scripts/check-monitoring) and for the tests that scrape proxies with a
+# real Prometheus; its own service is not started.
+ensure_prometheus() {
+  command -v promtool >/dev/null && return 0
+  echo "installing prometheus (for promtool) ..." >&2
+  apt_install_no_start --no-install-recommends prometheus
+}
+
+# apt_install_no_start [apt-get install options] PACKAGE...: installs with apt-get, keeping the packages'
+# services from starting (policy-rc.d): the tests start their own servers.
+apt_install_no_start() {
+  local sudo="" guard="" status=0
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     guard=/usr/sbin/policy-rc.d
     printf '#!/bin/sh\nexit 101\n' | $sudo tee "$guard" >/dev/null && $sudo chmod +x "$guard"
   fi
-  { $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q -t bookworm-backports valkey-server; } >&2 \
-    || echo "valkey-server could not be installed; its test is skipped" >&2
+  { $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$@"; } >&2 || status=$?
   if [ -n "$guard" ]; then $sudo rm -f "$guard"; fi
-  $sudo pkill -x valkey-server 2>/dev/null || true
-  return 0
+  return "$status"
 }
 
 # A free loopback TCP port.

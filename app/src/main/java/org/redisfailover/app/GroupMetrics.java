@@ -16,6 +16,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.metrics.StripedHistogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,12 +49,19 @@ public final class GroupMetrics {
     /** Whether the newest event is a failover waiting for a replica it may promote. */
     private volatile boolean failoverWaiting;
     private final AtomicBoolean readingHistory = new AtomicBoolean();
+    /** Each phase of every switch completed since this process started, for quantiles across switches and proxies. */
+    private final Map<String, StripedHistogram> phaseDurations = new HashMap<>();
+    /** The newest event counted into {@link #phaseDurations} (-1 until the history is first read; one reader at a time). */
+    private long countedUpToMillis = -1;
 
     private GroupMetrics(ProxyMetrics metrics, CuratorFramework client, ZkLayout layout, Monitor monitor) {
         this.metrics = metrics;
         this.client = client;
         this.layout = layout;
         this.monitor = monitor;
+        PHASES.keySet().forEach(phase -> phaseDurations.put(phase, metrics.histogram("switch_phase_duration_seconds",
+                "Phases of the failovers and switchovers completed since this process started (as last_switch_phase_seconds)",
+                StripedHistogram.PHASE_BOUNDS, "phase", phase)));
     }
 
     /** Registers the group's gauges; {@code monitor} is null when no monitor runs in this process. */
@@ -87,11 +95,24 @@ public final class GroupMetrics {
             List<SwitchEvent> events = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT);
             SwitchEvent newest = events.isEmpty() ? null : events.get(events.size() - 1);
             failoverWaiting = newest != null && "failover".equals(newest.kind()) && "waiting".equals(newest.outcome());
-            for (int i = events.size() - 1; i >= 0; i--) {
-                if ("done".equals(events.get(i).outcome())) {
-                    lastSwitch = events.get(i);
-                    break;
+            long newestMillis = events.stream().mapToLong(SwitchEvent::atMillis).max().orElse(0);
+            if (countedUpToMillis >= 0) {
+                for (SwitchEvent event : events) {
+                    if (event.atMillis() > countedUpToMillis && "done".equals(event.outcome()) && !"repair".equals(event.kind())) {
+                        PHASES.forEach((phase, timing) -> {
+                            Long millis = timing.apply(event);
+                            if (millis != null) {
+                                phaseDurations.get(phase).record(millis * 1_000_000);
+                            }
+                        });
+                    }
                 }
+            }
+            // The first read sets the baseline: switches before this process started are not counted.
+            countedUpToMillis = Math.max(countedUpToMillis, newestMillis);
+            SwitchEvent newestDone = lastDone(events);
+            if (newestDone != null) {
+                lastSwitch = newestDone;
             }
         } catch (Exception e) {
             ThreadUtils.checkInterrupted(e);
@@ -99,6 +120,15 @@ public final class GroupMetrics {
         } finally {
             readingHistory.set(false);
         }
+    }
+
+    private static SwitchEvent lastDone(List<SwitchEvent> events) {
+        for (int i = events.size() - 1; i >= 0; i--) {
+            if ("done".equals(events.get(i).outcome())) {
+                return events.get(i);
+            }
+        }
+        return null;
     }
 
     /** Before a scrape: the last switch from ZooKeeper, and one lag gauge per replica the monitor sees now. */

@@ -96,11 +96,13 @@ class HeldWritesIT {
         CompletableFuture<String> write = setAsync(proxy, "held:unsent");
         // It waited for the first connection to the master, which was refused: never sent, so held, not failed.
         Poll.until(Duration.ofSeconds(5), "the write to be held", () -> proxy.metrics().heldRequests.getCount() == 1);
+        long heldBefore = proxy.metrics().heldDuration.count();
         publish(new Topology(2, group.master().address(), List.of()));
         assertEquals("+OK\r\n", write.get(10, TimeUnit.SECONDS));
         try (Jedis master = group.master().client()) {
             assertEquals("1", master.get("held:unsent"));
         }
+        assertEquals(heldBefore + 1, proxy.metrics().heldDuration.count(), "its hold, timed once it was released");
     }
 
     @Test

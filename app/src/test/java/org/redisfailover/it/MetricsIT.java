@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,17 +70,40 @@ class MetricsIT {
                     }
                 });
                 PrometheusScrape traffic = PrometheusScrape.of(admin.port());
-                assertEquals("summary", traffic.type("redis_failover_request_duration_seconds"));
-                assertTrue(traffic.required("redis_failover_request_duration_seconds_count", "class", "master") >= 200, "SETs counted");
-                assertTrue(traffic.required("redis_failover_request_duration_seconds_count", "class", "read") >= 200, "GETs counted");
-                assertTrue(traffic.required("redis_failover_request_duration_seconds_count", "class", "local") >= 1, "PING answered locally");
-                assertTrue(traffic.required("redis_failover_request_duration_seconds_count", "class", "pin-transaction") >= 2,
+                assertEquals("histogram", traffic.type("redis_failover_request_duration_seconds"));
+                assertEquals("counter", traffic.type("redis_failover_requests"));
+                assertTrue(traffic.required("redis_failover_requests_total", "class", "master") >= 200, "SETs counted");
+                assertTrue(traffic.required("redis_failover_requests_total", "class", "read") >= 200, "GETs counted");
+                assertTrue(traffic.required("redis_failover_requests_total", "class", "local") >= 1, "PING answered locally");
+                assertTrue(traffic.required("redis_failover_requests_total", "class", "pin-transaction") >= 2,
                         "MULTI and EXEC on the client's own connection");
-                double p50 = traffic.required("redis_failover_request_duration_seconds", "class", "master", "quantile", "0.5");
-                assertTrue(p50 > 0 && p50 < 1, "a median in seconds, not nanoseconds: " + p50);
+                // A random 1 in 8 of the 200 SETs is timed: none at all has a probability of (7/8)^200, about 1e-12.
+                double sampled = traffic.required("redis_failover_request_duration_seconds_count", "class", "master");
+                assertTrue(sampled >= 1 && sampled <= traffic.required("redis_failover_requests_total", "class", "master"), "sampled " + sampled);
+                assertEquals(sampled, traffic.required("redis_failover_request_duration_seconds_bucket", "class", "master", "le", "+Inf"));
+                List<PrometheusScrape.Sample> buckets = traffic.samples().stream()
+                        .filter(sample -> sample.name().equals("redis_failover_request_duration_seconds_bucket")
+                                && "master".equals(sample.labels().get("class")))
+                        .sorted(Comparator.comparingDouble(sample -> upperBound(sample.labels().get("le"))))
+                        .toList();
+                assertEquals(19, buckets.size(), "18 bounds from 25 us to 10 s, and +Inf");
+                assertEquals(2.5e-5, upperBound(buckets.get(0).labels().get("le")), 1e-12);
+                double previous = 0;
+                double median = -1;
+                for (PrometheusScrape.Sample bucket : buckets) {
+                    assertTrue(bucket.value() >= previous, "cumulative buckets: " + bucket);
+                    if (median < 0 && bucket.value() >= sampled / 2) {
+                        median = upperBound(bucket.labels().get("le"));
+                    }
+                    previous = bucket.value();
+                }
+                assertTrue(median > 0 && median < 1, "a median bucket in seconds, not nanoseconds: " + median);
+                double sum = traffic.required("redis_failover_request_duration_seconds_sum", "class", "master");
+                assertTrue(sum > 0 && sum < sampled, "the sum in seconds: " + sum);
                 assertEquals("counter", traffic.type("redis_failover_backend_requests_sent"));
                 assertTrue(traffic.required("redis_failover_backend_requests_sent_total", "node", master) >= 400);
-                assertTrue(traffic.required("redis_failover_backend_duration_seconds_count", "node", master) >= 400);
+                assertTrue(traffic.required("redis_failover_backend_replies_total", "node", master) >= 400);
+                assertEquals("histogram", traffic.type("redis_failover_backend_duration_seconds"));
                 assertEquals(0, traffic.required("redis_failover_backend_in_flight", "node", master));
                 assertEquals(1, traffic.required("redis_failover_client_connections"));
                 assertEquals(1, traffic.required("redis_failover_pinned_connections"), "the transaction's connection, kept for reuse");
@@ -116,6 +140,14 @@ class MetricsIT {
                 assertEquals(1, failover.required("redis_failover_master_changes_total"));
                 assertTrue(failover.required("redis_failover_topology_epoch") >= epochBefore + 2, "the no-master epoch, then the new master's");
                 assertEquals(after.epoch(), (long) failover.required("redis_failover_last_switch_epoch"));
+                Poll.until(Duration.ofSeconds(10), "the failover's phases in their histograms", () -> {
+                    try {
+                        Double total = PrometheusScrape.of(admin.port()).value("redis_failover_switch_phase_duration_seconds_count", "phase", "total");
+                        return total != null && total == 1;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
                 for (String phase : List.of("detection", "decision", "proxies", "promotion", "total")) {
                     double seconds = failover.required("redis_failover_last_switch_phase_seconds", "phase", phase);
                     assertTrue(seconds >= 0 && seconds < 20, phase + ": " + seconds);
@@ -129,5 +161,10 @@ class MetricsIT {
                         "the promoted replica is a master now: its lag gauge is gone");
             }
         }
+    }
+
+    /** A bucket's {@code le}, as Prometheus writes it ({@code +Inf} included). */
+    private static double upperBound(String le) {
+        return "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
     }
 }

@@ -11,8 +11,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Writes the proxy's Dropwizard metrics in Prometheus' text exposition format (version 0.0.4) through
- * Prometheus' Dropwizard bridge, with each family's help text in place of the bridge's generic one.
+ * Writes the proxy's metrics in Prometheus' text exposition format (version 0.0.4): the Dropwizard
+ * counters and gauges through Prometheus' Dropwizard bridge, with each family's help text in place of
+ * the bridge's generic one, and the latency histograms ({@link LatencyExports}).
  */
 public final class PrometheusText {
 
@@ -25,6 +26,7 @@ public final class PrometheusText {
     public PrometheusText(ProxyMetrics metrics) {
         this.metrics = metrics;
         registry.register(new HelpfulExports(new DropwizardExports(metrics.registry(), metrics.names()), metrics.names()));
+        registry.register(metrics.latencies());
     }
 
     /** Refreshes the gauges whose set changes, then writes every metric. */

@@ -5,6 +5,7 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.NoopMetricRegistry;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -14,7 +15,8 @@ import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.topology.NodeAddress;
 
 /**
- * The proxy's metrics, in one Dropwizard registry exported to Prometheus by {@link PrometheusText}.
+ * The proxy's metrics: counters and gauges in one Dropwizard registry, latencies as histograms of their own
+ * ({@link LatencyExports}), all exported to Prometheus by {@link PrometheusText}.
  * Everything on the request path is resolved once (a histogram per routing class, a
  * {@link BackendNodeMetrics} per node) so that recording is a few uncontended adds; gauges read their
  * owners' state only when scraped.
@@ -29,6 +31,7 @@ public final class ProxyMetrics {
     private final SampledLatency[] requests = new SampledLatency[RoutingClass.values().length];
     private final ConcurrentMap<NodeAddress, BackendNodeMetrics> nodes = new ConcurrentHashMap<>();
     private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
+    private final LatencyExports latencies = new LatencyExports();
 
     /** Client connections of the proxy's own to Redis (transactions, blocking calls, pub/sub, AUTH). */
     public final Counter pinnedConnections;
@@ -44,16 +47,17 @@ public final class ProxyMetrics {
     public final Meter authFailures;
     public final Meter replicaAckWaits;
     public final Meter writesUnacknowledged;
+    /** How long requests were held for a master, from their first hold to their release or expiry. */
+    public final StripedHistogram heldDuration;
 
     private ProxyMetrics(MetricRegistry registry, boolean recording) {
         this.registry = registry;
         this.recording = recording;
         for (RoutingClass routingClass : recording ? RoutingClass.values() : new RoutingClass[0]) {
             requests[routingClass.ordinal()] = latency("request_duration_seconds",
-                    "Time from reading a request to having its reply (including time held during a switch), by routing class "
-                            + "(quantiles over the last " + LatencyReservoir.WINDOW + " of a random 1 in " + SampledLatency.SAMPLE_EVERY
-                            + " requests; _count counts every request)",
-                    "class", routingClass.label());
+                    "Time from reading a request to having its reply (including time held during a switch), by routing class, "
+                            + "of a random 1 in " + SampledLatency.SAMPLE_EVERY + " requests (requests_total counts every one)",
+                    "requests", "Requests read from clients, by routing class", "class", routingClass.label());
         }
         pinnedConnections = counter("pinned_connections",
                 "Connections to Redis that belong to one client (transactions, blocking calls, subscriptions, AUTH, tracking)");
@@ -68,6 +72,8 @@ public final class ProxyMetrics {
         clientsDenied = meter("client_connections_denied", "Client connections from off this host refused by protected mode");
         authFailures = meter("auth_failures", "AUTH and HELLO AUTH with a wrong password for the proxy's requirepass (WRONGPASS)");
         replicaAckWaits = meter("replica_ack_waits", "Safe mode: WAITs sent, one per batch of writes on a write connection");
+        heldDuration = histogram("held_duration_seconds", "How long requests were held for a master (switch, fence or master down), "
+                + "from their first hold to their release or expiry", StripedHistogram.LATENCY_BOUNDS);
         writesUnacknowledged = meter("writes_unacknowledged",
                 "Safe mode: writes answered with the outcome-unknown error, fewer than min-replica-acks replicas having acknowledged them");
     }
@@ -100,9 +106,9 @@ public final class ProxyMetrics {
     private BackendNodeMetrics newNode(NodeAddress node) {
         String label = node.toString();
         Meter sent = meter("backend_requests_sent", "Requests sent to a Redis node", "node", label);
-        SampledLatency latency = latency("backend_duration_seconds", "Time from sending a request to a Redis node to its reply "
-                + "(quantiles over the last " + LatencyReservoir.WINDOW + " of the requests sampled for the request latency; "
-                + "_count counts every reply)", "node", label);
+        SampledLatency latency = latency("backend_duration_seconds", "Time from sending a request to a Redis node to its reply, "
+                + "of the requests sampled for the request latency (backend_replies_total counts every reply)",
+                "backend_replies", "Replies from a Redis node", "node", label);
         Meter lost = meter("backend_replies_lost", "Requests whose connection to a Redis node broke before the reply", "node", label);
         Meter failures = meter("backend_connection_failures",
                 "Connections to a Redis node that failed: refused, reset, timed out or no reply within backend-timeout-ms", "node", label);
@@ -134,9 +140,31 @@ public final class ProxyMetrics {
         return registry.counter(names.name(PREFIX + family, help));
     }
 
-    private SampledLatency latency(String family, String help, String... labels) {
-        String name = names.latencyName(PREFIX + family, help, labels);
-        return (SampledLatency) registry.histogram(name, () -> new SampledLatency(new LatencyReservoir()));
+    /** A sampled latency histogram of {@code family} and a counter of every event, {@code countFamily}. */
+    private SampledLatency latency(String family, String help, String countFamily, String countHelp, String labelName, String labelValue) {
+        SampledLatency latency = new SampledLatency();
+        latencies.add(new LatencyExports.Series(PREFIX + family, help, PREFIX + countFamily, countHelp, List.of(labelName),
+                List.of(labelValue), latency.histogram(), latency));
+        return latency;
+    }
+
+    /**
+     * A histogram of durations of every event (no sampling: for events that are rare, such as held requests and
+     * switches), with upper bounds {@code boundsSeconds}; {@code labels} are name, value pairs.
+     */
+    public StripedHistogram histogram(String family, String help, double[] boundsSeconds, String... labels) {
+        List<String> names = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i + 1 < labels.length; i += 2) {
+            names.add(labels[i]);
+            values.add(labels[i + 1]);
+        }
+        StripedHistogram histogram = new StripedHistogram(boundsSeconds);
+        if (recording) {
+            latencies.add(new LatencyExports.Series(PREFIX + family, help, null, null, List.copyOf(names), List.copyOf(values), histogram,
+                    null));
+        }
+        return histogram;
     }
 
     /** Runs {@code refresh} before every scrape: for gauges whose set changes (replicas joining and leaving). */
@@ -150,6 +178,10 @@ public final class ProxyMetrics {
 
     SeriesNames names() {
         return names;
+    }
+
+    LatencyExports latencies() {
+        return latencies;
     }
 
     void refresh() {

@@ -17,11 +17,8 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class SeriesNames implements SampleBuilder {
 
-    /** {@code scale} multiplies every sample but a summary's {@code _count} (nanoseconds to seconds). */
-    private record Series(String family, List<String> labelNames, List<String> labelValues, double scale) {
+    private record Series(String family, List<String> labelNames, List<String> labelValues) {
     }
-
-    private static final double NANOS_TO_SECONDS = 1e-9;
 
     private final ConcurrentMap<String, Series> series = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, String> help = new ConcurrentHashMap<>();
@@ -32,15 +29,6 @@ final class SeriesNames implements SampleBuilder {
      * value, ...), remembering {@code helpText} for the family.
      */
     String name(String family, String helpText, String... labels) {
-        return name(family, helpText, 1, labels);
-    }
-
-    /** As {@link #name}, for a histogram of nanoseconds exported in seconds, as Prometheus wants durations. */
-    String latencyName(String family, String helpText, String... labels) {
-        return name(family, helpText, NANOS_TO_SECONDS, labels);
-    }
-
-    private String name(String family, String helpText, double scale, String... labels) {
         if (labels.length % 2 != 0) {
             throw new IllegalArgumentException("labels come in name/value pairs: " + List.of(labels));
         }
@@ -48,9 +36,6 @@ final class SeriesNames implements SampleBuilder {
             help.putIfAbsent(family, helpText);
         }
         if (labels.length == 0) {
-            if (scale != 1) {
-                series.putIfAbsent(family, new Series(family, List.of(), List.of(), scale));
-            }
             return family;
         }
         List<String> names = new ArrayList<>();
@@ -62,7 +47,7 @@ final class SeriesNames implements SampleBuilder {
             dropwizardName.append(i == 0 ? "" : ",").append(labels[i]).append("=\"").append(labels[i + 1]).append('"');
         }
         String name = dropwizardName.append('}').toString();
-        series.putIfAbsent(name, new Series(family, List.copyOf(names), List.copyOf(values), scale));
+        series.putIfAbsent(name, new Series(family, List.copyOf(names), List.copyOf(values)));
         return name;
     }
 
@@ -90,7 +75,6 @@ final class SeriesNames implements SampleBuilder {
             values.addAll(additionalLabelValues);
         }
         String suffix = nameSuffix == null ? "" : nameSuffix;
-        double scaled = suffix.equals("_count") ? value : value * labelled.scale();
-        return new Collector.MetricFamilySamples.Sample(labelled.family() + suffix, names, values, scaled);
+        return new Collector.MetricFamilySamples.Sample(labelled.family() + suffix, names, values, value);
     }
 }

@@ -2,8 +2,11 @@ package org.redisfailover.proxy.server;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
@@ -84,6 +87,15 @@ final class HeldRequests {
         for (Held held : batch) {
             held.owner().release(held.request(), held.route(), held.slot());
         }
+        // A request held again (still no master) keeps its first hold time: only those that left are timed.
+        Set<ReplySlot> stillHeld = Collections.newSetFromMap(new IdentityHashMap<>());
+        queue.forEach(held -> stillHeld.add(held.slot()));
+        long now = System.nanoTime();
+        for (Held held : batch) {
+            if (!stillHeld.contains(held.slot())) {
+                metrics.heldDuration.record(now - held.slot().heldSinceNanos());
+            }
+        }
     }
 
     /** Fails the requests held longer than the hold timeout (held again after a release, they keep their first hold time). */
@@ -104,6 +116,7 @@ final class HeldRequests {
         for (Held held : expired) {
             metrics.heldRequests.dec();
             metrics.heldRequestsExpired.mark();
+            metrics.heldDuration.record(nowNanos - held.slot().heldSinceNanos());
             long heldMillis = TimeUnit.NANOSECONDS.toMillis(nowNanos - held.slot().heldSinceNanos());
             held.owner().fail(held.request(), held.slot(), expiryError(heldMillis));
         }
