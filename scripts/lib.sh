@@ -41,8 +41,8 @@ ensure_valkey() {
 # Debian's prometheus, for promtool (scripts/check-monitoring) and for the tests that scrape proxies with a
 # real Prometheus; its own service is not started.
 ensure_prometheus() {
-  command -v promtool >/dev/null && return 0
-  echo "installing prometheus (for promtool) ..." >&2
+  command -v promtool >/dev/null && command -v prometheus >/dev/null && return 0
+  echo "installing prometheus (and its promtool) ..." >&2
   apt_install_no_start --no-install-recommends prometheus
 }
 
