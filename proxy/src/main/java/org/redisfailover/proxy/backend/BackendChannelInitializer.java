@@ -47,6 +47,12 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
         }
 
         @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            connection.onReadComplete();
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (ctx.channel().isWritable()) {
                 connection.onWritable();

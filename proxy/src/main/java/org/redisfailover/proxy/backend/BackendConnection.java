@@ -91,6 +91,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private RespReplyFramer.ReplySink unsolicited;
     /** Null when metrics are off. */
     private final BackendNodeMetrics metrics;
+    /**
+     * Requests written and replies read and not yet added to the node's counters: added once per flush and
+     * once per read, not once per request.
+     */
+    private int uncountedSent;
+    private int uncountedReplies;
     /** Safe mode's group commit on a write connection; null elsewhere. */
     private ReplicaAcks acks;
 
@@ -200,15 +206,14 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     private void write(RedisRequest request, PendingReply slot) {
         slot.markSent(System.nanoTime());
-        if (metrics != null) {
-            metrics.sent().mark();
-        }
+        uncountedSent++;
         inFlight.add(slot);
         out.write(request.buffer(), request.start(), request.length());
         request.release();
         if (out.pendingBytes() >= EARLY_FLUSH_BYTES) {
             // Let Redis (on its own CPU) start on this batch while the loop reads the next clients.
             appendWait();
+            addUncounted();
             out.flush();
         } else {
             queueFlush();
@@ -233,8 +238,27 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         flushQueued = false;
         if (out != null) {
             appendWait();
+            addUncounted();
             out.flush();
         }
+    }
+
+    /** The end of one read from the node: its replies are counted (before the batcher flushes them to clients). */
+    void onReadComplete() {
+        addUncounted();
+    }
+
+    private void addUncounted() {
+        if (metrics != null) {
+            if (uncountedSent != 0) {
+                metrics.sent().mark(uncountedSent);
+            }
+            if (uncountedReplies != 0) {
+                metrics.latency().count(uncountedReplies);
+            }
+        }
+        uncountedSent = 0;
+        uncountedReplies = 0;
     }
 
     /**
@@ -344,8 +368,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             inFlight.addFirst(slot); // a reply of several frames (pub/sub) continues
             return;
         }
+        uncountedReplies++;
         if (metrics != null) {
-            metrics.latency().count();
             if (timed) {
                 metrics.latency().record(System.nanoTime() - sentAt);
             }
@@ -402,6 +426,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
         failed.close();
         int lostCount = inFlight.size();
+        addUncounted(); // sent, replied and lost add up: in_flight = sent - replies - lost
         if (metrics != null) {
             if (!closing) {
                 metrics.failures().mark();

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.proxy.config.OutputLimits;
 import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.io.Flushable;
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
 final class ReplyOrderer implements Flushable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplyOrderer.class);
+    private static final RoutingClass[] ROUTING_CLASSES = RoutingClass.values();
 
     /** Told when a slot's reply is in (written or waiting its turn) and when the queue has shrunk. */
     interface Answers {
@@ -61,6 +63,14 @@ final class ReplyOrderer implements Flushable {
     private boolean inBudget;
     /** A moving average of this client's reply sizes from Redis (half weight to each new one), for its in-flight window. */
     private int replyBytesAverage = RequestSequencer.FIRST_REPLY_GUESS;
+    /** Requests until the next one timed for the latency histograms. */
+    private int untilSampled = SampledLatency.nextSampleIn();
+    /**
+     * Requests run and not yet added to {@code requests_total}, by routing class (made on first use): added
+     * once per flush of replies, not once per request, so a pipeline costs one add per class.
+     */
+    private int[] uncounted;
+    private boolean anyUncounted;
 
     ReplyOrderer(Channel channel, FlushBatcher batcher, ProxyShared shared, ClientState state, Backpressure backpressure) {
         this.channel = channel;
@@ -324,6 +334,7 @@ final class ReplyOrderer implements Flushable {
     @Override
     public void flushNow() {
         flushQueued = false;
+        addUncounted(); // before the replies go out: a client that has its reply finds its request counted
         out.flush();
     }
 
@@ -331,9 +342,27 @@ final class ReplyOrderer implements Flushable {
     private void startTiming(ReplySlot slot) {
         SampledLatency latency;
         if (state.lastRoute() != null && (latency = shared.metrics().requests(state.lastRoute().routingClass())) != null) {
-            latency.count();
-            if (SampledLatency.sample()) {
+            if (uncounted == null) {
+                uncounted = new int[ROUTING_CLASSES.length];
+            }
+            uncounted[state.lastRoute().routingClass().ordinal()]++;
+            anyUncounted = true;
+            if (--untilSampled <= 0) {
+                untilSampled = SampledLatency.nextSampleIn();
                 slot.time(latency);
+            }
+        }
+    }
+
+    private void addUncounted() {
+        if (!anyUncounted) {
+            return;
+        }
+        anyUncounted = false;
+        for (int i = 0; i < uncounted.length; i++) {
+            if (uncounted[i] != 0) {
+                shared.metrics().requests(ROUTING_CLASSES[i]).count(uncounted[i]);
+                uncounted[i] = 0;
             }
         }
     }
@@ -341,6 +370,7 @@ final class ReplyOrderer implements Flushable {
     /** The client is gone: what was answered is released; replies still owed are released as they arrive. */
     void discardAll() {
         closed = true;
+        addUncounted();
         for (ReplySlot slot : replies) {
             if (slot.done()) {
                 ReferenceCountUtil.release(slot.takeReply());
