@@ -56,7 +56,7 @@ public final class ProxyMetrics {
         for (RoutingClass routingClass : recording ? RoutingClass.values() : new RoutingClass[0]) {
             requests[routingClass.ordinal()] = latency("request_duration_seconds",
                     "Time from reading a request to having its reply (including time held during a switch), by routing class, "
-                            + "of a random 1 in " + SampledLatency.SAMPLE_EVERY + " requests (requests_total counts every one)",
+                            + "of 1 in " + SampledLatency.SAMPLE_EVERY + " requests on average, at random (requests_total counts every one)",
                     "requests", "Requests read from clients, by routing class", "class", routingClass.label());
         }
         pinnedConnections = counter("pinned_connections",
