@@ -12,6 +12,7 @@ import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.BackendPool;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.FlushBatcher;
+import org.redisfailover.proxy.metrics.RequestCounts;
 
 /**
  * What one event loop owns: its backend connections, its flush batcher, its read round-robin and the
@@ -22,6 +23,7 @@ final class LoopResources {
     final FlushBatcher batcher;
     final BackendPool pool;
     final ReadRouter router = new ReadRouter();
+    final RequestCounts requestCounts;
     final HeldRequests held;
     private final ProxyShared shared;
     private final ScheduledFuture<?> holdExpiry;
@@ -37,6 +39,7 @@ final class LoopResources {
         ProxyConfig config = shared.config();
         this.shared = shared;
         this.batcher = new FlushBatcher(loop);
+        this.requestCounts = new RequestCounts(shared.metrics());
         this.pool = new BackendPool(loop, shared.transport(), shared.backendTls(), shared.groupAccess(), config, batcher, shared.metrics(), node -> {
             Topology topology = shared.topology().current();
             return node.equals(topology.master()) && topology.masterIdentity() != null ? topology.masterIdentity().runId() : null;

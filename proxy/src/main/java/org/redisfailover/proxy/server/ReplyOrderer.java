@@ -8,11 +8,11 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
-import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.proxy.config.OutputLimits;
 import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.io.Flushable;
 import org.redisfailover.proxy.io.WriteCoalescer;
+import org.redisfailover.proxy.metrics.RequestCounts;
 import org.redisfailover.proxy.metrics.SampledLatency;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 final class ReplyOrderer implements Flushable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplyOrderer.class);
-    private static final RoutingClass[] ROUTING_CLASSES = RoutingClass.values();
 
     /** Told when a slot's reply is in (written or waiting its turn) and when the queue has shrunk. */
     interface Answers {
@@ -65,15 +64,13 @@ final class ReplyOrderer implements Flushable {
     private int replyBytesAverage = RequestSequencer.FIRST_REPLY_GUESS;
     /** Requests until the next one timed for the latency histograms. */
     private int untilSampled = SampledLatency.nextSampleIn();
-    /**
-     * Requests run and not yet added to {@code requests_total}, by routing class (made on first use): added
-     * once per flush of replies, not once per request, so a pipeline costs one add per class.
-     */
-    private int[] uncounted;
-    private boolean anyUncounted;
+    /** This loop's requests not yet added to {@code requests_total}. */
+    private final RequestCounts requestCounts;
 
-    ReplyOrderer(Channel channel, FlushBatcher batcher, ProxyShared shared, ClientState state, Backpressure backpressure) {
+    ReplyOrderer(Channel channel, FlushBatcher batcher, RequestCounts requestCounts, ProxyShared shared, ClientState state,
+            Backpressure backpressure) {
         this.channel = channel;
+        this.requestCounts = requestCounts;
         this.out = new WriteCoalescer(channel, 512);
         this.batcher = batcher;
         this.shared = shared;
@@ -334,7 +331,7 @@ final class ReplyOrderer implements Flushable {
     @Override
     public void flushNow() {
         flushQueued = false;
-        addUncounted(); // before the replies go out: a client that has its reply finds its request counted
+        requestCounts.addUncounted(); // before the replies go out: a client that has its reply finds its request counted
         out.flush();
     }
 
@@ -342,11 +339,7 @@ final class ReplyOrderer implements Flushable {
     private void startTiming(ReplySlot slot) {
         SampledLatency latency;
         if (state.lastRoute() != null && (latency = shared.metrics().requests(state.lastRoute().routingClass())) != null) {
-            if (uncounted == null) {
-                uncounted = new int[ROUTING_CLASSES.length];
-            }
-            uncounted[state.lastRoute().routingClass().ordinal()]++;
-            anyUncounted = true;
+            requestCounts.count(state.lastRoute().routingClass());
             if (--untilSampled <= 0) {
                 untilSampled = SampledLatency.nextSampleIn();
                 slot.time(latency);
@@ -354,23 +347,10 @@ final class ReplyOrderer implements Flushable {
         }
     }
 
-    private void addUncounted() {
-        if (!anyUncounted) {
-            return;
-        }
-        anyUncounted = false;
-        for (int i = 0; i < uncounted.length; i++) {
-            if (uncounted[i] != 0) {
-                shared.metrics().requests(ROUTING_CLASSES[i]).count(uncounted[i]);
-                uncounted[i] = 0;
-            }
-        }
-    }
-
     /** The client is gone: what was answered is released; replies still owed are released as they arrive. */
     void discardAll() {
         closed = true;
-        addUncounted();
+        requestCounts.addUncounted();
         for (ReplySlot slot : replies) {
             if (slot.done()) {
                 ReferenceCountUtil.release(slot.takeReply());

@@ -19,6 +19,7 @@ import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.io.Transport;
+import org.redisfailover.proxy.metrics.RequestCounts;
 
 /** The reply order of one client on an EmbeddedChannel: slots filled in any order leave in request order. */
 class ReplyOrdererTest {
@@ -31,7 +32,8 @@ class ReplyOrdererTest {
 
     private ReplyOrderer orderer(ProxyConfig config, TopologyHolder topology) {
         ProxyShared shared = new ProxyShared(config, CommandClassifier.standard(), topology, Transport.best());
-        ReplyOrderer orderer = new ReplyOrderer(channel, new FlushBatcher(channel.eventLoop()), shared, new ClientState(), new Backpressure(channel));
+        ReplyOrderer orderer = new ReplyOrderer(channel, new FlushBatcher(channel.eventLoop()), new RequestCounts(shared.metrics()), shared,
+                new ClientState(), new Backpressure(channel));
         orderer.answers(new ReplyOrderer.Answers() {
             @Override
             public void answered(ReplySlot slot) {
