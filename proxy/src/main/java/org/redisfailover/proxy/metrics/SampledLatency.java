@@ -27,11 +27,6 @@ public final class SampledLatency {
         return ThreadLocalRandom.current().nextInt(1, 2 * SAMPLE_EVERY);
     }
 
-    /** Counts one event. */
-    public void count() {
-        count.mark(1);
-    }
-
     /** Counts {@code events} events at once (a caller that batches its counts). */
     public void count(int events) {
         count.mark(events);

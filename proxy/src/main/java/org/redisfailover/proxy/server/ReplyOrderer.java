@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import org.redisfailover.protocol.command.Route;
 import org.redisfailover.proxy.config.OutputLimits;
 import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.io.Flushable;
@@ -337,13 +338,14 @@ final class ReplyOrderer implements Flushable {
 
     /** Counts the request being run under its routing class, and times a random sample of them to their reply. */
     private void startTiming(ReplySlot slot) {
-        SampledLatency latency;
-        if (state.lastRoute() != null && (latency = shared.metrics().requests(state.lastRoute().routingClass())) != null) {
-            requestCounts.count(state.lastRoute().routingClass());
-            if (--untilSampled <= 0) {
-                untilSampled = SampledLatency.nextSampleIn();
-                slot.time(latency);
-            }
+        Route route = state.lastRoute();
+        if (route == null || !shared.metrics().recording()) {
+            return;
+        }
+        requestCounts.count(route.routingClass());
+        if (--untilSampled <= 0) {
+            untilSampled = SampledLatency.nextSampleIn();
+            slot.time(shared.metrics().requests(route.routingClass())); // looked up for the sampled requests only
         }
     }
 

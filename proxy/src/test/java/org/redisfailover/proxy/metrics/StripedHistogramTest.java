@@ -59,10 +59,10 @@ class StripedHistogramTest {
         ProxyMetrics metrics = ProxyMetrics.enabled();
         SampledLatency master = metrics.requests(RoutingClass.MASTER);
         for (int i = 0; i < 10; i++) {
-            master.count();
+            master.count(1);
         }
         master.record(300_000); // 0.3 ms
-        metrics.node(new NodeAddress("10.0.0.1", 6379)).latency().count();
+        metrics.node(new NodeAddress("10.0.0.1", 6379)).latency().count(1);
         StringWriter out = new StringWriter();
         new PrometheusText(metrics).write(out);
         String text = out.toString();
