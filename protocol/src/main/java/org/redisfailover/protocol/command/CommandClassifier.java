@@ -57,13 +57,13 @@ public final class CommandClassifier {
             Route route = route(spec, policy, argumentBlocking);
             Route blockingRoute = argumentBlocking ? route(spec, policy, false) : null;
             Route noWritesRoute = spec.name().equals(SCRIPT_WITH_FLAGS)
-                    ? new Route(route.routingClass(), route.displayName(), route.reason(), false) : null;
+                    ? new Route(route.routingClass(), route.displayName(), route.reason(), false, false) : null;
             entries.put(spec.name(), new Entry(route, blockingRoute, Map.copyOf(subcommands), noWritesRoute));
         }
         // Policy entries for commands this Redis version does not have (newer or renamed ones) still apply.
         policy.decisions().forEach((name, decision) -> {
             if (!name.contains("|") && !entries.containsKey(name)) {
-                entries.put(name, new Entry(new Route(decision.routingClass(), displayName(name), decision.reason(), true), null, Map.of(),
+                entries.put(name, new Entry(new Route(decision.routingClass(), displayName(name), decision.reason(), true, false), null, Map.of(),
                         null));
             }
         });
@@ -117,7 +117,7 @@ public final class CommandClassifier {
     }
 
     private static Route unknown(String name) {
-        return new Route(RoutingClass.MASTER, displayName(name), null, true);
+        return new Route(RoutingClass.MASTER, displayName(name), null, true, false);
     }
 
     /** XREAD [COUNT n] [BLOCK ms] STREAMS ...: options come before the STREAMS keyword. */
@@ -139,10 +139,11 @@ public final class CommandClassifier {
         // Scripts and functions carry no write flag (EVAL's may_replicate is internal): unless read-only, they may write.
         boolean mayWrite = spec.hasFlag("write") || spec.hasFlag("may_replicate") || spec.inCategory("@transaction")
                 || (spec.inCategory("@scripting") && !spec.hasFlag("readonly"));
+        boolean errorsWriteNothing = !spec.inCategory("@scripting");
         if (decision != null) {
-            return new Route(decision.routingClass(), display, decision.reason(), mayWrite);
+            return new Route(decision.routingClass(), display, decision.reason(), mayWrite, errorsWriteNothing);
         }
-        return new Route(fromFlags(spec, ignoreBlockingFlag), display, null, mayWrite);
+        return new Route(fromFlags(spec, ignoreBlockingFlag), display, null, mayWrite, errorsWriteNothing);
     }
 
     private static RoutingClass fromFlags(CommandSpec spec, boolean ignoreBlockingFlag) {

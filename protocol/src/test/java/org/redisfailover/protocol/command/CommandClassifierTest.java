@@ -104,6 +104,23 @@ class CommandClassifierTest {
         }
     }
 
+    /**
+     * Safe mode releases an error at once only when it proves nothing was written: not for scripts and functions
+     * (Redis keeps what they wrote before failing) nor for commands the table does not know.
+     */
+    @ParameterizedTest(name = "{0}: an error proves nothing was written: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "SET k v|true", "INCR k|true", "BLMOVE a b LEFT RIGHT 0|true", "EXEC|true", "EVAL 'return 1' 0|false",
+        "EVALSHA abc 0|false", "FCALL f 0|false", "EVAL_RO 'return 1' 0|false", "NOSUCHCOMMAND x|false"})
+    void errorsWriteNothing(String command, boolean expected) {
+        RedisRequest request = RespWriter.request(UnpooledByteBufAllocator.DEFAULT, split(command));
+        try {
+            assertEquals(expected, CLASSIFIER.classify(request).errorsWriteNothing());
+        } finally {
+            request.release();
+        }
+    }
+
     /** A script's shebang flags: no-writes makes EVAL read-only, anything else (or no shebang) may write. */
     @ParameterizedTest(name = "{0} may write: {1}")
     @CsvSource(delimiter = '|', value = {

@@ -182,20 +182,27 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     /**
      * Sends a request that may write: on a write connection its reply waits for the replicas' acknowledgement
-     * (the WAIT at the end of its batch); elsewhere this is {@link #send}.
+     * (the WAIT at the end of its batch) unless {@code proof} takes it as proof that nothing was written;
+     * elsewhere this is {@link #send}.
      */
-    public void sendWrite(RedisRequest request, PendingReply slot, BackendListener client) {
-        send(request, acks == null ? slot : acks.hold(slot), client);
+    public void sendWrite(RedisRequest request, PendingReply slot, NothingWritten proof, BackendListener client) {
+        send(request, acks == null ? slot : acks.hold(slot, proof), client);
+    }
+
+    /** Whether writes sent with {@link #sendWrite} wait for replicas here (safe mode's write connections). */
+    public boolean awaitsReplicaAcks() {
+        return acks != null;
     }
 
     /**
-     * Safe mode on a client's own connection (a transaction's EXEC, a write next to a WATCH): the request,
-     * then at once a WAIT for it, so that no later request of the client (a new MULTI) can come between
-     * them; the reply waits for the WAIT's answer as on a write connection.
+     * Safe mode on a connection that is not a write connection (a transaction's EXEC, a write next to a
+     * WATCH, a blocking pop): the request, then at once a WAIT for it, so that no later request of the client
+     * (a new MULTI) can come between them; the reply waits for the WAIT's answer as on a write connection.
      */
-    public void sendWriteAndWait(RedisRequest request, PendingReply slot, BackendListener client, int replicas, long timeoutMillis) {
+    public void sendWriteAndWait(RedisRequest request, PendingReply slot, NothingWritten proof, BackendListener client, int replicas,
+            long timeoutMillis) {
         ReplicaAcks single = new ReplicaAcks(node, replicas, timeoutMillis, pool.metrics());
-        send(request, single.hold(slot), client);
+        send(request, single.hold(slot, proof), client);
         send(RespWriter.request(ByteBufAllocator.DEFAULT, single.waitCommand()), single.closeBatch(), null);
     }
 

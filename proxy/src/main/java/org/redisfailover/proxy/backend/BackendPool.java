@@ -145,6 +145,10 @@ public final class BackendPool {
             }
         }
         BackendConnection connection = new BackendConnection(node, db, this, purpose, handshake);
+        if (purpose == BackendConnection.Purpose.CLIENT && config.minReplicaAcks() > 0) {
+            // A client on connections of its own (its Redis user, tracking) writes on them: safe mode's group commit there too.
+            connection.awaitReplicaAcks(config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
+        }
         dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
         metrics.pinnedConnections.inc();
         connection.connect();

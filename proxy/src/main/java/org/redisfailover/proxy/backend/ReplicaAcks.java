@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * sent since the last WAIT are kept until a {@code WAIT replicas timeout} sent after them answers. With
  * enough replicas they go to their clients as Redis sent them; with too few, each becomes an
  * outcome-unknown error (the write was applied on the master, but a failover may lose it), never OK.
- * Error replies go at once: nothing was written. WAIT counts the acknowledgements of the connection's
+ * Only a reply that proves the write changed nothing ({@link NothingWritten}) goes at once. WAIT counts the acknowledgements of the connection's
  * own last write, so it must travel on the connection that carried the writes. Confined to the
  * connection's event loop.
  */
@@ -40,9 +40,9 @@ final class ReplicaAcks {
         this.metrics = metrics;
     }
 
-    /** Wraps a write's slot so that its reply waits for the next WAIT. */
-    PendingReply hold(PendingReply slot) {
-        Held held = new Held(slot);
+    /** Wraps a write's slot so that its reply waits for the next WAIT, unless it is one that {@code proof} accepts. */
+    PendingReply hold(PendingReply slot, NothingWritten proof) {
+        Held held = new Held(slot, proof);
         batch.add(held);
         return held;
     }
@@ -67,18 +67,20 @@ final class ReplicaAcks {
     /** A write's reply, kept (copied: the framer reuses its buffer) until its WAIT answers. */
     private static final class Held extends PendingReply {
         final PendingReply slot;
+        final NothingWritten proof;
         ByteBuf reply;
         boolean delivered;
 
-        Held(PendingReply slot) {
+        Held(PendingReply slot, NothingWritten proof) {
             this.slot = slot;
+            this.proof = proof;
         }
 
         @Override
         public boolean onFrame(ByteBuf buffer, int start, int length) {
             byte type = buffer.getByte(start);
-            if (type == '-' || type == '!' || isNull(buffer, start, length)) {
-                // An error, or a blocking call that timed out (a null): nothing was written, nothing to acknowledge.
+            if (proof.proves(type, isNull(buffer, start, length))) {
+                // Nothing was written, nothing to acknowledge.
                 delivered = true;
                 slot.onFrame(buffer, start, length);
             } else {
@@ -116,6 +118,19 @@ final class ReplicaAcks {
             return slot.mayBlock();
         }
 
+        /** The first line of an error reply, without its type byte (a blob error's text after its length). */
+        private static String errorText(ByteBuf error) {
+            String text = error.toString(StandardCharsets.UTF_8);
+            if (text.startsWith("!")) {
+                int lineEnd = text.indexOf("\r\n");
+                text = lineEnd < 0 ? text : text.substring(lineEnd + 2);
+            } else {
+                text = text.substring(1);
+            }
+            int end = text.indexOf("\r\n");
+            return end < 0 ? text : text.substring(0, end);
+        }
+
         private static boolean isNull(ByteBuf buffer, int start, int length) {
             byte type = buffer.getByte(start);
             return (type == '_' && length == 3)
@@ -139,7 +154,9 @@ final class ReplicaAcks {
                     slot.onFrame(kept, kept.readerIndex(), kept.readableBytes());
                     return false;
                 }
-                slot.refused(why);
+                byte type = kept.getByte(kept.readerIndex());
+                // A script's error: what it wrote before failing stays, unacknowledged; the client hears both.
+                slot.refused(type == '-' || type == '!' ? why + "; the command failed after it may have written: " + errorText(kept) : why);
                 return true;
             } finally {
                 kept.release();

@@ -64,9 +64,27 @@ final class AuthGate {
         return true;
     }
 
-    /** Whether HELLO's AUTH option was checked here (LocalCommands then skips it). */
-    boolean checksHelloAuth() {
-        return client.shared().requirepass() != null;
+    /**
+     * Whether {@code request}, a HELLO, has an AUTH option for Redis to check (a user of the group's): with no
+     * proxy password every one, with one only another user than the default one, as for AUTH. The proxy's own
+     * password is checked here, in {@link #answers}.
+     */
+    boolean redisChecksHelloAuth(RedisRequest request) {
+        int auth = helloAuthIndex(request);
+        return auth > 0 && (client.shared().requirepass() == null || !request.argEqualsIgnoreCase(auth + 1, "default"));
+    }
+
+    /** The index of HELLO's AUTH option (followed by a user and a password), or -1. */
+    private static int helloAuthIndex(RedisRequest request) {
+        for (int i = 2; i < request.argc(); i++) {
+            if (request.argEqualsIgnoreCase(i, "auth") && i + 2 < request.argc()) {
+                return i;
+            }
+            if (request.argEqualsIgnoreCase(i, "setname")) {
+                i++;
+            }
+        }
+        return -1;
     }
 
     /** Another user's AUTH, accepted by Redis: the client is in. */
@@ -97,20 +115,26 @@ final class AuthGate {
         return true;
     }
 
-    /** HELLO [protover [AUTH user pass] ...]: the AUTH option is checked here; without one, HELLO needs a client already in. */
+    /**
+     * HELLO [protover [AUTH user pass] ...]: the default user's password is checked here, another user's by Redis
+     * once the client is in (as for AUTH); without an AUTH option, HELLO needs a client already in.
+     */
     private boolean helloAuth(RedisRequest request, byte[] password) {
-        for (int i = 2; i < request.argc(); i++) {
-            if (request.argEqualsIgnoreCase(i, "auth") && i + 2 < request.argc()) {
-                if (!request.argEqualsIgnoreCase(i + 1, "default") || !matches(request.arg(i + 2), password)) {
-                    wrongPassword(request);
-                    return true;
+        int auth = helloAuthIndex(request);
+        if (auth > 0) {
+            if (!request.argEqualsIgnoreCase(auth + 1, "default")) {
+                if (authenticated) {
+                    return false; // an ACL user of the group's: Redis checks it on a connection of the client's own
                 }
-                opened();
-                return false;
+                wrongPassword(request);
+                return true;
             }
-            if (request.argEqualsIgnoreCase(i, "setname")) {
-                i++;
+            if (!matches(request.arg(auth + 2), password)) {
+                wrongPassword(request);
+                return true;
             }
+            opened();
+            return false;
         }
         if (authenticated) {
             return false;

@@ -9,6 +9,8 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.NothingWritten;
+import org.redisfailover.proxy.config.ProxyConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,11 +64,12 @@ final class BlockingLane extends PinnedLane {
             connection.send(RespWriter.request(client.channel().alloc(), "PUBLISH", WAIT_OFFSET_CHANNEL, ""), new IgnoredReply(),
                     client.backpressure());
         }
-        int replicaAcks = client.shared().config().minReplicaAcks();
-        if (replicaAcks > 0 && call.mayWrite()) {
+        ProxyConfig config = client.shared().config();
+        NothingWritten proof = SafeWrites.blockingCall(config, call.mayWrite());
+        if (proof != null) {
             // Safe mode: what a blocking pop or move took is acknowledged by replicas before the client hears of it.
-            connection.sendWriteAndWait(request, call, client.backpressure(), replicaAcks,
-                    client.shared().config().replicaAckTimeout().toMillis());
+            connection.sendWriteAndWait(request, call, proof, client.backpressure(), config.minReplicaAcks(),
+                    config.replicaAckTimeout().toMillis());
         } else {
             connection.send(request, call, client.backpressure());
         }

@@ -3,6 +3,7 @@ package org.redisfailover.proxy.server;
 import java.util.Locale;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.Credentials;
@@ -25,6 +26,8 @@ final class HandshakeLane implements Lane {
     private final Route auth;
     private final Route clientTracking;
     private final Route hello;
+    /** The HELLO AUTH Redis is checking (its SETNAME applies once the login is accepted), or null. */
+    private HelloRequest nameOnLogin;
 
     HandshakeLane(Client client) {
         this.client = client;
@@ -53,9 +56,31 @@ final class HandshakeLane implements Lane {
             authenticate(request);
         } else if (route == clientTracking) {
             track(request);
+        } else if (route == hello && client.gate().redisChecksHelloAuth(request)) {
+            helloWithLogin(request);
         } else {
             client.sharedLane().run(request, route);
         }
+    }
+
+    /**
+     * HELLO protover AUTH user pass, for a user Redis checks (client libraries send it on connect in RESP3): the
+     * login and the protocol switch go to Redis together on a new connection of the client's own, and the client
+     * gets Redis' reply; on success it runs as that user, in that protocol, on connections of its own. SETNAME
+     * names the client's connection to the proxy, as a HELLO without AUTH does.
+     */
+    private void helloWithLogin(RedisRequest request) {
+        HelloRequest hello = HelloRequest.parse(request, client.own().protocol());
+        String refusal = hello.error() != null ? hello.error() : LocalCommands.protocolSwitchRefusal(client, hello.protocol());
+        request.release();
+        if (refusal != null) {
+            client.replies().replyLocal(Replies.error(refusal));
+            return;
+        }
+        Credentials login = hello.auth();
+        nameOnLogin = hello;
+        check(RespWriter.request(client.channel().alloc(), "HELLO", Integer.toString(hello.protocol().number()), "AUTH",
+                login.user(), login.password()), client.own().handshake().withCredentials(login).withProtocol(hello.protocol()), null);
     }
 
     /** AUTH [user] password: Redis checks it, on a new connection to the master. */
@@ -104,13 +129,18 @@ final class HandshakeLane implements Lane {
         BackendConnection connection = on != null ? on
                 : client.loop().pool.dedicated(master, client.state().db(), BackendConnection.Purpose.CLIENT, client.own().handshake());
         client.sequencer().holdBack();
-        connection.send(request, new HandshakeAttempt(this, slot, next, connection), client.backpressure());
+        connection.send(request, new HandshakeAttempt(this, slot, next, connection, nameOnLogin != null), client.backpressure());
     }
 
-    /** Redis answered an AUTH or CLIENT TRACKING: {@code accepted} is the client's handshake from now on, or null. */
+    /** Redis answered an AUTH, HELLO AUTH or CLIENT TRACKING: {@code accepted} is the client's handshake from now on, or null. */
     void checked(Handshake accepted, BackendConnection connection) {
         OwnConnections own = client.own();
+        HelloRequest hello = nameOnLogin;
+        nameOnLogin = null;
         if (accepted != null) {
+            if (hello != null && hello.setName()) {
+                client.state().name(hello.name());
+            }
             own.adopt(accepted, connection, client.shared().config().databases());
             client.gate().acceptedByRedis();
             log.debug("client {} now runs with {}", client.channel().remoteAddress(), accepted);

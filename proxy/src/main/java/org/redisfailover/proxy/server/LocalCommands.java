@@ -133,12 +133,7 @@ final class LocalCommands {
 
     /** Redis' rule (clientSetName): no spaces, newlines or other characters outside '!'..'~'. */
     private static RedisMessage validateName(byte[] name) {
-        for (byte b : name) {
-            if (b < '!' || b > '~') {
-                return Replies.error("ERR Client names cannot contain spaces, newlines or special characters.");
-            }
-        }
-        return null;
+        return HelloRequest.validName(name) ? null : Replies.error(HelloRequest.INVALID_NAME);
     }
 
     /**
@@ -148,56 +143,32 @@ final class LocalCommands {
      * that protocol.
      */
     private static RedisMessage hello(Client client, RedisRequest request) {
-        String newName = null;
-        RespVersion protocol = client.own().protocol();
-        if (request.argc() >= 2) {
-            long version = request.argAsLong(1);
-            if (version == RespNumbers.INVALID) {
-                return Replies.error("ERR Protocol version is not an integer or out of range");
-            }
-            protocol = RespVersion.of(version);
-            if (protocol == null) {
-                return Replies.error("NOPROTO unsupported protocol version");
-            }
-            for (int i = 2; i < request.argc(); i++) {
-                int remaining = request.argc() - i - 1;
-                if (request.argEqualsIgnoreCase(i, "auth") && remaining >= 2) {
-                    if (!client.gate().checksHelloAuth()) {
-                        return Replies.error("ERR HELLO AUTH is not supported by redis-failover: send AUTH, then HELLO");
-                    }
-                    i += 2; // the proxy's own password, already checked by AuthGate
-                } else if (request.argEqualsIgnoreCase(i, "setname") && remaining >= 1) {
-                    byte[] name = request.arg(++i);
-                    RedisMessage invalid = validateName(name);
-                    if (invalid != null) {
-                        return invalid;
-                    }
-                    newName = name.length == 0 ? null : new String(name, StandardCharsets.UTF_8);
-                } else {
-                    return Replies.error("ERR Syntax error in HELLO option '" + request.argAsString(i) + "'");
-                }
-            }
-            String refusal = protocolSwitchRefusal(client, protocol);
-            if (refusal != null) {
-                return Replies.error(refusal);
-            }
+        // An AUTH option here is the proxy's own password, checked by AuthGate; Redis checks any other (HandshakeLane).
+        HelloRequest hello = HelloRequest.parse(request, client.own().protocol());
+        if (hello.error() != null) {
+            return Replies.error(hello.error());
         }
-        if (newName != null) {
-            client.state().name(newName);
+        RespVersion protocol = hello.protocol();
+        String refusal = protocolSwitchRefusal(client, protocol);
+        if (refusal != null) {
+            return Replies.error(refusal);
+        }
+        if (hello.name() != null) {
+            client.state().name(hello.name());
         }
         client.own().switchProtocol(protocol); // nothing is in flight on the client's own connections (HandshakeLane)
-        List<byte[]> hello = new ArrayList<>();
-        hello.add("HELLO".getBytes(StandardCharsets.US_ASCII));
+        List<byte[]> forwarded = new ArrayList<>();
+        forwarded.add("HELLO".getBytes(StandardCharsets.US_ASCII));
         if (request.argc() >= 2) {
-            hello.add(Integer.toString(protocol.number()).getBytes(StandardCharsets.US_ASCII));
+            forwarded.add(Integer.toString(protocol.number()).getBytes(StandardCharsets.US_ASCII));
         }
-        RedisRequest forwarded = RespWriter.request(ByteBufAllocator.DEFAULT, hello);
-        client.sharedLane().forward(forwarded, new Route(RoutingClass.MASTER, "HELLO", null, false));
+        client.sharedLane().forward(RespWriter.request(ByteBufAllocator.DEFAULT, forwarded),
+                new Route(RoutingClass.MASTER, "HELLO", null, false, true));
         return null;
     }
 
     /** Whether HELLO may switch protocols now (it cannot move a transaction, subscriptions or tracking along). */
-    private static String protocolSwitchRefusal(Client client, RespVersion protocol) {
+    static String protocolSwitchRefusal(Client client, RespVersion protocol) {
         if (protocol == client.own().protocol()) {
             return null;
         }

@@ -10,6 +10,7 @@ import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.NothingWritten;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +103,7 @@ final class SharedLane implements Lane, HeldRequests.Owner {
                 return;
             }
             slot.resendVia(this, route);
-            if (shared.config().minReplicaAcks() > 0 && target.equals(writableMaster) && !client.own().inUse()) {
+            if (SafeWrites.on(shared.config()) && target.equals(writableMaster)) {
                 sendAcknowledged(request, route, slot, target);
                 return;
             }
@@ -194,21 +195,33 @@ final class SharedLane implements Lane, HeldRequests.Owner {
     }
 
     /**
-     * Safe mode, to the master: a write goes to the client's write connection, its reply held until replicas
-     * acknowledge it; a read follows it there while the client's last write is unanswered (so it cannot
-     * overtake it), and otherwise takes the read connection, waiting for nobody's acknowledgements.
+     * Safe mode, to the master: a write's reply is held until replicas acknowledge it ({@link SafeWrites}). A
+     * client on connections of its own writes on them (each is a write connection of its own). Otherwise a
+     * write goes to the client's write connection; a read follows it there while the client's last write is
+     * unanswered (so it cannot overtake it), and otherwise takes the read connection, waiting for nobody's
+     * acknowledgements.
      */
     private void sendAcknowledged(RedisRequest request, Route route, ReplySlot slot, NodeAddress master) {
+        NothingWritten proof = SafeWrites.command(shared.config(), route);
+        if (client.own().inUse()) {
+            BackendConnection own = connectionFor(master);
+            if (proof != null) {
+                own.sendWrite(request, slot, proof, client.backpressure());
+            } else {
+                own.send(request, slot, client.backpressure());
+            }
+            return;
+        }
         boolean behindOwnWrite = lastWrite != null && !lastWrite.done();
-        if (!route.mayWrite() && !behindOwnWrite) {
+        if (proof == null && !behindOwnWrite) {
             connectionFor(master).send(request, slot, client.backpressure());
             return;
         }
         BackendConnection writes = loop.pool.writeConnection(master, client.state().db(), client.own().protocol(),
                 (int) client.state().id());
-        if (route.mayWrite()) {
+        if (proof != null) {
             lastWrite = slot;
-            writes.sendWrite(request, slot, client.backpressure());
+            writes.sendWrite(request, slot, proof, client.backpressure());
         } else {
             writes.send(request, slot, client.backpressure());
         }

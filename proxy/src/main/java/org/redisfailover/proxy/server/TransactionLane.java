@@ -6,6 +6,8 @@ import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.NothingWritten;
+import org.redisfailover.proxy.config.ProxyConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,17 +108,11 @@ final class TransactionLane extends PinnedLane {
         if (routingClass != RoutingClass.MASTER && routingClass != RoutingClass.PIN_TRANSACTION && !routingClass.isRead()) {
             pinTainted = true;
         }
-        // Safe mode: the EXEC of a transaction that queued a write, and a write outside MULTI (next to a WATCH), are
-        // answered once replicas have them. Not the commands queued inside MULTI: they write nothing until EXEC, and a
-        // WAIT there would be queued.
-        String name = request.name();
-        boolean acknowledged = client.shared().config().minReplicaAcks() > 0
-                && (transaction.inMulti() ? transaction.execOfWritingTransaction(name, request.argc())
-                        : route.mayWrite() && routingClass != RoutingClass.PIN_TRANSACTION);
-        transaction.onSent(name, request.argc(), route.mayWrite());
-        if (acknowledged) {
-            pin.sendWriteAndWait(request, slot, client.backpressure(), client.shared().config().minReplicaAcks(),
-                    client.shared().config().replicaAckTimeout().toMillis());
+        ProxyConfig config = client.shared().config();
+        NothingWritten proof = SafeWrites.inTransaction(config, transaction, request, route);
+        transaction.onSent(request.name(), request.argc(), route.mayWrite());
+        if (proof != null) {
+            pin.sendWriteAndWait(request, slot, proof, client.backpressure(), config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
         } else {
             pin.send(request, slot, client.backpressure());
         }

@@ -17,7 +17,7 @@ import redis.clients.jedis.Transaction;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * AUTH through the proxy: Redis checks it, and the client then runs as its own ACL user on every node,
+ * AUTH (and HELLO AUTH) through the proxy: Redis checks it, and the client then runs as its own ACL user on every node,
  * for reads on replicas, writes, transactions and blocking calls, while other clients keep the proxy's.
  */
 @ExtendWith(RedisGroup.class)
@@ -83,6 +83,26 @@ class AuthPassthroughIT {
             assertEquals("RESET", alice.sendCommand(() -> "RESET".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) instanceof byte[] bytes
                     ? new String(bytes, java.nio.charset.StandardCharsets.US_ASCII) : null);
             assertEquals("default", alice.aclWhoAmI(), "RESET logs the client back in as the default user");
+        }
+    }
+
+    /**
+     * HELLO 3 AUTH user pass (what RESP3 client libraries send on connect): Redis checks the login and answers the
+     * HELLO; the client then runs as that user, in RESP3, and SETNAME names its connection to the proxy. A
+     * refused login leaves the client as it was.
+     */
+    @Test
+    void helloWithAuthLogsInAsTheUserInTheProtocolAsked() throws Exception {
+        try (org.redisfailover.testing.RawClient client = new org.redisfailover.testing.RawClient(proxy.port(), 5_000)) {
+            assertTrue(client.call("HELLO", "3", "AUTH", "alice", "guess").startsWith("-WRONGPASS"), "Redis' own refusal");
+            assertEquals("$7\r\ndefault", client.call("ACL", "WHOAMI").strip(), "still the default user, in RESP2");
+            String hello = client.call("HELLO", "3", "AUTH", "alice", "secret", "SETNAME", "app-1");
+            assertTrue(hello.startsWith("%") && hello.contains("redis"), "Redis' HELLO map: " + hello);
+            assertEquals("$5\r\nalice", client.call("ACL", "WHOAMI").strip());
+            assertEquals("+OK", client.call("SET", "alice:hello", "v").strip());
+            assertEquals("_", client.call("GET", "alice:missing").strip(), "RESP3's null");
+            assertEquals("$5\r\napp-1", client.call("CLIENT", "GETNAME").strip());
+            assertTrue(client.call("SET", "bob:hello", "v").startsWith("-NOPERM"), "alice's permissions apply");
         }
     }
 
