@@ -1,13 +1,29 @@
 #!/usr/bin/python3
 """The fault harness' client side (run by scripts/faults, one process per role, inside a network namespace).
 
-  writer   unique-element SADDs through one proxy; every operation ends ok, fail or unknown
+  writer   threads writing unique elements through one proxy, each thread one write shape as one kind of
+           client (--mix); every operation ends ok, fail or unknown
   observer ROLE of every Redis node every few ms, from a host no fault touches; logs each change
   leader-freeze   SIGSTOPs the leading monitor's process as soon as its proxy applies a new epoch
+  leader-kill     SIGKILLs every proxy process as soon as the leading monitor's proxy applies a new epoch
   check    Jepsen's set checker over the writers' logs, the observer's log and the final read
 
+Write shapes (each adds its unique element e somewhere the final read finds it):
+  sadd     SADD faults:set e                                    ok: :1
+  script   EVAL of a script that SADDs e and returns nothing     ok: a null
+  fcall    FCALL of a function that SADDs e and returns nothing  ok: a null
+  setget   SET faults:k:e 1 GET                                  ok: a null (the key was new)
+  multi    MULTI, SADD faults:set e, EXEC                        ok: [1]
+  lmove    RPUSH faults:src:e e, then LMOVE it to faults:list   ok: e
+  blmove   RPUSH faults:src:e e, then BLMOVE it to faults:list  ok: e
+Kinds of client:
+  anon      never logs in                  password  AUTH with the proxy's password
+  acl       AUTH as the Redis user faults  hello3    HELLO 3 AUTH faults (a Redis user, checked by Redis)
+  hello3pw  HELLO 3 AUTH default with the proxy's password
+  tracking  HELLO 3, then CLIENT TRACKING ON
+
 Outcomes, as Jepsen's set workload has them:
-  ok       the proxy answered :1 (acknowledged)
+  ok       the proxy answered as above (acknowledged)
   fail     an error that means the write was never applied (held and refused, READONLY, NOREPLICAS, ...)
   unknown  anything else: a timeout, a broken connection, -UNCERTAIN; it may or may not have been applied
 """
@@ -15,6 +31,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -23,6 +40,14 @@ import urllib.request
 import redis
 
 SET_KEY = "faults:set"
+LIST_KEY = "faults:list"
+KEY_PREFIX = "faults:k:"
+ACL_USER = "faults"
+ACL_PASSWORD = "faults-secret"
+FUNCTION = ("#!lua name=faults\n"
+            "redis.register_function('faults_sadd', function(keys, args) redis.call('SADD', keys[1], args[1]) end)")
+SHAPES = ("sadd", "script", "fcall", "setget", "multi", "lmove", "blmove")
+CLIENTS = ("anon", "password", "acl", "hello3", "hello3pw", "tracking")
 
 # Errors that say the write was not applied. Anything else is an unknown outcome, never a failure.
 DEFINITE_FAILURES = (
@@ -40,8 +65,6 @@ def now_ms():
 
 def classify_error(error):
     """fail for an error that proves the write had no effect, else unknown."""
-    if isinstance(error, redis.exceptions.ReadOnlyError):
-        return "fail", "READONLY"
     text = str(error)
     for prefix in DEFINITE_FAILURES:
         if text.startswith(prefix) or text.startswith(prefix.split(" ", 1)[-1]):
@@ -58,17 +81,143 @@ def run_until_stopped(threads, ready_file):
         t.join()
 
 
+class RespError(Exception):
+    """An error reply."""
+
+
+class Resp:
+    """A minimal RESP2/RESP3 client on one socket: the harness decides every byte it sends (redis-py here predates RESP3)."""
+
+    def __init__(self, host, port, timeout_s):
+        self.sock = socket.create_connection((host, port), timeout=1.0)
+        self.sock.settimeout(timeout_s)
+        self.file = self.sock.makefile("rb")
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def call(self, *args):
+        parts = [b"*%d\r\n" % len(args)]
+        for arg in args:
+            data = arg if isinstance(arg, bytes) else str(arg).encode()
+            parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        self.sock.sendall(b"".join(parts))
+        while True:
+            reply = self.read()
+            if not isinstance(reply, Push):
+                return reply  # a push (a tracking invalidation) answers no request
+
+    def read(self):
+        line = self.file.readline()
+        if not line.endswith(b"\r\n"):
+            raise ConnectionError("connection closed")
+        kind, rest = line[:1], line[1:-2]
+        if kind in (b"+", b"("):
+            return rest.decode()
+        if kind == b"-":
+            raise RespError(rest.decode(errors="replace"))
+        if kind == b":":
+            return int(rest)
+        if kind == b",":
+            return float(rest)
+        if kind == b"#":
+            return rest == b"t"
+        if kind == b"_":
+            return None
+        if kind in (b"$", b"=", b"!"):
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self.file.read(n + 2)[:-2]
+            if kind == b"!":
+                raise RespError(data.decode(errors="replace"))
+            return data.decode(errors="replace")
+        if kind in (b"*", b"~", b">"):
+            n = int(rest)
+            items = None if n < 0 else [self.read_any() for _ in range(n)]
+            return Push(items) if kind == b">" else items
+        if kind == b"%":
+            return {self.read_any(): self.read_any() for _ in range(int(rest))}
+        if kind == b"|":
+            for _ in range(int(rest) * 2):
+                self.read_any()
+            return self.read()
+        raise ConnectionError("unexpected reply type %r" % kind)
+
+    def read_any(self):
+        try:
+            return self.read()
+        except RespError as e:
+            return e  # an error inside an aggregate (EXEC's) is a value
+
+
+class Push(list):
+    """A RESP3 push message."""
+
+
+def log_in(client, kind, proxy_password):
+    """Puts a new connection in the state of its kind of client (an error here is the operation's outcome)."""
+    if kind == "password":
+        client.call("AUTH", proxy_password)
+    elif kind == "acl":
+        client.call("AUTH", ACL_USER, ACL_PASSWORD)
+    elif kind == "hello3":
+        client.call("HELLO", "3", "AUTH", ACL_USER, ACL_PASSWORD)
+    elif kind == "hello3pw":
+        client.call("HELLO", "3", "AUTH", "default", proxy_password)
+    elif kind == "tracking":
+        client.call("HELLO", "3")
+        client.call("CLIENT", "TRACKING", "ON")
+
+
+def write(client, shape, element, source):
+    """One operation of `shape` adding `element`; returns (outcome, detail)."""
+    if shape == "sadd":
+        reply = client.call("SADD", SET_KEY, element)
+        expected = 1
+    elif shape == "script":
+        reply = client.call("EVAL", "redis.call('SADD', KEYS[1], ARGV[1])", 1, SET_KEY, element)
+        expected = None
+    elif shape == "fcall":
+        reply = client.call("FCALL", "faults_sadd", 1, SET_KEY, element)
+        expected = None
+    elif shape == "setget":
+        reply = client.call("SET", KEY_PREFIX + str(element), 1, "GET")
+        expected = None
+    elif shape == "multi":
+        client.call("MULTI")
+        client.call("SADD", SET_KEY, element)
+        reply = client.call("EXEC")
+        if isinstance(reply, list) and reply and isinstance(reply[0], RespError):
+            raise reply[0]
+        expected = [1]
+    else:
+        client.call("RPUSH", source, element)
+        if shape == "lmove":
+            reply = client.call("LMOVE", source, LIST_KEY, "LEFT", "RIGHT")
+        else:
+            reply = client.call("BLMOVE", source, LIST_KEY, "LEFT", "RIGHT", 1)
+        if reply is None:
+            return "fail", "nothing to move (the RPUSH before it was lost)"  # a move that moved nothing wrote nothing
+        expected = str(element)
+    return ("ok", None) if reply == expected else ("unknown", "reply %r" % (reply,))
+
+
 def writer(args):
-    """Threads of sequential SADDs of unique integers; each thread logs `element outcome invoked completed`."""
-    results = [[] for _ in range(args.threads)]
+    """One thread per --mix entry (shape:client); each logs `element outcome invoked completed shape client`."""
+    mix = [entry.split(":") for entry in args.mix.split(",")]
+    results = [[] for _ in mix]
     errors = {}
     errors_lock = threading.Lock()
 
     def run(index):
-        client = redis.Redis(host=args.host, port=args.port, socket_timeout=args.timeout_s, socket_connect_timeout=1.0,
-                             single_connection_client=True)
+        shape, kind = mix[index]
         base = (args.prefix * 100 + index) * 10_000_000
         log = results[index]
+        client = None
         counter = 0
         next_check = 0.0
         while counter < 10_000_000 - 1:
@@ -80,27 +229,29 @@ def writer(args):
             element = base + counter
             invoked = now_ms()
             try:
-                reply = client.sadd(SET_KEY, element)
-                outcome, detail = ("ok", None) if reply == 1 else ("unknown", "reply %r" % reply)
-            except redis.exceptions.ResponseError as e:
+                if client is None:
+                    client = Resp(args.host, args.port, args.timeout_s)
+                    log_in(client, kind, args.proxy_password)
+                outcome, detail = write(client, shape, element, "faults:src:%d" % element)
+            except RespError as e:
                 outcome, detail = classify_error(e)
-            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as e:
+                if shape == "multi" and client is not None:
+                    client.close()  # leave no transaction open behind an error
+                    client = None
+            except (ConnectionError, OSError, ValueError) as e:
                 outcome, detail = "unknown", type(e).__name__ + ": " + str(e)
-                try:
+                if client is not None:
                     client.close()
-                except Exception:
-                    pass
-                client = redis.Redis(host=args.host, port=args.port, socket_timeout=args.timeout_s, socket_connect_timeout=1.0,
-                                     single_connection_client=True)
+                client = None
             completed = now_ms()
-            log.append("%d %s %.1f %.1f" % (element, outcome, invoked, completed))
+            log.append("%d %s %.1f %.1f %s %s" % (element, outcome, invoked, completed, shape, kind))
             if detail is not None:
-                key = outcome + ": " + detail[:90]
+                key = "%s:%s %s: %s" % (shape, kind, outcome, detail[:90])
                 with errors_lock:
                     errors[key] = errors.get(key, 0) + 1
             time.sleep(args.interval_ms / 1000.0)
 
-    run_until_stopped([threading.Thread(target=run, args=(i,), daemon=True) for i in range(args.threads)], args.ready)
+    run_until_stopped([threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(mix))], args.ready)
     with open(args.out, "w") as out:
         for log in results:
             out.write("\n".join(log))
@@ -166,7 +317,8 @@ def is_leader(admin):
 
 def leader_freeze(args):
     """Finds the leading monitor among admin=pid pairs, waits until its proxy applies a newer epoch (the leader
-    has just written 'no master'), then SIGSTOPs that process for --freeze-s and SIGCONTs it."""
+    has just written 'no master'), then SIGSTOPs that process for --freeze-s and SIGCONTs it; with --kill-all,
+    SIGKILLs every member's process instead (every proxy and monitor restarted mid-failover)."""
     pairs = [p.split("=") for p in args.members.split(",")]
     deadline = time.monotonic() + 30
     leader = None
@@ -183,6 +335,12 @@ def leader_freeze(args):
     deadline = time.monotonic() + args.wait_s
     while time.monotonic() < deadline:
         epoch = ready_epoch(admin)
+        if epoch is not None and start is not None and epoch > start and args.kill_all:
+            for _, member in pairs:
+                os.kill(int(member), signal.SIGKILL)
+            with open(args.out, "w") as out:
+                out.write("%s %d %.1f %d\n" % (admin, pid, now_ms(), epoch))
+            return
         if epoch is not None and start is not None and epoch > start:
             os.kill(pid, signal.SIGSTOP)
             frozen_at = now_ms()
@@ -196,26 +354,43 @@ def leader_freeze(args):
 
 
 def read_ops(paths):
+    """Each writer's log: (element, outcome, invoked, completed, shape:client)."""
     ops = []
     for path in paths:
         with open(path) as f:
             for line in f:
                 parts = line.split()
-                if len(parts) == 4:
-                    ops.append((int(parts[0]), parts[1], float(parts[2]), float(parts[3])))
+                if len(parts) == 6:
+                    ops.append((int(parts[0]), parts[1], float(parts[2]), float(parts[3]), parts[4] + ":" + parts[5]))
     return ops
+
+
+def final_read(master):
+    """Every element the writes left on the master: the set, the moved list, and the SET ... GET keys."""
+    host, port = master.rsplit(":", 1)
+    r = redis.Redis(host=host, port=int(port), socket_timeout=30)
+    final = {int(m) for m in r.smembers(SET_KEY)}
+    final |= {int(m) for m in r.lrange(LIST_KEY, 0, -1)}
+    final |= {int(k.decode()[len(KEY_PREFIX):]) for k in r.scan_iter(match=KEY_PREFIX + "*", count=1000)}
+    return final
 
 
 def check(args):
     """Jepsen's set checker. Prints one JSON object with the figures, and whether the scenario's bounds hold."""
     ops = read_ops(args.ops)
-    attempted = {e for e, _, _, _ in ops}
-    acked = {e: (ti, tc) for e, o, ti, tc in ops if o == "ok"}
-    unknown = {e for e, o, _, _ in ops if o == "unknown"}
-    failed = sum(1 for _, o, _, _ in ops if o == "fail")
-    host, port = args.master.rsplit(":", 1)
-    final = {int(m) for m in redis.Redis(host=host, port=int(port), socket_timeout=30).smembers(SET_KEY)}
+    attempted = {e for e, _, _, _, _ in ops}
+    acked = {e: (ti, tc) for e, o, ti, tc, _ in ops if o == "ok"}
+    kind_of = {e: kind for e, _, _, _, kind in ops}
+    unknown = {e for e, o, _, _, _ in ops if o == "unknown"}
+    failed = sum(1 for _, o, _, _, _ in ops if o == "fail")
+    final = final_read(args.master)
     lost = {e: t for e, t in acked.items() if e not in final}
+    acked_by_kind = {}
+    lost_by_kind = {}
+    for e in acked:
+        acked_by_kind[kind_of[e]] = acked_by_kind.get(kind_of[e], 0) + 1
+    for e in lost:
+        lost_by_kind[kind_of[e]] = lost_by_kind.get(kind_of[e], 0) + 1
     unexpected = final - attempted
     recovered = unknown & final
     promoted_at = None
@@ -238,15 +413,27 @@ def check(args):
         "unexpected": len(unexpected),
         "new_master_ms": None if promoted_at is None else round(promoted_at - args.fault_at),
         "final_master": args.master,
+        "acked_by_kind": acked_by_kind,
+        "lost_by_kind": lost_by_kind,
     }
+    missing_kinds = [kind for kind in (args.kinds.split(",") if args.kinds else []) if acked_by_kind.get(kind, 0) == 0]
     violations = []
+    if missing_kinds:
+        violations.append("no write acknowledged for %s: the workload did not run there" % ", ".join(missing_kinds))
     if after_promotion > 0:
         violations.append("%d writes acknowledged after a replica was promoted were lost (two masters)" % after_promotion)
     if unexpected:
         violations.append("%d elements nobody wrote" % len(unexpected))
-    if args.max_lost_window_ms is not None and window > args.max_lost_window_ms:
+    if args.accepted_loss_at is not None:
+        # The operator gave up on a replica (forget-replica --accept-loss) and was told what that loses: reported, not a violation.
+        result["accepted_loss"] = len(lost)
+        if promoted_at is not None and promoted_at < args.accepted_loss_at:
+            violations.append("a replica was promoted %d ms before the operator accepted the loss" % (args.accepted_loss_at - promoted_at))
+    elif args.no_lost_bound:
+        pass  # a fault the mode makes no promise about: the figures are what it costs
+    elif args.max_lost_window_ms is not None and window > args.max_lost_window_ms:
         violations.append("lost %d acknowledged writes over %d ms (bound %d ms)" % (len(lost), window, args.max_lost_window_ms))
-    if args.max_lost_window_ms is None and lost:
+    elif args.max_lost_window_ms is None and lost:
         violations.append("lost %d acknowledged writes (bound 0)" % len(lost))
     if args.max_new_master_ms is not None and (promoted_at is None or promoted_at - args.fault_at > args.max_new_master_ms):
         violations.append("no new master within %d ms" % args.max_new_master_ms)
@@ -271,7 +458,8 @@ def main():
     w.add_argument("--host", required=True)
     w.add_argument("--port", type=int, required=True)
     w.add_argument("--prefix", type=int, required=True, help="makes this writer's elements unique")
-    w.add_argument("--threads", type=int, default=2)
+    w.add_argument("--mix", default="sadd:anon,sadd:anon", help="one thread per shape:client")
+    w.add_argument("--proxy-password", default="")
     w.add_argument("--interval-ms", type=float, default=5)
     w.add_argument("--timeout-s", type=float, default=2)
     w.add_argument("--out", required=True)
@@ -286,6 +474,7 @@ def main():
     f = sub.add_parser("leader-freeze")
     f.add_argument("--members", required=True, help="admin-host:port=pid,...")
     f.add_argument("--freeze-s", type=float, default=15)
+    f.add_argument("--kill-all", action="store_true", help="SIGKILL every member instead of freezing the leader")
     f.add_argument("--wait-s", type=float, default=30)
     f.add_argument("--out", required=True)
     f.add_argument("--ready", required=True)
@@ -300,6 +489,10 @@ def main():
     c.add_argument("--no-new-master", action="store_true", help="the fault must not cause a failover")
     c.add_argument("--fault-window", type=float, nargs=2, default=None, metavar=("FROM", "TO"),
                    help="wall-clock ms: counts the writes invoked and acknowledged within it")
+    c.add_argument("--kinds", default=None, help="shape:client,...: each must have acknowledged writes")
+    c.add_argument("--accepted-loss-at", type=float, default=None,
+                   help="wall-clock ms the operator accepted losing writes: lost ones are reported, and no promotion may come before")
+    c.add_argument("--no-lost-bound", action="store_true", help="the mode promises nothing for this fault: report the figures")
     c.add_argument("--min-acked-during-fault", type=int, default=None)
     c.add_argument("--max-acked-during-fault", type=int, default=None)
     args = parser.parse_args()

@@ -93,12 +93,12 @@ public final class GroupMetrics {
     private void readHistory() {
         try {
             List<SwitchEvent> events = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT);
-            SwitchEvent newest = events.isEmpty() ? null : events.get(events.size() - 1);
+            SwitchEvent newest = events.stream().filter(SwitchEvent::changesMaster).reduce((first, second) -> second).orElse(null);
             failoverWaiting = newest != null && "failover".equals(newest.kind()) && "waiting".equals(newest.outcome());
             long newestMillis = events.stream().mapToLong(SwitchEvent::atMillis).max().orElse(0);
             if (countedUpToMillis >= 0) {
                 for (SwitchEvent event : events) {
-                    if (event.atMillis() > countedUpToMillis && "done".equals(event.outcome()) && !"repair".equals(event.kind())) {
+                    if (event.atMillis() > countedUpToMillis && "done".equals(event.outcome()) && event.changesMaster()) {
                         PHASES.forEach((phase, timing) -> {
                             Long millis = timing.apply(event);
                             if (millis != null) {
@@ -124,7 +124,7 @@ public final class GroupMetrics {
 
     private static SwitchEvent lastDone(List<SwitchEvent> events) {
         for (int i = events.size() - 1; i >= 0; i--) {
-            if ("done".equals(events.get(i).outcome())) {
+            if ("done".equals(events.get(i).outcome()) && !"forget".equals(events.get(i).kind())) {
                 return events.get(i);
             }
         }

@@ -79,6 +79,12 @@ public final class MonitorCommand implements Callable<Integer> {
         }
         String monitorId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs), zkAccess, layout);
+        try {
+            ReplicaAcksCheck.refuseMismatch(client, layout, monitorId, minReplicaAcks, monitorOptions.allowMinReplicaAcksChange);
+        } catch (IllegalArgumentException mismatch) {
+            client.close();
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + mismatch.getMessage());
+        }
         Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs),
                 access, minReplicaAcks));
         CountDownLatch stopped = new CountDownLatch(1);

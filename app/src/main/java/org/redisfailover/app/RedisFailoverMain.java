@@ -10,7 +10,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "A transparent Redis proxy with automatic failover.",
-        subcommands = {ProxyCommand.class, MonitorCommand.class, StatusCommand.class, SwitchoverCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ProxyCommand.class, MonitorCommand.class, StatusCommand.class, SwitchoverCommand.class, ForgetReplicaCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class RedisFailoverMain implements Runnable {
 
     @CommandLine.Spec

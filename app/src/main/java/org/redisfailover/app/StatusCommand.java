@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -23,6 +25,7 @@ import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.MonitorView;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ProxyRegistration;
+import org.redisfailover.protocol.topology.ReplicaAcksAgreement;
 import org.redisfailover.protocol.topology.SyncSet;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
@@ -108,6 +111,18 @@ public final class StatusCommand implements Callable<Integer> {
         status.put("leader", leader(client, layout));
         status.set("monitors", children(client, layout.monitors(), MonitorView::decode));
         status.set("proxies", children(client, layout.proxies(), ProxyRegistration::decode));
+        Map<String, Integer> safeModes = new HashMap<>();
+        for (String kind : List.of("monitors", "proxies")) {
+            for (JsonNode member : status.path(kind)) {
+                if (member.hasNonNull("minReplicaAcks")) {
+                    safeModes.put(kind.substring(0, kind.length() - 1) + " " + member.path("id").asText(), member.path("minReplicaAcks").asInt());
+                }
+            }
+        }
+        String mismatch = ReplicaAcksAgreement.mismatch(safeModes);
+        if (mismatch != null) {
+            status.put("minReplicaAcksMismatch", mismatch);
+        }
         status.set("events", MAPPER.valueToTree(SwitchHistory.recent(client, layout, maxEvents)));
         return status;
     }
@@ -227,15 +242,23 @@ public final class StatusCommand implements Callable<Integer> {
         if (syncSet.has("master")) {
             out.append(String.format("%nsafe mode: replicas that may have acknowledged writes of %s: %s%n", syncSet.path("master").asText(),
                     syncSet.path("members")));
+            syncSet.path("rejoining").fields().forEachRemaining(member -> out.append(String.format(
+                    "  %s restarted (run id %s): counted once the master has it online at offset %d%n", member.getKey(),
+                    member.getValue().path("runId").asText(), member.getValue().path("offset").asLong())));
+        }
+        if (status.has("minReplicaAcksMismatch")) {
+            out.append(String.format("%nSAFE MODE MISMATCH: %s%n", status.path("minReplicaAcksMismatch").asText()));
         }
         out.append(String.format("%nmonitors (leader: %s)%n", status.path("leader").isNull() ? "none" : status.path("leader").asText()));
         for (JsonNode monitor : status.path("monitors")) {
-            out.append(String.format("  %-30s sees down: %s%n", monitor.path("id").asText(), monitor.path("down")));
+            out.append(String.format("  %-30s sees down: %s%s%n", monitor.path("id").asText(), monitor.path("down"),
+                    monitor.path("minReplicaAcks").asInt(0) > 0 ? "  min-replica-acks " + monitor.path("minReplicaAcks").asInt() : ""));
         }
         out.append(String.format("%nproxies%n"));
         for (JsonNode proxy : status.path("proxies")) {
-            out.append(String.format("  %-22s applied epoch %d%s%n", proxy.path("address").asText(), proxy.path("epoch").asLong(),
-                    proxy.path("fenced").asBoolean() ? "  FENCED" : ""));
+            out.append(String.format("  %-22s applied epoch %d%s%s%n", proxy.path("address").asText(), proxy.path("epoch").asLong(),
+                    proxy.path("fenced").asBoolean() ? "  FENCED" : "",
+                    proxy.path("minReplicaAcks").asInt(0) > 0 ? "  min-replica-acks " + proxy.path("minReplicaAcks").asInt() : ""));
         }
         out.append(String.format("%nrecent failovers and switchovers (oldest first)%n"));
         if (status.path("events").isEmpty()) {

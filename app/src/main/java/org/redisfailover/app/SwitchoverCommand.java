@@ -5,11 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
-import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.SwitchoverRequest;
@@ -63,23 +59,11 @@ public final class SwitchoverCommand implements Callable<Integer> {
                 err.println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
                 return 1;
             }
-            try {
-                // Ephemeral: if this command dies before the leader picks it up, the request goes with it.
-                client.create().withMode(CreateMode.EPHEMERAL).forPath(layout.switchover(), request.encode());
-            } catch (KeeperException.NodeExistsException e) {
-                err.println("redis-failover: another switchover is pending under " + layout.root());
-                return 1;
-            } catch (KeeperException.NoNodeException e) {
-                err.println("redis-failover: no replication group under " + layout.root() + " (no monitor has seeded it)");
-                return 1;
-            }
             out.printf("switchover %s requested%s; waiting for the leading monitor%n", request.id(), to == null ? "" : " to " + to);
             out.flush();
-            Optional<SwitchEvent> answer = awaitAnswer(client, layout, request.id());
+            Optional<SwitchEvent> answer = LeaderRequest.ask(client, layout, layout.switchover(), "switchover", request.id(), request.encode(),
+                    timeoutMs, err);
             if (answer.isEmpty()) {
-                client.delete().quietly().forPath(layout.switchover());
-                err.printf("redis-failover: no answer within %d ms; is a monitor running for %s? The request was withdrawn "
-                        + "(unless the leader had begun: see `status`).%n", timeoutMs, layout.root());
                 return 1;
             }
             SwitchEvent event = answer.get();
@@ -87,18 +71,5 @@ public final class SwitchoverCommand implements Callable<Integer> {
                     event.epoch(), event.totalMs() == null ? "" : ", writes held " + event.totalMs() + " ms", event.detail());
             return "done".equals(event.outcome()) ? 0 : 1;
         }
-    }
-
-    private Optional<SwitchEvent> awaitAnswer(CuratorFramework client, ZkLayout layout, String id) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (System.nanoTime() < deadline) {
-            Optional<SwitchEvent> answer = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT).stream()
-                    .filter(event -> id.equals(event.requestId())).findFirst();
-            if (answer.isPresent()) {
-                return answer;
-            }
-            Thread.sleep(50); // a bounded poll of ZooKeeper
-        }
-        return Optional.empty();
     }
 }

@@ -65,8 +65,14 @@ final class ZooKeeperFollowing {
         }
         Topology seed = config.master() == null ? null : new Topology(1, config.master(), config.replicas());
         String id = memberId(server.boundAddress());
+        try {
+            ReplicaAcksCheck.refuseMismatch(client, zk.layout(), id, config.minReplicaAcks(), monitorOptions.allowMinReplicaAcksChange);
+        } catch (IllegalArgumentException mismatch) {
+            client.close();
+            throw mismatch;
+        }
         ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server.topology(), server::drainLoops,
-                server.boundAddress().toString(), id);
+                server.boundAddress().toString(), id, config.minReplicaAcks());
         // Installed before the topology is read: no client can reach a master before CONFIG SET is recorded.
         ZkGroupConfigStore configStore = new ZkGroupConfigStore(client, zk.layout(), zk.sessionTimeout());
         server.recordConfigIn(configStore);

@@ -95,8 +95,15 @@ class AdminEndpointIT {
                 try {
                     awaitStatus(admin, 200, "ready with the seeded topology");
                     zooKeeper.stop();
-                    awaitStatus(admin, 503, "not ready once fenced");
-                    assertTrue(get(admin, "/ready").body().path("reason").asText().startsWith("fenced"));
+                    // Writes wait first (the write lease, 0.9 s without ZooKeeper), then the proxy fences itself (1.5 s here).
+                    awaitStatus(admin, 503, "not ready once writes wait");
+                    Poll.until(Duration.ofSeconds(20), "the proxy to fence itself", () -> {
+                        try {
+                            return get(admin, "/ready").body().path("reason").asText().startsWith("fenced");
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
                     assertEquals(1, PrometheusScrape.of(admin.port()).required("redis_failover_fenced"));
                     assertEquals(0, PrometheusScrape.of(admin.port()).required("redis_failover_zookeeper_connected"));
                     zooKeeper.restart();

@@ -31,6 +31,8 @@ final class FailoverFixture implements AutoCloseable {
 
     static final ZkLayout LAYOUT = new ZkLayout("/redis/failover");
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+    /** Unanswered probes call a node down after this (a refused connection after three probes): short, for quick tests. */
+    static final Duration SLOW_DOWN_AFTER = Duration.ofSeconds(1);
 
     private final RedisGroup group;
     private final String connectString;
@@ -75,7 +77,7 @@ final class FailoverFixture implements AutoCloseable {
 
     /** With the proxies' safe mode: {@code minReplicaAcks} replicas acknowledge each write. */
     static MonitorSettings monitorSettings(String id, List<NodeAddress> nodes, int minReplicaAcks) {
-        return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SESSION_TIMEOUT, -1,
+        return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SLOW_DOWN_AFTER, SESSION_TIMEOUT, -1,
                 Duration.ofSeconds(2), NodeAccess.PLAIN, minReplicaAcks);
     }
 
@@ -112,7 +114,8 @@ final class FailoverFixture implements AutoCloseable {
         ZkGroupConfigStore configStore = new ZkGroupConfigStore(client, LAYOUT, SESSION_TIMEOUT);
         proxy.recordConfigIn(configStore);
         closeables.add(configStore);
-        ZkTopologyFollower follower = new ZkTopologyFollower(client, settings, proxy.topology(), proxy::drainLoops, proxy.boundAddress().toString(), id);
+        ZkTopologyFollower follower = new ZkTopologyFollower(client, settings, proxy.topology(), proxy::drainLoops, proxy.boundAddress().toString(), id,
+                proxy.config().minReplicaAcks());
         follower.start(null);
         closeables.add(follower);
         proxies.add(proxy);

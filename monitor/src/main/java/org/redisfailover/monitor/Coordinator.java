@@ -2,6 +2,7 @@ package org.redisfailover.monitor;
 
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
+import org.redisfailover.protocol.topology.ForgetRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
 import org.redisfailover.protocol.topology.SwitchoverRequest;
@@ -11,9 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the leading monitor does each round, one step at a time: seed the topology when there is none,
- * fail over a master that a majority of monitors see down or that restarted without its data
- * ({@link FailoverRun}), run a requested switchover ({@link SwitchoverRun}), finish a switch left without
- * a master, or else bring the group in line with the topology ({@link Reconciliation}).
+ * answer an operator's request to forget a lost replica ({@link ForgetRun}), fail over a master that a
+ * majority of monitors see down or that restarted without its data ({@link FailoverRun}), run a requested
+ * switchover ({@link SwitchoverRun}), finish a switch left without a master (or go back to its old master,
+ * should it return), or else bring the group in line with the topology ({@link Reconciliation}).
  *
  * <p>Leadership is advisory (research Z1/Z2): every Redis command of a step is preceded by a leadership
  * check with ZooKeeper itself, and every topology change is a compare-and-set on the znode version read in
@@ -57,6 +59,11 @@ final class Coordinator {
         }
         Topology topology = current.topology();
         memory.sawEpoch(topology.epoch());
+        ForgetRequest forget = ForgetRun.pending(client, actions.settings());
+        if (forget != null && new ForgetRun(actions, round, memory).run(current, forget)) {
+            removeRequest(actions.settings().layout().forgetReplica(), "forget-replica");
+            return;
+        }
         FailoverRun failover = new FailoverRun(actions, round, memory);
         if (topology.master() == null) {
             if (!new SwitchoverRun(actions, round, memory).rollBack(current)) {
@@ -65,18 +72,21 @@ final class Coordinator {
             return;
         }
         NodeStatus master = round.status(topology.master());
-        actions.syncSet().serving(topology.master(), topology.replicas(), master.replicas(), current.version());
+        actions.syncSet().serving(master, topology.replicas(), round.now(), current.version());
         if (restarted(topology, master)) {
             String what = "restarted (run id " + topology.masterIdentity().runId() + " became " + master.runId() + ", replication id "
                     + master.replid() + ", offset " + master.offset() + ")";
-            if (!keptItsData(topology, master, round)) {
-                failover.begin(current, what + " without its data");
+            String kept = keptItsData(topology, master, round);
+            if (kept == null) {
+                // At once, before anything else: the replicas following it would sync from it and lose what they have.
+                actions.isolate(List.of(topology.master()), current.version());
+                failover.begin(current, what + " without its data, or with less than a replica has");
                 return;
             }
             Topology updated = topology.withEpoch(topology.epoch() + 1, master.identity());
             actions.write(updated, current.version());
             memory.sawEpoch(updated.epoch());
-            log.warn("master {} {} with its data: recorded at epoch {}", topology.master(), what, updated.epoch());
+            log.warn("master {} {} with its data ({}): recorded at epoch {}", topology.master(), what, kept, updated.epoch());
             return;
         }
         if (views.downByMajority(topology.master())) {
@@ -85,7 +95,8 @@ final class Coordinator {
         }
         SwitchoverRequest request = SwitchoverRun.pending(client, actions.settings());
         if (request != null) {
-            new SwitchoverRun(actions, round, memory).run(current, request, this::removeSwitchoverRequest);
+            new SwitchoverRun(actions, round, memory).run(current, request,
+                    () -> removeRequest(actions.settings().layout().switchover(), "switchover"));
             return;
         }
         new Reconciliation(actions, round, memory).run(current, actions.highestEpochLive(views));
@@ -98,15 +109,20 @@ final class Coordinator {
     }
 
     /**
-     * Whether a restarted master came back with what it had (persistence): still a master, on the recorded
-     * replication id, and no replica on that id ahead of it.
+     * Why a restarted master may keep its place (it came back with what it had), or null: still a master on the
+     * recorded replication id with no replica on that id ahead of it (an RDB snapshot restored with its history);
+     * or from its append-only file with no replica holding the history any more (every node restarted, see
+     * {@link OldMasterReturn#fromPersistence}).
      */
-    private static boolean keptItsData(Topology topology, NodeStatus master, ProbeRound round) {
+    private static String keptItsData(Topology topology, NodeStatus master, ProbeRound round) {
         String replid = topology.masterIdentity().replid();
         long highestReplica = round.now().values().stream()
                 .filter(s -> s.reachable() && !s.master() && s.carries(replid))
-                .mapToLong(NodeStatus::offset).max().orElse(-1);
-        return master.master() && replid != null && replid.equals(master.replid()) && master.offset() >= highestReplica;
+                .mapToLong(s -> s.offsetOn(replid)).max().orElse(-1);
+        if (master.master() && replid != null && replid.equals(master.replid()) && master.offset() >= highestReplica) {
+            return "on its recorded history";
+        }
+        return OldMasterReturn.fromPersistence(topology.masterIdentity(), master, replid, topology.replicas(), round.now());
     }
 
     /**
@@ -139,11 +155,11 @@ final class Coordinator {
         }
     }
 
-    private void removeSwitchoverRequest() {
+    private void removeRequest(String path, String what) {
         try {
-            client.delete().quietly().forPath(actions.settings().layout().switchover());
+            client.delete().quietly().forPath(path);
         } catch (Exception e) {
-            log.warn("could not remove the switchover request: {}", e.toString());
+            log.warn("could not remove the {} request: {}", what, e.toString());
         }
     }
 }

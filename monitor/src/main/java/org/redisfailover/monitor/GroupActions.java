@@ -1,6 +1,7 @@
 package org.redisfailover.monitor;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
@@ -8,6 +9,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.NodeIdentity;
+import org.redisfailover.protocol.topology.ReplicaAcksAgreement;
 import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
@@ -31,15 +33,37 @@ final class GroupActions {
     private final Leadership leadership;
     private final NodeProbes probes;
     private final ProxyAcks acks;
+    private final MonitorViews views;
     private final SyncSetKeeper syncSet;
+    private long mismatchLoggedAtNanos;
 
-    GroupActions(CuratorFramework client, MonitorSettings settings, Leadership leadership, NodeProbes probes, ProxyAcks acks) {
+    GroupActions(CuratorFramework client, MonitorSettings settings, Leadership leadership, NodeProbes probes, ProxyAcks acks,
+            MonitorViews views) {
         this.client = client;
         this.settings = settings;
         this.leadership = leadership;
         this.probes = probes;
         this.acks = acks;
-        this.syncSet = new SyncSetKeeper(client, settings, leadership);
+        this.views = views;
+        this.syncSet = new SyncSetKeeper(client, settings, leadership, this::minReplicaAcks);
+    }
+
+    /**
+     * The safe mode this leader promotes under: the highest N among its own, the registered proxies' and the live
+     * monitors'. They must all be the same; when they are not (a misconfiguration, or a rolling change of N) the
+     * highest is the one whose acknowledged writes a promotion must not lose, and the mismatch is logged every minute.
+     */
+    int minReplicaAcks() {
+        Map<String, Integer> byMember = new HashMap<>(acks.minReplicaAcksByProxy());
+        byMember.putAll(views.minReplicaAcksByMonitor());
+        byMember.put("monitor " + settings.id(), settings.minReplicaAcks());
+        String mismatch = ReplicaAcksAgreement.mismatch(byMember);
+        long now = System.nanoTime();
+        if (mismatch != null && now - mismatchLoggedAtNanos > 60_000_000_000L) {
+            mismatchLoggedAtNanos = now;
+            log.error("{}", mismatch);
+        }
+        return byMember.values().stream().filter(n -> n != null).mapToInt(Integer::intValue).max().orElse(settings.minReplicaAcks());
     }
 
     MonitorSettings settings() {
@@ -155,6 +179,25 @@ final class GroupActions {
                 probes.prober(replica).command(jedis -> jedis.replicaof(master.host(), master.port()));
             } catch (JedisException e) {
                 log.warn("could not point {} at {}: {}", replica, master, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Points each of {@code nodes} at itself ({@code REPLICAOF its own address}), after one leadership check: it keeps
+     * its data, replication id and offset, can sync from nobody, and answers any replica that follows it that it has
+     * nothing to give ({@code -NOMASTERLINK}), so that replica keeps its data too. Applied to the replicas of a failed
+     * master while the failover waits, and to that master should it come back without its data: an empty master must
+     * never become the replicas' sync source. A later promotion or {@link Reconciliation} points them at the new
+     * master, which continues them where they stopped (a partial resync).
+     */
+    void isolate(Collection<NodeAddress> nodes, int version) throws Exception {
+        leadership.confirm(version);
+        for (NodeAddress node : nodes) {
+            try {
+                probes.prober(node).command(jedis -> jedis.replicaof(node.host(), node.port()));
+            } catch (JedisException e) {
+                log.warn("could not isolate {}: {}", node, e.toString());
             }
         }
     }

@@ -22,6 +22,25 @@ final class LeaderMemory {
     /** A group left without a master is recorded when it begins, then at most this often while it lasts. */
     private static final long WAITING_RECORD_INTERVAL_NANOS = 10_000_000_000L;
 
+    /** A forget-replica request this leader is letting the other replicas catch up for: its id and the master's offset to reach. */
+    private String forgetRequestId;
+    private long forgetMark;
+    private long forgetSinceNanos;
+
+    /**
+     * The master offset the other replicas must acknowledge before {@code requestId} may forget its replica: the one
+     * given the first time this leader saw the request ({@code offsetNow}). Also how long it has waited, in
+     * milliseconds, as the second element.
+     */
+    long[] forgetMark(String requestId, long offsetNow) {
+        if (!requestId.equals(forgetRequestId)) {
+            forgetRequestId = requestId;
+            forgetMark = offsetNow;
+            forgetSinceNanos = System.nanoTime();
+        }
+        return new long[] {forgetMark, (System.nanoTime() - forgetSinceNanos) / 1_000_000};
+    }
+
     void sawEpoch(long epoch) {
         highestEpochSeen = Math.max(highestEpochSeen, epoch);
     }

@@ -83,12 +83,12 @@ public final class Monitor implements Closeable {
         configSync.start();
         probes.watch(new LinkedHashSet<>(settings.nodes()));
         view = new PersistentNode(client, CreateMode.EPHEMERAL, false, settings.layout().monitors() + "/" + settings.id(),
-                new MonitorView(settings.id(), List.of(), 0).encode());
+                new MonitorView(settings.id(), List.of(), 0, settings.minReplicaAcks()).encode());
         view.start();
         latch = new LeaderLatch(client, settings.layout().leader(), settings.id());
         latch.start();
         Leadership leadership = new Leadership(client, latch, settings.layout().topology());
-        coordinator = new Coordinator(client, new GroupActions(client, settings, leadership, probes, acks), views);
+        coordinator = new Coordinator(client, new GroupActions(client, settings, leadership, probes, acks, views), views);
         long interval = settings.probeInterval().toMillis();
         ticker.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
         log.info("monitor {} watching {} under {} (probe every {} ms, down after {} failures)", settings.id(), settings.nodes(),
@@ -166,7 +166,7 @@ public final class Monitor implements Closeable {
         try {
             if (view.waitForInitialCreate(0, TimeUnit.MILLISECONDS)) {
                 List<String> down = probes.down().stream().map(NodeAddress::toString).sorted().toList();
-                MonitorView next = new MonitorView(settings.id(), down, coordinator.highestEpochSeen());
+                MonitorView next = new MonitorView(settings.id(), down, coordinator.highestEpochSeen(), settings.minReplicaAcks());
                 if (!Arrays.equals(next.encode(), view.getData())) {
                     view.setData(next.encode()); // only changes are written: ZooKeeper logs every write to disk
                 }

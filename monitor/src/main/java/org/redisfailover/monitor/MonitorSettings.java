@@ -13,7 +13,10 @@ import org.redisfailover.protocol.topology.ZkLayout;
  * @param nodes              the Redis nodes to watch (the topology's nodes are watched too)
  * @param probeInterval      time between probe rounds
  * @param probeTimeout       connect and reply timeout of one probe
- * @param downAfterFailures  consecutive failed probes before this monitor calls a node down
+ * @param downAfterFailures  consecutive failed probes before this monitor calls a node down, when the last one found no
+ *                           process at its port (refused or reset: dead)
+ * @param slowDownAfter      how long probes must go unanswered (a stalled, paused or cut-off node, which may be only slow)
+ *                           before this monitor calls it down
  * @param unknownProxyWait   how long after a new epoch to wait for a proxy whose registration does not say how long
  *                           it writes without ZooKeeper (not a proxy of this version): the ZooKeeper session
  *                           timeout, after which its registration has expired if it is gone. Proxies that say
@@ -27,7 +30,7 @@ import org.redisfailover.protocol.topology.ZkLayout;
  * @param minReplicaAcks     the proxies' safe mode (min-replica-acks): a failover promotes only under {@link SafeQuorum}'s rule
  */
 public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration probeInterval, Duration probeTimeout,
-        int downAfterFailures, Duration unknownProxyWait, long maxLagBytes, Duration catchUpTimeout, NodeAccess access,
+        int downAfterFailures, Duration slowDownAfter, Duration unknownProxyWait, long maxLagBytes, Duration catchUpTimeout, NodeAccess access,
         int minReplicaAcks) {
 
     public MonitorSettings {
@@ -44,6 +47,11 @@ public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> node
         if (downAfterFailures < 1) {
             throw new IllegalArgumentException("down-after-failures: " + downAfterFailures + " (expected: >= 1)");
         }
+        if (slowDownAfter.compareTo(probeInterval.multipliedBy(downAfterFailures)) < 0) {
+            throw new IllegalArgumentException("slow-down-after-ms: " + slowDownAfter.toMillis() + " (expected: at least "
+                    + probeInterval.multipliedBy(downAfterFailures).toMillis() + " ms, down-after-failures probe intervals: a slow node "
+                    + "is not called down sooner than a dead one)");
+        }
         if (probeInterval.isNegative() || probeInterval.isZero() || probeTimeout.isNegative() || probeTimeout.isZero()) {
             throw new IllegalArgumentException("probe interval and timeout must be positive");
         }
@@ -58,10 +66,11 @@ public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> node
     }
 
     /**
-     * Sentinel's freshness rule for a failover's candidates: a replica whose link to the master has been down
-     * longer than ten times the down-after time, plus however long the master has been down, is left out.
+     * Sentinel's freshness rule for a failover's candidates: a replica whose link to the master went down more
+     * than ten times the down-after time before the master was last known alive lacks what the master took since.
+     * {@code masterGoneForMillis} is how long ago that was.
      */
-    long maxLinkDownSeconds(long masterDownForMillis) {
-        return (downAfter().multipliedBy(10).toMillis() + Math.max(0, masterDownForMillis) + 999) / 1000;
+    long maxLinkDownSeconds(long masterGoneForMillis) {
+        return (downAfter().multipliedBy(10).toMillis() + Math.max(0, masterGoneForMillis) + 999) / 1000;
     }
 }

@@ -48,6 +48,13 @@ final class MonitorViews implements Closeable {
         return !views.isEmpty() && down > views.size() / 2;
     }
 
+    /** Each live monitor's safe mode N, by id (null where its view does not say). */
+    Map<String, Integer> minReplicaAcksByMonitor() {
+        Map<String, Integer> byMonitor = new java.util.HashMap<>();
+        live().forEach((id, view) -> byMonitor.put("monitor " + id, view.minReplicaAcks()));
+        return byMonitor;
+    }
+
     /** The highest epoch any live monitor reports having seen (0 with none). */
     long highestEpoch() {
         return live().values().stream().mapToLong(MonitorView::epoch).max().orElse(0);

@@ -1,5 +1,7 @@
 package org.redisfailover.monitor;
 
+import java.net.ConnectException;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,12 +15,13 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.SafeEncoder;
 
 /**
- * Probes one node: PING, then {@code INFO server replication} (one round trip for both sections). Keeps one
+ * Probes one node: PING, then {@code INFO server replication persistence keyspace} (one round trip). Keeps one
  * connection and re-opens it after any failure; every call has the probe timeout, so a paused or half-dead
  * node costs at most that. Probes and the leader's commands share the connection, one at a time.
  */
@@ -61,13 +64,36 @@ final class NodeProber implements AutoCloseable {
         } catch (JedisException | IllegalArgumentException e) {
             closeConnection();
             noteFailure(e);
-            return NodeStatus.unreachable(address);
+            return NodeStatus.unreachable(address, failureOf(e));
         }
     }
 
-    /** INFO with the server and replication sections (Redis 7 takes several sections in one call). */
+    /**
+     * A refused, reset or closed connection means no process serves the port: the node is dead. Anything else
+     * (a timeout, a BUSY script, a refused login, a TLS failure) may be a live process that is slow, paused or
+     * cut off, which only a longer silence turns into a failover.
+     */
+    static NodeStatus.Failure failureOf(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            if ((cause instanceof ConnectException && message.contains("refused"))
+                    || (cause instanceof SocketException && (message.contains("reset") || message.contains("Broken pipe")))
+                    || (cause instanceof JedisConnectionException && message.contains("Unexpected end of stream"))) {
+                return NodeStatus.Failure.REFUSED;
+            }
+            // Jedis reports a failed connect as a suppressed exception of its own.
+            for (Throwable suppressed : cause.getSuppressed()) {
+                if (failureOf(suppressed) == NodeStatus.Failure.REFUSED) {
+                    return NodeStatus.Failure.REFUSED;
+                }
+            }
+        }
+        return NodeStatus.Failure.NO_REPLY;
+    }
+
+    /** INFO with the sections a probe reads (Redis 7 takes several sections in one call). */
     static String info(Jedis jedis) {
-        Object reply = jedis.sendCommand(Protocol.Command.INFO, "server", "replication");
+        Object reply = jedis.sendCommand(Protocol.Command.INFO, "server", "replication", "persistence", "keyspace");
         return SafeEncoder.encode((byte[]) reply);
     }
 
@@ -79,6 +105,7 @@ final class NodeProber implements AutoCloseable {
                 : new NodeAddress(fields.get("master_host"), Integer.parseInt(fields.get("master_port")));
         long offset = Long.parseLong(fields.getOrDefault(master ? "master_repl_offset" : "slave_repl_offset", "-1"));
         List<NodeAddress> replicas = new ArrayList<>();
+        Map<NodeAddress, Long> acked = new HashMap<>();
         for (int i = 0; master && fields.containsKey("slave" + i) && i < MAX_REPORTED_REPLICAS; i++) {
             Map<String, String> replica = new HashMap<>();
             for (String pair : fields.get("slave" + i).split(",")) {
@@ -88,7 +115,18 @@ final class NodeProber implements AutoCloseable {
                 }
             }
             if (replica.containsKey("ip") && replica.containsKey("port")) {
-                replicas.add(new NodeAddress(replica.get("ip"), Integer.parseInt(replica.get("port"))));
+                NodeAddress attached = new NodeAddress(replica.get("ip"), Integer.parseInt(replica.get("port")));
+                replicas.add(attached);
+                if ("online".equals(replica.get("state")) && replica.containsKey("offset")) {
+                    acked.put(attached, Long.parseLong(replica.get("offset")));
+                }
+            }
+        }
+        long keys = 0;
+        for (Map.Entry<String, String> field : fields.entrySet()) {
+            if (field.getKey().startsWith("db") && field.getValue().startsWith("keys=")) {
+                int comma = field.getValue().indexOf(',');
+                keys += Long.parseLong(field.getValue().substring(5, comma < 0 ? field.getValue().length() : comma));
             }
         }
         boolean linkUp = "up".equals(fields.get("master_link_status"));
@@ -97,8 +135,9 @@ final class NodeProber implements AutoCloseable {
         if (replid2 != null && replid2.chars().allMatch(c -> c == '0')) {
             replid2 = null; // Redis shows forty zeros when there is no previous id
         }
-        return new NodeStatus(address, true, master, masterOf, linkUp, linkDown, offset, fields.get("master_replid"), replid2,
-                fields.get("run_id"), Integer.parseInt(fields.getOrDefault("slave_priority", "100")), replicas);
+        return new NodeStatus(address, true, NodeStatus.Failure.NONE, master, masterOf, linkUp, linkDown, offset, fields.get("master_replid"),
+                replid2, Long.parseLong(fields.getOrDefault("second_repl_offset", "-1")), fields.get("run_id"),
+                Integer.parseInt(fields.getOrDefault("slave_priority", "100")), replicas, acked, "1".equals(fields.get("aof_enabled")), keys);
     }
 
     /**

@@ -45,8 +45,11 @@ final class NodeProbes implements Closeable {
         boolean running;
         NodeStatus latest;
         NodeStatus lastReachable;
+        /** When the latest probe it answered was sent (monotonic), or null: never since this monitor started. */
+        Long lastSeenNanos;
         int failures;
         Long failingSinceMillis;
+        long failingSinceNanos;
         Long downSinceMillis;
 
         Tracker(NodeAddress node) {
@@ -66,11 +69,12 @@ final class NodeProbes implements Closeable {
             try {
                 probeThreads.execute(() -> {
                     long startedMillis = System.currentTimeMillis();
+                    long startedNanos = System.nanoTime();
                     NodeStatus status = prober.probe();
                     boolean changed;
                     synchronized (this) {
                         running = false;
-                        changed = record(status, startedMillis);
+                        changed = record(status, startedMillis, startedNanos);
                     }
                     if (changed) {
                         verdictChanged.run();
@@ -83,13 +87,19 @@ final class NodeProbes implements Closeable {
             }
         }
 
-        /** Returns whether the node's verdict changed: just called down, or up again after being down. */
-        private boolean record(NodeStatus status, long startedMillis) {
+        /**
+         * Returns whether the node's verdict changed: just called down, or up again after being down. A node is
+         * down after {@code down-after-failures} failed probes in a row when the last one found no process at its
+         * port (dead); when the probes only went unanswered (a slow, paused or cut-off process), once they have
+         * failed for {@code slow-down-after} too.
+         */
+        private boolean record(NodeStatus status, long startedMillis, long startedNanos) {
             latest = status;
             if (status.reachable()) {
                 boolean wasDown = downSinceMillis != null;
                 failures = 0;
                 lastReachable = status;
+                lastSeenNanos = startedNanos;
                 failingSinceMillis = null;
                 downSinceMillis = null;
                 return wasDown;
@@ -97,8 +107,11 @@ final class NodeProbes implements Closeable {
             failures++;
             if (failingSinceMillis == null) {
                 failingSinceMillis = startedMillis;
+                failingSinceNanos = startedNanos;
             }
-            if (failures >= settings.downAfterFailures() && downSinceMillis == null) {
+            boolean dead = status.failure() == NodeStatus.Failure.REFUSED;
+            boolean silentTooLong = startedNanos - failingSinceNanos >= settings.slowDownAfter().toNanos();
+            if (failures >= settings.downAfterFailures() && (dead || silentTooLong) && downSinceMillis == null) {
                 downSinceMillis = startedMillis;
                 return true;
             }
@@ -127,11 +140,15 @@ final class NodeProbes implements Closeable {
         Map<NodeAddress, NodeStatus> lastReachable = new LinkedHashMap<>();
         Map<NodeAddress, Long> failingSince = new LinkedHashMap<>();
         Map<NodeAddress, Long> downSince = new LinkedHashMap<>();
+        Map<NodeAddress, Long> lastSeen = new LinkedHashMap<>();
         trackers.forEach((node, tracker) -> {
             synchronized (tracker) {
                 now.put(node, tracker.latest);
                 if (tracker.lastReachable != null) {
                     lastReachable.put(node, tracker.lastReachable);
+                }
+                if (tracker.lastSeenNanos != null) {
+                    lastSeen.put(node, tracker.lastSeenNanos);
                 }
                 if (tracker.failingSinceMillis != null) {
                     failingSince.put(node, tracker.failingSinceMillis);
@@ -141,7 +158,7 @@ final class NodeProbes implements Closeable {
                 }
             }
         });
-        return new ProbeRound(now, lastReachable, failingSince, downSince);
+        return new ProbeRound(now, lastReachable, failingSince, downSince, lastSeen);
     }
 
     /** The latest status of {@code node} from a probe it answered, or null (not watched, or never answered). */
@@ -155,12 +172,12 @@ final class NodeProbes implements Closeable {
         }
     }
 
-    /** The nodes this monitor calls down: {@code down-after-failures} failed probes in a row. */
+    /** The nodes this monitor calls down (see {@link Tracker#record}). */
     List<NodeAddress> down() {
         List<NodeAddress> down = new ArrayList<>();
         trackers.forEach((node, tracker) -> {
             synchronized (tracker) {
-                if (tracker.failures >= settings.downAfterFailures()) {
+                if (tracker.downSinceMillis != null) {
                     down.add(node);
                 }
             }
@@ -184,7 +201,7 @@ final class NodeProbes implements Closeable {
             try {
                 statuses.put(entry.getKey(), entry.getValue().get(waitMillis, TimeUnit.MILLISECONDS));
             } catch (ExecutionException | TimeoutException e) {
-                statuses.put(entry.getKey(), NodeStatus.unreachable(entry.getKey()));
+                statuses.put(entry.getKey(), NodeStatus.unreachable(entry.getKey(), NodeStatus.Failure.NO_REPLY));
             }
         }
         return statuses;

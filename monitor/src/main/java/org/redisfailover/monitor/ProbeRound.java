@@ -12,12 +12,15 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param failingSinceMillis for a node failing now, the wall-clock time of the first failed probe of
  *                           this streak
  * @param downSinceMillis    for a node this monitor calls down, the wall-clock time of the round in which
- *                           its failures reached {@code down-after-failures}
+ *                           this monitor called it down
+ * @param lastSeenNanos      for each node that answered since this monitor started, when its latest answered probe
+ *                           was sent ({@link System#nanoTime}: a pause of the monitor, or a clock step, moves nothing)
  */
 record ProbeRound(Map<NodeAddress, NodeStatus> now, Map<NodeAddress, NodeStatus> lastReachable, Map<NodeAddress, Long> failingSinceMillis,
-        Map<NodeAddress, Long> downSinceMillis) {
+        Map<NodeAddress, Long> downSinceMillis, Map<NodeAddress, Long> lastSeenNanos) {
 
     ProbeRound {
+        lastSeenNanos = Map.copyOf(lastSeenNanos);
         now = Map.copyOf(now);
         lastReachable = Map.copyOf(lastReachable);
         failingSinceMillis = Map.copyOf(failingSinceMillis);

@@ -14,8 +14,11 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * replica that restarted without its data has a new id and is never a candidate), lost its link to the
  * master recently (Sentinel's rule: a replica cut off long before the master failed lacks what came
  * since), is not further behind the master's last known offset than the lag cap, and, for a planned
- * switchover, replicates from the master with its link up. The best eligible one has the highest offset;
- * ties go to the topology's order.
+ * switchover, replicates from the master with its link up. In a failover, a master that left the old history
+ * by a promotion no topology records (a previous leader's unfinished switch, or a replica detached while the
+ * failover waited) is a candidate too: it holds that history, and is adopted. Offsets are compared on the old
+ * history ({@link NodeStatus#offsetOn}). The best eligible one has the highest offset; ties go to the
+ * topology's order.
  */
 final class PromotionCandidates {
 
@@ -76,11 +79,11 @@ final class PromotionCandidates {
             if (reasons.containsKey(requested)) {
                 return Choice.refused(requested + " cannot be promoted: " + reasons.get(requested));
             }
-            return new Choice(requested, statuses.get(requested).offset(), null);
+            return new Choice(requested, statuses.get(requested).offsetOn(replid), null);
         }
         return eligible.stream()
-                .max(Comparator.comparingLong(NodeStatus::offset).thenComparing(s -> -replicas.indexOf(s.address())))
-                .map(best -> new Choice(best.address(), best.offset(), null))
+                .max(Comparator.<NodeStatus>comparingLong(s -> s.offsetOn(replid)).thenComparing(s -> -replicas.indexOf(s.address())))
+                .map(best -> new Choice(best.address(), best.offsetOn(replid), null))
                 .orElseGet(() -> Choice.refused("no replica can be promoted: " + (reasons.isEmpty() ? "there are none" : reasons)));
     }
 
@@ -88,7 +91,7 @@ final class PromotionCandidates {
         if (status == null || !status.reachable()) {
             return "unreachable";
         }
-        if (status.master()) {
+        if (status.master() && (old.requireLinkUp() || !status.promotedFrom(replid) || status.address().equals(old.address()))) {
             return "it is a master itself";
         }
         if (status.priority() <= 0) {
@@ -102,8 +105,8 @@ final class PromotionCandidates {
             return "its link to the master has been down " + status.linkDownSeconds() + " s, more than " + old.maxLinkDownSeconds()
                     + " s: it lacks what the master took since";
         }
-        if (old.maxLagBytes() >= 0 && old.offset() >= 0 && status.offset() < old.offset() - old.maxLagBytes()) {
-            return "offset " + status.offset() + " is more than " + old.maxLagBytes() + " bytes behind the master's " + old.offset();
+        if (old.maxLagBytes() >= 0 && old.offset() >= 0 && status.offsetOn(replid) < old.offset() - old.maxLagBytes()) {
+            return "offset " + status.offsetOn(replid) + " is more than " + old.maxLagBytes() + " bytes behind the master's " + old.offset();
         }
         if (old.requireLinkUp() && !(old.address().equals(status.masterOf()) && status.linkUp())) {
             return "not in sync with " + old.address() + " (replicating from " + status.masterOf() + ", link "

@@ -109,6 +109,20 @@ final class ProxyAcks implements Closeable {
         return new Outcome(acknowledged, waitedOut, (System.nanoTime() - writtenAtNanos) / 1_000_000);
     }
 
+    /** Each registered proxy's safe mode N, by id (null where its registration does not say). */
+    Map<String, Integer> minReplicaAcksByProxy() {
+        Map<String, Integer> byProxy = new HashMap<>();
+        cache.stream().filter(data -> !data.getPath().equals(layout.proxies())).forEach(data -> {
+            try {
+                byProxy.put("proxy " + data.getPath().substring(data.getPath().lastIndexOf('/') + 1),
+                        ProxyRegistration.decode(data.getData()).minReplicaAcks());
+            } catch (IllegalArgumentException | NullPointerException unreadable) {
+                // not a registration: it says nothing
+            }
+        });
+        return byProxy;
+    }
+
     /** The highest epoch any registered proxy has applied (0 with none): a floor for the topology's epochs. */
     long highestEpoch() {
         return cache.stream().mapToLong(data -> {
@@ -151,7 +165,7 @@ final class ProxyAcks implements Closeable {
             } catch (KeeperException.NoNodeException gone) {
                 // its session ended between the listing and the read
             } catch (IllegalArgumentException unreadable) {
-                registrations.put(child, new ProxyRegistration(child, 0, false, null));
+                registrations.put(child, new ProxyRegistration(child, 0, false, null, null));
             }
         }
         return registrations;

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *       re-pointed it) is made master again and the event says so;</li>
  *   <li>the master's identity is recorded when the topology lacks it;</li>
  *   <li>a node that says it is master but is not the topology's (a returning old master) is made a replica
- *       before anything is routed to it, and a replica of the master with its link up joins the topology.</li>
+ *       before anything is routed to it; a replica of another node (a replaced master, or another replica) is
+ *       pointed at the master; and a replica of the master with its link up joins the topology.</li>
  * </ol>
  * Each change is a new epoch; every Redis command is fenced by the leadership check.
  */
@@ -77,11 +78,13 @@ final class Reconciliation {
                     log.warn("{} claims to be master but epoch {} says {}: demoting it", node, topology.epoch(), master);
                     actions.repoint(node, master, version);
                 }
-            } else if (status.masterOf() != null && !status.masterOf().equals(master) && !topology.replicas().contains(status.masterOf())) {
-                // Still following a master that was replaced while it could not be reached (frozen, or cut off).
+            } else if (status.masterOf() != null && !status.masterOf().equals(master)) {
+                // Still following a master that was replaced while it could not be reached (frozen, or cut off), or chained
+                // under another replica (a restart with a static replicaof naming a node that is a replica now): WAIT counts
+                // only the master's own replicas, and a chained one full-syncs from a node that may lag behind the master.
                 if (memory.mayRepoint(node, master)) {
-                    log.warn("{} replicates from {}, which is not in epoch {}: pointing it at {}", node, status.masterOf(), topology.epoch(),
-                            master);
+                    String via = topology.replicas().contains(status.masterOf()) ? ", a replica in epoch " : ", which is not in epoch ";
+                    log.warn("{} replicates from {}{}{}: pointing it at {}", node, status.masterOf(), via, topology.epoch(), master);
                     actions.repoint(node, master, version);
                 }
             } else if (master.equals(status.masterOf()) && status.linkUp() && !replicas.contains(node)) {

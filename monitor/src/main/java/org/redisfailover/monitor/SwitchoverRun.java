@@ -100,7 +100,9 @@ final class SwitchoverRun {
         List<NodeAddress> repointed = new ArrayList<>(others);
         repointed.add(from);
         NodeIdentity identity = actions.promote(target, repointed, version);
-        Topology promoted = Topology.serving(switching.epoch() + 1, target, identity, others);
+        // The old master is caught up: it attaches at once, and WAIT counts it from then on, so it is a replica of the
+        // new epoch from the start (safe mode's failover counts the topology's replicas).
+        Topology promoted = Topology.serving(switching.epoch() + 1, target, identity, repointed);
         int promotedVersion = actions.write(promoted, version);
         memory.sawEpoch(promoted.epoch());
         actions.unpause(from, promotedVersion);

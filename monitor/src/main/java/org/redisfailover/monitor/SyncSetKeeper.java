@@ -1,9 +1,12 @@
 package org.redisfailover.monitor;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.zookeeper.KeeperException;
@@ -30,14 +33,15 @@ final class SyncSetKeeper {
     private final CuratorFramework client;
     private final String path;
     private final String topologyPath;
-    private final boolean enabled;
+    /** The group's safe mode N, as the leader promotes under it: the set is kept while it is above 0. */
+    private final IntSupplier minReplicaAcks;
     private final Leadership leadership;
 
-    SyncSetKeeper(CuratorFramework client, MonitorSettings settings, Leadership leadership) {
+    SyncSetKeeper(CuratorFramework client, MonitorSettings settings, Leadership leadership, IntSupplier minReplicaAcks) {
         this.client = client;
         this.path = settings.layout().syncSet();
         this.topologyPath = settings.layout().topology();
-        this.enabled = settings.minReplicaAcks() > 0;
+        this.minReplicaAcks = minReplicaAcks;
         this.leadership = leadership;
     }
 
@@ -51,14 +55,25 @@ final class SyncSetKeeper {
 
     /**
      * The replicas that may have acknowledged writes of {@code master}: those S records for it, the
-     * topology's {@code replicas}, and those the master last reported attached ({@code reported}). With
-     * safe mode off, the topology's replicas.
+     * topology's {@code replicas}, and those the master last reported attached ({@code reported}); with the
+     * process each counts as. With safe mode off, the topology's replicas.
      */
-    List<NodeAddress> of(NodeAddress master, Collection<NodeAddress> replicas, Collection<NodeAddress> reported) throws Exception {
-        if (!enabled) {
-            return List.copyOf(replicas);
+    SyncMembers of(NodeAddress master, Collection<NodeAddress> replicas, Collection<NodeAddress> reported) throws Exception {
+        if (minReplicaAcks.getAsInt() <= 0) {
+            return SyncMembers.anyProcess(List.copyOf(replicas));
         }
-        return of(read(), master, replicas, reported);
+        Stored stored = read();
+        List<NodeAddress> members = of(stored, master, replicas, reported);
+        Map<NodeAddress, String> runIds = new HashMap<>();
+        if (stored.isOf(master)) {
+            for (NodeAddress member : members) {
+                String runId = stored.set().runIdOf(member);
+                if (runId != null) {
+                    runIds.put(member, runId);
+                }
+            }
+        }
+        return new SyncMembers(members, runIds);
     }
 
     private static List<NodeAddress> of(Stored stored, NodeAddress master, Collection<NodeAddress> replicas,
@@ -75,18 +90,32 @@ final class SyncSetKeeper {
 
     /**
      * While {@code master} serves: S becomes its set widened by the topology's replicas and those it reports
-     * attached; a set recorded for another master (the one it replaced) is dropped.
+     * attached (a set recorded for another master, the one it replaced, is dropped), with each member's process
+     * as {@code statuses} show it: the first one seen is recorded, another one only once the master has it
+     * online past the offset where it was seen restarted (see {@link SyncSet#seen}).
      */
-    void serving(NodeAddress master, Collection<NodeAddress> replicas, Collection<NodeAddress> reported, int topologyVersion)
+    void serving(NodeStatus master, Collection<NodeAddress> replicas, Map<NodeAddress, NodeStatus> statuses, int topologyVersion)
             throws Exception {
-        if (!enabled) {
+        if (minReplicaAcks.getAsInt() <= 0) {
             return;
         }
         Stored stored = read();
-        SyncSet next = SyncSet.of(master, of(stored, master, replicas, reported));
+        List<NodeAddress> members = of(stored, master.address(), replicas, master.replicas());
+        SyncSet next = stored.isOf(master.address()) ? stored.set().withMembers(members) : SyncSet.of(master.address(), members);
+        if (master.reachable()) {
+            for (NodeAddress member : members) {
+                NodeStatus status = statuses.get(member);
+                if (status != null && status.reachable()) {
+                    next = next.seen(member, status.runId(), master.offset(), master.ackedOffsets().get(member));
+                }
+            }
+        }
         if (!next.equals(stored.set())) {
             store(next, stored.version(), topologyVersion);
-            log.info("safe mode: replicas that may acknowledge writes of {}: {}", master, next.members());
+            if (stored.set() == null || !next.members().equals(stored.set().members()) || !next.rejoining().equals(stored.set().rejoining())) {
+                log.info("safe mode: replicas that may acknowledge writes of {}: {}{}", master.address(), next.members(),
+                        next.rejoining().isEmpty() ? "" : "; restarted, counted once caught up: " + next.rejoining());
+            }
         }
     }
 
@@ -96,7 +125,7 @@ final class SyncSetKeeper {
      * and the new topology lists them anyway).
      */
     void beforeAttaching(Collection<NodeAddress> joining, NodeAddress master, int topologyVersion) throws Exception {
-        if (!enabled) {
+        if (minReplicaAcks.getAsInt() <= 0) {
             return;
         }
         Stored stored = read();
@@ -107,6 +136,22 @@ final class SyncSetKeeper {
         if (!next.equals(stored.set())) {
             store(next, stored.version(), topologyVersion);
             log.info("safe mode: {} may acknowledge writes of {} once attached", joining, master);
+        }
+    }
+
+    /** Whether S records {@code node} as a replica of {@code master}. */
+    boolean records(NodeAddress master, NodeAddress node) throws Exception {
+        Stored stored = read();
+        return stored.isOf(master) && stored.set().replicas().contains(node);
+    }
+
+    /** An operator gave up on {@code node} (see {@code ForgetRun}): it leaves S, whatever safe mode is now. */
+    void forget(NodeAddress master, NodeAddress node, int topologyVersion) throws Exception {
+        Stored stored = read();
+        if (stored.isOf(master) && stored.set().replicas().contains(node)) {
+            List<NodeAddress> remaining = stored.set().replicas().stream().filter(member -> !member.equals(node)).toList();
+            store(stored.set().withMembers(remaining), stored.version(), topologyVersion);
+            log.warn("safe mode: {} forgotten; replicas that may acknowledge writes of {}: {}", node, master, remaining);
         }
     }
 

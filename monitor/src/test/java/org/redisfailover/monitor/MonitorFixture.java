@@ -21,6 +21,8 @@ final class MonitorFixture implements AutoCloseable {
 
     static final ZkLayout LAYOUT = new ZkLayout("/monitor/test");
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+    /** Unanswered probes call a node down after this (a refused connection after three probes): short, for quick tests. */
+    static final Duration SLOW_DOWN_AFTER = Duration.ofSeconds(1);
 
     final RedisGroup group;
     final TestingServer zooKeeper;
@@ -44,7 +46,7 @@ final class MonitorFixture implements AutoCloseable {
     }
 
     static MonitorSettings settings(String id, List<NodeAddress> nodes) {
-        return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SESSION_TIMEOUT, -1,
+        return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SLOW_DOWN_AFTER, SESSION_TIMEOUT, -1,
                 Duration.ofSeconds(2), NodeAccess.PLAIN, 0);
     }
 

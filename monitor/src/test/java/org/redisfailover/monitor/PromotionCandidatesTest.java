@@ -23,8 +23,8 @@ class PromotionCandidatesTest {
     }
 
     private static NodeStatus replica(NodeAddress node, long offset, String replid, String replid2, int priority, long linkDownSeconds) {
-        return new NodeStatus(node, true, false, MASTER, linkDownSeconds < 0, linkDownSeconds, offset, replid, replid2, "run-" + node.port(),
-                priority, List.of());
+        TestStatus status = TestStatus.replica(node, MASTER).offset(offset).replid(replid).priority(priority).linkDown(linkDownSeconds);
+        return (replid2 == null ? status : status.leftHistory(replid2, offset)).build();
     }
 
     private static Map<NodeAddress, NodeStatus> statuses(NodeStatus... statuses) {
@@ -48,7 +48,7 @@ class PromotionCandidatesTest {
     @Test
     void priorityZeroUnreachableAndMastersAreNeverPromoted() {
         var all = statuses(replica(R1, 100, "a", 100, false), replica(R2, 900, "a", 0, false),
-                new NodeStatus(R3, true, true, null, false, -1, 950, "a", null, "run-3", 100, List.of()));
+                TestStatus.master(R3).offset(950).replid("a").build());
         assertEquals(R1, PromotionCandidates.choose(REPLICAS, all, failed("a", 900, -1), null).node());
         var none = statuses(NodeStatus.unreachable(R1), replica(R2, 900, "a", 0, false));
         PromotionCandidates.Choice choice = PromotionCandidates.choose(REPLICAS, none, failed("a", 900, -1), null);
@@ -115,5 +115,24 @@ class PromotionCandidatesTest {
         // it still carries the master's history, and its offset counts within it.
         var all = statuses(replica(R1, 700, "b", "a", 100, 1), replica(R2, 500, "a", null, 100, 1));
         assertEquals(R1, PromotionCandidates.choose(REPLICAS, all, failed("a", 700, -1), null).node());
+    }
+
+    @Test
+    void aMasterPromotedFromTheOldHistoryByAnUnfinishedSwitchIsAdopted() {
+        // A previous leader's REPLICAOF NO ONE reached R1 (history "a" until offset 700, now "b"), then it stopped before
+        // writing the new topology. R1 is still the best copy of "a": adopted, at the offset where it left "a" (what it
+        // wrote on "b" since, expired keys, is not part of "a").
+        var all = statuses(TestStatus.master(R1).replid("b").leftHistory("a", 700).offset(760).build(), replica(R2, 650, "a", 100, false));
+        PromotionCandidates.Choice choice = PromotionCandidates.choose(REPLICAS, all, failed("a", 700, -1), null);
+        assertEquals(R1, choice.node());
+        assertEquals(700, choice.offset(), "compared on the old history");
+        var ahead = statuses(TestStatus.master(R1).replid("b").leftHistory("a", 700).offset(900).build(), replica(R2, 800, "a", 100, false));
+        assertEquals(R2, PromotionCandidates.choose(REPLICAS, ahead, failed("a", 800, -1), null).node(),
+                "R1's own offset (900) is on its new history: R2 holds more of the old one");
+        var planned = statuses(TestStatus.master(R1).replid("b").leftHistory("a", 700).offset(700).build());
+        assertTrue(PromotionCandidates.choose(REPLICAS, planned, PromotionCandidates.OldMaster.handingOver(MASTER, "a", 700), null)
+                .refusal().contains("a master itself"), "a switchover hands over to a replica in sync, never to another master");
+        var otherHistory = statuses(TestStatus.master(R1).replid("b").leftHistory("z", 700).offset(700).build());
+        assertTrue(PromotionCandidates.choose(REPLICAS, otherHistory, failed("a", 700, -1), null).refusal().contains("a master itself"));
     }
 }

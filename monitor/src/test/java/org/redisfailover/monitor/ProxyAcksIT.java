@@ -24,7 +24,7 @@ class ProxyAcksIT {
 
     private static void register(CuratorFramework client, String id, long epoch, Long fenceMs) throws Exception {
         client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
-                .forPath(LAYOUT.proxy(id), new ProxyRegistration("127.0.0.1:1", epoch, false, fenceMs).encode());
+                .forPath(LAYOUT.proxy(id), new ProxyRegistration("127.0.0.1:1", epoch, false, fenceMs, 0).encode());
     }
 
     private static ProxyAcks started(CuratorFramework client) {
@@ -62,7 +62,7 @@ class ProxyAcksIT {
                 CompletableFuture.runAsync(() -> {
                     try {
                         Thread.sleep(200); // the proxies' own pace, simulated
-                        client.setData().forPath(LAYOUT.proxy("acks"), new ProxyRegistration("127.0.0.1:1", 2, false, 5_000L).encode());
+                        client.setData().forPath(LAYOUT.proxy("acks"), new ProxyRegistration("127.0.0.1:1", 2, false, 5_000L, 0).encode());
                         client.delete().forPath(LAYOUT.proxy("leaves"));
                     } catch (Exception e) {
                         throw new IllegalStateException(e);

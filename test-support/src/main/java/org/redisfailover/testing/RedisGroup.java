@@ -16,14 +16,30 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * JUnit extension: one replication group per test class, a master and two replicas as real
  * redis-server processes on free loopback ports, synced before the first test and stopped after the
- * last. Tests receive it as a parameter.
+ * last. Tests receive it as a parameter. {@code @ExtendWith(RedisGroup.class)} starts plain nodes; a
+ * {@code @RegisterExtension} field made with {@link #withArgs} passes more arguments to every node
+ * (persistence, say).
  */
 public final class RedisGroup implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
+    private final String[] extraArgs;
     private Path dir;
     private RedisProcess master;
     private RedisProcess replica1;
     private RedisProcess replica2;
+
+    public RedisGroup() {
+        this(new String[0]);
+    }
+
+    private RedisGroup(String[] extraArgs) {
+        this.extraArgs = extraArgs.clone();
+    }
+
+    /** A group whose nodes all run with {@code args} too (they come last, so they win). */
+    public static RedisGroup withArgs(String... args) {
+        return new RedisGroup(args);
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -32,9 +48,9 @@ public final class RedisGroup implements BeforeAllCallback, AfterAllCallback, Pa
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        master = RedisProcess.start(dir, null);
-        replica1 = RedisProcess.start(dir, master);
-        replica2 = RedisProcess.start(dir, master);
+        master = RedisProcess.start(dir, null, extraArgs);
+        replica1 = RedisProcess.start(dir, master, extraArgs);
+        replica2 = RedisProcess.start(dir, master, extraArgs);
         replica1.awaitReplicationFrom(master);
         replica2.awaitReplicationFrom(master);
     }

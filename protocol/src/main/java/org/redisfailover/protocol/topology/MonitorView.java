@@ -1,6 +1,7 @@
 package org.redisfailover.protocol.topology;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -9,9 +10,12 @@ import java.util.List;
  * @param id    the monitor's id
  * @param down  the nodes it calls down ({@code host:port})
  * @param epoch the highest topology epoch it has seen: a floor should the topology znode be lost
+ * @param minReplicaAcks the safe mode it promotes under ({@code min-replica-acks}, 0: off); null from a monitor that does
+ *              not say
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record MonitorView(String id, List<String> down, long epoch) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MonitorView(String id, List<String> down, long epoch, Integer minReplicaAcks) {
 
     public MonitorView {
         down = down == null ? List.of() : List.copyOf(down);

@@ -15,10 +15,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *                       still writes to the master: the leader waits this long after a new epoch for a proxy
  *                       that does not acknowledge it; null from a proxy that does not say (the leader then
  *                       waits for its acknowledgement or for its registration to expire)
+ * @param minReplicaAcks its safe mode's N ({@code min-replica-acks}, 0: off); null from a proxy that does not say.
+ *                       Every proxy and monitor of a group must run with the same one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ProxyRegistration(String address, long epoch, boolean fenced, Long fenceTimeoutMs) {
+public record ProxyRegistration(String address, long epoch, boolean fenced, Long fenceTimeoutMs, Integer minReplicaAcks) {
 
     public byte[] encode() {
         return ZkJson.encode(this);

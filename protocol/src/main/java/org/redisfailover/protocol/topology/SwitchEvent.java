@@ -9,7 +9,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * replica to promote, waiting (the group has no master until one can be promoted); or a repair of the
  * topology's master. Built by the named factories below, one per kind of outcome.
  *
- * @param kind        {@code failover}, {@code switchover} or {@code repair}
+ * @param kind        {@code failover}, {@code switchover}, {@code repair} or {@code forget} (a replica given up on;
+ *                    {@code from} names it)
  * @param outcome     {@code done}, {@code aborted}, {@code refused} or {@code waiting}
  * @param atMillis    wall-clock time the switch began (milliseconds since the epoch)
  * @param from        the master being replaced
@@ -63,6 +64,15 @@ public record SwitchEvent(String kind, String outcome, long atMillis, String fro
         return of("failover", "waiting", atMillis, from, null, epoch, reason, null, timings, leader);
     }
 
+    /**
+     * A failover that did not happen after all: before any replica was promoted, {@code from} answered again as the
+     * same process with its data (a stall, a pause, a blip longer than the monitors' patience), or came back from its
+     * own persisted data when no replica could be promoted; it stayed master.
+     */
+    public static SwitchEvent failoverAborted(String leader, long atMillis, NodeAddress from, long epoch, String detail, Timings timings) {
+        return of("failover", "aborted", atMillis, from, null, epoch, detail, null, timings, leader);
+    }
+
     public static SwitchEvent switchoverDone(String leader, String requestId, long atMillis, NodeAddress from, NodeAddress to, long epoch,
             String detail, Timings timings) {
         return of("switchover", "done", atMillis, from, to, epoch, detail, requestId, timings, leader);
@@ -76,6 +86,17 @@ public record SwitchEvent(String kind, String outcome, long atMillis, String fro
 
     public static SwitchEvent switchoverRefused(String leader, String requestId, long atMillis, NodeAddress from, long epoch, String reason) {
         return of("switchover", "refused", atMillis, from, null, epoch, reason, requestId, Timings.NONE, leader);
+    }
+
+    /** An operator's {@code forget-replica}: {@code replica} left the topology and the sync set ({@code done}), or not ({@code refused}). */
+    public static SwitchEvent forgot(String leader, String requestId, long atMillis, NodeAddress replica, long epoch, boolean done,
+            String detail) {
+        return of("forget", done ? "done" : "refused", atMillis, replica, null, epoch, detail, requestId, Timings.NONE, leader);
+    }
+
+    /** Whether this is a change of master (a failover or a switchover), as opposed to a repair or an operator's forget. */
+    public boolean changesMaster() {
+        return "failover".equals(kind) || "switchover".equals(kind);
     }
 
     /** The topology's master was found in a state it must not be in (a replica), and put right. */

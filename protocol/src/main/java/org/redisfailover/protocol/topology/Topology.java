@@ -99,6 +99,12 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
         return new Topology(epoch, master, replicas, Phase.SERVING, null, identity);
     }
 
+    /** The same topology at the next epoch without {@code replica} (an operator gave up on it). */
+    public Topology withoutReplica(NodeAddress replica) {
+        return new Topology(epoch + 1, master, replicas.stream().filter(r -> !r.equals(replica)).toList(), phase, previousMaster,
+                masterIdentity);
+    }
+
     public boolean hasMaster() {
         return master != null;
     }

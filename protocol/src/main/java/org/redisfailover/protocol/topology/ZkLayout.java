@@ -12,6 +12,7 @@ package org.redisfailover.protocol.topology;
  * {root}/switchover      ephemeral: a pending switchover request, for the leader
  * {root}/config          the settings clients changed with CONFIG SET, re-applied by the leader to every node
  * {root}/sync-set        safe mode: the replicas that may have acknowledged the master's writes ({@link SyncSet})
+ * {root}/forget-replica  ephemeral: a pending request to give up on a replica lost for good ({@link ForgetRequest})
  * </pre>
  */
 public record ZkLayout(String root) {
@@ -56,6 +57,10 @@ public record ZkLayout(String root) {
 
     public String syncSet() {
         return child("sync-set");
+    }
+
+    public String forgetReplica() {
+        return child("forget-replica");
     }
 
     private String child(String name) {

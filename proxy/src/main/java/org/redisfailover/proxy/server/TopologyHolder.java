@@ -103,9 +103,9 @@ public final class TopologyHolder {
         return fenced.get() ? null : current.get().master();
     }
 
-    /** Whether the reply of a write may be passed on now (the ZooKeeper lease still holds). */
+    /** Whether the reply of a write may be passed on now (the ZooKeeper write lease still holds). */
     boolean acknowledgesWrites() {
-        return !lease.followsZooKeeper() || lease.confirmed(System.nanoTime());
+        return lease.confirmedForWrites(System.nanoTime());
     }
 
     /**
@@ -129,6 +129,10 @@ public final class TopologyHolder {
         }
         if (!topology.hasMaster()) {
             return "no master at epoch " + topology.epoch() + " (" + topology.phase().json() + ")";
+        }
+        if (!lease.confirmedForWrites(now)) {
+            return "no ZooKeeper confirmation of the topology for " + lease.confirmationAgeNanos(now) / 1_000_000 + " ms (writes wait "
+                    + "after " + lease.writeLeaseMillis() + " ms, the proxy fences itself after " + lease.fenceMillis() + " ms)";
         }
         if (!lease.replicated(now)) {
             return "no replica has acknowledged the master's replication for " + lease.replicationAgeMillis(now) + " ms";

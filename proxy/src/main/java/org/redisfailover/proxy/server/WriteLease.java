@@ -10,10 +10,13 @@ import org.redisfailover.protocol.topology.Topology;
  *
  * <ul>
  *   <li><b>ZooKeeper</b> (when the proxy follows it): renewed by every answered confirmation read of the
- *       topology, and lapsing {@code fence-timeout-ms} after the last one was sent. A monitor that publishes
- *       a new epoch waits that long before it promotes anyone, unless the proxy acknowledged the epoch; so
- *       a proxy that cannot learn of the epoch (cut off, frozen, its threads stuck) has stopped writing by
- *       then. A write whose reply arrives after the lease lapsed is not acknowledged either.</li>
+ *       topology. Writes go to the master, and their replies to clients, only while the last one was sent
+ *       less than {@code replication-guard-ms} ago (the write lease); the proxy fences itself
+ *       {@code fence-timeout-ms} after it. A monitor that publishes a new epoch waits the fence timeout before
+ *       it promotes anyone, unless the proxy acknowledged the epoch; so a proxy that cannot learn of the epoch
+ *       (cut off, frozen, its threads stuck) has stopped writing by then. The shorter write lease bounds what a
+ *       master cut off with its proxy acknowledges, even when a replica cut off on the same side still
+ *       acknowledges its replication.</li>
  *   <li><b>Replication</b> (following ZooKeeper, with replicas in the topology and the guard on): renewed
  *       when a replica acknowledges a heartbeat write on the master ({@code WAIT}), lapsing
  *       {@code replication-guard-ms} after the last acknowledged one was sent. A master that has stopped
@@ -28,6 +31,8 @@ public final class WriteLease {
 
     private final boolean followsZooKeeper;
     private final long fenceNanos;
+    /** How long after the last answered confirmation was sent writes still go out: the guard's length, at most the fence. */
+    private final long writeNanos;
     private volatile long confirmedAtNanos;
     private final long guardNanos;
     /** The master the replication lease is about; null while the guard does not apply. */
@@ -41,6 +46,7 @@ public final class WriteLease {
     public WriteLease(long fenceNanos, long guardNanos) {
         this.followsZooKeeper = fenceNanos > 0;
         this.fenceNanos = fenceNanos;
+        this.writeNanos = guardNanos > 0 ? Math.min(guardNanos, fenceNanos) : fenceNanos;
         this.guardNanos = guardNanos;
         long now = System.nanoTime();
         this.confirmedAtNanos = now - fenceNanos - 1; // nothing confirmed yet
@@ -58,12 +64,22 @@ public final class WriteLease {
 
     /** True while both leases hold at {@code nowNanos}. */
     boolean writable(long nowNanos) {
-        return confirmed(nowNanos) && replicated(nowNanos);
+        return confirmedForWrites(nowNanos) && replicated(nowNanos);
     }
 
-    /** The ZooKeeper lease alone: a write's reply is acknowledged only while it holds. */
+    /** The ZooKeeper lease before the proxy fences itself (the fence timeout). */
     public boolean confirmed(long nowNanos) {
         return !followsZooKeeper || nowNanos - confirmedAtNanos < fenceNanos;
+    }
+
+    /** The ZooKeeper lease for writes (the shorter write lease): a write's reply is acknowledged only while it holds. */
+    public boolean confirmedForWrites(long nowNanos) {
+        return !followsZooKeeper || nowNanos - confirmedAtNanos < writeNanos;
+    }
+
+    /** The write lease's length in milliseconds. */
+    public long writeLeaseMillis() {
+        return writeNanos / 1_000_000;
     }
 
     boolean replicated(long nowNanos) {

@@ -66,8 +66,8 @@ final class ZkConfirmations implements Closeable {
         this.holder = holder;
         this.install = install;
         this.fenceChanged = fenceChanged;
-        // Several rounds per lease, so one slow answer or a reconnect to another server does not fence.
-        this.intervalMillis = Math.max(20, Math.min(500, holder.lease().fenceMillis() / 6));
+        // Several rounds per lease, so one slow answer or a reconnect to another server neither fences nor holds writes.
+        this.intervalMillis = Math.max(20, Math.min(500, Math.min(holder.lease().fenceMillis() / 6, holder.lease().writeLeaseMillis() / 4)));
         this.thread = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-zk-lease"));
     }
 

@@ -56,6 +56,7 @@ public final class ZkTopologyFollower implements Closeable {
     /** The address clients reach this proxy at, for its registration. */
     private final String address;
     private final String proxyId;
+    private final int minReplicaAcks;
     private final ScheduledExecutorService events;
     private CuratorCache cache;
     private PersistentNode registration;
@@ -63,8 +64,13 @@ public final class ZkTopologyFollower implements Closeable {
     /** The newest epoch every event loop has finished applying: what the registration acknowledges. Events thread only. */
     private long drainedEpoch;
 
+    /**
+     * @param minReplicaAcks the proxy's safe mode, published in its registration: every proxy and monitor of a group must
+     *                       run with the same
+     */
     public ZkTopologyFollower(CuratorFramework client, ZooKeeperSettings settings, TopologyHolder topology,
-            Supplier<CompletableFuture<Void>> drainLoops, String address, String proxyId) {
+            Supplier<CompletableFuture<Void>> drainLoops, String address, String proxyId, int minReplicaAcks) {
+        this.minReplicaAcks = minReplicaAcks;
         this.client = client;
         this.settings = settings;
         this.topology = topology;
@@ -158,7 +164,7 @@ public final class ZkTopologyFollower implements Closeable {
 
     private byte[] registrationData() {
         return new ProxyRegistration(address, drainedEpoch, topology.isFenced(),
-                settings.fenceTimeout().toMillis()).encode();
+                settings.fenceTimeout().toMillis(), minReplicaAcks).encode();
     }
 
     @Override

@@ -94,7 +94,7 @@ class ZooKeeperFollowingIT {
         proxy = new ProxyServer(config).start();
         proxyClient = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100));
         proxyClient.start();
-        follower = new ZkTopologyFollower(proxyClient, settings, proxy.topology(), proxy::drainLoops, proxy.boundAddress().toString(), "proxy-1");
+        follower = new ZkTopologyFollower(proxyClient, settings, proxy.topology(), proxy::drainLoops, proxy.boundAddress().toString(), "proxy-1", 0);
         follower.start(null);
     }
 

@@ -42,9 +42,31 @@ class WriteLeaseTest {
         assertFalse(lease.writable(now + 2 * SECOND), "no replica acknowledged within the guard");
         assertFalse(lease.replicated(OTHER, now + SECOND), "an acknowledgement for another master renews nothing");
         lease.replicated(MASTER, now + SECOND);
+        lease.confirm(now + SECOND);
         assertTrue(lease.writable(now + SECOND + SECOND / 2));
         lease.replicationUnknown(MASTER);
         assertFalse(lease.writable(System.nanoTime()), "the guard's connection broke: nothing is known to replicate");
+    }
+
+    /**
+     * A proxy cut off from ZooKeeper together with its master and one of the replicas: the replica still acknowledges the
+     * master's replication, so only ZooKeeper can stop the writes, and it does after the guard's length, not the fence's.
+     */
+    @Test
+    void writesStopAfterTheGuardWithoutZooKeeperAndTheProxyFencesAfterTheFenceTimeout() {
+        WriteLease lease = new WriteLease(3 * SECOND, SECOND);
+        long now = System.nanoTime();
+        lease.confirm(now);
+        lease.guard(new Topology(1, MASTER, List.of(OTHER)));
+        lease.replicated(MASTER, now + 2 * SECOND); // a replica on the master's side goes on acknowledging
+        assertTrue(lease.writable(now + SECOND / 2));
+        assertFalse(lease.writable(now + SECOND + SECOND / 2), "no ZooKeeper confirmation for 1.5 s: writes wait");
+        assertFalse(lease.confirmedForWrites(now + SECOND + SECOND / 2), "and their replies are not acknowledged");
+        assertTrue(lease.confirmed(now + SECOND + SECOND / 2), "not fenced yet: the monitors wait the fence timeout, 3 s");
+        assertFalse(lease.confirmed(now + 3 * SECOND));
+        WriteLease unguarded = new WriteLease(3 * SECOND, 0);
+        unguarded.confirm(now);
+        assertTrue(unguarded.confirmedForWrites(now + 2 * SECOND), "with the guard off, writes go on until the fence");
     }
 
     @Test
