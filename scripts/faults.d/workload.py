@@ -154,6 +154,14 @@ class Resp:
             return e  # an error inside an aggregate (EXEC's) is a value
 
 
+class NeverSent(Exception):
+    """The proxy could not be reached: the write was never sent."""
+
+    def __init__(self, cause):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class Push(list):
     """A RESP3 push message."""
 
@@ -230,9 +238,14 @@ def writer(args):
             invoked = now_ms()
             try:
                 if client is None:
-                    client = Resp(args.host, args.port, args.timeout_s)
+                    try:
+                        client = Resp(args.host, args.port, args.timeout_s)
+                    except OSError as e:
+                        raise NeverSent(e)
                     log_in(client, kind, args.proxy_password)
                 outcome, detail = write(client, shape, element, "faults:src:%d" % element)
+            except NeverSent as e:
+                outcome, detail = "fail", "could not connect: " + str(e.cause)
             except RespError as e:
                 outcome, detail = classify_error(e)
                 if shape == "multi" and client is not None:
@@ -269,20 +282,24 @@ def observer(args):
 
     def watch(node):
         host, port = node.rsplit(":", 1)
-        client = redis.Redis(host=host, port=int(port), socket_timeout=0.2, socket_connect_timeout=0.2, single_connection_client=True)
+        client = None
         last = None
         while not os.path.exists(args.stop):
             try:
+                if client is None:
+                    # Connects here, inside the try: a node that is down when the observer reconnects stays "down".
+                    client = redis.Redis(host=host, port=int(port), socket_timeout=0.2, socket_connect_timeout=0.2,
+                                         single_connection_client=True)
                 role = client.execute_command("ROLE")
                 name = role[0].decode() if isinstance(role[0], bytes) else str(role[0])
             except Exception:
                 name = "down"
-                try:
-                    client.close()
-                except Exception:
-                    pass
-                client = redis.Redis(host=host, port=int(port), socket_timeout=0.2, socket_connect_timeout=0.2,
-                                     single_connection_client=True)
+                if client is not None:
+                    try:
+                        client.close()
+                    except Exception:
+                        pass
+                client = None
             if name != last:
                 with lock:
                     lines.append("%.1f %s %s" % (now_ms(), node, name))

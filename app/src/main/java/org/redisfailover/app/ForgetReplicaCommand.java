@@ -1,11 +1,9 @@
 package org.redisfailover.app;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.protocol.topology.ForgetRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.SwitchEvent;
@@ -60,21 +58,15 @@ public final class ForgetReplicaCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10), zkAccess, layout)) {
-            if (!client.getZookeeperClient().isConnected()) {
-                err.println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
-                return 1;
-            }
-            Optional<SwitchEvent> answer = LeaderRequest.ask(client, layout, layout.forgetReplica(), "forget-replica request", request.id(),
-                    request.encode(), timeoutMs, err);
-            if (answer.isEmpty()) {
-                return 1;
-            }
-            SwitchEvent event = answer.get();
-            boolean done = "done".equals(event.outcome());
-            (done ? out : err).printf("forget-replica %s: %s at epoch %d%n  %s%n", event.from(), done ? "forgotten" : "refused",
-                    event.epoch(), event.detail());
-            return done ? 0 : 1;
+        Optional<SwitchEvent> answer = LeaderRequest.ask(zooKeeper, layout, zkAccess, layout.forgetReplica(), "forget-replica request",
+                request.id(), request.encode(), timeoutMs, err);
+        if (answer.isEmpty()) {
+            return 1;
         }
+        SwitchEvent event = answer.get();
+        boolean done = "done".equals(event.outcome());
+        (done ? out : err).printf("forget-replica %s: %s at epoch %d%n  %s%n", event.from(), done ? "forgotten" : "refused",
+                event.epoch(), event.detail());
+        return done ? 0 : 1;
     }
 }

@@ -1,6 +1,7 @@
 package org.redisfailover.app;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
@@ -22,10 +23,22 @@ final class LeaderRequest {
     }
 
     /**
-     * Leaves {@code data} at {@code path} and waits up to {@code timeoutMs} for the answer to {@code id}; empty (the
-     * request withdrawn, the reason printed on {@code err}) when there was none, or when the request could not be left.
+     * Connects to ZooKeeper, leaves {@code data} at {@code path} and waits up to {@code timeoutMs} for the answer to
+     * {@code id}; empty (the reason printed on {@code err}, the request withdrawn) when ZooKeeper cannot be reached, the
+     * request cannot be left, or no answer came.
      */
-    static Optional<SwitchEvent> ask(CuratorFramework client, ZkLayout layout, String path, String what, String id, byte[] data,
+    static Optional<SwitchEvent> ask(ZooKeeperOptions zooKeeper, ZkLayout layout, ZkAccess access, String path, String what, String id,
+            byte[] data, long timeoutMs, PrintWriter err) throws Exception {
+        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10), access, layout)) {
+            if (!client.getZookeeperClient().isConnected()) {
+                err.println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
+                return Optional.empty();
+            }
+            return ask(client, layout, path, what, id, data, timeoutMs, err);
+        }
+    }
+
+    private static Optional<SwitchEvent> ask(CuratorFramework client, ZkLayout layout, String path, String what, String id, byte[] data,
             long timeoutMs, PrintWriter err) throws Exception {
         try {
             client.create().withMode(CreateMode.EPHEMERAL).forPath(path, data);

@@ -1,11 +1,9 @@
 package org.redisfailover.app;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.SwitchoverRequest;
@@ -54,22 +52,16 @@ public final class SwitchoverCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10), zkAccess, layout)) {
-            if (!client.getZookeeperClient().isConnected()) {
-                err.println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
-                return 1;
-            }
-            out.printf("switchover %s requested%s; waiting for the leading monitor%n", request.id(), to == null ? "" : " to " + to);
-            out.flush();
-            Optional<SwitchEvent> answer = LeaderRequest.ask(client, layout, layout.switchover(), "switchover", request.id(), request.encode(),
-                    timeoutMs, err);
-            if (answer.isEmpty()) {
-                return 1;
-            }
-            SwitchEvent event = answer.get();
-            out.printf("switchover %s: %s -> %s at epoch %d%s%n  %s%n", event.outcome(), event.from(), event.to() == null ? "-" : event.to(),
-                    event.epoch(), event.totalMs() == null ? "" : ", writes held " + event.totalMs() + " ms", event.detail());
-            return "done".equals(event.outcome()) ? 0 : 1;
+        out.printf("switchover %s requested%s; waiting for the leading monitor%n", request.id(), to == null ? "" : " to " + to);
+        out.flush();
+        Optional<SwitchEvent> answer = LeaderRequest.ask(zooKeeper, layout, zkAccess, layout.switchover(), "switchover", request.id(),
+                request.encode(), timeoutMs, err);
+        if (answer.isEmpty()) {
+            return 1;
         }
+        SwitchEvent event = answer.get();
+        out.printf("switchover %s: %s -> %s at epoch %d%s%n  %s%n", event.outcome(), event.from(), event.to() == null ? "-" : event.to(),
+                event.epoch(), event.totalMs() == null ? "" : ", writes held " + event.totalMs() + " ms", event.detail());
+        return "done".equals(event.outcome()) ? 0 : 1;
     }
 }

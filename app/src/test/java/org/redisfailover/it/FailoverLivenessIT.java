@@ -113,10 +113,7 @@ class FailoverLivenessIT {
      */
     @Test
     void aStalledMasterThatComesBackBeforeAPromotionStaysMaster(RedisGroup group) throws Exception {
-        fixture.startSafeModeMonitor("m1", 1);
-        fixture.startSafeModeMonitor("m2", 1);
-        fixture.awaitSeeded();
-        awaitSyncSetMembers(2);
+        startSafeModeGroup();
         long seededEpoch = fixture.topology().epoch();
         NodeAddress master = group.master().address();
         RedisProcess away = group.replicas().get(1);
@@ -158,10 +155,7 @@ class FailoverLivenessIT {
      */
     @Test
     void aMasterRestartedEmptyWhileTheGroupWaitsWipesNoReplica(RedisGroup group) throws Exception {
-        fixture.startSafeModeMonitor("m1", 1);
-        fixture.startSafeModeMonitor("m2", 1);
-        fixture.awaitSeeded();
-        awaitSyncSetMembers(2);
+        startSafeModeGroup();
         try (Jedis master = group.master().client()) {
             master.set("kept:key", "v");
         }
@@ -192,10 +186,7 @@ class FailoverLivenessIT {
      */
     @Test
     void aReplicaRestartedFromAnOlderSnapshotIsNotCountedUntilForgotten(RedisGroup group) throws Exception {
-        fixture.startSafeModeMonitor("m1", 1);
-        fixture.startSafeModeMonitor("m2", 1);
-        fixture.awaitSeeded();
-        awaitSyncSetMembers(2);
+        startSafeModeGroup();
         Poll.until(Duration.ofSeconds(10), "the sync set to record both replicas' processes", () -> syncSet().runIds().size() == 2);
         RedisProcess crashed = group.replicas().get(0);
         try (Jedis replica = crashed.client(); Jedis master = group.master().client()) {
@@ -265,6 +256,14 @@ class FailoverLivenessIT {
         } catch (Exception e) {
             return SyncSet.of(new NodeAddress("0.0.0.0", 1), List.of());
         }
+    }
+
+    /** Two safe-mode monitors (N = 1), the topology seeded, and both replicas in the sync set. */
+    private void startSafeModeGroup() throws Exception {
+        fixture.startSafeModeMonitor("m1", 1);
+        fixture.startSafeModeMonitor("m2", 1);
+        fixture.awaitSeeded();
+        awaitSyncSetMembers(2);
     }
 
     private void awaitSyncSetMembers(int members) {

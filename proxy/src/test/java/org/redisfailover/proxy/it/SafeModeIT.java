@@ -121,19 +121,24 @@ class SafeModeIT {
     void aPipelineOfWritesSharesItsWaitsAndIsAnsweredInOrder(RedisGroup group) throws Exception {
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(1)));
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
-            StringBuilder pipeline = new StringBuilder();
-            int writes = 200;
-            for (int i = 0; i < writes; i++) {
-                pipeline.append(RawClient.command("INCR", "safe:pipelined"));
-            }
-            long waitsBefore = group.master().calls("wait");
-            client.send(pipeline.toString().getBytes());
-            for (int i = 1; i <= writes; i++) {
-                assertEquals(":" + i, client.readReply().strip(), "reply " + i + " in request order");
-            }
-            long waits = group.master().calls("wait") - waitsBefore;
-            assertTrue(waits >= 1 && waits < writes / 4, "batches share their WAIT: " + waits + " WAITs for " + writes + " writes");
+            assertPipelineSharesWaits(group, client, "safe:pipelined");
         }
+    }
+
+    /** 200 pipelined INCRs of {@code key} are answered in order, and share far fewer WAITs than writes. */
+    static void assertPipelineSharesWaits(RedisGroup group, RawClient client, String key) throws Exception {
+        StringBuilder pipeline = new StringBuilder();
+        int writes = 200;
+        for (int i = 0; i < writes; i++) {
+            pipeline.append(RawClient.command("INCR", key));
+        }
+        long waitsBefore = group.master().calls("wait");
+        client.send(pipeline.toString().getBytes());
+        for (int i = 1; i <= writes; i++) {
+            assertEquals(":" + i, client.readReply().strip(), "reply " + i + " in request order");
+        }
+        long waits = group.master().calls("wait") - waitsBefore;
+        assertTrue(waits >= 1 && waits < writes / 4, "batches share their WAIT: " + waits + " WAITs for " + writes + " writes");
     }
 
     @Test

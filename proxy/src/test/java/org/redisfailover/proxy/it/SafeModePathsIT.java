@@ -167,18 +167,7 @@ class SafeModePathsIT {
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(2)));
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
             ClientKind.ACL_USER.logIn(client);
-            StringBuilder pipeline = new StringBuilder();
-            int writes = 200;
-            for (int i = 0; i < writes; i++) {
-                pipeline.append(RawClient.command("INCR", "paths:own-pipelined"));
-            }
-            long waitsBefore = group.master().calls("wait");
-            client.send(pipeline.toString().getBytes());
-            for (int i = 1; i <= writes; i++) {
-                assertEquals(":" + i, client.readReply().strip(), "reply " + i + " in request order");
-            }
-            long waits = group.master().calls("wait") - waitsBefore;
-            assertTrue(waits >= 1 && waits < writes / 4, "batches share their WAIT: " + waits + " WAITs for " + writes + " writes");
+            SafeModeIT.assertPipelineSharesWaits(group, client, "paths:own-pipelined");
             assertEquals("$" + USER.length() + "\r\n" + USER, client.call("ACL", "WHOAMI").strip(), "on the user's own connection");
         }
     }
