@@ -242,7 +242,12 @@ def writer(args):
                         client = Resp(args.host, args.port, args.timeout_s)
                     except OSError as e:
                         raise NeverSent(e)
-                    log_in(client, kind, args.proxy_password)
+                    try:
+                        log_in(client, kind, args.proxy_password)
+                    except Exception:
+                        client.close()  # never write as another kind of client: the next operation logs in again
+                        client = None
+                        raise
                 outcome, detail = write(client, shape, element, "faults:src:%d" % element)
             except NeverSent as e:
                 outcome, detail = "fail", "could not connect: " + str(e.cause)
@@ -433,6 +438,19 @@ def check(args):
         "acked_by_kind": acked_by_kind,
         "lost_by_kind": lost_by_kind,
     }
+    # The write gap: for each writer thread, from its last acknowledged write before the fault to its first one after.
+    gap = 0.0
+    by_thread = {}
+    for e, o, ti, tc, _ in ops:
+        if o == "ok":
+            by_thread.setdefault(e // 10_000_000, []).append(tc)
+    for times in by_thread.values():
+        times.sort()
+        before = [t for t in times if t <= args.fault_at]
+        after = [t for t in times if t > args.fault_at]
+        if before and after:
+            gap = max(gap, after[0] - before[-1])
+    result["write_gap_ms"] = round(gap)
     missing_kinds = [kind for kind in (args.kinds.split(",") if args.kinds else []) if acked_by_kind.get(kind, 0) == 0]
     violations = []
     if missing_kinds:
@@ -454,6 +472,8 @@ def check(args):
         violations.append("lost %d acknowledged writes (bound 0)" % len(lost))
     if args.max_new_master_ms is not None and (promoted_at is None or promoted_at - args.fault_at > args.max_new_master_ms):
         violations.append("no new master within %d ms" % args.max_new_master_ms)
+    if args.max_write_gap_ms is not None and gap > args.max_write_gap_ms:
+        violations.append("a writer went %d ms without an acknowledged write across the fault (bound %d ms)" % (gap, args.max_write_gap_ms))
     if args.no_new_master and promoted_at is not None:
         violations.append("a replica was promoted although the master never failed (%d ms after the fault)" % (promoted_at - args.fault_at))
     if args.fault_window is not None:
@@ -510,6 +530,7 @@ def main():
     c.add_argument("--accepted-loss-at", type=float, default=None,
                    help="wall-clock ms the operator accepted losing writes: lost ones are reported, and no promotion may come before")
     c.add_argument("--no-lost-bound", action="store_true", help="the mode promises nothing for this fault: report the figures")
+    c.add_argument("--max-write-gap-ms", type=float, default=None, help="bound on any writer's gap between acknowledgements")
     c.add_argument("--min-acked-during-fault", type=int, default=None)
     c.add_argument("--max-acked-during-fault", type=int, default=None)
     args = parser.parse_args()

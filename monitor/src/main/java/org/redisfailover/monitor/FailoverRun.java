@@ -115,7 +115,8 @@ final class FailoverRun {
         NodeAddress candidate = choice.node();
         List<NodeAddress> others = replicas.stream().filter(r -> !r.equals(candidate)).toList();
         NodeIdentity identity = actions.promote(candidate, others.stream().filter(answering::contains).toList(), versioned.version());
-        Topology promoted = Topology.serving(switching.epoch() + 1, candidate, identity, others);
+        Topology promoted = new Topology(switching.epoch() + 1, candidate, others, Topology.Phase.SERVING, null, identity,
+                round.down(others));
         actions.write(promoted, versioned.version());
         memory.sawEpoch(promoted.epoch());
         long totalMs = millisSince(started);
@@ -137,7 +138,8 @@ final class FailoverRun {
         Topology switching = versioned.topology();
         // Isolated by this failover when it came back from its own file: made master again first.
         NodeIdentity identity = returned.master() ? returned.identity() : actions.promote(returned.address(), versioned.version());
-        Topology restored = Topology.serving(switching.epoch() + 1, returned.address(), identity, switching.replicas());
+        Topology restored = new Topology(switching.epoch() + 1, returned.address(), switching.replicas(), Topology.Phase.SERVING, null,
+                identity, round.down(switching.replicas()));
         actions.write(restored, versioned.version());
         memory.sawEpoch(restored.epoch());
         log.warn("failover of {} aborted: {}; it is master again at epoch {}", returned.address(), why, restored.epoch());

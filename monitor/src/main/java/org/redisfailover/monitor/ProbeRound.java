@@ -1,5 +1,7 @@
 package org.redisfailover.monitor;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.redisfailover.protocol.topology.NodeAddress;
 
@@ -25,6 +27,11 @@ record ProbeRound(Map<NodeAddress, NodeStatus> now, Map<NodeAddress, NodeStatus>
         lastReachable = Map.copyOf(lastReachable);
         failingSinceMillis = Map.copyOf(failingSinceMillis);
         downSinceMillis = Map.copyOf(downSinceMillis);
+    }
+
+    /** Those of {@code nodes} this monitor calls down, in their order: what a topology lists as unreachable. */
+    List<NodeAddress> down(Collection<NodeAddress> nodes) {
+        return nodes.stream().filter(downSinceMillis::containsKey).toList();
     }
 
     NodeStatus status(NodeAddress node) {

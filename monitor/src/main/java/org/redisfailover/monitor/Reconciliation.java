@@ -93,8 +93,14 @@ final class Reconciliation {
                 log.info("replica {} joins at epoch {}", node, topology.epoch() + 1);
             }
         }
+        // The replicas the replication guard waits for: not those this leader calls down (see Topology#unreachable).
+        List<NodeAddress> unreachable = round.down(replicas);
+        if (!unreachable.equals(topology.unreachable())) {
+            changed = true;
+            log.info("replicas the leader cannot reach at epoch {}: {}", topology.epoch() + 1, unreachable);
+        }
         if (changed) {
-            Topology next = Topology.serving(topology.epoch() + 1, master, identity, replicas);
+            Topology next = new Topology(topology.epoch() + 1, master, replicas, Topology.Phase.SERVING, null, identity, unreachable);
             actions.write(next, version);
             memory.sawEpoch(next.epoch());
         }

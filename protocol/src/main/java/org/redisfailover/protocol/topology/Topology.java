@@ -16,9 +16,13 @@ import java.util.List;
  *                       master that restarted without its data is never written to. During a switch, the
  *                       previous master's, so that whichever monitor finishes the switch knows which
  *                       replication history the candidates must carry
+ * @param unreachable    the replicas the leading monitor cannot reach (down by its probes): the proxies' replication
+ *                       guard waits for none of them. With every replica unreachable no failover is possible, and
+ *                       a master that writes on is no worse off than one whose replicas are gone; with one reachable,
+ *                       the guard holds writes a cut-off master could take. A subset of {@code replicas}
  */
 public record Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster,
-        NodeIdentity masterIdentity) {
+        NodeIdentity masterIdentity, List<NodeAddress> unreachable) {
 
     /** What the group is doing at this epoch; proxies treat the old master differently in each. */
     public enum Phase {
@@ -54,6 +58,10 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
 
     public Topology {
         replicas = List.copyOf(replicas);
+        unreachable = unreachable == null ? List.of() : List.copyOf(unreachable);
+        if (!replicas.containsAll(unreachable)) {
+            throw new IllegalArgumentException("unreachable replicas " + unreachable + " are not all replicas " + replicas);
+        }
         if ((phase == Phase.SERVING) != (master != null)) {
             throw new IllegalArgumentException("a " + phase.json() + " topology " + (master == null ? "needs" : "has no") + " master");
         }
@@ -71,6 +79,12 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
         }
     }
 
+    /** A topology whose every replica the leader reaches. */
+    public Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster,
+            NodeIdentity masterIdentity) {
+        this(epoch, master, replicas, phase, previousMaster, masterIdentity, List.of());
+    }
+
     /** A topology whose master's identity is not recorded. */
     public Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster) {
         this(epoch, master, replicas, phase, previousMaster, null);
@@ -86,12 +100,12 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
         if (kind == Phase.SERVING || master == null) {
             throw new IllegalArgumentException("a switch starts from a serving topology, with a " + kind.json() + " phase");
         }
-        return new Topology(epoch + 1, null, replicas, kind, master, masterIdentity);
+        return new Topology(epoch + 1, null, replicas, kind, master, masterIdentity, unreachable);
     }
 
     /** The same topology at {@code newEpoch}, with its master's identity as now verified. */
     public Topology withEpoch(long newEpoch, NodeIdentity identity) {
-        return new Topology(newEpoch, master, replicas, phase, previousMaster, identity);
+        return new Topology(newEpoch, master, replicas, phase, previousMaster, identity, unreachable);
     }
 
     /** A serving topology with {@code master} (identity verified) and {@code replicas}. */
@@ -102,7 +116,17 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
     /** The same topology at the next epoch without {@code replica} (an operator gave up on it). */
     public Topology withoutReplica(NodeAddress replica) {
         return new Topology(epoch + 1, master, replicas.stream().filter(r -> !r.equals(replica)).toList(), phase, previousMaster,
-                masterIdentity);
+                masterIdentity, unreachable.stream().filter(r -> !r.equals(replica)).toList());
+    }
+
+    /** The same topology at the next epoch, with {@code now} (those of its replicas the leader cannot reach) as unreachable. */
+    public Topology withUnreachable(List<NodeAddress> now) {
+        return new Topology(epoch + 1, master, replicas, phase, previousMaster, masterIdentity, now);
+    }
+
+    /** Whether a replica the leader reaches exists: the replication guard waits only for such a one. */
+    public boolean hasReachableReplica() {
+        return replicas.size() > unreachable.size();
     }
 
     public boolean hasMaster() {

@@ -12,7 +12,7 @@ import java.util.List;
  * The topology znode's content: small, versioned JSON that people can read in {@code zkCli}.
  *
  * <pre>{"format":1,"epoch":7,"state":"serving","master":"10.0.0.1:6379","masterRunId":"8f3c...","masterReplid":"a1b2...",
- *  "replicas":["10.0.0.2:6379"]}</pre>
+ *  "replicas":["10.0.0.2:6379","10.0.0.3:6379"],"unreachableReplicas":["10.0.0.3:6379"]}</pre>
  *
  * {@code state} is {@code no-master} (a failover) or {@code switchover} (a planned switch) during a
  * switch, with {@code master} null and {@code previousMaster} the node being replaced ({@code masterRunId} and
@@ -47,6 +47,10 @@ public final class TopologyJson {
         }
         ArrayNode replicas = root.putArray("replicas");
         topology.replicas().forEach(replica -> replicas.add(replica.toString()));
+        if (!topology.unreachable().isEmpty()) {
+            ArrayNode unreachable = root.putArray("unreachableReplicas");
+            topology.unreachable().forEach(replica -> unreachable.add(replica.toString()));
+        }
         try {
             return MAPPER.writeValueAsBytes(root);
         } catch (IOException e) {
@@ -87,7 +91,9 @@ public final class TopologyJson {
         JsonNode runId = root.path("masterRunId");
         NodeIdentity identity = (masterAddress == null && previousMaster == null) || !runId.isTextual() ? null
                 : new NodeIdentity(runId.asText(), root.path("masterReplid").asText(null));
-        return new Topology(epoch.asLong(), masterAddress, replicas, phase, previousMaster, identity);
+        List<NodeAddress> unreachable = new ArrayList<>();
+        root.path("unreachableReplicas").forEach(replica -> unreachable.add(NodeAddress.parse(replica.asText())));
+        return new Topology(epoch.asLong(), masterAddress, replicas, phase, previousMaster, identity, unreachable);
     }
 
     private static NodeAddress optionalAddress(JsonNode node) {

@@ -38,6 +38,18 @@ class TopologyJsonTest {
     }
 
     @Test
+    void keepsTheReplicasTheLeaderCannotReachAcrossEpochs() {
+        Topology serving = new Topology(7, A, List.of(B), Topology.Phase.SERVING, null, null, List.of(B));
+        assertEquals(serving, TopologyJson.decode(TopologyJson.encode(serving)));
+        assertTrue(new String(TopologyJson.encode(serving), StandardCharsets.UTF_8).contains("\"unreachableReplicas\":[\"10.0.0.2:6379\"]"));
+        assertEquals(List.of(B), serving.switching(Topology.Phase.FAILOVER).unreachable());
+        assertTrue(!serving.hasReachableReplica() && serving.withUnreachable(List.of()).hasReachableReplica());
+        assertEquals(List.of(), serving.withoutReplica(B).unreachable());
+        assertThrows(IllegalArgumentException.class, () -> new Topology(7, A, List.of(), Topology.Phase.SERVING, null, null, List.of(B)),
+                "only a replica can be unreachable");
+    }
+
+    @Test
     void ignoresUnknownFieldsFromNewerWriters() {
         String json = "{\"format\":1,\"epoch\":3,\"master\":\"10.0.0.1:6379\",\"replicas\":[],\"updatedBy\":\"m1\",\"extra\":{}}";
         assertEquals(new Topology(3, A, List.of()), TopologyJson.decode(json.getBytes(StandardCharsets.UTF_8)));

@@ -110,10 +110,11 @@ public final class WriteLease {
 
     /**
      * A topology was installed: the guard applies to its master if the proxy follows ZooKeeper, the guard is
-     * on and there are replicas. A new master starts with a full lease, the time its replicas take to attach.
+     * on and there is a replica the leader reaches (with every replica down no failover is possible, and holding
+     * writes would only stop the group). A new master starts with a full lease, the time its replicas take to attach.
      */
     void guard(Topology topology) {
-        boolean applies = followsZooKeeper && guardNanos > 0 && topology.hasMaster() && !topology.replicas().isEmpty();
+        boolean applies = followsZooKeeper && guardNanos > 0 && topology.hasMaster() && topology.hasReachableReplica();
         NodeAddress master = applies ? topology.master() : null;
         if (master != null && !master.equals(guarded)) {
             replicatedAtNanos = System.nanoTime();

@@ -69,6 +69,17 @@ class WriteLeaseTest {
         assertTrue(unguarded.confirmedForWrites(now + 2 * SECOND), "with the guard off, writes go on until the fence");
     }
 
+    /** With every replica down for the leader no failover is possible: the guard would only stop the group. */
+    @Test
+    void theGuardWaitsOnlyWhileTheLeaderReachesAReplica() {
+        WriteLease lease = new WriteLease(3 * SECOND, SECOND);
+        lease.confirm(System.nanoTime());
+        lease.guard(new Topology(3, MASTER, List.of(OTHER), Topology.Phase.SERVING, null, null, List.of(OTHER)));
+        assertNull(lease.guardedMaster(), "its one replica is unreachable: writes go on");
+        lease.guard(new Topology(4, MASTER, List.of(OTHER), Topology.Phase.SERVING, null, null, List.of()));
+        assertTrue(lease.guardedMaster() != null, "the replica is back: the guard holds writes a cut-off master could take");
+    }
+
     @Test
     void aProxyWithAFixedMasterHasNoLeases() {
         WriteLease lease = WriteLease.none();
