@@ -438,7 +438,9 @@ def check(args):
         "acked_by_kind": acked_by_kind,
         "lost_by_kind": lost_by_kind,
     }
-    # The write gap: for each writer thread, from its last acknowledged write before the fault to its first one after.
+    # The write gap: the longest any writer thread went between two acknowledged writes, from the fault until it healed
+    # (a gap that ends after the fault began and begins before it healed).
+    healed = args.fault_window[1] if args.fault_window is not None else float("inf")
     gap = 0.0
     by_thread = {}
     for e, o, ti, tc, _ in ops:
@@ -446,10 +448,9 @@ def check(args):
             by_thread.setdefault(e // 10_000_000, []).append(tc)
     for times in by_thread.values():
         times.sort()
-        before = [t for t in times if t <= args.fault_at]
-        after = [t for t in times if t > args.fault_at]
-        if before and after:
-            gap = max(gap, after[0] - before[-1])
+        for previous, following in zip(times, times[1:]):
+            if following > args.fault_at and previous < healed:
+                gap = max(gap, following - previous)
     result["write_gap_ms"] = round(gap)
     missing_kinds = [kind for kind in (args.kinds.split(",") if args.kinds else []) if acked_by_kind.get(kind, 0) == 0]
     violations = []
