@@ -112,10 +112,10 @@ public final class StatusCommand implements Callable<Integer> {
         status.set("monitors", children(client, layout.monitors(), MonitorView::decode));
         status.set("proxies", children(client, layout.proxies(), ProxyRegistration::decode));
         Map<String, Integer> safeModes = new HashMap<>();
-        for (String kind : List.of("monitors", "proxies")) {
-            for (JsonNode member : status.path(kind)) {
+        for (Map.Entry<String, String> kind : Map.of("monitors", "monitor", "proxies", "proxy").entrySet()) {
+            for (JsonNode member : status.path(kind.getKey())) {
                 if (member.hasNonNull("minReplicaAcks")) {
-                    safeModes.put(kind.substring(0, kind.length() - 1) + " " + member.path("id").asText(), member.path("minReplicaAcks").asInt());
+                    safeModes.put(kind.getValue() + " " + member.path("id").asText(), member.path("minReplicaAcks").asInt());
                 }
             }
         }

@@ -1,11 +1,15 @@
 package org.redisfailover.it;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
+import org.redisfailover.app.RedisFailoverMain;
 import org.redisfailover.monitor.Monitor;
 import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.monitor.MonitorSettings;
@@ -21,6 +25,7 @@ import org.redisfailover.proxy.zk.ZkTopologyFollower;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.ZooKeeperTestClient;
+import picocli.CommandLine;
 
 /**
  * The ZooKeeper side of a failover test: monitors and proxies (each with its own ZooKeeper session)
@@ -120,6 +125,19 @@ final class FailoverFixture implements AutoCloseable {
         closeables.add(follower);
         proxies.add(proxy);
         return proxy;
+    }
+
+    /** What a {@code redis-failover} command printed (out and err together) and its exit status. */
+    record CommandResult(int status, String output) {
+    }
+
+    /** Runs {@code redis-failover} with {@code args} in this process, as an operator would from a shell. */
+    static CommandResult run(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintWriter writer = new PrintWriter(bytes, true, StandardCharsets.UTF_8);
+        int status = new CommandLine(new RedisFailoverMain()).setOut(writer).setErr(writer).execute(args);
+        writer.flush();
+        return new CommandResult(status, bytes.toString(StandardCharsets.UTF_8));
     }
 
     Topology topology() throws Exception {

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.apache.curator.test.TestingServer;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisfailover.app.RedisFailoverMain;
 import org.redisfailover.monitor.Monitor;
 import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -25,7 +21,6 @@ import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
-import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -204,28 +199,16 @@ class FailoverLivenessIT {
         assertNull(fixture.topology().master(), "no promotion counting on what the restarted replica no longer has");
         String zk = zooKeeper.getConnectString();
         String[] forget = {"forget-replica", "--zk", zk, "--zk-path", FailoverFixture.LAYOUT.root(), crashed.address().toString()};
-        Result refused = run(forget);
+        FailoverFixture.CommandResult refused = FailoverFixture.run(forget);
         assertEquals(1, refused.status(), refused.output());
         assertTrue(refused.output().contains("--accept-loss"), refused.output());
-        Result accepted = run(concat(forget, "--accept-loss"));
+        FailoverFixture.CommandResult accepted = FailoverFixture.run(concat(forget, "--accept-loss"));
         assertEquals(0, accepted.status(), accepted.output());
         Topology after = fixture.awaitNewMaster(old, Duration.ofSeconds(20));
         assertEquals(group.replicas().get(1).address(), after.master(), "the other replica, which has every write");
         try (Jedis promoted = group.replicas().get(1).client()) {
             assertEquals("v", promoted.get("after-snapshot:99"));
         }
-    }
-
-    private record Result(int status, String output) {
-    }
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintWriter writer = new PrintWriter(bytes, true, StandardCharsets.UTF_8);
-        CommandLine command = new CommandLine(new RedisFailoverMain()).setOut(writer).setErr(writer);
-        int status = command.execute(args);
-        writer.flush();
-        return new Result(status, bytes.toString(StandardCharsets.UTF_8));
     }
 
     private static String[] concat(String[] args, String more) {
