@@ -477,6 +477,8 @@ def check(args):
         violations.append("a writer went %d ms without an acknowledged write across the fault (bound %d ms)" % (gap, args.max_write_gap_ms))
     if args.no_new_master and promoted_at is not None:
         violations.append("a replica was promoted although the master never failed (%d ms after the fault)" % (promoted_at - args.fault_at))
+    if args.no_new_master_before is not None and promoted_at is not None and promoted_at < args.no_new_master_before:
+        violations.append("a replica was promoted while the fault lasted (%d ms after it began)" % (promoted_at - args.fault_at))
     if args.fault_window is not None:
         start, end = args.fault_window
         during = sum(1 for ti, tc in acked.values() if ti >= start and tc <= end)
@@ -525,6 +527,8 @@ def main():
     c.add_argument("--max-lost-window-ms", type=float, default=None, help="absent: no acknowledged write may be lost")
     c.add_argument("--max-new-master-ms", type=float, default=None, help="a new master is due within this long of the fault")
     c.add_argument("--no-new-master", action="store_true", help="the fault must not cause a failover")
+    c.add_argument("--no-new-master-before", type=float, default=None,
+                   help="no failover before this time (ms since the epoch): the fault's end, after which one may follow")
     c.add_argument("--fault-window", type=float, nargs=2, default=None, metavar=("FROM", "TO"),
                    help="wall-clock ms: counts the writes invoked and acknowledged within it")
     c.add_argument("--kinds", default=None, help="shape:client,...: each must have acknowledged writes")
