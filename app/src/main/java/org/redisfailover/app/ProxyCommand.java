@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.protocol.tls.TlsFiles;
@@ -201,6 +199,12 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Record metrics for the admin endpoint's /metrics; false only to measure what they cost (default: ${DEFAULT-VALUE}).")
     boolean metrics;
 
+    @Option(names = "--shutdown-timeout-ms", defaultValue = "8000",
+            description = "On SIGTERM the proxy stops taking clients, says not ready, and closes each client once it has its replies; "
+                    + "at half this time it stops reading the clients left, at the whole it closes what is left and exits "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long shutdownTimeoutMs;
+
     @Option(names = "--log-format", defaultValue = "text",
             description = "text (key=value pairs, one line per event) or json (one JSON object per line) (default: ${DEFAULT-VALUE}).")
     String logFormat;
@@ -241,29 +245,22 @@ public final class ProxyCommand implements Callable<Integer> {
             zkAccess = zkAuth.access();
             format = LogSetup.Format.parse(logFormat);
             level = LogSetup.parseLevel(logLevel);
+            if (shutdownTimeoutMs < 0) {
+                throw new IllegalArgumentException("shutdown-timeout-ms: " + shutdownTimeoutMs + " (expected: >= 0)");
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
         LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword(), proxyConfig.requirepass()));
         ProxyServer server = new ProxyServer(proxyConfig);
-        CountDownLatch stopped = new CountDownLatch(1);
-        AtomicReference<Runnable> stopZooKeeper = new AtomicReference<>(() -> { });
-        AtomicReference<AdminServer> adminServer = new AtomicReference<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (adminServer.get() != null) {
-                adminServer.get().close();
-            }
-            stopZooKeeper.get().run();
-            server.close();
-            stopped.countDown();
-        }, "redis-failover-shutdown"));
+        GracefulStop stop = new GracefulStop(server, Duration.ofMillis(shutdownTimeoutMs)).install();
         server.start();
         AdminServer.GroupView group = null;
         if (proxyConfig.zooKeeper() != null) {
             try {
                 ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server,
                         redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions, zkAccess);
-                stopZooKeeper.set(following.stop());
+                stop.leaveZooKeeperWith(following.stop());
                 group = following.view();
             } catch (IllegalArgumentException e) {
                 server.close();
@@ -272,10 +269,11 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         ConfigReload reload = new ConfigReload(originalArgs, this, server);
         if (adminAddress != null) {
-            adminServer.set(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls));
+            stop.admin(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls,
+                    server::notReadyReason));
         }
         ReloadSignal.install(reload);
-        stopped.await();
+        stop.await();
         return 0;
     }
 

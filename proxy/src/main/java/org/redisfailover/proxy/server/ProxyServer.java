@@ -7,18 +7,24 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.redis.RedisEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.command.CommandClassifier;
@@ -47,6 +53,11 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxyShared shared;
     private final Map<EventLoop, LoopResources> loops = new ConcurrentHashMap<>();
     private final AtomicInteger clients = new AtomicInteger();
+    /** The connections of clients being served (not those refused at max-clients or by protected mode): what a drain waits for. */
+    private final ChannelGroup served = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    /** Completed to cut a drain short (a second SIGTERM). */
+    private final CompletableFuture<Void> drainCut = new CompletableFuture<>();
+    private volatile boolean draining;
     private EventLoopGroup group;
     private Channel serverChannel;
     private Channel tlsChannel;
@@ -181,8 +192,14 @@ public final class ProxyServer implements AutoCloseable {
         return current.replicas().equals(previous.replicas()) ? "epoch advanced" : "replicas changed";
     }
 
-    /** Why the proxy cannot acknowledge writes now, or null when it can (the admin endpoint's /ready). */
+    /**
+     * Why a load balancer should send this proxy no new clients, or null when it may (the admin endpoint's
+     * /ready): it is shutting down, or cannot acknowledge writes now.
+     */
     public String notReadyReason() {
+        if (draining) {
+            return "shutting down: clients are closed as their requests are answered";
+        }
         return shared.topology().notWritableReason();
     }
 
@@ -239,6 +256,7 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         shared.metrics().clientsAccepted.mark();
+        served.add(channel);
         if (shared.metrics().recording()) {
             channel.pipeline().addLast(traffic);
         }
@@ -297,6 +315,52 @@ public final class ProxyServer implements AutoCloseable {
                 })
                 .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(drained);
+    }
+
+    /**
+     * The first half of a graceful stop (SIGTERM): {@link #notReadyReason()} says so at once, the listeners
+     * stop accepting, and every client is closed at its first rest, when it has every reply it asked for
+     * and no transaction open (an idle one at once). Clients keep being served until then. Half-way
+     * through {@code timeout} the proxy stops reading the clients still open, answers what it has read
+     * and closes them. Returns, within {@code timeout} or when {@link #cutDrainShort()} is called, whether
+     * every client was closed that way; {@link #close()} then ends what is left.
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        draining = true;
+        long start = System.nanoTime();
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (tlsChannel != null) {
+            tlsChannel.close().syncUninterruptibly();
+        }
+        int open = served.size();
+        log.atInfo().addKeyValue("event", "shutdown").addKeyValue("clients", open).addKeyValue("timeout_ms", timeout.toMillis())
+                .log("shutting down: not ready, listeners closed, {} clients to close as they come to rest", open);
+        boolean rested = awaitClients(ClientDrain.Step.CLOSE_AT_REST, start + timeout.toNanos() / 2)
+                || awaitClients(ClientDrain.Step.STOP_READING, start + timeout.toNanos());
+        log.atInfo().addKeyValue("event", "shutdown").addKeyValue("drained_ms", (System.nanoTime() - start) / 1_000_000)
+                .addKeyValue("clients_left", served.size())
+                .log(rested ? "every client closed at rest" : "{} clients still open when the drain ended; closing them", served.size());
+        return rested;
+    }
+
+    /** Tells every served client to close at rest (in the way {@code step} says) and waits until all are gone or {@code deadline}. */
+    private boolean awaitClients(ClientDrain.Step step, long deadline) throws InterruptedException {
+        CompletableFuture<Void> allClosed = new CompletableFuture<>();
+        served.newCloseFuture().addListener(f -> allClosed.complete(null));
+        served.forEach(channel -> channel.pipeline().fireUserEventTriggered(step));
+        try {
+            CompletableFuture.anyOf(allClosed, drainCut).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // the deadline passed: the caller goes on
+        }
+        return served.isEmpty();
+    }
+
+    /** Ends a {@link #drain(Duration)} in progress at once (a second SIGTERM). */
+    public void cutDrainShort() {
+        drainCut.complete(null);
     }
 
     @Override
