@@ -1,5 +1,6 @@
 package org.redisfailover.app;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -192,7 +193,7 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Serve the admin endpoint over HTTPS with this PEM certificate chain (with --admin-tls-key-file).")
     String adminTlsCertFile;
 
-    @Option(names = "--admin-tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PKCS#8 PEM).")
+    @Option(names = "--admin-tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1; checked against the certificate).")
     String adminTlsKeyFile;
 
     @Option(names = "--metrics", arity = "1", defaultValue = "true",
@@ -237,8 +238,10 @@ public final class ProxyCommand implements Callable<Integer> {
         ZkAccess zkAccess;
         LogSetup.Format format;
         ch.qos.logback.classic.Level level;
+        List<NodeAddress> monitored;
         try {
             proxyConfig = buildConfig();
+            monitored = redisNodes.stream().map(node -> parse("redis", node)).toList();
             adminAddress = admin == null ? null : parse("admin", admin);
             adminAccess = adminAccess();
             adminTls = adminTls();
@@ -253,13 +256,16 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword(), proxyConfig.requirepass()));
         ProxyServer server = new ProxyServer(proxyConfig);
+        try {
+            server.start();
+        } catch (ProxyServer.ListenFailure e) {
+            throw StartFailure.cannotListen(e.option(), e.address(), e.getCause());
+        }
         GracefulStop stop = new GracefulStop(server, Duration.ofMillis(shutdownTimeoutMs)).install();
-        server.start();
         AdminServer.GroupView group = null;
         if (proxyConfig.zooKeeper() != null) {
             try {
-                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server,
-                        redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions, zkAccess);
+                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server, monitored, monitorOptions, zkAccess);
                 stop.leaveZooKeeperWith(following.stop());
                 group = following.view();
             } catch (IllegalArgumentException e) {
@@ -269,8 +275,12 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         ConfigReload reload = new ConfigReload(originalArgs, this, server);
         if (adminAddress != null) {
-            stop.admin(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls,
-                    server::notReadyReason));
+            try {
+                stop.admin(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls,
+                        server::notReadyReason));
+            } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
+                throw StartFailure.cannotListen("admin", adminAddress, e);
+            }
         }
         ReloadSignal.install(reload);
         stop.await();

@@ -1,6 +1,7 @@
 package org.redisfailover.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -129,6 +133,44 @@ class RedisFailoverMainTest {
     }
 
     @Test
+    void aConfigurationErrorIsItsMessageAndAPointerToHelpNotTheWholeUsage() {
+        Run run = run("proxy", "--master", "127.0.0.1:6379", "--read-policy", "replicas");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("redis-failover: invalid configuration: read-policy: unknown read policy 'replicas'"), run.err());
+        assertTrue(run.err().contains("(see 'redis-failover proxy --help')"), run.err());
+        assertFalse(run.err().contains("Usage:"), run.err());
+        assertTrue(run.err().lines().count() <= 3, run.err());
+
+        Run typo = run("proxy", "--lisen", "127.0.0.1:1");
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.err().contains("Unknown options: '--lisen'") && typo.err().contains("--listen"), "suggests the option: " + typo.err());
+        assertFalse(typo.err().contains("Usage:"), typo.err());
+    }
+
+    @Test
+    void aListOfAddressesWithTheWrongSeparatorSaysSo() {
+        Run run = run("proxy", "--master", "127.0.0.1:6379", "--replica", "127.0.0.1:16380;127.0.0.1:16381");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("replica: '127.0.0.1:16380;127.0.0.1:16381' is not one host:port (separate several with commas"),
+                run.err());
+        Run spaces = run("proxy", "--zk", "127.0.0.1:1", "--redis", "127.0.0.1:16379 127.0.0.1:16380", "--listen", "127.0.0.1:0");
+        assertEquals(2, spaces.exitCode());
+        assertTrue(spaces.err().contains("redis: '127.0.0.1:16379 127.0.0.1:16380' is not one host:port"), spaces.err());
+        assertFalse(spaces.err().contains("listening"), "checked before the port is bound: " + spaces.err());
+    }
+
+    @Test
+    void aListenAddressInUseIsOneLineNamingTheOptionAndTheAddress() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + taken.getLocalPort();
+            Run run = run("proxy", "--master", "127.0.0.1:6379", "--listen", address);
+            assertEquals(1, run.exitCode());
+            assertTrue(run.err().contains("redis-failover: listen: cannot listen on " + address + ": Address already in use"), run.err());
+            assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
+        }
+    }
+
+    @Test
     void proxiesListeningOnAWildcardGoByHostNameInZooKeeper() throws Exception {
         // Two containers both listening on 0.0.0.0:7379 must not share proxies/{id} and monitors/{id}.
         String host = java.net.InetAddress.getLocalHost().getHostName();
@@ -169,8 +211,19 @@ class RedisFailoverMainTest {
 
     @Test
     void tlsSettingsAreCheckedAtStartWithTheKeyNamed() throws IOException {
-        Path cert = Files.writeString(dir.resolve("proxy.crt"), "x");
-        Path key = Files.writeString(dir.resolve("proxy.key"), "x");
+        ThrowawayPki pki = ThrowawayPki.generate(dir.resolve("pki"));
+        Path cert = pki.serverCert;
+        Path key = pki.serverKey;
+        Path garbage = Files.writeString(dir.resolve("proxy.crt"), "x");
+        IllegalArgumentException notPem = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
+                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", garbage.toString(), "--tls-key-file", key.toString(),
+                "--tls-auth-clients", "no"));
+        assertTrue(notPem.getMessage().startsWith("tls-cert-file: " + garbage + " holds no PEM certificate"), notPem.getMessage());
+        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
+                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", pki.clientKey.toString(),
+                "--tls-auth-clients", "no"));
+        assertTrue(mismatch.getMessage().startsWith("tls-key-file: " + pki.clientKey + " is not the key of the certificate"),
+                mismatch.getMessage());
         IllegalArgumentException noCa = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
                 "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString()));
         assertTrue(noCa.getMessage().startsWith("tls-auth-clients yes needs tls-ca-cert-file"), noCa.getMessage());

@@ -131,21 +131,16 @@ public final class ProxyServer implements AutoCloseable {
                         initClient(channel, false);
                     }
                 });
-        try {
-            serverChannel = bootstrap.bind(config.listen().host(), config.listen().port()).sync().channel();
-            if (tls != null) {
-                tlsChannel = bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        initClient(channel, true);
-                    }
-                }).bind(config.tls().listen().host(), config.tls().listen().port()).sync().channel();
-                log.info("TLS clients on {} ({}, client certificates: {})", boundTlsAddress(), tls.providerName(),
-                        config.tls().authClients().name().toLowerCase(Locale.ROOT));
-            }
-        } catch (Exception e) {
-            close();
-            throw e;
+        serverChannel = bind(bootstrap, "listen", config.listen());
+        if (tls != null) {
+            tlsChannel = bind(bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel channel) {
+                    initClient(channel, true);
+                }
+            }), "tls-listen", config.tls().listen());
+            log.info("TLS clients on {} ({}, client certificates: {})", boundTlsAddress(), tls.providerName(),
+                    config.tls().authClients().name().toLowerCase(Locale.ROOT));
         }
         log.info("redis-failover proxy listening on {} ({}, {} io threads); {}, read policy {}", boundAddress(),
                 shared.transport().name(), loops.size(), config.zooKeeper() != null
@@ -153,6 +148,36 @@ public final class ProxyServer implements AutoCloseable {
                         : "master " + config.master() + ", replicas " + config.replicas(),
                 config.readPolicy().label());
         return this;
+    }
+
+    /** A listen address the proxy could not bind, with the option that gave it; the cause says why. */
+    public static final class ListenFailure extends RuntimeException {
+        private final String option;
+        private final NodeAddress address;
+
+        ListenFailure(String option, NodeAddress address, Throwable cause) {
+            super(option + ": cannot listen on " + address, cause);
+            this.option = option;
+            this.address = address;
+        }
+
+        public String option() {
+            return option;
+        }
+
+        public NodeAddress address() {
+            return address;
+        }
+    }
+
+    /** Binds {@code address} (given by {@code option}); on failure closes what was started and throws {@link ListenFailure}. */
+    private Channel bind(ServerBootstrap bootstrap, String option, NodeAddress address) {
+        try {
+            return bootstrap.bind(address.host(), address.port()).sync().channel();
+        } catch (Exception e) {
+            close();
+            throw new ListenFailure(option, address, e);
+        }
     }
 
     private void registerGauges(ProxyMetrics metrics) {

@@ -178,6 +178,18 @@ class TlsIT {
                         "a broken key refuses the reload");
                 assertEquals("CN=localhost-rotated", peerSubject(proxy), "and the running certificate stays");
                 assertEquals("before", open.get("tls:rotation"));
+
+                // The rotation's classic mistake: the new certificate with the old key (or the other way round).
+                Files.copy(certificates.serverCert, cert, StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(rotated[1], key, StandardCopyOption.REPLACE_EXISTING);
+                IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+                        () -> proxy.server().reload(proxy.server().config()), "a key that is not the certificate's refuses the reload");
+                assertTrue(mismatch.getMessage().contains("is not the key of the certificate") && mismatch.getMessage().contains(key.toString())
+                        && mismatch.getMessage().contains(cert.toString()), mismatch.getMessage());
+                assertEquals("CN=localhost-rotated", peerSubject(proxy), "the running certificate stays");
+                try (Jedis fresh = tlsClient(proxy, certificates.socketFactory(true))) {
+                    assertEquals("before", fresh.get("tls:rotation"), "and new TLS clients still get in");
+                }
             }
         }
     }
