@@ -64,6 +64,8 @@ public final class ProxyServer implements AutoCloseable {
     private TlsServerContext tls;
     private TrafficCounter traffic;
     private NodeAddress lastMaster;
+    /** Whether the master was last taken away by a planned switchover rather than a failover. */
+    private boolean plannedSwitch;
 
     public ProxyServer(ProxyConfig config) {
         // Following ZooKeeper, the proxy knows no master until it has read the topology znode (epoch 0):
@@ -73,6 +75,7 @@ public final class ProxyServer implements AutoCloseable {
         WriteLease lease = config.zooKeeper() == null ? WriteLease.none()
                 : new WriteLease(config.zooKeeper().fenceTimeout().toNanos(), config.zooKeeper().replicationGuard().toNanos());
         this.shared = new ProxyShared(config, CommandClassifier.standard(), new TopologyHolder(topology, lease), Transport.best());
+        shared.metrics().group(config.zooKeeper() != null ? config.zooKeeper().layout().root() : config.master().toString());
     }
 
     /** Binds the listen address and warms up backend connections; throws if the address cannot be bound. */
@@ -91,17 +94,24 @@ public final class ProxyServer implements AutoCloseable {
         TopologyHolder topology = shared.topology();
         ProxyMetrics metrics = shared.metrics();
         traffic = new TrafficCounter(metrics.clientBytesIn, metrics.clientBytesOut);
-        Meter masterChanges = metrics.meter("master_changes", "Times this proxy switched to a new master (failovers and switchovers it followed)");
+        String changesHelp = "Times this proxy switched to a new master; kind: failover (the master failed) or switchover (planned)";
+        Meter failovers = metrics.meter("master_changes", changesHelp, "kind", "failover");
+        Meter switchovers = metrics.meter("master_changes", changesHelp, "kind", "switchover");
         registerGauges(metrics);
         lastMaster = topology.current().master();
         shared.offsets().follow(lastMaster);
         topology.addListener((previous, current) -> {
             shared.offsets().follow(current.master());
+            if (current.master() == null) {
+                plannedSwitch = current.phase() == Topology.Phase.SWITCHOVER;
+            }
             if (current.master() != null && lastMaster != null && !current.master().equals(lastMaster)) {
-                masterChanges.mark();
+                // A proxy that missed the no-master epoch (cut off during the switch) counts a failover.
+                (plannedSwitch ? switchovers : failovers).mark();
             }
             if (current.master() != null) {
                 lastMaster = current.master();
+                plannedSwitch = false;
             }
             if (previous != current) {
                 log.atInfo().addKeyValue("event", "topology").addKeyValue("epoch", current.epoch())
@@ -200,7 +210,10 @@ public final class ProxyServer implements AutoCloseable {
                         return age < 0 ? -1 : age / 1e3;
                     });
         }
-        metrics.gauge("ready", "1 while the proxy has a master to write to (the admin endpoint's /ready)", () -> notReadyReason() == null ? 1 : 0);
+        metrics.gauge("ready", "1 while the proxy has a master to write to and is not shutting down (the admin endpoint's /ready)",
+                () -> notReadyReason() == null ? 1 : 0);
+        NodeHealthGauges nodes = new NodeHealthGauges(metrics, shared.topology(), shared.reachability());
+        metrics.beforeScrape(nodes::refresh);
     }
 
     /** Why the topology changed, in words, for the log line every change gets. */
@@ -225,7 +238,13 @@ public final class ProxyServer implements AutoCloseable {
         if (draining) {
             return "shutting down: clients are closed as their requests are answered";
         }
-        return shared.topology().notWritableReason();
+        String notWritable = shared.topology().notWritableReason();
+        NodeAddress master = shared.topology().current().master();
+        if (notWritable == null && shared.config().zooKeeper() == null && master != null && !shared.reachability().reachable(master)) {
+            // With a fixed master nobody fails over: while the proxy cannot reach it, every write fails.
+            return "the master " + master + " is unreachable";
+        }
+        return notWritable;
     }
 
     /** The proxy's metrics, for the admin endpoint and the co-located monitor's gauges. */
