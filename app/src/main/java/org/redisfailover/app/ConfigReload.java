@@ -84,7 +84,7 @@ final class ConfigReload implements AdminServer.Reloader {
             throw new IllegalArgumentException(e.getMessage());
         }
         ProxyConfig config = next.buildConfig();
-        Level level = LogSetup.parseLevel(next.logLevel);
+        Level level = next.logs.level(Level.INFO);
         Map<String, Object> values = values(next);
         List<String> changed = new ArrayList<>();
         List<String> needRestart = new ArrayList<>();

@@ -2,6 +2,7 @@ package org.redisfailover.app;
 
 import java.io.PrintWriter;
 import java.util.Optional;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.redisfailover.protocol.topology.ForgetRequest;
@@ -31,7 +32,13 @@ public final class ForgetReplicaCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    @CommandLine.Mixin
     ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
+
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
 
     @Parameters(index = "0", paramLabel = "HOST:PORT", description = "The replica to forget, as the topology names it.")
     String replica;
@@ -52,6 +59,8 @@ public final class ForgetReplicaCommand implements Callable<Integer> {
         try {
             layout = zooKeeper.layout();
             zkAccess = zooKeeper.access();
+            // As the caller's logging is (a command run inside the demo or a test) unless --log-level says otherwise.
+            logs.apply(LogSetup.ownLevel(), List.of());
             request = new ForgetRequest(UUID.randomUUID().toString(), NodeAddress.parse(replica).toString(), acceptLoss);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

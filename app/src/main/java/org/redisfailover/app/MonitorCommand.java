@@ -1,7 +1,10 @@
 package org.redisfailover.app;
 
+import ch.qos.logback.classic.Level;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -10,6 +13,8 @@ import org.redisfailover.monitor.Monitor;
 import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -28,15 +33,27 @@ import picocli.CommandLine;
         })
 public final class MonitorCommand implements Callable<Integer> {
 
+    private static final Logger log = LoggerFactory.getLogger(MonitorCommand.class);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    @Option(names = "--check-config", description = "Check the options and the --config file (values, TLS files, addresses), print "
+            + "what is wrong or 'configuration OK', and exit (0 when OK, 2 otherwise) without starting, as twemproxy -t does.")
+    boolean checkConfig;
+
+    @CommandLine.Mixin
     ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
 
-    @Option(names = {"-r", "--redis"}, paramLabel = "HOST:PORT", split = ",", required = true,
-            description = "The Redis nodes of the group, comma-separated or repeated.")
-    List<String> redis;
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
+
+    @Option(names = {"-r", "--redis"}, paramLabel = "HOST:PORT", split = ",",
+            description = "The Redis nodes of the group, comma-separated or repeated; required, here or as 'redis' in the --config file.")
+    List<String> redis = List.of();
 
     @Option(names = "-s", paramLabel = "SECONDS",
             description = "Probe interval in seconds (the Python monitor's option; decimals allowed; overrides --probe-interval-ms).")
@@ -60,6 +77,29 @@ public final class MonitorCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int minReplicaAcks;
 
+    /** The arguments this command was parsed from, set by {@link RedisFailoverMain}: SIGHUP parses them again. */
+    String[] originalArgs = new String[0];
+
+    /**
+     * SIGHUP (systemctl reload): the monitor reads its command line and --config file again and puts the log
+     * level in force; everything else it decides with takes a restart, which a rolling restart of the monitors
+     * does safely. A file that does not parse changes nothing.
+     */
+    private void reloadLogLevel() {
+        try {
+            CommandLine commandLine = RedisFailoverMain.commandLine(originalArgs);
+            commandLine.parseArgs(originalArgs);
+            MonitorCommand next = commandLine.getSubcommands().get("monitor").getCommand();
+            Level level = next.logs.level(Level.INFO);
+            LogSetup.setLevel(level);
+            log.atInfo().addKeyValue("event", "reload").addKeyValue("log_level", level.toString())
+                    .log("SIGHUP: log level {} in force; the monitor's other settings take a restart", level);
+        } catch (IOException | RuntimeException refused) {
+            log.atWarn().addKeyValue("event", "reload").addKeyValue("error", String.valueOf(refused.getMessage()))
+                    .log("SIGHUP: reload refused; the running configuration stays");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         List<NodeAddress> nodes;
@@ -68,14 +108,28 @@ public final class MonitorCommand implements Callable<Integer> {
         NodeAccess access;
         try {
             access = backend.access();
-            nodes = redis.stream().map(NodeAddress::parse).toList();
+            if (redis.isEmpty()) {
+                throw new IllegalArgumentException("--redis is required (or 'redis' in the --config file)");
+            }
+            nodes = redis.stream().map(node -> {
+                try {
+                    return NodeAddress.parse(node);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("redis: " + e.getMessage());
+                }
+            }).toList();
             layout = zooKeeper.layout();
             zkAccess = zooKeeper.access();
+            logs.apply(Level.INFO, Arrays.asList(backend.password()));
             if (probeIntervalSeconds != null) {
                 monitorOptions.probeIntervalMs = Math.max(1, Math.round(probeIntervalSeconds * 1000));
             }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
+        }
+        if (checkConfig) {
+            spec.commandLine().getOut().println("redis-failover monitor: configuration OK" + (config.config == null ? "" : " (" + config.config + ")"));
+            return 0;
         }
         String monitorId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs), zkAccess, layout);
@@ -93,6 +147,7 @@ public final class MonitorCommand implements Callable<Integer> {
             stopped.countDown();
         }, "redis-failover-shutdown"));
         monitor.start();
+        ReloadSignal.install(this::reloadLogLevel);
         stopped.await();
         return 0;
     }

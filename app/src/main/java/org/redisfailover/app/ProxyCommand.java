@@ -1,5 +1,6 @@
 package org.redisfailover.app;
 
+import ch.qos.logback.classic.Level;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +38,12 @@ public final class ProxyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option defaults.")
-    String config;
+    @CommandLine.Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    @Option(names = "--check-config", description = "Check the options and the --config file (values, TLS files, addresses), print "
+            + "what is wrong or 'configuration OK', and exit (0 when OK, 2 otherwise) without starting, as twemproxy -t does.")
+    boolean checkConfig;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7379",
             description = "Address clients connect to (default: ${DEFAULT-VALUE}).")
@@ -206,13 +211,8 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long shutdownTimeoutMs;
 
-    @Option(names = "--log-format", defaultValue = "text",
-            description = "text (key=value pairs, one line per event) or json (one JSON object per line) (default: ${DEFAULT-VALUE}).")
-    String logFormat;
-
-    @Option(names = "--log-level", defaultValue = "info",
-            description = "error, warn, info, debug or trace; reloadable (default: ${DEFAULT-VALUE}).")
-    String logLevel;
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
 
     @CommandLine.Mixin
     BackendOptions backend = new BackendOptions();
@@ -237,7 +237,7 @@ public final class ProxyCommand implements Callable<Integer> {
         SSLContext adminTls;
         ZkAccess zkAccess;
         LogSetup.Format format;
-        ch.qos.logback.classic.Level level;
+        Level level;
         List<NodeAddress> monitored;
         try {
             proxyConfig = buildConfig();
@@ -246,13 +246,17 @@ public final class ProxyCommand implements Callable<Integer> {
             adminAccess = adminAccess();
             adminTls = adminTls();
             zkAccess = zkAuth.access();
-            format = LogSetup.Format.parse(logFormat);
-            level = LogSetup.parseLevel(logLevel);
+            format = logs.format();
+            level = logs.level(Level.INFO);
             if (shutdownTimeoutMs < 0) {
                 throw new IllegalArgumentException("shutdown-timeout-ms: " + shutdownTimeoutMs + " (expected: >= 0)");
             }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
+        }
+        if (checkConfig) {
+            spec.commandLine().getOut().println("redis-failover proxy: configuration OK" + (config.config == null ? "" : " (" + config.config + ")"));
+            return 0;
         }
         LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword(), proxyConfig.requirepass()));
         ProxyServer server = new ProxyServer(proxyConfig);

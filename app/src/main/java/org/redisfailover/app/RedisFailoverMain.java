@@ -22,6 +22,9 @@ public final class RedisFailoverMain implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (try 'redis-failover proxy --help')");
     }
 
+    /** The commands that read {@code --config}: those that run against a group. */
+    private static final List<String> CONFIGURED = List.of("proxy", "monitor", "status", "switchover", "forget-replica");
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -76,13 +79,16 @@ public final class RedisFailoverMain implements Runnable {
                 .setExecutionExceptionHandler(RedisFailoverMain::startError);
         CommandLine proxy = commandLine.getSubcommands().get("proxy");
         proxy.<ProxyCommand>getCommand().originalArgs = args.clone();
+        commandLine.getSubcommands().get("monitor").<MonitorCommand>getCommand().originalArgs = args.clone();
         ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(args);
         if (defaults != null) {
-            List<String> unknown = defaults.unknownKeys(proxy.getCommandSpec());
+            List<CommandLine> readers = CONFIGURED.stream().map(commandLine.getSubcommands()::get).toList();
+            // One file serves every command on a host: a key is wrong only when no command has it.
+            List<String> unknown = defaults.unknownKeys(readers.stream().map(CommandLine::getCommandSpec).toList());
             if (!unknown.isEmpty()) {
                 throw new IllegalArgumentException(defaults.file() + ": unknown key(s) " + unknown + " (see 'redis-failover proxy --help')");
             }
-            proxy.setDefaultValueProvider(defaults);
+            readers.forEach(reader -> reader.setDefaultValueProvider(defaults));
         }
         return commandLine;
     }

@@ -78,7 +78,7 @@ class RedisFailoverMainTest {
         String text = Files.readString(shipped, StandardCharsets.UTF_8);
         for (CommandLine.Model.OptionSpec option : new CommandLine(new ProxyCommand()).getCommandSpec().options()) {
             String key = option.longestName().replaceFirst("^--", "");
-            if (!List.of("config", "help", "version").contains(key)) {
+            if (!List.of("config", "check-config", "help", "version").contains(key)) {
                 assertTrue(text.contains("\n" + key + " =") || text.contains("\n#" + key + " ="), "conf/proxy.properties lacks " + key);
             }
         }
@@ -103,7 +103,7 @@ class RedisFailoverMainTest {
     void monitorNeedsZooKeeperAndRedisNodes() {
         Run run = run("monitor", "-r", "127.0.0.1:6379");
         assertEquals(2, run.exitCode());
-        assertTrue(run.err().contains("Missing required option: '--zk=HOSTS'"), run.err());
+        assertTrue(run.err().contains("--zk is required (or 'zk' in the --config file)"), run.err());
         Run proxyWithoutZk = run("proxy", "--master", "127.0.0.1:6379", "--redis", "127.0.0.1:6379");
         assertEquals(2, proxyWithoutZk.exitCode());
         assertTrue(proxyWithoutZk.err().contains("--redis runs a monitor, which needs --zk"), proxyWithoutZk.err());
@@ -168,6 +168,36 @@ class RedisFailoverMainTest {
             assertTrue(run.err().contains("redis-failover: listen: cannot listen on " + address + ": Address already in use"), run.err());
             assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
         }
+    }
+
+    @Test
+    void aKeySetTwiceOrACommentAfterAValueIsAnErrorNamingIt() throws IOException {
+        Path twice = Files.writeString(dir.resolve("twice.properties"), "master = 127.0.0.1:6379\nread-policy = replica\nread-policy = master\n");
+        Run duplicate = run("proxy", "--config", twice.toString(), "--check-config");
+        assertEquals(2, duplicate.exitCode());
+        assertTrue(duplicate.err().contains("key(s) [read-policy] set more than once"), duplicate.err());
+        Path commented = Files.writeString(dir.resolve("commented.properties"), "master = 127.0.0.1:6379\nread-policy = replica # spread reads\n");
+        Run comment = run("proxy", "--config", commented.toString(), "--check-config");
+        assertEquals(2, comment.exitCode());
+        assertTrue(comment.err().contains("read-policy: 'replica # spread reads' holds ' #'"), comment.err());
+    }
+
+    @Test
+    void checkConfigValidatesWithoutStartingForEveryCommandThatRuns() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // The listen port is in use: a check that started the proxy would fail on it.
+            Path good = Files.writeString(dir.resolve("good.properties"), "listen = 127.0.0.1:" + taken.getLocalPort()
+                    + "\nmaster = 127.0.0.1:6379\nzk = 127.0.0.1:1\nredis = 127.0.0.1:6379,127.0.0.1:6380\n");
+            assertEquals(0, run("proxy", "--config", good.toString(), "--check-config").exitCode());
+            assertEquals(0, run("monitor", "--config", good.toString(), "--check-config").exitCode(), "the monitor reads the proxy's file");
+        }
+        Path bad = Files.writeString(dir.resolve("bad.properties"), "master = 127.0.0.1:6379\nread-policy = nearest\n");
+        Run refused = run("proxy", "--config", bad.toString(), "--check-config");
+        assertEquals(2, refused.exitCode());
+        assertTrue(refused.err().contains("read-policy: unknown read policy 'nearest'"), refused.err());
+        Run noRedis = run("monitor", "--zk", "127.0.0.1:1", "--check-config");
+        assertEquals(2, noRedis.exitCode());
+        assertTrue(noRedis.err().contains("--redis is required"), noRedis.err());
     }
 
     @Test
