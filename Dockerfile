@@ -18,7 +18,10 @@ COPY test-support test-support
 COPY monitor monitor
 COPY proxy proxy
 COPY app app
-RUN mvn -B -q -DskipTests package
+# The sources come without .git: the version the jar reports is passed in (scripts/release, container-smoke).
+ARG GIT_DESCRIBE=
+ARG GIT_REVISION=
+RUN mvn -B -q -DskipTests ${GIT_DESCRIBE:+-Dgit.commit.id.describe=$GIT_DESCRIBE} ${GIT_REVISION:+-Dgit.commit.id.abbrev=$GIT_REVISION} package
 
 FROM ${RUNTIME_IMAGE}
 RUN useradd --system --no-create-home --shell /usr/sbin/nologin redis-failover

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.monitor.Monitor;
+import org.redisfailover.protocol.build.BuildVersion;
 import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
@@ -131,6 +132,10 @@ public final class MonitorCommand implements Callable<Integer> {
             spec.commandLine().getOut().println("redis-failover monitor: configuration OK" + (config.config == null ? "" : " (" + config.config + ")"));
             return 0;
         }
+        BuildVersion build = BuildVersion.current();
+        log.atInfo().addKeyValue("version", build.version()).addKeyValue("revision", build.revision())
+                .log("redis-failover {} (commit {}) monitor starting, configuration {}", build.version(), build.revision(),
+                        config.config == null ? "from flags only" : config.config);
         String monitorId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs), zkAccess, layout);
         try {

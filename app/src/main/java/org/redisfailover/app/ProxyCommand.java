@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
+import org.redisfailover.protocol.build.BuildVersion;
 import org.redisfailover.protocol.resp.RespLimits;
 import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -19,6 +20,7 @@ import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -259,6 +261,11 @@ public final class ProxyCommand implements Callable<Integer> {
             return 0;
         }
         LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword(), proxyConfig.requirepass()));
+        BuildVersion build = BuildVersion.current();
+        LoggerFactory.getLogger(ProxyCommand.class).atInfo().addKeyValue("version", build.version()).addKeyValue("revision", build.revision())
+                .addKeyValue("config", config.config == null ? "none" : config.config)
+                .log("redis-failover {} (commit {}) starting, configuration {}", build.version(), build.revision(),
+                        config.config == null ? "from flags only" : config.config);
         ProxyServer server = new ProxyServer(proxyConfig);
         try {
             server.start();

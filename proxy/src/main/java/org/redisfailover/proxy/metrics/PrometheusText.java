@@ -1,23 +1,24 @@
 package org.redisfailover.proxy.metrics;
 
-import io.prometheus.client.Collector;
 import io.prometheus.client.Collector.MetricFamilySamples;
+import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.GaugeMetricFamily;
 import io.prometheus.client.dropwizard.DropwizardExports;
+import io.prometheus.client.exporter.common.TextFormat;
 import io.prometheus.client.hotspot.BufferPoolsExports;
 import io.prometheus.client.hotspot.GarbageCollectorExports;
 import io.prometheus.client.hotspot.MemoryPoolsExports;
 import io.prometheus.client.hotspot.StandardExports;
 import io.prometheus.client.hotspot.ThreadExports;
 import io.prometheus.client.hotspot.VersionInfoExports;
-import io.prometheus.client.exporter.common.TextFormat;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
+import org.redisfailover.protocol.build.BuildVersion;
 
 /**
  * Writes the proxy's metrics in Prometheus' text exposition format (version 0.0.4): the Dropwizard
@@ -62,17 +63,9 @@ public final class PrometheusText {
     private static final class BuildInfo extends Collector {
         @Override
         public List<MetricFamilySamples> collect() {
-            Package source = PrometheusText.class.getPackage();
-            String version = source.getImplementationVersion();
-            String revision = null;
-            try (var manifest = PrometheusText.class.getResourceAsStream("/META-INF/MANIFEST.MF")) {
-                revision = manifest == null ? null : new java.util.jar.Manifest(manifest).getMainAttributes().getValue("Build-Revision");
-            } catch (IOException e) {
-                // no revision: "unknown"
-            }
+            BuildVersion build = BuildVersion.current();
             return List.of(new GaugeMetricFamily(ProxyMetrics.PREFIX + "build_info", "The running build: version and git revision",
-                    List.of("version", "revision")).addMetric(List.of(version == null ? "development" : version,
-                    revision == null ? "unknown" : revision), 1));
+                    List.of("version", "revision")).addMetric(List.of(build.version(), build.revision()), 1));
         }
     }
 
