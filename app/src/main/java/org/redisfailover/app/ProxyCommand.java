@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
 import org.redisfailover.protocol.build.BuildVersion;
 import org.redisfailover.protocol.resp.RespLimits;
+import org.redisfailover.protocol.tls.CertifiedKey;
 import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
@@ -289,6 +290,12 @@ public final class ProxyCommand implements Callable<Integer> {
             try {
                 stop.admin(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls,
                         server::notReadyReason));
+                if (adminTlsCertFile != null) {
+                    java.time.Instant notAfter = CertifiedKey.certificates("admin-tls-cert-file", Path.of(adminTlsCertFile))[0].getNotAfter()
+                            .toInstant();
+                    server.metrics().gauge("tls_certificate_expiry_seconds", ProxyServer.CERTIFICATE_EXPIRY_HELP,
+                            () -> notAfter.getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "admin-tls");
+                }
             } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
                 throw StartFailure.cannotListen("admin", adminAddress, e);
             }

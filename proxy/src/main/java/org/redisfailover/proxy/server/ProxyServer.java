@@ -16,6 +16,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
+import java.time.Instant;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
+import org.redisfailover.protocol.tls.CertifiedKey;
 import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
@@ -98,6 +100,11 @@ public final class ProxyServer implements AutoCloseable {
         Meter failovers = metrics.meter("master_changes", changesHelp, "kind", "failover");
         Meter switchovers = metrics.meter("master_changes", changesHelp, "kind", "switchover");
         registerGauges(metrics);
+        if (config.backendTls() != null && config.backendTls().certFile() != null) {
+            Instant notAfter = CertifiedKey.certificates("backend-tls-cert-file", config.backendTls().certFile())[0].getNotAfter().toInstant();
+            metrics.gauge("tls_certificate_expiry_seconds", CERTIFICATE_EXPIRY_HELP,
+                    () -> notAfter.getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "backend-tls");
+        }
         lastMaster = topology.current().master();
         shared.offsets().follow(lastMaster);
         topology.addListener((previous, current) -> {
@@ -125,8 +132,8 @@ public final class ProxyServer implements AutoCloseable {
             tls = new TlsServerContext(config.tls(), TlsFiles.bestProvider(),
                     metrics.meter("tls_handshake_failures", "TLS handshakes with clients that failed (untrusted or missing client "
                             + "certificate, plain text on the TLS port, no common protocol or cipher)"));
-            metrics.gauge("tls_certificate_expiry_seconds", "Seconds until the TLS port's certificate expires (negative: expired)",
-                    () -> tls.certificateNotAfter().getEpochSecond() - System.currentTimeMillis() / 1000);
+            metrics.gauge("tls_certificate_expiry_seconds", CERTIFICATE_EXPIRY_HELP,
+                    () -> tls.certificateNotAfter().getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "tls");
         }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -159,6 +166,10 @@ public final class ProxyServer implements AutoCloseable {
                 config.readPolicy().label());
         return this;
     }
+
+    /** Help of the certificate expiry gauges, one per certificate the process shows (the TLS port's, the admin's, the backend's). */
+    public static final String CERTIFICATE_EXPIRY_HELP = "Seconds until a certificate this process shows expires (negative: expired); "
+            + "certificate: tls (the TLS port), admin-tls, backend-tls (its client certificate to Redis)";
 
     /** A listen address the proxy could not bind, with the option that gave it; the cause says why. */
     public static final class ListenFailure extends RuntimeException {
