@@ -21,8 +21,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "forget-replica", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = {
-            "Removes a replica lost for good from the topology and from safe mode's sync set, so that the group stops",
-            "waiting for it. Refused while it answers with the group's history. While a master serves, nothing is lost",
+            "Removes a replica lost for good from the topology and from safe mode's sync set.",
+            "The group then stops waiting for it. Refused while it answers with the group's history. While a master serves, nothing is lost",
             "(in safe mode the leader first lets the other replicas catch up with what it acknowledged). While a safe-mode",
             "failover waits for it, the writes only it acknowledged are lost: that needs --accept-loss."
         })

@@ -93,6 +93,9 @@ public final class GroupMetrics {
                 + "(the event's detail says why: safe mode's promotion rule, or no eligible replica); writes are held, then refused",
                 () -> group.failoverWaiting ? 1 : 0);
         metrics.beforeScrape(group::refresh);
+        // The baseline of the phase histograms: switches before this read are not counted, so read now, at start,
+        // rather than at the first scrape (a switch between the two would go uncounted).
+        group.refresh();
     }
 
     private void readHistory() {

@@ -29,8 +29,9 @@ import picocli.CommandLine;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         description = {
-            "Runs a monitor in the foreground: probes the Redis nodes, publishes what it sees in ZooKeeper, and",
-            "when it is the elected leader seeds the topology and fails over a master that most monitors see down."
+            "Runs a monitor in the foreground: probes the Redis nodes and fails over a dead master.",
+            "It publishes what it sees in ZooKeeper, and when it is the elected leader seeds the topology and fails over",
+            "a master that most monitors see down."
         })
 public final class MonitorCommand implements Callable<Integer> {
 

@@ -32,8 +32,8 @@ import picocli.CommandLine;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         description = {
-            "Runs the proxy in the foreground. Clients connect to --listen as if it were Redis; writes go to",
-            "the master, reads where --read-policy says. Every option can also be set in the --config file,",
+            "Runs the proxy in the foreground: clients connect to --listen as if it were Redis.",
+            "Writes go to the master, reads where --read-policy says. Every option can also be set in the --config file,",
             "as 'name = value' with the option's long name (see conf/proxy.properties); flags win."
         })
 public final class ProxyCommand implements Callable<Integer> {

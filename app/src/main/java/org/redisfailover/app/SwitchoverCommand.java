@@ -21,8 +21,9 @@ import picocli.CommandLine;
  */
 @Command(name = "switchover", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = {
-            "Hands the master role to a replica without losing a write: the proxies hold new writes and finish those in",
-            "flight, the master's writes are paused, the replica catches up and is promoted, and the held writes go to it."
+            "Hands the master role to a replica without losing a write.",
+            "The proxies hold new writes and finish those in flight, the master's writes are paused, the replica catches",
+            "up and is promoted, and the held writes go to it."
         })
 public final class SwitchoverCommand implements Callable<Integer> {
 
