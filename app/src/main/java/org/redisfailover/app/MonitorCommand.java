@@ -8,12 +8,19 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
 import org.apache.curator.framework.CuratorFramework;
 import org.redisfailover.monitor.Monitor;
-import org.redisfailover.protocol.build.BuildVersion;
 import org.redisfailover.monitor.NodeAccess;
+import org.redisfailover.protocol.build.BuildVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.ZkLayout;
+import org.redisfailover.proxy.admin.AdminAccess;
+import org.redisfailover.proxy.admin.AdminServer;
+import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.server.TopologyHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -52,6 +59,9 @@ public final class MonitorCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     LogOptions logs = new LogOptions();
+
+    @CommandLine.Mixin
+    AdminOptions adminOptions = new AdminOptions();
 
     @Option(names = {"-r", "--redis"}, paramLabel = "HOST:PORT", split = ",",
             description = "The Redis nodes of the group, comma-separated or repeated; required, here or as 'redis' in the --config file.")
@@ -102,12 +112,34 @@ public final class MonitorCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The standalone monitor's admin endpoint: /health; /ready while its ZooKeeper session is connected; /metrics
+     * with the group's gauges (leadership, lag, the last switch, the leader latch), the process's and the JVM's;
+     * /topology and /events as the proxy serves them (its routing section is empty: a monitor routes nothing).
+     */
+    private static AdminServer startAdmin(NodeAddress address, AdminAccess access, SSLContext tls, CuratorFramework client, ZkLayout layout,
+            Monitor monitor, NodeAccess nodes) {
+        ProxyMetrics metrics = ProxyMetrics.enabled();
+        metrics.group(layout.root());
+        GroupMetrics.register(metrics, client, layout, monitor);
+        AdminServer.GroupView view = ZooKeeperFollowing.groupView(client, layout, nodes);
+        try {
+            return AdminServer.start(address, new TopologyHolder(new Topology(0, null, List.of())), metrics, view, null, access, tls,
+                    () -> client.getZookeeperClient().isConnected() ? null : "no ZooKeeper connection");
+        } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
+            throw StartFailure.cannotListen("admin", address, e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         List<NodeAddress> nodes;
         ZkLayout layout;
         ZkAccess zkAccess;
         NodeAccess access;
+        NodeAddress adminAddress;
+        AdminAccess adminAccess;
+        SSLContext adminTls;
         try {
             access = backend.access();
             if (redis.isEmpty()) {
@@ -122,6 +154,9 @@ public final class MonitorCommand implements Callable<Integer> {
             }).toList();
             layout = zooKeeper.layout();
             zkAccess = zooKeeper.access();
+            adminAddress = adminOptions.address();
+            adminAccess = adminOptions.access();
+            adminTls = adminOptions.tls();
             logs.apply(Level.INFO, Arrays.asList(backend.password()));
             if (probeIntervalSeconds != null) {
                 monitorOptions.probeIntervalMs = Math.max(1, Math.round(probeIntervalSeconds * 1000));
@@ -148,11 +183,16 @@ public final class MonitorCommand implements Callable<Integer> {
         Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs),
                 access, minReplicaAcks));
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicReference<AdminServer> adminServer = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ZooKeeperClients.closeWithin(ZooKeeperFollowing.CLOSE_BOUND, client, monitor);
+            if (adminServer.get() != null) {
+                adminServer.get().close();
+            }
             stopped.countDown();
         }, "redis-failover-shutdown"));
         monitor.start();
+        adminServer.set(adminAddress == null ? null : startAdmin(adminAddress, adminAccess, adminTls, client, layout, monitor, access));
         ReloadSignal.install(this::reloadLogLevel);
         stopped.await();
         return 0;

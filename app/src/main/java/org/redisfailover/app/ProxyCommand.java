@@ -2,7 +2,6 @@ package org.redisfailover.app;
 
 import ch.qos.logback.classic.Level;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -10,8 +9,6 @@ import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
 import org.redisfailover.protocol.build.BuildVersion;
 import org.redisfailover.protocol.resp.RespLimits;
-import org.redisfailover.protocol.tls.CertifiedKey;
-import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.admin.AdminAccess;
@@ -186,23 +183,8 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "0 turns it off (default: ${DEFAULT-VALUE}).")
     long replicationGuardMs;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT",
-            description = "Serve the admin HTTP endpoint (/health, /ready, /topology, /events, /metrics, POST /reload) here; keep it "
-                    + "on loopback or a management network (default: off).")
-    String admin;
-
-    @Option(names = "--admin-token-file", paramLabel = "FILE",
-            description = "A file holding the admin endpoint's bearer token: every path but /health and /ready then needs "
-                    + "'Authorization: Bearer <token>'. Without it (or REDIS_FAILOVER_ADMIN_TOKEN in the environment), /topology, "
-                    + "/events and /reload are served on a loopback --admin address only.")
-    String adminTokenFile;
-
-    @Option(names = "--admin-tls-cert-file", paramLabel = "FILE",
-            description = "Serve the admin endpoint over HTTPS with this PEM certificate chain (with --admin-tls-key-file).")
-    String adminTlsCertFile;
-
-    @Option(names = "--admin-tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1; checked against the certificate).")
-    String adminTlsKeyFile;
+    @CommandLine.Mixin
+    AdminOptions adminOptions = new AdminOptions();
 
     @Option(names = "--metrics", arity = "1", defaultValue = "true",
             description = "Record metrics for the admin endpoint's /metrics; false only to measure what they cost (default: ${DEFAULT-VALUE}).")
@@ -245,9 +227,9 @@ public final class ProxyCommand implements Callable<Integer> {
         try {
             proxyConfig = buildConfig();
             monitored = redisNodes.stream().map(node -> parse("redis", node)).toList();
-            adminAddress = admin == null ? null : parse("admin", admin);
-            adminAccess = adminAccess();
-            adminTls = adminTls();
+            adminAddress = adminOptions.address();
+            adminAccess = adminOptions.access();
+            adminTls = adminOptions.tls();
             zkAccess = zkAuth.access();
             format = logs.format();
             level = logs.level(Level.INFO);
@@ -290,12 +272,7 @@ public final class ProxyCommand implements Callable<Integer> {
             try {
                 stop.admin(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls,
                         server::notReadyReason));
-                if (adminTlsCertFile != null) {
-                    java.time.Instant notAfter = CertifiedKey.certificates("admin-tls-cert-file", Path.of(adminTlsCertFile))[0].getNotAfter()
-                            .toInstant();
-                    server.metrics().gauge("tls_certificate_expiry_seconds", ProxyServer.CERTIFICATE_EXPIRY_HELP,
-                            () -> notAfter.getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "admin-tls");
-                }
+                adminOptions.exportExpiry(server.metrics());
             } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
                 throw StartFailure.cannotListen("admin", adminAddress, e);
             }
@@ -303,24 +280,6 @@ public final class ProxyCommand implements Callable<Integer> {
         ReloadSignal.install(reload);
         stop.await();
         return 0;
-    }
-
-    /** The admin token from --admin-token-file, else from REDIS_FAILOVER_ADMIN_TOKEN; without either, loopback rules. */
-    AdminAccess adminAccess() {
-        String token = adminTokenFile != null ? Secrets.fromFile("admin-token-file", adminTokenFile)
-                : Secrets.fromEnvironment("REDIS_FAILOVER_ADMIN_TOKEN");
-        return token == null ? AdminAccess.withoutToken() : AdminAccess.withToken(token);
-    }
-
-    /** HTTPS for the admin endpoint, or null for plain HTTP. */
-    SSLContext adminTls() {
-        if (adminTlsCertFile == null && adminTlsKeyFile == null) {
-            return null;
-        }
-        if (adminTlsCertFile == null || adminTlsKeyFile == null || admin == null) {
-            throw new IllegalArgumentException("admin-tls-cert-file and admin-tls-key-file go together, with admin");
-        }
-        return TlsFiles.jdkServerContext("admin-tls", Path.of(adminTlsCertFile), Path.of(adminTlsKeyFile));
     }
 
     ProxyConfig buildConfig() {

@@ -215,13 +215,13 @@ class RedisFailoverMainTest {
         Files.writeString(token, "abc123\n");
         ProxyCommand withToken = new ProxyCommand();
         new CommandLine(withToken).parseArgs("--master", "127.0.0.1:6379", "--admin-token-file", token.toString());
-        assertTrue(withToken.adminAccess().requiresToken());
+        assertTrue(withToken.adminOptions.access().requiresToken());
         ProxyCommand missing = new ProxyCommand();
         new CommandLine(missing).parseArgs("--master", "127.0.0.1:6379", "--admin-token-file", dir.resolve("nope").toString());
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, missing::adminAccess);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, missing.adminOptions::access);
         assertTrue(refused.getMessage().startsWith("admin-token-file: cannot read"), refused.getMessage());
         Files.writeString(token, "two words\n");
-        assertThrows(IllegalArgumentException.class, withToken::adminAccess);
+        assertThrows(IllegalArgumentException.class, withToken.adminOptions::access);
     }
 
     @Test
