@@ -14,7 +14,8 @@ import sun.misc.Signal;
  * How the proxy stops: on SIGTERM (systemctl stop, an orchestrator) or SIGINT, it drains its clients
  * ({@link ProxyServer#drain}) for up to the shutdown timeout, then closes, then leaves ZooKeeper (its
  * registration goes only once it writes no more, so no monitor promotes past a proxy still writing),
- * then closes the admin endpoint, whose {@code /ready} said 503 all along; the process then exits 0.
+ * then closes the admin endpoint, whose {@code /ready} said 503 all along; the process then exits 0, even if
+ * it was still starting (waiting for ZooKeeper).
  * A second signal ends the drain at once. Any other way out of the JVM still drains, in a shutdown hook.
  */
 final class GracefulStop {
@@ -70,7 +71,11 @@ final class GracefulStop {
     void signalled(String signal) {
         if (begun.compareAndSet(false, true)) {
             log.info("{}: stopping gracefully within {} ms (send it again to stop at once)", signal, timeout.toMillis());
-            Thread thread = new Thread(this::drainThenClose, "redis-failover-shutdown");
+            Thread thread = new Thread(() -> {
+                drainThenClose();
+                // The main thread may still be starting (connecting to ZooKeeper): the process ends here, not there.
+                System.exit(0);
+            }, "redis-failover-shutdown");
             thread.start();
         } else {
             log.info("{} again: ending the drain now", signal);

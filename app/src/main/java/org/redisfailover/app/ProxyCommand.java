@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.redisfailover.protocol.build.BuildVersion;
 import org.redisfailover.protocol.resp.RespLimits;
@@ -256,25 +257,29 @@ public final class ProxyCommand implements Callable<Integer> {
             throw StartFailure.cannotListen(e.option(), e.address(), e.getCause());
         }
         GracefulStop stop = new GracefulStop(server, Duration.ofMillis(shutdownTimeoutMs)).install();
-        AdminServer.GroupView group = null;
+        ConfigReload reload = new ConfigReload(originalArgs, this, server);
+        // The admin endpoint comes up before ZooKeeper answers, so that /health, and /ready saying why not, are there
+        // at once; its group view is filled in once the ZooKeeper client has connected.
+        AtomicReference<AdminServer.GroupView> group = new AtomicReference<>();
+        if (adminAddress != null) {
+            try {
+                stop.admin(AdminServer.start(adminAddress, server.topology(), server.metrics(),
+                        proxyConfig.zooKeeper() == null ? null : new PendingGroupView(group), reload, adminAccess, adminTls,
+                        server::notReadyReason));
+                adminOptions.exportExpiry(server.metrics());
+            } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
+                server.close();
+                throw StartFailure.cannotListen("admin", adminAddress, e);
+            }
+        }
         if (proxyConfig.zooKeeper() != null) {
             try {
                 ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server, monitored, monitorOptions, zkAccess);
                 stop.leaveZooKeeperWith(following.stop());
-                group = following.view();
+                group.set(following.view());
             } catch (IllegalArgumentException e) {
                 server.close();
                 throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
-            }
-        }
-        ConfigReload reload = new ConfigReload(originalArgs, this, server);
-        if (adminAddress != null) {
-            try {
-                stop.admin(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls,
-                        server::notReadyReason));
-                adminOptions.exportExpiry(server.metrics());
-            } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
-                throw StartFailure.cannotListen("admin", adminAddress, e);
             }
         }
         ReloadSignal.install(reload);

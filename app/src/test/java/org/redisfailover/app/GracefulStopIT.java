@@ -81,6 +81,19 @@ class GracefulStopIT {
         }
     }
 
+    /** The admin endpoint answers before ZooKeeper does, and SIGTERM while the proxy still waits for ZooKeeper ends it. */
+    @Test
+    void aProxyStillWaitingForZooKeeperServesItsHealthAndStopsOnSigterm(@TempDir Path dir) throws Exception {
+        try (ProxyProcess proxy = new ProxyProcess(dir.resolve("proxy.log"), "--zk", "127.0.0.1:" + org.redisfailover.testing.FreePort.next(),
+                "--zk-session-timeout-ms", "30000", "--fence-timeout-ms", "3000").launch()) {
+            Poll.until(Duration.ofSeconds(20), "/health while ZooKeeper does not answer", () -> proxy.health() == 200);
+            assertEquals(503, proxy.ready());
+            assertTrue(proxy.readyResponse().body().contains("no topology read from ZooKeeper yet"), proxy.readyResponse().body());
+            proxy.signal("TERM");
+            assertEquals(0, proxy.awaitExit(Duration.ofSeconds(10)), "exit status after SIGTERM, still connecting");
+        }
+    }
+
     /**
      * Two proxies in front of one master, eight clients writing through whichever accepts them, and each
      * proxy stopped with SIGTERM and started again in turn. A client whose connection ends before a reply

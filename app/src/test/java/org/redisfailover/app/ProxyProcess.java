@@ -34,12 +34,31 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Starts it (again) and waits until /ready says 200. */
     ProxyProcess start() throws IOException {
+        launch();
+        Poll.until(Duration.ofSeconds(30), "the proxy on " + port + " to be ready", () -> ready() == 200);
+        return this;
+    }
+
+    /** Starts it (again), without waiting. */
+    ProxyProcess launch() throws IOException {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString(), "proxy",
                 "--listen", "127.0.0.1:" + port, "--admin", "127.0.0.1:" + adminPort));
         command.addAll(args);
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        Poll.until(Duration.ofSeconds(30), "the proxy on " + port + " to be ready", () -> ready() == 200);
         return this;
+    }
+
+    /** The admin endpoint's /health status, or -1 when it does not answer. */
+    int health() {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health")).timeout(Duration.ofSeconds(2))
+                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     /** /ready's status, or -1 when the admin endpoint does not answer. */
