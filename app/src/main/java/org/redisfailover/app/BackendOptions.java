@@ -34,7 +34,7 @@ final class BackendOptions {
             description = "PEM client certificate shown to Redis (needed with Redis' tls-auth-clients yes, its default).")
     String backendTlsCertFile;
 
-    @Option(names = "--backend-tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PKCS#8 PEM).")
+    @Option(names = "--backend-tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1; checked against the certificate).")
     String backendTlsKeyFile;
 
     @Option(names = "--backend-tls-verify-hostname", paramLabel = "yes|no", defaultValue = "yes",

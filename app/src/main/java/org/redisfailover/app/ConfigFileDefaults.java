@@ -40,9 +40,27 @@ final class ConfigFileDefaults implements CommandLine.IDefaultValueProvider {
             }
             if (value != null) {
                 Path file = Path.of(value);
-                Properties properties = new Properties();
+                Set<String> repeated = new TreeSet<>();
+                Properties properties = new Properties() {
+                    @Override
+                    public synchronized Object put(Object key, Object newValue) {
+                        if (containsKey(key)) {
+                            repeated.add(key.toString());
+                        }
+                        return super.put(key, newValue);
+                    }
+                };
                 try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                     properties.load(reader);
+                }
+                if (!repeated.isEmpty()) {
+                    throw new IllegalArgumentException(file + ": key(s) " + repeated + " set more than once (which one should win?)");
+                }
+                for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+                    if (properties.getProperty(key).contains(" #")) {
+                        throw new IllegalArgumentException(file + ": " + key + ": '" + properties.getProperty(key).strip() + "' holds ' #'; "
+                                + "a properties file has no comments after a value: put the comment on a line of its own");
+                    }
                 }
                 return new ConfigFileDefaults(file, properties);
             }
@@ -59,10 +77,10 @@ final class ConfigFileDefaults implements CommandLine.IDefaultValueProvider {
         return null;
     }
 
-    /** Keys of the file that name no option of {@code command}. */
-    List<String> unknownKeys(CommandLine.Model.CommandSpec command) {
+    /** Keys of the file that name no option of any of {@code commands}. */
+    List<String> unknownKeys(List<CommandLine.Model.CommandSpec> commands) {
         Set<String> known = new TreeSet<>();
-        command.options().forEach(option -> known.add(key(option)));
+        commands.forEach(command -> command.options().forEach(option -> known.add(key(option))));
         List<String> unknown = new ArrayList<>();
         for (String key : new TreeSet<>(properties.stringPropertyNames())) {
             if (!known.contains(key)) {

@@ -41,19 +41,31 @@ final class ConfigReload implements AdminServer.Reloader {
     private final ProxyServer server;
     private Map<String, Object> running;
 
+    /** Whether the last reload was put in force (as Prometheus' own config_last_reload_successful); 1 before any. */
+    private volatile boolean lastSucceeded = true;
+    /** When the configuration in force was last read: at start, then at each reload that succeeded. */
+    private volatile long lastSuccessMillis = System.currentTimeMillis();
+
     ConfigReload(String[] args, ProxyCommand started, ProxyServer server) {
         this.args = args.clone();
         this.server = server;
         this.running = values(started);
+        server.metrics().gauge("config_last_reload_successful", "1 if the last reload (SIGHUP, POST /reload) was put in force, 0 if it was "
+                + "refused and the configuration before it runs on", () -> lastSucceeded ? 1 : 0);
+        server.metrics().gauge("config_last_reload_success_timestamp_seconds", "When the configuration in force was read: at start, "
+                + "then at each reload that succeeded", () -> lastSuccessMillis / 1000.0);
     }
 
     @Override
     public synchronized List<String> reload() {
         try {
             List<String> changed = apply();
+            lastSucceeded = true;
+            lastSuccessMillis = System.currentTimeMillis();
             log.atInfo().addKeyValue("event", "reload").addKeyValue("changed", changed).log("configuration reloaded");
             return changed;
         } catch (IllegalArgumentException refused) {
+            lastSucceeded = false;
             log.atWarn().addKeyValue("event", "reload").addKeyValue("error", refused.getMessage())
                     .log("configuration reload refused; the running configuration stays");
             throw refused;
@@ -72,7 +84,7 @@ final class ConfigReload implements AdminServer.Reloader {
             throw new IllegalArgumentException(e.getMessage());
         }
         ProxyConfig config = next.buildConfig();
-        Level level = LogSetup.parseLevel(next.logLevel);
+        Level level = next.logs.level(Level.INFO);
         Map<String, Object> values = values(next);
         List<String> changed = new ArrayList<>();
         List<String> needRestart = new ArrayList<>();

@@ -2,6 +2,7 @@ package org.redisfailover.app;
 
 import java.io.PrintWriter;
 import java.util.Optional;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.redisfailover.protocol.topology.ForgetRequest;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "forget-replica", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = {
-            "Removes a replica lost for good from the topology and from safe mode's sync set, so that the group stops",
-            "waiting for it. Refused while it answers with the group's history. While a master serves, nothing is lost",
+            "Removes a replica lost for good from the topology and from safe mode's sync set.",
+            "The group then stops waiting for it. Refused while it answers with the group's history. While a master serves, nothing is lost",
             "(in safe mode the leader first lets the other replicas catch up with what it acknowledged). While a safe-mode",
             "failover waits for it, the writes only it acknowledged are lost: that needs --accept-loss."
         })
@@ -31,7 +32,13 @@ public final class ForgetReplicaCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    @CommandLine.Mixin
     ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
+
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
 
     @Parameters(index = "0", paramLabel = "HOST:PORT", description = "The replica to forget, as the topology names it.")
     String replica;
@@ -52,6 +59,8 @@ public final class ForgetReplicaCommand implements Callable<Integer> {
         try {
             layout = zooKeeper.layout();
             zkAccess = zooKeeper.access();
+            // As the caller's logging is (a command run inside the demo or a test) unless --log-level says otherwise.
+            logs.apply(LogSetup.ownLevel(), List.of());
             request = new ForgetRequest(UUID.randomUUID().toString(), NodeAddress.parse(replica).toString(), acceptLoss);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

@@ -48,6 +48,8 @@ public final class GroupMetrics {
     private volatile SwitchEvent lastSwitch;
     /** Whether the newest event is a failover waiting for a replica it may promote. */
     private volatile boolean failoverWaiting;
+    /** Whether some monitor, in any process, holds the group's leader latch (null until first read). */
+    private volatile Boolean leaderElected;
     private final AtomicBoolean readingHistory = new AtomicBoolean();
     /** Each phase of every switch completed since this process started, for quantiles across switches and proxies. */
     private final Map<String, StripedHistogram> phaseDurations = new HashMap<>();
@@ -84,14 +86,21 @@ public final class GroupMetrics {
                     Long millis = event == null ? null : timing.apply(event);
                     return millis == null ? null : millis / 1000.0;
                 }, "phase", phase));
+        metrics.gauge("group_leader_elected", "1 while some monitor of the group (in any process, standalone or beside a proxy) "
+                + "leads it, as read from ZooKeeper at the last scrape; 0: no failover can happen", () -> group.leaderElected == null ? null
+                : group.leaderElected ? 1 : 0);
         metrics.gauge("failover_waiting", "1 while the group's newest event is a failover waiting for a replica it may promote "
                 + "(the event's detail says why: safe mode's promotion rule, or no eligible replica); writes are held, then refused",
                 () -> group.failoverWaiting ? 1 : 0);
         metrics.beforeScrape(group::refresh);
+        // The baseline of the phase histograms: switches before this read are not counted, so read now, at start,
+        // rather than at the first scrape (a switch between the two would go uncounted).
+        group.refresh();
     }
 
     private void readHistory() {
         try {
+            leaderElected = client.checkExists().forPath(layout.leader()) != null && !client.getChildren().forPath(layout.leader()).isEmpty();
             List<SwitchEvent> events = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT);
             SwitchEvent newest = events.stream().filter(SwitchEvent::changesMaster).reduce((first, second) -> second).orElse(null);
             failoverWaiting = newest != null && "failover".equals(newest.kind()) && "waiting".equals(newest.outcome());

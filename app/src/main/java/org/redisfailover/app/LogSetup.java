@@ -3,7 +3,6 @@ package org.redisfailover.app;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
@@ -13,11 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 
 /**
  * Logging of a running proxy or monitor: one line per event on stderr, as {@code key=value} pairs
- * (logfmt, for people and grep) or JSON (logback's JsonEncoder, for log pipelines), at a level that a
+ * (logfmt, for people and grep) or JSON (logstash-logback-encoder: the formatted message, an ISO-8601
+ * {@code @timestamp} and each key-value pair as a field, as log pipelines take them), at a level that a
  * reload can change. Secrets never reach the output: the configured password is replaced wherever it
  * appears, and so is anything written as {@code password=...}.
  */
@@ -46,6 +47,19 @@ final class LogSetup {
     private LogSetup() {
     }
 
+    /**
+     * One JSON object per line: {@code @timestamp} (ISO-8601 with the offset), {@code level}, {@code logger_name},
+     * {@code thread_name}, {@code message} formatted, each key-value pair as a field of its own (lists as arrays,
+     * numbers as numbers) and {@code stack_trace} with an exception.
+     */
+    static LogstashEncoder jsonEncoder() {
+        LogstashEncoder json = new LogstashEncoder();
+        json.setIncludeContext(false);
+        json.getFieldNames().setVersion("[ignore]");
+        json.getFieldNames().setLevelValue("[ignore]");
+        return json;
+    }
+
     /** Parses {@code log-level}: error, warn, info, debug or trace. */
     static Level parseLevel(String value) {
         Level level = Level.toLevel(value, null);
@@ -62,7 +76,7 @@ final class LogSetup {
         root.detachAndStopAllAppenders();
         EncoderBase<ILoggingEvent> encoder;
         if (format == Format.JSON) {
-            encoder = new JsonEncoder();
+            encoder = jsonEncoder();
         } else {
             PatternLayoutEncoder pattern = new PatternLayoutEncoder();
             pattern.setPattern(TEXT_PATTERN);
@@ -80,7 +94,18 @@ final class LogSetup {
         appender.setEncoder(masked);
         appender.start();
         root.addAppender(appender);
+        if (context.getTurboFilterList().stream().noneMatch(RepeatLimiter.class::isInstance)) {
+            RepeatLimiter limiter = new RepeatLimiter();
+            limiter.setContext(context);
+            limiter.start();
+            context.addTurboFilter(limiter);
+        }
         setLevel(level);
+    }
+
+    /** The level of the project's own loggers now. */
+    static Level ownLevel() {
+        return ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(OWN_LOGGERS).getEffectiveLevel();
     }
 
     /** Sets the level of the proxy's own loggers (a reload); libraries stay at WARN. */

@@ -1,15 +1,15 @@
 package org.redisfailover.app;
 
-import java.nio.file.Path;
+import ch.qos.logback.classic.Level;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
+import org.redisfailover.protocol.build.BuildVersion;
 import org.redisfailover.protocol.resp.RespLimits;
-import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.admin.AdminAccess;
@@ -19,6 +19,7 @@ import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -29,8 +30,8 @@ import picocli.CommandLine;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         description = {
-            "Runs the proxy in the foreground. Clients connect to --listen as if it were Redis; writes go to",
-            "the master, reads where --read-policy says. Every option can also be set in the --config file,",
+            "Runs the proxy in the foreground: clients connect to --listen as if it were Redis.",
+            "Writes go to the master, reads where --read-policy says. Every option can also be set in the --config file,",
             "as 'name = value' with the option's long name (see conf/proxy.properties); flags win."
         })
 public final class ProxyCommand implements Callable<Integer> {
@@ -38,8 +39,12 @@ public final class ProxyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option defaults.")
-    String config;
+    @CommandLine.Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    @Option(names = "--check-config", description = "Check the options and the --config file (values, TLS files, addresses), print "
+            + "what is wrong or 'configuration OK', and exit (0 when OK, 2 otherwise) without starting, as twemproxy -t does.")
+    boolean checkConfig;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7379",
             description = "Address clients connect to (default: ${DEFAULT-VALUE}).")
@@ -179,35 +184,21 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "0 turns it off (default: ${DEFAULT-VALUE}).")
     long replicationGuardMs;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT",
-            description = "Serve the admin HTTP endpoint (/health, /ready, /topology, /events, /metrics, POST /reload) here; keep it "
-                    + "on loopback or a management network (default: off).")
-    String admin;
-
-    @Option(names = "--admin-token-file", paramLabel = "FILE",
-            description = "A file holding the admin endpoint's bearer token: every path but /health and /ready then needs "
-                    + "'Authorization: Bearer <token>'. Without it (or REDIS_FAILOVER_ADMIN_TOKEN in the environment), /topology, "
-                    + "/events and /reload are served on a loopback --admin address only.")
-    String adminTokenFile;
-
-    @Option(names = "--admin-tls-cert-file", paramLabel = "FILE",
-            description = "Serve the admin endpoint over HTTPS with this PEM certificate chain (with --admin-tls-key-file).")
-    String adminTlsCertFile;
-
-    @Option(names = "--admin-tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PKCS#8 PEM).")
-    String adminTlsKeyFile;
+    @CommandLine.Mixin
+    AdminOptions adminOptions = new AdminOptions();
 
     @Option(names = "--metrics", arity = "1", defaultValue = "true",
             description = "Record metrics for the admin endpoint's /metrics; false only to measure what they cost (default: ${DEFAULT-VALUE}).")
     boolean metrics;
 
-    @Option(names = "--log-format", defaultValue = "text",
-            description = "text (key=value pairs, one line per event) or json (one JSON object per line) (default: ${DEFAULT-VALUE}).")
-    String logFormat;
+    @Option(names = "--shutdown-timeout-ms", defaultValue = "8000",
+            description = "On SIGTERM the proxy stops taking clients, says not ready, and closes each client once it has its replies; "
+                    + "at half this time it stops reading the clients left, at the whole it closes what is left and exits "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long shutdownTimeoutMs;
 
-    @Option(names = "--log-level", defaultValue = "info",
-            description = "error, warn, info, debug or trace; reloadable (default: ${DEFAULT-VALUE}).")
-    String logLevel;
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
 
     @CommandLine.Mixin
     BackendOptions backend = new BackendOptions();
@@ -232,69 +223,68 @@ public final class ProxyCommand implements Callable<Integer> {
         SSLContext adminTls;
         ZkAccess zkAccess;
         LogSetup.Format format;
-        ch.qos.logback.classic.Level level;
+        Level level;
+        List<NodeAddress> monitored;
         try {
             proxyConfig = buildConfig();
-            adminAddress = admin == null ? null : parse("admin", admin);
-            adminAccess = adminAccess();
-            adminTls = adminTls();
+            monitored = redisNodes.stream().map(node -> parse("redis", node)).toList();
+            adminAddress = adminOptions.address();
+            adminAccess = adminOptions.access();
+            adminTls = adminOptions.tls();
             zkAccess = zkAuth.access();
-            format = LogSetup.Format.parse(logFormat);
-            level = LogSetup.parseLevel(logLevel);
+            format = logs.format();
+            level = logs.level(Level.INFO);
+            if (shutdownTimeoutMs < 0) {
+                throw new IllegalArgumentException("shutdown-timeout-ms: " + shutdownTimeoutMs + " (expected: >= 0)");
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
+        if (checkConfig) {
+            spec.commandLine().getOut().println("redis-failover proxy: configuration OK" + (config.config == null ? "" : " (" + config.config + ")"));
+            return 0;
+        }
         LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword(), proxyConfig.requirepass()));
+        BuildVersion build = BuildVersion.current();
+        LoggerFactory.getLogger(ProxyCommand.class).atInfo().addKeyValue("version", build.version()).addKeyValue("revision", build.revision())
+                .addKeyValue("config", config.config == null ? "none" : config.config)
+                .log("redis-failover {} (commit {}) starting, configuration {}", build.version(), build.revision(),
+                        config.config == null ? "from flags only" : config.config);
         ProxyServer server = new ProxyServer(proxyConfig);
-        CountDownLatch stopped = new CountDownLatch(1);
-        AtomicReference<Runnable> stopZooKeeper = new AtomicReference<>(() -> { });
-        AtomicReference<AdminServer> adminServer = new AtomicReference<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (adminServer.get() != null) {
-                adminServer.get().close();
+        try {
+            server.start();
+        } catch (ProxyServer.ListenFailure e) {
+            throw StartFailure.cannotListen(e.option(), e.address(), e.getCause());
+        }
+        GracefulStop stop = new GracefulStop(server, Duration.ofMillis(shutdownTimeoutMs)).install();
+        ConfigReload reload = new ConfigReload(originalArgs, this, server);
+        // The admin endpoint comes up before ZooKeeper answers, so that /health, and /ready saying why not, are there
+        // at once; its group view is filled in once the ZooKeeper client has connected.
+        AtomicReference<AdminServer.GroupView> group = new AtomicReference<>();
+        if (adminAddress != null) {
+            try {
+                stop.admin(AdminServer.start(adminAddress, server.topology(), server.metrics(),
+                        proxyConfig.zooKeeper() == null ? null : new PendingGroupView(group), reload, adminAccess, adminTls,
+                        server::notReadyReason));
+                adminOptions.exportExpiry(server.metrics());
+            } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
+                server.close();
+                throw StartFailure.cannotListen("admin", adminAddress, e);
             }
-            stopZooKeeper.get().run();
-            server.close();
-            stopped.countDown();
-        }, "redis-failover-shutdown"));
-        server.start();
-        AdminServer.GroupView group = null;
+        }
         if (proxyConfig.zooKeeper() != null) {
             try {
-                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server,
-                        redisNodes.stream().map(node -> parse("redis", node)).toList(), monitorOptions, zkAccess);
-                stopZooKeeper.set(following.stop());
-                group = following.view();
+                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(proxyConfig, server, monitored, monitorOptions, zkAccess);
+                stop.leaveZooKeeperWith(following.stop());
+                group.set(following.view());
             } catch (IllegalArgumentException e) {
                 server.close();
                 throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
             }
         }
-        ConfigReload reload = new ConfigReload(originalArgs, this, server);
-        if (adminAddress != null) {
-            adminServer.set(AdminServer.start(adminAddress, server.topology(), server.metrics(), group, reload, adminAccess, adminTls));
-        }
         ReloadSignal.install(reload);
-        stopped.await();
+        stop.await();
         return 0;
-    }
-
-    /** The admin token from --admin-token-file, else from REDIS_FAILOVER_ADMIN_TOKEN; without either, loopback rules. */
-    AdminAccess adminAccess() {
-        String token = adminTokenFile != null ? Secrets.fromFile("admin-token-file", adminTokenFile)
-                : Secrets.fromEnvironment("REDIS_FAILOVER_ADMIN_TOKEN");
-        return token == null ? AdminAccess.withoutToken() : AdminAccess.withToken(token);
-    }
-
-    /** HTTPS for the admin endpoint, or null for plain HTTP. */
-    SSLContext adminTls() {
-        if (adminTlsCertFile == null && adminTlsKeyFile == null) {
-            return null;
-        }
-        if (adminTlsCertFile == null || adminTlsKeyFile == null || admin == null) {
-            throw new IllegalArgumentException("admin-tls-cert-file and admin-tls-key-file go together, with admin");
-        }
-        return TlsFiles.jdkServerContext("admin-tls", Path.of(adminTlsCertFile), Path.of(adminTlsKeyFile));
     }
 
     ProxyConfig buildConfig() {

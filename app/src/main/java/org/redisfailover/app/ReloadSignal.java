@@ -16,14 +16,19 @@ final class ReloadSignal {
     }
 
     static void install(ConfigReload reload) {
+        install(() -> {
+            try {
+                reload.reload();
+            } catch (IllegalArgumentException refused) {
+                // ConfigReload logged why; the running configuration stays.
+            }
+        });
+    }
+
+    /** Runs {@code reload} on every SIGHUP. */
+    static void install(Runnable reload) {
         try {
-            Signal.handle(new Signal("HUP"), signal -> {
-                try {
-                    reload.reload();
-                } catch (IllegalArgumentException refused) {
-                    // ConfigReload logged why; the running configuration stays.
-                }
-            });
+            Signal.handle(new Signal("HUP"), signal -> reload.run());
         } catch (IllegalArgumentException unsupported) {
             // No SIGHUP on this platform (or the JVM runs with -Xrs): the admin endpoint's POST /reload still works.
             log.info("SIGHUP cannot be handled here ({}); reload with POST /reload on the admin endpoint", unsupported.getMessage());

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,7 +53,13 @@ public final class StatusCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    @CommandLine.Mixin
     ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
+
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
 
     @CommandLine.Mixin
     BackendOptions backend = new BackendOptions();
@@ -71,6 +78,8 @@ public final class StatusCommand implements Callable<Integer> {
         try {
             layout = zooKeeper.layout();
             zkAccess = zooKeeper.access();
+            // As the caller's logging is (a command run inside the demo or a test) unless --log-level says otherwise.
+            logs.apply(LogSetup.ownLevel(), Arrays.asList(backend.password()));
             access = backend.access();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -82,10 +91,41 @@ public final class StatusCommand implements Callable<Integer> {
             }
             ObjectNode status = collect(client, layout, Math.max(0, events), access);
             PrintWriter out = spec.commandLine().getOut();
+            List<String> problems = problems(status);
+            if (!problems.isEmpty()) {
+                status.set("problems", MAPPER.valueToTree(problems));
+            }
             out.println(json ? MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status) : text(status));
             out.flush();
-            return status.path("topology").isNull() ? 1 : 0;
+            if (status.path("topology").isNull()) {
+                return 1;
+            }
+            if (!problems.isEmpty() && !json) {
+                spec.commandLine().getErr().println("redis-failover: the group is not healthy: " + String.join("; ", problems));
+            }
+            return problems.isEmpty() ? 0 : UNHEALTHY;
         }
+    }
+
+    /** The exit status when the group can be read but is not healthy (no master, a proxy fenced, no leader). */
+    static final int UNHEALTHY = 3;
+
+    /** What makes the group unhealthy, for scripts and health checks ({@link #UNHEALTHY}); empty when it is healthy. */
+    static List<String> problems(JsonNode status) {
+        List<String> problems = new ArrayList<>();
+        JsonNode topology = status.path("topology");
+        if (!topology.isMissingNode() && !topology.isNull() && topology.path("master").isNull()) {
+            problems.add("no master at epoch " + topology.path("epoch").asLong());
+        }
+        if (status.path("leader").isNull()) {
+            problems.add("no monitor leads the group");
+        }
+        for (JsonNode proxy : status.path("proxies")) {
+            if (proxy.path("fenced").asBoolean()) {
+                problems.add("proxy " + proxy.path("address").asText() + " is fenced");
+            }
+        }
+        return problems;
     }
 
     static ObjectNode collect(CuratorFramework client, ZkLayout layout, int maxEvents, NodeAccess access) throws Exception {

@@ -2,6 +2,7 @@ package org.redisfailover.app;
 
 import java.io.PrintWriter;
 import java.util.Optional;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -20,8 +21,9 @@ import picocli.CommandLine;
  */
 @Command(name = "switchover", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = {
-            "Hands the master role to a replica without losing a write: the proxies hold new writes and finish those in",
-            "flight, the master's writes are paused, the replica catches up and is promoted, and the held writes go to it."
+            "Hands the master role to a replica without losing a write.",
+            "The proxies hold new writes and finish those in flight, the master's writes are paused, the replica catches",
+            "up and is promoted, and the held writes go to it."
         })
 public final class SwitchoverCommand implements Callable<Integer> {
 
@@ -29,7 +31,13 @@ public final class SwitchoverCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    @CommandLine.Mixin
     ZooKeeperOptions zooKeeper = new ZooKeeperOptions();
+
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
 
     @Option(names = "--to", paramLabel = "HOST:PORT", description = "The replica to promote (default: the most up-to-date one).")
     String to;
@@ -46,6 +54,8 @@ public final class SwitchoverCommand implements Callable<Integer> {
         try {
             layout = zooKeeper.layout();
             zkAccess = zooKeeper.access();
+            // As the caller's logging is (a command run inside the demo or a test) unless --log-level says otherwise.
+            logs.apply(LogSetup.ownLevel(), List.of());
             request = new SwitchoverRequest(UUID.randomUUID().toString(), to == null ? null : NodeAddress.parse(to).toString());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

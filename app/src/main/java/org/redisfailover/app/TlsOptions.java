@@ -16,7 +16,7 @@ final class TlsOptions {
     @Option(names = "--tls-cert-file", paramLabel = "FILE", description = "The proxy's PEM certificate chain; re-read on reload.")
     String tlsCertFile;
 
-    @Option(names = "--tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PKCS#8 PEM); re-read on reload.")
+    @Option(names = "--tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1); re-read on reload, and refused with the running one kept unless it is the certificate's.")
     String tlsKeyFile;
 
     @Option(names = "--tls-ca-cert-file", paramLabel = "FILE",

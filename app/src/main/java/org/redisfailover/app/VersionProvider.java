@@ -1,12 +1,13 @@
 package org.redisfailover.app;
 
+import org.redisfailover.protocol.build.BuildVersion;
 import picocli.CommandLine;
 
-/** The version from the jar manifest (the build's project version). */
+/** The running build's version and commit ({@link BuildVersion}). */
 final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-        String version = RedisFailoverMain.class.getPackage().getImplementationVersion();
-        return new String[] {"redis-failover " + (version == null ? "development build" : version)};
+        BuildVersion build = BuildVersion.current();
+        return new String[] {"redis-failover " + build.version() + ", commit " + build.revision()};
     }
 }

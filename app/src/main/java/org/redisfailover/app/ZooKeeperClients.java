@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import org.redisfailover.protocol.topology.ZkLayout;
 
 /** Connects a Curator client the way every subcommand does. */
@@ -23,7 +23,7 @@ final class ZooKeeperClients {
                 .connectString(connectString)
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
                 .connectionTimeoutMs((int) Math.min(sessionTimeout.toMillis(), 5_000))
-                .retryPolicy(new ExponentialBackoffRetry(100, 29, 2_000)), layout)
+                .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 29)), layout)
                 .build();
         client.start();
         client.blockUntilConnected((int) sessionTimeout.toMillis(), TimeUnit.MILLISECONDS);

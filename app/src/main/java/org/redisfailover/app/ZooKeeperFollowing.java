@@ -11,6 +11,7 @@ import org.redisfailover.monitor.NodeAccess;
 import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
@@ -88,17 +89,21 @@ final class ZooKeeperFollowing {
         GroupMetrics.register(server.metrics(), client, zk.layout(), monitor);
         Runnable stop = () -> ZooKeeperClients.closeWithin(CLOSE_BOUND, client,
                 startedMonitor == null ? () -> { } : startedMonitor, follower, configStore);
-        AdminServer.GroupView view = new AdminServer.GroupView() {
+        return new Running(stop, groupView(client, zk.layout(), access));
+    }
+
+    /** What ZooKeeper says of the group, for the admin endpoint's /topology and /events. */
+    static AdminServer.GroupView groupView(CuratorFramework client, ZkLayout layout, NodeAccess access) {
+        return new AdminServer.GroupView() {
             @Override
             public ObjectNode status() throws Exception {
-                return StatusCommand.collect(client, zk.layout(), 10, access);
+                return StatusCommand.collect(client, layout, 10, access);
             }
 
             @Override
             public Object events() throws Exception {
-                return SwitchHistory.recent(client, zk.layout(), SwitchHistory.LIMIT);
+                return SwitchHistory.recent(client, layout, SwitchHistory.LIMIT);
             }
         };
-        return new Running(stop, view);
     }
 }

@@ -13,6 +13,9 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
+import org.redisfailover.proxy.admin.AdminAccess;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisfailover.it.PrometheusScrape;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -146,6 +149,33 @@ class AdminEndpointIT {
             assertEquals(2, topology.body().path("routing").path("replicas").size());
             assertTrue(topology.body().path("group").isMissingNode());
             assertEquals(0, get(admin, "/events").body().size());
+        }
+    }
+
+    /** With a fixed master nobody fails over: while the proxy cannot reach it, it is not ready, and says why. */
+    @Test
+    void aFixedMasterThatIsUnreachableMakesTheProxyNotReady(@TempDir Path dir) throws Exception {
+        RedisProcess master = RedisProcess.start(dir, null);
+        try {
+            ProxyCommand command = new ProxyCommand();
+            new CommandLine(command).parseArgs("--listen", "127.0.0.1:0", "--master", master.address().toString());
+            try (ProxyServer server = new ProxyServer(command.buildConfig()).start();
+                 AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), server.topology(), server.metrics(), null, null,
+                         AdminAccess.withoutToken(), null, server::notReadyReason)) {
+                awaitStatus(admin, 200, "ready with the master up");
+                assertEquals(1, PrometheusScrape.of(admin.port()).required("redis_failover_node_up", "node", master.address().toString(),
+                        "role", "master"));
+                master.kill();
+                awaitStatus(admin, 503, "not ready while the master is unreachable");
+                assertEquals("the master " + master.address() + " is unreachable", get(admin, "/ready").body().path("reason").asText());
+                assertEquals(0, PrometheusScrape.of(admin.port()).required("redis_failover_ready"));
+                assertEquals(0, PrometheusScrape.of(admin.port()).required("redis_failover_node_up", "node", master.address().toString(),
+                        "role", "master"));
+                master.restart();
+                awaitStatus(admin, 200, "ready again once the proxy reconnects");
+            }
+        } finally {
+            master.close();
         }
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.encoder.EncoderBase;
@@ -15,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.KeyValuePair;
@@ -24,10 +24,15 @@ class LogSetupTest {
     private final LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
 
     private String encode(EncoderBase<ch.qos.logback.classic.spi.ILoggingEvent> format, List<String> secrets, String message, Throwable error) {
+        return encode(format, secrets, message, error, null);
+    }
+
+    private String encode(EncoderBase<ch.qos.logback.classic.spi.ILoggingEvent> format, List<String> secrets, String message, Throwable error,
+            Object[] arguments) {
         format.setContext(context);
         format.start();
         LogSetup.MaskingEncoder masked = new LogSetup.MaskingEncoder(format, secrets);
-        LoggingEvent event = new LoggingEvent("test", context.getLogger("org.redisfailover.Test"), Level.WARN, message, error, null);
+        LoggingEvent event = new LoggingEvent("test", context.getLogger("org.redisfailover.Test"), Level.WARN, message, error, arguments);
         event.addKeyValuePair(new KeyValuePair("epoch", 7));
         event.addKeyValuePair(new KeyValuePair("reason", "master lost"));
         return new String(masked.encode(event), StandardCharsets.UTF_8);
@@ -59,11 +64,29 @@ class LogSetupTest {
         assertFalse(text.contains("third"), text);
         assertTrue(text.contains("requirepass=***"), text);
 
-        String json = encode(new JsonEncoder(), List.of(secret), "backend-password=" + secret, null);
+        String json = encode(LogSetup.jsonEncoder(), List.of(secret), "backend-password=" + secret, null);
         assertFalse(json.contains(secret), json);
         JsonNode parsed = new ObjectMapper().readTree(json);
         assertEquals("WARN", parsed.path("level").asText());
         assertTrue(parsed.path("message").asText().contains("***"), json);
+    }
+
+    @Test
+    void jsonHasTheFormattedMessageAnIsoTimeAndEachKeyValueAsAField() throws Exception {
+        String line = encode(LogSetup.jsonEncoder(), List.of(), "topology epoch {} applied from {}", null, new Object[] {7, "zk"});
+        assertEquals(1, line.strip().lines().count(), line);
+        JsonNode json = new ObjectMapper().readTree(line);
+        assertEquals("topology epoch 7 applied from zk", json.path("message").asText(), "formatted, not a template");
+        OffsetDateTime.parse(json.path("@timestamp").asText()); // ISO-8601 with its offset, or this throws
+        assertEquals(7, json.path("epoch").asInt(), "a key-value pair is a field of its own: " + line);
+        assertTrue(json.path("epoch").isNumber(), line);
+        assertEquals("master lost", json.path("reason").asText());
+        assertEquals("WARN", json.path("level").asText());
+        assertEquals("org.redisfailover.Test", json.path("logger_name").asText());
+        assertTrue(json.path("kvpList").isMissingNode() && json.path("arguments").isMissingNode() && json.path("@version").isMissingNode(), line);
+
+        String failed = encode(LogSetup.jsonEncoder(), List.of(), "cannot connect", new IOException("refused"));
+        assertTrue(new ObjectMapper().readTree(failed).path("stack_trace").asText().startsWith("java.io.IOException: refused"), failed);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.redisfailover.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,7 +78,7 @@ class RedisFailoverMainTest {
         String text = Files.readString(shipped, StandardCharsets.UTF_8);
         for (CommandLine.Model.OptionSpec option : new CommandLine(new ProxyCommand()).getCommandSpec().options()) {
             String key = option.longestName().replaceFirst("^--", "");
-            if (!List.of("config", "help", "version").contains(key)) {
+            if (!List.of("config", "check-config", "help", "version").contains(key)) {
                 assertTrue(text.contains("\n" + key + " =") || text.contains("\n#" + key + " ="), "conf/proxy.properties lacks " + key);
             }
         }
@@ -99,7 +103,7 @@ class RedisFailoverMainTest {
     void monitorNeedsZooKeeperAndRedisNodes() {
         Run run = run("monitor", "-r", "127.0.0.1:6379");
         assertEquals(2, run.exitCode());
-        assertTrue(run.err().contains("Missing required option: '--zk=HOSTS'"), run.err());
+        assertTrue(run.err().contains("--zk is required (or 'zk' in the --config file)"), run.err());
         Run proxyWithoutZk = run("proxy", "--master", "127.0.0.1:6379", "--redis", "127.0.0.1:6379");
         assertEquals(2, proxyWithoutZk.exitCode());
         assertTrue(proxyWithoutZk.err().contains("--redis runs a monitor, which needs --zk"), proxyWithoutZk.err());
@@ -129,6 +133,74 @@ class RedisFailoverMainTest {
     }
 
     @Test
+    void aConfigurationErrorIsItsMessageAndAPointerToHelpNotTheWholeUsage() {
+        Run run = run("proxy", "--master", "127.0.0.1:6379", "--read-policy", "replicas");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("redis-failover: invalid configuration: read-policy: unknown read policy 'replicas'"), run.err());
+        assertTrue(run.err().contains("(see 'redis-failover proxy --help')"), run.err());
+        assertFalse(run.err().contains("Usage:"), run.err());
+        assertTrue(run.err().lines().count() <= 3, run.err());
+
+        Run typo = run("proxy", "--lisen", "127.0.0.1:1");
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.err().contains("Unknown options: '--lisen'") && typo.err().contains("--listen"), "suggests the option: " + typo.err());
+        assertFalse(typo.err().contains("Usage:"), typo.err());
+    }
+
+    @Test
+    void aListOfAddressesWithTheWrongSeparatorSaysSo() {
+        Run run = run("proxy", "--master", "127.0.0.1:6379", "--replica", "127.0.0.1:16380;127.0.0.1:16381");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("replica: '127.0.0.1:16380;127.0.0.1:16381' is not one host:port (separate several with commas"),
+                run.err());
+        Run spaces = run("proxy", "--zk", "127.0.0.1:1", "--redis", "127.0.0.1:16379 127.0.0.1:16380", "--listen", "127.0.0.1:0");
+        assertEquals(2, spaces.exitCode());
+        assertTrue(spaces.err().contains("redis: '127.0.0.1:16379 127.0.0.1:16380' is not one host:port"), spaces.err());
+        assertFalse(spaces.err().contains("listening"), "checked before the port is bound: " + spaces.err());
+    }
+
+    @Test
+    void aListenAddressInUseIsOneLineNamingTheOptionAndTheAddress() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + taken.getLocalPort();
+            Run run = run("proxy", "--master", "127.0.0.1:6379", "--listen", address);
+            assertEquals(1, run.exitCode());
+            assertTrue(run.err().contains("redis-failover: listen: cannot listen on " + address + ": Address already in use"), run.err());
+            assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
+        }
+    }
+
+    @Test
+    void aKeySetTwiceOrACommentAfterAValueIsAnErrorNamingIt() throws IOException {
+        Path twice = Files.writeString(dir.resolve("twice.properties"), "master = 127.0.0.1:6379\nread-policy = replica\nread-policy = master\n");
+        Run duplicate = run("proxy", "--config", twice.toString(), "--check-config");
+        assertEquals(2, duplicate.exitCode());
+        assertTrue(duplicate.err().contains("key(s) [read-policy] set more than once"), duplicate.err());
+        Path commented = Files.writeString(dir.resolve("commented.properties"), "master = 127.0.0.1:6379\nread-policy = replica # spread reads\n");
+        Run comment = run("proxy", "--config", commented.toString(), "--check-config");
+        assertEquals(2, comment.exitCode());
+        assertTrue(comment.err().contains("read-policy: 'replica # spread reads' holds ' #'"), comment.err());
+    }
+
+    @Test
+    void checkConfigValidatesWithoutStartingForEveryCommandThatRuns() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // The listen port is in use: a check that started the proxy would fail on it.
+            Path good = Files.writeString(dir.resolve("good.properties"), "listen = 127.0.0.1:" + taken.getLocalPort()
+                    + "\nmaster = 127.0.0.1:6379\nzk = 127.0.0.1:1\nredis = 127.0.0.1:6379,127.0.0.1:6380\n");
+            assertEquals(0, run("proxy", "--config", good.toString(), "--check-config").exitCode());
+            assertEquals(0, run("monitor", "--config", good.toString(), "--check-config").exitCode(), "the monitor reads the proxy's file");
+        }
+        Path bad = Files.writeString(dir.resolve("bad.properties"), "master = 127.0.0.1:6379\nread-policy = nearest\n");
+        Run refused = run("proxy", "--config", bad.toString(), "--check-config");
+        assertEquals(2, refused.exitCode());
+        assertTrue(refused.err().contains("read-policy: unknown read policy 'nearest'"), refused.err());
+        Run noRedis = run("monitor", "--zk", "127.0.0.1:1", "--check-config");
+        assertEquals(2, noRedis.exitCode());
+        assertTrue(noRedis.err().contains("--redis is required"), noRedis.err());
+    }
+
+    @Test
     void proxiesListeningOnAWildcardGoByHostNameInZooKeeper() throws Exception {
         // Two containers both listening on 0.0.0.0:7379 must not share proxies/{id} and monitors/{id}.
         String host = java.net.InetAddress.getLocalHost().getHostName();
@@ -143,13 +215,13 @@ class RedisFailoverMainTest {
         Files.writeString(token, "abc123\n");
         ProxyCommand withToken = new ProxyCommand();
         new CommandLine(withToken).parseArgs("--master", "127.0.0.1:6379", "--admin-token-file", token.toString());
-        assertTrue(withToken.adminAccess().requiresToken());
+        assertTrue(withToken.adminOptions.access().requiresToken());
         ProxyCommand missing = new ProxyCommand();
         new CommandLine(missing).parseArgs("--master", "127.0.0.1:6379", "--admin-token-file", dir.resolve("nope").toString());
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, missing::adminAccess);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, missing.adminOptions::access);
         assertTrue(refused.getMessage().startsWith("admin-token-file: cannot read"), refused.getMessage());
         Files.writeString(token, "two words\n");
-        assertThrows(IllegalArgumentException.class, withToken::adminAccess);
+        assertThrows(IllegalArgumentException.class, withToken.adminOptions::access);
     }
 
     @Test
@@ -169,8 +241,19 @@ class RedisFailoverMainTest {
 
     @Test
     void tlsSettingsAreCheckedAtStartWithTheKeyNamed() throws IOException {
-        Path cert = Files.writeString(dir.resolve("proxy.crt"), "x");
-        Path key = Files.writeString(dir.resolve("proxy.key"), "x");
+        ThrowawayPki pki = ThrowawayPki.generate(dir.resolve("pki"));
+        Path cert = pki.serverCert;
+        Path key = pki.serverKey;
+        Path garbage = Files.writeString(dir.resolve("proxy.crt"), "x");
+        IllegalArgumentException notPem = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
+                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", garbage.toString(), "--tls-key-file", key.toString(),
+                "--tls-auth-clients", "no"));
+        assertTrue(notPem.getMessage().startsWith("tls-cert-file: " + garbage + " holds no PEM certificate"), notPem.getMessage());
+        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
+                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", pki.clientKey.toString(),
+                "--tls-auth-clients", "no"));
+        assertTrue(mismatch.getMessage().startsWith("tls-key-file: " + pki.clientKey + " is not the key of the certificate"),
+                mismatch.getMessage());
         IllegalArgumentException noCa = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
                 "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString()));
         assertTrue(noCa.getMessage().startsWith("tls-auth-clients yes needs tls-ca-cert-file"), noCa.getMessage());

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.it.PrometheusScrape;
 import org.redisfailover.testing.FreePort;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
@@ -95,11 +96,15 @@ class ReloadAndLogsIT {
             Files.writeString(config, base + "read-policy = prefer-replica\nlog-level = info\n");
             signal(proxy, "HUP");
             Poll.until(Duration.ofSeconds(10), "reads to move to the replicas", () -> replicaGets(group) > replicaGets + 1_000);
+            assertEquals(1, scrape(adminPort).required("redis_failover_config_last_reload_successful"));
+            double readAt = scrape(adminPort).required("redis_failover_config_last_reload_success_timestamp_seconds");
 
             Files.writeString(config, base + "read-policy = nearest\nlog-level = info\n");
             HttpResponse<String> invalid = post(adminPort, "/reload");
             assertEquals(400, invalid.statusCode(), invalid.body());
             assertTrue(MAPPER.readTree(invalid.body()).path("error").asText().startsWith("read-policy:"), invalid.body());
+            assertEquals(0, scrape(adminPort).required("redis_failover_config_last_reload_successful"), "a refused reload shows");
+            assertEquals(readAt, scrape(adminPort).required("redis_failover_config_last_reload_success_timestamp_seconds"));
 
             Files.writeString(config, base.replace("admin = ", "databases = 32\nadmin = ") + "read-policy = master\nlog-level = info\n");
             HttpResponse<String> restartOnly = post(adminPort, "/reload");
@@ -133,6 +138,10 @@ class ReloadAndLogsIT {
         assertTrue(events.stream().anyMatch(event -> event.path("message").asText().equals("configuration reloaded")
                 && event.toString().contains("read-policy")), "the reload logged with what changed");
         assertEquals(2, events.stream().filter(event -> event.path("message").asText().startsWith("configuration reload refused")).count());
+    }
+
+    private static PrometheusScrape scrape(int adminPort) throws Exception {
+        return PrometheusScrape.of(adminPort);
     }
 
     private static long replicaGets(RedisGroup group) {

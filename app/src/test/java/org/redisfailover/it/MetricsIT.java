@@ -18,6 +18,7 @@ import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Transaction;
 
@@ -114,7 +115,26 @@ class MetricsIT {
                 assertEquals(0, traffic.required("redis_failover_fenced"));
                 assertEquals(1, traffic.required("redis_failover_zookeeper_connected"));
                 assertEquals(1, traffic.required("redis_failover_monitor_leader"));
-                assertEquals(0, traffic.required("redis_failover_master_changes_total"));
+                assertEquals(0, traffic.required("redis_failover_master_changes_total", "kind", "failover"));
+                assertEquals(0, traffic.required("redis_failover_master_changes_total", "kind", "switchover"));
+                assertEquals(1, traffic.required("redis_failover_node_up", "node", master, "role", "master"));
+                for (RedisProcess replica : group.replicas()) {
+                    assertEquals(1, traffic.required("redis_failover_node_up", "node", replica.address().toString(), "role", "replica"));
+                }
+                assertEquals(1, traffic.required("redis_failover_build_info"));
+                assertTrue(traffic.required("process_resident_memory_bytes") > 0);
+                assertTrue(traffic.required("process_open_fds") > 0);
+                assertTrue(traffic.required("jvm_threads_current") > 0);
+                Poll.until(Duration.ofSeconds(10), "the leader latch read at a scrape", () -> {
+                    try {
+                        Double elected = PrometheusScrape.of(admin.port()).value("redis_failover_group_leader_elected");
+                        return elected != null && elected == 1;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                String groupPath = FailoverFixture.LAYOUT.root();
+                traffic.samples().forEach(sample -> assertEquals(groupPath, sample.labels().get("group"), "every series names its group: " + sample));
                 assertEquals(null, traffic.value("redis_failover_last_switch_phase_seconds", "phase", "total"), "no switch yet");
                 for (String label : List.of("class", "node", "replica", "phase")) {
                     traffic.samples().forEach(sample -> {
@@ -137,7 +157,11 @@ class MetricsIT {
                     }
                 });
                 PrometheusScrape failover = PrometheusScrape.of(admin.port());
-                assertEquals(1, failover.required("redis_failover_master_changes_total"));
+                assertEquals(1, failover.required("redis_failover_master_changes_total", "kind", "failover"));
+                assertEquals(0, failover.required("redis_failover_master_changes_total", "kind", "switchover"));
+                assertEquals(1, failover.required("redis_failover_node_up", "node", after.master().toString(), "role", "master"),
+                        "the promoted replica is up as the master, not a replica gone");
+                assertEquals(null, failover.value("redis_failover_node_up", "node", after.master().toString(), "role", "replica"));
                 assertTrue(failover.required("redis_failover_topology_epoch") >= epochBefore + 2, "the no-master epoch, then the new master's");
                 assertEquals(after.epoch(), (long) failover.required("redis_failover_last_switch_epoch"));
                 Poll.until(Duration.ofSeconds(10), "the failover's phases in their histograms", () -> {

@@ -126,7 +126,7 @@ class PrometheusIT {
         Poll.until(Duration.ofSeconds(30), "the no-master alert to resolve", () -> call(() ->
                 prometheus.alerts().stream().noneMatch(alert -> "RedisFailoverNotReady".equals(alert.name()))));
         Poll.until(Duration.ofSeconds(20), "the failover counted by both proxies", () -> call(() -> {
-            List<PrometheusProcess.Series> changes = prometheus.query("redis_failover_master_changes_total");
+            List<PrometheusProcess.Series> changes = prometheus.query("redis_failover_master_changes_total{kind=\"failover\"}");
             return instancesOf(changes).equals(instances) && changes.stream().allMatch(series -> series.value() == 1);
         }));
         Poll.until(Duration.ofSeconds(20), "the failover alert", () -> call(() -> firingInstances(prometheus, "RedisFailoverFailover").size() == 1));

@@ -14,7 +14,7 @@ import javax.net.ssl.SSLParameters;
  *
  * @param caCertFile     PEM bundle of the CAs trusted to sign the nodes' certificates; null: the JDK's trust store
  * @param certFile       PEM client certificate, for a Redis with {@code tls-auth-clients yes}; null: none
- * @param keyFile        its private key (unencrypted PKCS#8 PEM); null exactly when {@code certFile} is
+ * @param keyFile        its private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1); null exactly when {@code certFile} is
  * @param verifyHostname check that a node's certificate names the host the topology gives for it; off, any
  *                       certificate a trusted CA signed is accepted (nodes addressed by IPs missing from their certificates)
  */
@@ -22,6 +22,9 @@ public record BackendTls(Path caCertFile, Path certFile, Path keyFile, boolean v
 
     public BackendTls {
         TlsFiles.requireClientFiles("backend-tls", caCertFile, certFile, keyFile);
+        if (certFile != null) {
+            CertifiedKey.read("backend-tls", certFile, keyFile); // refused at start, naming the files, not at the first connection
+        }
     }
 
     /** A Netty context for the proxy's backend connections; the files are read now. */
@@ -32,7 +35,8 @@ public record BackendTls(Path caCertFile, Path certFile, Path keyFile, boolean v
             builder.trustManager(caCertFile.toFile());
         }
         if (certFile != null) {
-            builder.keyManager(certFile.toFile(), keyFile.toFile());
+            CertifiedKey client = CertifiedKey.read("backend-tls", certFile, keyFile);
+            builder.keyManager(client.key(), client.chain());
         }
         return TlsFiles.build("backend TLS", builder);
     }

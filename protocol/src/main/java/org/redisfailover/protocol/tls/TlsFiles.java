@@ -5,14 +5,8 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.time.Instant;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
@@ -63,26 +57,15 @@ public final class TlsFiles {
             return builder.build();
         } catch (SSLException | IllegalArgumentException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalArgumentException(what + ": " + e.getMessage() + (cause != e ? " (" + cause.getMessage() + ")" : "")
-                    + "; certificates are PEM, keys unencrypted PKCS#8 PEM (convert with: openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key)");
+            throw new IllegalArgumentException(what + ": " + e.getMessage() + (cause != e ? " (" + cause.getMessage() + ")" : ""));
         }
     }
 
     /** A JDK server context from a PEM certificate chain and key (the admin endpoint's HTTPS). */
     public static SSLContext jdkServerContext(String what, Path certFile, Path keyFile) {
-        requireReadable(what + "-cert-file", certFile);
-        requireReadable(what + "-key-file", keyFile);
-        SslContext context = build(what, SslContextBuilder.forServer(certFile.toFile(), keyFile.toFile()).sslProvider(SslProvider.JDK));
+        CertifiedKey server = CertifiedKey.read(what, certFile, keyFile);
+        SslContext context = build(what, SslContextBuilder.forServer(server.key(), server.chain()).sslProvider(SslProvider.JDK));
         return ((JdkSslContext) context).context();
     }
 
-    /** When the first certificate in a PEM file stops being valid. */
-    public static Instant notAfter(String key, Path certFile) {
-        try (InputStream in = Files.newInputStream(certFile)) {
-            X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            return certificate.getNotAfter().toInstant();
-        } catch (IOException | CertificateException | ClassCastException e) {
-            throw new IllegalArgumentException(key + ": " + certFile + " holds no PEM certificate (" + e.getMessage() + ")");
-        }
-    }
 }

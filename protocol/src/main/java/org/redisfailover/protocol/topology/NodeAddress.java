@@ -18,6 +18,9 @@ public record NodeAddress(String host, int port) {
     /** Parses {@code host:port} or {@code [v6]:port}; the message names the bad part. */
     public static NodeAddress parse(String text) {
         String value = text.strip();
+        if (value.chars().anyMatch(c -> c == ';' || c == ',' || Character.isWhitespace(c))) {
+            throw new IllegalArgumentException("'" + text + "' is not one host:port (separate several with commas, no spaces)");
+        }
         int colon = value.lastIndexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {
             throw new IllegalArgumentException("'" + text + "' is not host:port");

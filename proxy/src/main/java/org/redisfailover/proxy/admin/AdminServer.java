@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.apache.curator.utils.ThreadUtils;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code /health}: 200 while the process serves (liveness);</li>
  *   <li>{@code /ready}: 200 while the proxy has a master to write to (a confirmed topology, not
- *       fenced), else 503 with the reason: take it out of a load balancer then;</li>
+ *       fenced) and is not shutting down, else 503 with the reason: take it out of a load balancer then;</li>
  *   <li>{@code /topology}: what the proxy routes by, and with ZooKeeper the same data as
  *       {@code redis-failover status --json};</li>
  *   <li>{@code /events}: the recent failovers and switchovers;</li>
@@ -100,6 +101,15 @@ public final class AdminServer implements Closeable {
     /** As above, serving HTTPS with {@code tls} when it is not null. */
     public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader,
             AdminAccess access, SSLContext tls) throws IOException {
+        return start(address, topology, metrics, group, reloader, access, tls, topology::notWritableReason);
+    }
+
+    /**
+     * As above, {@code /ready} answering by {@code notReadyReason} (why a load balancer should send no new
+     * clients, or null): the proxy's own, which also covers a graceful stop.
+     */
+    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader,
+            AdminAccess access, SSLContext tls, Supplier<String> notReadyReason) throws IOException {
         InetSocketAddress bind = new InetSocketAddress(address.host(), address.port());
         HttpServer server;
         if (tls == null) {
@@ -113,7 +123,7 @@ public final class AdminServer implements Closeable {
         server.setExecutor(executor);
         serve(server, access, address.host(), "/health", exchange -> respond(exchange, 200, "{\"live\":true}"));
         serve(server, access, address.host(), "/ready", exchange -> {
-            String notReady = topology.notWritableReason();
+            String notReady = notReadyReason.get();
             ObjectNode body = MAPPER.createObjectNode().put("ready", notReady == null).put("epoch", topology.current().epoch());
             if (notReady != null) {
                 body.put("reason", notReady);

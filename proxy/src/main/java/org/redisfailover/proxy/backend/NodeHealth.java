@@ -13,10 +13,16 @@ public final class NodeHealth {
 
     private final Set<NodeAddress> down = new HashSet<>();
     private Consumer<NodeAddress> onRecovered = node -> { };
+    private Consumer<NodeAddress> onDown = node -> { };
 
     /** Called (on the loop) when a node that was down is reachable again. */
     public void onRecovered(Consumer<NodeAddress> listener) {
         this.onRecovered = listener;
+    }
+
+    /** Called (on the loop) when a node that was reachable fails. */
+    public void onDown(Consumer<NodeAddress> listener) {
+        this.onDown = listener;
     }
 
     public boolean isHealthy(NodeAddress node) {
@@ -24,7 +30,9 @@ public final class NodeHealth {
     }
 
     void markDown(NodeAddress node) {
-        down.add(node);
+        if (down.add(node)) {
+            onDown.accept(node);
+        }
     }
 
     void markUp(NodeAddress node) {

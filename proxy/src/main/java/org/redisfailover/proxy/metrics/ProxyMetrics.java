@@ -25,6 +25,8 @@ public final class ProxyMetrics {
 
     static final String PREFIX = "redis_failover_";
 
+    private volatile String group;
+
     private final MetricRegistry registry;
     private final boolean recording;
     private final SeriesNames names = new SeriesNames();
@@ -186,5 +188,17 @@ public final class ProxyMetrics {
 
     void refresh() {
         beforeScrape.forEach(Runnable::run);
+    }
+
+    /**
+     * The replication group every series is labelled with ({@code group="..."}): the ZooKeeper path of the
+     * group, or the master's address with a fixed one. Null: no label.
+     */
+    public void group(String name) {
+        this.group = name;
+    }
+
+    String group() {
+        return group;
     }
 }

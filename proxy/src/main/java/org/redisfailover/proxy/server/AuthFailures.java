@@ -35,6 +35,12 @@ final class AuthFailures {
         return delayMillis(failures.count());
     }
 
+    /** How long {@code address}'s next attempt should wait, from the failures it has now (0: none recent). */
+    long currentDelay(InetAddress address) {
+        Failures failures = byAddress.get(address);
+        return failures == null || System.nanoTime() - failures.lastNanos() > FORGET_AFTER_NANOS ? 0 : delayMillis(failures.count());
+    }
+
     /** A successful AUTH from {@code address}: it starts over. */
     void succeeded(InetAddress address) {
         byAddress.remove(address);

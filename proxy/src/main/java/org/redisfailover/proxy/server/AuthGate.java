@@ -15,8 +15,10 @@ import org.redisfailover.protocol.resp.RespRequestDecoder;
  * an unauthenticated client cannot subscribe, pin a connection or make Redis do any work, and its
  * requests are bounded as Redis bounds them (see {@link RespRequestDecoder#requireAuthentication}).
  * The password is the default user's: {@code AUTH <password>} or {@code AUTH default <password>}.
- * Another user's AUTH goes to Redis, as without a proxy password, once the client is in. Confined to the
- * client's event loop.
+ * Another user's AUTH (or HELLO AUTH) goes to Redis, as without a proxy password, and a login Redis accepts
+ * lets the client in, as Redis would: an application logged in as an ACL user needs no second password. What a
+ * client that is not in can make Redis do is that login alone, one at a time, slowed down per address after
+ * failures like a wrong proxy password. Confined to the client's event loop.
  */
 final class AuthGate {
 
@@ -92,6 +94,28 @@ final class AuthGate {
         opened();
     }
 
+    boolean authenticated() {
+        return authenticated;
+    }
+
+    /**
+     * Another user's login, refused by Redis, from a client that is not in: it counts as a wrong password of
+     * this address, so a guesser trying users through the proxy is slowed down as one trying the proxy's password.
+     */
+    void refusedByRedis() {
+        client.shared().metrics().authFailures.mark();
+        InetAddress address = remoteAddress();
+        if (address != null) {
+            client.shared().authFailures().failed(address);
+        }
+    }
+
+    /** How long a login from a client that is not in waits before Redis checks it: what its address has earned. */
+    long loginDelayMillis() {
+        InetAddress address = remoteAddress();
+        return authenticated || address == null ? 0 : client.shared().authFailures().currentDelay(address);
+    }
+
     private boolean authenticate(RedisRequest request, byte[] password) {
         if (request.argc() < 2 || request.argc() > 3) {
             reject(request, request.argc() < 2 ? "ERR wrong number of arguments for 'auth' command" : "ERR syntax error");
@@ -99,11 +123,9 @@ final class AuthGate {
         }
         boolean defaultUser = request.argc() == 2 || request.argEqualsIgnoreCase(1, "default");
         if (!defaultUser) {
-            if (authenticated) {
-                return false; // an ACL user of the group's: Redis checks it on a connection of the client's own
-            }
-            wrongPassword(request);
-            return true;
+            // An ACL user of the group's, logged in or not: Redis checks it on a connection of the client's own, and a
+            // login Redis accepts lets the client in, as it would with Redis itself (acceptedByRedis).
+            return false;
         }
         if (!matches(request.arg(request.argc() - 1), password)) {
             wrongPassword(request);
@@ -123,11 +145,7 @@ final class AuthGate {
         int auth = helloAuthIndex(request);
         if (auth > 0) {
             if (!request.argEqualsIgnoreCase(auth + 1, "default")) {
-                if (authenticated) {
-                    return false; // an ACL user of the group's: Redis checks it on a connection of the client's own
-                }
-                wrongPassword(request);
-                return true;
+                return false; // an ACL user of the group's: Redis checks it, as for AUTH
             }
             if (!matches(request.arg(auth + 2), password)) {
                 wrongPassword(request);

@@ -23,6 +23,7 @@ final class Client {
     private final HandshakeLane handshake;
     private final AuthGate gate;
     private final RequestSequencer sequencer;
+    private final ClientDrain drain = new ClientDrain(this);
 
     Client(Channel channel, ProxyShared shared, LoopResources loop) {
         this.channel = channel;
@@ -97,6 +98,11 @@ final class Client {
 
     HandshakeLane handshake() {
         return handshake;
+    }
+
+    /** Its part in a graceful stop of the proxy. */
+    ClientDrain drain() {
+        return drain;
     }
 
     /** The proxy's own password check. */

@@ -66,6 +66,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ClientDrain.Step step) {
+            client.drain().begin(step);
+            return;
+        }
         if (event instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.READER_IDLE && ctx.pipeline().get(RespRequestDecoder.class).hasPartialRequest()) {
                 log.info("client {} closed: sent part of a request, then nothing for {} ms", ctx.channel().remoteAddress(),

@@ -1,6 +1,7 @@
 package org.redisfailover.proxy.server;
 
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespWriter;
@@ -129,7 +130,15 @@ final class HandshakeLane implements Lane {
         BackendConnection connection = on != null ? on
                 : client.loop().pool.dedicated(master, client.state().db(), BackendConnection.Purpose.CLIENT, client.own().handshake());
         client.sequencer().holdBack();
-        connection.send(request, new HandshakeAttempt(this, slot, next, connection, nameOnLogin != null), client.backpressure());
+        HandshakeAttempt attempt = new HandshakeAttempt(this, slot, next, connection, nameOnLogin != null);
+        long delayMillis = client.gate().loginDelayMillis();
+        if (delayMillis == 0) {
+            connection.send(request, attempt, client.backpressure());
+            return;
+        }
+        // A client that is not in, from an address that failed logins: Redis checks this one only after the wait.
+        client.channel().eventLoop().schedule(() -> connection.send(request, attempt, client.backpressure()), delayMillis,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Redis answered an AUTH, HELLO AUTH or CLIENT TRACKING: {@code accepted} is the client's handshake from now on, or null. */
@@ -144,8 +153,13 @@ final class HandshakeLane implements Lane {
             own.adopt(accepted, connection, client.shared().config().databases());
             client.gate().acceptedByRedis();
             log.debug("client {} now runs with {}", client.channel().remoteAddress(), accepted);
-        } else if (connection.purpose() == BackendConnection.Purpose.CLIENT && !own.owns(connection)) {
-            connection.close();
+        } else {
+            if (!client.gate().authenticated()) {
+                client.gate().refusedByRedis();
+            }
+            if (connection.purpose() == BackendConnection.Purpose.CLIENT && !own.owns(connection)) {
+                connection.close();
+            }
         }
         client.sequencer().stopHoldingBack();
     }

@@ -46,7 +46,11 @@ final class LoopResources {
         });
         this.held = new HeldRequests(config, shared.metrics(), shared.topology());
         // A master that comes back before any failover gets the requests held while it was away.
-        pool.health().onRecovered(node -> held.releaseAll());
+        pool.health().onRecovered(node -> {
+            shared.reachability().up(node);
+            held.releaseAll();
+        });
+        pool.health().onDown(shared.reachability()::down);
         long period = Math.max(10, Math.min(100, config.holdTimeout().toMillis() / 10));
         this.holdExpiry = loop.scheduleAtFixedRate(() -> held.expire(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
         this.offsetProbe = first ? new OffsetProbe(shared, this, loop) : null;

@@ -58,7 +58,7 @@ final class ProtectedMode {
         if (now - last >= LOG_EVERY_NANOS && lastLoggedNanos.compareAndSet(last, now)) {
             log.atWarn().addKeyValue("event", "protected_mode").addKeyValue("client", channel.remoteAddress())
                     .log("protected mode refused {} (not on this host, no requirepass, {}); see docs/SECURITY.md "
-                            + "(metric client_connections_denied counts every refusal)", channel.remoteAddress(),
+                            + "(metric redis_failover_client_connections_denied_total counts every refusal)", channel.remoteAddress(),
                             groupAccess == null ? "the proxy logs in to Redis with its own password" : groupAccess.describe());
         }
     }

@@ -7,22 +7,30 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.redis.RedisEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
+import java.time.Instant;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
+import org.redisfailover.protocol.tls.CertifiedKey;
 import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
@@ -47,12 +55,19 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxyShared shared;
     private final Map<EventLoop, LoopResources> loops = new ConcurrentHashMap<>();
     private final AtomicInteger clients = new AtomicInteger();
+    /** The connections of clients being served (not those refused at max-clients or by protected mode): what a drain waits for. */
+    private final ChannelGroup served = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    /** Completed to cut a drain short (a second SIGTERM). */
+    private final CompletableFuture<Void> drainCut = new CompletableFuture<>();
+    private volatile boolean draining;
     private EventLoopGroup group;
     private Channel serverChannel;
     private Channel tlsChannel;
     private TlsServerContext tls;
     private TrafficCounter traffic;
     private NodeAddress lastMaster;
+    /** Whether the master was last taken away by a planned switchover rather than a failover. */
+    private boolean plannedSwitch;
 
     public ProxyServer(ProxyConfig config) {
         // Following ZooKeeper, the proxy knows no master until it has read the topology znode (epoch 0):
@@ -62,6 +77,7 @@ public final class ProxyServer implements AutoCloseable {
         WriteLease lease = config.zooKeeper() == null ? WriteLease.none()
                 : new WriteLease(config.zooKeeper().fenceTimeout().toNanos(), config.zooKeeper().replicationGuard().toNanos());
         this.shared = new ProxyShared(config, CommandClassifier.standard(), new TopologyHolder(topology, lease), Transport.best());
+        shared.metrics().group(config.zooKeeper() != null ? config.zooKeeper().layout().root() : config.master().toString());
     }
 
     /** Binds the listen address and warms up backend connections; throws if the address cannot be bound. */
@@ -80,17 +96,29 @@ public final class ProxyServer implements AutoCloseable {
         TopologyHolder topology = shared.topology();
         ProxyMetrics metrics = shared.metrics();
         traffic = new TrafficCounter(metrics.clientBytesIn, metrics.clientBytesOut);
-        Meter masterChanges = metrics.meter("master_changes", "Times this proxy switched to a new master (failovers and switchovers it followed)");
+        String changesHelp = "Times this proxy switched to a new master; kind: failover (the master failed) or switchover (planned)";
+        Meter failovers = metrics.meter("master_changes", changesHelp, "kind", "failover");
+        Meter switchovers = metrics.meter("master_changes", changesHelp, "kind", "switchover");
         registerGauges(metrics);
+        if (config.backendTls() != null && config.backendTls().certFile() != null) {
+            Instant notAfter = CertifiedKey.certificates("backend-tls-cert-file", config.backendTls().certFile())[0].getNotAfter().toInstant();
+            metrics.gauge("tls_certificate_expiry_seconds", CERTIFICATE_EXPIRY_HELP,
+                    () -> notAfter.getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "backend-tls");
+        }
         lastMaster = topology.current().master();
         shared.offsets().follow(lastMaster);
         topology.addListener((previous, current) -> {
             shared.offsets().follow(current.master());
+            if (current.master() == null) {
+                plannedSwitch = current.phase() == Topology.Phase.SWITCHOVER;
+            }
             if (current.master() != null && lastMaster != null && !current.master().equals(lastMaster)) {
-                masterChanges.mark();
+                // A proxy that missed the no-master epoch (cut off during the switch) counts a failover.
+                (plannedSwitch ? switchovers : failovers).mark();
             }
             if (current.master() != null) {
                 lastMaster = current.master();
+                plannedSwitch = false;
             }
             if (previous != current) {
                 log.atInfo().addKeyValue("event", "topology").addKeyValue("epoch", current.epoch())
@@ -104,8 +132,8 @@ public final class ProxyServer implements AutoCloseable {
             tls = new TlsServerContext(config.tls(), TlsFiles.bestProvider(),
                     metrics.meter("tls_handshake_failures", "TLS handshakes with clients that failed (untrusted or missing client "
                             + "certificate, plain text on the TLS port, no common protocol or cipher)"));
-            metrics.gauge("tls_certificate_expiry_seconds", "Seconds until the TLS port's certificate expires (negative: expired)",
-                    () -> tls.certificateNotAfter().getEpochSecond() - System.currentTimeMillis() / 1000);
+            metrics.gauge("tls_certificate_expiry_seconds", CERTIFICATE_EXPIRY_HELP,
+                    () -> tls.certificateNotAfter().getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "tls");
         }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -120,21 +148,16 @@ public final class ProxyServer implements AutoCloseable {
                         initClient(channel, false);
                     }
                 });
-        try {
-            serverChannel = bootstrap.bind(config.listen().host(), config.listen().port()).sync().channel();
-            if (tls != null) {
-                tlsChannel = bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        initClient(channel, true);
-                    }
-                }).bind(config.tls().listen().host(), config.tls().listen().port()).sync().channel();
-                log.info("TLS clients on {} ({}, client certificates: {})", boundTlsAddress(), tls.providerName(),
-                        config.tls().authClients().name().toLowerCase(Locale.ROOT));
-            }
-        } catch (Exception e) {
-            close();
-            throw e;
+        serverChannel = bind(bootstrap, "listen", config.listen());
+        if (tls != null) {
+            tlsChannel = bind(bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel channel) {
+                    initClient(channel, true);
+                }
+            }), "tls-listen", config.tls().listen());
+            log.info("TLS clients on {} ({}, client certificates: {})", boundTlsAddress(), tls.providerName(),
+                    config.tls().authClients().name().toLowerCase(Locale.ROOT));
         }
         log.info("redis-failover proxy listening on {} ({}, {} io threads); {}, read policy {}", boundAddress(),
                 shared.transport().name(), loops.size(), config.zooKeeper() != null
@@ -142,6 +165,40 @@ public final class ProxyServer implements AutoCloseable {
                         : "master " + config.master() + ", replicas " + config.replicas(),
                 config.readPolicy().label());
         return this;
+    }
+
+    /** Help of the certificate expiry gauges, one per certificate the process shows (the TLS port's, the admin's, the backend's). */
+    public static final String CERTIFICATE_EXPIRY_HELP = "Seconds until a certificate this process shows expires (negative: expired); "
+            + "certificate: tls (the TLS port), admin-tls, backend-tls (its client certificate to Redis)";
+
+    /** A listen address the proxy could not bind, with the option that gave it; the cause says why. */
+    public static final class ListenFailure extends RuntimeException {
+        private final String option;
+        private final NodeAddress address;
+
+        ListenFailure(String option, NodeAddress address, Throwable cause) {
+            super(option + ": cannot listen on " + address, cause);
+            this.option = option;
+            this.address = address;
+        }
+
+        public String option() {
+            return option;
+        }
+
+        public NodeAddress address() {
+            return address;
+        }
+    }
+
+    /** Binds {@code address} (given by {@code option}); on failure closes what was started and throws {@link ListenFailure}. */
+    private Channel bind(ServerBootstrap bootstrap, String option, NodeAddress address) {
+        try {
+            return bootstrap.bind(address.host(), address.port()).sync().channel();
+        } catch (Exception e) {
+            close();
+            throw new ListenFailure(option, address, e);
+        }
     }
 
     private void registerGauges(ProxyMetrics metrics) {
@@ -164,7 +221,10 @@ public final class ProxyServer implements AutoCloseable {
                         return age < 0 ? -1 : age / 1e3;
                     });
         }
-        metrics.gauge("ready", "1 while the proxy has a master to write to (the admin endpoint's /ready)", () -> notReadyReason() == null ? 1 : 0);
+        metrics.gauge("ready", "1 while the proxy has a master to write to and is not shutting down (the admin endpoint's /ready)",
+                () -> notReadyReason() == null ? 1 : 0);
+        NodeHealthGauges nodes = new NodeHealthGauges(metrics, shared.topology(), shared.reachability());
+        metrics.beforeScrape(nodes::refresh);
     }
 
     /** Why the topology changed, in words, for the log line every change gets. */
@@ -181,9 +241,21 @@ public final class ProxyServer implements AutoCloseable {
         return current.replicas().equals(previous.replicas()) ? "epoch advanced" : "replicas changed";
     }
 
-    /** Why the proxy cannot acknowledge writes now, or null when it can (the admin endpoint's /ready). */
+    /**
+     * Why a load balancer should send this proxy no new clients, or null when it may (the admin endpoint's
+     * /ready): it is shutting down, or cannot acknowledge writes now.
+     */
     public String notReadyReason() {
-        return shared.topology().notWritableReason();
+        if (draining) {
+            return "shutting down: clients are closed as their requests are answered";
+        }
+        String notWritable = shared.topology().notWritableReason();
+        NodeAddress master = shared.topology().current().master();
+        if (notWritable == null && shared.config().zooKeeper() == null && master != null && !shared.reachability().reachable(master)) {
+            // With a fixed master nobody fails over: while the proxy cannot reach it, every write fails.
+            return "the master " + master + " is unreachable";
+        }
+        return notWritable;
     }
 
     /** The proxy's metrics, for the admin endpoint and the co-located monitor's gauges. */
@@ -239,6 +311,7 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         shared.metrics().clientsAccepted.mark();
+        served.add(channel);
         if (shared.metrics().recording()) {
             channel.pipeline().addLast(traffic);
         }
@@ -297,6 +370,52 @@ public final class ProxyServer implements AutoCloseable {
                 })
                 .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(drained);
+    }
+
+    /**
+     * The first half of a graceful stop (SIGTERM): {@link #notReadyReason()} says so at once, the listeners
+     * stop accepting, and every client is closed at its first rest, when it has every reply it asked for
+     * and no transaction open (an idle one at once). Clients keep being served until then. Half-way
+     * through {@code timeout} the proxy stops reading the clients still open, answers what it has read
+     * and closes them. Returns, within {@code timeout} or when {@link #cutDrainShort()} is called, whether
+     * every client was closed that way; {@link #close()} then ends what is left.
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        draining = true;
+        long start = System.nanoTime();
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (tlsChannel != null) {
+            tlsChannel.close().syncUninterruptibly();
+        }
+        int open = served.size();
+        log.atInfo().addKeyValue("event", "shutdown").addKeyValue("clients", open).addKeyValue("timeout_ms", timeout.toMillis())
+                .log("shutting down: not ready, listeners closed, {} clients to close as they come to rest", open);
+        boolean rested = awaitClients(ClientDrain.Step.CLOSE_AT_REST, start + timeout.toNanos() / 2)
+                || awaitClients(ClientDrain.Step.STOP_READING, start + timeout.toNanos());
+        log.atInfo().addKeyValue("event", "shutdown").addKeyValue("drained_ms", (System.nanoTime() - start) / 1_000_000)
+                .addKeyValue("clients_left", served.size())
+                .log(rested ? "every client closed at rest" : "{} clients still open when the drain ended; closing them", served.size());
+        return rested;
+    }
+
+    /** Tells every served client to close at rest (in the way {@code step} says) and waits until all are gone or {@code deadline}. */
+    private boolean awaitClients(ClientDrain.Step step, long deadline) throws InterruptedException {
+        CompletableFuture<Void> allClosed = new CompletableFuture<>();
+        served.newCloseFuture().addListener(f -> allClosed.complete(null));
+        served.forEach(channel -> channel.pipeline().fireUserEventTriggered(step));
+        try {
+            CompletableFuture.anyOf(allClosed, drainCut).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // the deadline passed: the caller goes on
+        }
+        return served.isEmpty();
+    }
+
+    /** Ends a {@link #drain(Duration)} in progress at once (a second SIGTERM). */
+    public void cutDrainShort() {
+        drainCut.complete(null);
     }
 
     @Override

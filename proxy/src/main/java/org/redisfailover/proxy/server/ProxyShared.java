@@ -27,6 +27,7 @@ final class ProxyShared {
     /** Whether the group asks connections without a password for one; null when the proxy logs in with its own. */
     private final GroupAccess groupAccess;
     private final AuthFailures authFailures = new AuthFailures();
+    private final NodeReachability reachability = new NodeReachability();
     /** The configuration's requirepass as bytes, swapped with it: no conversion per request. */
     private volatile byte[] requirepass;
 
@@ -99,5 +100,10 @@ final class ProxyShared {
 
     ProxyMetrics metrics() {
         return metrics;
+    }
+
+    /** Which nodes some loop cannot reach now, for readers off the loops. */
+    NodeReachability reachability() {
+        return reachability;
     }
 }

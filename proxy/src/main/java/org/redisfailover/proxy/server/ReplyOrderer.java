@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.proxy.config.OutputLimits;
 import org.redisfailover.proxy.io.FlushBatcher;
+import org.redisfailover.proxy.io.HalfClose;
 import org.redisfailover.proxy.io.Flushable;
 import org.redisfailover.proxy.io.WriteCoalescer;
 import org.redisfailover.proxy.metrics.RequestCounts;
@@ -41,6 +42,9 @@ final class ReplyOrderer implements Flushable {
 
     /** CLIENT REPLY: ON, OFF (no replies until ON), SKIP (none for the next command). */
     enum ReplyMode { ON, OFF, SKIP }
+
+    /** How long a gracefully closed client has to close its side before the proxy closes the connection. */
+    private static final long GRACEFUL_LINGER_MS = 1000;
 
     private final ArrayDeque<ReplySlot> replies = new ArrayDeque<>();
     private final Channel channel;
@@ -129,6 +133,16 @@ final class ReplyOrderer implements Flushable {
         ReplySlot marker = new ReplySlot(this, false);
         replies.add(marker);
         marker.complete(ReplySlot.CLOSE);
+    }
+
+    /**
+     * Closes the connection gracefully, with nothing more written: the replies already written are
+     * flushed first and reach the client whole (a graceful stop of the proxy, at the client's rest).
+     */
+    void closeGracefully() {
+        closing = true;
+        out.flush();
+        HalfClose.afterWrites(channel, GRACEFUL_LINGER_MS);
     }
 
     /** Closes the connection now, with nothing more written (an attack, the output limit). */

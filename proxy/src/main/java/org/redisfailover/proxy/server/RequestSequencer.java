@@ -167,11 +167,18 @@ final class RequestSequencer implements ReplyOrderer.Answers {
                 runDeferred();
             }
         }
+        client.drain().replied();
     }
 
     @Override
     public void drained() {
         resumeIfShortEnough();
+        client.drain().replied();
+    }
+
+    /** Nothing in flight, held or waiting to run. */
+    boolean idle() {
+        return outstanding == 0 && deferred.isEmpty() && holdingBack == 0;
     }
 
     /** Runs the requests that were waiting, in order, until one has to wait again. */

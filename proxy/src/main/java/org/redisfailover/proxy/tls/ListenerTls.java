@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.redisfailover.protocol.tls.CertifiedKey;
 import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 
@@ -15,7 +16,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  *
  * @param listen      where TLS clients connect (beside the plain --listen, as Redis' tls-port beside port)
  * @param certFile    the proxy's PEM certificate chain
- * @param keyFile     its private key, unencrypted PKCS#8 PEM
+ * @param keyFile     its private key, unencrypted PEM (PKCS#8, PKCS#1 or SEC1)
  * @param caCertFile  PEM bundle of the CAs whose client certificates are accepted; needed unless authClients is NO
  * @param authClients whether clients must show a certificate (Redis' tls-auth-clients; Redis' default: yes)
  * @param protocols   TLS versions offered (TLSv1.2, TLSv1.3)
@@ -51,8 +52,6 @@ public record ListenerTls(NodeAddress listen, Path certFile, Path keyFile, Path 
         if (certFile == null || keyFile == null) {
             throw new IllegalArgumentException("tls-listen needs tls-cert-file and tls-key-file");
         }
-        TlsFiles.requireReadable("tls-cert-file", certFile);
-        TlsFiles.requireReadable("tls-key-file", keyFile);
         if (caCertFile != null) {
             TlsFiles.requireReadable("tls-ca-cert-file", caCertFile);
         } else if (authClients != AuthClients.NO) {
@@ -67,11 +66,20 @@ public record ListenerTls(NodeAddress listen, Path certFile, Path keyFile, Path 
         if (protocols.isEmpty()) {
             throw new IllegalArgumentException("tls-protocols: empty (expected: TLSv1.2 and/or TLSv1.3)");
         }
+        CertifiedKey.read("tls", certFile, keyFile); // a key that is not the certificate's is refused here, at start and reload
     }
 
-    /** A server context read from the files now: a reload builds a new one, and new connections get it. */
+    /**
+     * A server context read from the files now: a reload builds a new one, and new connections get it. A key
+     * that is not the certificate's is refused here, naming both files.
+     */
     public SslContext newContext(SslProvider provider) {
-        SslContextBuilder builder = SslContextBuilder.forServer(certFile.toFile(), keyFile.toFile())
+        return newContext(provider, CertifiedKey.read("tls", certFile, keyFile));
+    }
+
+    /** As {@link #newContext(SslProvider)}, from the certificate and key already read. */
+    public SslContext newContext(SslProvider provider, CertifiedKey served) {
+        SslContextBuilder builder = SslContextBuilder.forServer(served.key(), served.chain())
                 .sslProvider(provider)
                 .clientAuth(authClients.netty)
                 .protocols(protocols);

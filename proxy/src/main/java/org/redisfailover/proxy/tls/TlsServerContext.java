@@ -11,6 +11,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import java.time.Instant;
 import javax.net.ssl.SSLException;
+import org.redisfailover.protocol.tls.CertifiedKey;
 import org.redisfailover.protocol.tls.TlsFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +40,8 @@ public final class TlsServerContext {
 
     /** Reads the files again; throws (and keeps the running context) when they do not make a valid one. */
     public void reload(ListenerTls settings) {
-        SslContext context = settings.newContext(provider);
-        active = new Active(context, TlsFiles.notAfter("tls-cert-file", settings.certFile()));
+        CertifiedKey served = CertifiedKey.read("tls", settings.certFile(), settings.keyFile());
+        active = new Active(settings.newContext(provider, served), served.chain()[0].getNotAfter().toInstant());
     }
 
     /**

@@ -86,6 +86,39 @@ class ProxyPasswordIT {
         }
     }
 
+    /**
+     * An application that logs in as a Redis ACL user of the group gets in without the proxy's password, as with
+     * Redis itself; a login Redis refuses leaves the client out, counts as a wrong password, and costs Redis one
+     * AUTH and nothing else.
+     */
+    @Test
+    void anAclUserOfTheGroupLogsInWithoutTheProxysPassword(RedisGroup group) throws Exception {
+        for (RedisProcess node : group.all()) {
+            try (RawClient admin = new RawClient(node.port(), 5000)) {
+                assertEquals("+OK", admin.call("ACL", "SETUSER", "app", "on", ">app-secret", "~*", "&*", "+@all").strip());
+            }
+        }
+        try (RunningProxy proxy = start(group)) {
+            try (RawClient client = new RawClient(proxy.port(), 5000)) {
+                assertEquals("+OK", client.call("AUTH", "app", "app-secret").strip());
+                assertEquals("+OK", client.call("SET", "acl:login", "1").strip());
+                assertEquals("$3\r\napp\r\n", client.call("ACL", "WHOAMI"), "it runs as that user");
+            }
+            try (RawClient resp3 = new RawClient(proxy.port(), 5000)) {
+                assertTrue(resp3.call("HELLO", "3", "AUTH", "app", "app-secret").startsWith("%"), "HELLO 3 AUTH user pass, as RESP3 clients send it");
+                assertEquals("$1\r\n1\r\n", resp3.call("GET", "acl:login"));
+            }
+            try (RawClient guesser = new RawClient(proxy.port(), 5000)) {
+                long failures = proxy.server().metrics().authFailures.getCount();
+                long auths = group.master().calls("auth");
+                assertEquals("-WRONGPASS invalid username-password pair or user is disabled.", guesser.call("AUTH", "app", "wrong").strip());
+                assertEquals("-NOAUTH Authentication required.", guesser.call("GET", "acl:login").strip(), "a refused login lets nothing in");
+                assertEquals(failures + 1, proxy.server().metrics().authFailures.getCount(), "counted as a wrong password");
+                assertEquals(auths + 1, group.master().calls("auth"), "Redis saw the login and nothing else");
+            }
+        }
+    }
+
     @Test
     void lettuceAuthenticatesWithHelloAuthInResp3(RedisGroup group) {
         try (RunningProxy proxy = start(group)) {

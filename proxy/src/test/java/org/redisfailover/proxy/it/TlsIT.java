@@ -164,6 +164,7 @@ class TlsIT {
         ListenerTls tls = listenerTls(ListenerTls.AuthClients.YES, cert, key);
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.tls(tls))) {
             assertEquals("CN=localhost", peerSubject(proxy));
+            assertTrue(exposition(proxy).contains("redis_failover_tls_certificate_expiry_seconds{certificate=\"tls\","), exposition(proxy));
             try (Jedis open = tlsClient(proxy, certificates.socketFactory(true))) {
                 assertEquals("OK", open.set("tls:rotation", "before"));
                 Path[] rotated = certificates.reissueServer("rotated");
@@ -178,6 +179,18 @@ class TlsIT {
                         "a broken key refuses the reload");
                 assertEquals("CN=localhost-rotated", peerSubject(proxy), "and the running certificate stays");
                 assertEquals("before", open.get("tls:rotation"));
+
+                // The rotation's classic mistake: the new certificate with the old key (or the other way round).
+                Files.copy(certificates.serverCert, cert, StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(rotated[1], key, StandardCopyOption.REPLACE_EXISTING);
+                IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+                        () -> proxy.server().reload(proxy.server().config()), "a key that is not the certificate's refuses the reload");
+                assertTrue(mismatch.getMessage().contains("is not the key of the certificate") && mismatch.getMessage().contains(key.toString())
+                        && mismatch.getMessage().contains(cert.toString()), mismatch.getMessage());
+                assertEquals("CN=localhost-rotated", peerSubject(proxy), "the running certificate stays");
+                try (Jedis fresh = tlsClient(proxy, certificates.socketFactory(true))) {
+                    assertEquals("before", fresh.get("tls:rotation"), "and new TLS clients still get in");
+                }
             }
         }
     }
@@ -217,6 +230,8 @@ class TlsIT {
                     Poll.until(Duration.ofSeconds(10), "the write to replicate over TLS and be read from the replica",
                             () -> "v".equals(client.get("tls:backend")) && replica.calls("get") > 0);
                 }
+                assertTrue(exposition(proxy).contains("redis_failover_tls_certificate_expiry_seconds{certificate=\"backend-tls\","),
+                        "the client certificate's expiry is a metric too");
             }
             BackendTls noClientCertificate = new BackendTls(certificates.caCert, null, null, true);
             try (RunningProxy proxy = RunningProxy.start(master, List.of(), config -> config.backendTls(noClientCertificate)
@@ -236,6 +251,12 @@ class TlsIT {
         String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertTrue(cli.waitFor(10, TimeUnit.SECONDS), "redis-cli finished");
         return output;
+    }
+
+    private static String exposition(RunningProxy proxy) throws IOException {
+        java.io.StringWriter out = new java.io.StringWriter();
+        new org.redisfailover.proxy.metrics.PrometheusText(proxy.server().metrics()).write(out);
+        return out.toString();
     }
 
     private static long handshakeFailures(RunningProxy proxy) {

@@ -7,12 +7,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.GroupAccess;
 import org.redisfailover.proxy.config.ProxyConfig;
@@ -59,12 +59,13 @@ class ProtectedModeTest {
         assertFalse(ProtectedMode.denies(config(c -> c.requirepass("pw")), new GroupAccess(), from("10.1.2.3"), false), "requirepass");
         assertFalse(ProtectedMode.denies(config(c -> c), askingForAPassword(), from("10.1.2.3"), false),
                 "the group asks every client for a password and the proxy lends none");
-        Path cert = Files.writeString(dir.resolve("c"), "x");
-        ProxyConfig tls = config(c -> c.tls(new ListenerTls(new NodeAddress("127.0.0.1", 0), cert, cert, cert, ListenerTls.AuthClients.YES,
+        ThrowawayPki pki = ThrowawayPki.generate(dir.resolve("pki"));
+        ProxyConfig tls = config(c -> c.tls(new ListenerTls(new NodeAddress("127.0.0.1", 0), pki.serverCert, pki.serverKey, pki.caCert,
+                ListenerTls.AuthClients.YES,
                 ListenerTls.DEFAULT_PROTOCOLS, List.of())));
         assertFalse(ProtectedMode.denies(tls, new GroupAccess(), from("10.1.2.3"), true), "client certificates on the TLS port");
         assertTrue(ProtectedMode.denies(tls, new GroupAccess(), from("10.1.2.3"), false), "but not on the plain port");
-        ProxyConfig optional = config(c -> c.tls(new ListenerTls(new NodeAddress("127.0.0.1", 0), cert, cert, cert,
+        ProxyConfig optional = config(c -> c.tls(new ListenerTls(new NodeAddress("127.0.0.1", 0), pki.serverCert, pki.serverKey, pki.caCert,
                 ListenerTls.AuthClients.OPTIONAL, ListenerTls.DEFAULT_PROTOCOLS, List.of())));
         assertTrue(ProtectedMode.denies(optional, new GroupAccess(), from("10.1.2.3"), true), "optional certificates ask no one");
     }
