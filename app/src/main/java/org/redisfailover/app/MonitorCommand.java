@@ -168,6 +168,8 @@ public final class MonitorCommand implements Callable<Integer> {
             spec.commandLine().getOut().println("redis-failover monitor: configuration OK" + (config.config == null ? "" : " (" + config.config + ")"));
             return 0;
         }
+        // SIGHUP from here on: the JVM's own handler would end the monitor.
+        ReloadSignal.install(this::reloadLogLevel);
         BuildVersion build = BuildVersion.current();
         log.atInfo().addKeyValue("version", build.version()).addKeyValue("revision", build.revision())
                 .log("redis-failover {} (commit {}) monitor starting, configuration {}", build.version(), build.revision(),
@@ -193,7 +195,6 @@ public final class MonitorCommand implements Callable<Integer> {
         }, "redis-failover-shutdown"));
         monitor.start();
         adminServer.set(adminAddress == null ? null : startAdmin(adminAddress, adminAccess, adminTls, client, layout, monitor, access));
-        ReloadSignal.install(this::reloadLogLevel);
         stopped.await();
         return 0;
     }

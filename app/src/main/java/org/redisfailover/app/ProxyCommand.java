@@ -245,6 +245,17 @@ public final class ProxyCommand implements Callable<Integer> {
             return 0;
         }
         LogSetup.apply(format, level, Arrays.asList(proxyConfig.backendPassword(), proxyConfig.requirepass()));
+        // SIGHUP is handled from here on: the JVM's own handler would end the process, and a reload sent as soon as
+        // the proxy looks ready (an orchestrator, a test) must find this one.
+        AtomicReference<ConfigReload> reloads = new AtomicReference<>();
+        ReloadSignal.install(() -> {
+            ConfigReload reload = reloads.get();
+            if (reload == null) {
+                LoggerFactory.getLogger(ProxyCommand.class).warn("SIGHUP while the proxy starts: nothing reloaded; send it again once it runs");
+            } else {
+                ReloadSignal.reload(reload);
+            }
+        });
         BuildVersion build = BuildVersion.current();
         LoggerFactory.getLogger(ProxyCommand.class).atInfo().addKeyValue("version", build.version()).addKeyValue("revision", build.revision())
                 .addKeyValue("config", config.config == null ? "none" : config.config)
@@ -258,6 +269,7 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         GracefulStop stop = new GracefulStop(server, Duration.ofMillis(shutdownTimeoutMs)).install();
         ConfigReload reload = new ConfigReload(originalArgs, this, server);
+        reloads.set(reload);
         // The admin endpoint comes up before ZooKeeper answers, so that /health, and /ready saying why not, are there
         // at once; its group view is filled in once the ZooKeeper client has connected.
         AtomicReference<AdminServer.GroupView> group = new AtomicReference<>();
@@ -282,7 +294,6 @@ public final class ProxyCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
             }
         }
-        ReloadSignal.install(reload);
         stop.await();
         return 0;
     }

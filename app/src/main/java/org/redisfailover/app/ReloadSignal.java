@@ -15,14 +15,13 @@ final class ReloadSignal {
     private ReloadSignal() {
     }
 
-    static void install(ConfigReload reload) {
-        install(() -> {
-            try {
-                reload.reload();
-            } catch (IllegalArgumentException refused) {
-                // ConfigReload logged why; the running configuration stays.
-            }
-        });
+    /** The proxy's reload, as SIGHUP runs it: a refusal was logged by ConfigReload, and the running configuration stays. */
+    static void reload(ConfigReload reload) {
+        try {
+            reload.reload();
+        } catch (IllegalArgumentException refused) {
+            // ConfigReload logged why; the running configuration stays.
+        }
     }
 
     /** Runs {@code reload} on every SIGHUP. */

@@ -15,11 +15,14 @@ import org.slf4j.helpers.MessageFormatter;
  * message, exception class) was logged in the last minute is dropped, and the next one let through after
  * the minute says how many were dropped. A ZooKeeper ensemble that is down for an hour then costs a line
  * a minute, not the one-a-second stack traces of its client or a monitor's "cannot seed" every 200 ms.
- * Events of INFO and below pass untouched: they are events, not failures.
+ * Events of INFO and below pass untouched: they are events, not failures; so do the project's own warnings
+ * unless marked {@link #REPEATS}.
  */
 public final class RepeatLimiter extends TurboFilter {
 
     static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** The marker of the project's warnings logged on every attempt of a loop, which this filter limits. */
+    public static final String REPEATS = "repeats";
     /** Distinct texts remembered; the least recently seen are forgotten first. */
     private static final int REMEMBERED = 512;
     /** Messages longer than this are compared on their beginning. */
@@ -51,11 +54,20 @@ public final class RepeatLimiter extends TurboFilter {
         this.windowNanos = windowNanos;
     }
 
+    /**
+     * The libraries' warnings (ZooKeeper's client, Curator, Netty), and the project's own that it marks
+     * {@link #REPEATS} (a failure logged on every attempt of a loop). The project's other warnings are events
+     * that may differ only in their key-value pairs, which this filter cannot see: they always pass.
+     */
+    private static boolean limited(Logger logger, Marker marker) {
+        return !logger.getName().startsWith("org.redisfailover.") || (marker != null && marker.contains(REPEATS));
+    }
+
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable error) {
         // The level check first: a logger's own check (isWarnEnabled) comes here with no format, and disabled events count for nothing.
         if (level == null || format == null || !level.isGreaterOrEqual(Level.WARN) || !level.isGreaterOrEqual(logger.getEffectiveLevel())
-                || reporting.get()) {
+                || reporting.get() || !limited(logger, marker)) {
             return FilterReply.NEUTRAL;
         }
         String text = MessageFormatter.arrayFormat(format, params).getMessage();

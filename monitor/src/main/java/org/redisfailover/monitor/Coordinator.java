@@ -9,6 +9,7 @@ import org.redisfailover.protocol.topology.SwitchoverRequest;
 import org.redisfailover.protocol.topology.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MarkerFactory;
 
 /**
  * What the leading monitor does each round, one step at a time: seed the topology when there is none,
@@ -133,7 +134,9 @@ final class Coordinator {
     private void seed(ProbeRound round) throws Exception {
         List<NodeStatus> masters = round.now().values().stream().filter(s -> s.reachable() && s.master()).toList();
         if (masters.size() != 1) {
-            log.warn("cannot seed the topology: {} reachable masters among {}", masters.size(), round.now().keySet());
+            // Every round (200 ms) while no node answers: the log's repeat limiter keeps one a minute (marked "repeats").
+            log.warn(MarkerFactory.getMarker("repeats"), "cannot seed the topology: {} reachable masters among {}", masters.size(),
+                    round.now().keySet());
             return;
         }
         NodeStatus master = masters.get(0);
