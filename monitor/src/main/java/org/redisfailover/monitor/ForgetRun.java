@@ -72,7 +72,8 @@ final class ForgetRun {
         if (!topology.replicas().contains(node) && (setMaster == null || !actions.syncSet().records(setMaster, node))) {
             refusal = node + " is not a replica of this group (replicas " + topology.replicas() + ")";
             detail = null;
-        } else if (holdsTheHistory(topology, round.status(node))) {
+        } else if (holdsTheHistory(topology, actions.probe(List.of(node)).get(node))) {
+            // Probed now rather than as this round saw it: a replica killed a moment ago still looks reachable there.
             refusal = node + " answers, with the group's history: it is not lost; stop it (or give it to another group) first";
             detail = null;
         } else if (topology.hasMaster()) {
