@@ -8,7 +8,6 @@ import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.admin.AdminAccess;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
-import org.redisfailover.proxy.server.ProxyServer;
 import picocli.CommandLine.Option;
 
 /** The admin HTTP endpoint's options, the same for the proxy and the standalone monitor. */
@@ -67,8 +66,7 @@ final class AdminOptions {
     void exportExpiry(ProxyMetrics metrics) {
         if (adminTlsCertFile != null) {
             Instant notAfter = CertifiedKey.certificates("admin-tls-cert-file", Path.of(adminTlsCertFile))[0].getNotAfter().toInstant();
-            metrics.gauge("tls_certificate_expiry_seconds", ProxyServer.CERTIFICATE_EXPIRY_HELP,
-                    () -> notAfter.getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "admin-tls");
+            metrics.certificateExpiry("admin-tls", () -> notAfter);
         }
     }
 }

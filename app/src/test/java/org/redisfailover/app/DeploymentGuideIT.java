@@ -62,7 +62,7 @@ class DeploymentGuideIT {
             }
         }
         Path config = Files.writeString(dir.resolve("zoo.cfg"), String.join("\n", standalone) + "\n");
-        Process zooKeeper = new ProcessBuilder(java(), "-cp", ProxyProcess.jar().toString(), "org.apache.zookeeper.server.ZooKeeperServerMain",
+        Process zooKeeper = new ProcessBuilder(ProxyProcess.javaBinary(), "-cp", ProxyProcess.jar().toString(), "org.apache.zookeeper.server.ZooKeeperServerMain",
                 config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("zk.log").toFile()).start();
         try {
             // ruok says imok as soon as the port is open; srvr tells when the server serves.
@@ -102,7 +102,7 @@ class DeploymentGuideIT {
         }
         Path config = Files.writeString(dir.resolve("proxy.properties"), properties.replace("10.0.0.1:7379", "127.0.0.1:0")
                 .replace("10.0.0.1:9121", "127.0.0.1:0"));
-        Process check = new ProcessBuilder(java(), "-jar", ProxyProcess.jar().toString(), "proxy", "--config", config.toString(),
+        Process check = new ProcessBuilder(ProxyProcess.javaBinary(), "-jar", ProxyProcess.jar().toString(), "proxy", "--config", config.toString(),
                 "--check-config").redirectErrorStream(true).start();
         String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(check.waitFor(60, TimeUnit.SECONDS));
@@ -134,10 +134,6 @@ class DeploymentGuideIT {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static String readGuide() {

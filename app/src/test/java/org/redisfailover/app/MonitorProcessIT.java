@@ -42,7 +42,7 @@ class MonitorProcessIT {
             Files.writeString(config, "listen = 127.0.0.1:7379\nzk = " + zooKeeper.getConnectString() + "\nzk-path = /monitored\nredis = "
                     + nodes + "\nlog-format = json\nlog-level = info\nread-policy = master\nadmin = 127.0.0.1:" + adminPort + "\n");
             Path log = dir.resolve("monitor.log");
-            Process monitor = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-jar",
+            Process monitor = new ProcessBuilder(ProxyProcess.javaBinary(), "-Xmx128m", "-jar",
                     ProxyProcess.jar().toString(), "monitor", "--config", config.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {

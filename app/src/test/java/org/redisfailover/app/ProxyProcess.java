@@ -50,25 +50,22 @@ final class ProxyProcess implements AutoCloseable {
 
     /** The admin endpoint's /health status, or -1 when it does not answer. */
     int health() {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health")).timeout(Duration.ofSeconds(2))
-                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return status(get("/health"));
     }
 
     /** /ready's status, or -1 when the admin endpoint does not answer. */
     int ready() {
-        return readyResponse() == null ? -1 : readyResponse().statusCode();
+        return status(readyResponse());
     }
 
     HttpResponse<String> readyResponse() {
+        return get("/ready");
+    }
+
+    /** GET of an admin path, or null when the endpoint does not answer. */
+    private HttpResponse<String> get(String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ready")).timeout(Duration.ofSeconds(2)).build(),
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).timeout(Duration.ofSeconds(2)).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
@@ -76,6 +73,10 @@ final class ProxyProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    private static int status(HttpResponse<String> response) {
+        return response == null ? -1 : response.statusCode();
     }
 
     void signal(String signal) throws Exception {
@@ -100,7 +101,8 @@ final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    private static String javaBinary() {
+    /** The java that runs the tests, for the processes they start. */
+    static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 

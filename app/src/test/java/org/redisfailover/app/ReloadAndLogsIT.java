@@ -64,7 +64,7 @@ class ReloadAndLogsIT {
                 "");
         Files.writeString(config, base + "read-policy = master\nlog-level = debug\n");
         Path log = dir.resolve("proxy.log");
-        Process proxy = new ProcessBuilder(javaBinary(), "-jar", jar().toString(), "proxy", "--config", config.toString())
+        Process proxy = new ProcessBuilder(ProxyProcess.javaBinary(), "-jar", ProxyProcess.jar().toString(), "proxy", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong commands = new AtomicLong();
@@ -167,16 +167,4 @@ class ReloadAndLogsIT {
         assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
     }
 
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    /** Built by the package phase, which runs before the integration tests. */
-    private static Path jar() {
-        Path jar = Path.of("target", "redis-failover.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run the integration tests with 'mvn verify'");
-        }
-        return jar;
-    }
 }

@@ -5,6 +5,7 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.NoopMetricRegistry;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -167,6 +168,16 @@ public final class ProxyMetrics {
                     null));
         }
         return histogram;
+    }
+
+    /**
+     * {@code tls_certificate_expiry_seconds{certificate=...}}: seconds until a certificate the process shows
+     * expires, as {@code notAfter} says now (a certificate re-read by a reload gives its new date).
+     */
+    public void certificateExpiry(String certificate, Supplier<Instant> notAfter) {
+        gauge("tls_certificate_expiry_seconds", "Seconds until a certificate this process shows expires (negative: expired); "
+                        + "certificate: tls (the TLS port), admin-tls, backend-tls (its client certificate to Redis)",
+                () -> notAfter.get().getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", certificate);
     }
 
     /** Runs {@code refresh} before every scrape: for gauges whose set changes (replicas joining and leaving). */

@@ -102,8 +102,7 @@ public final class ProxyServer implements AutoCloseable {
         registerGauges(metrics);
         if (config.backendTls() != null && config.backendTls().certFile() != null) {
             Instant notAfter = CertifiedKey.certificates("backend-tls-cert-file", config.backendTls().certFile())[0].getNotAfter().toInstant();
-            metrics.gauge("tls_certificate_expiry_seconds", CERTIFICATE_EXPIRY_HELP,
-                    () -> notAfter.getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "backend-tls");
+            metrics.certificateExpiry("backend-tls", () -> notAfter);
         }
         lastMaster = topology.current().master();
         shared.offsets().follow(lastMaster);
@@ -132,8 +131,7 @@ public final class ProxyServer implements AutoCloseable {
             tls = new TlsServerContext(config.tls(), TlsFiles.bestProvider(),
                     metrics.meter("tls_handshake_failures", "TLS handshakes with clients that failed (untrusted or missing client "
                             + "certificate, plain text on the TLS port, no common protocol or cipher)"));
-            metrics.gauge("tls_certificate_expiry_seconds", CERTIFICATE_EXPIRY_HELP,
-                    () -> tls.certificateNotAfter().getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", "tls");
+            metrics.certificateExpiry("tls", tls::certificateNotAfter);
         }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -166,10 +164,6 @@ public final class ProxyServer implements AutoCloseable {
                 config.readPolicy().label());
         return this;
     }
-
-    /** Help of the certificate expiry gauges, one per certificate the process shows (the TLS port's, the admin's, the backend's). */
-    public static final String CERTIFICATE_EXPIRY_HELP = "Seconds until a certificate this process shows expires (negative: expired); "
-            + "certificate: tls (the TLS port), admin-tls, backend-tls (its client certificate to Redis)";
 
     /** A listen address the proxy could not bind, with the option that gave it; the cause says why. */
     public static final class ListenFailure extends RuntimeException {
