@@ -112,7 +112,12 @@ final class FailoverFixture implements AutoCloseable {
 
     /** A proxy following ZooKeeper through {@code client} (a test may cut that client off). */
     ProxyServer startProxy(String id, CuratorFramework client) throws Exception {
-        ZooKeeperSettings settings = new ZooKeeperSettings(connectString, LAYOUT, SESSION_TIMEOUT, Duration.ofSeconds(3), ZooKeeperSettings.DEFAULT_REPLICATION_GUARD);
+        return startProxy(id, client, Duration.ofSeconds(3));
+    }
+
+    /** As {@link #startProxy(String, CuratorFramework)}, fencing itself after {@code fenceTimeout} without ZooKeeper. */
+    ProxyServer startProxy(String id, CuratorFramework client, Duration fenceTimeout) throws Exception {
+        ZooKeeperSettings settings = new ZooKeeperSettings(connectString, LAYOUT, SESSION_TIMEOUT, fenceTimeout, ZooKeeperSettings.DEFAULT_REPLICATION_GUARD);
         ProxyServer proxy = new ProxyServer(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of()).zooKeeper(settings).build())
                 .start();
         closeables.add(proxy);

@@ -3,6 +3,7 @@ package org.redisfailover.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -10,7 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -30,6 +35,7 @@ import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ListDirection;
 
 /**
  * Faults with real ZooKeeper and real Redis: false alarms that must not cause a
@@ -152,6 +158,50 @@ class FaultIT {
         }
         assertEquals(epoch, fixture.topology().epoch(), "no switch");
         assertFalse(proxy.topology().isFenced(), "the proxy kept a confirmed view");
+    }
+
+    /**
+     * A write sent while the proxy's ZooKeeper write lease held, answered by Redis after it lapsed (the proxy's
+     * ZooKeeper server went away and it reconnects to another): the reply waits for ZooKeeper to confirm the same master,
+     * then goes to the client as Redis sent it. It was answered UNCERTAIN at once, so each lapse cost a write an error,
+     * and writes held in a lapse shorter than the fence were never released: they failed after the hold timeout.
+     */
+    @Test
+    void aWriteAnsweredAfterTheLeaseLapsedWaitsForZooKeeperInsteadOfFailing(RedisGroup group) throws Exception {
+        TestingServer zooKeeper = closeLater(new TestingServer(true));
+        FailoverFixture fixture = fixture(group, zooKeeper.getConnectString());
+        fixture.startMonitor("m1");
+        fixture.awaitSeeded();
+        FaultRelay zkRelay = closeLater(new FaultRelay(NodeAddress.parse(zooKeeper.getConnectString())));
+        CuratorFramework relayed = closeLater(CuratorFrameworkFactory.newClient(zkRelay.address().toString(),
+                (int) FailoverFixture.SESSION_TIMEOUT.toMillis(), 2_000, new RetryOneTime(100)));
+        relayed.start();
+        assertTrue(relayed.blockUntilConnected(10, TimeUnit.SECONDS));
+        // A fence far enough away that the test decides when ZooKeeper comes back, not the fence.
+        ProxyServer proxy = fixture.startProxy("p1", relayed, Duration.ofSeconds(8));
+        Poll.until(Duration.ofSeconds(10), "p1 to write", () -> proxy.topology().writableMaster() != null);
+        ExecutorService caller = Executors.newFixedThreadPool(2);
+        try (Jedis client = new Jedis("127.0.0.1", proxy.boundAddress().port(), 20_000);
+                Jedis master = new Jedis(group.master().address().host(), group.master().address().port(), 5_000);
+                Jedis writer = new Jedis("127.0.0.1", proxy.boundAddress().port(), 20_000)) {
+            // A blocking move: a write whose reply comes when the test pushes, after the lease has lapsed.
+            Future<String> moved = caller.submit(() -> client.blmove("lease:src", "lease:dst", ListDirection.RIGHT, ListDirection.LEFT, 15));
+            Poll.until(Duration.ofSeconds(5), "the move to block on the master",
+                    () -> master.clientList().contains("cmd=blmove"));
+            zkRelay.mode(FaultRelay.Mode.REFUSE);
+            Poll.until(Duration.ofSeconds(5), "the write lease to lapse", () -> proxy.topology().notWritableReason() != null);
+            Future<String> held = caller.submit(() -> writer.set("lease:held", "1"));
+            master.lpush("lease:src", "x");
+            assertThrows(TimeoutException.class, () -> moved.get(500, TimeUnit.MILLISECONDS),
+                    "the move's reply waits for ZooKeeper: a failover may be under way");
+            assertFalse(held.isDone(), "a write sent now waits unsent");
+            zkRelay.mode(FaultRelay.Mode.PASS);
+            assertEquals("x", moved.get(10, TimeUnit.SECONDS), "ZooKeeper confirms the same master: the reply goes as Redis sent it");
+            assertEquals("OK", held.get(10, TimeUnit.SECONDS), "and the held write goes once the lease holds again, before any hold timeout");
+        } finally {
+            caller.shutdownNow();
+        }
+        assertFalse(proxy.topology().isFenced());
     }
 
     @Test

@@ -41,6 +41,8 @@ public final class ProxyMetrics {
     /** Requests held, unsent, while there is no master to write to. */
     public final Counter heldRequests;
     public final Meter heldRequestsTotal;
+    /** Replies of writes kept until ZooKeeper confirms the topology again (they came back after the write lease lapsed). */
+    public final Counter repliesAwaitingLease;
     public final Meter heldRequestsExpired;
     public final Meter clientBytesIn;
     public final Meter clientBytesOut;
@@ -65,6 +67,8 @@ public final class ProxyMetrics {
         pinnedConnections = counter("pinned_connections",
                 "Connections to Redis that belong to one client (transactions, blocking calls, subscriptions, AUTH, tracking)");
         heldRequests = counter("held_requests", "Requests held, unsent, while there is no master to write to");
+        repliesAwaitingLease = counter("replies_awaiting_lease",
+                "Replies of writes that came back after the ZooKeeper write lease lapsed, kept until ZooKeeper confirms the topology again");
         heldRequestsTotal = meter("requests_held", "Requests that were held for a master (switch, fence or master down)");
         heldRequestsExpired = meter("requests_held_expired",
                 "Held requests that got an error because no master came within hold-timeout-ms or the hold queue was full");

@@ -30,7 +30,7 @@ final class Client {
         this.shared = shared;
         this.loop = loop;
         this.backpressure = new Backpressure(channel);
-        this.replies = new ReplyOrderer(channel, loop.batcher, loop.requestCounts, shared, state, backpressure);
+        this.replies = new ReplyOrderer(channel, loop.batcher, loop.requestCounts, loop.awaitingLease, shared, state, backpressure);
         this.own = new OwnConnections(replies);
         this.sharedLane = new SharedLane(this);
         this.transactions = new TransactionLane(this);

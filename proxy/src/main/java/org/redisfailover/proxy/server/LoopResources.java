@@ -15,8 +15,9 @@ import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.metrics.RequestCounts;
 
 /**
- * What one event loop owns: its backend connections, its flush batcher, its read round-robin and the
- * requests it holds while there is no master. Confined to the loop.
+ * What one event loop owns: its backend connections, its flush batcher, its read round-robin, the
+ * requests it holds while there is no master and the replies it keeps until the ZooKeeper lease holds again.
+ * Confined to the loop.
  */
 final class LoopResources {
 
@@ -25,6 +26,7 @@ final class LoopResources {
     final ReadRouter router = new ReadRouter();
     final RequestCounts requestCounts;
     final HeldRequests held;
+    final RepliesAwaitingLease awaitingLease;
     private final ProxyShared shared;
     private final ScheduledFuture<?> holdExpiry;
     /** Completes when the connections of a master retired by a switchover have finished their requests. */
@@ -45,6 +47,7 @@ final class LoopResources {
             return node.equals(topology.master()) && topology.masterIdentity() != null ? topology.masterIdentity().runId() : null;
         });
         this.held = new HeldRequests(config, shared.metrics(), shared.topology());
+        this.awaitingLease = new RepliesAwaitingLease(shared.topology(), shared.metrics());
         // A master that comes back before any failover gets the requests held while it was away.
         pool.health().onRecovered(node -> {
             shared.reachability().up(node);
@@ -106,6 +109,8 @@ final class LoopResources {
                 pool.closeNode(replica);
             }
         }
+        // Replies first: a write sent before the lease lapsed answers before the writes held since.
+        awaitingLease.settle();
         held.releaseAll();
     }
 
@@ -129,6 +134,7 @@ final class LoopResources {
         if (replicationGuard != null) {
             replicationGuard.close();
         }
+        awaitingLease.failAll();
         held.failAll("proxy shutting down");
         pool.close();
     }

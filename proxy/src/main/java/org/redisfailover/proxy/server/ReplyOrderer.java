@@ -71,10 +71,13 @@ final class ReplyOrderer implements Flushable {
     private int untilSampled = SampledLatency.nextSampleIn();
     /** This loop's requests not yet added to {@code requests_total}. */
     private final RequestCounts requestCounts;
+    /** Where the replies of writes that came back after the ZooKeeper write lease lapsed wait for it (this loop's). */
+    private final RepliesAwaitingLease awaitingLease;
 
-    ReplyOrderer(Channel channel, FlushBatcher batcher, RequestCounts requestCounts, ProxyShared shared, ClientState state,
-            Backpressure backpressure) {
+    ReplyOrderer(Channel channel, FlushBatcher batcher, RequestCounts requestCounts, RepliesAwaitingLease awaitingLease, ProxyShared shared,
+            ClientState state, Backpressure backpressure) {
         this.channel = channel;
+        this.awaitingLease = awaitingLease;
         this.requestCounts = requestCounts;
         this.out = new WriteCoalescer(channel, 512);
         this.batcher = batcher;
@@ -197,11 +200,9 @@ final class ReplyOrderer implements Flushable {
             return; // nothing more is written to a client that is closing
         }
         if (!slot.lossIsDefinite() && !shared.topology().acknowledgesWrites()) {
-            // The ZooKeeper lease lapsed while this write was on its way (the proxy was cut off or frozen): a
-            // monitor may have promoted another master by now, so the write may not survive.
-            slot.complete(Replies.error(ReplySlot.UNCERTAIN_CODE + " redis-failover: the reply came after the proxy lost its ZooKeeper "
-                    + "lease (" + shared.topology().notWritableReason() + "); the command was applied on the old master but may not "
-                    + "survive a failover"));
+            // The ZooKeeper write lease lapsed while this write was on its way: a monitor may be promoting another master,
+            // so the reply waits for ZooKeeper's next word on the topology.
+            awaitingLease.await(slot, buffer.retainedSlice(start, length));
             return;
         }
         if (replies.peekFirst() == slot) {

@@ -88,14 +88,15 @@ public final class WriteLease {
 
     /**
      * A confirmation read sent at {@code sentAtNanos} was answered (and whatever newer topology it showed is
-     * installed). Returns true if this lifted a lapsed lease.
+     * installed). Returns true if this lifted a lapsed write lease, the shorter one: the writes held since it lapsed,
+     * and the replies that came back after, wait for exactly this.
      */
     public boolean confirm(long sentAtNanos) {
-        boolean wasLapsed = !confirmed(System.nanoTime());
+        boolean wasLapsed = !confirmedForWrites(System.nanoTime());
         if (sentAtNanos - confirmedAtNanos > 0) {
             confirmedAtNanos = sentAtNanos;
         }
-        return wasLapsed && confirmed(System.nanoTime());
+        return wasLapsed && confirmedForWrites(System.nanoTime());
     }
 
     /** When the ZooKeeper lease lapses unless renewed (monotonic nanoseconds). */

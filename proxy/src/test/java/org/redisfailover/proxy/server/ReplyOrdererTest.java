@@ -29,11 +29,13 @@ class ReplyOrdererTest {
     private final EmbeddedChannel channel = new EmbeddedChannel(new RedisEncoder());
     private final List<ReplySlot> answered = new ArrayList<>();
     private ReplyOrderer replies;
+    private RepliesAwaitingLease awaitingLease;
 
     private ReplyOrderer orderer(ProxyConfig config, TopologyHolder topology) {
         ProxyShared shared = new ProxyShared(config, CommandClassifier.standard(), topology, Transport.best());
-        ReplyOrderer orderer = new ReplyOrderer(channel, new FlushBatcher(channel.eventLoop()), new RequestCounts(shared.metrics()), shared,
-                new ClientState(), new Backpressure(channel));
+        awaitingLease = new RepliesAwaitingLease(topology, shared.metrics());
+        ReplyOrderer orderer = new ReplyOrderer(channel, new FlushBatcher(channel.eventLoop()), new RequestCounts(shared.metrics()), awaitingLease,
+                shared, new ClientState(), new Backpressure(channel));
         orderer.answers(new ReplyOrderer.Answers() {
             @Override
             public void answered(ReplySlot slot) {
@@ -114,18 +116,52 @@ class ReplyOrdererTest {
         assertTrue(channel.isActive(), "the client stays connected: closing would make at-least-once clients resend the write");
     }
 
+    /**
+     * A write's reply that comes back after the ZooKeeper write lease lapsed waits for ZooKeeper's next confirmation, and
+     * the replies behind it wait in order: with the same master it goes as Redis sent it. It was answered UNCERTAIN at
+     * once, so every lapse (a reconnect to another ZooKeeper server) cost the write in flight an error.
+     */
     @Test
-    void aWriteReplyThatArrivesAfterTheZooKeeperLeaseLapsedIsUncertain() {
-        // A lease that follows ZooKeeper and was never confirmed: writes may not be acknowledged.
-        TopologyHolder unconfirmed = new TopologyHolder(new Topology(1, NODE, List.of()), new WriteLease(3_000_000_000L, 0));
+    void aWriteReplyAfterTheLeaseLapsedIsPassedOnOnceZooKeeperConfirmsTheSameMaster() {
+        TopologyHolder unconfirmed = unconfirmedTopology();
         replies = orderer(ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), NODE, List.of()), unconfirmed);
         ReplySlot write = replies.newSlot(false);
         ReplySlot read = replies.newSlot(true);
         arrive(write, "+OK\r\n");
         arrive(read, "$1\r\nv\r\n");
+        assertEquals("", output(), "the write's reply waits for the lease, and the read's for it");
+        assertEquals(1, awaitingLease.size());
+        unconfirmed.lease().confirm(System.nanoTime());
+        awaitingLease.settle();
+        assertEquals("+OK\r\n$1\r\nv\r\n", output());
+        assertEquals(0, awaitingLease.size());
+    }
+
+    @Test
+    void aWriteReplyAfterTheLeaseLapsedIsUncertainWhenTheProxyFencesOrTheMasterChanges() {
+        TopologyHolder unconfirmed = unconfirmedTopology();
+        replies = orderer(ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), NODE, List.of()), unconfirmed);
+        ReplySlot fencedWrite = replies.newSlot(false);
+        arrive(fencedWrite, "+OK\r\n");
+        unconfirmed.setFenced(true);
+        awaitingLease.settle();
         String out = output();
-        assertTrue(out.startsWith("-UNCERTAIN redis-failover: the reply came after the proxy lost its ZooKeeper lease"), out);
-        assertTrue(out.endsWith("\r\n$1\r\nv\r\n"), "a read's reply is passed on: " + out);
+        assertTrue(out.startsWith("-UNCERTAIN redis-failover: the reply from 127.0.0.1:1 came after the proxy's ZooKeeper lease lapsed and "
+                + "the proxy fenced itself"), out);
+        unconfirmed.setFenced(false);
+        ReplySlot movedWrite = replies.newSlot(false);
+        arrive(movedWrite, "+OK\r\n");
+        unconfirmed.update(new Topology(2, new NodeAddress("127.0.0.1", 2), List.of()));
+        unconfirmed.lease().confirm(System.nanoTime());
+        awaitingLease.settle();
+        out = output();
+        assertTrue(out.startsWith("-UNCERTAIN redis-failover: the reply from 127.0.0.1:1 came after the proxy's ZooKeeper lease lapsed and "
+                + "the topology changed to master 127.0.0.1:2 at epoch 2"), out);
+    }
+
+    /** A lease that follows ZooKeeper and was never confirmed: writes may not be acknowledged yet. */
+    private static TopologyHolder unconfirmedTopology() {
+        return new TopologyHolder(new Topology(1, NODE, List.of()), new WriteLease(3_000_000_000L, 0));
     }
 
     @Test

@@ -69,6 +69,22 @@ class WriteLeaseTest {
         assertTrue(unguarded.confirmedForWrites(now + 2 * SECOND), "with the guard off, writes go on until the fence");
     }
 
+    /**
+     * A ZooKeeper pause longer than the write lease but shorter than the fence (a reconnect to another member of the
+     * ensemble): the confirmation that ends it says the lease was lifted, so the loops release the writes they held.
+     * It said so only for the fence's lease, and writes held in such a pause waited out the hold timeout and failed.
+     */
+    @Test
+    void aConfirmationAfterTheWriteLeaseLapsedLiftsItBeforeTheFence() {
+        WriteLease lease = new WriteLease(3 * SECOND, SECOND);
+        long now = System.nanoTime();
+        lease.confirm(now - 2 * SECOND); // the last round answered was sent 2 s ago: writes wait, no fence yet
+        assertFalse(lease.confirmedForWrites(now));
+        assertTrue(lease.confirmed(now));
+        assertTrue(lease.confirm(now), "the write lease holds again: held writes go");
+        assertFalse(lease.confirm(now), "nothing was lapsed");
+    }
+
     /** With every replica down for the leader no failover is possible: the guard would only stop the group. */
     @Test
     void theGuardWaitsOnlyWhileTheLeaderReachesAReplica() {
