@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,11 +12,13 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RawClient;
+import org.redisfailover.testing.ReconnectingClient;
 import org.redisfailover.testing.RedisGroup;
 import redis.clients.jedis.Jedis;
 
@@ -119,10 +120,11 @@ class GracefulStopIT {
             for (int c = 0; c < clients; c++) {
                 int id = c;
                 Thread thread = new Thread(() -> {
-                    ReconnectingClient client = new ReconnectingClient(proxies, id);
+                    ReconnectingClient client = new ReconnectingClient(proxies.stream().map(p -> (IntSupplier) () -> p.port).toList(), id,
+                            resent);
                     try {
                         while (running.get()) {
-                            String reply = client.call(resent, "INCR", "gs:roll:" + id);
+                            String reply = client.call("INCR", "gs:roll:" + id);
                             if (reply.startsWith(":")) {
                                 acknowledged[id]++;
                             } else {
@@ -166,61 +168,6 @@ class GracefulStopIT {
             running.set(false);
             for (ProxyProcess proxy : proxies) {
                 proxy.close();
-            }
-        }
-    }
-
-    /**
-     * A client as libraries with a connection pool behave: it connects to whichever proxy accepts, and when
-     * a connection ends before a command's reply it connects again and sends the command again.
-     */
-    private static final class ReconnectingClient {
-        private final List<ProxyProcess> proxies;
-        private int next;
-        private RawClient connection;
-
-        ReconnectingClient(List<ProxyProcess> proxies, int first) {
-            this.proxies = proxies;
-            this.next = first;
-        }
-
-        String call(AtomicLong resent, String... command) throws IOException {
-            for (int attempt = 0; attempt < 100; attempt++) {
-                if (connection == null) {
-                    connection = connect();
-                }
-                String reply = connection.call(command);
-                if (reply != null) {
-                    return reply;
-                }
-                resent.incrementAndGet();
-                close();
-            }
-            throw new IOException("no reply after 100 connections");
-        }
-
-        private RawClient connect() throws IOException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (true) {
-                ProxyProcess proxy = proxies.get(next++ % proxies.size());
-                try {
-                    return new RawClient(proxy.port, 10_000);
-                } catch (ConnectException refused) {
-                    if (System.nanoTime() > deadline) {
-                        throw refused;
-                    }
-                }
-            }
-        }
-
-        void close() {
-            if (connection != null) {
-                try {
-                    connection.close();
-                } catch (IOException ignored) {
-                    // closing a connection already gone
-                }
-                connection = null;
             }
         }
     }
