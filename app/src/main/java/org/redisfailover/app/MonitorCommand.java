@@ -20,7 +20,7 @@ import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.admin.AdminAccess;
 import org.redisfailover.proxy.admin.AdminServer;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
-import org.redisfailover.proxy.server.TopologyHolder;
+import org.redisfailover.proxy.topology.TopologyHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;

@@ -25,7 +25,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.proxy.metrics.PrometheusText;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
-import org.redisfailover.proxy.server.TopologyHolder;
+import org.redisfailover.proxy.topology.TopologyHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

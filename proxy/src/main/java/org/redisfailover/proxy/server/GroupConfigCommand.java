@@ -13,6 +13,7 @@ import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.topology.GroupConfigStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -12,6 +12,7 @@ import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.topology.TopologyHolder;
 
 /**
  * Requests that need the master while there is none to write to: during a switch (topology without a

@@ -13,6 +13,7 @@ import org.redisfailover.proxy.backend.BackendPool;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.metrics.RequestCounts;
+import org.redisfailover.proxy.topology.WriteLease;
 
 /**
  * What one event loop owns: its backend connections, its flush batcher, its read round-robin, the

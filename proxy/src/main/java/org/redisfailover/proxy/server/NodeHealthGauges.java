@@ -6,6 +6,7 @@ import java.util.Map;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.topology.TopologyHolder;
 
 /**
  * {@code node_up{node, role}}: one gauge per node of the topology the proxy routes by, 1 while it is

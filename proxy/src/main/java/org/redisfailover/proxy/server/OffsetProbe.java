@@ -15,6 +15,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.PendingReply;
 import org.redisfailover.proxy.config.ReadPolicy;
+import org.redisfailover.proxy.topology.ReplicationOffsets;
 
 /**
  * Samples the replication offset of the master and of every replica with {@code INFO replication}, on

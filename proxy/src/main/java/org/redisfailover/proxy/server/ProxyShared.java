@@ -7,6 +7,9 @@ import org.redisfailover.proxy.backend.GroupAccess;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.topology.GroupConfigStore;
+import org.redisfailover.proxy.topology.ReplicationOffsets;
+import org.redisfailover.proxy.topology.TopologyHolder;
 
 /**
  * What every client session shares across threads: all immutable or thread-safe. The configuration is

@@ -6,6 +6,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.NodeHealth;
 import org.redisfailover.proxy.config.ReadPolicy;
+import org.redisfailover.proxy.topology.ReplicationOffsets;
 
 /**
  * Picks the node for a request: the master, or for reads a healthy replica in round-robin. Per loop.

@@ -1,6 +1,7 @@
 package org.redisfailover.proxy.server;
 
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.topology.ReplicationOffsets;
 
 /**
  * The read-your-writes policy for one client: its writes in flight, whether and when its last one was

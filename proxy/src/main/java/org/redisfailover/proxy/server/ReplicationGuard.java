@@ -9,6 +9,7 @@ import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.topology.WriteLease;
 
 /**
  * Renews the replication half of the {@link WriteLease}: every interval, on a master connection of its

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.topology.TopologyHolder;
 
 /**
  * Replies of writes that came back from the master after the ZooKeeper write lease lapsed: sent while it held,

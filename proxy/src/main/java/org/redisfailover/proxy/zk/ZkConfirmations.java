@@ -13,8 +13,8 @@ import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
-import org.redisfailover.proxy.server.TopologyHolder;
-import org.redisfailover.proxy.server.WriteLease;
+import org.redisfailover.proxy.topology.TopologyHolder;
+import org.redisfailover.proxy.topology.WriteLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

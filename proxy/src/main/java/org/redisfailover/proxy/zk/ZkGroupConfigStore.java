@@ -15,7 +15,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.redisfailover.protocol.topology.GroupConfig;
 import org.redisfailover.protocol.topology.ZkLayout;
-import org.redisfailover.proxy.server.GroupConfigStore;
+import org.redisfailover.proxy.topology.GroupConfigStore;
 
 /**
  * Records CONFIG SET changes in {@code {root}/config} ({@link GroupConfig}), merged into what is there with

@@ -19,7 +19,7 @@ import org.redisfailover.protocol.topology.ProxyRegistration;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
-import org.redisfailover.proxy.server.TopologyHolder;
+import org.redisfailover.proxy.topology.TopologyHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

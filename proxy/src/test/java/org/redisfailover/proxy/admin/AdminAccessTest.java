@@ -22,7 +22,7 @@ import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
-import org.redisfailover.proxy.server.TopologyHolder;
+import org.redisfailover.proxy.topology.TopologyHolder;
 
 /** The admin endpoint's bearer token, on a real endpoint on loopback, and the rules off loopback. */
 class AdminAccessTest {

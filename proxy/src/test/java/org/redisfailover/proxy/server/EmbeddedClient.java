@@ -10,6 +10,7 @@ import org.redisfailover.protocol.resp.RespRequestDecoder;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.Transport;
+import org.redisfailover.proxy.topology.TopologyHolder;
 
 /**
  * One client connection through the real pipeline on an EmbeddedChannel: decoder, encoder and session,

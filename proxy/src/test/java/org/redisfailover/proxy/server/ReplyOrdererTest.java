@@ -20,6 +20,8 @@ import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.FlushBatcher;
 import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.proxy.metrics.RequestCounts;
+import org.redisfailover.proxy.topology.TopologyHolder;
+import org.redisfailover.proxy.topology.WriteLease;
 
 /** The reply order of one client on an EmbeddedChannel: slots filled in any order leave in request order. */
 class ReplyOrdererTest {

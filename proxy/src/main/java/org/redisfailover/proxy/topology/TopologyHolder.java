@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.server;
+package org.redisfailover.proxy.topology;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -99,12 +99,12 @@ public final class TopologyHolder {
      * The master the event loops keep connections to: the topology's, unless fenced. A lapsed lease does not
      * close them (the master is not known to be replaced; writes wait until the lease is renewed).
      */
-    NodeAddress routedMaster() {
+    public NodeAddress routedMaster() {
         return fenced.get() ? null : current.get().master();
     }
 
     /** Whether the reply of a write may be passed on now (the ZooKeeper write lease still holds). */
-    boolean acknowledgesWrites() {
+    public boolean acknowledgesWrites() {
         return lease.confirmedForWrites(System.nanoTime());
     }
 
@@ -112,7 +112,7 @@ public final class TopologyHolder {
      * Whether the one thing keeping writes from the master is the replication lease: there is a master, ZooKeeper
      * confirms it, but no replica has acknowledged its replication lately.
      */
-    boolean waitsForReplication() {
+    public boolean waitsForReplication() {
         long now = System.nanoTime();
         return current.get().hasMaster() && !fenced.get() && lease.confirmed(now) && !lease.replicated(now);
     }

@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.server;
+package org.redisfailover.proxy.topology;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.server;
+package org.redisfailover.proxy.topology;
 
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
@@ -54,7 +54,7 @@ public final class WriteLease {
     }
 
     /** A proxy with a fixed master: both leases always hold. */
-    static WriteLease none() {
+    public static WriteLease none() {
         return new WriteLease(0, 0);
     }
 
@@ -63,7 +63,7 @@ public final class WriteLease {
     }
 
     /** True while both leases hold at {@code nowNanos}. */
-    boolean writable(long nowNanos) {
+    public boolean writable(long nowNanos) {
         return confirmedForWrites(nowNanos) && replicated(nowNanos);
     }
 
@@ -82,7 +82,7 @@ public final class WriteLease {
         return writeNanos / 1_000_000;
     }
 
-    boolean replicated(long nowNanos) {
+    public boolean replicated(long nowNanos) {
         return guarded == null || nowNanos - replicatedAtNanos < guardNanos;
     }
 
@@ -114,7 +114,7 @@ public final class WriteLease {
      * on and there is a replica the leader reaches (with every replica down no failover is possible, and holding
      * writes would only stop the group). A new master starts with a full lease, the time its replicas take to attach.
      */
-    void guard(Topology topology) {
+    public void guard(Topology topology) {
         boolean applies = followsZooKeeper && guardNanos > 0 && topology.hasMaster() && topology.hasReachableReplica();
         NodeAddress master = applies ? topology.master() : null;
         if (master != null && !master.equals(guarded)) {
@@ -124,7 +124,7 @@ public final class WriteLease {
     }
 
     /** The master being guarded, or null. */
-    NodeAddress guardedMaster() {
+    public NodeAddress guardedMaster() {
         return guarded;
     }
 
@@ -132,7 +132,7 @@ public final class WriteLease {
      * A replica acknowledged the heartbeat write sent to {@code master} at {@code sentAtNanos}: every write the
      * master took before it is on a replica. Returns true if this lifted a lapsed lease.
      */
-    boolean replicated(NodeAddress master, long sentAtNanos) {
+    public boolean replicated(NodeAddress master, long sentAtNanos) {
         if (!master.equals(guarded)) {
             return false;
         }
@@ -144,18 +144,18 @@ public final class WriteLease {
     }
 
     /** The guard's own connection to {@code master} broke: nothing is known to replicate until it is back. */
-    void replicationUnknown(NodeAddress master) {
+    public void replicationUnknown(NodeAddress master) {
         if (master.equals(guarded)) {
             replicatedAtNanos = System.nanoTime() - guardNanos;
         }
     }
 
     /** Milliseconds since the last acknowledged heartbeat was sent, or -1 while the guard does not apply. */
-    long replicationAgeMillis(long nowNanos) {
+    public long replicationAgeMillis(long nowNanos) {
         return guarded == null ? -1 : (nowNanos - replicatedAtNanos) / 1_000_000;
     }
 
-    long guardMillis() {
+    public long guardMillis() {
         return guardNanos / 1_000_000;
     }
 

@@ -1,4 +1,4 @@
-package org.redisfailover.proxy.server;
+package org.redisfailover.proxy.topology;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,7 +16,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * reached that sample holds the write. Offsets only grow, so a replica's latest sample is a lower bound
  * of where it is now. Written by the one probe that samples, read by every event loop.
  */
-final class ReplicationOffsets {
+public final class ReplicationOffsets {
 
     /** Samples kept: a client whose write is older than all of them is covered by the oldest one. */
     private static final int KEPT = 64;
@@ -51,18 +51,18 @@ final class ReplicationOffsets {
     private final AtomicReference<Stream> stream = new AtomicReference<>(new Stream(null, new Sample[0], Map.of()));
 
     /** The topology's master is now {@code master} (may be null): offsets of another master's stream say nothing of its. */
-    void follow(NodeAddress master) {
+    public void follow(NodeAddress master) {
         stream.updateAndGet(current -> Objects.equals(current.master(), master) ? current : new Stream(master, new Sample[0], Map.of()));
     }
 
     /** An offset of {@code master}, from an INFO sent at {@code sentAtNanos}; ignored unless it is the master followed. */
-    void recordMaster(NodeAddress master, long sentAtNanos, long offset) {
+    public void recordMaster(NodeAddress master, long sentAtNanos, long offset) {
         Sample sample = new Sample(sentAtNanos, offset);
         stream.updateAndGet(current -> master.equals(current.master()) ? current.withMasterSample(sample) : current);
     }
 
     /** An offset of {@code replica}, from an INFO sent while {@code master} was followed; ignored if another is now. */
-    void recordReplica(NodeAddress master, NodeAddress replica, long offset) {
+    public void recordReplica(NodeAddress master, NodeAddress replica, long offset) {
         stream.updateAndGet(current -> Objects.equals(master, current.master()) ? current.withReplicaOffset(replica, offset) : current);
     }
 
@@ -70,7 +70,7 @@ final class ReplicationOffsets {
      * The master offset that includes a write acknowledged at {@code ackNanos}: that of the first sample
      * sent after it, or -1 while there is none yet.
      */
-    long offsetCovering(long ackNanos) {
+    public long offsetCovering(long ackNanos) {
         for (Sample sample : stream.get().masterSamples()) {
             if (sample.sentAtNanos() - ackNanos > 0) {
                 return sample.offset();
@@ -80,7 +80,7 @@ final class ReplicationOffsets {
     }
 
     /** Whether {@code replica} is known to have replicated up to {@code offset}. */
-    boolean hasReached(NodeAddress replica, long offset) {
+    public boolean hasReached(NodeAddress replica, long offset) {
         Long reached = stream.get().replicaOffsets().get(replica);
         return reached != null && reached >= offset;
     }
