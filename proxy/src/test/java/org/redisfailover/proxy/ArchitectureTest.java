@@ -21,8 +21,9 @@ class ArchitectureTest {
 
     /** Top to bottom. Packages on one level are independent of each other. */
     static final List<List<String>> LEVELS = List.of(
-            List.of("server"),                  // accept, pipeline, the clients' parts, start and stop
-            List.of("admin", "zk"),             // the admin endpoint; following ZooKeeper
+            List.of("server"),                  // accept, pipeline, start and stop
+            List.of("client", "admin", "zk"),   // one client's parts: lanes, reply order, state; the admin endpoint; following ZooKeeper
+            List.of("loop"),                    // what one event loop owns: held requests and replies, routing, probes, output budget
             List.of("topology"),                // what every event loop reads: the topology, the write lease, offsets
             List.of("backend"),                 // connections to the Redis nodes
             List.of("config"),                  // the proxy's settings

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.proxy.loop.NodeReachability;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.topology.TopologyHolder;
 

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import org.redisfailover.protocol.resp.Replies;
 
 /** Answers a connection the proxy will not serve with one error line, then closes it. */
 final class RefuseConnection extends ChannelInboundHandlerAdapter {

@@ -1,0 +1,61 @@
+package org.redisfailover.proxy.client;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisfailover.protocol.command.Route;
+
+/**
+ * The state Redis keeps per connection that the proxy answers for itself: the selected database, the
+ * name (CLIENT SETNAME), the id (CLIENT ID), and when and what the client last ran (CLIENT INFO's age,
+ * idle and cmd). Confined to the client's event loop.
+ */
+public final class ClientState {
+
+    private static final AtomicLong IDS = new AtomicLong();
+
+    /** CLIENT ID: unique among this proxy's clients, as Redis' is among a server's. */
+    private final long id = IDS.incrementAndGet();
+    private final long createdAtMillis = System.currentTimeMillis();
+    private long lastCommandAtMillis = createdAtMillis;
+    private Route lastRoute;
+    private int db;
+    private String name;
+
+    long id() {
+        return id;
+    }
+
+    long createdAtMillis() {
+        return createdAtMillis;
+    }
+
+    long lastCommandAtMillis() {
+        return lastCommandAtMillis;
+    }
+
+    /** The route of the command being run now (null before the first): its latency is counted under its routing class. */
+    Route lastRoute() {
+        return lastRoute;
+    }
+
+    void commandRead(Route route) {
+        lastRoute = route;
+        lastCommandAtMillis = System.currentTimeMillis();
+    }
+
+    int db() {
+        return db;
+    }
+
+    void select(int index) {
+        db = index;
+    }
+
+    /** The CLIENT SETNAME name, or null for none. */
+    String name() {
+        return name;
+    }
+
+    void name(String newName) {
+        name = newName;
+    }
+}

@@ -1,0 +1,167 @@
+package org.redisfailover.proxy.client;
+
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.protocol.resp.RespWriter;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.Credentials;
+import org.redisfailover.proxy.backend.Handshake;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * AUTH, CLIENT TRACKING and HELLO: commands that change how the client's later requests log in to Redis,
+ * so they run only once every earlier reply is in. AUTH and CLIENT TRACKING are checked by Redis itself,
+ * on a connection of the client's own to the master; until the answer the client's later requests wait
+ * (they must run as whichever user it leaves the client with). The client is on the shared lane after.
+ */
+public final class HandshakeLane implements Lane {
+
+    private static final Logger log = LoggerFactory.getLogger(HandshakeLane.class);
+
+    private final Client client;
+    /** Routes compared by identity: the classifier hands out one instance per command. */
+    private final Route auth;
+    private final Route clientTracking;
+    private final Route hello;
+    /** The HELLO AUTH Redis is checking (its SETNAME applies once the login is accepted), or null. */
+    private HelloRequest nameOnLogin;
+
+    HandshakeLane(Client client) {
+        this.client = client;
+        this.auth = client.shared().classifier().classifyName("auth");
+        this.clientTracking = client.shared().classifier().classifyName("client|tracking");
+        this.hello = client.shared().classifier().classifyName("hello");
+    }
+
+    /** Whether {@code route} is one of the handshake's commands (when the client is free to run it on the shared lane). */
+    boolean takes(Route route) {
+        return route == auth || route == clientTracking || route == hello;
+    }
+
+    @Override
+    public boolean mayStart(RedisRequest request, Route route, boolean laneChanges, int outstanding) {
+        if (route == hello) {
+            // A protocol switch replaces the client's own connections: nothing may be in flight on them.
+            return outstanding == 0 || (!laneChanges && client.own().isEmpty());
+        }
+        return outstanding == 0; // every request after AUTH or CLIENT TRACKING runs on other connections
+    }
+
+    @Override
+    public void run(RedisRequest request, Route route) {
+        if (route == auth) {
+            authenticate(request);
+        } else if (route == clientTracking) {
+            track(request);
+        } else if (route == hello && client.gate().redisChecksHelloAuth(request)) {
+            helloWithLogin(request);
+        } else {
+            client.sharedLane().run(request, route);
+        }
+    }
+
+    /**
+     * HELLO protover AUTH user pass, for a user Redis checks (client libraries send it on connect in RESP3): the
+     * login and the protocol switch go to Redis together on a new connection of the client's own, and the client
+     * gets Redis' reply; on success it runs as that user, in that protocol, on connections of its own. SETNAME
+     * names the client's connection to the proxy, as a HELLO without AUTH does.
+     */
+    private void helloWithLogin(RedisRequest request) {
+        HelloRequest hello = HelloRequest.parse(request, client.own().protocol());
+        String refusal = hello.error() != null ? hello.error() : LocalCommands.protocolSwitchRefusal(client, hello.protocol());
+        request.release();
+        if (refusal != null) {
+            client.replies().replyLocal(Replies.error(refusal));
+            return;
+        }
+        Credentials login = hello.auth();
+        nameOnLogin = hello;
+        check(RespWriter.request(client.channel().alloc(), "HELLO", Integer.toString(hello.protocol().number()), "AUTH",
+                login.user(), login.password()), client.own().handshake().withCredentials(login).withProtocol(hello.protocol()), null);
+    }
+
+    /** AUTH [user] password: Redis checks it, on a new connection to the master. */
+    private void authenticate(RedisRequest request) {
+        Credentials offered = switch (request.argc()) {
+            case 2 -> new Credentials(null, request.argAsString(1));
+            case 3 -> new Credentials(request.argAsString(1), request.argAsString(2));
+            default -> null; // Redis answers the syntax error
+        };
+        check(request, offered == null ? null : client.own().handshake().withCredentials(offered), null);
+    }
+
+    /**
+     * CLIENT TRACKING: Redis sends invalidations to the connection that read the keys, so a tracking client
+     * runs on a master connection of its own, with tracking on; its reads go to the master. Each accepted
+     * ON command is replayed when that connection is opened again (after a failover). Redis cannot send
+     * invalidations to another connection of the proxy's (REDIRECT), nor push them in RESP2.
+     */
+    private void track(RedisRequest request) {
+        OwnConnections own = client.own();
+        String refusal = TrackingCommand.refusal(request, own.protocol());
+        if (refusal != null) {
+            request.release();
+            client.replies().replyLocal(Replies.error(refusal));
+            return;
+        }
+        Handshake next = TrackingCommand.next(own.handshake(), request);
+        NodeAddress master = client.loop().writableMaster();
+        BackendConnection current = own.tracking() && master != null
+                ? own.get(client.loop().pool, master, client.state().db(), client.shared().config().databases()) : null;
+        check(request, next, current);
+    }
+
+    /**
+     * Sends a state-changing request to the master, on {@code on} (the client's own connection, whose state
+     * it changes) or on a fresh connection; on +OK the client adopts {@code next}.
+     */
+    private void check(RedisRequest request, Handshake next, BackendConnection on) {
+        NodeAddress master = client.loop().writableMaster();
+        ReplySlot slot = client.sequencer().forwardedSlot(true, false);
+        if (master == null) {
+            request.release();
+            slot.complete(Replies.error("ERR redis-failover: no master available to run " + request.name().toUpperCase(Locale.ROOT) + " on"));
+            return;
+        }
+        BackendConnection connection = on != null ? on
+                : client.loop().pool.dedicated(master, client.state().db(), BackendConnection.Purpose.CLIENT, client.own().handshake());
+        client.sequencer().holdBack();
+        HandshakeAttempt attempt = new HandshakeAttempt(this, slot, next, connection, nameOnLogin != null);
+        long delayMillis = client.gate().loginDelayMillis();
+        if (delayMillis == 0) {
+            connection.send(request, attempt, client.backpressure());
+            return;
+        }
+        // A client that is not in, from an address that failed logins: Redis checks this one only after the wait.
+        client.channel().eventLoop().schedule(() -> connection.send(request, attempt, client.backpressure()), delayMillis,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Redis answered an AUTH, HELLO AUTH or CLIENT TRACKING: {@code accepted} is the client's handshake from now on, or null. */
+    void checked(Handshake accepted, BackendConnection connection) {
+        OwnConnections own = client.own();
+        HelloRequest hello = nameOnLogin;
+        nameOnLogin = null;
+        if (accepted != null) {
+            if (hello != null && hello.setName()) {
+                client.state().name(hello.name());
+            }
+            own.adopt(accepted, connection, client.shared().config().databases());
+            client.gate().acceptedByRedis();
+            log.debug("client {} now runs with {}", client.channel().remoteAddress(), accepted);
+        } else {
+            if (!client.gate().authenticated()) {
+                client.gate().refusedByRedis();
+            }
+            if (connection.purpose() == BackendConnection.Purpose.CLIENT && !own.owns(connection)) {
+                connection.close();
+            }
+        }
+        client.sequencer().stopHoldingBack();
+    }
+}

@@ -1,0 +1,49 @@
+package org.redisfailover.proxy.client;
+
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.proxy.loop.HeldRequests;
+
+/**
+ * A lane on a connection of the client's own to the master. With no master to write to, the request that
+ * would open the connection is held until there is one, and the client's later requests wait behind it.
+ */
+public abstract class PinnedLane implements Lane, HeldRequests.Owner<ReplySlot> {
+
+    protected final Client client;
+
+    PinnedLane(Client client) {
+        this.client = client;
+    }
+
+    /** Sends {@code request}, whose slot is in the reply order, on this lane's connection (opened on the master if needed). */
+    protected abstract void open(RedisRequest request, Route route, ReplySlot slot);
+
+    /** Holds a request that opens a connection until there is a master; the client's later requests wait behind it. */
+    protected final void holdForMaster(RedisRequest request, Route route, ReplySlot slot) {
+        if (client.loop().held.hold(this, request, route, slot)) {
+            client.sequencer().holdBack();
+        } else {
+            request.release();
+            slot.complete(Replies.error(HeldRequests.FULL));
+        }
+    }
+
+    @Override
+    public final void release(RedisRequest request, Route route, ReplySlot slot) {
+        if (client.replies().isOpen()) {
+            open(request, route, slot);
+        } else {
+            request.release();
+        }
+        client.sequencer().stopHoldingBack();
+    }
+
+    @Override
+    public final void fail(RedisRequest request, ReplySlot slot, String errorLine) {
+        request.release();
+        slot.complete(Replies.error(errorLine));
+        client.sequencer().stopHoldingBack();
+    }
+}

@@ -1,0 +1,170 @@
+package org.redisfailover.proxy.client;
+
+import io.netty.handler.codec.redis.RedisMessage;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.command.RoutingClass;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.NothingWritten;
+import org.redisfailover.proxy.config.ProxyConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MULTI/EXEC/DISCARD and WATCH/UNWATCH, on a master connection of the client's own (its pin) from the
+ * first WATCH or MULTI until the transaction ends. The pin goes back to the pool then, or closes if a
+ * command on it may have left connection state behind.
+ */
+public final class TransactionLane extends PinnedLane {
+
+    private static final Logger log = LoggerFactory.getLogger(TransactionLane.class);
+
+    private final TransactionState transaction = new TransactionState();
+    private BackendConnection pin;
+    /** The pin ran a command that may leave connection state behind (CLIENT SETNAME, HELLO): close it rather than reuse it. */
+    private boolean pinTainted;
+
+    TransactionLane(Client client) {
+        super(client);
+    }
+
+    /** True while the client's requests must stay on its pinned connection (or be answered as doomed). */
+    boolean engaged() {
+        return transaction.engaged();
+    }
+
+    boolean inMulti() {
+        return transaction.inMulti();
+    }
+
+    boolean doomed() {
+        return transaction.doomed();
+    }
+
+    @Override
+    public boolean mayStart(RedisRequest request, Route route, boolean laneChanges, int outstanding) {
+        boolean opensPin = pin == null && !transaction.doomed();
+        return !(laneChanges || opensPin) || outstanding == 0;
+    }
+
+    @Override
+    public void run(RedisRequest request, Route route) {
+        String name = request.name();
+        RoutingClass routingClass = route.routingClass();
+        ReplyOrderer replies = client.replies();
+        if (transaction.doomed()) {
+            RedisMessage answer = transaction.answerDoomed(name, request.argc(), client.own().protocol());
+            if (answer != null) {
+                request.release();
+                replies.replyLocal(answer);
+                return;
+            }
+        }
+        if (routingClass == RoutingClass.DENY || routingClass == RoutingClass.SESSION || routingClass == RoutingClass.CLOSE
+                || (!transaction.inMulti() && (name.equals("exec") || name.equals("discard")))) {
+            client.sharedLane().run(request, route);
+            return;
+        }
+        if (routingClass == RoutingClass.GROUP) {
+            if (transaction.inMulti()) {
+                request.release();
+                replies.replyLocal(Replies.error("ERR redis-failover: " + route.displayName() + " inside MULTI is not supported: "
+                        + "it must reach every node of the group; run it outside the transaction"));
+            } else {
+                client.sharedLane().run(request, route);
+            }
+            return;
+        }
+        if (name.equals("select")) {
+            request.release();
+            replies.replyLocal(Replies.error("ERR redis-failover: SELECT inside MULTI or WATCH is not supported; "
+                    + "select the database before WATCH or MULTI"));
+            return;
+        }
+        // Queued inside MULTI, a command has done nothing until EXEC: losing its reply is a definite failure.
+        boolean definite = transaction.inMulti() ? !name.equals("exec") : routingClass.isRead() || routingClass == RoutingClass.PIN_TRANSACTION;
+        open(request, route, client.sequencer().forwardedSlot(definite, route.mayWrite()));
+    }
+
+    @Override
+    protected void open(RedisRequest request, Route route, ReplySlot slot) {
+        if (pin == null) {
+            NodeAddress master = client.loop().writableMaster();
+            if (master == null) {
+                holdForMaster(request, route, slot);
+                return;
+            }
+            OwnConnections own = client.own();
+            if (own.tracking()) {
+                // What the transaction reads must be tracked, on a connection that outlives it.
+                pin = own.get(client.loop().pool, master, client.state().db(), client.shared().config().databases());
+            } else {
+                pin = client.loop().pool.dedicated(master, client.state().db(), BackendConnection.Purpose.TRANSACTION, own.handshake());
+                pin.onBroken(this::pinBroken);
+            }
+        }
+        RoutingClass routingClass = route.routingClass();
+        if (routingClass != RoutingClass.MASTER && routingClass != RoutingClass.PIN_TRANSACTION && !routingClass.isRead()) {
+            pinTainted = true;
+        }
+        ProxyConfig config = client.shared().config();
+        NothingWritten proof = SafeWrites.inTransaction(config, transaction, request, route);
+        transaction.onSent(request.name(), request.argc(), route.mayWrite());
+        if (proof != null) {
+            pin.sendWriteAndWait(request, slot, proof, client.backpressure(), config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
+        } else {
+            pin.send(request, slot, client.backpressure());
+        }
+    }
+
+    /** One of the client's own connections broke: a transaction on it is lost. */
+    void ownConnectionBroken(BackendConnection connection, String reason) {
+        if (connection == pin) {
+            pinBroken(reason);
+        }
+    }
+
+    private void pinBroken(String reason) {
+        NodeAddress node = pin == null ? null : pin.node();
+        pin = null;
+        pinTainted = false;
+        if (transaction.engaged()) {
+            transaction.pinLost("the connection to the master " + node + " was lost (" + reason + ")");
+            log.info("client {}: transaction connection to {} lost ({}); its MULTI/WATCH is answered as aborted",
+                    client.channel().remoteAddress(), node, reason);
+        }
+    }
+
+    /** Every reply is in: a pin whose transaction has ended goes back to the pool (or closes, if it may carry state). */
+    void releaseEndedPin() {
+        if (pin == null || transaction.engaged()) {
+            return;
+        }
+        BackendConnection ended = pin;
+        pin = null;
+        if (ended.purpose() != BackendConnection.Purpose.CLIENT) { // the client's own connection stays in use
+            if (pinTainted) {
+                ended.onBroken(null);
+                ended.close();
+            } else {
+                client.loop().pool.giveBack(ended);
+            }
+        }
+        pinTainted = false;
+    }
+
+    /** RESET, or the client is gone: Redis discards the transaction and unwatches with the connection. */
+    void reset() {
+        if (pin != null) {
+            if (pin.purpose() != BackendConnection.Purpose.CLIENT) {
+                pin.onBroken(null);
+                pin.close();
+            }
+            pin = null;
+            pinTainted = false;
+        }
+        transaction.clear();
+    }
+}
