@@ -77,6 +77,15 @@ class FaultIT {
         return new RelayedMaster(fixture, relay, group.master().address());
     }
 
+    /** A ZooKeeper client connected through {@code relay}, for a proxy the test cuts off. */
+    private CuratorFramework connectThrough(FaultRelay relay) throws InterruptedException {
+        CuratorFramework client = closeLater(CuratorFrameworkFactory.newClient(relay.address().toString(),
+                (int) FailoverFixture.SESSION_TIMEOUT.toMillis(), 2_000, new RetryOneTime(100)));
+        client.start();
+        assertTrue(client.blockUntilConnected(10, TimeUnit.SECONDS));
+        return client;
+    }
+
     /** Watches the topology for {@code window}: it must stay at {@code epoch} the whole time. */
     private static void assertEpochStays(FailoverFixture fixture, long epoch, Duration window, String why) throws Exception {
         long deadline = System.nanoTime() + window.toNanos();
@@ -173,10 +182,7 @@ class FaultIT {
         fixture.startMonitor("m1");
         fixture.awaitSeeded();
         FaultRelay zkRelay = closeLater(new FaultRelay(NodeAddress.parse(zooKeeper.getConnectString())));
-        CuratorFramework relayed = closeLater(CuratorFrameworkFactory.newClient(zkRelay.address().toString(),
-                (int) FailoverFixture.SESSION_TIMEOUT.toMillis(), 2_000, new RetryOneTime(100)));
-        relayed.start();
-        assertTrue(relayed.blockUntilConnected(10, TimeUnit.SECONDS));
+        CuratorFramework relayed = connectThrough(zkRelay);
         // A fence far enough away that the test decides when ZooKeeper comes back, not the fence.
         ProxyServer proxy = fixture.startProxy("p1", relayed, Duration.ofSeconds(8));
         Poll.until(Duration.ofSeconds(10), "p1 to write", () -> proxy.topology().writableMaster() != null);
@@ -213,10 +219,7 @@ class FaultIT {
         fixture.awaitSeeded();
         ProxyServer connected = fixture.startProxy("p1");
         FaultRelay zkRelay = closeLater(new FaultRelay(NodeAddress.parse(zooKeeper.getConnectString())));
-        CuratorFramework cutClient = closeLater(CuratorFrameworkFactory.newClient(zkRelay.address().toString(),
-                (int) FailoverFixture.SESSION_TIMEOUT.toMillis(), 2_000, new RetryOneTime(100)));
-        cutClient.start();
-        assertTrue(cutClient.blockUntilConnected(10, TimeUnit.SECONDS));
+        CuratorFramework cutClient = connectThrough(zkRelay);
         ProxyServer cut = fixture.startProxy("p2", cutClient);
         Poll.until(Duration.ofSeconds(10), "p2 to follow the topology", () -> cut.topology().current().master() != null);
         NodeAddress oldMaster = group.master().address();
@@ -264,10 +267,7 @@ class FaultIT {
         fixture.startMonitor("m1");
         fixture.awaitSeeded();
         FaultRelay zkRelay = closeLater(new FaultRelay(NodeAddress.parse(zooKeeper.getConnectString())));
-        CuratorFramework cutClient = closeLater(CuratorFrameworkFactory.newClient(zkRelay.address().toString(),
-                (int) FailoverFixture.SESSION_TIMEOUT.toMillis(), 2_000, new RetryOneTime(100)));
-        cutClient.start();
-        assertTrue(cutClient.blockUntilConnected(10, TimeUnit.SECONDS));
+        CuratorFramework cutClient = connectThrough(zkRelay);
         ProxyServer cut = fixture.startProxy("p1", cutClient);
         Poll.until(Duration.ofSeconds(10), "p1 to write to the master", () -> cut.topology().writableMaster() != null);
 
