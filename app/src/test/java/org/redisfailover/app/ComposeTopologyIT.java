@@ -101,7 +101,15 @@ class ComposeTopologyIT {
         for (GenericContainer<?> proxy : proxies) {
             Container.ExecResult check = proxy.execInContainer(healthCheck(proxy));
             assertEquals(0, check.getExitCode(), "the image's HEALTHCHECK in " + proxy.getNetworkAliases() + ": " + check);
-            assertEquals("200", get(proxy.getMappedPort(9121), "/ready"), proxy.getNetworkAliases() + " /ready");
+        }
+        // The replicas' first full sync takes repl-diskless-sync-delay (5 s); until a replica acknowledges, the
+        // replication guard holds writes and /ready says why. The steady group is ready.
+        for (GenericContainer<?> replica : replicas) {
+            Poll.until(Duration.ofSeconds(60), replica.getNetworkAliases() + " in sync", () -> inSync(replica));
+        }
+        for (GenericContainer<?> proxy : proxies) {
+            int admin = proxy.getMappedPort(9121);
+            Poll.until(Duration.ofSeconds(10), proxy.getNetworkAliases() + " ready with the group in sync", () -> status(admin, "/ready") == 200);
         }
 
         AtomicBoolean running = new AtomicBoolean(true);
@@ -269,6 +277,17 @@ class ComposeTopologyIT {
         List<String> test = docker.inspectContainerCmd(container.getContainerId()).exec().getConfig().getHealthcheck().getTest();
         assertEquals("CMD", test.get(0), "the image's HEALTHCHECK form: " + test);
         return test.subList(1, test.size()).toArray(String[]::new);
+    }
+
+    private static boolean inSync(GenericContainer<?> replica) {
+        try {
+            return replica.execInContainer("redis-cli", "info", "replication").getStdout().contains("master_link_status:up");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** The host port a (restarted) container publishes {@code port} on now. */
