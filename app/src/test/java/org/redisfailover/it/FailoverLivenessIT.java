@@ -121,6 +121,8 @@ class FailoverLivenessIT {
             Topology now = topologyOrNull();
             return now != null && master.equals(now.master()) && now.epoch() > seededEpoch + 1;
         });
+        // The leader records the event just after it writes the topology: poll for it too.
+        fixture.awaitEventDetail("same process", Duration.ofSeconds(5));
         SwitchEvent aborted = events().stream().filter(e -> "aborted".equals(e.outcome())).findFirst().orElseThrow();
         assertTrue(aborted.detail().contains("same process"), aborted.detail());
         assertEquals("failover", aborted.kind());
