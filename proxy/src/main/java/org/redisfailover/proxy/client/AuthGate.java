@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.channel.Channel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
@@ -8,6 +9,7 @@ import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
+import org.redisfailover.proxy.loop.ProxyShared;
 
 /**
  * The proxy's own password ({@code requirepass}), checked before anything reaches a backend. Until a
@@ -28,20 +30,26 @@ public final class AuthGate {
             + "version at the same time";
     static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 
-    private final Client client;
+    private final ProxyShared shared;
+    private final ReplyOrderer replies;
+    private final LaneContext lanes;
+    private final Channel channel;
     private final Route auth;
     private final Route hello;
     private final Route quit;
     private boolean authenticated;
 
-    AuthGate(Client client) {
-        this.client = client;
+    AuthGate(ProxyShared shared, ReplyOrderer replies, LaneContext lanes, Channel channel) {
+        this.shared = shared;
+        this.replies = replies;
+        this.lanes = lanes;
+        this.channel = channel;
         // A client accepted while no password was asked for is in, as in Redis: a password set by a reload
         // later applies to new connections, and those already open stay in.
-        this.authenticated = client.shared().requirepass() == null;
-        this.auth = client.shared().classifier().classifyName("auth");
-        this.hello = client.shared().classifier().classifyName("hello");
-        this.quit = client.shared().classifier().classifyName("quit");
+        this.authenticated = shared.requirepass() == null;
+        this.auth = shared.classifier().classifyName("auth");
+        this.hello = shared.classifier().classifyName("hello");
+        this.quit = shared.classifier().classifyName("quit");
     }
 
     /**
@@ -49,7 +57,7 @@ public final class AuthGate {
      * released), or returns false to let it run. With no proxy password, always false.
      */
     boolean answers(RedisRequest request, Route route) {
-        byte[] password = client.shared().requirepass();
+        byte[] password = shared.requirepass();
         if (password == null) {
             return false; // nothing asked (the decoder's unauthenticated bounds follow the same setting)
         }
@@ -73,7 +81,7 @@ public final class AuthGate {
      */
     boolean redisChecksHelloAuth(RedisRequest request) {
         int auth = helloAuthIndex(request);
-        return auth > 0 && (client.shared().requirepass() == null || !request.argEqualsIgnoreCase(auth + 1, "default"));
+        return auth > 0 && (shared.requirepass() == null || !request.argEqualsIgnoreCase(auth + 1, "default"));
     }
 
     /** The index of HELLO's AUTH option (followed by a user and a password), or -1. */
@@ -103,17 +111,17 @@ public final class AuthGate {
      * this address, so a guesser trying users through the proxy is slowed down as one trying the proxy's password.
      */
     void refusedByRedis() {
-        client.shared().metrics().authFailures.mark();
+        shared.metrics().authFailures.mark();
         InetAddress address = remoteAddress();
         if (address != null) {
-            client.shared().authFailures().failed(address);
+            shared.authFailures().failed(address);
         }
     }
 
     /** How long a login from a client that is not in waits before Redis checks it: what its address has earned. */
     long loginDelayMillis() {
         InetAddress address = remoteAddress();
-        return authenticated || address == null ? 0 : client.shared().authFailures().currentDelay(address);
+        return authenticated || address == null ? 0 : shared.authFailures().currentDelay(address);
     }
 
     private boolean authenticate(RedisRequest request, byte[] password) {
@@ -133,7 +141,7 @@ public final class AuthGate {
         }
         opened();
         request.release();
-        client.replies().replyLocal(Replies.OK);
+        replies.replyLocal(Replies.OK);
         return true;
     }
 
@@ -164,40 +172,39 @@ public final class AuthGate {
     private void opened() {
         if (!authenticated) {
             authenticated = true;
-            client.channel().pipeline().get(RespRequestDecoder.class).authenticated();
+            channel.pipeline().get(RespRequestDecoder.class).authenticated();
         }
         InetAddress address = remoteAddress();
         if (address != null) {
-            client.shared().authFailures().succeeded(address);
+            shared.authFailures().succeeded(address);
         }
     }
 
     private void reject(RedisRequest request, String error) {
         request.release();
-        client.replies().replyLocal(Replies.error(error));
+        replies.replyLocal(Replies.error(error));
     }
 
     /** WRONGPASS, after the delay this address has earned; later requests of the client wait behind it. */
     private void wrongPassword(RedisRequest request) {
         request.release();
-        client.shared().metrics().authFailures.mark();
+        shared.metrics().authFailures.mark();
         InetAddress address = remoteAddress();
-        long delayMillis = address == null ? 0 : client.shared().authFailures().failed(address);
+        long delayMillis = address == null ? 0 : shared.authFailures().failed(address);
         if (delayMillis == 0) {
-            client.replies().replyLocal(Replies.error(WRONGPASS));
+            replies.replyLocal(Replies.error(WRONGPASS));
             return;
         }
-        ReplySlot slot = client.replies().newSlot(true);
-        RequestSequencer sequencer = client.sequencer();
-        sequencer.holdBack();
-        client.channel().eventLoop().schedule(() -> {
+        ReplySlot slot = replies.newSlot(true);
+        lanes.holdBack();
+        channel.eventLoop().schedule(() -> {
             slot.complete(Replies.error(WRONGPASS));
-            sequencer.stopHoldingBack();
+            lanes.stopHoldingBack();
         }, delayMillis, TimeUnit.MILLISECONDS);
     }
 
     private InetAddress remoteAddress() {
-        return client.channel().remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
+        return channel.remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
     }
 
     /** Constant time in the offered password's content, as Redis' time-independent compare. */

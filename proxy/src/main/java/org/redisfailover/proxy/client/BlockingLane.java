@@ -1,5 +1,7 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,8 +13,8 @@ import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.IgnoredReply;
-import org.redisfailover.proxy.backend.NothingWritten;
-import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.loop.HeldRequests;
+import org.redisfailover.proxy.loop.ProxyShared;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +28,20 @@ public final class BlockingLane extends PinnedLane {
 
     private final List<BlockingCall> calls = new ArrayList<>();
 
-    BlockingLane(Client client) {
-        super(client);
+    private final ClientConnections connections;
+    private final OwnConnections own;
+    private final ProxyShared shared;
+    private final ClientState state;
+    private final EventLoop eventLoop;
+
+    BlockingLane(LaneContext lanes, Routing routing, ReplyOrderer replies, HeldRequests held, ClientConnections connections,
+            OwnConnections own, ProxyShared shared, ClientState state, EventLoop eventLoop) {
+        super(lanes, routing, replies, held);
+        this.connections = connections;
+        this.own = own;
+        this.shared = shared;
+        this.state = state;
+        this.eventLoop = eventLoop;
     }
 
     /** Whether a call is in progress (CLIENT INFO's {@code b} flag). */
@@ -42,39 +56,30 @@ public final class BlockingLane extends PinnedLane {
 
     @Override
     public void run(RedisRequest request, Route route) {
-        open(request, route, client.sequencer().forwardedSlot(false, route.mayWrite()));
+        open(request, route, lanes.forwardedSlot(route, false));
     }
 
     @Override
     protected void open(RedisRequest request, Route route, ReplySlot slot) {
-        NodeAddress master = client.loop().writableMaster();
+        NodeAddress master = routing.pinnedNode(request);
         if (master == null) {
             holdForMaster(request, route, slot);
             return;
         }
-        BlockingCall call = new BlockingCall(this, slot, request.args(), client.own().protocol(), route.mayWrite());
+        BlockingCall call = new BlockingCall(this, slot, request.args(), own.protocol(), route.mayWrite());
         calls.add(call);
         send(call, master, request);
     }
 
     private void send(BlockingCall call, NodeAddress master, RedisRequest request) {
-        BackendConnection connection = client.loop().pool.dedicated(master, client.state().db(), BackendConnection.Purpose.BLOCKING,
-                client.own().handshake().withTracking(null));
+        BackendConnection connection = connections.borrow(master, BackendConnection.Purpose.BLOCKING, own.handshake().withTracking(null));
         call.sentOn(connection);
         if (call.name().equals("wait")) {
             // Every earlier request of the client has its reply, so this write's offset covers all of its writes.
-            connection.send(RespWriter.request(client.channel().alloc(), "PUBLISH", WAIT_OFFSET_CHANNEL, ""), new IgnoredReply(),
-                    client.backpressure());
+            connections.send(connection, RespWriter.request(ByteBufAllocator.DEFAULT, "PUBLISH", WAIT_OFFSET_CHANNEL, ""), new IgnoredReply());
         }
-        ProxyConfig config = client.shared().config();
-        NothingWritten proof = SafeWrites.blockingCall(config, call.mayWrite());
-        if (proof != null) {
-            // Safe mode: what a blocking pop or move took is acknowledged by replicas before the client hears of it.
-            connection.sendWriteAndWait(request, call, proof, client.backpressure(), config.minReplicaAcks(),
-                    config.replicaAckTimeout().toMillis());
-        } else {
-            connection.send(request, call, client.backpressure());
-        }
+        // Safe mode: what a blocking pop or move took is acknowledged by replicas before the client hears of it.
+        connections.sendOnOwn(connection, request, call, SafeWrites.blockingCall(shared.config(), call.mayWrite()));
     }
 
     /** The call has its reply: its connection goes back to the pool if nothing is left on it. */
@@ -82,7 +87,7 @@ public final class BlockingLane extends PinnedLane {
         calls.remove(call);
         BackendConnection connection = call.connection();
         if (connection != null && connectionReusable) {
-            client.loop().pool.giveBack(connection);
+            connections.giveBack(connection);
         }
     }
 
@@ -93,12 +98,12 @@ public final class BlockingLane extends PinnedLane {
             old.close();
         }
         call.sentOn(null);
-        log.debug("client {}: {} interrupted ({}); sending it again", client.channel().remoteAddress(), call.name(), reason);
+        log.debug("client {}: {} interrupted ({}); sending it again", state.remoteAddress(), call.name(), reason);
         resume(call);
     }
 
     private void resume(BlockingCall call) {
-        if (!client.replies().isOpen()) {
+        if (!replies.isOpen()) {
             return;
         }
         if (call.expired()) {
@@ -106,18 +111,20 @@ public final class BlockingLane extends PinnedLane {
             call.slot().complete(call.timedOutReply());
             return;
         }
-        NodeAddress master = client.loop().writableMaster();
-        if (master == null) {
-            if (call.interruptedForNanos() > client.shared().config().holdTimeout().toNanos()) {
-                calls.remove(call);
-                call.slot().complete(Replies.error("ERR redis-failover: no master available to resume "
-                        + call.name().toUpperCase(Locale.ROOT) + " on"));
-            } else {
-                client.channel().eventLoop().schedule(() -> resume(call), 50, TimeUnit.MILLISECONDS);
-            }
+        RedisRequest again = RespWriter.request(ByteBufAllocator.DEFAULT, call.argsForNow());
+        NodeAddress master = routing.pinnedNode(again);
+        if (master != null) {
+            send(call, master, again);
             return;
         }
-        send(call, master, RespWriter.request(client.channel().alloc(), call.argsForNow()));
+        again.release();
+        if (call.interruptedForNanos() > shared.config().holdTimeout().toNanos()) {
+            calls.remove(call);
+            call.slot().complete(Replies.error("ERR redis-failover: no master available to resume "
+                    + call.name().toUpperCase(Locale.ROOT) + " on"));
+        } else {
+            eventLoop.schedule(() -> resume(call), 50, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** The client is gone: Redis unblocks a client's calls with its connection. */

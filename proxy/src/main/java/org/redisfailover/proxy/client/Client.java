@@ -1,124 +1,45 @@
 package org.redisfailover.proxy.client;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import org.redisfailover.proxy.loop.LoopResources;
 import org.redisfailover.proxy.loop.ProxyShared;
 
 /**
- * The parts of one client connection, wired once when it is accepted. Each part has one job and reaches
- * the others through here; all of them are confined to the connection's event loop.
+ * Wires the parts of one client connection when it is accepted, each given the few collaborators it uses.
+ * All of them are confined to the connection's event loop. The {@link RequestSequencer} runs the lanes and
+ * the lanes reach it only as their {@link LaneContext}, so it is made first and given its lanes after them.
  */
 public final class Client {
 
-    private final Channel channel;
-    private final ProxyShared shared;
-    private final LoopResources loop;
-    private final ClientState state = new ClientState();
-    private final Backpressure backpressure;
-    private final ReplyOrderer replies;
-    private final OwnConnections own;
-    private final ReadYourWrites readYourWrites = new ReadYourWrites();
-    private final SharedLane sharedLane;
-    private final TransactionLane transactions;
-    private final SubscriptionLane subscriptions;
-    private final BlockingLane blocking;
-    private final HandshakeLane handshake;
-    private final AuthGate gate;
-    private final RequestSequencer sequencer;
-    private final ClientDrain drain = new ClientDrain(this);
+    private Client() {
+    }
 
-    Client(Channel channel, ProxyShared shared, LoopResources loop) {
-        this.channel = channel;
-        this.shared = shared;
-        this.loop = loop;
-        this.backpressure = new Backpressure(channel);
-        this.replies = new ReplyOrderer(channel, loop.batcher, loop.requestCounts, loop.awaitingLease, shared, state, backpressure);
-        this.own = new OwnConnections(replies);
-        this.sharedLane = new SharedLane(this);
-        this.transactions = new TransactionLane(this);
-        this.subscriptions = new SubscriptionLane(this);
-        this.blocking = new BlockingLane(this);
-        this.handshake = new HandshakeLane(this);
-        this.gate = new AuthGate(this);
-        this.sequencer = new RequestSequencer(this);
+    /** The handler of a connection just accepted on {@code loop}. */
+    public static ClientSession session(Channel channel, ProxyShared shared, LoopResources loop) {
+        EventLoop eventLoop = channel.eventLoop();
+        ClientState state = new ClientState(channel.remoteAddress(), channel.localAddress());
+        Backpressure backpressure = new Backpressure(channel);
+        ReplyOrderer replies = new ReplyOrderer(channel, loop.batcher, loop.requestCounts, loop.awaitingLease, shared, backpressure);
+        OwnConnections own = new OwnConnections(replies);
+        ReadYourWrites readYourWrites = new ReadYourWrites();
+        RequestSequencer sequencer = new RequestSequencer(replies, shared, state, own, readYourWrites, backpressure, loop.requestCounts);
+        ClientConnections connections = new ClientConnections(shared, loop, state, own, backpressure);
+        Routing routing = new GroupRouting(shared, loop, connections, own, readYourWrites, replies, channel.alloc());
+
+        TransactionLane transactions = new TransactionLane(sequencer, routing, replies, loop.held, connections, own, shared, state);
+        SubscriptionLane subscriptions = new SubscriptionLane(sequencer, routing, replies, loop.held, connections, own, state, eventLoop);
+        BlockingLane blocking = new BlockingLane(sequencer, routing, replies, loop.held, connections, own, shared, state, eventLoop);
+        ClientModes modes = new ClientModes(transactions, subscriptions, blocking, own);
+        AuthGate gate = new AuthGate(shared, replies, sequencer, channel);
+        HandshakeLane handshake = new HandshakeLane(sequencer, routing, connections, own, gate, modes, shared, state, replies, eventLoop);
+        SharedLane sharedLane = new SharedLane(sequencer, routing, new LocalCommands(state, own, modes, replies, shared, sequencer),
+                new GroupConfigCommand(shared, loop, connections, replies, sequencer, eventLoop), replies, state);
+
+        ClientDrain drain = new ClientDrain(backpressure, replies, sequencer, modes, channel);
+        sequencer.runOn(new RequestSequencer.Lanes(gate, sharedLane, handshake, transactions, subscriptions, blocking), drain::replied);
         replies.answers(sequencer);
         own.whenBroken(transactions::ownConnectionBroken);
-    }
-
-    Channel channel() {
-        return channel;
-    }
-
-    ProxyShared shared() {
-        return shared;
-    }
-
-    LoopResources loop() {
-        return loop;
-    }
-
-    ClientState state() {
-        return state;
-    }
-
-    Backpressure backpressure() {
-        return backpressure;
-    }
-
-    ReplyOrderer replies() {
-        return replies;
-    }
-
-    /** The client's Redis user, protocol and tracking, and its own connections when a shared one cannot serve it. */
-    OwnConnections own() {
-        return own;
-    }
-
-    ReadYourWrites readYourWrites() {
-        return readYourWrites;
-    }
-
-    RequestSequencer sequencer() {
-        return sequencer;
-    }
-
-    SharedLane sharedLane() {
-        return sharedLane;
-    }
-
-    TransactionLane transactions() {
-        return transactions;
-    }
-
-    SubscriptionLane subscriptions() {
-        return subscriptions;
-    }
-
-    BlockingLane blocking() {
-        return blocking;
-    }
-
-    HandshakeLane handshake() {
-        return handshake;
-    }
-
-    /** Its part in a graceful stop of the proxy. */
-    ClientDrain drain() {
-        return drain;
-    }
-
-    /** The proxy's own password check. */
-    AuthGate gate() {
-        return gate;
-    }
-
-    /**
-     * RESET, and a client that is gone: Redis discards the transaction, unwatches, unsubscribes and logs the
-     * connection back in as the default user, in RESP2, tracking off. The connections carrying that state close.
-     */
-    void resetConnectionState() {
-        own.reset();
-        transactions.reset();
-        subscriptions.reset();
+        return new ClientSession(sequencer, replies, backpressure, drain, modes, shared, state);
     }
 }

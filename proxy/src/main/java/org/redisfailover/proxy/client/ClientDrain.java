@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.channel.Channel;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
 
 /**
@@ -21,17 +22,25 @@ public final class ClientDrain {
         STOP_READING
     }
 
-    private final Client client;
+    private final Backpressure backpressure;
+    private final ReplyOrderer replies;
+    private final RequestSequencer sequencer;
+    private final ClientModes modes;
+    private final Channel channel;
     private Step step;
 
-    ClientDrain(Client client) {
-        this.client = client;
+    ClientDrain(Backpressure backpressure, ReplyOrderer replies, RequestSequencer sequencer, ClientModes modes, Channel channel) {
+        this.backpressure = backpressure;
+        this.replies = replies;
+        this.sequencer = sequencer;
+        this.modes = modes;
+        this.channel = channel;
     }
 
     void begin(Step next) {
         step = next;
         if (next == Step.STOP_READING) {
-            client.backpressure().stop();
+            backpressure.stop();
         }
         closeIfAtRest();
     }
@@ -44,13 +53,12 @@ public final class ClientDrain {
     }
 
     private void closeIfAtRest() {
-        ReplyOrderer replies = client.replies();
-        if (!replies.isOpen() || !replies.isEmpty() || !client.sequencer().idle()) {
+        if (!replies.isOpen() || !replies.isEmpty() || !sequencer.idle()) {
             return;
         }
         // Past the half-way point nothing more is read, so an open transaction or half-sent request never ends.
-        if (step == Step.CLOSE_AT_REST && (client.transactions().engaged()
-                || client.channel().pipeline().get(RespRequestDecoder.class).hasPartialRequest())) {
+        if (step == Step.CLOSE_AT_REST && (modes.inTransaction()
+                || channel.pipeline().get(RespRequestDecoder.class).hasPartialRequest())) {
             return;
         }
         replies.closeGracefully();

@@ -1,6 +1,5 @@
 package org.redisfailover.proxy.client;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleState;
@@ -10,7 +9,6 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RequestError;
 import org.redisfailover.protocol.resp.RespRequestDecoder;
-import org.redisfailover.proxy.loop.LoopResources;
 import org.redisfailover.proxy.loop.ProxyShared;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One client connection, as Netty sees it: requests from the decoder go to the {@link RequestSequencer},
  * replies leave through the {@link ReplyOrderer}, and the connection's lifecycle (writability, idle
- * timeouts, close) reaches the parts that care. The parts are wired in {@link Client}.
+ * timeouts, close) reaches the parts that care. The parts are wired in {@link Client#session}.
  *
  * <p>Requests travel in lanes: the loop's shared connections, or a connection of the client's own for a
  * transaction, for its subscriptions or for one blocking call (see {@link Lane}). Backpressure: reading
@@ -30,28 +28,40 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
-    private final Client client;
+    private final RequestSequencer sequencer;
+    private final ReplyOrderer replies;
+    private final Backpressure backpressure;
+    private final ClientDrain drain;
+    private final ClientModes modes;
+    private final ProxyShared shared;
+    private final ClientState state;
 
-    public ClientSession(Channel channel, ProxyShared shared, LoopResources loop) {
-        this.client = new Client(channel, shared, loop);
+    ClientSession(RequestSequencer sequencer, ReplyOrderer replies, Backpressure backpressure, ClientDrain drain, ClientModes modes,
+            ProxyShared shared, ClientState state) {
+        this.sequencer = sequencer;
+        this.replies = replies;
+        this.backpressure = backpressure;
+        this.drain = drain;
+        this.modes = modes;
+        this.shared = shared;
+        this.state = state;
     }
 
     @Override
     public void onRequest(RedisRequest request) {
-        client.sequencer().onRequest(request);
+        sequencer.onRequest(request);
     }
 
     @Override
     public void onRequestError(RequestError error) {
-        ReplyOrderer replies = client.replies();
         if (!replies.isOpen()) {
             return;
         }
         if (error.hasReply()) {
             replies.replyThenClose(Replies.error(error.message()));
         } else {
-            log.info("client {} closed: request larger than the {} byte limit", client.channel().remoteAddress(),
-                    client.shared().config().limits().maxRequestBytes());
+            log.info("client {} closed: request larger than the {} byte limit", state.remoteAddress(),
+                    shared.config().limits().maxRequestBytes());
             replies.closeAfterReplies();
         }
     }
@@ -59,10 +69,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
-            client.backpressure().resume(Backpressure.OUTPUT);
-            client.replies().outputDrained();
+            backpressure.resume(Backpressure.OUTPUT);
+            replies.outputDrained();
         } else {
-            client.backpressure().pause(Backpressure.OUTPUT);
+            backpressure.pause(Backpressure.OUTPUT);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -70,15 +80,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof ClientDrain.Step step) {
-            client.drain().begin(step);
+            drain.begin(step);
             return;
         }
         if (event instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.READER_IDLE && ctx.pipeline().get(RespRequestDecoder.class).hasPartialRequest()) {
                 log.info("client {} closed: sent part of a request, then nothing for {} ms", ctx.channel().remoteAddress(),
-                        client.shared().config().partialRequestTimeout().toMillis());
+                        shared.config().partialRequestTimeout().toMillis());
                 ctx.close();
-            } else if (idle.state() == IdleState.ALL_IDLE && client.replies().isEmpty()) {
+            } else if (idle.state() == IdleState.ALL_IDLE && replies.isEmpty()) {
                 ctx.close();
             }
             return;
@@ -88,13 +98,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        client.backpressure().stop();
+        backpressure.stop();
         // Replies still owed stay queued on their backend connections; they are released as they arrive.
-        client.replies().discardAll();
-        client.sequencer().discardDeferred();
+        replies.discardAll();
+        sequencer.discardDeferred();
         // Redis discards a transaction, subscriptions and blocked calls with their connection.
-        client.resetConnectionState();
-        client.blocking().closeAll();
+        modes.end();
         ctx.fireChannelInactive();
     }
 

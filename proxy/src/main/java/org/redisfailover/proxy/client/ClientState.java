@@ -1,12 +1,13 @@
 package org.redisfailover.proxy.client;
 
+import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisfailover.protocol.command.Route;
 
 /**
  * The state Redis keeps per connection that the proxy answers for itself: the selected database, the
- * name (CLIENT SETNAME), the id (CLIENT ID), and when and what the client last ran (CLIENT INFO's age,
- * idle and cmd). Confined to the client's event loop.
+ * name (CLIENT SETNAME), the id (CLIENT ID), the addresses, and when and what the client last ran (CLIENT
+ * INFO's age, idle and cmd). Confined to the client's event loop.
  */
 public final class ClientState {
 
@@ -19,6 +20,22 @@ public final class ClientState {
     private Route lastRoute;
     private int db;
     private String name;
+    private final SocketAddress remoteAddress;
+    private final SocketAddress localAddress;
+
+    ClientState(SocketAddress remoteAddress, SocketAddress localAddress) {
+        this.remoteAddress = remoteAddress;
+        this.localAddress = localAddress;
+    }
+
+    /** The client's address, as its connection to the proxy was accepted (logs name the client by it). */
+    SocketAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    SocketAddress localAddress() {
+        return localAddress;
+    }
 
     long id() {
         return id;

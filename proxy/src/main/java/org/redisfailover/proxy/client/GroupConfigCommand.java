@@ -1,5 +1,7 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.redisfailover.protocol.command.ConfigPolicy;
+import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RespWriter;
@@ -15,6 +18,8 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.IgnoredReply;
 import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.loop.LoopResources;
+import org.redisfailover.proxy.loop.ProxyShared;
 import org.redisfailover.proxy.topology.GroupConfigStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,44 +38,43 @@ public final class GroupConfigCommand {
     private static final Logger log = LoggerFactory.getLogger(GroupConfigCommand.class);
     private static final ConfigPolicy POLICY = ConfigPolicy.load();
 
-    private final Client client;
-    private final ReplySlot slot;
-    private final List<String> pairs;
-    private final NodeAddress master;
-    private final List<NodeAddress> replicas;
-    private final List<NodeAddress> accepted = new ArrayList<>();
-    private final Map<String, String> previous = new HashMap<>();
-    private String replicaRefusal;
-    private int awaited;
+    private final ProxyShared shared;
+    private final LoopResources loop;
+    private final ClientConnections connections;
+    private final ReplyOrderer replies;
+    private final LaneContext lanes;
+    private final EventLoop eventLoop;
 
-    private GroupConfigCommand(Client client, ReplySlot slot, List<String> pairs, NodeAddress master, List<NodeAddress> replicas) {
-        this.client = client;
-        this.slot = slot;
-        this.pairs = pairs;
-        this.master = master;
-        this.replicas = replicas;
+    GroupConfigCommand(ProxyShared shared, LoopResources loop, ClientConnections connections, ReplyOrderer replies, LaneContext lanes,
+            EventLoop eventLoop) {
+        this.shared = shared;
+        this.loop = loop;
+        this.connections = connections;
+        this.replies = replies;
+        this.lanes = lanes;
+        this.eventLoop = eventLoop;
     }
 
     /** Runs CONFIG SET or CONFIG RESETSTAT (ownership of {@code request} passes). */
-    static void run(Client client, RedisRequest request) {
+    void run(RedisRequest request, Route route) {
         try {
             if (request.lowerCaseArg(1).equals("set")) {
-                set(client, request);
+                set(request, route);
             } else {
-                resetStat(client, request);
+                resetStat(request, route);
             }
         } finally {
             request.release();
         }
     }
 
-    private static void set(Client client, RedisRequest request) {
+    private void set(RedisRequest request, Route route) {
         if (request.argc() < 4) {
-            client.replies().replyLocal(Replies.wrongArity("config|set"));
+            replies.replyLocal(Replies.wrongArity("config|set"));
             return;
         }
         if (request.argc() % 2 != 0) {
-            client.replies().replyLocal(Replies.error("ERR syntax error"));
+            replies.replyLocal(Replies.error("ERR syntax error"));
             return;
         }
         List<String> pairs = new ArrayList<>();
@@ -80,34 +84,33 @@ public final class GroupConfigCommand {
         for (int i = 0; i < pairs.size(); i += 2) {
             String refusal = POLICY.refusal(pairs.get(i));
             if (refusal != null) {
-                client.replies().replyLocal(Replies.error("ERR CONFIG SET failed (possibly related to argument '" + pairs.get(i)
+                replies.replyLocal(Replies.error("ERR CONFIG SET failed (possibly related to argument '" + pairs.get(i)
                         + "') - refused by redis-failover: " + refusal));
                 return;
             }
         }
-        Topology topology = client.shared().topology().current();
-        NodeAddress master = client.loop().writableMaster(topology);
+        Topology topology = shared.topology().current();
+        NodeAddress master = loop.writableMaster(topology);
         if (master == null) {
-            client.replies().replyLocal(Replies.error(noMaster("CONFIG SET")));
+            replies.replyLocal(Replies.error(noMaster("CONFIG SET")));
             return;
         }
-        List<NodeAddress> replicas = reachable(client, topology);
-        ReplySlot slot = client.sequencer().forwardedSlot(false, false);
-        new GroupConfigCommand(client, slot, pairs, master, replicas).readPrevious();
+        List<NodeAddress> replicas = reachable(topology);
+        new SetInProgress(lanes.forwardedSlot(route, false), pairs, master, replicas).readPrevious();
     }
 
     /** Every node's statistics are reset; the client gets the master's answer. */
-    private static void resetStat(Client client, RedisRequest request) {
-        Topology topology = client.shared().topology().current();
-        NodeAddress master = client.loop().writableMaster(topology);
+    private void resetStat(RedisRequest request, Route route) {
+        Topology topology = shared.topology().current();
+        NodeAddress master = loop.writableMaster(topology);
         if (master == null) {
-            client.replies().replyLocal(Replies.error(noMaster("CONFIG RESETSTAT")));
+            replies.replyLocal(Replies.error(noMaster("CONFIG RESETSTAT")));
             return;
         }
-        for (NodeAddress replica : reachable(client, topology)) {
-            send(client, replica, request.args(), new IgnoredReply());
+        for (NodeAddress replica : reachable(topology)) {
+            send(replica, request.args(), new IgnoredReply());
         }
-        send(client, master, request.args(), client.sequencer().forwardedSlot(false, false));
+        send(master, request.args(), lanes.forwardedSlot(route, false));
     }
 
     private static String noMaster(String command) {
@@ -115,120 +118,148 @@ public final class GroupConfigCommand {
                 + "(a failover is under way); try again";
     }
 
-    private static List<NodeAddress> reachable(Client client, Topology topology) {
-        return topology.replicas().stream().filter(client.loop().pool.health()::isHealthy).toList();
+    private List<NodeAddress> reachable(Topology topology) {
+        return topology.replicas().stream().filter(loop.pool.health()::isHealthy).toList();
     }
 
     /**
      * Sends on the connection the client's own requests to {@code node} would take: its own one when it has
      * logged in as its own user (Redis then checks that user's permissions), else the loop's shared one.
      */
-    private static void send(Client client, NodeAddress node, List<byte[]> args, PendingReply reply) {
-        client.sharedLane().connectionFor(node).send(RespWriter.request(client.channel().alloc(), args), reply, null);
+    private void send(NodeAddress node, List<byte[]> args, PendingReply reply) {
+        connections.to(node).send(RespWriter.request(ByteBufAllocator.DEFAULT, args), reply, null);
     }
 
-    private void send(NodeAddress node, List<String> command, Consumer<NodeCall.Outcome> then) {
-        List<byte[]> args = new ArrayList<>(command.size());
-        command.forEach(arg -> args.add(arg.getBytes(StandardCharsets.UTF_8)));
-        send(client, node, args, new NodeCall(node, then));
-    }
+    /** One CONFIG SET, from reading the previous values to the client's answer. */
+    private final class SetInProgress {
 
-    /** The master's current values, to put back if a replica refuses the new ones. */
-    private void readPrevious() {
-        List<String> get = new ArrayList<>(List.of("CONFIG", "GET"));
-        for (int i = 0; i < pairs.size(); i += 2) {
-            get.add(pairs.get(i));
+        private final ReplySlot slot;
+        private final List<String> pairs;
+        private final NodeAddress master;
+        private final List<NodeAddress> replicas;
+        private final List<NodeAddress> accepted = new ArrayList<>();
+        private final Map<String, String> previous = new HashMap<>();
+        private String replicaRefusal;
+        private int awaited;
+
+        SetInProgress(ReplySlot slot, List<String> pairs, NodeAddress master, List<NodeAddress> replicas) {
+            this.slot = slot;
+            this.pairs = pairs;
+            this.master = master;
+            this.replicas = replicas;
         }
-        send(master, get, outcome -> {
-            List<String> values = outcome.bulks();
-            for (int i = 0; i + 1 < values.size(); i += 2) {
-                previous.put(values.get(i).toLowerCase(Locale.ROOT), values.get(i + 1));
-            }
-            setOnMaster();
-        });
-    }
 
-    private void setOnMaster() {
-        send(master, command(pairs), outcome -> {
-            if (outcome.error()) {
-                slot.complete(Replies.error(outcome.errorLine())); // Redis refused: nothing changed anywhere
-            } else if (!outcome.ok()) {
-                slot.completeLost(master, outcome.failure() == null ? "unexpected reply" : outcome.failure());
-            } else {
-                setOnReplicas();
-            }
-        });
-    }
-
-    private void setOnReplicas() {
-        awaited = replicas.size();
-        if (awaited == 0) {
-            record();
+        private void send(NodeAddress node, List<String> command, Consumer<NodeCall.Outcome> then) {
+            List<byte[]> args = new ArrayList<>(command.size());
+            command.forEach(arg -> args.add(arg.getBytes(StandardCharsets.UTF_8)));
+            GroupConfigCommand.this.send(node, args, new NodeCall(node, then));
         }
-        for (NodeAddress replica : replicas) {
-            send(replica, command(pairs), outcome -> {
-                if (outcome.ok()) {
-                    accepted.add(replica);
-                } else if (outcome.error() && replicaRefusal == null) {
-                    replicaRefusal = "replica " + replica + " refused it (" + outcome.errorLine() + ")";
-                } else if (!outcome.error()) {
-                    // Unreachable now: the monitor applies the recorded settings when it returns.
-                    log.warn("CONFIG SET {} did not reach replica {}: {}", names(), replica, outcome.failure());
+
+        /** The master's current values, to put back if a replica refuses the new ones. */
+        private void readPrevious() {
+            List<String> get = new ArrayList<>(List.of("CONFIG", "GET"));
+            for (int i = 0; i < pairs.size(); i += 2) {
+                get.add(pairs.get(i));
+            }
+            send(master, get, outcome -> {
+                List<String> values = outcome.bulks();
+                for (int i = 0; i + 1 < values.size(); i += 2) {
+                    previous.put(values.get(i).toLowerCase(Locale.ROOT), values.get(i + 1));
                 }
-                if (--awaited == 0) {
-                    if (replicaRefusal != null) {
-                        undo(replicaRefusal);
-                    } else {
-                        record();
+                setOnMaster();
+            });
+        }
+
+        private void setOnMaster() {
+            send(master, command(pairs), outcome -> {
+                if (outcome.error()) {
+                    slot.complete(Replies.error(outcome.errorLine())); // Redis refused: nothing changed anywhere
+                } else if (!outcome.ok()) {
+                    slot.completeLost(master, outcome.failure() == null ? "unexpected reply" : outcome.failure());
+                } else {
+                    setOnReplicas();
+                }
+            });
+        }
+
+        private void setOnReplicas() {
+            awaited = replicas.size();
+            if (awaited == 0) {
+                record();
+            }
+            for (NodeAddress replica : replicas) {
+                send(replica, command(pairs), outcome -> {
+                    if (outcome.ok()) {
+                        accepted.add(replica);
+                    } else if (outcome.error() && replicaRefusal == null) {
+                        replicaRefusal = "replica " + replica + " refused it (" + outcome.errorLine() + ")";
+                    } else if (!outcome.error()) {
+                        // Unreachable now: the monitor applies the recorded settings when it returns.
+                        log.warn("CONFIG SET {} did not reach replica {}: {}", names(), replica, outcome.failure());
                     }
-                }
-            });
-        }
-    }
-
-    private void record() {
-        client.shared().configStore().record(pairs).whenComplete((done, failure) -> client.channel().eventLoop().execute(() -> {
-            if (failure != null) {
-                undo("it could not be recorded in ZooKeeper (" + failure.getMessage() + ")");
-            } else {
-                log.info("CONFIG SET {} applied to master {} and replicas {}", names(), master, accepted);
-                slot.complete(Replies.OK);
-            }
-        }));
-    }
-
-    /**
-     * Puts the previous values back on the master and on the replicas that took the new ones; the client is
-     * answered once they are back, so that what it reads next is the group as it was.
-     */
-    private void undo(String why) {
-        List<String> restore = new ArrayList<>();
-        for (int i = 0; i < pairs.size(); i += 2) {
-            String old = previous.get(pairs.get(i).toLowerCase(Locale.ROOT));
-            if (old != null) {
-                restore.add(pairs.get(i));
-                restore.add(old);
+                    if (--awaited == 0) {
+                        if (replicaRefusal != null) {
+                            undo(replicaRefusal);
+                        } else {
+                            record();
+                        }
+                    }
+                });
             }
         }
-        log.warn("CONFIG SET {} undone: {}", names(), why);
-        String error = "ERR CONFIG SET failed: " + why + "; the previous values were restored on the group";
-        List<NodeAddress> changed = new ArrayList<>(accepted);
-        changed.add(master);
-        if (restore.isEmpty()) {
-            slot.complete(Replies.error(error));
-            return;
+
+        private void record() {
+            shared.configStore().record(pairs).whenComplete((done, failure) -> eventLoop.execute(() -> {
+                if (failure != null) {
+                    undo("it could not be recorded in ZooKeeper (" + failure.getMessage() + ")");
+                } else {
+                    log.info("CONFIG SET {} applied to master {} and replicas {}", names(), master, accepted);
+                    slot.complete(Replies.OK);
+                }
+            }));
         }
-        awaited = changed.size();
-        for (NodeAddress node : changed) {
-            send(node, command(restore), outcome -> {
-                if (!outcome.ok()) {
-                    log.error("could not restore {} on {} after a failed CONFIG SET: {}", restore, node,
-                            outcome.error() ? outcome.errorLine() : outcome.failure());
+
+        /**
+         * Puts the previous values back on the master and on the replicas that took the new ones; the client is
+         * answered once they are back, so that what it reads next is the group as it was.
+         */
+        private void undo(String why) {
+            List<String> restore = new ArrayList<>();
+            for (int i = 0; i < pairs.size(); i += 2) {
+                String old = previous.get(pairs.get(i).toLowerCase(Locale.ROOT));
+                if (old != null) {
+                    restore.add(pairs.get(i));
+                    restore.add(old);
                 }
-                if (--awaited == 0) {
-                    slot.complete(Replies.error(error));
-                }
-            });
+            }
+            log.warn("CONFIG SET {} undone: {}", names(), why);
+            String error = "ERR CONFIG SET failed: " + why + "; the previous values were restored on the group";
+            List<NodeAddress> changed = new ArrayList<>(accepted);
+            changed.add(master);
+            if (restore.isEmpty()) {
+                slot.complete(Replies.error(error));
+                return;
+            }
+            awaited = changed.size();
+            for (NodeAddress node : changed) {
+                send(node, command(restore), outcome -> {
+                    if (!outcome.ok()) {
+                        log.error("could not restore {} on {} after a failed CONFIG SET: {}", restore, node,
+                                outcome.error() ? outcome.errorLine() : outcome.failure());
+                    }
+                    if (--awaited == 0) {
+                        slot.complete(Replies.error(error));
+                    }
+                });
+            }
+        }
+
+        private List<String> names() {
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < pairs.size(); i += 2) {
+                names.add(pairs.get(i));
+            }
+            return names;
         }
     }
 
@@ -238,13 +269,5 @@ public final class GroupConfigCommand {
         command.add("SET");
         command.addAll(pairs);
         return command;
-    }
-
-    private List<String> names() {
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < pairs.size(); i += 2) {
-            names.add(pairs.get(i));
-        }
-        return names;
     }
 }

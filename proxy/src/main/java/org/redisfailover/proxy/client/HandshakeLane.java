@@ -1,5 +1,7 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.command.Route;
@@ -10,6 +12,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.Credentials;
 import org.redisfailover.proxy.backend.Handshake;
+import org.redisfailover.proxy.loop.ProxyShared;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +26,16 @@ public final class HandshakeLane implements Lane {
 
     private static final Logger log = LoggerFactory.getLogger(HandshakeLane.class);
 
-    private final Client client;
+    private final LaneContext lanes;
+    private final Routing routing;
+    private final ClientConnections connections;
+    private final OwnConnections own;
+    private final AuthGate gate;
+    private final ClientModes modes;
+    private final ProxyShared shared;
+    private final ClientState state;
+    private final ReplyOrderer replies;
+    private final EventLoop eventLoop;
     /** Routes compared by identity: the classifier hands out one instance per command. */
     private final Route auth;
     private final Route clientTracking;
@@ -31,11 +43,21 @@ public final class HandshakeLane implements Lane {
     /** The HELLO AUTH Redis is checking (its SETNAME applies once the login is accepted), or null. */
     private HelloRequest nameOnLogin;
 
-    HandshakeLane(Client client) {
-        this.client = client;
-        this.auth = client.shared().classifier().classifyName("auth");
-        this.clientTracking = client.shared().classifier().classifyName("client|tracking");
-        this.hello = client.shared().classifier().classifyName("hello");
+    HandshakeLane(LaneContext lanes, Routing routing, ClientConnections connections, OwnConnections own, AuthGate gate, ClientModes modes,
+            ProxyShared shared, ClientState state, ReplyOrderer replies, EventLoop eventLoop) {
+        this.lanes = lanes;
+        this.routing = routing;
+        this.connections = connections;
+        this.own = own;
+        this.gate = gate;
+        this.modes = modes;
+        this.shared = shared;
+        this.state = state;
+        this.replies = replies;
+        this.eventLoop = eventLoop;
+        this.auth = shared.classifier().classifyName("auth");
+        this.clientTracking = shared.classifier().classifyName("client|tracking");
+        this.hello = shared.classifier().classifyName("hello");
     }
 
     /** Whether {@code route} is one of the handshake's commands (when the client is free to run it on the shared lane). */
@@ -47,7 +69,7 @@ public final class HandshakeLane implements Lane {
     public boolean mayStart(RedisRequest request, Route route, boolean laneChanges, int outstanding) {
         if (route == hello) {
             // A protocol switch replaces the client's own connections: nothing may be in flight on them.
-            return outstanding == 0 || (!laneChanges && client.own().isEmpty());
+            return outstanding == 0 || (!laneChanges && own.isEmpty());
         }
         return outstanding == 0; // every request after AUTH or CLIENT TRACKING runs on other connections
     }
@@ -58,10 +80,10 @@ public final class HandshakeLane implements Lane {
             authenticate(request);
         } else if (route == clientTracking) {
             track(request);
-        } else if (route == hello && client.gate().redisChecksHelloAuth(request)) {
+        } else if (route == hello && gate.redisChecksHelloAuth(request)) {
             helloWithLogin(request);
         } else {
-            client.sharedLane().run(request, route);
+            lanes.runShared(request, route);
         }
     }
 
@@ -72,17 +94,17 @@ public final class HandshakeLane implements Lane {
      * names the client's connection to the proxy, as a HELLO without AUTH does.
      */
     private void helloWithLogin(RedisRequest request) {
-        HelloRequest hello = HelloRequest.parse(request, client.own().protocol());
-        String refusal = hello.error() != null ? hello.error() : LocalCommands.protocolSwitchRefusal(client, hello.protocol());
+        HelloRequest hello = HelloRequest.parse(request, own.protocol());
+        String refusal = hello.error() != null ? hello.error() : modes.protocolSwitchRefusal(hello.protocol());
         request.release();
         if (refusal != null) {
-            client.replies().replyLocal(Replies.error(refusal));
+            replies.replyLocal(Replies.error(refusal));
             return;
         }
         Credentials login = hello.auth();
         nameOnLogin = hello;
-        check(RespWriter.request(client.channel().alloc(), "HELLO", Integer.toString(hello.protocol().number()), "AUTH",
-                login.user(), login.password()), client.own().handshake().withCredentials(login).withProtocol(hello.protocol()), null);
+        check(RespWriter.request(ByteBufAllocator.DEFAULT, "HELLO", Integer.toString(hello.protocol().number()), "AUTH",
+                login.user(), login.password()), this.hello, own.handshake().withCredentials(login).withProtocol(hello.protocol()), null);
     }
 
     /** AUTH [user] password: Redis checks it, on a new connection to the master. */
@@ -92,7 +114,7 @@ public final class HandshakeLane implements Lane {
             case 3 -> new Credentials(request.argAsString(1), request.argAsString(2));
             default -> null; // Redis answers the syntax error
         };
-        check(request, offered == null ? null : client.own().handshake().withCredentials(offered), null);
+        check(request, auth, offered == null ? null : own.handshake().withCredentials(offered), null);
     }
 
     /**
@@ -102,66 +124,61 @@ public final class HandshakeLane implements Lane {
      * invalidations to another connection of the proxy's (REDIRECT), nor push them in RESP2.
      */
     private void track(RedisRequest request) {
-        OwnConnections own = client.own();
         String refusal = TrackingCommand.refusal(request, own.protocol());
         if (refusal != null) {
             request.release();
-            client.replies().replyLocal(Replies.error(refusal));
+            replies.replyLocal(Replies.error(refusal));
             return;
         }
         Handshake next = TrackingCommand.next(own.handshake(), request);
-        NodeAddress master = client.loop().writableMaster();
-        BackendConnection current = own.tracking() && master != null
-                ? own.get(client.loop().pool, master, client.state().db(), client.shared().config().databases()) : null;
-        check(request, next, current);
+        NodeAddress master = routing.pinnedNode(request);
+        BackendConnection current = own.tracking() && master != null ? connections.ownTo(master) : null;
+        check(request, clientTracking, next, current);
     }
 
     /**
      * Sends a state-changing request to the master, on {@code on} (the client's own connection, whose state
      * it changes) or on a fresh connection; on +OK the client adopts {@code next}.
      */
-    private void check(RedisRequest request, Handshake next, BackendConnection on) {
-        NodeAddress master = client.loop().writableMaster();
-        ReplySlot slot = client.sequencer().forwardedSlot(true, false);
+    private void check(RedisRequest request, Route route, Handshake next, BackendConnection on) {
+        NodeAddress master = routing.pinnedNode(request);
+        ReplySlot slot = lanes.forwardedSlot(route, true);
         if (master == null) {
             request.release();
             slot.complete(Replies.error("ERR redis-failover: no master available to run " + request.name().toUpperCase(Locale.ROOT) + " on"));
             return;
         }
-        BackendConnection connection = on != null ? on
-                : client.loop().pool.dedicated(master, client.state().db(), BackendConnection.Purpose.CLIENT, client.own().handshake());
-        client.sequencer().holdBack();
+        BackendConnection connection = on != null ? on : connections.borrow(master, BackendConnection.Purpose.CLIENT, own.handshake());
+        lanes.holdBack();
         HandshakeAttempt attempt = new HandshakeAttempt(this, slot, next, connection, nameOnLogin != null);
-        long delayMillis = client.gate().loginDelayMillis();
+        long delayMillis = gate.loginDelayMillis();
         if (delayMillis == 0) {
-            connection.send(request, attempt, client.backpressure());
+            connections.send(connection, request, attempt);
             return;
         }
         // A client that is not in, from an address that failed logins: Redis checks this one only after the wait.
-        client.channel().eventLoop().schedule(() -> connection.send(request, attempt, client.backpressure()), delayMillis,
-                TimeUnit.MILLISECONDS);
+        eventLoop.schedule(() -> connections.send(connection, request, attempt), delayMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Redis answered an AUTH, HELLO AUTH or CLIENT TRACKING: {@code accepted} is the client's handshake from now on, or null. */
     void checked(Handshake accepted, BackendConnection connection) {
-        OwnConnections own = client.own();
         HelloRequest hello = nameOnLogin;
         nameOnLogin = null;
         if (accepted != null) {
             if (hello != null && hello.setName()) {
-                client.state().name(hello.name());
+                state.name(hello.name());
             }
-            own.adopt(accepted, connection, client.shared().config().databases());
-            client.gate().acceptedByRedis();
-            log.debug("client {} now runs with {}", client.channel().remoteAddress(), accepted);
+            own.adopt(accepted, connection, shared.config().databases());
+            gate.acceptedByRedis();
+            log.debug("client {} now runs with {}", state.remoteAddress(), accepted);
         } else {
-            if (!client.gate().authenticated()) {
-                client.gate().refusedByRedis();
+            if (!gate.authenticated()) {
+                gate.refusedByRedis();
             }
             if (connection.purpose() == BackendConnection.Purpose.CLIENT && !own.owns(connection)) {
                 connection.close();
             }
         }
-        client.sequencer().stopHoldingBack();
+        lanes.stopHoldingBack();
     }
 }

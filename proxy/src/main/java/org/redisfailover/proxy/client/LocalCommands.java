@@ -13,6 +13,7 @@ import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RespNumbers;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
+import org.redisfailover.proxy.loop.ProxyShared;
 
 /**
  * Commands about the client's own connection, answered by the proxy with Redis' replies and errors:
@@ -21,26 +22,39 @@ import org.redisfailover.protocol.resp.RespWriter;
  */
 public final class LocalCommands {
 
-    private LocalCommands() {
+    private final ClientState state;
+    private final OwnConnections own;
+    private final ClientModes modes;
+    private final ReplyOrderer replies;
+    private final ProxyShared shared;
+    private final LaneContext lanes;
+
+    LocalCommands(ClientState state, OwnConnections own, ClientModes modes, ReplyOrderer replies, ProxyShared shared, LaneContext lanes) {
+        this.state = state;
+        this.own = own;
+        this.modes = modes;
+        this.replies = replies;
+        this.shared = shared;
+        this.lanes = lanes;
     }
 
-    /** Runs {@code request} (ownership passes) for {@code client}. */
-    static void execute(Client client, RedisRequest request) {
+    /** Runs {@code request} (ownership passes). */
+    void execute(RedisRequest request) {
         try {
             RedisMessage reply = switch (request.name()) {
                 case "ping" -> ping(request);
                 case "echo" -> request.argc() == 2 ? Replies.bulk(request.arg(1)) : Replies.wrongArity("echo");
                 case "quit" -> null;
-                case "select" -> select(client, request);
-                case "reset" -> reset(client, request);
-                case "hello" -> hello(client, request);
-                case "client" -> clientCommand(client, request);
+                case "select" -> select(request);
+                case "reset" -> reset(request);
+                case "hello" -> hello(request);
+                case "client" -> clientCommand(request);
                 default -> Replies.error("ERR unknown command '" + request.name() + "'");
             };
             if (request.name().equals("quit")) {
-                client.replies().replyThenClose(Replies.OK);
+                replies.replyThenClose(Replies.OK);
             } else if (reply != null) {
-                client.replies().replyLocal(reply);
+                replies.replyLocal(reply);
             }
         } finally {
             request.release();
@@ -55,7 +69,7 @@ public final class LocalCommands {
         };
     }
 
-    private static RedisMessage select(Client client, RedisRequest request) {
+    private RedisMessage select(RedisRequest request) {
         if (request.argc() != 2) {
             return Replies.wrongArity("select");
         }
@@ -63,39 +77,39 @@ public final class LocalCommands {
         if (index == RespNumbers.INVALID || index < Integer.MIN_VALUE || index > Integer.MAX_VALUE) {
             return Replies.error("ERR value is not an integer or out of range");
         }
-        if (index < 0 || index >= client.shared().config().databases()) {
+        if (index < 0 || index >= shared.config().databases()) {
             return Replies.error("ERR DB index is out of range");
         }
-        client.state().select((int) index);
+        state.select((int) index);
         return Replies.OK;
     }
 
-    private static RedisMessage reset(Client client, RedisRequest request) {
+    private RedisMessage reset(RedisRequest request) {
         if (request.argc() != 1) {
             return Replies.wrongArity("reset");
         }
-        client.resetConnectionState();
-        client.state().select(0);
-        client.state().name(null);
+        modes.reset();
+        state.select(0);
+        state.name(null);
         return Replies.RESET;
     }
 
-    private static RedisMessage clientCommand(Client client, RedisRequest request) {
+    private RedisMessage clientCommand(RedisRequest request) {
         if (request.argEqualsIgnoreCase(1, "id")) {
-            return request.argc() == 2 ? new IntegerRedisMessage(client.state().id()) : Replies.wrongArity("client|id");
+            return request.argc() == 2 ? new IntegerRedisMessage(state.id()) : Replies.wrongArity("client|id");
         }
         if (request.argEqualsIgnoreCase(1, "info")) {
-            return request.argc() == 2 ? Replies.text(ClientInfo.describe(client), client.own().protocol()) : Replies.wrongArity("client|info");
+            return request.argc() == 2 ? Replies.text(ClientInfo.describe(state, own, modes, replies.size()), own.protocol()) : Replies.wrongArity("client|info");
         }
         if (request.argEqualsIgnoreCase(1, "reply")) {
-            return reply(client, request);
+            return reply(request);
         }
         if (request.argEqualsIgnoreCase(1, "getname")) {
             if (request.argc() != 2) {
                 return Replies.wrongArity("client|getname");
             }
-            String name = client.state().name();
-            return name == null ? Replies.nullBulk(client.own().protocol()) : Replies.bulk(name.getBytes(StandardCharsets.UTF_8));
+            String name = state.name();
+            return name == null ? Replies.nullBulk(own.protocol()) : Replies.bulk(name.getBytes(StandardCharsets.UTF_8));
         }
         if (request.argc() != 3) {
             return Replies.wrongArity("client|setname");
@@ -104,7 +118,7 @@ public final class LocalCommands {
         if (invalid != null) {
             return invalid;
         }
-        client.state().name(request.argLength(2) == 0 ? null : request.argAsString(2));
+        state.name(request.argLength(2) == 0 ? null : request.argAsString(2));
         return Replies.OK;
     }
 
@@ -113,20 +127,20 @@ public final class LocalCommands {
      * SKIP drops the next command's. The proxy still sends the commands and reads Redis' replies (which
      * keeps every backend connection in step); it only leaves them unwritten.
      */
-    private static RedisMessage reply(Client client, RedisRequest request) {
+    private RedisMessage reply(RedisRequest request) {
         if (request.argc() != 3) {
             return Replies.wrongArity("client|reply");
         }
         if (request.argEqualsIgnoreCase(2, "on")) {
-            client.replies().replyMode(ReplyOrderer.ReplyMode.ON);
+            replies.replyMode(ReplyOrderer.ReplyMode.ON);
             return Replies.OK;
         }
         if (request.argEqualsIgnoreCase(2, "off")) {
-            client.replies().replyMode(ReplyOrderer.ReplyMode.OFF);
+            replies.replyMode(ReplyOrderer.ReplyMode.OFF);
             return null;
         }
         if (request.argEqualsIgnoreCase(2, "skip")) {
-            client.replies().replyMode(ReplyOrderer.ReplyMode.SKIP);
+            replies.replyMode(ReplyOrderer.ReplyMode.SKIP);
             return null;
         }
         return Replies.error("ERR syntax error");
@@ -143,45 +157,27 @@ public final class LocalCommands {
      * client unchanged. The server-information reply comes from the master, asked with a plain HELLO in
      * that protocol.
      */
-    private static RedisMessage hello(Client client, RedisRequest request) {
+    private RedisMessage hello(RedisRequest request) {
         // An AUTH option here is the proxy's own password, checked by AuthGate; Redis checks any other (HandshakeLane).
-        HelloRequest hello = HelloRequest.parse(request, client.own().protocol());
+        HelloRequest hello = HelloRequest.parse(request, own.protocol());
         if (hello.error() != null) {
             return Replies.error(hello.error());
         }
         RespVersion protocol = hello.protocol();
-        String refusal = protocolSwitchRefusal(client, protocol);
+        String refusal = modes.protocolSwitchRefusal(protocol);
         if (refusal != null) {
             return Replies.error(refusal);
         }
         if (hello.name() != null) {
-            client.state().name(hello.name());
+            state.name(hello.name());
         }
-        client.own().switchProtocol(protocol); // nothing is in flight on the client's own connections (HandshakeLane)
+        own.switchProtocol(protocol); // nothing is in flight on the client's own connections (HandshakeLane)
         List<byte[]> forwarded = new ArrayList<>();
         forwarded.add("HELLO".getBytes(StandardCharsets.US_ASCII));
         if (request.argc() >= 2) {
             forwarded.add(Integer.toString(protocol.number()).getBytes(StandardCharsets.US_ASCII));
         }
-        client.sharedLane().forward(RespWriter.request(ByteBufAllocator.DEFAULT, forwarded),
-                new Route(RoutingClass.MASTER, "HELLO", null, false, true));
-        return null;
-    }
-
-    /** Whether HELLO may switch protocols now (it cannot move a transaction, subscriptions or tracking along). */
-    static String protocolSwitchRefusal(Client client, RespVersion protocol) {
-        if (protocol == client.own().protocol()) {
-            return null;
-        }
-        if (client.transactions().engaged()) {
-            return "ERR redis-failover: HELLO cannot switch protocols inside MULTI or WATCH; switch before WATCH or MULTI";
-        }
-        if (client.subscriptions().subscribed()) {
-            return "ERR redis-failover: HELLO cannot switch protocols while subscribed; unsubscribe first";
-        }
-        if (client.own().tracking()) {
-            return "ERR redis-failover: HELLO cannot switch protocols while CLIENT TRACKING is on; turn it off first";
-        }
+        lanes.runShared(RespWriter.request(ByteBufAllocator.DEFAULT, forwarded), new Route(RoutingClass.MASTER, "HELLO", null, false, true));
         return null;
     }
 }

@@ -11,10 +11,16 @@ import org.redisfailover.proxy.loop.HeldRequests;
  */
 public abstract class PinnedLane implements Lane, HeldRequests.Owner<ReplySlot> {
 
-    protected final Client client;
+    protected final LaneContext lanes;
+    protected final Routing routing;
+    protected final ReplyOrderer replies;
+    private final HeldRequests held;
 
-    PinnedLane(Client client) {
-        this.client = client;
+    PinnedLane(LaneContext lanes, Routing routing, ReplyOrderer replies, HeldRequests held) {
+        this.lanes = lanes;
+        this.routing = routing;
+        this.replies = replies;
+        this.held = held;
     }
 
     /** Sends {@code request}, whose slot is in the reply order, on this lane's connection (opened on the master if needed). */
@@ -22,8 +28,8 @@ public abstract class PinnedLane implements Lane, HeldRequests.Owner<ReplySlot> 
 
     /** Holds a request that opens a connection until there is a master; the client's later requests wait behind it. */
     protected final void holdForMaster(RedisRequest request, Route route, ReplySlot slot) {
-        if (client.loop().held.hold(this, request, route, slot)) {
-            client.sequencer().holdBack();
+        if (held.hold(this, request, route, slot)) {
+            lanes.holdBack();
         } else {
             request.release();
             slot.complete(Replies.error(HeldRequests.FULL));
@@ -32,18 +38,18 @@ public abstract class PinnedLane implements Lane, HeldRequests.Owner<ReplySlot> 
 
     @Override
     public final void release(RedisRequest request, Route route, ReplySlot slot) {
-        if (client.replies().isOpen()) {
+        if (replies.isOpen()) {
             open(request, route, slot);
         } else {
             request.release();
         }
-        client.sequencer().stopHoldingBack();
+        lanes.stopHoldingBack();
     }
 
     @Override
     public final void fail(RedisRequest request, ReplySlot slot, String errorLine) {
         request.release();
         slot.complete(Replies.error(errorLine));
-        client.sequencer().stopHoldingBack();
+        lanes.stopHoldingBack();
     }
 }

@@ -54,7 +54,6 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
     private final WriteCoalescer out;
     private final FlushBatcher batcher;
     private final ProxyShared shared;
-    private final ClientState state;
     private final Backpressure backpressure;
     private Answers answers;
     private boolean flushQueued;
@@ -78,14 +77,13 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
     private final RepliesAwaitingLease awaitingLease;
 
     ReplyOrderer(Channel channel, FlushBatcher batcher, RequestCounts requestCounts, RepliesAwaitingLease awaitingLease, ProxyShared shared,
-            ClientState state, Backpressure backpressure) {
+            Backpressure backpressure) {
         this.channel = channel;
         this.awaitingLease = awaitingLease;
         this.requestCounts = requestCounts;
         this.out = new WriteCoalescer(channel, 512);
         this.batcher = batcher;
         this.shared = shared;
-        this.state = state;
         this.backpressure = backpressure;
     }
 
@@ -112,12 +110,18 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
     }
 
     /**
-     * A new slot at the tail, for the command being run now: counted and sampled for latency under its
+     * A new slot at the tail, for a request of {@code route} sent to Redis: sampled for latency under its
      * routing class, and suppressed if CLIENT REPLY says so.
      */
+    ReplySlot newSlot(Route route, boolean lossIsDefinite) {
+        ReplySlot slot = newSlot(lossIsDefinite);
+        sample(slot, route);
+        return slot;
+    }
+
+    /** A new slot at the tail for a reply the proxy makes itself (now or later), suppressed if CLIENT REPLY says so. */
     ReplySlot newSlot(boolean lossIsDefinite) {
         ReplySlot slot = new ReplySlot(this, lossIsDefinite);
-        startTiming(slot);
         slot.suppress(suppressThisReply());
         replies.add(slot);
         return slot;
@@ -355,14 +359,9 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
         out.flush();
     }
 
-    /** Counts the request being run under its routing class, and times a random sample of them to their reply. */
-    private void startTiming(ReplySlot slot) {
-        Route route = state.lastRoute();
-        if (route == null || !shared.metrics().recording()) {
-            return;
-        }
-        requestCounts.count(route.routingClass());
-        if (--untilSampled <= 0) {
+    /** Times a random sample of the requests sent to Redis, from now to their reply. */
+    private void sample(ReplySlot slot, Route route) {
+        if (shared.metrics().recording() && --untilSampled <= 0) {
             untilSampled = SampledLatency.nextSampleIn();
             slot.time(shared.metrics().requests(route.routingClass())); // looked up for the sampled requests only
         }

@@ -29,7 +29,7 @@ public final class ReplySlot extends PendingReply implements HeldRequests.Slot {
     /** Counted as a write in flight, for the read-your-writes policy. */
     private boolean write;
     /** Set while the request waits on a shared connection: who routes it again, and how, if that connection fails first. */
-    private SharedLane resender;
+    private Routing resender;
     private Route route;
     /** When the request was first held for a master (0: never): held again after a release, it keeps this time. */
     private long heldSinceNanos;
@@ -103,9 +103,9 @@ public final class ReplySlot extends PendingReply implements HeldRequests.Slot {
         }
     }
 
-    /** The request goes out on a shared connection: if that fails before sending it, {@code lane} may hold it for a master. */
-    void resendVia(SharedLane lane, Route requestRoute) {
-        resender = lane;
+    /** The request goes out on a shared connection: if that fails before sending it, {@code routing} may hold it for a master. */
+    void resendVia(Routing routing, Route requestRoute) {
+        resender = routing;
         route = requestRoute;
     }
 
@@ -160,11 +160,11 @@ public final class ReplySlot extends PendingReply implements HeldRequests.Slot {
 
     @Override
     public void unsent(RedisRequest request, String errorLine) {
-        SharedLane lane = resender;
+        Routing routing = resender;
         Route again = route;
         resender = null;
         route = null;
-        if (lane == null || !lane.holdUnsent(request, again, this)) {
+        if (routing == null || !routing.holdUnsent(request, again, this)) {
             request.release();
             refused(errorLine);
         }

@@ -7,6 +7,7 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.proxy.config.ReadPolicy;
 import org.redisfailover.proxy.loop.ProxyShared;
+import org.redisfailover.proxy.metrics.RequestCounts;
 
 /**
  * Runs a client's requests in order, each on its {@link Lane}: at once when it may start, else it waits,
@@ -17,7 +18,7 @@ import org.redisfailover.proxy.loop.ProxyShared;
  * answers them in subscribed mode) except QUIT and RESET, which the proxy answers. After a lost WATCH,
  * requests other than transaction commands run as usual. Confined to the client's event loop.
  */
-public final class RequestSequencer implements ReplyOrderer.Answers {
+public final class RequestSequencer implements ReplyOrderer.Answers, LaneContext {
 
     /**
      * About how many reply bytes one client may have coming on backend connections at once. A shared
@@ -33,10 +34,17 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
     /** However large its replies, a client may have this many requests in flight. */
     static final int MIN_IN_FLIGHT = 2;
 
-    private final Client client;
     private final ReplyOrderer replies;
     private final ProxyShared shared;
-    private final SharedLane sharedLane;
+    private final ClientState state;
+    private final OwnConnections own;
+    private final ReadYourWrites readYourWrites;
+    private final Backpressure backpressure;
+    private final RequestCounts requestCounts;
+    private Lanes lanes;
+    private SharedLane sharedLane;
+    /** Told when a reply went out or a request ended (a graceful stop closes the client at its first rest). */
+    private Runnable afterReply;
     /** Requests read but not run yet, in arrival order. */
     private final ArrayDeque<RedisRequest> deferred = new ArrayDeque<>();
     /** The lane of the latest request run. */
@@ -47,12 +55,31 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
     private int holdingBack;
     private boolean runningDeferred;
 
-    RequestSequencer(Client client) {
-        this.client = client;
-        this.replies = client.replies();
-        this.shared = client.shared();
-        this.sharedLane = client.sharedLane();
+    /** The lanes a client's requests run on, and the proxy's password check in front of them. */
+    record Lanes(AuthGate gate, SharedLane shared, HandshakeLane handshake, TransactionLane transactions, SubscriptionLane subscriptions,
+            BlockingLane blocking) {
+    }
+
+    RequestSequencer(ReplyOrderer replies, ProxyShared shared, ClientState state, OwnConnections own, ReadYourWrites readYourWrites,
+            Backpressure backpressure, RequestCounts requestCounts) {
+        this.replies = replies;
+        this.shared = shared;
+        this.state = state;
+        this.own = own;
+        this.readYourWrites = readYourWrites;
+        this.backpressure = backpressure;
+        this.requestCounts = requestCounts;
+    }
+
+    /**
+     * The lanes, made after the sequencer since they run through it ({@link LaneContext}); once, before the first
+     * request. {@code afterReply}: told whenever a reply went out or a request ended.
+     */
+    void runOn(Lanes runOn, Runnable afterReplyListener) {
+        this.lanes = runOn;
+        this.sharedLane = runOn.shared();
         this.current = sharedLane;
+        this.afterReply = afterReplyListener;
     }
 
     /** A request read from the client (ownership passes). */
@@ -65,15 +92,18 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
             deferred.add(request);
         }
         if (replies.size() + deferred.size() >= shared.config().maxPipelinePerClient()) {
-            client.backpressure().pause(Backpressure.PIPELINE);
+            backpressure.pause(Backpressure.PIPELINE);
         }
     }
 
     /** Runs {@code request} now, or returns false, with nothing taken, when it must wait. */
     private boolean execute(RedisRequest request) {
         Route route = shared.classifier().classify(request);
-        client.state().commandRead(route);
-        if (client.gate().answers(request, route)) {
+        state.commandRead(route);
+        if (shared.metrics().recording()) {
+            requestCounts.count(route.routingClass());
+        }
+        if (lanes.gate().answers(request, route)) {
             return true;
         }
         Lane wanted = laneFor(request, route);
@@ -82,7 +112,7 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
             return true;
         }
         // The handshake gate runs in front of the shared connections: after it, the client is on them.
-        Lane next = wanted == client.handshake() ? sharedLane : wanted;
+        Lane next = wanted == lanes.handshake() ? sharedLane : wanted;
         if (!wanted.mayStart(request, route, next != current, outstanding)) {
             return false;
         }
@@ -94,40 +124,43 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
     /** The lane of a request (see the class comment). */
     private Lane laneFor(RedisRequest request, Route route) {
         RoutingClass routingClass = route.routingClass();
-        TransactionLane transactions = client.transactions();
+        TransactionLane transactions = lanes.transactions();
+        SubscriptionLane subscriptions = lanes.subscriptions();
         boolean free = !transactions.engaged()
                 || (transactions.doomed() && !transactions.inMulti() && routingClass != RoutingClass.PIN_TRANSACTION);
         // In RESP3 a subscribed client may run any command; only the (un)subscriptions go to its subscription link.
-        boolean subscribedFree = !client.subscriptions().subscribed()
-                || (client.own().protocol() == RespVersion.RESP3 && routingClass != RoutingClass.PIN_PUBSUB);
+        boolean subscribedFree = !subscriptions.subscribed()
+                || (own.protocol() == RespVersion.RESP3 && routingClass != RoutingClass.PIN_PUBSUB);
         if (subscribedFree && free) {
             return switch (routingClass) {
-                case PIN_BLOCKING -> client.blocking();
-                case PIN_PUBSUB -> client.subscriptions();
+                case PIN_BLOCKING -> lanes.blocking();
+                case PIN_PUBSUB -> subscriptions;
                 case PIN_TRANSACTION -> request.argEqualsIgnoreCase(0, "multi") || request.argEqualsIgnoreCase(0, "watch")
                         ? transactions : sharedLane;
-                default -> client.handshake().takes(route) ? client.handshake() : sharedLane;
+                default -> lanes.handshake().takes(route) ? lanes.handshake() : sharedLane;
             };
         }
         if (request.argEqualsIgnoreCase(0, "quit") || request.argEqualsIgnoreCase(0, "reset")) {
             return sharedLane;
         }
-        return transactions.engaged() && !free ? transactions : client.subscriptions();
+        return transactions.engaged() && !free ? transactions : subscriptions;
     }
 
-    /**
-     * A slot for a request that goes to Redis; {@code definite}: losing its reply means it had no effect;
-     * {@code write}: it goes to the master and may write (read-your-writes counts it).
-     */
-    ReplySlot forwardedSlot(boolean definite, boolean write) {
-        ReplySlot slot = replies.newSlot(definite);
-        boolean countedAsWrite = write && shared.config().readPolicy() == ReadPolicy.READ_YOUR_WRITES;
+    @Override
+    public ReplySlot forwardedSlot(Route route, boolean definite) {
+        ReplySlot slot = replies.newSlot(route, definite);
+        boolean countedAsWrite = route.mayWrite() && shared.config().readPolicy() == ReadPolicy.READ_YOUR_WRITES;
         slot.forwarded(countedAsWrite);
         if (countedAsWrite) {
-            client.readYourWrites().writeSent();
+            readYourWrites.writeSent();
         }
         outstanding++;
         return slot;
+    }
+
+    @Override
+    public void runShared(RedisRequest request, Route route) {
+        sharedLane.run(request, route);
     }
 
     /**
@@ -144,12 +177,13 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
         return Math.max(MIN_IN_FLIGHT, Math.min(bySize, shared.config().maxPipelinePerClient()));
     }
 
-    /** A lane keeps the client's later requests waiting until {@link #stopHoldingBack()}. */
-    void holdBack() {
+    @Override
+    public void holdBack() {
         holdingBack++;
     }
 
-    void stopHoldingBack() {
+    @Override
+    public void stopHoldingBack() {
         holdingBack--;
         runDeferred();
     }
@@ -158,23 +192,23 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
     @Override
     public void answered(ReplySlot slot) {
         if (slot.takeWrite()) {
-            client.readYourWrites().writeAnswered();
+            readYourWrites.writeAnswered();
         }
         if (slot.takeForwarded()) {
             if (--outstanding == 0) {
-                client.transactions().releaseEndedPin();
+                lanes.transactions().releaseEndedPin();
                 runDeferred();
             } else if (!deferred.isEmpty() && !windowFull()) {
                 runDeferred();
             }
         }
-        client.drain().replied();
+        afterReply.run();
     }
 
     @Override
     public void drained() {
         resumeIfShortEnough();
-        client.drain().replied();
+        afterReply.run();
     }
 
     /** Nothing in flight, held or waiting to run. */
@@ -183,7 +217,8 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
     }
 
     /** Runs the requests that were waiting, in order, until one has to wait again. */
-    void runDeferred() {
+    @Override
+    public void runDeferred() {
         if (runningDeferred) {
             return;
         }
@@ -202,9 +237,9 @@ public final class RequestSequencer implements ReplyOrderer.Answers {
     }
 
     private void resumeIfShortEnough() {
-        if (client.backpressure().pausedFor(Backpressure.PIPELINE)
+        if (backpressure.pausedFor(Backpressure.PIPELINE)
                 && replies.size() + deferred.size() < shared.config().maxPipelinePerClient() / 2) {
-            client.backpressure().resume(Backpressure.PIPELINE);
+            backpressure.resume(Backpressure.PIPELINE);
         }
     }
 

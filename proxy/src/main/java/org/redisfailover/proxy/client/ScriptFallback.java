@@ -13,12 +13,12 @@ import org.redisfailover.proxy.backend.PendingReply;
  */
 public final class ScriptFallback extends PendingReply {
 
-    private final SharedLane lane;
+    private final GroupRouting routing;
     private final ReplySlot slot;
     private final List<byte[]> args;
 
-    ScriptFallback(SharedLane lane, ReplySlot slot, List<byte[]> args) {
-        this.lane = lane;
+    ScriptFallback(GroupRouting routing, ReplySlot slot, List<byte[]> args) {
+        this.routing = routing;
         this.slot = slot;
         this.args = args;
     }
@@ -26,7 +26,7 @@ public final class ScriptFallback extends PendingReply {
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
         if (Replies.startsWith(buffer, start, length, "-NOSCRIPT")) {
-            lane.retryScriptOnMaster(args, slot);
+            routing.retryScriptOnMaster(args, slot);
         } else {
             slot.complete(buffer, start, length);
         }

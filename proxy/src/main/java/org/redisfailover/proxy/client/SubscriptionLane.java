@@ -1,10 +1,12 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.channel.EventLoop;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.Handshake;
+import org.redisfailover.proxy.loop.HeldRequests;
 
 /**
  * SUBSCRIBE and the rest of subscribed mode, on the client's {@link SubscriptionLink} to the master, from
@@ -14,8 +16,18 @@ public final class SubscriptionLane extends PinnedLane {
 
     private SubscriptionLink link;
 
-    SubscriptionLane(Client client) {
-        super(client);
+    private final ClientConnections connections;
+    private final OwnConnections own;
+    private final ClientState state;
+    private final EventLoop eventLoop;
+
+    SubscriptionLane(LaneContext lanes, Routing routing, ReplyOrderer replies, HeldRequests held, ClientConnections connections,
+            OwnConnections own, ClientState state, EventLoop eventLoop) {
+        super(lanes, routing, replies, held);
+        this.connections = connections;
+        this.own = own;
+        this.state = state;
+        this.eventLoop = eventLoop;
     }
 
     boolean subscribed() {
@@ -35,7 +47,7 @@ public final class SubscriptionLane extends PinnedLane {
 
     @Override
     public void run(RedisRequest request, Route route) {
-        ReplySlot slot = client.sequencer().forwardedSlot(true, false);
+        ReplySlot slot = lanes.forwardedSlot(route, true);
         if (route.routingClass() == RoutingClass.PIN_PUBSUB) {
             // Redis sends (un)subscription confirmations as pushes, which CLIENT REPLY OFF or SKIP does not silence
             // (a SKIP is still used up by the command).
@@ -47,13 +59,13 @@ public final class SubscriptionLane extends PinnedLane {
     @Override
     protected void open(RedisRequest request, Route route, ReplySlot slot) {
         if (link == null) {
-            NodeAddress master = client.loop().writableMaster();
+            NodeAddress master = routing.pinnedNode(request);
             if (master == null) {
                 holdForMaster(request, route, slot);
                 return;
             }
-            link = new SubscriptionLink(client, this);
-            client.replies().pubsub(true);
+            link = new SubscriptionLink(this, connections, replies, state, eventLoop);
+            replies.pubsub(true);
             link.open(master);
         }
         link.send(request, slot);
@@ -61,7 +73,7 @@ public final class SubscriptionLane extends PinnedLane {
 
     /** How the link's connection logs in: the client's user and protocol (tracking stays on its own connections). */
     Handshake linkHandshake() {
-        return client.own().handshake().withTracking(null);
+        return own.handshake().withTracking(null);
     }
 
     /** A (un)subscription's reply is in: a link that left subscribed mode ends before the requests it lets run. */
@@ -76,13 +88,18 @@ public final class SubscriptionLane extends PinnedLane {
     void linkDone(SubscriptionLink done) {
         if (done == link) {
             unlink();
-            client.sequencer().runDeferred();
+            lanes.runDeferred();
         }
     }
 
     /** The link subscribed again after its connection broke: requests that waited for it run. */
     void linkReady() {
-        client.sequencer().runDeferred();
+        lanes.runDeferred();
+    }
+
+    /** The node a link whose connection broke subscribes again on, or null while there is none. */
+    NodeAddress linkNode() {
+        return routing.pinnedNode(null);
     }
 
     /** Subscriptions by family, for CLIENT INFO: channels, patterns, shard channels. */
@@ -100,6 +117,6 @@ public final class SubscriptionLane extends PinnedLane {
 
     private void unlink() {
         link = null;
-        client.replies().pubsub(false);
+        replies.pubsub(false);
     }
 }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -45,8 +46,11 @@ public final class SubscriptionLink {
     private static final int CHANNELS_PER_REQUEST = 1000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Client client;
     private final SubscriptionLane lane;
+    private final ClientConnections connections;
+    private final ReplyOrderer replies;
+    private final ClientState state;
+    private final EventLoop eventLoop;
     private final byte[] token;
     private final byte[] marker;
     /** By family ("" channels, "p" patterns, "s" shard channels): what Redis confirmed; ISO-8859-1 keeps bytes. */
@@ -57,9 +61,12 @@ public final class SubscriptionLink {
     private ScheduledFuture<?> retry;
     private long brokenSinceNanos;
 
-    SubscriptionLink(Client client, SubscriptionLane lane) {
-        this.client = client;
+    SubscriptionLink(SubscriptionLane lane, ClientConnections connections, ReplyOrderer replies, ClientState state, EventLoop eventLoop) {
         this.lane = lane;
+        this.connections = connections;
+        this.replies = replies;
+        this.state = state;
+        this.eventLoop = eventLoop;
         byte[] random = new byte[12];
         RANDOM.nextBytes(random);
         this.token = ("redis-failover-" + HexFormat.of().formatHex(random)).getBytes(StandardCharsets.US_ASCII);
@@ -97,9 +104,9 @@ public final class SubscriptionLink {
 
     /** Opens the link's connection to {@code node}, subscribing again to whatever was subscribed before. */
     void open(NodeAddress node) {
-        connection = client.loop().pool.dedicated(node, 0, BackendConnection.Purpose.SUBSCRIPTION, lane.linkHandshake());
+        connection = connections.subscription(node, lane.linkHandshake());
         connection.onBroken(this::broken);
-        connection.onUnsolicited(client.replies()::deliverPush);
+        connection.onUnsolicited(replies::deliverPush);
         boolean again = subscriptionCount() > 0;
         for (Map.Entry<String, Set<String>> family : subscribed.entrySet()) {
             List<String> names = new ArrayList<>(family.getValue());
@@ -113,7 +120,7 @@ public final class SubscriptionLink {
             }
         }
         if (again) {
-            log.info("client {}: {} subscriptions re-established on {} after {} ms", client.channel().remoteAddress(), subscriptionCount(),
+            log.info("client {}: {} subscriptions re-established on {} after {} ms", state.remoteAddress(), subscriptionCount(),
                     node, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - brokenSinceNanos));
         }
     }
@@ -125,7 +132,7 @@ public final class SubscriptionLink {
 
     private void sendSegment(RedisRequest request, ReplySlot slot) {
         pendingSegments++;
-        connection.send(request.followedBy(ByteBufAllocator.DEFAULT, marker), new Segment(slot), client.backpressure());
+        connections.send(connection, request.followedBy(ByteBufAllocator.DEFAULT, marker), new Segment(slot));
     }
 
     /** The client is gone, or reset its connection: Redis drops the subscriptions with the connection. */
@@ -143,7 +150,7 @@ public final class SubscriptionLink {
 
     private void broken(String reason) {
         connection = null;
-        if (closed || client.loop().pool.isClosed()) {
+        if (closed || connections.closing()) {
             return; // the client left, or the proxy is shutting down
         }
         if (subscriptionCount() == 0) {
@@ -151,19 +158,19 @@ public final class SubscriptionLink {
             return;
         }
         brokenSinceNanos = System.nanoTime();
-        log.info("client {}: subscription connection lost ({}); subscribing again once a master is known", client.channel().remoteAddress(), reason);
+        log.info("client {}: subscription connection lost ({}); subscribing again once a master is known", state.remoteAddress(), reason);
         scheduleReopen();
     }
 
     private void scheduleReopen() {
-        retry = client.channel().eventLoop().schedule(this::reopen, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        retry = eventLoop.schedule(this::reopen, RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void reopen() {
-        if (closed || client.loop().pool.isClosed()) {
+        if (closed || connections.closing()) {
             return;
         }
-        NodeAddress master = client.loop().writableMaster();
+        NodeAddress master = lane.linkNode();
         if (master == null) {
             scheduleReopen();
             return;
@@ -237,7 +244,7 @@ public final class SubscriptionLink {
             }
             if (slot == null) {
                 if (confirmation == null) {
-                    client.replies().deliverPush(buffer, start, length);
+                    replies.deliverPush(buffer, start, length);
                 }
                 return false;
             }

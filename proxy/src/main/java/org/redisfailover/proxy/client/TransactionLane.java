@@ -8,7 +8,8 @@ import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.NothingWritten;
-import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.loop.HeldRequests;
+import org.redisfailover.proxy.loop.ProxyShared;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +27,18 @@ public final class TransactionLane extends PinnedLane {
     /** The pin ran a command that may leave connection state behind (CLIENT SETNAME, HELLO): close it rather than reuse it. */
     private boolean pinTainted;
 
-    TransactionLane(Client client) {
-        super(client);
+    private final ClientConnections connections;
+    private final OwnConnections own;
+    private final ProxyShared shared;
+    private final ClientState state;
+
+    TransactionLane(LaneContext lanes, Routing routing, ReplyOrderer replies, HeldRequests held, ClientConnections connections,
+            OwnConnections own, ProxyShared shared, ClientState state) {
+        super(lanes, routing, replies, held);
+        this.connections = connections;
+        this.own = own;
+        this.shared = shared;
+        this.state = state;
     }
 
     /** True while the client's requests must stay on its pinned connection (or be answered as doomed). */
@@ -53,9 +64,8 @@ public final class TransactionLane extends PinnedLane {
     public void run(RedisRequest request, Route route) {
         String name = request.name();
         RoutingClass routingClass = route.routingClass();
-        ReplyOrderer replies = client.replies();
         if (transaction.doomed()) {
-            RedisMessage answer = transaction.answerDoomed(name, request.argc(), client.own().protocol());
+            RedisMessage answer = transaction.answerDoomed(name, request.argc(), own.protocol());
             if (answer != null) {
                 request.release();
                 replies.replyLocal(answer);
@@ -64,7 +74,7 @@ public final class TransactionLane extends PinnedLane {
         }
         if (routingClass == RoutingClass.DENY || routingClass == RoutingClass.SESSION || routingClass == RoutingClass.CLOSE
                 || (!transaction.inMulti() && (name.equals("exec") || name.equals("discard")))) {
-            client.sharedLane().run(request, route);
+            lanes.runShared(request, route);
             return;
         }
         if (routingClass == RoutingClass.GROUP) {
@@ -73,7 +83,7 @@ public final class TransactionLane extends PinnedLane {
                 replies.replyLocal(Replies.error("ERR redis-failover: " + route.displayName() + " inside MULTI is not supported: "
                         + "it must reach every node of the group; run it outside the transaction"));
             } else {
-                client.sharedLane().run(request, route);
+                lanes.runShared(request, route);
             }
             return;
         }
@@ -85,23 +95,22 @@ public final class TransactionLane extends PinnedLane {
         }
         // Queued inside MULTI, a command has done nothing until EXEC: losing its reply is a definite failure.
         boolean definite = transaction.inMulti() ? !name.equals("exec") : routingClass.isRead() || routingClass == RoutingClass.PIN_TRANSACTION;
-        open(request, route, client.sequencer().forwardedSlot(definite, route.mayWrite()));
+        open(request, route, lanes.forwardedSlot(route, definite));
     }
 
     @Override
     protected void open(RedisRequest request, Route route, ReplySlot slot) {
         if (pin == null) {
-            NodeAddress master = client.loop().writableMaster();
+            NodeAddress master = routing.pinnedNode(request);
             if (master == null) {
                 holdForMaster(request, route, slot);
                 return;
             }
-            OwnConnections own = client.own();
             if (own.tracking()) {
                 // What the transaction reads must be tracked, on a connection that outlives it.
-                pin = own.get(client.loop().pool, master, client.state().db(), client.shared().config().databases());
+                pin = connections.ownTo(master);
             } else {
-                pin = client.loop().pool.dedicated(master, client.state().db(), BackendConnection.Purpose.TRANSACTION, own.handshake());
+                pin = connections.borrow(master, BackendConnection.Purpose.TRANSACTION, own.handshake());
                 pin.onBroken(this::pinBroken);
             }
         }
@@ -109,14 +118,9 @@ public final class TransactionLane extends PinnedLane {
         if (routingClass != RoutingClass.MASTER && routingClass != RoutingClass.PIN_TRANSACTION && !routingClass.isRead()) {
             pinTainted = true;
         }
-        ProxyConfig config = client.shared().config();
-        NothingWritten proof = SafeWrites.inTransaction(config, transaction, request, route);
+        NothingWritten proof = SafeWrites.inTransaction(shared.config(), transaction, request, route);
         transaction.onSent(request.name(), request.argc(), route.mayWrite());
-        if (proof != null) {
-            pin.sendWriteAndWait(request, slot, proof, client.backpressure(), config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
-        } else {
-            pin.send(request, slot, client.backpressure());
-        }
+        connections.sendOnOwn(pin, request, slot, proof);
     }
 
     /** One of the client's own connections broke: a transaction on it is lost. */
@@ -133,7 +137,7 @@ public final class TransactionLane extends PinnedLane {
         if (transaction.engaged()) {
             transaction.pinLost("the connection to the master " + node + " was lost (" + reason + ")");
             log.info("client {}: transaction connection to {} lost ({}); its MULTI/WATCH is answered as aborted",
-                    client.channel().remoteAddress(), node, reason);
+                    state.remoteAddress(), node, reason);
         }
     }
 
@@ -149,7 +153,7 @@ public final class TransactionLane extends PinnedLane {
                 ended.onBroken(null);
                 ended.close();
             } else {
-                client.loop().pool.giveBack(ended);
+                connections.giveBack(ended);
             }
         }
         pinTainted = false;

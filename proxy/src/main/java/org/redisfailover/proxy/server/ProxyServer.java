@@ -35,6 +35,7 @@ import org.redisfailover.protocol.tls.CertifiedKey;
 import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
+import org.redisfailover.proxy.client.Client;
 import org.redisfailover.proxy.client.ClientDrain;
 import org.redisfailover.proxy.client.ClientSession;
 import org.redisfailover.proxy.config.ProxyConfig;
@@ -317,7 +318,7 @@ public final class ProxyServer implements AutoCloseable {
         if (shared.metrics().recording()) {
             channel.pipeline().addLast(traffic);
         }
-        ClientSession session = new ClientSession(channel, shared, loops.get(channel.eventLoop()));
+        ClientSession session = Client.session(channel, shared, loops.get(channel.eventLoop()));
         RespRequestDecoder decoder = new RespRequestDecoder(config.limits(), session);
         if (config.requirepass() != null) {
             decoder.requireAuthentication(() -> shared.requirepass() != null);

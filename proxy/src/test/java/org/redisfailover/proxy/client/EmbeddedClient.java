@@ -29,7 +29,7 @@ final class EmbeddedClient implements AutoCloseable {
     EmbeddedClient(ProxyConfig config, TopologyHolder topology) {
         shared = new ProxyShared(config, CommandClassifier.standard(), topology, Transport.best());
         resources = new LoopResources(channel.eventLoop(), shared, false);
-        session = new ClientSession(channel, shared, resources);
+        session = Client.session(channel, shared, resources);
         channel.pipeline().addLast(new RespRequestDecoder(config.limits(), session), new RedisEncoder(), session);
     }
 

@@ -40,7 +40,7 @@ class ReplyOrdererTest {
         ProxyShared shared = new ProxyShared(config, CommandClassifier.standard(), topology, Transport.best());
         awaitingLease = new RepliesAwaitingLease(topology, shared.metrics());
         ReplyOrderer orderer = new ReplyOrderer(channel, new FlushBatcher(channel.eventLoop()), new RequestCounts(shared.metrics()), awaitingLease,
-                shared, new ClientState(), new Backpressure(channel));
+                shared, new Backpressure(channel));
         orderer.answers(new ReplyOrderer.Answers() {
             @Override
             public void answered(ReplySlot slot) {

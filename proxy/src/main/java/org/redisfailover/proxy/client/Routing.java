@@ -1,0 +1,34 @@
+package org.redisfailover.proxy.client;
+
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.topology.NodeAddress;
+
+/**
+ * Which node serves a client's request, and on which connection: the one seam between the lanes, which keep a
+ * client's order, and the shape of what the proxy fronts. A replication group ({@link GroupRouting}) is the first
+ * shape; a cluster would be a second one (the node that owns the request's hash slot, MOVED and ASK followed),
+ * and the lanes would not change. One instance per client, confined to its event loop.
+ */
+interface Routing {
+
+    /**
+     * Sends {@code request} (ownership passes), whose reply fills {@code slot}, to the node that serves it now on
+     * the connection the client's state calls for; or holds it until a node can serve it; or fills {@code slot}
+     * with the reason it cannot be served.
+     */
+    void send(RedisRequest request, Route route, ReplySlot slot);
+
+    /**
+     * The node a connection of the client's own opens on for {@code request} (a transaction, its subscriptions,
+     * a blocking call, a login; null when a subscription link opens again with no request of its own): the node
+     * that takes its writes; null while there is none, when the lane holds the request.
+     */
+    NodeAddress pinnedNode(RedisRequest request);
+
+    /**
+     * A request that waited for a shared connection which failed before sending it: whether it is taken again
+     * (held until it can be routed anew), or must be refused.
+     */
+    boolean holdUnsent(RedisRequest request, Route route, ReplySlot slot);
+}
