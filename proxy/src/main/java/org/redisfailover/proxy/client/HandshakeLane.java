@@ -2,7 +2,6 @@ package org.redisfailover.proxy.client;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
@@ -144,8 +143,8 @@ public final class HandshakeLane implements Lane {
         NodeAddress master = routing.pinnedNode(request);
         ReplySlot slot = lanes.forwardedSlot(route, true);
         if (master == null) {
-            request.release();
-            slot.complete(Replies.error("ERR redis-failover: no master available to run " + request.name().toUpperCase(Locale.ROOT) + " on"));
+            request.release(); // its name is the route's: the request's bytes are gone from here on
+            slot.complete(Replies.error("ERR redis-failover: no master available to run " + route.displayName() + " on"));
             return;
         }
         BackendConnection connection = on != null ? on : connections.borrow(master, BackendConnection.Purpose.CLIENT, own.handshake());
