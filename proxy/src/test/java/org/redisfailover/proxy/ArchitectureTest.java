@@ -27,7 +27,7 @@ class ArchitectureTest {
             List.of("topology"),                // what every event loop reads: the topology, the write lease, offsets
             List.of("backend"),                 // connections to the Redis nodes
             List.of("config"),                  // the proxy's settings
-            List.of("io", "metrics", "tls"));   // building blocks
+            List.of("errors", "io", "metrics", "tls"));   // building blocks: the proxy's error texts, I/O, metrics, TLS
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

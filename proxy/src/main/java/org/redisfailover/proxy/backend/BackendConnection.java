@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.redisfailover.protocol.resp.RedisRequest;
-import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.resp.RespReplyFramer;
+import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.io.Flushable;
 import org.redisfailover.proxy.io.WriteCoalescer;
 import org.redisfailover.proxy.metrics.BackendNodeMetrics;
@@ -152,7 +153,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             case READY -> {
                 if (inFlight.size() >= pool.config().maxInFlightPerBackend()) {
                     request.release();
-                    slot.refused("ERR redis-failover: too many requests in flight to " + node + ", try again");
+                    slot.refused(ProxyErrors.tooManyInFlight(node));
                     return;
                 }
                 write(request, slot);
@@ -163,7 +164,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             case IDLE, CONNECTING, HANDSHAKING -> {
                 if (waiting.size() >= pool.config().maxInFlightPerBackend()) {
                     request.release();
-                    slot.refused("ERR redis-failover: too many requests waiting for " + node + ", try again");
+                    slot.refused(ProxyErrors.tooManyWaiting(node));
                     return;
                 }
                 waiting.add(new Waiting(request, slot));
@@ -479,7 +480,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     }
 
     private String unreachableError() {
-        return "ERR redis-failover: " + node + " is unreachable (" + lastFailure + ")";
+        return ProxyErrors.unreachable(node, lastFailure);
     }
 
     /**

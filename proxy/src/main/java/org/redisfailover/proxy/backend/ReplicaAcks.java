@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -190,8 +191,7 @@ final class ReplicaAcks {
 
         @Override
         public void lost(NodeAddress lostNode, String reason) {
-            String why = "UNCERTAIN redis-failover: the connection to " + lostNode + " broke before replicas acknowledged the write ("
-                    + reason + "); it may or may not have been applied";
+            String why = ProxyErrors.lostBeforeAcknowledged(lostNode, reason);
             int unacknowledged = 0;
             for (Held h : held) {
                 unacknowledged += h.release(false, lostNode, why) ? 1 : 0;
@@ -235,7 +235,6 @@ final class ReplicaAcks {
     static String outcomeUnknown(long acknowledged, int replicas, long timeoutMillis, String waitAnswer) {
         String count = acknowledged < 0 ? "WAIT answered " + waitAnswer : "only " + acknowledged + " of " + replicas
                 + " replicas acknowledged it within " + timeoutMillis + " ms";
-        return "UNCERTAIN redis-failover: the write was applied on the master but " + count
-                + " (min-replica-acks " + replicas + "); it may not survive a failover";
+        return ProxyErrors.notAcknowledged(count, replicas);
     }
 }

@@ -12,6 +12,7 @@ import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.errors.ProxyErrors;
 
 /**
  * One blocking command (BLPOP, XREAD BLOCK, WAIT, ...) on a connection borrowed for the call, so that it
@@ -109,8 +110,7 @@ public final class BlockingCall extends PendingReply {
         if (Replies.startsWith(buffer, start, length, "-UNBLOCKED")) { // a master demoted under the call: nothing was served
             interrupted();
             if (name.equals("wait")) {
-                slot.complete(Replies.error("ERR redis-failover: the master changed during WAIT; "
-                        + "writes sent before it may not have reached the new master"));
+                slot.complete(Replies.error(ProxyErrors.MASTER_CHANGED_DURING_WAIT));
                 lane.done(this, false);
             } else {
                 lane.interrupted(this, "the master was demoted");
@@ -128,8 +128,7 @@ public final class BlockingCall extends PendingReply {
         if (name.equals("xread")) {
             lane.interrupted(this, reason);
         } else if (name.equals("wait")) {
-            slot.complete(Replies.error("ERR redis-failover: the connection to " + node + " was lost during WAIT (" + reason
-                    + "); writes sent before it may not have reached the new master"));
+            slot.complete(Replies.error(ProxyErrors.lostDuringWait(node, reason)));
             lane.done(this, false);
         } else {
             slot.completeLost(node, reason);

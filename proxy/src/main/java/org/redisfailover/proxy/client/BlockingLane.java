@@ -13,6 +13,7 @@ import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.IgnoredReply;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.HeldRequests;
 import org.redisfailover.proxy.loop.ProxyShared;
 import org.slf4j.Logger;
@@ -120,8 +121,7 @@ public final class BlockingLane extends PinnedLane {
         again.release();
         if (call.interruptedForNanos() > shared.config().holdTimeout().toNanos()) {
             calls.remove(call);
-            call.slot().complete(Replies.error("ERR redis-failover: no master available to resume "
-                    + call.name().toUpperCase(Locale.ROOT) + " on"));
+            call.slot().complete(Replies.error(ProxyErrors.noMasterToResume(call.name().toUpperCase(Locale.ROOT))));
         } else {
             eventLoop.schedule(() -> resume(call), 50, TimeUnit.MILLISECONDS);
         }

@@ -1,6 +1,7 @@
 package org.redisfailover.proxy.client;
 
 import org.redisfailover.protocol.resp.RespVersion;
+import org.redisfailover.proxy.errors.ProxyErrors;
 
 /**
  * The modes Redis keeps per connection that span requests, as the client's local commands, CLIENT INFO and a
@@ -50,13 +51,13 @@ final class ClientModes {
             return null;
         }
         if (transactions.engaged()) {
-            return "ERR redis-failover: HELLO cannot switch protocols inside MULTI or WATCH; switch before WATCH or MULTI";
+            return ProxyErrors.HELLO_SWITCH_IN_TRANSACTION;
         }
         if (subscriptions.subscribed()) {
-            return "ERR redis-failover: HELLO cannot switch protocols while subscribed; unsubscribe first";
+            return ProxyErrors.HELLO_SWITCH_SUBSCRIBED;
         }
         if (own.tracking()) {
-            return "ERR redis-failover: HELLO cannot switch protocols while CLIENT TRACKING is on; turn it off first";
+            return ProxyErrors.HELLO_SWITCH_TRACKING;
         }
         return null;
     }

@@ -18,6 +18,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.IgnoredReply;
 import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.LoopResources;
 import org.redisfailover.proxy.loop.ProxyShared;
 import org.redisfailover.proxy.topology.GroupConfigStore;
@@ -84,8 +85,7 @@ public final class GroupConfigCommand {
         for (int i = 0; i < pairs.size(); i += 2) {
             String refusal = POLICY.refusal(pairs.get(i));
             if (refusal != null) {
-                replies.replyLocal(Replies.error("ERR CONFIG SET failed (possibly related to argument '" + pairs.get(i)
-                        + "') - refused by redis-failover: " + refusal));
+                replies.replyLocal(Replies.error(ProxyErrors.configSetRefused(pairs.get(i), refusal)));
                 return;
             }
         }
@@ -114,8 +114,7 @@ public final class GroupConfigCommand {
     }
 
     private static String noMaster(String command) {
-        return "ERR redis-failover: " + command + " must reach the group's master, and there is none to write to now "
-                + "(a failover is under way); try again";
+        return ProxyErrors.groupCommandNeedsMaster(command);
     }
 
     private List<NodeAddress> reachable(Topology topology) {
@@ -233,7 +232,7 @@ public final class GroupConfigCommand {
                 }
             }
             log.warn("CONFIG SET {} undone: {}", names(), why);
-            String error = "ERR CONFIG SET failed: " + why + "; the previous values were restored on the group";
+            String error = ProxyErrors.configSetUndone(why);
             List<NodeAddress> changed = new ArrayList<>(accepted);
             changed.add(master);
             if (restore.isEmpty()) {

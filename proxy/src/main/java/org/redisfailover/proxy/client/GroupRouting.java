@@ -13,6 +13,7 @@ import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.IgnoredReply;
 import org.redisfailover.proxy.backend.NothingWritten;
 import org.redisfailover.proxy.config.ReadPolicy;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.HeldRequests;
 import org.redisfailover.proxy.loop.LoopResources;
 import org.redisfailover.proxy.loop.ProxyShared;
@@ -96,12 +97,12 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             connections.send(connections.to(target), request, slot);
         } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
             request.release();
-            slot.complete(Replies.error(ReadRouter.noReplicaError()));
+            slot.complete(Replies.error(ProxyErrors.NO_HEALTHY_REPLICA));
         } else if (loop.held.hold(this, request, route, slot)) {
             heldCount++;
         } else {
             request.release();
-            slot.complete(Replies.error(HeldRequests.FULL));
+            slot.complete(Replies.error(ProxyErrors.HOLD_QUEUE_FULL));
         }
     }
 

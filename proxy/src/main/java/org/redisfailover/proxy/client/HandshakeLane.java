@@ -11,6 +11,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.Credentials;
 import org.redisfailover.proxy.backend.Handshake;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.ProxyShared;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -144,7 +145,7 @@ public final class HandshakeLane implements Lane {
         ReplySlot slot = lanes.forwardedSlot(route, true);
         if (master == null) {
             request.release(); // its name is the route's: the request's bytes are gone from here on
-            slot.complete(Replies.error("ERR redis-failover: no master available to run " + route.displayName() + " on"));
+            slot.complete(Replies.error(ProxyErrors.noMasterToRun(route.displayName())));
             return;
         }
         BackendConnection connection = on != null ? on : connections.borrow(master, BackendConnection.Purpose.CLIENT, own.handshake());

@@ -3,6 +3,7 @@ package org.redisfailover.proxy.client;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.HeldRequests;
 
 /**
@@ -32,7 +33,7 @@ public abstract class PinnedLane implements Lane, HeldRequests.Owner<ReplySlot> 
             lanes.holdBack();
         } else {
             request.release();
-            slot.complete(Replies.error(HeldRequests.FULL));
+            slot.complete(Replies.error(ProxyErrors.HOLD_QUEUE_FULL));
         }
     }
 

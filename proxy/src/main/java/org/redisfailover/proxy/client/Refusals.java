@@ -4,6 +4,7 @@ import io.netty.handler.codec.redis.RedisMessage;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.proxy.errors.ProxyErrors;
 
 /**
  * Replies for commands the proxy does not run: refused by policy or not supported, and the transaction
@@ -18,8 +19,8 @@ public final class Refusals {
     static RedisMessage refuse(Route route, RedisRequest request) {
         String name = route.displayName();
         return switch (route.routingClass()) {
-            case DENY -> Replies.error("ERR " + name + " is not allowed through redis-failover: " + route.reason());
-            case SESSION -> Replies.error("ERR " + name + " is not supported by redis-failover yet: " + route.reason());
+            case DENY -> Replies.error(ProxyErrors.notAllowed(name, route.reason()));
+            case SESSION -> Replies.error(ProxyErrors.notSupportedYet(name, route.reason()));
             case PIN_TRANSACTION -> outsideTransaction(request.name());
             default -> throw new IllegalArgumentException("not a refusal: " + route);
         };

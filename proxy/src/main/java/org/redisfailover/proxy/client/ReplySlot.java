@@ -7,6 +7,7 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.HeldRequests;
 import org.redisfailover.proxy.metrics.SampledLatency;
 
@@ -178,11 +179,7 @@ public final class ReplySlot extends PendingReply implements HeldRequests.Slot {
      * send the write again on their own, which can apply it twice.
      */
     public void completeLost(NodeAddress node, String reason) {
-        String error = lossIsDefinite
-                ? "ERR redis-failover: connection to " + node + " lost before the reply (" + reason + ")"
-                : Replies.UNCERTAIN_CODE + " redis-failover: connection to " + node + " lost before the reply (" + reason
-                        + "); the command may or may not have been applied";
-        complete(Replies.error(error));
+        complete(Replies.error(ProxyErrors.lostBeforeReply(node, reason, lossIsDefinite)));
     }
 
     boolean done() {

@@ -2,6 +2,7 @@ package org.redisfailover.proxy.client;
 
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.RoutingSnapshot;
 
 /**
@@ -39,6 +40,6 @@ public final class ScanAffinity {
     }
 
     String lostCursorError() {
-        return "ERR redis-failover: this cursor belongs to " + node + ", which is no longer routed to; start the scan again from cursor 0";
+        return ProxyErrors.cursorElsewhere(node);
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.proxy.backend.Handshake;
+import org.redisfailover.proxy.errors.ProxyErrors;
 
 /**
  * What the proxy makes of {@code CLIENT TRACKING ON|OFF [options]}: which forms it cannot carry, and the
@@ -22,13 +23,11 @@ public final class TrackingCommand {
         }
         for (int i = 3; i < request.argc(); i++) {
             if (request.argEqualsIgnoreCase(i, "redirect")) {
-                return "ERR redis-failover: CLIENT TRACKING REDIRECT is not supported: the invalidations come on the "
-                        + "tracking connection itself, as RESP3 pushes (send HELLO 3 first)";
+                return ProxyErrors.TRACKING_REDIRECT;
             }
         }
         if (protocol == RespVersion.RESP2) {
-            return "ERR redis-failover: CLIENT TRACKING needs RESP3 through the proxy (send HELLO 3 first): "
-                    + "in RESP2 Redis can only send invalidations to another connection (REDIRECT)";
+            return ProxyErrors.TRACKING_NEEDS_RESP3;
         }
         return null;
     }

@@ -8,6 +8,7 @@ import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.NothingWritten;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.HeldRequests;
 import org.redisfailover.proxy.loop.ProxyShared;
 import org.slf4j.Logger;
@@ -80,8 +81,7 @@ public final class TransactionLane extends PinnedLane {
         if (routingClass == RoutingClass.GROUP) {
             if (transaction.inMulti()) {
                 request.release();
-                replies.replyLocal(Replies.error("ERR redis-failover: " + route.displayName() + " inside MULTI is not supported: "
-                        + "it must reach every node of the group; run it outside the transaction"));
+                replies.replyLocal(Replies.error(ProxyErrors.groupCommandInMulti(route.displayName())));
             } else {
                 lanes.runShared(request, route);
             }
@@ -89,8 +89,7 @@ public final class TransactionLane extends PinnedLane {
         }
         if (name.equals("select")) {
             request.release();
-            replies.replyLocal(Replies.error("ERR redis-failover: SELECT inside MULTI or WATCH is not supported; "
-                    + "select the database before WATCH or MULTI"));
+            replies.replyLocal(Replies.error(ProxyErrors.SELECT_IN_TRANSACTION));
             return;
         }
         // Queued inside MULTI, a command has done nothing until EXEC: losing its reply is a definite failure.

@@ -4,6 +4,7 @@ import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RespVersion;
+import org.redisfailover.proxy.errors.ProxyErrors;
 
 /**
  * A client's MULTI and WATCH state, followed as Redis keeps it on the client's pinned master connection,
@@ -154,7 +155,7 @@ public final class TransactionState {
                     return null;
                 }
                 return doom == Doom.ABORTED
-                        ? Replies.error("ERR redis-failover: the transaction was aborted: " + abortReason)
+                        ? Replies.error(ProxyErrors.transactionAborted(abortReason))
                         : QUEUED;
             }
         }

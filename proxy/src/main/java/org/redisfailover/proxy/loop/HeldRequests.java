@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.proxy.config.ProxyConfig;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.topology.TopologyHolder;
 
@@ -24,8 +25,6 @@ import org.redisfailover.proxy.topology.TopologyHolder;
  */
 public final class HeldRequests {
 
-    /** The answer to a request that finds the hold queue full. */
-    public static final String FULL = "ERR redis-failover: no master available and the hold queue is full";
 
     /** Where a held request's answer goes; it keeps the time of its first hold across releases. */
     public interface Slot {
@@ -144,9 +143,9 @@ public final class HeldRequests {
         String why = topology.notWritableReason();
         if (topology.waitsForReplication()) {
             // Redis' own answer when min-replicas-to-write is not met: clients know it means "not applied".
-            return "NOREPLICAS Not enough good replicas to write (redis-failover: " + why + "; request held " + heldMillis + " ms)";
+            return ProxyErrors.notEnoughReplicas(why, heldMillis);
         }
-        return "ERR redis-failover: no master available (" + (why == null ? "" : why + "; ") + "request held " + heldMillis + " ms)";
+        return ProxyErrors.noMaster(why, heldMillis);
     }
 
     /** Fails everything (proxy shutting down). */
@@ -154,7 +153,7 @@ public final class HeldRequests {
         while (!queue.isEmpty()) {
             Held<?> held = queue.poll();
             metrics.heldRequests.dec();
-            held.fail("ERR redis-failover: " + reason);
+            held.fail(ProxyErrors.heldRequestFailed(reason));
         }
         bytes = 0;
     }

@@ -35,10 +35,6 @@ public final class ReadRouter {
         return !routing.isRead() || policy != ReadPolicy.REPLICA;
     }
 
-    public static String noReplicaError() {
-        return "ERR redis-failover: no healthy replica to read from (read policy 'replica')";
-    }
-
     /** A healthy replica known to have replicated up to {@code offset}, in round-robin; null when none has. */
     public NodeAddress replicaAtOffset(List<NodeAddress> replicas, NodeHealth health, ReplicationOffsets offsets, long offset) {
         int count = replicas.size();

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.topology.TopologyHolder;
 
@@ -86,7 +87,6 @@ public final class RepliesAwaitingLease {
     private String uncertain(NodeAddress master, boolean fenced) {
         String why = fenced ? "the proxy fenced itself (" + topology.notWritableReason() + ")"
                 : "the topology changed to master " + topology.current().master() + " at epoch " + topology.current().epoch();
-        return Replies.UNCERTAIN_CODE + " redis-failover: the reply from " + master + " came after the proxy's ZooKeeper lease lapsed and "
-                + why + " before ZooKeeper confirmed it again; the command was applied on " + master + " but may not survive a failover";
+        return ProxyErrors.answeredAfterLeaseLapsed(master, why);
     }
 }
