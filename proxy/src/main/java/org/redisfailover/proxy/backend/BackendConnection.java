@@ -37,6 +37,16 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     enum State { IDLE, CONNECTING, HANDSHAKING, READY, BACKOFF, CLOSED }
 
+    /** How a connection's channel ends; {@link #end} is the one way, and fails what was pending exactly once. */
+    private enum End {
+        /** The channel died, or the node answered wrongly: a shared connection reconnects, a dedicated one's owner hears why. */
+        FAILED,
+        /** A dedicated connection whose node is no longer routed to: for good, and its owner hears why. */
+        BROKEN_OFF,
+        /** Closed on purpose (node demoted, retired, proxy stopping): for good, and nobody is told. */
+        CLOSED
+    }
+
     /** Why a connection exists: shared by the loop's clients, or one client's own (see {@link BackendPool#dedicated}). */
     public enum Purpose {
         /** Pipelined for every client of the loop; reconnects after a failure. */
@@ -82,9 +92,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private String lastFailure = "not connected yet";
     private ScheduledFuture<?> reconnectTimer;
     private boolean flushQueued;
-    /** Set by {@link #close()}: a failure then ends the connection instead of scheduling a reconnect. */
-    private boolean closing;
-    /** Set by {@link #retire}: run once the connection has closed, drained or not. */
+    /** Set by {@link #retire}: run once the connection has closed, drained or not; while set, it closes once drained. */
     private Runnable onRetired;
     /** Told why, once, when a dedicated connection breaks (not when it is closed on purpose). */
     private Consumer<String> onBroken;
@@ -139,7 +147,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     /** Connected or connecting, with nothing sent or waiting: safe to hand to another request. */
     boolean isIdle() {
         return (state == State.READY || state == State.CONNECTING || state == State.HANDSHAKING)
-                && inFlight.isEmpty() && waiting.isEmpty() && !closing && onRetired == null;
+                && inFlight.isEmpty() && waiting.isEmpty() && onRetired == null;
     }
 
     /** True once closed for good. */
@@ -421,6 +429,41 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         if (failed != channel || channel == null) {
             return;
         }
+        end(reason, End.FAILED);
+    }
+
+    /**
+     * The one way a connection's channel ends. Whatever was pending fails here, once: what was sent is lost
+     * (its outcome unknown), what waited unsent gets a definite error. Then a shared connection that failed
+     * backs off and reconnects; anything else is closed for good, and the owner of a dedicated one that did
+     * not close on purpose hears why.
+     */
+    private void end(String reason, End how) {
+        if (how != End.FAILED && reconnectTimer != null) {
+            reconnectTimer.cancel(false);
+        }
+        boolean wasClosed = state == State.CLOSED;
+        int lostCount = channel == null ? 0 : failPending(reason, how);
+        boolean forGood = how != End.FAILED || purpose != Purpose.SHARED || pool.isClosed() || onRetired != null;
+        if (!forGood) {
+            reconnectLater(reason, lostCount);
+            return;
+        }
+        state = State.CLOSED;
+        if (!wasClosed && purpose != Purpose.SHARED) {
+            pool.forgetDedicated(this);
+        }
+        runRetired();
+        // A client's own connection carries state (MULTI, WATCH, subscriptions) that a silent reconnect would
+        // lose: its owner decides what the client is told.
+        if (how != End.CLOSED && !wasClosed && purpose != Purpose.SHARED && onBroken != null) {
+            onBroken.accept(reason);
+        }
+    }
+
+    /** Drops the channel and fails every request on it or waiting for it; returns how many sent ones were lost. */
+    private int failPending(String reason, End how) {
+        Channel failed = channel;
         lastFailure = reason;
         channel = null;
         if (out != null) {
@@ -429,14 +472,14 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
         state = State.BACKOFF;
         handshaking = null;
-        if (!closing) {
+        if (how != End.CLOSED) {
             pool.health().markDown(node);
         }
         failed.close();
         int lostCount = inFlight.size();
         addUncounted(); // sent, replied and lost add up: in_flight = sent - replies - lost
         if (metrics != null) {
-            if (!closing) {
+            if (how != End.CLOSED) {
                 metrics.failures().mark();
             }
             metrics.lost().mark(lostCount);
@@ -450,22 +493,10 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             next.slot().unsent(next.request(), unsent);
         }
         onWritable();
-        if (purpose != Purpose.SHARED) {
-            // A client's own connection carries state (MULTI, WATCH, subscriptions) that a silent
-            // reconnect would lose: it ends here, and its owner decides what the client is told.
-            state = State.CLOSED;
-            pool.forgetDedicated(this);
-            runRetired();
-            if (!closing && onBroken != null) {
-                onBroken.accept(reason);
-            }
-            return;
-        }
-        if (pool.isClosed() || closing || onRetired != null) {
-            state = State.CLOSED;
-            runRetired();
-            return;
-        }
+        return lostCount;
+    }
+
+    private void reconnectLater(String reason, int lostCount) {
         boolean firstFailure = backoff.failures() == 0;
         long delay = backoff.nextDelayMillis();
         // One line when the node fails, one when it is back: a node down for an hour must not fill the log.
@@ -511,32 +542,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
      * hears why (the state it carried is gone), and it is never reconnected.
      */
     void breakOff() {
-        if (reconnectTimer != null) {
-            reconnectTimer.cancel(false);
-        }
-        if (channel == null) {
-            state = State.CLOSED;
-            pool.forgetDedicated(this);
-            if (onBroken != null) {
-                onBroken.accept(pool.isClosed() ? "proxy shutting down" : node + " is no longer routed to");
-            }
-            return;
-        }
-        onFailure(channel, pool.isClosed() ? "proxy shutting down" : node + " is no longer routed to");
+        end(pool.isClosed() ? "proxy shutting down" : node + " is no longer routed to", End.BROKEN_OFF);
     }
 
     /** Closes for good (node demoted, or proxy shutdown): pending requests fail as on any loss; no reconnect. */
     public void close() {
-        if (reconnectTimer != null) {
-            reconnectTimer.cancel(false);
-        }
-        closing = true;
-        onFailure(channel, pool.isClosed() ? "proxy shutting down" : "no longer routed to");
-        if (state != State.CLOSED && purpose != Purpose.SHARED) {
-            pool.forgetDedicated(this);
-        }
-        state = State.CLOSED;
-        runRetired(); // also when there was no channel to fail
+        end(pool.isClosed() ? "proxy shutting down" : "no longer routed to", End.CLOSED);
     }
 
     private void runRetired() {

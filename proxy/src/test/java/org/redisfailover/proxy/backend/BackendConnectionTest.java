@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -95,6 +96,51 @@ class BackendConnectionTest {
             assertEquals(List.of("lost " + node), second.events);
             assertEquals(List.of("lost " + node), third.events);
             assertFalse(onLoop(() -> pool.health().isHealthy(node)), "the node counts as down from its first failure");
+        }
+    }
+
+    /**
+     * However a dedicated connection ends (its node refused it, it was broken off, closed), its owner hears why
+     * once, and never for a close on purpose: the owner answers its client from that one call.
+     */
+    @Test
+    void aDedicatedConnectionsOwnerHearsOnceWhyItEnded() throws Exception {
+        NodeAddress nobody;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nobody = new NodeAddress("127.0.0.1", closed.getLocalPort());
+        }
+        List<String> told = new CopyOnWriteArrayList<>();
+        BackendConnection refused = onLoop(() -> {
+            BackendConnection connection = pool.dedicated(nobody, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
+            connection.onBroken(told::add);
+            return connection;
+        });
+        Poll.until(Duration.ofSeconds(5), "the refused connection's owner to hear of it", () -> !told.isEmpty());
+        onLoop(() -> {
+            refused.breakOff(); // the node stops being routed to after the connection already ended
+            refused.close();
+            return null;
+        });
+        assertEquals(1, told.size(), "told once: " + told);
+        assertTrue(told.get(0).startsWith("cannot connect"), told.get(0));
+        assertTrue(refused.isClosed());
+
+        try (ServerSocket silent = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            NodeAddress node = new NodeAddress("127.0.0.1", silent.getLocalPort());
+            List<String> closedTold = new CopyOnWriteArrayList<>();
+            List<String> brokenTold = new CopyOnWriteArrayList<>();
+            onLoop(() -> {
+                BackendConnection closedOnPurpose = pool.dedicated(node, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
+                closedOnPurpose.onBroken(closedTold::add);
+                BackendConnection brokenOff = pool.dedicated(node, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
+                brokenOff.onBroken(brokenTold::add);
+                closedOnPurpose.close();
+                brokenOff.breakOff();
+                brokenOff.breakOff();
+                return null;
+            });
+            assertEquals(List.of(), closedTold, "closed on purpose: nobody is told");
+            assertEquals(List.of(node + " is no longer routed to"), brokenTold);
         }
     }
 
