@@ -13,33 +13,52 @@ final class BackendOptions {
     @Option(names = "--backend-user", description = "ACL user the proxy and the monitor authenticate as to Redis.")
     String backendUser;
 
-    @Option(names = "--backend-password",
-            description = "Password for Redis; better --backend-password-file or REDIS_FAILOVER_BACKEND_PASSWORD in the environment, "
-                    + "used in that order when this is absent (a password here shows in the process list).")
+    @Option(
+            names = "--backend-password",
+            description =
+                    "Password for Redis; better --backend-password-file or REDIS_FAILOVER_BACKEND_PASSWORD in the environment, "
+                            + "used in that order when this is absent (a password here shows in the process list).")
     String backendPassword;
 
-    @Option(names = "--backend-password-file", paramLabel = "FILE",
+    @Option(
+            names = "--backend-password-file",
+            paramLabel = "FILE",
             description = "A file holding the password for Redis (its first line).")
     String backendPasswordFile;
 
-    @Option(names = "--backend-tls", paramLabel = "yes|no", defaultValue = "no",
+    @Option(
+            names = "--backend-tls",
+            paramLabel = "yes|no",
+            defaultValue = "no",
             description = "Speak TLS to the Redis nodes (their tls-port) (default: ${DEFAULT-VALUE}).")
     String backendTls;
 
-    @Option(names = "--backend-tls-ca-cert-file", paramLabel = "FILE",
+    @Option(
+            names = "--backend-tls-ca-cert-file",
+            paramLabel = "FILE",
             description = "PEM CAs trusted to sign the nodes' certificates (default: the JDK's trust store).")
     String backendTlsCaCertFile;
 
-    @Option(names = "--backend-tls-cert-file", paramLabel = "FILE",
-            description = "PEM client certificate shown to Redis (needed with Redis' tls-auth-clients yes, its default).")
+    @Option(
+            names = "--backend-tls-cert-file",
+            paramLabel = "FILE",
+            description =
+                    "PEM client certificate shown to Redis (needed with Redis' tls-auth-clients yes, its default).")
     String backendTlsCertFile;
 
-    @Option(names = "--backend-tls-key-file", paramLabel = "FILE", description = "Its private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1; checked against the certificate).")
+    @Option(
+            names = "--backend-tls-key-file",
+            paramLabel = "FILE",
+            description = "Its private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1; checked against the certificate).")
     String backendTlsKeyFile;
 
-    @Option(names = "--backend-tls-verify-hostname", paramLabel = "yes|no", defaultValue = "yes",
-            description = "Check that each node's certificate names the host it is reached at; no: any certificate the CA "
-                    + "signed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--backend-tls-verify-hostname",
+            paramLabel = "yes|no",
+            defaultValue = "yes",
+            description =
+                    "Check that each node's certificate names the host it is reached at; no: any certificate the CA "
+                            + "signed (default: ${DEFAULT-VALUE}).")
     String backendTlsVerifyHostname;
 
     /** The password: the flag, else the file, else the environment; null for none. */
@@ -62,8 +81,11 @@ final class BackendOptions {
             }
             return null;
         }
-        return new BackendTls(Secrets.pathOrNull(backendTlsCaCertFile), Secrets.pathOrNull(backendTlsCertFile),
-                Secrets.pathOrNull(backendTlsKeyFile), verifyHostname);
+        return new BackendTls(
+                Secrets.pathOrNull(backendTlsCaCertFile),
+                Secrets.pathOrNull(backendTlsCertFile),
+                Secrets.pathOrNull(backendTlsKeyFile),
+                verifyHostname);
     }
 
     /** What the monitor needs: the same login and TLS as the proxy's backend connections. */

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine;
 
 /**
  * Option defaults from a properties file named by {@code --config}: each key is an option's long name
@@ -54,12 +54,15 @@ final class ConfigFileDefaults implements CommandLine.IDefaultValueProvider {
                     properties.load(reader);
                 }
                 if (!repeated.isEmpty()) {
-                    throw new IllegalArgumentException(file + ": key(s) " + repeated + " set more than once (which one should win?)");
+                    throw new IllegalArgumentException(
+                            file + ": key(s) " + repeated + " set more than once (which one should win?)");
                 }
                 for (String key : new TreeSet<>(properties.stringPropertyNames())) {
                     if (properties.getProperty(key).contains(" #")) {
-                        throw new IllegalArgumentException(file + ": " + key + ": '" + properties.getProperty(key).strip() + "' holds ' #'; "
-                                + "a properties file has no comments after a value: put the comment on a line of its own");
+                        throw new IllegalArgumentException(
+                                file + ": " + key + ": '"
+                                        + properties.getProperty(key).strip() + "' holds ' #'; "
+                                        + "a properties file has no comments after a value: put the comment on a line of its own");
                     }
                 }
                 return new ConfigFileDefaults(file, properties);

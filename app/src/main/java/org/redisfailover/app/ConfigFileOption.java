@@ -9,8 +9,11 @@ import picocli.CommandLine.Option;
  */
 final class ConfigFileOption {
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Properties file with option defaults, as 'name = value' with the option's long name (see conf/proxy.properties); "
-                    + "every command reads the keys it has, flags win.")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description =
+                    "Properties file with option defaults, as 'name = value' with the option's long name (see conf/proxy.properties); "
+                            + "every command reads the keys it has, flags win.")
     String config;
 }

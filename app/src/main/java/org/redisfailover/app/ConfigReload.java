@@ -14,8 +14,8 @@ import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * A reload (SIGHUP or {@code POST /reload}): parses the command line and the {@code --config} file
@@ -28,14 +28,37 @@ final class ConfigReload implements AdminServer.Reloader {
     private static final Logger log = LoggerFactory.getLogger(ConfigReload.class);
 
     /** The settings a reload may change; every other one needs a restart. */
-    static final Set<String> AT_RUN_TIME = Set.of("read-policy", "connect-timeout-ms", "backend-timeout-ms", "partial-request-timeout-ms",
-            "client-idle-timeout-s", "max-clients", "max-pipeline-per-client", "max-in-flight-per-backend", "client-output-limit-bytes",
-            "client-output-budget-bytes", "pubsub-output-limit-bytes", "pubsub-output-soft-limit-bytes", "pubsub-output-soft-limit-s",
-            "max-request-bytes", "max-bulk-length", "hold-timeout-ms", "hold-max-requests", "hold-max-bytes", "log-level",
-            // The TLS port's files are re-read by every reload (a rotation keeps the paths); its address needs a restart.
-            "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-auth-clients", "tls-protocols", "tls-ciphers",
+    static final Set<String> AT_RUN_TIME = Set.of(
+            "read-policy",
+            "connect-timeout-ms",
+            "backend-timeout-ms",
+            "partial-request-timeout-ms",
+            "client-idle-timeout-s",
+            "max-clients",
+            "max-pipeline-per-client",
+            "max-in-flight-per-backend",
+            "client-output-limit-bytes",
+            "client-output-budget-bytes",
+            "pubsub-output-limit-bytes",
+            "pubsub-output-soft-limit-bytes",
+            "pubsub-output-soft-limit-s",
+            "max-request-bytes",
+            "max-bulk-length",
+            "hold-timeout-ms",
+            "hold-max-requests",
+            "hold-max-bytes",
+            "log-level",
+            // The TLS port's files are re-read by every reload (a rotation keeps the paths); its address needs a
+            // restart.
+            "tls-cert-file",
+            "tls-key-file",
+            "tls-ca-cert-file",
+            "tls-auth-clients",
+            "tls-protocols",
+            "tls-ciphers",
             // Re-read too; clients already authenticated stay so, as in Redis after CONFIG SET requirepass.
-            "requirepass-file", "protected-mode");
+            "requirepass-file",
+            "protected-mode");
 
     private final String[] args;
     private final ProxyServer server;
@@ -50,10 +73,17 @@ final class ConfigReload implements AdminServer.Reloader {
         this.args = args.clone();
         this.server = server;
         this.running = values(started);
-        server.metrics().gauge("config_last_reload_successful", "1 if the last reload (SIGHUP, POST /reload) was put in force, 0 if it was "
-                + "refused and the configuration before it runs on", () -> lastSucceeded ? 1 : 0);
-        server.metrics().gauge("config_last_reload_success_timestamp_seconds", "When the configuration in force was read: at start, "
-                + "then at each reload that succeeded", () -> lastSuccessMillis / 1000.0);
+        server.metrics()
+                .gauge(
+                        "config_last_reload_successful",
+                        "1 if the last reload (SIGHUP, POST /reload) was put in force, 0 if it was "
+                                + "refused and the configuration before it runs on",
+                        () -> lastSucceeded ? 1 : 0);
+        server.metrics()
+                .gauge(
+                        "config_last_reload_success_timestamp_seconds",
+                        "When the configuration in force was read: at start, " + "then at each reload that succeeded",
+                        () -> lastSuccessMillis / 1000.0);
     }
 
     @Override
@@ -62,11 +92,16 @@ final class ConfigReload implements AdminServer.Reloader {
             List<String> changed = apply();
             lastSucceeded = true;
             lastSuccessMillis = System.currentTimeMillis();
-            log.atInfo().addKeyValue("event", "reload").addKeyValue("changed", changed).log("configuration reloaded");
+            log.atInfo()
+                    .addKeyValue("event", "reload")
+                    .addKeyValue("changed", changed)
+                    .log("configuration reloaded");
             return changed;
         } catch (IllegalArgumentException refused) {
             lastSucceeded = false;
-            log.atWarn().addKeyValue("event", "reload").addKeyValue("error", refused.getMessage())
+            log.atWarn()
+                    .addKeyValue("event", "reload")
+                    .addKeyValue("error", refused.getMessage())
                     .log("configuration reload refused; the running configuration stays");
             throw refused;
         }
@@ -94,8 +129,9 @@ final class ConfigReload implements AdminServer.Reloader {
             }
         });
         if (!needRestart.isEmpty()) {
-            throw new IllegalArgumentException(String.join(", ", needRestart) + ": cannot change while the proxy runs (restart it); "
-                    + "only " + new TreeSet<>(AT_RUN_TIME) + " reload");
+            throw new IllegalArgumentException(
+                    String.join(", ", needRestart) + ": cannot change while the proxy runs (restart it); " + "only "
+                            + new TreeSet<>(AT_RUN_TIME) + " reload");
         }
         server.reload(config);
         LogSetup.setLevel(level);

@@ -31,9 +31,9 @@ import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ZooKeeperSettings;
 import org.redisfailover.proxy.server.ProxyServer;
 import org.redisfailover.proxy.tls.ListenerTls;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -47,24 +47,33 @@ import redis.clients.jedis.exceptions.JedisException;
  * with its monitor, a client writing through the proxy, and a {@code kill -9} of the master that the
  * user watches recover.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Runs a local failover demo (needs redis-server on PATH; scripts/demo installs it).")
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", defaultValue = "127.0.0.1:7379", description = "Proxy address (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--listen",
+            defaultValue = "127.0.0.1:7379",
+            description = "Proxy address (default: ${DEFAULT-VALUE}).")
     String listen;
 
     @Option(names = "--hold", description = "Keep everything running after the demo until Ctrl-C.")
     boolean hold;
 
-    @Option(names = "--tls", description = "Everything over TLS: TLS-only nodes (tls-port, client certificates, tls-replication), "
-            + "the proxy's and the monitor's connections to them, and the demo's client on the proxy's TLS port; certificates "
-            + "from a throw-away CA (needs openssl).")
+    @Option(
+            names = "--tls",
+            description = "Everything over TLS: TLS-only nodes (tls-port, client certificates, tls-replication), "
+                    + "the proxy's and the monitor's connections to them, and the demo's client on the proxy's TLS port; certificates "
+                    + "from a throw-away CA (needs openssl).")
     boolean tls;
 
     private final List<Process> redis = new ArrayList<>();
     /** With --tls: the certificates, and how the demo reaches the nodes. */
     private ThrowawayPki pki;
+
     private NodeAccess nodeAccess = NodeAccess.PLAIN;
 
     @Override
@@ -85,30 +94,49 @@ public final class DemoCommand implements Callable<Integer> {
             for (int i = 0; i < 3; i++) {
                 startRedis(dir, ports.get(i), i == 0 ? null : ports.get(0));
             }
-            List<NodeAddress> nodes = ports.stream().map(port -> new NodeAddress("127.0.0.1", port)).toList();
-            ZooKeeperSettings zk = new ZooKeeperSettings("127.0.0.1:" + zkPort, new ZkLayout("/demo"), Duration.ofSeconds(6));
+            List<NodeAddress> nodes = ports.stream()
+                    .map(port -> new NodeAddress("127.0.0.1", port))
+                    .toList();
+            ZooKeeperSettings zk =
+                    new ZooKeeperSettings("127.0.0.1:" + zkPort, new ZkLayout("/demo"), Duration.ofSeconds(6));
             NodeAddress listenAddress = NodeAddress.parse(listen);
-            ProxyConfig.Builder builder = ProxyConfig.builder(listenAddress, null, List.of()).zooKeeper(zk);
+            ProxyConfig.Builder builder =
+                    ProxyConfig.builder(listenAddress, null, List.of()).zooKeeper(zk);
             if (tls) {
-                builder.backendTls(backendTls).tls(new ListenerTls(new NodeAddress(listenAddress.host(), 0), pki.serverCert, pki.serverKey,
-                        pki.caCert, ListenerTls.AuthClients.YES, ListenerTls.DEFAULT_PROTOCOLS, List.of()));
+                builder.backendTls(backendTls)
+                        .tls(new ListenerTls(
+                                new NodeAddress(listenAddress.host(), 0),
+                                pki.serverCert,
+                                pki.serverKey,
+                                pki.caCert,
+                                ListenerTls.AuthClients.YES,
+                                ListenerTls.DEFAULT_PROTOCOLS,
+                                List.of()));
             }
             ProxyConfig config = builder.build();
             try (ProxyServer proxy = new ProxyServer(config).start()) {
                 MonitorOptions monitorOptions = new MonitorOptions();
-                Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy, nodes, monitorOptions, ZkAccess.OPEN).stop();
+                Runnable stopZooKeeperSide = ZooKeeperFollowing.start(
+                                config, proxy, nodes, monitorOptions, ZkAccess.OPEN)
+                        .stop();
                 try {
                     int result = tour(proxy, nodes, dir, zk);
-                    try (CuratorFramework client = ZooKeeperClients.connect(zk.connectString(),
-                            zk.sessionTimeout(), ZkAccess.OPEN, zk.layout())) {
-                        say("%n$ redis-failover status --zk %s -p %s%n%s", zk.connectString(), zk.layout().root(),
+                    try (CuratorFramework client = ZooKeeperClients.connect(
+                            zk.connectString(), zk.sessionTimeout(), ZkAccess.OPEN, zk.layout())) {
+                        say(
+                                "%n$ redis-failover status --zk %s -p %s%n%s",
+                                zk.connectString(),
+                                zk.layout().root(),
                                 StatusCommand.text(StatusCommand.collect(client, zk.layout(), 10, nodeAccess)));
                     }
                     if (hold) {
-                        say("Running until Ctrl-C: try %s", tls
-                                ? "redis-cli --tls --cacert " + pki.caCert + " --cert " + pki.clientCert + " --key " + pki.clientKey
-                                        + " -p " + proxy.boundTlsAddress().port()
-                                : "redis-cli -p " + proxy.boundAddress().port());
+                        say(
+                                "Running until Ctrl-C: try %s",
+                                tls
+                                        ? "redis-cli --tls --cacert " + pki.caCert + " --cert " + pki.clientCert
+                                                + " --key " + pki.clientKey + " -p "
+                                                + proxy.boundTlsAddress().port()
+                                        : "redis-cli -p " + proxy.boundAddress().port());
                         new CountDownLatch(1).await();
                     }
                     return result;
@@ -124,8 +152,11 @@ public final class DemoCommand implements Callable<Integer> {
     private int tour(ProxyServer proxy, List<NodeAddress> nodes, Path dir, ZooKeeperSettings zk) throws Exception {
         waitFor(Duration.ofSeconds(20), () -> proxy.topology().current().master() != null);
         Topology first = proxy.topology().current();
-        say("The monitor seeded the topology: epoch %d, master %s, replicas %s", first.epoch(), first.master(), first.replicas());
-        say("A client writes through the proxy (%s) every 10 ms; then the master gets kill -9.",
+        say(
+                "The monitor seeded the topology: epoch %d, master %s, replicas %s",
+                first.epoch(), first.master(), first.replicas());
+        say(
+                "A client writes through the proxy (%s) every 10 ms; then the master gets kill -9.",
                 tls ? proxy.boundTlsAddress() + ", TLS with a client certificate" : proxy.boundAddress());
 
         AtomicBoolean stop = new AtomicBoolean();
@@ -136,8 +167,17 @@ public final class DemoCommand implements Callable<Integer> {
         AtomicLong dropped = new AtomicLong();
         AtomicLong lastAckNanos = new AtomicLong();
         AtomicLong longestGapNanos = new AtomicLong();
-        Thread writer = new Thread(() -> writeLoop(() -> proxyClient(proxy), stop, acked, ackedKeys, errors, uncertain, dropped, lastAckNanos,
-                longestGapNanos),
+        Thread writer = new Thread(
+                () -> writeLoop(
+                        () -> proxyClient(proxy),
+                        stop,
+                        acked,
+                        ackedKeys,
+                        errors,
+                        uncertain,
+                        dropped,
+                        lastAckNanos,
+                        longestGapNanos),
                 "demo-writer");
         writer.start();
         try {
@@ -155,29 +195,46 @@ public final class DemoCommand implements Callable<Integer> {
                 status(proxy, acked, errors);
             }
             Topology after = proxy.topology().current();
-            say("New master %s at epoch %d. Longest wait for a write ack during the switch: %d ms; error replies: %d; "
+            say(
+                    "New master %s at epoch %d. Longest wait for a write ack during the switch: %d ms; error replies: %d; "
                             + "writes of unknown outcome: %d (only a write in flight on the master at the kill: it may or may not "
                             + "have been applied); client connections dropped: %d",
-                    after.master(), after.epoch(), TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()), errors.get(), uncertain.get(),
+                    after.master(),
+                    after.epoch(),
+                    TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()),
+                    errors.get(),
+                    uncertain.get(),
                     dropped.get());
             say(">>> restarting the old master %s: the monitor demotes it before anything is routed to it", oldMaster);
             startRedis(dir, oldMaster.port(), null, index);
-            boolean rejoined = waitFor(Duration.ofSeconds(20), () -> proxy.topology().current().replicas().contains(oldMaster));
+            boolean rejoined = waitFor(
+                    Duration.ofSeconds(20),
+                    () -> proxy.topology().current().replicas().contains(oldMaster));
             Topology last = proxy.topology().current();
-            say(rejoined ? "%s rejoined as a replica: epoch %d, master %s, replicas %s" : "%s has not rejoined yet: epoch %d, master %s, replicas %s",
-                    oldMaster, last.epoch(), last.master(), last.replicas());
+            say(
+                    rejoined
+                            ? "%s rejoined as a replica: epoch %d, master %s, replicas %s"
+                            : "%s has not rejoined yet: epoch %d, master %s, replicas %s",
+                    oldMaster,
+                    last.epoch(),
+                    last.master(),
+                    last.replicas());
             if (!rejoined) {
                 return 1;
             }
-            say(">>> a planned switchover back to %s, under the same write load:%n$ redis-failover switchover --zk %s -p %s --to %s",
+            say(
+                    ">>> a planned switchover back to %s, under the same write load:%n$ redis-failover switchover --zk %s -p %s --to %s",
                     oldMaster, zk.connectString(), zk.layout().root(), oldMaster);
             long errorsBefore = errors.get() + uncertain.get() + dropped.get();
             longestGapNanos.set(0);
-            int switched = new CommandLine(new SwitchoverCommand()).execute("--zk", zk.connectString(), "--zk-path", zk.layout().root(),
-                    "--to", oldMaster.toString());
+            int switched = new CommandLine(new SwitchoverCommand())
+                    .execute(
+                            "--zk", zk.connectString(), "--zk-path", zk.layout().root(), "--to", oldMaster.toString());
             Thread.sleep(500);
-            say("Longest wait for a write ack around the switchover: %d ms; new errors, uncertain writes or dropped connections: %d",
-                    TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()), errors.get() + uncertain.get() + dropped.get() - errorsBefore);
+            say(
+                    "Longest wait for a write ack around the switchover: %d ms; new errors, uncertain writes or dropped connections: %d",
+                    TimeUnit.NANOSECONDS.toMillis(longestGapNanos.get()),
+                    errors.get() + uncertain.get() + dropped.get() - errorsBefore);
             stop.set(true);
             writer.join(5_000);
             NodeAddress master = proxy.topology().current().master();
@@ -191,7 +248,9 @@ public final class DemoCommand implements Callable<Integer> {
                 for (int k = 0; k < keys.size(); k++) {
                     missing += Long.toString(keys.get(k)).equals(values.get(k).get()) ? 0 : 1;
                 }
-                say("Every acknowledged write read back from the master %s: %d acknowledged, %d missing.", master, keys.size(), missing);
+                say(
+                        "Every acknowledged write read back from the master %s: %d acknowledged, %d missing.",
+                        master, keys.size(), missing);
             }
             return switched != 0 || missing != 0 ? 1 : 0;
         } finally {
@@ -206,17 +265,31 @@ public final class DemoCommand implements Callable<Integer> {
             return new Jedis(proxy.boundAddress().host(), proxy.boundAddress().port(), 10_000);
         }
         NodeAddress address = proxy.boundTlsAddress();
-        return new Jedis(new HostAndPort(address.host(), address.port()), DefaultJedisClientConfig.builder().timeoutMillis(10_000)
-                .ssl(true).sslSocketFactory(pki.socketFactory(true)).build());
+        return new Jedis(
+                new HostAndPort(address.host(), address.port()),
+                DefaultJedisClientConfig.builder()
+                        .timeoutMillis(10_000)
+                        .ssl(true)
+                        .sslSocketFactory(pki.socketFactory(true))
+                        .build());
     }
 
     /** A direct connection to a node (TLS under --tls). */
     private Jedis nodeClient(int port, int timeoutMillis) {
-        return new Jedis(new HostAndPort("127.0.0.1", port), nodeAccess.clientConfig(timeoutMillis, "redis-failover-demo"));
+        return new Jedis(
+                new HostAndPort("127.0.0.1", port), nodeAccess.clientConfig(timeoutMillis, "redis-failover-demo"));
     }
 
-    private static void writeLoop(Supplier<Jedis> connect, AtomicBoolean stop, AtomicLong acked, Queue<Long> ackedKeys,
-            AtomicLong errors, AtomicLong uncertain, AtomicLong dropped, AtomicLong lastAckNanos, AtomicLong longestGapNanos) {
+    private static void writeLoop(
+            Supplier<Jedis> connect,
+            AtomicBoolean stop,
+            AtomicLong acked,
+            Queue<Long> ackedKeys,
+            AtomicLong errors,
+            AtomicLong uncertain,
+            AtomicLong dropped,
+            AtomicLong lastAckNanos,
+            AtomicLong longestGapNanos) {
         Jedis jedis = connect.get();
         try {
             for (long i = 0; !stop.get(); i++) {
@@ -247,7 +320,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static void status(ProxyServer proxy, AtomicLong acked, AtomicLong errors) {
         Topology topology = proxy.topology().current();
-        say("    writes acked %6d   errors %d   epoch %d   master %s", acked.get(), errors.get(), topology.epoch(),
+        say(
+                "    writes acked %6d   errors %d   epoch %d   master %s",
+                acked.get(),
+                errors.get(),
+                topology.epoch(),
                 topology.master() == null ? "(switching)" : topology.master());
     }
 
@@ -270,20 +347,36 @@ public final class DemoCommand implements Callable<Integer> {
         startRedis(dir, port, masterPort, -1);
     }
 
-    private void startRedis(Path dir, int port, Integer masterPort, int replaceIndex) throws IOException, InterruptedException {
+    private void startRedis(Path dir, int port, Integer masterPort, int replaceIndex)
+            throws IOException, InterruptedException {
         Path nodeDir = Files.createDirectories(dir.resolve("redis-" + port));
         List<String> command = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1"));
-        command.addAll(tls ? List.of("--port", "0", "--tls-port", Integer.toString(port)) : List.of("--port", Integer.toString(port)));
+        command.addAll(
+                tls
+                        ? List.of("--port", "0", "--tls-port", Integer.toString(port))
+                        : List.of("--port", Integer.toString(port)));
         if (tls) {
             command.addAll(pki.redisArgs());
         }
-        command.addAll(List.of("--save", "", "--appendonly", "no", "--dir", nodeDir.toString(), "--logfile", nodeDir.resolve("redis.log").toString(),
+        command.addAll(List.of(
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                nodeDir.toString(),
+                "--logfile",
+                nodeDir.resolve("redis.log").toString(),
                 // Replicas sync at once rather than after Redis' default 5 s wait for more replicas.
-                "--repl-diskless-sync-delay", "0"));
+                "--repl-diskless-sync-delay",
+                "0"));
         if (masterPort != null) {
             command.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(masterPort)));
         }
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(nodeDir.resolve("stdout.log").toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(nodeDir.resolve("stdout.log").toFile())
+                .start();
         if (replaceIndex >= 0) {
             redis.set(replaceIndex, process);
         } else {
@@ -293,7 +386,8 @@ public final class DemoCommand implements Callable<Integer> {
         // replication id, and the monitor rightly refuses to promote it.
         waitFor(Duration.ofSeconds(10), () -> {
             try (Jedis jedis = nodeClient(port, 500)) {
-                return "PONG".equals(jedis.ping()) && (masterPort == null || jedis.info("replication").contains("master_link_status:up"));
+                return "PONG".equals(jedis.ping())
+                        && (masterPort == null || jedis.info("replication").contains("master_link_status:up"));
             } catch (JedisException e) {
                 return false;
             }

@@ -1,8 +1,8 @@
 package org.redisfailover.app;
 
 import java.io.PrintWriter;
-import java.util.Optional;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.redisfailover.protocol.topology.ForgetRequest;
@@ -19,7 +19,11 @@ import picocli.CommandLine.Parameters;
  * decommissioned host, a lost disk), so that the group stops waiting for it. Like {@code switchover}, the command
  * only asks the leading monitor and waits for its answer. Exit status 0 when forgotten, 1 otherwise.
  */
-@Command(name = "forget-replica", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+@Command(
+        name = "forget-replica",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
         description = {
             "Removes a replica lost for good from the topology and from safe mode's sync set.",
             "The group then stops waiting for it. Refused while it answers with the group's history. While a master serves, nothing is lost",
@@ -43,11 +47,15 @@ public final class ForgetReplicaCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "HOST:PORT", description = "The replica to forget, as the topology names it.")
     String replica;
 
-    @Option(names = "--accept-loss", description = "Go on without it even while a safe-mode failover waits for it, losing the writes only "
-            + "it acknowledged.")
+    @Option(
+            names = "--accept-loss",
+            description = "Go on without it even while a safe-mode failover waits for it, losing the writes only "
+                    + "it acknowledged.")
     boolean acceptLoss;
 
-    @Option(names = "--timeout-ms", defaultValue = "30000",
+    @Option(
+            names = "--timeout-ms",
+            defaultValue = "30000",
             description = "How long to wait for the leading monitor's answer (default: ${DEFAULT-VALUE}).")
     long timeoutMs;
 
@@ -61,21 +69,32 @@ public final class ForgetReplicaCommand implements Callable<Integer> {
             zkAccess = zooKeeper.access();
             // As the caller's logging is (a command run inside the demo or a test) unless --log-level says otherwise.
             logs.apply(LogSetup.ownLevel(), List.of());
-            request = new ForgetRequest(UUID.randomUUID().toString(), NodeAddress.parse(replica).toString(), acceptLoss);
+            request = new ForgetRequest(
+                    UUID.randomUUID().toString(), NodeAddress.parse(replica).toString(), acceptLoss);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Optional<SwitchEvent> answer = LeaderRequest.ask(zooKeeper, layout, zkAccess, layout.forgetReplica(), "forget-replica request",
-                request.id(), request.encode(), timeoutMs, err);
+        Optional<SwitchEvent> answer = LeaderRequest.ask(
+                zooKeeper,
+                layout,
+                zkAccess,
+                layout.forgetReplica(),
+                "forget-replica request",
+                request.id(),
+                request.encode(),
+                timeoutMs,
+                err);
         if (answer.isEmpty()) {
             return 1;
         }
         SwitchEvent event = answer.get();
         boolean done = "done".equals(event.outcome());
-        (done ? out : err).printf("forget-replica %s: %s at epoch %d%n  %s%n", event.from(), done ? "forgotten" : "refused",
-                event.epoch(), event.detail());
+        (done ? out : err)
+                .printf(
+                        "forget-replica %s: %s at epoch %d%n  %s%n",
+                        event.from(), done ? "forgotten" : "refused", event.epoch(), event.detail());
         return done ? 0 : 1;
     }
 }

@@ -24,7 +24,7 @@ final class GracefulStop {
 
     private final ProxyServer server;
     private final Duration timeout;
-    private final AtomicReference<Runnable> leaveZooKeeper = new AtomicReference<>(() -> { });
+    private final AtomicReference<Runnable> leaveZooKeeper = new AtomicReference<>(() -> {});
     private final AtomicReference<AdminServer> admin = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean begun = new AtomicBoolean();
@@ -42,16 +42,22 @@ final class GracefulStop {
                 Signal.handle(new Signal(name), signal -> signalled("SIG" + name));
             } catch (IllegalArgumentException unsupported) {
                 // The JVM keeps its own handler (-Xrs, or no such signal here): the shutdown hook drains instead.
-                log.info("SIG{} cannot be handled here ({}); the JVM's shutdown hook stops the proxy", name, unsupported.getMessage());
+                log.info(
+                        "SIG{} cannot be handled here ({}); the JVM's shutdown hook stops the proxy",
+                        name,
+                        unsupported.getMessage());
             }
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (begun.compareAndSet(false, true)) {
-                drainThenClose();
-            } else {
-                closeAll();
-            }
-        }, "redis-failover-shutdown-hook"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            if (begun.compareAndSet(false, true)) {
+                                drainThenClose();
+                            } else {
+                                closeAll();
+                            }
+                        },
+                        "redis-failover-shutdown-hook"));
         return this;
     }
 
@@ -70,12 +76,16 @@ final class GracefulStop {
 
     void signalled(String signal) {
         if (begun.compareAndSet(false, true)) {
-            log.info("{}: stopping gracefully within {} ms (send it again to stop at once)", signal, timeout.toMillis());
-            Thread thread = new Thread(() -> {
-                drainThenClose();
-                // The main thread may still be starting (connecting to ZooKeeper): the process ends here, not there.
-                System.exit(0);
-            }, "redis-failover-shutdown");
+            log.info(
+                    "{}: stopping gracefully within {} ms (send it again to stop at once)", signal, timeout.toMillis());
+            Thread thread = new Thread(
+                    () -> {
+                        drainThenClose();
+                        // The main thread may still be starting (connecting to ZooKeeper): the process ends here, not
+                        // there.
+                        System.exit(0);
+                    },
+                    "redis-failover-shutdown");
             thread.start();
         } else {
             log.info("{} again: ending the drain now", signal);

@@ -50,6 +50,7 @@ public final class GroupMetrics {
     private volatile boolean failoverWaiting;
     /** Whether some monitor, in any process, holds the group's leader latch (null until first read). */
     private volatile Boolean leaderElected;
+
     private final AtomicBoolean readingHistory = new AtomicBoolean();
     /** Each phase of every switch completed since this process started, for quantiles across switches and proxies. */
     private final Map<String, StripedHistogram> phaseDurations = new HashMap<>();
@@ -61,23 +62,36 @@ public final class GroupMetrics {
         this.client = client;
         this.layout = layout;
         this.monitor = monitor;
-        PHASES.keySet().forEach(phase -> phaseDurations.put(phase, metrics.histogram("switch_phase_duration_seconds",
-                "Phases of the failovers and switchovers completed since this process started (as last_switch_phase_seconds)",
-                StripedHistogram.PHASE_BOUNDS, "phase", phase)));
+        PHASES.keySet()
+                .forEach(phase -> phaseDurations.put(
+                        phase,
+                        metrics.histogram(
+                                "switch_phase_duration_seconds",
+                                "Phases of the failovers and switchovers completed since this process started (as last_switch_phase_seconds)",
+                                StripedHistogram.PHASE_BOUNDS,
+                                "phase",
+                                phase)));
     }
 
     /** Registers the group's gauges; {@code monitor} is null when no monitor runs in this process. */
     public static void register(ProxyMetrics metrics, CuratorFramework client, ZkLayout layout, Monitor monitor) {
         GroupMetrics group = new GroupMetrics(metrics, client, layout, monitor);
-        metrics.gauge("zookeeper_connected", "1 while this process's ZooKeeper session is connected",
+        metrics.gauge(
+                "zookeeper_connected",
+                "1 while this process's ZooKeeper session is connected",
                 () -> client.getZookeeperClient().isConnected() ? 1 : 0);
         if (monitor != null) {
-            metrics.gauge("monitor_leader", "1 while the monitor in this process is the group's leader (the one that fails over)",
+            metrics.gauge(
+                    "monitor_leader",
+                    "1 while the monitor in this process is the group's leader (the one that fails over)",
                     () -> monitor.isLeader() ? 1 : 0);
         }
-        metrics.gauge("last_switch_epoch", "Topology epoch the last completed failover or switchover wrote",
+        metrics.gauge(
+                "last_switch_epoch",
+                "Topology epoch the last completed failover or switchover wrote",
                 () -> group.lastSwitch == null ? null : group.lastSwitch.epoch());
-        PHASES.forEach((phase, timing) -> metrics.gauge("last_switch_phase_seconds",
+        PHASES.forEach((phase, timing) -> metrics.gauge(
+                "last_switch_phase_seconds",
                 "Phases of the last completed failover or switchover: detection (first failed probe to the leader's verdict), "
                         + "decision (to a majority of monitors agreeing), proxies (until every proxy held writes), "
                         + "promotion (to the new master's epoch), total (how long writes were held)",
@@ -85,12 +99,18 @@ public final class GroupMetrics {
                     SwitchEvent event = group.lastSwitch;
                     Long millis = event == null ? null : timing.apply(event);
                     return millis == null ? null : millis / 1000.0;
-                }, "phase", phase));
-        metrics.gauge("group_leader_elected", "1 while some monitor of the group (in any process, standalone or beside a proxy) "
-                + "leads it, as read from ZooKeeper at the last scrape; 0: no failover can happen", () -> group.leaderElected == null ? null
-                : group.leaderElected ? 1 : 0);
-        metrics.gauge("failover_waiting", "1 while the group's newest event is a failover waiting for a replica it may promote "
-                + "(the event's detail says why: safe mode's promotion rule, or no eligible replica); writes are held, then refused",
+                },
+                "phase",
+                phase));
+        metrics.gauge(
+                "group_leader_elected",
+                "1 while some monitor of the group (in any process, standalone or beside a proxy) "
+                        + "leads it, as read from ZooKeeper at the last scrape; 0: no failover can happen",
+                () -> group.leaderElected == null ? null : group.leaderElected ? 1 : 0);
+        metrics.gauge(
+                "failover_waiting",
+                "1 while the group's newest event is a failover waiting for a replica it may promote "
+                        + "(the event's detail says why: safe mode's promotion rule, or no eligible replica); writes are held, then refused",
                 () -> group.failoverWaiting ? 1 : 0);
         metrics.beforeScrape(group::refresh);
         // The baseline of the phase histograms: switches before this read are not counted, so read now, at start,
@@ -100,14 +120,21 @@ public final class GroupMetrics {
 
     private void readHistory() {
         try {
-            leaderElected = client.checkExists().forPath(layout.leader()) != null && !client.getChildren().forPath(layout.leader()).isEmpty();
+            leaderElected = client.checkExists().forPath(layout.leader()) != null
+                    && !client.getChildren().forPath(layout.leader()).isEmpty();
             List<SwitchEvent> events = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT);
-            SwitchEvent newest = events.stream().filter(SwitchEvent::changesMaster).reduce((first, second) -> second).orElse(null);
+            SwitchEvent newest = events.stream()
+                    .filter(SwitchEvent::changesMaster)
+                    .reduce((first, second) -> second)
+                    .orElse(null);
             failoverWaiting = newest != null && "failover".equals(newest.kind()) && "waiting".equals(newest.outcome());
-            long newestMillis = events.stream().mapToLong(SwitchEvent::atMillis).max().orElse(0);
+            long newestMillis =
+                    events.stream().mapToLong(SwitchEvent::atMillis).max().orElse(0);
             if (countedUpToMillis >= 0) {
                 for (SwitchEvent event : events) {
-                    if (event.atMillis() > countedUpToMillis && "done".equals(event.outcome()) && event.changesMaster()) {
+                    if (event.atMillis() > countedUpToMillis
+                            && "done".equals(event.outcome())
+                            && event.changesMaster()) {
                         PHASES.forEach((phase, timing) -> {
                             Long millis = timing.apply(event);
                             if (millis != null) {
@@ -133,7 +160,8 @@ public final class GroupMetrics {
 
     private static SwitchEvent lastDone(List<SwitchEvent> events) {
         for (int i = events.size() - 1; i >= 0; i--) {
-            if ("done".equals(events.get(i).outcome()) && !"forget".equals(events.get(i).kind())) {
+            if ("done".equals(events.get(i).outcome())
+                    && !"forget".equals(events.get(i).kind())) {
                 return events.get(i);
             }
         }
@@ -158,8 +186,13 @@ public final class GroupMetrics {
         }
         for (NodeAddress replica : current.keySet()) {
             if (lagGauges.add(replica)) {
-                metrics.gauge("replication_lag_bytes", "How many bytes of its master's replication stream a replica lacks, "
-                        + "as this process's monitor last probed it", () -> lag.get(replica), "replica", replica.toString());
+                metrics.gauge(
+                        "replication_lag_bytes",
+                        "How many bytes of its master's replication stream a replica lacks, "
+                                + "as this process's monitor last probed it",
+                        () -> lag.get(replica),
+                        "replica",
+                        replica.toString());
             }
         }
     }

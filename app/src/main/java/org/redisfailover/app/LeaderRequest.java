@@ -19,16 +19,24 @@ import org.redisfailover.protocol.topology.ZkLayout;
  */
 final class LeaderRequest {
 
-    private LeaderRequest() {
-    }
+    private LeaderRequest() {}
 
     /**
      * Connects to ZooKeeper, leaves {@code data} at {@code path} and waits up to {@code timeoutMs} for the answer to
      * {@code id}; empty (the reason printed on {@code err}, the request withdrawn) when ZooKeeper cannot be reached, the
      * request cannot be left, or no answer came.
      */
-    static Optional<SwitchEvent> ask(ZooKeeperOptions zooKeeper, ZkLayout layout, ZkAccess access, String path, String what, String id,
-            byte[] data, long timeoutMs, PrintWriter err) throws Exception {
+    static Optional<SwitchEvent> ask(
+            ZooKeeperOptions zooKeeper,
+            ZkLayout layout,
+            ZkAccess access,
+            String path,
+            String what,
+            String id,
+            byte[] data,
+            long timeoutMs,
+            PrintWriter err)
+            throws Exception {
         try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10), access, layout)) {
             if (!client.getZookeeperClient().isConnected()) {
                 err.println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
@@ -38,8 +46,16 @@ final class LeaderRequest {
         }
     }
 
-    private static Optional<SwitchEvent> ask(CuratorFramework client, ZkLayout layout, String path, String what, String id, byte[] data,
-            long timeoutMs, PrintWriter err) throws Exception {
+    private static Optional<SwitchEvent> ask(
+            CuratorFramework client,
+            ZkLayout layout,
+            String path,
+            String what,
+            String id,
+            byte[] data,
+            long timeoutMs,
+            PrintWriter err)
+            throws Exception {
         try {
             client.create().withMode(CreateMode.EPHEMERAL).forPath(path, data);
         } catch (KeeperException.NodeExistsException e) {
@@ -52,15 +68,18 @@ final class LeaderRequest {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (System.nanoTime() < deadline) {
             Optional<SwitchEvent> answer = SwitchHistory.recent(client, layout, SwitchHistory.LIMIT).stream()
-                    .filter(event -> id.equals(event.requestId())).findFirst();
+                    .filter(event -> id.equals(event.requestId()))
+                    .findFirst();
             if (answer.isPresent()) {
                 return answer;
             }
             Thread.sleep(50); // a bounded poll of ZooKeeper
         }
         client.delete().quietly().forPath(path);
-        err.printf("redis-failover: no answer within %d ms; is a monitor running for %s? The request was withdrawn "
-                + "(unless the leader had begun: see `status`).%n", timeoutMs, layout.root());
+        err.printf(
+                "redis-failover: no answer within %d ms; is a monitor running for %s? The request was withdrawn "
+                        + "(unless the leader had begun: see `status`).%n",
+                timeoutMs, layout.root());
         return Optional.empty();
     }
 }

@@ -26,7 +26,8 @@ final class LogSetup {
 
     /** The output format, {@code log-format} in the configuration. */
     enum Format {
-        TEXT, JSON;
+        TEXT,
+        JSON;
 
         static Format parse(String value) {
             return switch (value.toLowerCase(Locale.ROOT)) {
@@ -38,14 +39,14 @@ final class LogSetup {
     }
 
     /** logfmt: quoted message, the event's key-value pairs, and an exception folded onto the same line. */
-    static final String TEXT_PATTERN = "time=%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} level=%level logger=%logger{0} thread=%thread "
-            + "msg=\"%replace(%msg){'\"','\\\\\"'}\" %kvp{DOUBLE}%replace(%ex{short}){'[\\r\\n\\t]+',' '}%nopex%n";
+    static final String TEXT_PATTERN =
+            "time=%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} level=%level logger=%logger{0} thread=%thread "
+                    + "msg=\"%replace(%msg){'\"','\\\\\"'}\" %kvp{DOUBLE}%replace(%ex{short}){'[\\r\\n\\t]+',' '}%nopex%n";
 
     /** The loggers whose level {@code log-level} sets: the proxy's and the monitor's own. */
     private static final String OWN_LOGGERS = "org.redisfailover";
 
-    private LogSetup() {
-    }
+    private LogSetup() {}
 
     /**
      * One JSON object per line: {@code @timestamp} (ISO-8601 with the offset), {@code level}, {@code logger_name},
@@ -64,7 +65,8 @@ final class LogSetup {
     static Level parseLevel(String value) {
         Level level = Level.toLevel(value, null);
         if (level == null || level == Level.ALL || level == Level.OFF) {
-            throw new IllegalArgumentException("log-level: '" + value + "' (expected: error, warn, info, debug or trace)");
+            throw new IllegalArgumentException(
+                    "log-level: '" + value + "' (expected: error, warn, info, debug or trace)");
         }
         return level;
     }
@@ -105,7 +107,9 @@ final class LogSetup {
 
     /** The level of the project's own loggers now. */
     static Level ownLevel() {
-        return ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(OWN_LOGGERS).getEffectiveLevel();
+        return ((LoggerContext) LoggerFactory.getILoggerFactory())
+                .getLogger(OWN_LOGGERS)
+                .getEffectiveLevel();
     }
 
     /** Sets the level of the proxy's own loggers (a reload); libraries stay at WARN. */
@@ -124,7 +128,9 @@ final class LogSetup {
 
         MaskingEncoder(Encoder<ILoggingEvent> delegate, List<String> secrets) {
             this.delegate = delegate;
-            this.secrets = secrets.stream().filter(secret -> secret != null && !secret.isEmpty()).toList();
+            this.secrets = secrets.stream()
+                    .filter(secret -> secret != null && !secret.isEmpty())
+                    .toList();
         }
 
         @Override

@@ -23,15 +23,16 @@ import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.topology.TopologyHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code redis-failover monitor}: a standalone monitor (proxies run one each with {@code --redis}).
  * Accepts the options of the Python redis_failover monitor: -z, -p, -r, -s.
  */
-@Command(name = "monitor",
+@Command(
+        name = "monitor",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         sortOptions = false,
@@ -50,8 +51,11 @@ public final class MonitorCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ConfigFileOption config = new ConfigFileOption();
 
-    @Option(names = "--check-config", description = "Check the options and the --config file (values, TLS files, addresses), print "
-            + "what is wrong or 'configuration OK', and exit (0 when OK, 2 otherwise) without starting, as twemproxy -t does.")
+    @Option(
+            names = "--check-config",
+            description =
+                    "Check the options and the --config file (values, TLS files, addresses), print "
+                            + "what is wrong or 'configuration OK', and exit (0 when OK, 2 otherwise) without starting, as twemproxy -t does.")
     boolean checkConfig;
 
     @CommandLine.Mixin
@@ -63,18 +67,28 @@ public final class MonitorCommand implements Callable<Integer> {
     @CommandLine.Mixin
     AdminOptions adminOptions = new AdminOptions();
 
-    @Option(names = {"-r", "--redis"}, paramLabel = "HOST:PORT", split = ",",
-            description = "The Redis nodes of the group, comma-separated or repeated; required, here or as 'redis' in the --config file.")
+    @Option(
+            names = {"-r", "--redis"},
+            paramLabel = "HOST:PORT",
+            split = ",",
+            description =
+                    "The Redis nodes of the group, comma-separated or repeated; required, here or as 'redis' in the --config file.")
     List<String> redis = List.of();
 
-    @Option(names = "-s", paramLabel = "SECONDS",
-            description = "Probe interval in seconds (the Python monitor's option; decimals allowed; overrides --probe-interval-ms).")
+    @Option(
+            names = "-s",
+            paramLabel = "SECONDS",
+            description =
+                    "Probe interval in seconds (the Python monitor's option; decimals allowed; overrides --probe-interval-ms).")
     Double probeIntervalSeconds;
 
     @Option(names = "--id", description = "This monitor's name (default: the host name and process id).")
     String id;
 
-    @Option(names = "--zk-session-timeout-ms", defaultValue = "10000", description = "ZooKeeper session timeout (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--zk-session-timeout-ms",
+            defaultValue = "10000",
+            description = "ZooKeeper session timeout (default: ${DEFAULT-VALUE}).")
     long zkSessionTimeoutMs;
 
     @CommandLine.Mixin
@@ -83,10 +97,13 @@ public final class MonitorCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BackendOptions backend = new BackendOptions();
 
-    @Option(names = "--min-replica-acks", defaultValue = "0",
-            description = "The proxies' safe mode: with N > 0 a failover promotes only when at least |replicas| - N + 1 replicas are "
-                    + "reachable on the master's history, so that no acknowledged write is lost; else the group waits without a master "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--min-replica-acks",
+            defaultValue = "0",
+            description =
+                    "The proxies' safe mode: with N > 0 a failover promotes only when at least |replicas| - N + 1 replicas are "
+                            + "reachable on the master's history, so that no acknowledged write is lost; else the group waits without a master "
+                            + "(default: ${DEFAULT-VALUE}).")
     int minReplicaAcks;
 
     /** The arguments this command was parsed from, set by {@link RedisFailoverMain}: SIGHUP parses them again. */
@@ -104,10 +121,14 @@ public final class MonitorCommand implements Callable<Integer> {
             MonitorCommand next = commandLine.getSubcommands().get("monitor").getCommand();
             Level level = next.logs.level(Level.INFO);
             LogSetup.setLevel(level);
-            log.atInfo().addKeyValue("event", "reload").addKeyValue("log_level", level.toString())
+            log.atInfo()
+                    .addKeyValue("event", "reload")
+                    .addKeyValue("log_level", level.toString())
                     .log("SIGHUP: log level {} in force; the monitor's other settings take a restart", level);
         } catch (IOException | RuntimeException refused) {
-            log.atWarn().addKeyValue("event", "reload").addKeyValue("error", String.valueOf(refused.getMessage()))
+            log.atWarn()
+                    .addKeyValue("event", "reload")
+                    .addKeyValue("error", String.valueOf(refused.getMessage()))
                     .log("SIGHUP: reload refused; the running configuration stays");
         }
     }
@@ -117,14 +138,27 @@ public final class MonitorCommand implements Callable<Integer> {
      * with the group's gauges (leadership, lag, the last switch, the leader latch), the process's and the JVM's;
      * /topology and /events as the proxy serves them (its routing section is empty: a monitor routes nothing).
      */
-    private static AdminServer startAdmin(NodeAddress address, AdminAccess access, SSLContext tls, CuratorFramework client, ZkLayout layout,
-            Monitor monitor, NodeAccess nodes) {
+    private static AdminServer startAdmin(
+            NodeAddress address,
+            AdminAccess access,
+            SSLContext tls,
+            CuratorFramework client,
+            ZkLayout layout,
+            Monitor monitor,
+            NodeAccess nodes) {
         ProxyMetrics metrics = ProxyMetrics.enabled();
         metrics.group(layout.root());
         GroupMetrics.register(metrics, client, layout, monitor);
         AdminServer.GroupView view = ZooKeeperFollowing.groupView(client, layout, nodes);
         try {
-            return AdminServer.start(address, new TopologyHolder(new Topology(0, null, List.of())), metrics, view, null, access, tls,
+            return AdminServer.start(
+                    address,
+                    new TopologyHolder(new Topology(0, null, List.of())),
+                    metrics,
+                    view,
+                    null,
+                    access,
+                    tls,
                     () -> client.getZookeeperClient().isConnected() ? null : "no ZooKeeper connection");
         } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
             throw StartFailure.cannotListen("admin", address, e);
@@ -145,13 +179,15 @@ public final class MonitorCommand implements Callable<Integer> {
             if (redis.isEmpty()) {
                 throw new IllegalArgumentException("--redis is required (or 'redis' in the --config file)");
             }
-            nodes = redis.stream().map(node -> {
-                try {
-                    return NodeAddress.parse(node);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("redis: " + e.getMessage());
-                }
-            }).toList();
+            nodes = redis.stream()
+                    .map(node -> {
+                        try {
+                            return NodeAddress.parse(node);
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("redis: " + e.getMessage());
+                        }
+                    })
+                    .toList();
             layout = zooKeeper.layout();
             zkAccess = zooKeeper.access();
             adminAddress = adminOptions.address();
@@ -165,36 +201,58 @@ public final class MonitorCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
         if (checkConfig) {
-            spec.commandLine().getOut().println("redis-failover monitor: configuration OK" + (config.config == null ? "" : " (" + config.config + ")"));
+            spec.commandLine()
+                    .getOut()
+                    .println("redis-failover monitor: configuration OK"
+                            + (config.config == null ? "" : " (" + config.config + ")"));
             return 0;
         }
         // SIGHUP from here on: the JVM's own handler would end the monitor.
         ReloadSignal.install(this::reloadLogLevel);
         BuildVersion build = BuildVersion.current();
-        log.atInfo().addKeyValue("version", build.version()).addKeyValue("revision", build.revision())
-                .log("redis-failover {} (commit {}) monitor starting, configuration {}", build.version(), build.revision(),
+        log.atInfo()
+                .addKeyValue("version", build.version())
+                .addKeyValue("revision", build.revision())
+                .log(
+                        "redis-failover {} (commit {}) monitor starting, configuration {}",
+                        build.version(),
+                        build.revision(),
                         config.config == null ? "from flags only" : config.config);
-        String monitorId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
-        CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs), zkAccess, layout);
+        String monitorId = id != null
+                ? id
+                : InetAddress.getLocalHost().getHostName() + "-"
+                        + ProcessHandle.current().pid();
+        CuratorFramework client =
+                ZooKeeperClients.connect(zooKeeper.zk, Duration.ofMillis(zkSessionTimeoutMs), zkAccess, layout);
         try {
-            ReplicaAcksCheck.refuseMismatch(client, layout, monitorId, minReplicaAcks, monitorOptions.allowMinReplicaAcksChange);
+            ReplicaAcksCheck.refuseMismatch(
+                    client, layout, monitorId, minReplicaAcks, monitorOptions.allowMinReplicaAcksChange);
         } catch (IllegalArgumentException mismatch) {
             client.close();
-            throw new CommandLine.ParameterException(spec.commandLine(), "invalid configuration: " + mismatch.getMessage());
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "invalid configuration: " + mismatch.getMessage());
         }
-        Monitor monitor = new Monitor(client, monitorOptions.settings(monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs),
-                access, minReplicaAcks));
+        Monitor monitor = new Monitor(
+                client,
+                monitorOptions.settings(
+                        monitorId, layout, nodes, Duration.ofMillis(zkSessionTimeoutMs), access, minReplicaAcks));
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<AdminServer> adminServer = new AtomicReference<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            ZooKeeperClients.closeWithin(ZooKeeperFollowing.CLOSE_BOUND, client, monitor);
-            if (adminServer.get() != null) {
-                adminServer.get().close();
-            }
-            stopped.countDown();
-        }, "redis-failover-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            ZooKeeperClients.closeWithin(ZooKeeperFollowing.CLOSE_BOUND, client, monitor);
+                            if (adminServer.get() != null) {
+                                adminServer.get().close();
+                            }
+                            stopped.countDown();
+                        },
+                        "redis-failover-shutdown"));
         monitor.start();
-        adminServer.set(adminAddress == null ? null : startAdmin(adminAddress, adminAccess, adminTls, client, layout, monitor, access));
+        adminServer.set(
+                adminAddress == null
+                        ? null
+                        : startAdmin(adminAddress, adminAccess, adminTls, client, layout, monitor, access));
         stopped.await();
         return 0;
     }

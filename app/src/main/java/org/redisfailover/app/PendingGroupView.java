@@ -18,7 +18,9 @@ final class PendingGroupView implements AdminServer.GroupView {
     @Override
     public ObjectNode status() throws Exception {
         AdminServer.GroupView ready = view.get();
-        return ready != null ? ready.status() : JsonNodeFactory.instance.objectNode().put("zookeeper", "connecting");
+        return ready != null
+                ? ready.status()
+                : JsonNodeFactory.instance.objectNode().put("zookeeper", "connecting");
     }
 
     @Override

@@ -3,15 +3,24 @@ package org.redisfailover.app;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The {@code redis-failover} executable. */
-@Command(name = "redis-failover",
+@Command(
+        name = "redis-failover",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "A transparent Redis proxy with automatic failover.",
-        subcommands = {ProxyCommand.class, MonitorCommand.class, StatusCommand.class, SwitchoverCommand.class, ForgetReplicaCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ProxyCommand.class,
+            MonitorCommand.class,
+            StatusCommand.class,
+            SwitchoverCommand.class,
+            ForgetReplicaCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class RedisFailoverMain implements Runnable {
 
     @CommandLine.Spec
@@ -19,11 +28,13 @@ public final class RedisFailoverMain implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (try 'redis-failover proxy --help')");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "Missing subcommand (try 'redis-failover proxy --help')");
     }
 
     /** The commands that read {@code --config}: those that run against a group. */
-    private static final List<String> CONFIGURED = List.of("proxy", "monitor", "status", "switchover", "forget-replica");
+    private static final List<String> CONFIGURED =
+            List.of("proxy", "monitor", "status", "switchover", "forget-replica");
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -35,7 +46,9 @@ public final class RedisFailoverMain implements Runnable {
         try {
             commandLine = commandLine(args);
         } catch (IOException e) {
-            new CommandLine(new RedisFailoverMain()).getErr().println("redis-failover: cannot read the --config file: " + e);
+            new CommandLine(new RedisFailoverMain())
+                    .getErr()
+                    .println("redis-failover: cannot read the --config file: " + e);
             return 2;
         } catch (IllegalArgumentException e) {
             new CommandLine(new RedisFailoverMain()).getErr().println("redis-failover: " + e.getMessage());
@@ -60,7 +73,8 @@ public final class RedisFailoverMain implements Runnable {
     }
 
     /** A start that failed for a reason the operator can act on is one line; anything else keeps its stack trace. Exit status 1. */
-    private static int startError(Exception error, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+    private static int startError(Exception error, CommandLine command, CommandLine.ParseResult parsed)
+            throws Exception {
         if (!(error instanceof StartFailure)) {
             throw error;
         }
@@ -82,11 +96,14 @@ public final class RedisFailoverMain implements Runnable {
         commandLine.getSubcommands().get("monitor").<MonitorCommand>getCommand().originalArgs = args.clone();
         ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(args);
         if (defaults != null) {
-            List<CommandLine> readers = CONFIGURED.stream().map(commandLine.getSubcommands()::get).toList();
+            List<CommandLine> readers =
+                    CONFIGURED.stream().map(commandLine.getSubcommands()::get).toList();
             // One file serves every command on a host: a key is wrong only when no command has it.
-            List<String> unknown = defaults.unknownKeys(readers.stream().map(CommandLine::getCommandSpec).toList());
+            List<String> unknown = defaults.unknownKeys(
+                    readers.stream().map(CommandLine::getCommandSpec).toList());
             if (!unknown.isEmpty()) {
-                throw new IllegalArgumentException(defaults.file() + ": unknown key(s) " + unknown + " (see 'redis-failover proxy --help')");
+                throw new IllegalArgumentException(
+                        defaults.file() + ": unknown key(s) " + unknown + " (see 'redis-failover proxy --help')");
             }
             readers.forEach(reader -> reader.setDefaultValueProvider(defaults));
         }

@@ -13,8 +13,7 @@ final class ReloadSignal {
 
     private static final Logger log = LoggerFactory.getLogger(ReloadSignal.class);
 
-    private ReloadSignal() {
-    }
+    private ReloadSignal() {}
 
     /** The proxy's reload, as SIGHUP runs it: a refusal was logged by ConfigReload, and the running configuration stays. */
     static void reload(ConfigReload reload) {
@@ -31,12 +30,15 @@ final class ReloadSignal {
             SignalHandler before = Signal.handle(new Signal("HUP"), signal -> reload.run());
             if (before == SignalHandler.SIG_IGN) {
                 // Started with SIGHUP ignored (nohup): the JVM keeps it ignored and never calls the handler.
-                log.warn("SIGHUP is ignored in this process (started under nohup?): it reloads nothing; use POST /reload on the "
-                        + "admin endpoint, or start the process without nohup");
+                log.warn(
+                        "SIGHUP is ignored in this process (started under nohup?): it reloads nothing; use POST /reload on the "
+                                + "admin endpoint, or start the process without nohup");
             }
         } catch (IllegalArgumentException unsupported) {
             // No SIGHUP on this platform (or the JVM runs with -Xrs): the admin endpoint's POST /reload still works.
-            log.info("SIGHUP cannot be handled here ({}); reload with POST /reload on the admin endpoint", unsupported.getMessage());
+            log.info(
+                    "SIGHUP cannot be handled here ({}); reload with POST /reload on the admin endpoint",
+                    unsupported.getMessage());
         }
     }
 }

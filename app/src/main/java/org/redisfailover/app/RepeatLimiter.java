@@ -64,14 +64,22 @@ public final class RepeatLimiter extends TurboFilter {
     }
 
     @Override
-    public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable error) {
-        // The level check first: a logger's own check (isWarnEnabled) comes here with no format, and disabled events count for nothing.
-        if (level == null || format == null || !level.isGreaterOrEqual(Level.WARN) || !level.isGreaterOrEqual(logger.getEffectiveLevel())
-                || reporting.get() || !limited(logger, marker)) {
+    public FilterReply decide(
+            Marker marker, Logger logger, Level level, String format, Object[] params, Throwable error) {
+        // The level check first: a logger's own check (isWarnEnabled) comes here with no format, and disabled events
+        // count for nothing.
+        if (level == null
+                || format == null
+                || !level.isGreaterOrEqual(Level.WARN)
+                || !level.isGreaterOrEqual(logger.getEffectiveLevel())
+                || reporting.get()
+                || !limited(logger, marker)) {
             return FilterReply.NEUTRAL;
         }
         String text = MessageFormatter.arrayFormat(format, params).getMessage();
-        String key = logger.getName() + '|' + (text.length() > KEY_CHARS ? text.substring(0, KEY_CHARS) : text)
+        String key = logger.getName()
+                + '|'
+                + (text.length() > KEY_CHARS ? text.substring(0, KEY_CHARS) : text)
                 + (error == null ? "" : '|' + error.getClass().getName());
         long now = System.nanoTime();
         int dropped;
@@ -87,9 +95,12 @@ public final class RepeatLimiter extends TurboFilter {
         if (dropped > 0) {
             reporting.set(true);
             try {
-                logger.atLevel(org.slf4j.event.Level.valueOf(level.toString())).addKeyValue("event", "repeats_suppressed")
+                logger.atLevel(org.slf4j.event.Level.valueOf(level.toString()))
+                        .addKeyValue("event", "repeats_suppressed")
                         .addKeyValue("suppressed", dropped)
-                        .log("the next line repeated {} more times in the last {} s; those were not logged", dropped,
+                        .log(
+                                "the next line repeated {} more times in the last {} s; those were not logged",
+                                dropped,
                                 TimeUnit.NANOSECONDS.toSeconds(windowNanos));
             } finally {
                 reporting.set(false);

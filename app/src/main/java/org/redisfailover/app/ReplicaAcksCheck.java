@@ -23,27 +23,42 @@ final class ReplicaAcksCheck {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaAcksCheck.class);
 
-    private ReplicaAcksCheck() {
-    }
+    private ReplicaAcksCheck() {}
 
-    static void refuseMismatch(CuratorFramework client, ZkLayout layout, String ownId, int own, boolean allowChange) throws Exception {
+    static void refuseMismatch(CuratorFramework client, ZkLayout layout, String ownId, int own, boolean allowChange)
+            throws Exception {
         Map<String, Integer> byMember = new HashMap<>();
-        read(client, layout.proxies(), data -> ProxyRegistration.decode(data).minReplicaAcks(), "proxy ", ownId, byMember);
+        read(
+                client,
+                layout.proxies(),
+                data -> ProxyRegistration.decode(data).minReplicaAcks(),
+                "proxy ",
+                ownId,
+                byMember);
         read(client, layout.monitors(), data -> MonitorView.decode(data).minReplicaAcks(), "monitor ", ownId, byMember);
         List<String> others = ReplicaAcksAgreement.disagreeing(own, byMember);
         if (others.isEmpty()) {
             return;
         }
-        String what = "min-replica-acks is " + own + " here, but " + String.join(", ", others) + " of this group run with another: "
-                + "every proxy and monitor of a group must use the same";
+        String what = "min-replica-acks is " + own + " here, but " + String.join(", ", others)
+                + " of this group run with another: " + "every proxy and monitor of a group must use the same";
         if (!allowChange) {
-            throw new IllegalArgumentException(what + " (for a rolling change of it, start with --allow-min-replica-acks-change)");
+            throw new IllegalArgumentException(
+                    what + " (for a rolling change of it, start with --allow-min-replica-acks-change)");
         }
-        log.warn("{}; starting anyway (--allow-min-replica-acks-change): the leader promotes under the highest until all agree", what);
+        log.warn(
+                "{}; starting anyway (--allow-min-replica-acks-change): the leader promotes under the highest until all agree",
+                what);
     }
 
-    private static void read(CuratorFramework client, String path, Function<byte[], Integer> decode, String kind, String ownId,
-            Map<String, Integer> into) throws Exception {
+    private static void read(
+            CuratorFramework client,
+            String path,
+            Function<byte[], Integer> decode,
+            String kind,
+            String ownId,
+            Map<String, Integer> into)
+            throws Exception {
         List<String> children;
         try {
             children = client.getChildren().forPath(path);

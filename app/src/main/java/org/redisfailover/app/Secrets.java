@@ -9,8 +9,7 @@ import java.util.Locale;
 /** Secrets and switches as the command line and the --config file give them. */
 final class Secrets {
 
-    private Secrets() {
-    }
+    private Secrets() {}
 
     /** A secret kept in a file rather than in the process' arguments: its first line, without surrounding blanks. */
     static String fromFile(String key, String file) {

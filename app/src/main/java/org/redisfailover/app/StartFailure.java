@@ -21,7 +21,8 @@ final class StartFailure extends RuntimeException {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        if (root instanceof java.nio.channels.UnresolvedAddressException || root instanceof java.net.UnknownHostException) {
+        if (root instanceof java.nio.channels.UnresolvedAddressException
+                || root instanceof java.net.UnknownHostException) {
             return "the host name does not resolve";
         }
         String message = root.getMessage();

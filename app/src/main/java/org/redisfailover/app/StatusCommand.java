@@ -12,10 +12,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.HashMap;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -31,9 +31,9 @@ import org.redisfailover.protocol.topology.SyncSet;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.protocol.topology.ZkLayout;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
@@ -43,8 +43,12 @@ import redis.clients.jedis.exceptions.JedisException;
  * node's role and replication lag, the monitors (and which leads), the proxies (and the epoch each
  * has applied) and the recent failovers and switchovers. Readable in a terminal, or {@code --json}.
  */
-@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Shows the topology, the Redis nodes' roles and lag, the monitors, the proxies and recent failovers.")
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description =
+                "Shows the topology, the Redis nodes' roles and lag, the monitors, the proxies and recent failovers.")
 public final class StatusCommand implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -67,7 +71,10 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
-    @Option(names = "--events", defaultValue = "10", description = "How many recent failovers and switchovers to show (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--events",
+            defaultValue = "10",
+            description = "How many recent failovers and switchovers to show (default: ${DEFAULT-VALUE}).")
     int events;
 
     @Override
@@ -84,7 +91,8 @@ public final class StatusCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (CuratorFramework client = ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10), zkAccess, layout)) {
+        try (CuratorFramework client =
+                ZooKeeperClients.connect(zooKeeper.zk, Duration.ofSeconds(10), zkAccess, layout)) {
             if (!client.getZookeeperClient().isConnected()) {
                 spec.commandLine().getErr().println("redis-failover: cannot reach ZooKeeper at " + zooKeeper.zk);
                 return 1;
@@ -101,7 +109,9 @@ public final class StatusCommand implements Callable<Integer> {
                 return 1;
             }
             if (!problems.isEmpty() && !json) {
-                spec.commandLine().getErr().println("redis-failover: the group is not healthy: " + String.join("; ", problems));
+                spec.commandLine()
+                        .getErr()
+                        .println("redis-failover: the group is not healthy: " + String.join("; ", problems));
             }
             return problems.isEmpty() ? 0 : UNHEALTHY;
         }
@@ -114,7 +124,9 @@ public final class StatusCommand implements Callable<Integer> {
     static List<String> problems(JsonNode status) {
         List<String> problems = new ArrayList<>();
         JsonNode topology = status.path("topology");
-        if (!topology.isMissingNode() && !topology.isNull() && topology.path("master").isNull()) {
+        if (!topology.isMissingNode()
+                && !topology.isNull()
+                && topology.path("master").isNull()) {
             problems.add("no master at epoch " + topology.path("epoch").asLong());
         }
         if (status.path("leader").isNull()) {
@@ -128,7 +140,8 @@ public final class StatusCommand implements Callable<Integer> {
         return problems;
     }
 
-    static ObjectNode collect(CuratorFramework client, ZkLayout layout, int maxEvents, NodeAccess access) throws Exception {
+    static ObjectNode collect(CuratorFramework client, ZkLayout layout, int maxEvents, NodeAccess access)
+            throws Exception {
         ObjectNode status = MAPPER.createObjectNode();
         status.put("zkPath", layout.root());
         Topology topology = null;
@@ -142,7 +155,9 @@ public final class StatusCommand implements Callable<Integer> {
             status.set("nodes", nodes(topology, access));
         }
         try {
-            status.set("syncSet", MAPPER.valueToTree(SyncSet.decode(client.getData().forPath(layout.syncSet()))));
+            status.set(
+                    "syncSet",
+                    MAPPER.valueToTree(SyncSet.decode(client.getData().forPath(layout.syncSet()))));
         } catch (KeeperException.NoNodeException e) {
             // not in safe mode
         } catch (IllegalArgumentException unreadable) {
@@ -152,10 +167,13 @@ public final class StatusCommand implements Callable<Integer> {
         status.set("monitors", children(client, layout.monitors(), MonitorView::decode));
         status.set("proxies", children(client, layout.proxies(), ProxyRegistration::decode));
         Map<String, Integer> safeModes = new HashMap<>();
-        for (Map.Entry<String, String> kind : Map.of("monitors", "monitor", "proxies", "proxy").entrySet()) {
+        for (Map.Entry<String, String> kind :
+                Map.of("monitors", "monitor", "proxies", "proxy").entrySet()) {
             for (JsonNode member : status.path(kind.getKey())) {
                 if (member.hasNonNull("minReplicaAcks")) {
-                    safeModes.put(kind.getValue() + " " + member.path("id").asText(), member.path("minReplicaAcks").asInt());
+                    safeModes.put(
+                            kind.getValue() + " " + member.path("id").asText(),
+                            member.path("minReplicaAcks").asInt());
                 }
             }
         }
@@ -180,10 +198,12 @@ public final class StatusCommand implements Callable<Integer> {
             ObjectNode entry = nodes.addObject();
             entry.put("address", node.toString());
             entry.put("routedAs", node.equals(topology.master()) ? "master" : "replica");
-            try (Jedis jedis = new Jedis(new HostAndPort(node.host(), node.port()), access.clientConfig(1_000, "redis-failover-status"))) {
+            try (Jedis jedis = new Jedis(
+                    new HostAndPort(node.host(), node.port()), access.clientConfig(1_000, "redis-failover-status"))) {
                 String info = jedis.info("replication");
                 String role = field(info, "role");
-                long offset = Long.parseLong(field(info, "master".equals(role) ? "master_repl_offset" : "slave_repl_offset"));
+                long offset =
+                        Long.parseLong(field(info, "master".equals(role) ? "master_repl_offset" : "slave_repl_offset"));
                 entry.put("role", role);
                 entry.put("offset", offset);
                 if ("master".equals(role) && node.equals(topology.master())) {
@@ -197,7 +217,8 @@ public final class StatusCommand implements Callable<Integer> {
         }
         for (JsonNode entry : nodes) {
             if (masterOffset >= 0 && "slave".equals(entry.path("role").asText())) {
-                ((ObjectNode) entry).put("lagBytes", masterOffset - entry.path("offset").asLong());
+                ((ObjectNode) entry)
+                        .put("lagBytes", masterOffset - entry.path("offset").asLong());
             }
         }
         return nodes;
@@ -231,7 +252,8 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     /** The children of {@code path} as the records {@code decode} reads (the one schema of each znode), with their names as ids. */
-    private static ArrayNode children(CuratorFramework client, String path, Function<byte[], ?> decode) throws Exception {
+    private static ArrayNode children(CuratorFramework client, String path, Function<byte[], ?> decode)
+            throws Exception {
         ArrayNode result = MAPPER.createArrayNode();
         List<String> names;
         try {
@@ -241,7 +263,8 @@ public final class StatusCommand implements Callable<Integer> {
         }
         for (String name : names.stream().sorted().toList()) {
             try {
-                ObjectNode entry = MAPPER.valueToTree(decode.apply(client.getData().forPath(path + "/" + name)));
+                ObjectNode entry =
+                        MAPPER.valueToTree(decode.apply(client.getData().forPath(path + "/" + name)));
                 entry.put("id", name);
                 result.add(entry);
             } catch (KeeperException.NoNodeException gone) {
@@ -257,8 +280,11 @@ public final class StatusCommand implements Callable<Integer> {
         StringBuilder timings = new StringBuilder();
         for (String part : List.of("detectionMs", "decisionMs", "proxiesMs", "promotionMs", "totalMs")) {
             if (event.hasNonNull(part)) {
-                timings.append(timings.isEmpty() ? "  (" : ", ").append(part, 0, part.length() - 2).append(' ')
-                        .append(event.path(part).asLong()).append(" ms");
+                timings.append(timings.isEmpty() ? "  (" : ", ")
+                        .append(part, 0, part.length() - 2)
+                        .append(' ')
+                        .append(event.path(part).asLong())
+                        .append(" ms");
             }
         }
         return timings.isEmpty() ? "" : timings.append(')').toString();
@@ -270,45 +296,85 @@ public final class StatusCommand implements Callable<Integer> {
         if (topology.isNull()) {
             return "no topology under " + status.path("zkPath").asText() + " yet (no monitor has seeded it)";
         }
-        out.append(String.format("topology %s  epoch %d  %s  master %s%n", status.path("zkPath").asText(), topology.path("epoch").asLong(),
-                topology.path("state").asText(), topology.path("master").isNull() ? "(none)" : topology.path("master").asText()));
+        out.append(String.format(
+                "topology %s  epoch %d  %s  master %s%n",
+                status.path("zkPath").asText(),
+                topology.path("epoch").asLong(),
+                topology.path("state").asText(),
+                topology.path("master").isNull()
+                        ? "(none)"
+                        : topology.path("master").asText()));
         out.append(String.format("%nnodes%n"));
         for (JsonNode node : status.path("nodes")) {
-            out.append(String.format("  %-22s routed as %-8s role %-11s offset %-10s %s%n", node.path("address").asText(),
-                    node.path("routedAs").asText(), node.path("role").asText(), node.path("offset").asText("-"),
-                    node.has("lagBytes") ? "lag " + node.path("lagBytes").asLong() + " B, link " + node.path("link").asText() : ""));
+            out.append(String.format(
+                    "  %-22s routed as %-8s role %-11s offset %-10s %s%n",
+                    node.path("address").asText(),
+                    node.path("routedAs").asText(),
+                    node.path("role").asText(),
+                    node.path("offset").asText("-"),
+                    node.has("lagBytes")
+                            ? "lag " + node.path("lagBytes").asLong() + " B, link "
+                                    + node.path("link").asText()
+                            : ""));
         }
         JsonNode syncSet = status.path("syncSet");
         if (syncSet.has("master")) {
-            out.append(String.format("%nsafe mode: replicas that may have acknowledged writes of %s: %s%n", syncSet.path("master").asText(),
-                    syncSet.path("members")));
-            syncSet.path("rejoining").fields().forEachRemaining(member -> out.append(String.format(
-                    "  %s restarted (run id %s): counted once the master has it online at offset %d%n", member.getKey(),
-                    member.getValue().path("runId").asText(), member.getValue().path("offset").asLong())));
+            out.append(String.format(
+                    "%nsafe mode: replicas that may have acknowledged writes of %s: %s%n",
+                    syncSet.path("master").asText(), syncSet.path("members")));
+            syncSet.path("rejoining")
+                    .fields()
+                    .forEachRemaining(member -> out.append(String.format(
+                            "  %s restarted (run id %s): counted once the master has it online at offset %d%n",
+                            member.getKey(),
+                            member.getValue().path("runId").asText(),
+                            member.getValue().path("offset").asLong())));
         }
         if (status.has("minReplicaAcksMismatch")) {
-            out.append(String.format("%nSAFE MODE MISMATCH: %s%n", status.path("minReplicaAcksMismatch").asText()));
+            out.append(String.format(
+                    "%nSAFE MODE MISMATCH: %s%n",
+                    status.path("minReplicaAcksMismatch").asText()));
         }
-        out.append(String.format("%nmonitors (leader: %s)%n", status.path("leader").isNull() ? "none" : status.path("leader").asText()));
+        out.append(String.format(
+                "%nmonitors (leader: %s)%n",
+                status.path("leader").isNull() ? "none" : status.path("leader").asText()));
         for (JsonNode monitor : status.path("monitors")) {
-            out.append(String.format("  %-30s sees down: %s%s%n", monitor.path("id").asText(), monitor.path("down"),
-                    monitor.path("minReplicaAcks").asInt(0) > 0 ? "  min-replica-acks " + monitor.path("minReplicaAcks").asInt() : ""));
+            out.append(String.format(
+                    "  %-30s sees down: %s%s%n",
+                    monitor.path("id").asText(),
+                    monitor.path("down"),
+                    monitor.path("minReplicaAcks").asInt(0) > 0
+                            ? "  min-replica-acks "
+                                    + monitor.path("minReplicaAcks").asInt()
+                            : ""));
         }
         out.append(String.format("%nproxies%n"));
         for (JsonNode proxy : status.path("proxies")) {
-            out.append(String.format("  %-22s applied epoch %d%s%s%n", proxy.path("address").asText(), proxy.path("epoch").asLong(),
+            out.append(String.format(
+                    "  %-22s applied epoch %d%s%s%n",
+                    proxy.path("address").asText(),
+                    proxy.path("epoch").asLong(),
                     proxy.path("fenced").asBoolean() ? "  FENCED" : "",
-                    proxy.path("minReplicaAcks").asInt(0) > 0 ? "  min-replica-acks " + proxy.path("minReplicaAcks").asInt() : ""));
+                    proxy.path("minReplicaAcks").asInt(0) > 0
+                            ? "  min-replica-acks "
+                                    + proxy.path("minReplicaAcks").asInt()
+                            : ""));
         }
         out.append(String.format("%nrecent failovers and switchovers (oldest first)%n"));
         if (status.path("events").isEmpty()) {
             out.append(String.format("  none%n"));
         }
         for (JsonNode event : status.path("events")) {
-            out.append(String.format("  %s  %-10s %-8s %s -> %s  epoch %d%s%n      %s%n",
-                    Instant.ofEpochMilli(event.path("atMillis").asLong()).truncatedTo(ChronoUnit.MILLIS), event.path("kind").asText(),
-                    event.path("outcome").asText(), event.path("from").asText("?"), event.path("to").asText("-"), event.path("epoch").asLong(),
-                    timings(event), event.path("detail").asText("")));
+            out.append(String.format(
+                    "  %s  %-10s %-8s %s -> %s  epoch %d%s%n      %s%n",
+                    Instant.ofEpochMilli(event.path("atMillis").asLong()).truncatedTo(ChronoUnit.MILLIS),
+                    event.path("kind").asText(),
+                    event.path("outcome").asText(),
+                    event.path("from").asText("?"),
+                    event.path("to").asText("-"),
+                    event.path("epoch").asLong(),
+                    timings(event),
+                    event.path("detail").asText("")));
         }
         return out.toString().stripTrailing();
     }

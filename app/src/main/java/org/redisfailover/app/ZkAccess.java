@@ -35,7 +35,11 @@ import org.redisfailover.protocol.topology.ZkLayout;
  */
 final class ZkAccess {
 
-    enum Role { MONITOR, PROXY, READER }
+    enum Role {
+        MONITOR,
+        PROXY,
+        READER
+    }
 
     /** No credentials and ZooKeeper's open ACL: as before there were roles. */
     static final ZkAccess OPEN = new ZkAccess(List.of(), Map.of(), null);
@@ -78,11 +82,13 @@ final class ZkAccess {
             }
             Role role = role(source, number, parts[0]);
             if (parts.length != 2) {
-                throw new IllegalArgumentException(source + ": line " + number + ": expected '<role> user:password' or '<role> digest:user:hash'");
+                throw new IllegalArgumentException(
+                        source + ": line " + number + ": expected '<role> user:password' or '<role> digest:user:hash'");
             }
             String value = parts[1];
             if (value.startsWith("digest:")) {
-                identities.put(role, new Id("digest", requireUserColon(source, number, value.substring("digest:".length()))));
+                identities.put(
+                        role, new Id("digest", requireUserColon(source, number, value.substring("digest:".length()))));
             } else {
                 requireUserColon(source, number, value);
                 credentials.add(new AuthInfo("digest", value.getBytes(StandardCharsets.UTF_8)));
@@ -95,12 +101,14 @@ final class ZkAccess {
             }
         }
         if (credentials.isEmpty()) {
-            throw new IllegalArgumentException(source + ": no credential (a '<role> user:password' line) to log in with");
+            throw new IllegalArgumentException(
+                    source + ": no credential (a '<role> user:password' line) to log in with");
         }
         for (Role needed : List.of(Role.MONITOR, Role.PROXY)) {
             if (!identities.containsKey(needed)) {
-                throw new IllegalArgumentException(source + ": no identity for the " + needed.name().toLowerCase(Locale.ROOT)
-                        + " role (a line '" + needed.name().toLowerCase(Locale.ROOT) + " user:password' or '... digest:user:hash')");
+                throw new IllegalArgumentException(source + ": no identity for the "
+                        + needed.name().toLowerCase(Locale.ROOT) + " role (a line '"
+                        + needed.name().toLowerCase(Locale.ROOT) + " user:password' or '... digest:user:hash')");
             }
         }
         return new ZkAccess(List.copyOf(credentials), identities, null);
@@ -123,15 +131,22 @@ final class ZkAccess {
 
     /** The ACLs of each znode of the layout, and of its parents. */
     ACLProvider aclProvider(ZkLayout layout) {
-        List<ACL> readers = identities.containsKey(Role.READER) ? List.of(new ACL(ZooDefs.Perms.READ, identities.get(Role.READER)))
+        List<ACL> readers = identities.containsKey(Role.READER)
+                ? List.of(new ACL(ZooDefs.Perms.READ, identities.get(Role.READER)))
                 : List.of();
-        List<ACL> monitorsWrite = acls(readers, new ACL(ZooDefs.Perms.ALL, identities.get(Role.MONITOR)),
+        List<ACL> monitorsWrite = acls(
+                readers,
+                new ACL(ZooDefs.Perms.ALL, identities.get(Role.MONITOR)),
                 new ACL(ZooDefs.Perms.READ, identities.get(Role.PROXY)));
-        List<ACL> proxiesWrite = acls(readers, new ACL(ZooDefs.Perms.ALL, identities.get(Role.PROXY)),
+        List<ACL> proxiesWrite = acls(
+                readers,
+                new ACL(ZooDefs.Perms.ALL, identities.get(Role.PROXY)),
                 new ACL(ZooDefs.Perms.READ, identities.get(Role.MONITOR)));
         // The root and its parents: proxies create the topology when they seed it, their registrations'
         // parent and the CONFIG SET record under it; only monitors may delete or change them.
-        List<ACL> root = acls(readers, new ACL(ZooDefs.Perms.ALL, identities.get(Role.MONITOR)),
+        List<ACL> root = acls(
+                readers,
+                new ACL(ZooDefs.Perms.ALL, identities.get(Role.MONITOR)),
                 new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, identities.get(Role.PROXY)));
         return new ACLProvider() {
             @Override
@@ -141,7 +156,9 @@ final class ZkAccess {
 
             @Override
             public List<ACL> getAclForPath(String path) {
-                if (path.equals(layout.proxies()) || path.startsWith(layout.proxies() + "/") || path.equals(layout.config())) {
+                if (path.equals(layout.proxies())
+                        || path.startsWith(layout.proxies() + "/")
+                        || path.equals(layout.config())) {
                     return proxiesWrite;
                 }
                 if (path.startsWith(layout.root() + "/")) {
@@ -163,14 +180,16 @@ final class ZkAccess {
         try {
             return Role.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": line " + number + ": unknown role '" + name + "' (expected: monitor, proxy or reader)");
+            throw new IllegalArgumentException(
+                    source + ": line " + number + ": unknown role '" + name + "' (expected: monitor, proxy or reader)");
         }
     }
 
     private static String requireUserColon(String source, int number, String value) {
         int colon = value.indexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {
-            throw new IllegalArgumentException(source + ": line " + number + ": expected user:secret, got something without both parts");
+            throw new IllegalArgumentException(
+                    source + ": line " + number + ": expected user:secret, got something without both parts");
         }
         return value;
     }

@@ -16,8 +16,7 @@ import org.redisfailover.protocol.tls.TlsFiles;
  */
 final class ZkTls {
 
-    private ZkTls() {
-    }
+    private ZkTls() {}
 
     /**
      * A client configuration trusting {@code caCertFile} (null: the JDK's trust store), showing the client
@@ -39,7 +38,9 @@ final class ZkTls {
                 config.setProperty(x509.getSslTruststoreTypeProperty(), "PEM");
             }
             if (certFile != null) {
-                config.setProperty(x509.getSslKeystoreLocationProperty(), keyAndChain(certFile, keyFile).toString());
+                config.setProperty(
+                        x509.getSslKeystoreLocationProperty(),
+                        keyAndChain(certFile, keyFile).toString());
                 config.setProperty(x509.getSslKeystoreTypeProperty(), "PEM");
             }
             config.setProperty(x509.getSslHostnameVerificationEnabledProperty(), Boolean.toString(verifyHostname));
@@ -50,11 +51,16 @@ final class ZkTls {
     /** ZooKeeper reads a PEM key store from one file holding the key and its chain: a private copy of both. */
     private static Path keyAndChain(Path certFile, Path keyFile) {
         try {
-            Path combined = Files.createTempFile("redis-failover-zk-tls", ".pem", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")));
+            Path combined = Files.createTempFile(
+                    "redis-failover-zk-tls",
+                    ".pem",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             combined.toFile().deleteOnExit();
-            Files.writeString(combined, Files.readString(keyFile, StandardCharsets.US_ASCII) + "\n"
-                    + Files.readString(certFile, StandardCharsets.US_ASCII), StandardCharsets.US_ASCII);
+            Files.writeString(
+                    combined,
+                    Files.readString(keyFile, StandardCharsets.US_ASCII) + "\n"
+                            + Files.readString(certFile, StandardCharsets.US_ASCII),
+                    StandardCharsets.US_ASCII);
             return combined;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the ZooKeeper TLS key store", e);

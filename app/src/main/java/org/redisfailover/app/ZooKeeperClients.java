@@ -10,8 +10,7 @@ import org.redisfailover.protocol.topology.ZkLayout;
 /** Connects a Curator client the way every subcommand does. */
 final class ZooKeeperClients {
 
-    private ZooKeeperClients() {
-    }
+    private ZooKeeperClients() {}
 
     /**
      * A started client logged in with {@code access}' credentials, setting its ACLs on what it creates under
@@ -19,11 +18,13 @@ final class ZooKeeperClients {
      */
     static CuratorFramework connect(String connectString, Duration sessionTimeout, ZkAccess access, ZkLayout layout)
             throws InterruptedException {
-        CuratorFramework client = access.applyTo(CuratorFrameworkFactory.builder()
-                .connectString(connectString)
-                .sessionTimeoutMs((int) sessionTimeout.toMillis())
-                .connectionTimeoutMs((int) Math.min(sessionTimeout.toMillis(), 5_000))
-                .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 29)), layout)
+        CuratorFramework client = access.applyTo(
+                        CuratorFrameworkFactory.builder()
+                                .connectString(connectString)
+                                .sessionTimeoutMs((int) sessionTimeout.toMillis())
+                                .connectionTimeoutMs((int) Math.min(sessionTimeout.toMillis(), 5_000))
+                                .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 29)),
+                        layout)
                 .build();
         client.start();
         client.blockUntilConnected((int) sessionTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -38,16 +39,18 @@ final class ZooKeeperClients {
      * with the session.
      */
     static void closeWithin(Duration bound, CuratorFramework client, AutoCloseable... recipes) {
-        Thread closer = new Thread(() -> {
-            for (AutoCloseable recipe : recipes) {
-                try {
-                    recipe.close();
-                } catch (Exception e) {
-                    // going away anyway: the session's end cleans up after us
-                }
-            }
-            client.close();
-        }, "redis-failover-zk-close");
+        Thread closer = new Thread(
+                () -> {
+                    for (AutoCloseable recipe : recipes) {
+                        try {
+                            recipe.close();
+                        } catch (Exception e) {
+                            // going away anyway: the session's end cleans up after us
+                        }
+                    }
+                    client.close();
+                },
+                "redis-failover-zk-close");
         closer.setDaemon(true);
         closer.start();
         try {

@@ -22,15 +22,13 @@ import org.redisfailover.proxy.zk.ZkTopologyFollower;
 /** Connects a running proxy to ZooKeeper, makes it follow the topology there, and runs its co-located monitor. */
 final class ZooKeeperFollowing {
 
-    private ZooKeeperFollowing() {
-    }
+    private ZooKeeperFollowing() {}
 
     /** How long stopping may spend on tidying ZooKeeper before it just closes the session. */
     static final Duration CLOSE_BOUND = Duration.ofSeconds(3);
 
     /** A running follower (and monitor): how to stop them, and what ZooKeeper says of the group, for the admin endpoint. */
-    record Running(Runnable stop, AdminServer.GroupView view) {
-    }
+    record Running(Runnable stop, AdminServer.GroupView view) {}
 
     /**
      * The name this proxy and its monitor go by in ZooKeeper ({@code proxies/{id}}, {@code monitors/{id}},
@@ -52,28 +50,42 @@ final class ZooKeeperFollowing {
      * Starts following, and a co-located monitor of {@code monitorNodes} when there are any; returns what
      * stops both. Checks the timing rule against the negotiated session.
      */
-    static Running start(ProxyConfig config, ProxyServer server, List<NodeAddress> monitorNodes, MonitorOptions monitorOptions,
-            ZkAccess zkAccess) throws Exception {
+    static Running start(
+            ProxyConfig config,
+            ProxyServer server,
+            List<NodeAddress> monitorNodes,
+            MonitorOptions monitorOptions,
+            ZkAccess zkAccess)
+            throws Exception {
         ZooKeeperSettings zk = config.zooKeeper();
-        CuratorFramework client = ZooKeeperClients.connect(zk.connectString(), zk.sessionTimeout(), zkAccess, zk.layout());
+        CuratorFramework client =
+                ZooKeeperClients.connect(zk.connectString(), zk.sessionTimeout(), zkAccess, zk.layout());
         if (client.getZookeeperClient().isConnected()) {
             int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
             if (zk.fenceTimeout().toMillis() >= negotiated) {
                 client.close();
-                throw new IllegalArgumentException("fence-timeout-ms " + zk.fenceTimeout().toMillis() + " is not below the session timeout "
-                        + negotiated + " ms that ZooKeeper granted (its tickTime bounds it): lower --fence-timeout-ms");
+                throw new IllegalArgumentException("fence-timeout-ms "
+                        + zk.fenceTimeout().toMillis() + " is not below the session timeout " + negotiated
+                        + " ms that ZooKeeper granted (its tickTime bounds it): lower --fence-timeout-ms");
             }
         }
         Topology seed = config.master() == null ? null : new Topology(1, config.master(), config.replicas());
         String id = memberId(server.boundAddress());
         try {
-            ReplicaAcksCheck.refuseMismatch(client, zk.layout(), id, config.minReplicaAcks(), monitorOptions.allowMinReplicaAcksChange);
+            ReplicaAcksCheck.refuseMismatch(
+                    client, zk.layout(), id, config.minReplicaAcks(), monitorOptions.allowMinReplicaAcksChange);
         } catch (IllegalArgumentException mismatch) {
             client.close();
             throw mismatch;
         }
-        ZkTopologyFollower follower = new ZkTopologyFollower(client, zk, server.topology(), server::drainLoops,
-                server.boundAddress().toString(), id, config.minReplicaAcks());
+        ZkTopologyFollower follower = new ZkTopologyFollower(
+                client,
+                zk,
+                server.topology(),
+                server::drainLoops,
+                server.boundAddress().toString(),
+                id,
+                config.minReplicaAcks());
         // Installed before the topology is read: no client can reach a master before CONFIG SET is recorded.
         ZkGroupConfigStore configStore = new ZkGroupConfigStore(client, zk.layout(), zk.sessionTimeout());
         server.recordConfigIn(configStore);
@@ -81,14 +93,16 @@ final class ZooKeeperFollowing {
         NodeAccess access = new NodeAccess(config.backendUser(), config.backendPassword(), config.backendTls());
         Monitor monitor = null;
         if (!monitorNodes.isEmpty()) {
-            monitor = new Monitor(client, monitorOptions.settings(id, zk.layout(), monitorNodes, zk.sessionTimeout(), access,
-                    config.minReplicaAcks()));
+            monitor = new Monitor(
+                    client,
+                    monitorOptions.settings(
+                            id, zk.layout(), monitorNodes, zk.sessionTimeout(), access, config.minReplicaAcks()));
             monitor.start();
         }
         Monitor startedMonitor = monitor;
         GroupMetrics.register(server.metrics(), client, zk.layout(), monitor);
-        Runnable stop = () -> ZooKeeperClients.closeWithin(CLOSE_BOUND, client,
-                startedMonitor == null ? () -> { } : startedMonitor, follower, configStore);
+        Runnable stop = () -> ZooKeeperClients.closeWithin(
+                CLOSE_BOUND, client, startedMonitor == null ? () -> {} : startedMonitor, follower, configStore);
         return new Running(stop, groupView(client, zk.layout(), access));
     }
 

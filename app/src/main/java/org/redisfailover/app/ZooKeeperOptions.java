@@ -7,11 +7,17 @@ import picocli.CommandLine.Option;
 /** Where the replication group lives in ZooKeeper, for the commands that only talk to ZooKeeper (-z, -p as the Python monitor). */
 final class ZooKeeperOptions {
 
-    @Option(names = {"-z", "--zk"}, paramLabel = "HOSTS", description = "ZooKeeper connect string (host:port,...); required, here or as "
-            + "'zk' in the --config file.")
+    @Option(
+            names = {"-z", "--zk"},
+            paramLabel = "HOSTS",
+            description =
+                    "ZooKeeper connect string (host:port,...); required, here or as " + "'zk' in the --config file.")
     String zk;
 
-    @Option(names = {"-p", "--zk-path"}, paramLabel = "PATH", defaultValue = "/redis-failover",
+    @Option(
+            names = {"-p", "--zk-path"},
+            paramLabel = "PATH",
+            defaultValue = "/redis-failover",
             description = "ZooKeeper root of the replication group (default: ${DEFAULT-VALUE}).")
     String zkPath;
 

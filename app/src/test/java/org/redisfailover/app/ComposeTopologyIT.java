@@ -51,20 +51,25 @@ import org.yaml.snakeyaml.Yaml;
  * <p>Run by {@code scripts/container-it}, which builds the three images from Debian's packages (no registry
  * is needed) and serves podman's Docker-compatible API; without it the test is skipped.
  */
-@EnabledIfEnvironmentVariable(named = "CONTAINER_IT_PROXY_IMAGE", matches = ".+", disabledReason = "run by scripts/container-it")
+@EnabledIfEnvironmentVariable(
+        named = "CONTAINER_IT_PROXY_IMAGE",
+        matches = ".+",
+        disabledReason = "run by scripts/container-it")
 class ComposeTopologyIT {
 
     private static final int CLIENTS = 6;
 
     /** The services of the repository's compose.yaml: the test runs what it says, so the two cannot drift apart. */
     private final Map<String, Map<String, Object>> compose = composeServices();
+
     private final Network network = Network.builder()
             .createNetworkCmdModifier(create -> create.withIpam(new com.github.dockerjava.api.model.Network.Ipam()
                     .withConfig(new com.github.dockerjava.api.model.Network.Ipam.Config().withSubnet(composeSubnet()))))
             .build();
     private final List<GenericContainer<?>> containers = new ArrayList<>();
     private final DockerClient docker = DockerClientFactory.instance().client();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** Each container's log goes to target/container-logs (CI keeps target/), its end to the test's output. */
     @AfterEach
@@ -74,10 +79,13 @@ class ComposeTopologyIT {
             if (container.getContainerId() == null) {
                 continue; // never created
             }
-            String alias = container.getNetworkAliases().get(container.getNetworkAliases().size() - 1);
+            String alias = container
+                    .getNetworkAliases()
+                    .get(container.getNetworkAliases().size() - 1);
             String log = container.getLogs();
             Files.writeString(logs.resolve(alias + ".log"), log);
-            System.out.println("---- " + alias + " (whole log in " + logs.resolve(alias + ".log") + ")\n" + tail(log, 20));
+            System.out.println(
+                    "---- " + alias + " (whole log in " + logs.resolve(alias + ".log") + ")\n" + tail(log, 20));
         }
         containers.forEach(GenericContainer::stop);
         network.close();
@@ -100,7 +108,8 @@ class ComposeTopologyIT {
 
         for (GenericContainer<?> proxy : proxies) {
             Container.ExecResult check = proxy.execInContainer(healthCheck(proxy));
-            assertEquals(0, check.getExitCode(), "the image's HEALTHCHECK in " + proxy.getNetworkAliases() + ": " + check);
+            assertEquals(
+                    0, check.getExitCode(), "the image's HEALTHCHECK in " + proxy.getNetworkAliases() + ": " + check);
         }
         // The replicas' first full sync takes repl-diskless-sync-delay (5 s); until a replica acknowledges, the
         // replication guard holds writes and /ready says why. The steady group is ready.
@@ -109,7 +118,10 @@ class ComposeTopologyIT {
         }
         for (GenericContainer<?> proxy : proxies) {
             int admin = proxy.getMappedPort(9121);
-            Poll.until(Duration.ofSeconds(10), proxy.getNetworkAliases() + " ready with the group in sync", () -> status(admin, "/ready") == 200);
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    proxy.getNetworkAliases() + " ready with the group in sync",
+                    () -> status(admin, "/ready") == 200);
         }
 
         AtomicBoolean running = new AtomicBoolean(true);
@@ -126,13 +138,22 @@ class ComposeTopologyIT {
                 GenericContainer<?> proxy = proxies.get(p);
                 long stopAt = System.nanoTime();
                 docker.stopContainerCmd(proxy.getContainerId()).withTimeout(20).exec(); // SIGTERM, as podman stop sends
-                InspectContainerResponse stopped = docker.inspectContainerCmd(proxy.getContainerId()).exec();
-                assertEquals(0L, stopped.getState().getExitCodeLong(), proxy.getNetworkAliases() + " exit status after SIGTERM");
-                stops.append(' ').append((System.nanoTime() - stopAt) / 1_000_000).append(" ms");
+                InspectContainerResponse stopped =
+                        docker.inspectContainerCmd(proxy.getContainerId()).exec();
+                assertEquals(
+                        0L,
+                        stopped.getState().getExitCodeLong(),
+                        proxy.getNetworkAliases() + " exit status after SIGTERM");
+                stops.append(' ')
+                        .append((System.nanoTime() - stopAt) / 1_000_000)
+                        .append(" ms");
                 docker.startContainerCmd(proxy.getContainerId()).exec();
                 int admin = mappedPort(proxy, 9121);
                 clientPorts.set(p, mappedPort(proxy, 7379));
-                Poll.until(Duration.ofSeconds(60), proxy.getNetworkAliases() + " ready again", () -> status(admin, "/ready") == 200);
+                Poll.until(
+                        Duration.ofSeconds(60),
+                        proxy.getNetworkAliases() + " ready again",
+                        () -> status(admin, "/ready") == 200);
                 awaitProgress(acknowledged, 1_000, "load after restarting " + proxy.getNetworkAliases());
             }
             long restartMillis = (System.nanoTime() - restartStarted) / 1_000_000;
@@ -141,13 +162,16 @@ class ComposeTopologyIT {
             assertTrue(errors.isEmpty(), "client errors in the rolling restart: " + errors);
             for (int c = 0; c < CLIENTS; c++) {
                 try (ReconnectingClient reader = new ReconnectingClient(ports, c, new AtomicLong())) {
-                    assertEquals("$" + Long.toString(acknowledged.get(c)).length() + "\r\n" + acknowledged.get(c) + "\r\n",
-                            reader.call("GET", "roll:" + c), "client " + c + ": each increment ran exactly once");
+                    assertEquals(
+                            "$" + Long.toString(acknowledged.get(c)).length() + "\r\n" + acknowledged.get(c) + "\r\n",
+                            reader.call("GET", "roll:" + c),
+                            "client " + c + ": each increment ran exactly once");
                 }
             }
-            System.out.printf("containers, rolling restart of 2 proxies under %d clients: %d commands acknowledged, 0 errors, %d resent "
-                    + "after a connection ended at rest, stop (SIGTERM to exit):%s, %d ms in all%n", CLIENTS, total(acknowledged), resent.get(),
-                    stops, restartMillis);
+            System.out.printf(
+                    "containers, rolling restart of 2 proxies under %d clients: %d commands acknowledged, 0 errors, %d resent "
+                            + "after a connection ended at rest, stop (SIGTERM to exit):%s, %d ms in all%n",
+                    CLIENTS, total(acknowledged), resent.get(), stops, restartMillis);
         } finally {
             running.set(false);
             joinAll(load);
@@ -163,7 +187,10 @@ class ComposeTopologyIT {
             long killAt = System.nanoTime();
             docker.killContainerCmd(redis1.getContainerId()).exec();
             long before = total(afterKill);
-            Poll.until(Duration.ofSeconds(60), "writes after the master's container was killed", () -> total(afterKill) > before + 2_000);
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    "writes after the master's container was killed",
+                    () -> total(afterKill) > before + 2_000);
             long resumedMillis = (System.nanoTime() - killAt) / 1_000_000;
             running.set(false);
             joinAll(load);
@@ -178,12 +205,21 @@ class ComposeTopologyIT {
             // died, and, should the failover outlast hold-timeout-ms, "no master available" for a write never sent. A
             // container that is killed goes silent (its address stops answering), which the monitors take
             // slow-down-after (3 s) to believe, against the 5 s hold timeout.
-            long uncertain = failoverErrors.stream().filter(error -> error.startsWith("-UNCERTAIN")).count();
-            long neverSent = failoverErrors.stream().filter(error -> error.startsWith("-ERR redis-failover: no master available")).count();
-            assertEquals(failoverErrors.size(), uncertain + neverSent, "errors other than the honest ones: " + failoverErrors);
+            long uncertain = failoverErrors.stream()
+                    .filter(error -> error.startsWith("-UNCERTAIN"))
+                    .count();
+            long neverSent = failoverErrors.stream()
+                    .filter(error -> error.startsWith("-ERR redis-failover: no master available"))
+                    .count();
+            assertEquals(
+                    failoverErrors.size(),
+                    uncertain + neverSent,
+                    "errors other than the honest ones: " + failoverErrors);
             assertTrue(uncertain <= CLIENTS, "more than one uncertain write per client: " + failoverErrors);
-            System.out.printf("containers, kill -9 of the master: %s promoted, writes through both proxies again after %d ms, %d in-flight "
-                    + "writes UNCERTAIN, %d held past the hold timeout, no other error%n", promoted, resumedMillis, uncertain, neverSent);
+            System.out.printf(
+                    "containers, kill -9 of the master: %s promoted, writes through both proxies again after %d ms, %d in-flight "
+                            + "writes UNCERTAIN, %d held past the hold timeout, no other error%n",
+                    promoted, resumedMillis, uncertain, neverSent);
         } finally {
             running.set(false);
             joinAll(load);
@@ -193,9 +229,11 @@ class ComposeTopologyIT {
     /** zk{id} as compose.yaml has it (the official image's variables, which the Debian-built one takes too). */
     private GenericContainer<?> zooKeeper(int id) {
         GenericContainer<?> container = container("CONTAINER_IT_ZOOKEEPER_IMAGE", "zk" + id)
-                .waitingFor(Wait.forLogMessage(".*Peer state changed: (leading|following).*", 1).withStartupTimeout(Duration.ofSeconds(90)));
+                .waitingFor(Wait.forLogMessage(".*Peer state changed: (leading|following).*", 1)
+                        .withStartupTimeout(Duration.ofSeconds(90)));
         @SuppressWarnings("unchecked")
-        Map<String, Object> environment = (Map<String, Object>) compose.get("zk" + id).get("environment");
+        Map<String, Object> environment =
+                (Map<String, Object>) compose.get("zk" + id).get("environment");
         environment.forEach((name, value) -> container.withEnv(name, String.valueOf(value)));
         return container;
     }
@@ -213,12 +251,16 @@ class ComposeTopologyIT {
         return container("CONTAINER_IT_PROXY_IMAGE", name)
                 .withCommand(command(name).toArray(String[]::new))
                 .withExposedPorts(7379, 9121)
-                .waitingFor(Wait.forHttp("/ready").forPort(9121).forStatusCode(200).withStartupTimeout(Duration.ofSeconds(90)));
+                .waitingFor(Wait.forHttp("/ready")
+                        .forPort(9121)
+                        .forStatusCode(200)
+                        .withStartupTimeout(Duration.ofSeconds(90)));
     }
 
     @SuppressWarnings("unchecked")
     private List<String> command(String service) {
-        return ((List<Object>) compose.get(service).get("command")).stream().map(String::valueOf).toList();
+        return ((List<Object>) compose.get(service).get("command"))
+                .stream().map(String::valueOf).toList();
     }
 
     @SuppressWarnings("unchecked")
@@ -229,8 +271,11 @@ class ComposeTopologyIT {
     /** The subnet of compose.yaml's default network, which the Redis nodes' fixed addresses are in. */
     @SuppressWarnings("unchecked")
     private static String composeSubnet() {
-        Map<String, Object> network = ((Map<String, Map<String, Object>>) composeFile().get("networks")).get("default");
-        return ((List<Map<String, String>>) ((Map<String, Object>) network.get("ipam")).get("config")).get(0).get("subnet");
+        Map<String, Object> network =
+                ((Map<String, Map<String, Object>>) composeFile().get("networks")).get("default");
+        return ((List<Map<String, String>>) ((Map<String, Object>) network.get("ipam")).get("config"))
+                .get(0)
+                .get("subnet");
     }
 
     private static Map<String, Object> composeFile() {
@@ -248,15 +293,18 @@ class ComposeTopologyIT {
     @SuppressWarnings("unchecked")
     private GenericContainer<?> container(String imageVariable, String service) {
         Map<String, Object> definition = compose.get(service);
-        Map<String, Map<String, String>> networks = (Map<String, Map<String, String>>) definition.getOrDefault("networks", Map.of());
+        Map<String, Map<String, String>> networks =
+                (Map<String, Map<String, String>>) definition.getOrDefault("networks", Map.of());
         String address = networks.getOrDefault("default", Map.of()).get("ipv4_address");
         GenericContainer<?> container = new GenericContainer<>(System.getenv(imageVariable))
                 .withNetwork(network)
                 .withNetworkAliases(service)
                 .withCreateContainerCmdModifier(create -> {
                     // The engine's default limits exceed what this machine grants a process.
-                    create.getHostConfig().withUlimits(List.of(new com.github.dockerjava.api.model.Ulimit("nofile", 4096L, 4096L),
-                            new com.github.dockerjava.api.model.Ulimit("nproc", 4096L, 4096L)));
+                    create.getHostConfig()
+                            .withUlimits(List.of(
+                                    new com.github.dockerjava.api.model.Ulimit("nofile", 4096L, 4096L),
+                                    new com.github.dockerjava.api.model.Ulimit("nproc", 4096L, 4096L)));
                     if (address != null) {
                         create.withIpv4Address(address);
                     }
@@ -274,14 +322,20 @@ class ComposeTopologyIT {
      * its Docker-compatible API shows the check in the container's configuration, not the image's.
      */
     private String[] healthCheck(GenericContainer<?> container) {
-        List<String> test = docker.inspectContainerCmd(container.getContainerId()).exec().getConfig().getHealthcheck().getTest();
+        List<String> test = docker.inspectContainerCmd(container.getContainerId())
+                .exec()
+                .getConfig()
+                .getHealthcheck()
+                .getTest();
         assertEquals("CMD", test.get(0), "the image's HEALTHCHECK form: " + test);
         return test.subList(1, test.size()).toArray(String[]::new);
     }
 
     private static boolean inSync(GenericContainer<?> replica) {
         try {
-            return replica.execInContainer("redis-cli", "info", "replication").getStdout().contains("master_link_status:up");
+            return replica.execInContainer("redis-cli", "info", "replication")
+                    .getStdout()
+                    .contains("master_link_status:up");
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
@@ -292,7 +346,11 @@ class ComposeTopologyIT {
 
     /** The host port a (restarted) container publishes {@code port} on now. */
     private int mappedPort(GenericContainer<?> container, int port) {
-        Ports.Binding[] bindings = docker.inspectContainerCmd(container.getContainerId()).exec().getNetworkSettings().getPorts().getBindings()
+        Ports.Binding[] bindings = docker.inspectContainerCmd(container.getContainerId())
+                .exec()
+                .getNetworkSettings()
+                .getPorts()
+                .getBindings()
                 .get(ExposedPort.tcp(port));
         return Integer.parseInt(bindings[0].getHostPortSpec());
     }
@@ -304,7 +362,9 @@ class ComposeTopologyIT {
     /** The status of {@code GET path}, followed by the body unless the status is 200; -1 when nothing answers. */
     private String get(int port, String path) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(2)).build();
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(2))
+                    .build();
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? "200" : response.statusCode() + " " + response.body();
         } catch (IOException e) {
@@ -316,25 +376,32 @@ class ComposeTopologyIT {
     }
 
     /** {@link #CLIENTS} threads, each incrementing its own counter through whichever proxy accepts it. */
-    private static List<Thread> startLoad(List<IntSupplier> ports, AtomicBoolean running, AtomicLong resent, AtomicLongArray acknowledged,
-            ConcurrentLinkedQueue<String> errors, String prefix) {
+    private static List<Thread> startLoad(
+            List<IntSupplier> ports,
+            AtomicBoolean running,
+            AtomicLong resent,
+            AtomicLongArray acknowledged,
+            ConcurrentLinkedQueue<String> errors,
+            String prefix) {
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
             int id = c;
-            Thread thread = new Thread(() -> {
-                try (ReconnectingClient client = new ReconnectingClient(ports, id, resent)) {
-                    for (long n = 0; running.get() && n < 10_000_000; n++) {
-                        String reply = client.call("INCR", prefix + id);
-                        if (reply.startsWith(":")) {
-                            acknowledged.incrementAndGet(id);
-                        } else {
-                            errors.add(reply.trim());
+            Thread thread = new Thread(
+                    () -> {
+                        try (ReconnectingClient client = new ReconnectingClient(ports, id, resent)) {
+                            for (long n = 0; running.get() && n < 10_000_000; n++) {
+                                String reply = client.call("INCR", prefix + id);
+                                if (reply.startsWith(":")) {
+                                    acknowledged.incrementAndGet(id);
+                                } else {
+                                    errors.add(reply.trim());
+                                }
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            errors.add(e.toString());
                         }
-                    }
-                } catch (IOException | RuntimeException e) {
-                    errors.add(e.toString());
-                }
-            }, "load-" + prefix + c);
+                    },
+                    "load-" + prefix + c);
             thread.start();
             threads.add(thread);
         }

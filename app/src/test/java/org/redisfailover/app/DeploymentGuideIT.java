@@ -37,10 +37,15 @@ class DeploymentGuideIT {
     void theTrialZooKeeperOneLinerStartsAServer(@TempDir Path dir) throws Exception {
         String line = block("sh", "ZooKeeperServerMain").strip();
         int port = FreePort.next();
-        String command = line.replace("/opt/redis-failover/redis-failover.jar", ProxyProcess.jar().toAbsolutePath().toString())
-                .replace(" 2181 ", " " + port + " ").replace("/var/lib/zookeeper", dir.resolve("zk").toString());
-        Process zooKeeper = new ProcessBuilder(List.of(command.split(" "))).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("zk.log").toFile()).start();
+        String command = line.replace(
+                        "/opt/redis-failover/redis-failover.jar",
+                        ProxyProcess.jar().toAbsolutePath().toString())
+                .replace(" 2181 ", " " + port + " ")
+                .replace("/var/lib/zookeeper", dir.resolve("zk").toString());
+        Process zooKeeper = new ProcessBuilder(List.of(command.split(" ")))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("zk.log").toFile())
+                .start();
         try {
             Poll.until(Duration.ofSeconds(30), "the trial ZooKeeper to answer", () -> {
                 String srvr = fourLetterWord(port, "srvr"); // the one word ZooKeeper runs without a whitelist
@@ -58,15 +63,27 @@ class DeploymentGuideIT {
         List<String> standalone = new ArrayList<>();
         for (String line : block("properties", "4lw.commands.whitelist").split("\n")) {
             if (!line.startsWith("server.")) { // one server on loopback here, not the three hosts
-                standalone.add(line.replace("/var/lib/zookeeper", dir.resolve("data").toString()).replace("clientPort=2181", "clientPort=" + port));
+                standalone.add(
+                        line.replace("/var/lib/zookeeper", dir.resolve("data").toString())
+                                .replace("clientPort=2181", "clientPort=" + port));
             }
         }
         Path config = Files.writeString(dir.resolve("zoo.cfg"), String.join("\n", standalone) + "\n");
-        Process zooKeeper = new ProcessBuilder(ProxyProcess.javaBinary(), "-cp", ProxyProcess.jar().toString(), "org.apache.zookeeper.server.ZooKeeperServerMain",
-                config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("zk.log").toFile()).start();
+        Process zooKeeper = new ProcessBuilder(
+                        ProxyProcess.javaBinary(),
+                        "-cp",
+                        ProxyProcess.jar().toString(),
+                        "org.apache.zookeeper.server.ZooKeeperServerMain",
+                        config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("zk.log").toFile())
+                .start();
         try {
             // ruok says imok as soon as the port is open; srvr tells when the server serves.
-            Poll.until(Duration.ofSeconds(30), "the server to serve", () -> String.valueOf(fourLetterWord(port, "srvr")).contains("Mode: standalone"));
+            Poll.until(
+                    Duration.ofSeconds(30),
+                    "the server to serve",
+                    () -> String.valueOf(fourLetterWord(port, "srvr")).contains("Mode: standalone"));
             assertEquals("imok", fourLetterWord(port, "ruok"), "ruok, which the runbook uses, is whitelisted");
             String mntr = fourLetterWord(port, "mntr");
             assertTrue(mntr != null && mntr.contains("zk_server_state"), mntr);
@@ -78,14 +95,24 @@ class DeploymentGuideIT {
 
     @Test
     void theAclLineAllowsEveryCommandRedisFailoverSends(@TempDir Path dir) throws Exception {
-        Matcher acl = Pattern.compile("(?m)^\\s*(ACL SETUSER redis-failover .*)$").matcher(GUIDE);
+        Matcher acl =
+                Pattern.compile("(?m)^\\s*(ACL SETUSER redis-failover .*)$").matcher(GUIDE);
         assertTrue(acl.find(), "the guide's ACL line");
-        try (RedisProcess node = RedisProcess.start(dir, null); RawClient admin = new RawClient(node.port(), 5000)) {
+        try (RedisProcess node = RedisProcess.start(dir, null);
+                RawClient admin = new RawClient(node.port(), 5000)) {
             assertEquals("+OK", admin.call(acl.group(1).strip().split(" ")).strip());
-            for (String[] command : List.of(new String[] {"PING"}, new String[] {"INFO", "replication"}, new String[] {"SELECT", "0"},
-                    new String[] {"HELLO", "3"}, new String[] {"PUBLISH", "c", "m"}, new String[] {"WAIT", "1", "0"},
-                    new String[] {"REPLICAOF", "NO", "ONE"}, new String[] {"CLIENT", "PAUSE", "10", "WRITE"}, new String[] {"CLIENT", "UNPAUSE"},
-                    new String[] {"CONFIG", "GET", "maxmemory"}, new String[] {"CONFIG", "SET", "maxmemory", "0"})) {
+            for (String[] command : List.of(
+                    new String[] {"PING"},
+                    new String[] {"INFO", "replication"},
+                    new String[] {"SELECT", "0"},
+                    new String[] {"HELLO", "3"},
+                    new String[] {"PUBLISH", "c", "m"},
+                    new String[] {"WAIT", "1", "0"},
+                    new String[] {"REPLICAOF", "NO", "ONE"},
+                    new String[] {"CLIENT", "PAUSE", "10", "WRITE"},
+                    new String[] {"CLIENT", "UNPAUSE"},
+                    new String[] {"CONFIG", "GET", "maxmemory"},
+                    new String[] {"CONFIG", "SET", "maxmemory", "0"})) {
                 List<String> dryRun = new ArrayList<>(List.of("ACL", "DRYRUN", "redis-failover"));
                 dryRun.addAll(List.of(command));
                 assertEquals("+OK", admin.call(dryRun.toArray(String[]::new)).strip(), String.join(" ", command));
@@ -100,10 +127,19 @@ class DeploymentGuideIT {
             Path file = Files.writeString(dir.resolve(secret), "secret-" + secret + "\n");
             properties = properties.replace("/etc/redis-failover/" + secret, file.toString());
         }
-        Path config = Files.writeString(dir.resolve("proxy.properties"), properties.replace("10.0.0.1:7379", "127.0.0.1:0")
-                .replace("10.0.0.1:9121", "127.0.0.1:0"));
-        Process check = new ProcessBuilder(ProxyProcess.javaBinary(), "-jar", ProxyProcess.jar().toString(), "proxy", "--config", config.toString(),
-                "--check-config").redirectErrorStream(true).start();
+        Path config = Files.writeString(
+                dir.resolve("proxy.properties"),
+                properties.replace("10.0.0.1:7379", "127.0.0.1:0").replace("10.0.0.1:9121", "127.0.0.1:0"));
+        Process check = new ProcessBuilder(
+                        ProxyProcess.javaBinary(),
+                        "-jar",
+                        ProxyProcess.jar().toString(),
+                        "proxy",
+                        "--config",
+                        config.toString(),
+                        "--check-config")
+                .redirectErrorStream(true)
+                .start();
         String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(check.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, check.exitValue(), output);

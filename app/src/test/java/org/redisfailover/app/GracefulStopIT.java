@@ -32,12 +32,18 @@ import redis.clients.jedis.Jedis;
 class GracefulStopIT {
 
     @Test
-    void sigtermClosesEachClientAtRestAfterItsRepliesAndExitsZero(RedisGroup group, @TempDir Path dir) throws Exception {
-        try (ProxyProcess proxy = new ProxyProcess(dir.resolve("proxy.log"), "--master", group.master().address().toString(),
-                "--shutdown-timeout-ms", "8000").start();
-             RawClient idle = new RawClient(proxy.port, 10_000);
-             RawClient inMulti = new RawClient(proxy.port, 10_000);
-             RawClient blocked = new RawClient(proxy.port, 10_000)) {
+    void sigtermClosesEachClientAtRestAfterItsRepliesAndExitsZero(RedisGroup group, @TempDir Path dir)
+            throws Exception {
+        try (ProxyProcess proxy = new ProxyProcess(
+                                dir.resolve("proxy.log"),
+                                "--master",
+                                group.master().address().toString(),
+                                "--shutdown-timeout-ms",
+                                "8000")
+                        .start();
+                RawClient idle = new RawClient(proxy.port, 10_000);
+                RawClient inMulti = new RawClient(proxy.port, 10_000);
+                RawClient blocked = new RawClient(proxy.port, 10_000)) {
             assertEquals("+PONG\r\n", idle.call("PING"));
             assertEquals("+OK\r\n", inMulti.call("MULTI"));
             assertEquals("+QUEUED\r\n", inMulti.call("SET", "gs:multi", "v"));
@@ -46,7 +52,9 @@ class GracefulStopIT {
 
             long termAt = System.nanoTime();
             proxy.signal("TERM");
-            Poll.until(Duration.ofSeconds(3), "/ready to say 503, shutting down",
+            Poll.until(
+                    Duration.ofSeconds(3),
+                    "/ready to say 503, shutting down",
                     () -> proxy.ready() == 503 && proxy.readyResponse().body().contains("shutting down"));
             Poll.until(Duration.ofSeconds(3), "the listener to stop accepting", () -> refused(proxy.port));
             assertTrue(idle.isClosedByPeer(), "the idle client closed");
@@ -67,9 +75,14 @@ class GracefulStopIT {
 
     @Test
     void aSecondSigtermEndsTheDrainAtOnce(RedisGroup group, @TempDir Path dir) throws Exception {
-        try (ProxyProcess proxy = new ProxyProcess(dir.resolve("proxy.log"), "--master", group.master().address().toString(),
-                "--shutdown-timeout-ms", "60000").start();
-             RawClient blocked = new RawClient(proxy.port, 10_000)) {
+        try (ProxyProcess proxy = new ProxyProcess(
+                                dir.resolve("proxy.log"),
+                                "--master",
+                                group.master().address().toString(),
+                                "--shutdown-timeout-ms",
+                                "60000")
+                        .start();
+                RawClient blocked = new RawClient(proxy.port, 10_000)) {
             blocked.send(RawClient.command("BLPOP", "gs:never", "0"));
             Poll.until(Duration.ofSeconds(10), "the BLPOP to block on the master", () -> blockedClients(group) >= 1);
             proxy.signal("TERM");
@@ -85,11 +98,20 @@ class GracefulStopIT {
     /** The admin endpoint answers before ZooKeeper does, and SIGTERM while the proxy still waits for ZooKeeper ends it. */
     @Test
     void aProxyStillWaitingForZooKeeperServesItsHealthAndStopsOnSigterm(@TempDir Path dir) throws Exception {
-        try (ProxyProcess proxy = new ProxyProcess(dir.resolve("proxy.log"), "--zk", "127.0.0.1:" + org.redisfailover.testing.FreePort.next(),
-                "--zk-session-timeout-ms", "30000", "--fence-timeout-ms", "3000").launch()) {
+        try (ProxyProcess proxy = new ProxyProcess(
+                        dir.resolve("proxy.log"),
+                        "--zk",
+                        "127.0.0.1:" + org.redisfailover.testing.FreePort.next(),
+                        "--zk-session-timeout-ms",
+                        "30000",
+                        "--fence-timeout-ms",
+                        "3000")
+                .launch()) {
             Poll.until(Duration.ofSeconds(20), "/health while ZooKeeper does not answer", () -> proxy.health() == 200);
             assertEquals(503, proxy.ready());
-            assertTrue(proxy.readyResponse().body().contains("no topology read from ZooKeeper yet"), proxy.readyResponse().body());
+            assertTrue(
+                    proxy.readyResponse().body().contains("no topology read from ZooKeeper yet"),
+                    proxy.readyResponse().body());
             proxy.signal("TERM");
             assertEquals(0, proxy.awaitExit(Duration.ofSeconds(10)), "exit status after SIGTERM, still connecting");
         }
@@ -102,7 +124,8 @@ class GracefulStopIT {
      * does not answer, so each counter must equal the increments acknowledged, and no client sees an error.
      */
     @Test
-    void aRollingRestartOfEveryProxyUnderLoadGivesNoClientAnError(RedisGroup group, @TempDir Path dir) throws Exception {
+    void aRollingRestartOfEveryProxyUnderLoadGivesNoClientAnError(RedisGroup group, @TempDir Path dir)
+            throws Exception {
         String master = group.master().address().toString();
         List<ProxyProcess> proxies = List.of(
                 new ProxyProcess(dir.resolve("proxy-1.log"), "--master", master, "--shutdown-timeout-ms", "8000"),
@@ -119,35 +142,44 @@ class GracefulStopIT {
             }
             for (int c = 0; c < clients; c++) {
                 int id = c;
-                Thread thread = new Thread(() -> {
-                    ReconnectingClient client = new ReconnectingClient(proxies.stream().map(p -> (IntSupplier) () -> p.port).toList(), id,
-                            resent);
-                    try {
-                        while (running.get()) {
-                            String reply = client.call("INCR", "gs:roll:" + id);
-                            if (reply.startsWith(":")) {
-                                acknowledged[id]++;
-                            } else {
-                                errors.add(reply.trim());
+                Thread thread = new Thread(
+                        () -> {
+                            ReconnectingClient client = new ReconnectingClient(
+                                    proxies.stream()
+                                            .map(p -> (IntSupplier) () -> p.port)
+                                            .toList(),
+                                    id,
+                                    resent);
+                            try {
+                                while (running.get()) {
+                                    String reply = client.call("INCR", "gs:roll:" + id);
+                                    if (reply.startsWith(":")) {
+                                        acknowledged[id]++;
+                                    } else {
+                                        errors.add(reply.trim());
+                                    }
+                                }
+                            } catch (IOException | RuntimeException e) {
+                                errors.add(e.toString());
+                            } finally {
+                                client.close();
                             }
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        errors.add(e.toString());
-                    } finally {
-                        client.close();
-                    }
-                }, "load-" + c);
+                        },
+                        "load-" + c);
                 thread.start();
                 load.add(thread);
             }
             StringBuilder drains = new StringBuilder();
             for (ProxyProcess proxy : proxies) {
                 long before = total(acknowledged);
-                Poll.until(Duration.ofSeconds(10), "load through the proxies", () -> total(acknowledged) > before + 2_000);
+                Poll.until(
+                        Duration.ofSeconds(10), "load through the proxies", () -> total(acknowledged) > before + 2_000);
                 long termAt = System.nanoTime();
                 proxy.signal("TERM");
                 assertEquals(0, proxy.awaitExit(Duration.ofSeconds(15)), "exit status after SIGTERM");
-                drains.append(' ').append((System.nanoTime() - termAt) / 1_000_000).append(" ms");
+                drains.append(' ')
+                        .append((System.nanoTime() - termAt) / 1_000_000)
+                        .append(" ms");
                 proxy.start();
             }
             long before = total(acknowledged);
@@ -159,11 +191,16 @@ class GracefulStopIT {
             assertTrue(errors.isEmpty(), "client errors: " + errors);
             try (Jedis redis = group.master().client()) {
                 for (int c = 0; c < clients; c++) {
-                    assertEquals(Long.toString(acknowledged[c]), redis.get("gs:roll:" + c), "client " + c + ": each increment ran once");
+                    assertEquals(
+                            Long.toString(acknowledged[c]),
+                            redis.get("gs:roll:" + c),
+                            "client " + c + ": each increment ran once");
                 }
             }
-            System.out.printf("rolling restart of 2 proxies under %d clients: %d commands acknowledged, 0 errors, %d resent after a "
-                    + "connection ended before its reply, SIGTERM to exit:%s%n", clients, total(acknowledged), resent.get(), drains);
+            System.out.printf(
+                    "rolling restart of 2 proxies under %d clients: %d commands acknowledged, 0 errors, %d resent after a "
+                            + "connection ended before its reply, SIGTERM to exit:%s%n",
+                    clients, total(acknowledged), resent.get(), drains);
         } finally {
             running.set(false);
             for (ProxyProcess proxy : proxies) {
@@ -192,7 +229,11 @@ class GracefulStopIT {
         try (Jedis master = group.master().client()) {
             String info = master.info("clients");
             int at = info.indexOf("blocked_clients:");
-            return Long.parseLong(info.substring(at + "blocked_clients:".length()).lines().findFirst().orElse("0").trim());
+            return Long.parseLong(info.substring(at + "blocked_clients:".length())
+                    .lines()
+                    .findFirst()
+                    .orElse("0")
+                    .trim());
         }
     }
 }

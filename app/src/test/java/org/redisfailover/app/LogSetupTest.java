@@ -23,16 +23,25 @@ class LogSetupTest {
 
     private final LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
 
-    private String encode(EncoderBase<ch.qos.logback.classic.spi.ILoggingEvent> format, List<String> secrets, String message, Throwable error) {
+    private String encode(
+            EncoderBase<ch.qos.logback.classic.spi.ILoggingEvent> format,
+            List<String> secrets,
+            String message,
+            Throwable error) {
         return encode(format, secrets, message, error, null);
     }
 
-    private String encode(EncoderBase<ch.qos.logback.classic.spi.ILoggingEvent> format, List<String> secrets, String message, Throwable error,
+    private String encode(
+            EncoderBase<ch.qos.logback.classic.spi.ILoggingEvent> format,
+            List<String> secrets,
+            String message,
+            Throwable error,
             Object[] arguments) {
         format.setContext(context);
         format.start();
         LogSetup.MaskingEncoder masked = new LogSetup.MaskingEncoder(format, secrets);
-        LoggingEvent event = new LoggingEvent("test", context.getLogger("org.redisfailover.Test"), Level.WARN, message, error, arguments);
+        LoggingEvent event = new LoggingEvent(
+                "test", context.getLogger("org.redisfailover.Test"), Level.WARN, message, error, arguments);
         event.addKeyValuePair(new KeyValuePair("epoch", 7));
         event.addKeyValuePair(new KeyValuePair("reason", "master lost"));
         return new String(masked.encode(event), StandardCharsets.UTF_8);
@@ -58,7 +67,11 @@ class LogSetupTest {
     @Test
     void secretsAreMaskedInTextAndJson() throws Exception {
         String secret = "s3cr3t-value";
-        String text = encode(text(), List.of(secret), "AUTH failed with " + secret + "; requirepass=other-secret password: third", null);
+        String text = encode(
+                text(),
+                List.of(secret),
+                "AUTH failed with " + secret + "; requirepass=other-secret password: third",
+                null);
         assertFalse(text.contains(secret), text);
         assertFalse(text.contains("other-secret"), text);
         assertFalse(text.contains("third"), text);
@@ -73,7 +86,8 @@ class LogSetupTest {
 
     @Test
     void jsonHasTheFormattedMessageAnIsoTimeAndEachKeyValueAsAField() throws Exception {
-        String line = encode(LogSetup.jsonEncoder(), List.of(), "topology epoch {} applied from {}", null, new Object[] {7, "zk"});
+        String line = encode(
+                LogSetup.jsonEncoder(), List.of(), "topology epoch {} applied from {}", null, new Object[] {7, "zk"});
         assertEquals(1, line.strip().lines().count(), line);
         JsonNode json = new ObjectMapper().readTree(line);
         assertEquals("topology epoch 7 applied from zk", json.path("message").asText(), "formatted, not a template");
@@ -83,19 +97,31 @@ class LogSetupTest {
         assertEquals("master lost", json.path("reason").asText());
         assertEquals("WARN", json.path("level").asText());
         assertEquals("org.redisfailover.Test", json.path("logger_name").asText());
-        assertTrue(json.path("kvpList").isMissingNode() && json.path("arguments").isMissingNode() && json.path("@version").isMissingNode(), line);
+        assertTrue(
+                json.path("kvpList").isMissingNode()
+                        && json.path("arguments").isMissingNode()
+                        && json.path("@version").isMissingNode(),
+                line);
 
         String failed = encode(LogSetup.jsonEncoder(), List.of(), "cannot connect", new IOException("refused"));
-        assertTrue(new ObjectMapper().readTree(failed).path("stack_trace").asText().startsWith("java.io.IOException: refused"), failed);
+        assertTrue(
+                new ObjectMapper()
+                        .readTree(failed)
+                        .path("stack_trace")
+                        .asText()
+                        .startsWith("java.io.IOException: refused"),
+                failed);
     }
 
     @Test
     void levelsAndFormatsAreCheckedWithTheKeyNamed() {
         assertEquals(Level.DEBUG, LogSetup.parseLevel("debug"));
-        IllegalArgumentException level = assertThrows(IllegalArgumentException.class, () -> LogSetup.parseLevel("loud"));
+        IllegalArgumentException level =
+                assertThrows(IllegalArgumentException.class, () -> LogSetup.parseLevel("loud"));
         assertTrue(level.getMessage().startsWith("log-level:"), level.getMessage());
         assertEquals(LogSetup.Format.JSON, LogSetup.Format.parse("JSON"));
-        IllegalArgumentException format = assertThrows(IllegalArgumentException.class, () -> LogSetup.Format.parse("xml"));
+        IllegalArgumentException format =
+                assertThrows(IllegalArgumentException.class, () -> LogSetup.Format.parse("xml"));
         assertTrue(format.getMessage().startsWith("log-format:"), format.getMessage());
     }
 }

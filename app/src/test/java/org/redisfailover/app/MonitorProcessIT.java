@@ -38,18 +38,43 @@ class MonitorProcessIT {
         try (TestingServer zooKeeper = new TestingServer(true)) {
             Path config = dir.resolve("proxy.properties");
             int adminPort = FreePort.next();
-            String nodes = String.join(",", group.all().stream().map(RedisProcess::address).map(Object::toString).toList());
-            Files.writeString(config, "listen = 127.0.0.1:7379\nzk = " + zooKeeper.getConnectString() + "\nzk-path = /monitored\nredis = "
-                    + nodes + "\nlog-format = json\nlog-level = info\nread-policy = master\nadmin = 127.0.0.1:" + adminPort + "\n");
+            String nodes = String.join(
+                    ",",
+                    group.all().stream()
+                            .map(RedisProcess::address)
+                            .map(Object::toString)
+                            .toList());
+            Files.writeString(
+                    config,
+                    "listen = 127.0.0.1:7379\nzk = " + zooKeeper.getConnectString() + "\nzk-path = /monitored\nredis = "
+                            + nodes + "\nlog-format = json\nlog-level = info\nread-policy = master\nadmin = 127.0.0.1:"
+                            + adminPort + "\n");
             Path log = dir.resolve("monitor.log");
-            Process monitor = new ProcessBuilder(ProxyProcess.javaBinary(), "-Xmx128m", "-jar",
-                    ProxyProcess.jar().toString(), "monitor", "--config", config.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process monitor = new ProcessBuilder(
+                            ProxyProcess.javaBinary(),
+                            "-Xmx128m",
+                            "-jar",
+                            ProxyProcess.jar().toString(),
+                            "monitor",
+                            "--config",
+                            config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             try {
-                Poll.until(Duration.ofSeconds(30), "the monitor to seed the topology", () -> read(log).contains("seeded the topology"));
+                Poll.until(
+                        Duration.ofSeconds(30),
+                        "the monitor to seed the topology",
+                        () -> read(log).contains("seeded the topology"));
                 Files.writeString(config, Files.readString(config).replace("log-level = info", "log-level = debug"));
-                new ProcessBuilder("kill", "-HUP", Long.toString(monitor.pid())).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
-                Poll.until(Duration.ofSeconds(10), "the reload logged", () -> read(log).contains("SIGHUP: log level DEBUG in force"));
+                new ProcessBuilder("kill", "-HUP", Long.toString(monitor.pid()))
+                        .inheritIO()
+                        .start()
+                        .waitFor(10, TimeUnit.SECONDS);
+                Poll.until(
+                        Duration.ofSeconds(10),
+                        "the reload logged",
+                        () -> read(log).contains("SIGHUP: log level DEBUG in force"));
                 assertTrue(monitor.isAlive(), "SIGHUP does not stop the monitor");
 
                 // A standalone monitor exports metrics too: the leader alerts need them.
@@ -62,8 +87,14 @@ class MonitorProcessIT {
                     }
                 });
                 PrometheusScrape scrape = PrometheusScrape.of(adminPort);
-                assertEquals("/monitored", scrape.samples().stream().filter(sample -> sample.name().equals("redis_failover_monitor_leader"))
-                        .findFirst().orElseThrow().labels().get("group"));
+                assertEquals(
+                        "/monitored",
+                        scrape.samples().stream()
+                                .filter(sample -> sample.name().equals("redis_failover_monitor_leader"))
+                                .findFirst()
+                                .orElseThrow()
+                                .labels()
+                                .get("group"));
                 assertTrue(scrape.required("process_resident_memory_bytes") > 0);
                 assertEquals(1, scrape.required("redis_failover_zookeeper_connected"));
 
@@ -75,7 +106,10 @@ class MonitorProcessIT {
                     OffsetDateTime.parse(line.path("@timestamp").asText());
                     assertFalse(line.path("message").asText().contains("{}"), "a formatted message: " + line);
                 }
-                assertTrue(lines.stream().anyMatch(line -> line.path("event").asText().equals("reload")), "key-values are fields");
+                assertTrue(
+                        lines.stream()
+                                .anyMatch(line -> line.path("event").asText().equals("reload")),
+                        "key-values are fields");
             } finally {
                 monitor.destroyForcibly();
                 monitor.waitFor(10, TimeUnit.SECONDS);

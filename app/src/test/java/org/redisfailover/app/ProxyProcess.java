@@ -19,7 +19,8 @@ import org.redisfailover.testing.Poll;
 /** The packaged proxy ({@code target/redis-failover.jar}) as a process, with its client port and admin endpoint on free ports. */
 final class ProxyProcess implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final int port = FreePort.next();
     final int adminPort = FreePort.next();
@@ -41,10 +42,21 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Starts it (again), without waiting. */
     ProxyProcess launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString(), "proxy",
-                "--listen", "127.0.0.1:" + port, "--admin", "127.0.0.1:" + adminPort));
+        List<String> command = new ArrayList<>(List.of(
+                javaBinary(),
+                "-Xmx256m",
+                "-jar",
+                jar().toString(),
+                "proxy",
+                "--listen",
+                "127.0.0.1:" + port,
+                "--admin",
+                "127.0.0.1:" + adminPort));
         command.addAll(args);
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         return this;
     }
 
@@ -65,7 +77,10 @@ final class ProxyProcess implements AutoCloseable {
     /** GET of an admin path, or null when the endpoint does not answer. */
     private HttpResponse<String> get(String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).timeout(Duration.ofSeconds(2)).build(),
+            return HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
@@ -80,7 +95,9 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     void signal(String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .inheritIO()
+                .start();
         assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
     }
 
@@ -110,7 +127,8 @@ final class ProxyProcess implements AutoCloseable {
     static Path jar() {
         Path jar = Path.of("target", "redis-failover.jar");
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run the integration tests with 'mvn verify'");
+            throw new IllegalStateException(
+                    jar.toAbsolutePath() + " is missing: run the integration tests with 'mvn verify'");
         }
         return jar;
     }

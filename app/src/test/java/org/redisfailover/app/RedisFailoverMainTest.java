@@ -8,15 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import org.redisfailover.protocol.tls.ThrowawayPki;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.protocol.tls.ThrowawayPki;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
@@ -28,8 +28,7 @@ class RedisFailoverMainTest {
     Path dir;
 
     /** Runs the CLI and returns its exit code and what it printed on stderr. */
-    private record Run(int exitCode, String err) {
-    }
+    private record Run(int exitCode, String err) {}
 
     private static Run run(String... args) {
         PrintStream originalErr = System.err;
@@ -65,10 +64,21 @@ class RedisFailoverMainTest {
 
     @Test
     void flagsBuildTheConfig() {
-        ProxyConfig config = parse(null, "--listen", "127.0.0.1:7379", "--master", "127.0.0.1:6379", "--replica", "127.0.0.1:6380",
-                "--replica", "127.0.0.1:6381", "--read-policy", "prefer-replica");
+        ProxyConfig config = parse(
+                null,
+                "--listen",
+                "127.0.0.1:7379",
+                "--master",
+                "127.0.0.1:6379",
+                "--replica",
+                "127.0.0.1:6380",
+                "--replica",
+                "127.0.0.1:6381",
+                "--read-policy",
+                "prefer-replica");
         assertEquals(new NodeAddress("127.0.0.1", 6379), config.master());
-        assertEquals(List.of(new NodeAddress("127.0.0.1", 6380), new NodeAddress("127.0.0.1", 6381)), config.replicas());
+        assertEquals(
+                List.of(new NodeAddress("127.0.0.1", 6380), new NodeAddress("127.0.0.1", 6381)), config.replicas());
         assertEquals(ReadPolicy.PREFER_REPLICA, config.readPolicy());
     }
 
@@ -76,13 +86,17 @@ class RedisFailoverMainTest {
     void shippedConfigFileDocumentsEveryProxyOptionAndLoads() throws IOException {
         Path shipped = Path.of("../conf/proxy.properties");
         String text = Files.readString(shipped, StandardCharsets.UTF_8);
-        for (CommandLine.Model.OptionSpec option : new CommandLine(new ProxyCommand()).getCommandSpec().options()) {
+        for (CommandLine.Model.OptionSpec option :
+                new CommandLine(new ProxyCommand()).getCommandSpec().options()) {
             String key = option.longestName().replaceFirst("^--", "");
             if (!List.of("config", "check-config", "help", "version").contains(key)) {
-                assertTrue(text.contains("\n" + key + " =") || text.contains("\n#" + key + " ="), "conf/proxy.properties lacks " + key);
+                assertTrue(
+                        text.contains("\n" + key + " =") || text.contains("\n#" + key + " ="),
+                        "conf/proxy.properties lacks " + key);
             }
         }
-        ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(new String[] {"proxy", "--config", shipped.toString()});
+        ConfigFileDefaults defaults =
+                ConfigFileDefaults.fromArgs(new String[] {"proxy", "--config", shipped.toString()});
         ProxyConfig config = parse(defaults, "--config", shipped.toString());
         assertEquals(ReadPolicy.MASTER, config.readPolicy());
     }
@@ -90,7 +104,9 @@ class RedisFailoverMainTest {
     @Test
     void configFileGivesDefaultsAndFlagsWin() throws IOException {
         Path file = dir.resolve("proxy.properties");
-        Files.writeString(file, "master = 10.0.0.1:6379\nreplica = 10.0.0.2:6379,10.0.0.3:6379\nread-policy = replica\ndatabases = 4\n");
+        Files.writeString(
+                file,
+                "master = 10.0.0.1:6379\nreplica = 10.0.0.2:6379,10.0.0.3:6379\nread-policy = replica\ndatabases = 4\n");
         ConfigFileDefaults defaults = ConfigFileDefaults.fromArgs(new String[] {"proxy", "--config", file.toString()});
         ProxyConfig config = parse(defaults, "--config", file.toString(), "--read-policy", "master");
         assertEquals(new NodeAddress("10.0.0.1", 6379), config.master());
@@ -120,10 +136,12 @@ class RedisFailoverMainTest {
 
     @Test
     void invalidValuesAreErrorsNamingTheKey() {
-        IllegalArgumentException policy = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException policy = assertThrows(
+                IllegalArgumentException.class,
                 () -> parse(null, "--master", "127.0.0.1:6379", "--read-policy", "nearest"));
         assertTrue(policy.getMessage().contains("read-policy: unknown read policy 'nearest'"), policy.getMessage());
-        IllegalArgumentException master = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "redis"));
+        IllegalArgumentException master =
+                assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "redis"));
         assertTrue(master.getMessage().startsWith("master: "), master.getMessage());
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> parse(null));
         assertTrue(missing.getMessage().contains("--master is required"), missing.getMessage());
@@ -136,14 +154,20 @@ class RedisFailoverMainTest {
     void aConfigurationErrorIsItsMessageAndAPointerToHelpNotTheWholeUsage() {
         Run run = run("proxy", "--master", "127.0.0.1:6379", "--read-policy", "replicas");
         assertEquals(2, run.exitCode());
-        assertTrue(run.err().startsWith("redis-failover: invalid configuration: read-policy: unknown read policy 'replicas'"), run.err());
+        assertTrue(
+                run.err()
+                        .startsWith(
+                                "redis-failover: invalid configuration: read-policy: unknown read policy 'replicas'"),
+                run.err());
         assertTrue(run.err().contains("(see 'redis-failover proxy --help')"), run.err());
         assertFalse(run.err().contains("Usage:"), run.err());
         assertTrue(run.err().lines().count() <= 3, run.err());
 
         Run typo = run("proxy", "--lisen", "127.0.0.1:1");
         assertEquals(2, typo.exitCode());
-        assertTrue(typo.err().contains("Unknown options: '--lisen'") && typo.err().contains("--listen"), "suggests the option: " + typo.err());
+        assertTrue(
+                typo.err().contains("Unknown options: '--lisen'") && typo.err().contains("--listen"),
+                "suggests the option: " + typo.err());
         assertFalse(typo.err().contains("Usage:"), typo.err());
     }
 
@@ -151,11 +175,22 @@ class RedisFailoverMainTest {
     void aListOfAddressesWithTheWrongSeparatorSaysSo() {
         Run run = run("proxy", "--master", "127.0.0.1:6379", "--replica", "127.0.0.1:16380;127.0.0.1:16381");
         assertEquals(2, run.exitCode());
-        assertTrue(run.err().contains("replica: '127.0.0.1:16380;127.0.0.1:16381' is not one host:port (separate several with commas"),
+        assertTrue(
+                run.err()
+                        .contains(
+                                "replica: '127.0.0.1:16380;127.0.0.1:16381' is not one host:port (separate several with commas"),
                 run.err());
-        Run spaces = run("proxy", "--zk", "127.0.0.1:1", "--redis", "127.0.0.1:16379 127.0.0.1:16380", "--listen", "127.0.0.1:0");
+        Run spaces = run(
+                "proxy",
+                "--zk",
+                "127.0.0.1:1",
+                "--redis",
+                "127.0.0.1:16379 127.0.0.1:16380",
+                "--listen",
+                "127.0.0.1:0");
         assertEquals(2, spaces.exitCode());
-        assertTrue(spaces.err().contains("redis: '127.0.0.1:16379 127.0.0.1:16380' is not one host:port"), spaces.err());
+        assertTrue(
+                spaces.err().contains("redis: '127.0.0.1:16379 127.0.0.1:16380' is not one host:port"), spaces.err());
         assertFalse(spaces.err().contains("listening"), "checked before the port is bound: " + spaces.err());
     }
 
@@ -165,18 +200,25 @@ class RedisFailoverMainTest {
             String address = "127.0.0.1:" + taken.getLocalPort();
             Run run = run("proxy", "--master", "127.0.0.1:6379", "--listen", address);
             assertEquals(1, run.exitCode());
-            assertTrue(run.err().contains("redis-failover: listen: cannot listen on " + address + ": Address already in use"), run.err());
+            assertTrue(
+                    run.err()
+                            .contains(
+                                    "redis-failover: listen: cannot listen on " + address + ": Address already in use"),
+                    run.err());
             assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
         }
     }
 
     @Test
     void aKeySetTwiceOrACommentAfterAValueIsAnErrorNamingIt() throws IOException {
-        Path twice = Files.writeString(dir.resolve("twice.properties"), "master = 127.0.0.1:6379\nread-policy = replica\nread-policy = master\n");
+        Path twice = Files.writeString(
+                dir.resolve("twice.properties"),
+                "master = 127.0.0.1:6379\nread-policy = replica\nread-policy = master\n");
         Run duplicate = run("proxy", "--config", twice.toString(), "--check-config");
         assertEquals(2, duplicate.exitCode());
         assertTrue(duplicate.err().contains("key(s) [read-policy] set more than once"), duplicate.err());
-        Path commented = Files.writeString(dir.resolve("commented.properties"), "master = 127.0.0.1:6379\nread-policy = replica # spread reads\n");
+        Path commented = Files.writeString(
+                dir.resolve("commented.properties"), "master = 127.0.0.1:6379\nread-policy = replica # spread reads\n");
         Run comment = run("proxy", "--config", commented.toString(), "--check-config");
         assertEquals(2, comment.exitCode());
         assertTrue(comment.err().contains("read-policy: 'replica # spread reads' holds ' #'"), comment.err());
@@ -186,10 +228,18 @@ class RedisFailoverMainTest {
     void checkConfigValidatesWithoutStartingForEveryCommandThatRuns() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             // The listen port is in use: a check that started the proxy would fail on it.
-            Path good = Files.writeString(dir.resolve("good.properties"), "listen = 127.0.0.1:" + taken.getLocalPort()
-                    + "\nmaster = 127.0.0.1:6379\nzk = 127.0.0.1:1\nredis = 127.0.0.1:6379,127.0.0.1:6380\n");
-            assertEquals(0, run("proxy", "--config", good.toString(), "--check-config").exitCode());
-            assertEquals(0, run("monitor", "--config", good.toString(), "--check-config").exitCode(), "the monitor reads the proxy's file");
+            Path good = Files.writeString(
+                    dir.resolve("good.properties"),
+                    "listen = 127.0.0.1:" + taken.getLocalPort()
+                            + "\nmaster = 127.0.0.1:6379\nzk = 127.0.0.1:1\nredis = 127.0.0.1:6379,127.0.0.1:6380\n");
+            assertEquals(
+                    0,
+                    run("proxy", "--config", good.toString(), "--check-config").exitCode());
+            assertEquals(
+                    0,
+                    run("monitor", "--config", good.toString(), "--check-config")
+                            .exitCode(),
+                    "the monitor reads the proxy's file");
         }
         Path bad = Files.writeString(dir.resolve("bad.properties"), "master = 127.0.0.1:6379\nread-policy = nearest\n");
         Run refused = run("proxy", "--config", bad.toString(), "--check-config");
@@ -217,7 +267,12 @@ class RedisFailoverMainTest {
         new CommandLine(withToken).parseArgs("--master", "127.0.0.1:6379", "--admin-token-file", token.toString());
         assertTrue(withToken.adminOptions.access().requiresToken());
         ProxyCommand missing = new ProxyCommand();
-        new CommandLine(missing).parseArgs("--master", "127.0.0.1:6379", "--admin-token-file", dir.resolve("nope").toString());
+        new CommandLine(missing)
+                .parseArgs(
+                        "--master",
+                        "127.0.0.1:6379",
+                        "--admin-token-file",
+                        dir.resolve("nope").toString());
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, missing.adminOptions::access);
         assertTrue(refused.getMessage().startsWith("admin-token-file: cannot read"), refused.getMessage());
         Files.writeString(token, "two words\n");
@@ -230,11 +285,18 @@ class RedisFailoverMainTest {
         Files.writeString(secret, "s3cret\n");
         ProxyConfig config = parse(null, "--master", "127.0.0.1:6379", "--backend-password-file", secret.toString());
         assertEquals("s3cret", config.backendPassword());
-        ProxyConfig flagWins = parse(null, "--master", "127.0.0.1:6379", "--backend-password", "other", "--backend-password-file",
+        ProxyConfig flagWins = parse(
+                null,
+                "--master",
+                "127.0.0.1:6379",
+                "--backend-password",
+                "other",
+                "--backend-password-file",
                 secret.toString());
         assertEquals("other", flagWins.backendPassword());
         Files.writeString(secret, "\n");
-        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException empty = assertThrows(
+                IllegalArgumentException.class,
                 () -> parse(null, "--master", "127.0.0.1:6379", "--backend-password-file", secret.toString()));
         assertTrue(empty.getMessage().startsWith("backend-password-file: "), empty.getMessage());
     }
@@ -245,35 +307,117 @@ class RedisFailoverMainTest {
         Path cert = pki.serverCert;
         Path key = pki.serverKey;
         Path garbage = Files.writeString(dir.resolve("proxy.crt"), "x");
-        IllegalArgumentException notPem = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
-                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", garbage.toString(), "--tls-key-file", key.toString(),
-                "--tls-auth-clients", "no"));
-        assertTrue(notPem.getMessage().startsWith("tls-cert-file: " + garbage + " holds no PEM certificate"), notPem.getMessage());
-        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
-                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", pki.clientKey.toString(),
-                "--tls-auth-clients", "no"));
-        assertTrue(mismatch.getMessage().startsWith("tls-key-file: " + pki.clientKey + " is not the key of the certificate"),
+        IllegalArgumentException notPem = assertThrows(
+                IllegalArgumentException.class,
+                () -> parse(
+                        null,
+                        "--master",
+                        "127.0.0.1:6379",
+                        "--tls-listen",
+                        "127.0.0.1:6380",
+                        "--tls-cert-file",
+                        garbage.toString(),
+                        "--tls-key-file",
+                        key.toString(),
+                        "--tls-auth-clients",
+                        "no"));
+        assertTrue(
+                notPem.getMessage().startsWith("tls-cert-file: " + garbage + " holds no PEM certificate"),
+                notPem.getMessage());
+        IllegalArgumentException mismatch = assertThrows(
+                IllegalArgumentException.class,
+                () -> parse(
+                        null,
+                        "--master",
+                        "127.0.0.1:6379",
+                        "--tls-listen",
+                        "127.0.0.1:6380",
+                        "--tls-cert-file",
+                        cert.toString(),
+                        "--tls-key-file",
+                        pki.clientKey.toString(),
+                        "--tls-auth-clients",
+                        "no"));
+        assertTrue(
+                mismatch.getMessage()
+                        .startsWith("tls-key-file: " + pki.clientKey + " is not the key of the certificate"),
                 mismatch.getMessage());
-        IllegalArgumentException noCa = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
-                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString()));
+        IllegalArgumentException noCa = assertThrows(
+                IllegalArgumentException.class,
+                () -> parse(
+                        null,
+                        "--master",
+                        "127.0.0.1:6379",
+                        "--tls-listen",
+                        "127.0.0.1:6380",
+                        "--tls-cert-file",
+                        cert.toString(),
+                        "--tls-key-file",
+                        key.toString()));
         assertTrue(noCa.getMessage().startsWith("tls-auth-clients yes needs tls-ca-cert-file"), noCa.getMessage());
-        ProxyConfig anonymousClients = parse(null, "--master", "127.0.0.1:6379", "--tls-listen", "127.0.0.1:6380",
-                "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(), "--tls-auth-clients", "no");
+        ProxyConfig anonymousClients = parse(
+                null,
+                "--master",
+                "127.0.0.1:6379",
+                "--tls-listen",
+                "127.0.0.1:6380",
+                "--tls-cert-file",
+                cert.toString(),
+                "--tls-key-file",
+                key.toString(),
+                "--tls-auth-clients",
+                "no");
         assertEquals(new NodeAddress("127.0.0.1", 6380), anonymousClients.tls().listen());
-        IllegalArgumentException noListen = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException noListen = assertThrows(
+                IllegalArgumentException.class,
                 () -> parse(null, "--master", "127.0.0.1:6379", "--tls-cert-file", cert.toString()));
         assertTrue(noListen.getMessage().contains("need tls-listen"), noListen.getMessage());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
-                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", dir.resolve("absent.crt").toString(), "--tls-key-file", key.toString(),
-                "--tls-auth-clients", "no"));
+        IllegalArgumentException missing = assertThrows(
+                IllegalArgumentException.class,
+                () -> parse(
+                        null,
+                        "--master",
+                        "127.0.0.1:6379",
+                        "--tls-listen",
+                        "127.0.0.1:6380",
+                        "--tls-cert-file",
+                        dir.resolve("absent.crt").toString(),
+                        "--tls-key-file",
+                        key.toString(),
+                        "--tls-auth-clients",
+                        "no"));
         assertTrue(missing.getMessage().startsWith("tls-cert-file: cannot read"), missing.getMessage());
-        IllegalArgumentException badMode = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
-                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(),
-                "--tls-auth-clients", "sometimes"));
+        IllegalArgumentException badMode = assertThrows(
+                IllegalArgumentException.class,
+                () -> parse(
+                        null,
+                        "--master",
+                        "127.0.0.1:6379",
+                        "--tls-listen",
+                        "127.0.0.1:6380",
+                        "--tls-cert-file",
+                        cert.toString(),
+                        "--tls-key-file",
+                        key.toString(),
+                        "--tls-auth-clients",
+                        "sometimes"));
         assertTrue(badMode.getMessage().startsWith("tls-auth-clients: sometimes"), badMode.getMessage());
-        IllegalArgumentException oldProtocol = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master", "127.0.0.1:6379",
-                "--tls-listen", "127.0.0.1:6380", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(),
-                "--tls-auth-clients", "no", "--tls-protocols", "TLSv1"));
+        IllegalArgumentException oldProtocol = assertThrows(
+                IllegalArgumentException.class,
+                () -> parse(
+                        null,
+                        "--master",
+                        "127.0.0.1:6379",
+                        "--tls-listen",
+                        "127.0.0.1:6380",
+                        "--tls-cert-file",
+                        cert.toString(),
+                        "--tls-key-file",
+                        key.toString(),
+                        "--tls-auth-clients",
+                        "no",
+                        "--tls-protocols",
+                        "TLSv1"));
         assertTrue(oldProtocol.getMessage().startsWith("tls-protocols: TLSv1 "), oldProtocol.getMessage());
     }
 
@@ -281,17 +425,35 @@ class RedisFailoverMainTest {
     void backendTlsIsOffUnlessAskedAndItsFilesNeedIt() throws IOException {
         assertEquals(null, parse(null, "--master", "127.0.0.1:6379").backendTls());
         Path ca = Files.writeString(dir.resolve("ca.crt"), "x");
-        IllegalArgumentException filesWithoutTls = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException filesWithoutTls = assertThrows(
+                IllegalArgumentException.class,
                 () -> parse(null, "--master", "127.0.0.1:6379", "--backend-tls-ca-cert-file", ca.toString()));
         assertTrue(filesWithoutTls.getMessage().contains("backend-tls is no"), filesWithoutTls.getMessage());
-        ProxyConfig config = parse(null, "--master", "127.0.0.1:6379", "--backend-tls", "yes", "--backend-tls-ca-cert-file", ca.toString(),
-                "--backend-tls-verify-hostname", "no");
+        ProxyConfig config = parse(
+                null,
+                "--master",
+                "127.0.0.1:6379",
+                "--backend-tls",
+                "yes",
+                "--backend-tls-ca-cert-file",
+                ca.toString(),
+                "--backend-tls-verify-hostname",
+                "no");
         assertEquals(ca, config.backendTls().caCertFile());
         assertEquals(false, config.backendTls().verifyHostname());
-        IllegalArgumentException certWithoutKey = assertThrows(IllegalArgumentException.class, () -> parse(null, "--master",
-                "127.0.0.1:6379", "--backend-tls", "yes", "--backend-tls-cert-file", ca.toString()));
+        IllegalArgumentException certWithoutKey = assertThrows(
+                IllegalArgumentException.class,
+                () -> parse(
+                        null,
+                        "--master",
+                        "127.0.0.1:6379",
+                        "--backend-tls",
+                        "yes",
+                        "--backend-tls-cert-file",
+                        ca.toString()));
         assertTrue(certWithoutKey.getMessage().contains("go together"), certWithoutKey.getMessage());
-        IllegalArgumentException notYesNo = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException notYesNo = assertThrows(
+                IllegalArgumentException.class,
                 () -> parse(null, "--master", "127.0.0.1:6379", "--backend-tls", "true"));
         assertTrue(notYesNo.getMessage().startsWith("backend-tls: true (expected: yes or no)"), notYesNo.getMessage());
     }

@@ -51,7 +51,9 @@ class RepeatLimiterTest {
         }
         List<String> last = messages(seen).subList(54, seen.list.size());
         assertEquals(2, last.size(), String.valueOf(last));
-        assertEquals("the next line repeated 49 more times in the last 0 s; those were not logged", last.get(0).replaceAll("repeated \\d+", "repeated 49"));
+        assertEquals(
+                "the next line repeated 49 more times in the last 0 s; those were not logged",
+                last.get(0).replaceAll("repeated \\d+", "repeated 49"));
         assertEquals("cannot seed the topology: 0 reachable masters among [10.0.0.1:6379]", last.get(1));
     }
 

@@ -34,25 +34,46 @@ class ReplicaAcksAgreementIT {
     @Test
     void aProxyWithAnotherNRefusesToJoinUnlessTheChangeIsRolling(RedisGroup group) throws Exception {
         try (TestingServer zooKeeper = new TestingServer(true);
-                CuratorFramework admin = ZooKeeperTestClient.connect(zooKeeper.getConnectString(), Duration.ofSeconds(10))) {
+                CuratorFramework admin =
+                        ZooKeeperTestClient.connect(zooKeeper.getConnectString(), Duration.ofSeconds(10))) {
             // A proxy of the group, live, in the default (asynchronous) mode.
-            admin.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
-                    .forPath(LAYOUT.proxy("10.0.0.9:7379"), new ProxyRegistration("10.0.0.9:7379", 1, false, 3_000L, 0).encode());
+            admin.create()
+                    .creatingParentsIfNeeded()
+                    .withMode(CreateMode.EPHEMERAL)
+                    .forPath(
+                            LAYOUT.proxy("10.0.0.9:7379"),
+                            new ProxyRegistration("10.0.0.9:7379", 1, false, 3_000L, 0).encode());
             ProxyCommand command = new ProxyCommand();
-            new CommandLine(command).parseArgs("--listen", "127.0.0.1:0", "--zk", zooKeeper.getConnectString(), "--zk-path",
-                    LAYOUT.root(), "--master", group.master().address().toString(), "--min-replica-acks", "1");
+            new CommandLine(command)
+                    .parseArgs(
+                            "--listen",
+                            "127.0.0.1:0",
+                            "--zk",
+                            zooKeeper.getConnectString(),
+                            "--zk-path",
+                            LAYOUT.root(),
+                            "--master",
+                            group.master().address().toString(),
+                            "--min-replica-acks",
+                            "1");
             ProxyConfig config = command.buildConfig();
             try (ProxyServer server = new ProxyServer(config).start()) {
-                IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                IllegalArgumentException refused = assertThrows(
+                        IllegalArgumentException.class,
                         () -> ZooKeeperFollowing.start(config, server, List.of(), new MonitorOptions(), ZkAccess.OPEN));
-                assertTrue(refused.getMessage().contains("min-replica-acks is 1 here, but proxy 10.0.0.9:7379 (0)")
-                        && refused.getMessage().contains("--allow-min-replica-acks-change"), refused.getMessage());
+                assertTrue(
+                        refused.getMessage().contains("min-replica-acks is 1 here, but proxy 10.0.0.9:7379 (0)")
+                                && refused.getMessage().contains("--allow-min-replica-acks-change"),
+                        refused.getMessage());
                 MonitorOptions rolling = new MonitorOptions();
                 rolling.allowMinReplicaAcksChange = true;
-                ZooKeeperFollowing.Running following = ZooKeeperFollowing.start(config, server, List.of(), rolling, ZkAccess.OPEN);
+                ZooKeeperFollowing.Running following =
+                        ZooKeeperFollowing.start(config, server, List.of(), rolling, ZkAccess.OPEN);
                 try {
                     ObjectNode status = awaitBothRegistered(admin);
-                    assertTrue(status.path("minReplicaAcksMismatch").asText().contains("0 on [proxy 10.0.0.9:7379]"), status.toString());
+                    assertTrue(
+                            status.path("minReplicaAcksMismatch").asText().contains("0 on [proxy 10.0.0.9:7379]"),
+                            status.toString());
                     assertTrue(StatusCommand.text(status).contains("SAFE MODE MISMATCH"));
                 } finally {
                     following.stop().run();

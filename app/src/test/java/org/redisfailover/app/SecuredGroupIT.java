@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -78,26 +78,60 @@ class SecuredGroupIT {
         Files.writeString(passwordFile, PASSWORD + "\n");
         Path zkAuthFile = dir.resolve("zk-auth");
         // A proxy with a co-located monitor logs in as both; the reader is only named, by its digest.
-        Files.writeString(zkAuthFile, "# roles\nmonitor monitor:m-secret\nproxy proxy:p-secret\nreader digest:"
-                + DigestAuthenticationProvider.generateDigest("reader:r-secret") + "\n");
+        Files.writeString(
+                zkAuthFile,
+                "# roles\nmonitor monitor:m-secret\nproxy proxy:p-secret\nreader digest:"
+                        + DigestAuthenticationProvider.generateDigest("reader:r-secret") + "\n");
         String nodes = master.address() + "," + replica1.address() + "," + replica2.address();
         ProxyCommand command = new ProxyCommand();
-        new CommandLine(command).parseArgs("--listen", "127.0.0.1:0", "--zk", zooKeeper.getConnectString(), "--zk-path", "/secured",
-                "--redis", nodes,
-                "--tls-listen", "127.0.0.1:0", "--tls-cert-file", certificates.serverCert.toString(),
-                "--tls-key-file", certificates.serverKey.toString(), "--tls-ca-cert-file", certificates.caCert.toString(),
-                "--backend-password-file", passwordFile.toString(), "--backend-tls", "yes",
-                "--backend-tls-ca-cert-file", certificates.caCert.toString(),
-                "--backend-tls-cert-file", certificates.clientCert.toString(), "--backend-tls-key-file", certificates.clientKey.toString(),
-                "--zk-auth-file", zkAuthFile.toString());
+        new CommandLine(command)
+                .parseArgs(
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--zk",
+                        zooKeeper.getConnectString(),
+                        "--zk-path",
+                        "/secured",
+                        "--redis",
+                        nodes,
+                        "--tls-listen",
+                        "127.0.0.1:0",
+                        "--tls-cert-file",
+                        certificates.serverCert.toString(),
+                        "--tls-key-file",
+                        certificates.serverKey.toString(),
+                        "--tls-ca-cert-file",
+                        certificates.caCert.toString(),
+                        "--backend-password-file",
+                        passwordFile.toString(),
+                        "--backend-tls",
+                        "yes",
+                        "--backend-tls-ca-cert-file",
+                        certificates.caCert.toString(),
+                        "--backend-tls-cert-file",
+                        certificates.clientCert.toString(),
+                        "--backend-tls-key-file",
+                        certificates.clientKey.toString(),
+                        "--zk-auth-file",
+                        zkAuthFile.toString());
         ProxyConfig config = command.buildConfig();
         try (ProxyServer proxy = new ProxyServer(config).start()) {
-            Runnable stopZooKeeperSide = ZooKeeperFollowing.start(config, proxy,
-                    command.redisNodes.stream().map(NodeAddress::parse).toList(), command.monitorOptions, command.zkAuth.access()).stop();
+            Runnable stopZooKeeperSide = ZooKeeperFollowing.start(
+                            config,
+                            proxy,
+                            command.redisNodes.stream().map(NodeAddress::parse).toList(),
+                            command.monitorOptions,
+                            command.zkAuth.access())
+                    .stop();
             try (Jedis client = tlsClient(proxy)) {
-                Poll.until(Duration.ofSeconds(20), "the monitor to seed the topology from the TLS nodes",
+                Poll.until(
+                        Duration.ofSeconds(20),
+                        "the monitor to seed the topology from the TLS nodes",
                         () -> master.address().equals(proxy.topology().current().master()));
-                Poll.until(Duration.ofSeconds(10), "a write through the proxy's TLS port", () -> succeeds(() -> client.set("secured:before", "1")));
+                Poll.until(
+                        Duration.ofSeconds(10),
+                        "a write through the proxy's TLS port",
+                        () -> succeeds(() -> client.set("secured:before", "1")));
                 assertOnlyTheRolesMayTouchTheTree(proxy);
 
                 master.kill();
@@ -105,7 +139,10 @@ class SecuredGroupIT {
                     NodeAddress now = proxy.topology().current().master();
                     return now != null && !now.equals(master.address());
                 });
-                Poll.until(Duration.ofSeconds(10), "writes to the new master", () -> succeeds(() -> client.set("secured:after", "2")));
+                Poll.until(
+                        Duration.ofSeconds(10),
+                        "writes to the new master",
+                        () -> succeeds(() -> client.set("secured:after", "2")));
                 NodeAddress promoted = proxy.topology().current().master();
                 assertNotEquals(master.address(), promoted);
                 RedisProcess newMaster = promoted.equals(replica1.address()) ? replica1 : replica2;
@@ -122,24 +159,45 @@ class SecuredGroupIT {
     /** Without credentials nothing; with the proxy's only what proxies write; with the reader's, reading. */
     private void assertOnlyTheRolesMayTouchTheTree(ProxyServer proxy) throws Exception {
         String topology = "/secured/topology";
-        try (CuratorFramework anonymous = client(null); CuratorFramework proxyOnly = client("proxy:p-secret");
+        try (CuratorFramework anonymous = client(null);
+                CuratorFramework proxyOnly = client("proxy:p-secret");
                 CuratorFramework reader = client("reader:r-secret")) {
-            assertThrows(KeeperException.NoAuthException.class, () -> anonymous.getData().forPath(topology));
-            assertThrows(KeeperException.NoAuthException.class, () -> anonymous.setData().forPath(topology, "{}".getBytes()));
-            assertThrows(KeeperException.NoAuthException.class, () -> anonymous.create().forPath("/secured/proxies/intruder"));
-            assertThrows(KeeperException.NoAuthException.class, () -> anonymous.delete().forPath(topology));
-            assertThrows(KeeperException.NoAuthException.class, () -> proxyOnly.setData().forPath(topology, "{}".getBytes()),
+            assertThrows(
+                    KeeperException.NoAuthException.class,
+                    () -> anonymous.getData().forPath(topology));
+            assertThrows(
+                    KeeperException.NoAuthException.class,
+                    () -> anonymous.setData().forPath(topology, "{}".getBytes()));
+            assertThrows(
+                    KeeperException.NoAuthException.class,
+                    () -> anonymous.create().forPath("/secured/proxies/intruder"));
+            assertThrows(
+                    KeeperException.NoAuthException.class,
+                    () -> anonymous.delete().forPath(topology));
+            assertThrows(
+                    KeeperException.NoAuthException.class,
+                    () -> proxyOnly.setData().forPath(topology, "{}".getBytes()),
                     "a proxy cannot choose the master");
-            assertThrows(KeeperException.NoAuthException.class, () -> reader.setData().forPath(topology, "{}".getBytes()));
-            assertTrue(new String(reader.getData().forPath(topology)).contains(master.address().toString()), "the reader reads");
-            assertTrue(new String(proxyOnly.getData().forPath(topology)).contains(master.address().toString()));
+            assertThrows(
+                    KeeperException.NoAuthException.class,
+                    () -> reader.setData().forPath(topology, "{}".getBytes()));
+            assertTrue(
+                    new String(reader.getData().forPath(topology))
+                            .contains(master.address().toString()),
+                    "the reader reads");
+            assertTrue(new String(proxyOnly.getData().forPath(topology))
+                    .contains(master.address().toString()));
         }
-        assertEquals(master.address(), proxy.topology().current().master(), "the proxy ignored nothing it should not have");
+        assertEquals(
+                master.address(), proxy.topology().current().master(), "the proxy ignored nothing it should not have");
     }
 
     private CuratorFramework client(String credentials) throws InterruptedException {
-        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder().connectString(zooKeeper.getConnectString())
-                .retryPolicy(new RetryOneTime(100)).sessionTimeoutMs(10_000).connectionTimeoutMs(5_000);
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
+                .connectString(zooKeeper.getConnectString())
+                .retryPolicy(new RetryOneTime(100))
+                .sessionTimeoutMs(10_000)
+                .connectionTimeoutMs(5_000);
         if (credentials != null) {
             builder.authorization("digest", credentials.getBytes());
         }
@@ -150,8 +208,13 @@ class SecuredGroupIT {
     }
 
     private Jedis tlsClient(ProxyServer proxy) {
-        return new Jedis(new HostAndPort("127.0.0.1", proxy.boundTlsAddress().port()), DefaultJedisClientConfig.builder()
-                .timeoutMillis(10_000).ssl(true).sslSocketFactory(certificates.socketFactory(true)).build());
+        return new Jedis(
+                new HostAndPort("127.0.0.1", proxy.boundTlsAddress().port()),
+                DefaultJedisClientConfig.builder()
+                        .timeoutMillis(10_000)
+                        .ssl(true)
+                        .sslSocketFactory(certificates.socketFactory(true))
+                        .build());
     }
 
     private static boolean succeeds(Supplier<String> write) {

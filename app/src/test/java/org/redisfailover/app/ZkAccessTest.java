@@ -23,7 +23,8 @@ class ZkAccessTest {
 
     @Test
     void monitorsWriteTheTopologyProxiesTheirRegistrationsAndReadersRead() {
-        ACLProvider provider = ZkAccess.parse("test", "monitor monitor:m\nproxy proxy:p;reader digest:reader:hash").aclProvider(LAYOUT);
+        ACLProvider provider = ZkAccess.parse("test", "monitor monitor:m\nproxy proxy:p;reader digest:reader:hash")
+                .aclProvider(LAYOUT);
         Map<String, Integer> topology = permissionsByUser(provider.getAclForPath(LAYOUT.topology()));
         assertEquals(ZooDefs.Perms.ALL, topology.get("monitor"));
         assertEquals(ZooDefs.Perms.READ, topology.get("proxy"));
@@ -33,14 +34,22 @@ class ZkAccessTest {
             assertEquals(ZooDefs.Perms.ALL, acl.get("proxy"), proxyPath);
             assertEquals(ZooDefs.Perms.READ, acl.get("monitor"), proxyPath);
         }
-        assertEquals(ZooDefs.Perms.ALL, permissionsByUser(provider.getAclForPath(LAYOUT.events() + "/e-1")).get("monitor"));
+        assertEquals(
+                ZooDefs.Perms.ALL,
+                permissionsByUser(provider.getAclForPath(LAYOUT.events() + "/e-1"))
+                        .get("monitor"));
         Map<String, Integer> syncSet = permissionsByUser(provider.getAclForPath(LAYOUT.syncSet()));
         assertEquals(ZooDefs.Perms.ALL, syncSet.get("monitor"), "only monitors change safe mode's sync set");
         assertEquals(ZooDefs.Perms.READ, syncSet.get("proxy"));
         Map<String, Integer> root = permissionsByUser(provider.getAclForPath("/group"));
-        assertEquals(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, root.get("proxy"), "proxies may create under the root, not delete");
+        assertEquals(
+                ZooDefs.Perms.READ | ZooDefs.Perms.CREATE,
+                root.get("proxy"),
+                "proxies may create under the root, not delete");
         assertEquals(root, permissionsByUser(provider.getAclForPath("/")));
-        assertTrue(provider.getAclForPath(LAYOUT.topology()).stream().noneMatch(acl -> acl.getId().getScheme().equals("world")),
+        assertTrue(
+                provider.getAclForPath(LAYOUT.topology()).stream()
+                        .noneMatch(acl -> acl.getId().getScheme().equals("world")),
                 "nothing is open to the world");
     }
 
@@ -57,13 +66,20 @@ class ZkAccessTest {
     @Test
     void mistakesAreErrorsNamingTheSourceAndLine() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ZkAccess.parse("f", "monitor monitor:m"))
-                .getMessage().contains("no identity for the proxy role"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ZkAccess.parse("f", "monitor digest:m:h\nproxy digest:p:h"))
-                .getMessage().contains("no credential"));
+                .getMessage()
+                .contains("no identity for the proxy role"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ZkAccess.parse("f", "monitor digest:m:h\nproxy digest:p:h"))
+                .getMessage()
+                .contains("no credential"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ZkAccess.parse("f", "admin admin:a"))
-                .getMessage().startsWith("f: line 1: unknown role 'admin'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ZkAccess.parse("f", "# c\nmonitor nopassword\nproxy p:p"))
-                .getMessage().startsWith("f: line 2: expected user:secret"));
+                .getMessage()
+                .startsWith("f: line 1: unknown role 'admin'"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class, () -> ZkAccess.parse("f", "# c\nmonitor nopassword\nproxy p:p"))
+                .getMessage()
+                .startsWith("f: line 2: expected user:secret"));
         assertTrue(ZkAccess.OPEN.isOpen());
     }
 }

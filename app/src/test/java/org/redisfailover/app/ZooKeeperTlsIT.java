@@ -32,8 +32,13 @@ import org.redisfailover.testing.FreePort;
 class ZooKeeperTlsIT {
 
     /** ZooKeeper's server turns the ssl.* keys of its configuration into JVM-wide properties: put back after. */
-    private static final List<String> SERVER_PROPERTIES = List.of("zookeeper.serverCnxnFactory", "zookeeper.ssl.keyStore.location",
-            "zookeeper.ssl.keyStore.type", "zookeeper.ssl.trustStore.location", "zookeeper.ssl.trustStore.type", "zookeeper.ssl.clientAuth");
+    private static final List<String> SERVER_PROPERTIES = List.of(
+            "zookeeper.serverCnxnFactory",
+            "zookeeper.ssl.keyStore.location",
+            "zookeeper.ssl.keyStore.type",
+            "zookeeper.ssl.trustStore.location",
+            "zookeeper.ssl.trustStore.type",
+            "zookeeper.ssl.clientAuth");
 
     private static ThrowawayPki certificates;
     private static TestingServer zooKeeper;
@@ -43,14 +48,26 @@ class ZooKeeperTlsIT {
     static void start(@TempDir Path dir) throws Exception {
         certificates = ThrowawayPki.generate(dir.resolve("pki"));
         Path serverPem = dir.resolve("zk-server.pem");
-        Files.writeString(serverPem, Files.readString(certificates.serverKey) + "\n" + Files.readString(certificates.serverCert));
+        Files.writeString(
+                serverPem, Files.readString(certificates.serverKey) + "\n" + Files.readString(certificates.serverCert));
         securePort = FreePort.next();
-        Map<String, Object> tls = Map.of("secureClientPort", Integer.toString(securePort),
-                "serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory",
-                "ssl.keyStore.location", serverPem.toString(), "ssl.keyStore.type", "PEM",
-                "ssl.trustStore.location", certificates.caCert.toString(), "ssl.trustStore.type", "PEM",
-                "ssl.clientAuth", "need");
-        zooKeeper = new TestingServer(new InstanceSpec(dir.resolve("zk").toFile(), -1, -1, -1, true, -1, -1, -1, tls), true);
+        Map<String, Object> tls = Map.of(
+                "secureClientPort",
+                Integer.toString(securePort),
+                "serverCnxnFactory",
+                "org.apache.zookeeper.server.NettyServerCnxnFactory",
+                "ssl.keyStore.location",
+                serverPem.toString(),
+                "ssl.keyStore.type",
+                "PEM",
+                "ssl.trustStore.location",
+                certificates.caCert.toString(),
+                "ssl.trustStore.type",
+                "PEM",
+                "ssl.clientAuth",
+                "need");
+        zooKeeper = new TestingServer(
+                new InstanceSpec(dir.resolve("zk").toFile(), -1, -1, -1, true, -1, -1, -1, tls), true);
     }
 
     @AfterAll
@@ -74,23 +91,33 @@ class ZooKeeperTlsIT {
     @Test
     void theClientGetsThroughTheSecurePortWithItsCertificate() throws Exception {
         ZkLayout layout = new ZkLayout("/tls");
-        try (CuratorFramework client = ZooKeeperClients.connect("127.0.0.1:" + securePort, Duration.ofSeconds(10),
-                tlsOptions(true).access(), layout)) {
+        try (CuratorFramework client = ZooKeeperClients.connect(
+                "127.0.0.1:" + securePort,
+                Duration.ofSeconds(10),
+                tlsOptions(true).access(),
+                layout)) {
             assertTrue(client.getZookeeperClient().isConnected(), "connected over TLS");
-            client.create().creatingParentsIfNeeded().forPath(layout.topology(), "over tls".getBytes(StandardCharsets.UTF_8));
+            client.create()
+                    .creatingParentsIfNeeded()
+                    .forPath(layout.topology(), "over tls".getBytes(StandardCharsets.UTF_8));
             assertEquals("over tls", new String(client.getData().forPath(layout.topology()), StandardCharsets.UTF_8));
         }
     }
 
     @Test
     void neitherPlainTextNorATlsClientWithoutACertificateGetsIn() throws Exception {
-        try (CuratorFramework plain = CuratorFrameworkFactory.newClient("127.0.0.1:" + securePort, 10_000, 2_000, new RetryOneTime(100))) {
+        try (CuratorFramework plain =
+                CuratorFrameworkFactory.newClient("127.0.0.1:" + securePort, 10_000, 2_000, new RetryOneTime(100))) {
             plain.start();
             assertFalse(plain.blockUntilConnected(3, TimeUnit.SECONDS), "plain text on the secure port");
         }
-        try (CuratorFramework anonymous = ZooKeeperClients.connect("127.0.0.1:" + securePort, Duration.ofSeconds(3),
-                tlsOptions(false).access(), new ZkLayout("/tls"))) {
-            assertFalse(anonymous.getZookeeperClient().isConnected(), "TLS without the client certificate ZooKeeper needs");
+        try (CuratorFramework anonymous = ZooKeeperClients.connect(
+                "127.0.0.1:" + securePort,
+                Duration.ofSeconds(3),
+                tlsOptions(false).access(),
+                new ZkLayout("/tls"))) {
+            assertFalse(
+                    anonymous.getZookeeperClient().isConnected(), "TLS without the client certificate ZooKeeper needs");
         }
     }
 }

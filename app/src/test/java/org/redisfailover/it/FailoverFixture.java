@@ -11,9 +11,9 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.redisfailover.app.RedisFailoverMain;
 import org.redisfailover.monitor.Monitor;
-import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.monitor.MonitorSettings;
 import org.redisfailover.monitor.NodeAccess;
+import org.redisfailover.monitor.SwitchHistory;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.ZkLayout;
@@ -73,7 +73,10 @@ final class FailoverFixture implements AutoCloseable {
     }
 
     List<NodeAddress> nodes() {
-        return List.of(group.master().address(), group.replicas().get(0).address(), group.replicas().get(1).address());
+        return List.of(
+                group.master().address(),
+                group.replicas().get(0).address(),
+                group.replicas().get(1).address());
     }
 
     static MonitorSettings monitorSettings(String id, List<NodeAddress> nodes) {
@@ -82,13 +85,25 @@ final class FailoverFixture implements AutoCloseable {
 
     /** With the proxies' safe mode: {@code minReplicaAcks} replicas acknowledge each write. */
     static MonitorSettings monitorSettings(String id, List<NodeAddress> nodes, int minReplicaAcks) {
-        return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SLOW_DOWN_AFTER, SESSION_TIMEOUT, -1,
-                Duration.ofSeconds(2), NodeAccess.PLAIN, minReplicaAcks);
+        return new MonitorSettings(
+                id,
+                LAYOUT,
+                nodes,
+                Duration.ofMillis(100),
+                Duration.ofMillis(200),
+                3,
+                SLOW_DOWN_AFTER,
+                SESSION_TIMEOUT,
+                -1,
+                Duration.ofSeconds(2),
+                NodeAccess.PLAIN,
+                minReplicaAcks);
     }
 
     /** A monitor of the proxies' safe mode. */
     Monitor startSafeModeMonitor(String id, int minReplicaAcks) throws Exception {
-        Monitor monitor = new Monitor(newClient(SESSION_TIMEOUT), monitorSettings(id, nodes(), minReplicaAcks), UnaryOperator.identity());
+        Monitor monitor = new Monitor(
+                newClient(SESSION_TIMEOUT), monitorSettings(id, nodes(), minReplicaAcks), UnaryOperator.identity());
         monitor.start();
         closeables.add(monitor);
         return monitor;
@@ -117,14 +132,23 @@ final class FailoverFixture implements AutoCloseable {
 
     /** As {@link #startProxy(String, CuratorFramework)}, fencing itself after {@code fenceTimeout} without ZooKeeper. */
     ProxyServer startProxy(String id, CuratorFramework client, Duration fenceTimeout) throws Exception {
-        ZooKeeperSettings settings = new ZooKeeperSettings(connectString, LAYOUT, SESSION_TIMEOUT, fenceTimeout, ZooKeeperSettings.DEFAULT_REPLICATION_GUARD);
-        ProxyServer proxy = new ProxyServer(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of()).zooKeeper(settings).build())
+        ZooKeeperSettings settings = new ZooKeeperSettings(
+                connectString, LAYOUT, SESSION_TIMEOUT, fenceTimeout, ZooKeeperSettings.DEFAULT_REPLICATION_GUARD);
+        ProxyServer proxy = new ProxyServer(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of())
+                        .zooKeeper(settings)
+                        .build())
                 .start();
         closeables.add(proxy);
         ZkGroupConfigStore configStore = new ZkGroupConfigStore(client, LAYOUT, SESSION_TIMEOUT);
         proxy.recordConfigIn(configStore);
         closeables.add(configStore);
-        ZkTopologyFollower follower = new ZkTopologyFollower(client, settings, proxy.topology(), proxy::drainLoops, proxy.boundAddress().toString(), id,
+        ZkTopologyFollower follower = new ZkTopologyFollower(
+                client,
+                settings,
+                proxy.topology(),
+                proxy::drainLoops,
+                proxy.boundAddress().toString(),
+                id,
                 proxy.config().minReplicaAcks());
         follower.start(null);
         closeables.add(follower);
@@ -133,14 +157,16 @@ final class FailoverFixture implements AutoCloseable {
     }
 
     /** What a {@code redis-failover} command printed (out and err together) and its exit status. */
-    record CommandResult(int status, String output) {
-    }
+    record CommandResult(int status, String output) {}
 
     /** Runs {@code redis-failover} with {@code args} in this process, as an operator would from a shell. */
     static CommandResult run(String... args) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintWriter writer = new PrintWriter(bytes, true, StandardCharsets.UTF_8);
-        int status = new CommandLine(new RedisFailoverMain()).setOut(writer).setErr(writer).execute(args);
+        int status = new CommandLine(new RedisFailoverMain())
+                .setOut(writer)
+                .setErr(writer)
+                .execute(args);
         writer.flush();
         return new CommandResult(status, bytes.toString(StandardCharsets.UTF_8));
     }
@@ -153,7 +179,8 @@ final class FailoverFixture implements AutoCloseable {
     void awaitSeeded() {
         Poll.until(Duration.ofSeconds(15), "the monitors to seed the topology", () -> {
             try {
-                return group.master().address().equals(topology().master()) && topology().replicas().size() == 2;
+                return group.master().address().equals(topology().master())
+                        && topology().replicas().size() == 2;
             } catch (Exception e) {
                 return false;
             }
@@ -164,7 +191,8 @@ final class FailoverFixture implements AutoCloseable {
     void awaitEventDetail(String fragment, Duration timeout) {
         Poll.until(timeout, "an event saying '" + fragment + "'", () -> {
             try {
-                return SwitchHistory.recent(admin, LAYOUT, 10).stream().anyMatch(event -> String.valueOf(event.detail()).contains(fragment));
+                return SwitchHistory.recent(admin, LAYOUT, 10).stream()
+                        .anyMatch(event -> String.valueOf(event.detail()).contains(fragment));
             } catch (Exception e) {
                 return false;
             }

@@ -59,8 +59,7 @@ class FailoverIT {
      * What one writer saw: acknowledged writes, writes of unknown outcome, other errors, connections the
      * proxy closed, and the keys acknowledged after the kill (only the new master can have taken those).
      */
-    private record WriterOutcome(int acked, int uncertain, int errors, int dropped, List<String> ackedAfterKill) {
-    }
+    private record WriterOutcome(int acked, int uncertain, int errors, int dropped, List<String> ackedAfterKill) {}
 
     @Test
     void masterKilledUnderLoadIsReplacedAndTheOldOneRejoinsAsReplica(RedisGroup group) throws Exception {
@@ -132,13 +131,17 @@ class FailoverIT {
             Topology after = topology();
             assertTrue(after.epoch() >= epochBefore + 2, "two-phase switch: no-master epoch, then the new master");
             int ackedAtPromotion = ackedTotal.get();
-            Poll.until(Duration.ofSeconds(15), "writes to flow to the new master", () -> ackedTotal.get() > ackedAtPromotion + 200);
+            Poll.until(
+                    Duration.ofSeconds(15),
+                    "writes to flow to the new master",
+                    () -> ackedTotal.get() > ackedAtPromotion + 200);
 
             group.master().restart();
             Poll.until(Duration.ofSeconds(20), "the old master to rejoin as a replica of the new one", () -> {
                 try (Jedis old = group.master().client()) {
                     String info = old.info("replication");
-                    return info.contains("role:slave") && info.contains("master_port:" + after.master().port())
+                    return info.contains("role:slave")
+                            && info.contains("master_port:" + after.master().port())
                             && topology().replicas().contains(oldMaster);
                 } catch (Exception e) {
                     return false;
@@ -152,8 +155,13 @@ class FailoverIT {
             WriterOutcome result = outcome.get(60, TimeUnit.SECONDS);
             assertEquals(0, result.errors(), "writes during the switch are held, not failed");
             assertEquals(0, result.dropped(), "no client connection is dropped");
-            assertTrue(result.uncertain() <= 1, "at most the one write in flight on the dead master is uncertain: " + result);
-            assertTrue(result.ackedAfterKill().size() > 100, "writes were acknowledged after the kill: " + result.ackedAfterKill().size());
+            assertTrue(
+                    result.uncertain() <= 1,
+                    "at most the one write in flight on the dead master is uncertain: " + result);
+            assertTrue(
+                    result.ackedAfterKill().size() > 100,
+                    "writes were acknowledged after the kill: "
+                            + result.ackedAfterKill().size());
             // No proxy acknowledged a write from the old master after it died: every later ack is on the new master.
             try (Jedis newMaster = new Jedis("127.0.0.1", topology().master().port(), 5_000)) {
                 List<String> values = newMaster.mget(result.ackedAfterKill().toArray(String[]::new));

@@ -59,10 +59,13 @@ class FailoverLivenessIT {
         first.close();
         NodeAddress old = group.master().address();
         group.master().kill();
-        // Past Sentinel's freshness limit as a monitor that started now would reckon it (10 x 300 ms down-after, plus the
+        // Past Sentinel's freshness limit as a monitor that started now would reckon it (10 x 300 ms down-after, plus
+        // the
         // time since its own verdict): the replicas' links have been down longer than that since before it started.
-        Poll.until(Duration.ofSeconds(15), "the replicas to report their link down for 5 s", () -> group.replicas().stream()
-                .allMatch(replica -> linkDownSeconds(replica) >= 5));
+        Poll.until(
+                Duration.ofSeconds(15),
+                "the replicas to report their link down for 5 s",
+                () -> group.replicas().stream().allMatch(replica -> linkDownSeconds(replica) >= 5));
         fixture.startMonitor("m2");
         fixture.startMonitor("m3");
         Topology after = fixture.awaitNewMaster(old, Duration.ofSeconds(15));
@@ -88,7 +91,11 @@ class FailoverLivenessIT {
         group.master().kill();
         // What the stopped leader left: the no-master epoch written, and one replica promoted.
         Topology serving = fixture.topology();
-        fixture.admin.setData().forPath(FailoverFixture.LAYOUT.topology(), TopologyJson.encode(serving.switching(Topology.Phase.FAILOVER)));
+        fixture.admin
+                .setData()
+                .forPath(
+                        FailoverFixture.LAYOUT.topology(),
+                        TopologyJson.encode(serving.switching(Topology.Phase.FAILOVER)));
         RedisProcess halfPromoted = group.replicas().get(0);
         try (Jedis jedis = halfPromoted.client()) {
             jedis.replicaofNoOne();
@@ -96,7 +103,9 @@ class FailoverLivenessIT {
         fixture.startSafeModeMonitor("m2", 1);
         fixture.startSafeModeMonitor("m3", 1);
         Topology after = fixture.awaitNewMaster(old, Duration.ofSeconds(20));
-        assertTrue(group.replicas().stream().anyMatch(r -> r.address().equals(after.master())), "a replica serves: " + after);
+        assertTrue(
+                group.replicas().stream().anyMatch(r -> r.address().equals(after.master())),
+                "a replica serves: " + after);
         try (Jedis promoted = new Jedis(after.master().host(), after.master().port(), 2000)) {
             assertEquals("v", promoted.get("adopt:key"));
         }
@@ -123,7 +132,10 @@ class FailoverLivenessIT {
         });
         // The leader records the event just after it writes the topology: poll for it too.
         fixture.awaitEventDetail("same process", Duration.ofSeconds(5));
-        SwitchEvent aborted = events().stream().filter(e -> "aborted".equals(e.outcome())).findFirst().orElseThrow();
+        SwitchEvent aborted = events().stream()
+                .filter(e -> "aborted".equals(e.outcome()))
+                .findFirst()
+                .orElseThrow();
         assertTrue(aborted.detail().contains("same process"), aborted.detail());
         assertEquals("failover", aborted.kind());
     }
@@ -184,9 +196,13 @@ class FailoverLivenessIT {
     @Test
     void aReplicaRestartedFromAnOlderSnapshotIsNotCountedUntilForgotten(RedisGroup group) throws Exception {
         startSafeModeGroup();
-        Poll.until(Duration.ofSeconds(10), "the sync set to record both replicas' processes", () -> syncSet().runIds().size() == 2);
+        Poll.until(
+                Duration.ofSeconds(10),
+                "the sync set to record both replicas' processes",
+                () -> syncSet().runIds().size() == 2);
         RedisProcess crashed = group.replicas().get(0);
-        try (Jedis replica = crashed.client(); Jedis master = group.master().client()) {
+        try (Jedis replica = crashed.client();
+                Jedis master = group.master().client()) {
             replica.save(); // its snapshot, from before the writes below
             for (int i = 0; i < 100; i++) {
                 master.set("after-snapshot:" + i, "v");
@@ -200,7 +216,14 @@ class FailoverLivenessIT {
         fixture.awaitEventDetail("restarted as another process", Duration.ofSeconds(20));
         assertNull(fixture.topology().master(), "no promotion counting on what the restarted replica no longer has");
         String zk = zooKeeper.getConnectString();
-        String[] forget = {"forget-replica", "--zk", zk, "--zk-path", FailoverFixture.LAYOUT.root(), crashed.address().toString()};
+        String[] forget = {
+            "forget-replica",
+            "--zk",
+            zk,
+            "--zk-path",
+            FailoverFixture.LAYOUT.root(),
+            crashed.address().toString()
+        };
         FailoverFixture.CommandResult refused = FailoverFixture.run(forget);
         assertEquals(1, refused.status(), refused.output());
         assertTrue(refused.output().contains("--accept-loss"), refused.output());
@@ -252,7 +275,10 @@ class FailoverLivenessIT {
     }
 
     private void awaitSyncSetMembers(int members) {
-        Poll.until(Duration.ofSeconds(10), "the sync set to list " + members + " replicas", () -> syncSet().members().size() == members);
+        Poll.until(
+                Duration.ofSeconds(10),
+                "the sync set to list " + members + " replicas",
+                () -> syncSet().members().size() == members);
     }
 
     private static long linkDownSeconds(RedisProcess replica) {

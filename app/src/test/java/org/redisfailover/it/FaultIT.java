@@ -79,15 +79,19 @@ class FaultIT {
 
     /** A ZooKeeper client connected through {@code relay}, for a proxy the test cuts off. */
     private CuratorFramework connectThrough(FaultRelay relay) throws InterruptedException {
-        CuratorFramework client = closeLater(CuratorFrameworkFactory.newClient(relay.address().toString(),
-                (int) FailoverFixture.SESSION_TIMEOUT.toMillis(), 2_000, new RetryOneTime(100)));
+        CuratorFramework client = closeLater(CuratorFrameworkFactory.newClient(
+                relay.address().toString(),
+                (int) FailoverFixture.SESSION_TIMEOUT.toMillis(),
+                2_000,
+                new RetryOneTime(100)));
         client.start();
         assertTrue(client.blockUntilConnected(10, TimeUnit.SECONDS));
         return client;
     }
 
     /** Watches the topology for {@code window}: it must stay at {@code epoch} the whole time. */
-    private static void assertEpochStays(FailoverFixture fixture, long epoch, Duration window, String why) throws Exception {
+    private static void assertEpochStays(FailoverFixture fixture, long epoch, Duration window, String why)
+            throws Exception {
         long deadline = System.nanoTime() + window.toNanos();
         for (int check = 0; check < 10_000 && System.nanoTime() < deadline; check++) {
             assertEquals(epoch, fixture.topology().epoch(), why);
@@ -114,7 +118,9 @@ class FaultIT {
         relay.mode(FaultRelay.Mode.BLACKHOLE); // only the leader loses the master
         Poll.until(Duration.ofSeconds(10), "the leader to see the master down", () -> {
             try {
-                return new String(fixture.admin.getData().forPath(FailoverFixture.LAYOUT.monitors() + "/m1"), StandardCharsets.UTF_8)
+                return new String(
+                                fixture.admin.getData().forPath(FailoverFixture.LAYOUT.monitors() + "/m1"),
+                                StandardCharsets.UTF_8)
                         .contains(master.toString());
             } catch (Exception e) {
                 return false;
@@ -137,7 +143,8 @@ class FaultIT {
         relay.delayReplies(120); // each probe reply takes 120 ms; the probe timeout is 200 ms
         assertEpochStays(fixture, epoch, Duration.ofSeconds(3), "a slow master within the timeout is alive");
         for (String monitor : List.of("m1", "m2")) {
-            String view = new String(fixture.admin.getData().forPath(FailoverFixture.LAYOUT.monitors() + "/" + monitor),
+            String view = new String(
+                    fixture.admin.getData().forPath(FailoverFixture.LAYOUT.monitors() + "/" + monitor),
                     StandardCharsets.UTF_8);
             assertFalse(view.contains(relayed.master().toString()), monitor + " calls the slow master down: " + view);
         }
@@ -188,22 +195,39 @@ class FaultIT {
         Poll.until(Duration.ofSeconds(10), "p1 to write", () -> proxy.topology().writableMaster() != null);
         ExecutorService caller = Executors.newFixedThreadPool(2);
         try (Jedis client = new Jedis("127.0.0.1", proxy.boundAddress().port(), 20_000);
-                Jedis master = new Jedis(group.master().address().host(), group.master().address().port(), 5_000);
+                Jedis master = new Jedis(
+                        group.master().address().host(),
+                        group.master().address().port(),
+                        5_000);
                 Jedis writer = new Jedis("127.0.0.1", proxy.boundAddress().port(), 20_000)) {
             // A blocking move: a write whose reply comes when the test pushes, after the lease has lapsed.
-            Future<String> moved = caller.submit(() -> client.blmove("lease:src", "lease:dst", ListDirection.RIGHT, ListDirection.LEFT, 15));
-            Poll.until(Duration.ofSeconds(5), "the move to block on the master",
+            Future<String> moved = caller.submit(
+                    () -> client.blmove("lease:src", "lease:dst", ListDirection.RIGHT, ListDirection.LEFT, 15));
+            Poll.until(
+                    Duration.ofSeconds(5),
+                    "the move to block on the master",
                     () -> master.clientList().contains("cmd=blmove"));
             zkRelay.mode(FaultRelay.Mode.REFUSE);
-            Poll.until(Duration.ofSeconds(5), "the write lease to lapse", () -> proxy.topology().notWritableReason() != null);
+            Poll.until(
+                    Duration.ofSeconds(5),
+                    "the write lease to lapse",
+                    () -> proxy.topology().notWritableReason() != null);
             Future<String> held = caller.submit(() -> writer.set("lease:held", "1"));
             master.lpush("lease:src", "x");
-            assertThrows(TimeoutException.class, () -> moved.get(500, TimeUnit.MILLISECONDS),
+            assertThrows(
+                    TimeoutException.class,
+                    () -> moved.get(500, TimeUnit.MILLISECONDS),
                     "the move's reply waits for ZooKeeper: a failover may be under way");
             assertFalse(held.isDone(), "a write sent now waits unsent");
             zkRelay.mode(FaultRelay.Mode.PASS);
-            assertEquals("x", moved.get(10, TimeUnit.SECONDS), "ZooKeeper confirms the same master: the reply goes as Redis sent it");
-            assertEquals("OK", held.get(10, TimeUnit.SECONDS), "and the held write goes once the lease holds again, before any hold timeout");
+            assertEquals(
+                    "x",
+                    moved.get(10, TimeUnit.SECONDS),
+                    "ZooKeeper confirms the same master: the reply goes as Redis sent it");
+            assertEquals(
+                    "OK",
+                    held.get(10, TimeUnit.SECONDS),
+                    "and the held write goes once the lease holds again, before any hold timeout");
         } finally {
             caller.shutdownNow();
         }
@@ -221,18 +245,27 @@ class FaultIT {
         FaultRelay zkRelay = closeLater(new FaultRelay(NodeAddress.parse(zooKeeper.getConnectString())));
         CuratorFramework cutClient = connectThrough(zkRelay);
         ProxyServer cut = fixture.startProxy("p2", cutClient);
-        Poll.until(Duration.ofSeconds(10), "p2 to follow the topology", () -> cut.topology().current().master() != null);
+        Poll.until(
+                Duration.ofSeconds(10),
+                "p2 to follow the topology",
+                () -> cut.topology().current().master() != null);
         NodeAddress oldMaster = group.master().address();
 
         long cutAt = System.nanoTime();
         zkRelay.mode(FaultRelay.Mode.REFUSE);
-        Poll.until(Duration.ofSeconds(10), "p2 to fence itself", () -> cut.topology().isFenced());
+        Poll.until(
+                Duration.ofSeconds(10),
+                "p2 to fence itself",
+                () -> cut.topology().isFenced());
         long fencedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
-        assertTrue(fencedAfterMs < FailoverFixture.SESSION_TIMEOUT.toMillis(), "fenced before its session could expire: " + fencedAfterMs);
+        assertTrue(
+                fencedAfterMs < FailoverFixture.SESSION_TIMEOUT.toMillis(),
+                "fenced before its session could expire: " + fencedAfterMs);
 
         group.master().kill();
         Topology after = fixture.awaitNewMaster(oldMaster, Duration.ofSeconds(30));
-        try (Jedis viaConnected = new Jedis("127.0.0.1", connected.boundAddress().port(), 10_000)) {
+        try (Jedis viaConnected =
+                new Jedis("127.0.0.1", connected.boundAddress().port(), 10_000)) {
             Poll.until(Duration.ofSeconds(10), "p1 to write to the new master", () -> {
                 try {
                     return "OK".equals(viaConnected.set("cut:p1", "1"));
@@ -245,8 +278,11 @@ class FaultIT {
         assertEquals(null, cut.topology().writableMaster(), "a fenced proxy writes to no master");
 
         zkRelay.mode(FaultRelay.Mode.PASS);
-        Poll.until(Duration.ofSeconds(30), "p2 to reconnect, catch up and lift its fence", () ->
-                !cut.topology().isFenced() && after.master().equals(cut.topology().current().master()));
+        Poll.until(
+                Duration.ofSeconds(30),
+                "p2 to reconnect, catch up and lift its fence",
+                () -> !cut.topology().isFenced()
+                        && after.master().equals(cut.topology().current().master()));
         try (Jedis viaCut = new Jedis("127.0.0.1", cut.boundAddress().port(), 10_000)) {
             assertEquals("OK", viaCut.set("cut:p2", "2"));
         }
@@ -269,16 +305,25 @@ class FaultIT {
         FaultRelay zkRelay = closeLater(new FaultRelay(NodeAddress.parse(zooKeeper.getConnectString())));
         CuratorFramework cutClient = connectThrough(zkRelay);
         ProxyServer cut = fixture.startProxy("p1", cutClient);
-        Poll.until(Duration.ofSeconds(10), "p1 to write to the master", () -> cut.topology().writableMaster() != null);
+        Poll.until(
+                Duration.ofSeconds(10),
+                "p1 to write to the master",
+                () -> cut.topology().writableMaster() != null);
 
         long cutAt = System.nanoTime();
         zkRelay.mode(FaultRelay.Mode.BLACKHOLE);
-        Poll.until(Duration.ofSeconds(10), "p1 to stop writing", () -> cut.topology().writableMaster() == null);
+        Poll.until(
+                Duration.ofSeconds(10),
+                "p1 to stop writing",
+                () -> cut.topology().writableMaster() == null);
         long stoppedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
         long fenceMs = cut.topology().lease().fenceMillis();
         // The last confirmation was sent at most one round (fence/6) before the cut.
-        assertTrue(stoppedAfterMs <= fenceMs + 200, "stopped writing " + stoppedAfterMs + " ms after the cut (fence " + fenceMs + " ms)");
-        assertTrue(stoppedAfterMs < FailoverFixture.SESSION_TIMEOUT.toMillis() * 2 / 3,
+        assertTrue(
+                stoppedAfterMs <= fenceMs + 200,
+                "stopped writing " + stoppedAfterMs + " ms after the cut (fence " + fenceMs + " ms)");
+        assertTrue(
+                stoppedAfterMs < FailoverFixture.SESSION_TIMEOUT.toMillis() * 2 / 3,
                 "before ZooKeeper's client even notices a silent partition: " + stoppedAfterMs);
         try (RawClient client = new RawClient(cut.boundAddress().port(), 15_000)) {
             client.send(RawClient.command("SET", "silent", "1"));
@@ -286,19 +331,41 @@ class FaultIT {
             assertTrue(held.startsWith("-ERR redis-failover: no master available (fenced"), held);
         }
         zkRelay.mode(FaultRelay.Mode.PASS);
-        Poll.until(Duration.ofSeconds(30), "p1 to write again once ZooKeeper confirms", () -> cut.topology().writableMaster() != null);
+        Poll.until(
+                Duration.ofSeconds(30),
+                "p1 to write again once ZooKeeper confirms",
+                () -> cut.topology().writableMaster() != null);
     }
 
     @Test
     void leaderPausedPastItsSessionIsReplacedAndExactlyOneMasterRemains(RedisGroup group) throws Exception {
         TestingServer zooKeeper = closeLater(new TestingServer(true));
         FailoverFixture fixture = fixture(group, zooKeeper.getConnectString());
-        String nodes = String.join(",", fixture.nodes().stream().map(NodeAddress::toString).toList());
-        Process stale = new ProcessBuilder(new File(System.getProperty("java.home"), "bin/java").getPath(),
-                "-cp", System.getProperty("java.class.path"), "org.redisfailover.app.RedisFailoverMain", "monitor",
-                "-z", zooKeeper.getConnectString(), "-p", FailoverFixture.LAYOUT.root(), "-r", nodes, "--id", "stale",
-                "--zk-session-timeout-ms", "4000", "--probe-interval-ms", "100", "--probe-timeout-ms", "200")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String nodes = String.join(
+                ",", fixture.nodes().stream().map(NodeAddress::toString).toList());
+        Process stale = new ProcessBuilder(
+                        new File(System.getProperty("java.home"), "bin/java").getPath(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "org.redisfailover.app.RedisFailoverMain",
+                        "monitor",
+                        "-z",
+                        zooKeeper.getConnectString(),
+                        "-p",
+                        FailoverFixture.LAYOUT.root(),
+                        "-r",
+                        nodes,
+                        "--id",
+                        "stale",
+                        "--zk-session-timeout-ms",
+                        "4000",
+                        "--probe-interval-ms",
+                        "100",
+                        "--probe-timeout-ms",
+                        "200")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         closeLater(() -> {
             stale.destroyForcibly();
             stale.waitFor(10, TimeUnit.SECONDS);
@@ -339,7 +406,8 @@ class FaultIT {
             }
         });
         int masters = 0;
-        for (RedisProcess node : List.of(group.master(), group.replicas().get(0), group.replicas().get(1))) {
+        for (RedisProcess node : List.of(
+                group.master(), group.replicas().get(0), group.replicas().get(1))) {
             try (Jedis jedis = node.client()) {
                 masters += "master".equals(jedis.role().get(0)) ? 1 : 0;
             }
@@ -356,12 +424,17 @@ class FaultIT {
     private static String leaderId(FailoverFixture fixture) throws Exception {
         List<String> latches = new ArrayList<>(fixture.admin.getChildren().forPath(FailoverFixture.LAYOUT.leader()));
         latches.sort(java.util.Comparator.comparing(name -> name.substring(name.lastIndexOf('-') + 1)));
-        return latches.isEmpty() ? null
-                : new String(fixture.admin.getData().forPath(FailoverFixture.LAYOUT.leader() + "/" + latches.get(0)), StandardCharsets.UTF_8);
+        return latches.isEmpty()
+                ? null
+                : new String(
+                        fixture.admin.getData().forPath(FailoverFixture.LAYOUT.leader() + "/" + latches.get(0)),
+                        StandardCharsets.UTF_8);
     }
 
     private static void signal(Process process, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .inheritIO()
+                .start();
         assertEquals(0, kill.waitFor(), "kill -" + signal);
     }
 }

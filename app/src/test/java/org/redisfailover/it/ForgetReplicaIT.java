@@ -33,7 +33,10 @@ class ForgetReplicaIT {
         fixture.startSafeModeMonitor("m1", 1);
         fixture.startSafeModeMonitor("m2", 1);
         fixture.awaitSeeded();
-        Poll.until(Duration.ofSeconds(10), "both replicas in the sync set", () -> syncSet().members().size() == 2);
+        Poll.until(
+                Duration.ofSeconds(10),
+                "both replicas in the sync set",
+                () -> syncSet().members().size() == 2);
     }
 
     @AfterEach
@@ -66,13 +69,19 @@ class ForgetReplicaIT {
         FailoverFixture.CommandResult forgotten = forget(lost.address().toString());
         assertEquals(0, forgotten.status(), forgotten.output());
         assertTrue(forgotten.output().contains("nothing lost"), forgotten.output());
-        assertFalse(fixture.topology().replicas().contains(lost.address()), "out of the topology: " + fixture.topology());
+        assertFalse(
+                fixture.topology().replicas().contains(lost.address()), "out of the topology: " + fixture.topology());
         assertFalse(syncSet().members().contains(lost.address().toString()), "out of the sync set: " + syncSet());
         assertEquals(group.master().address(), fixture.topology().master(), "the master serves on");
     }
 
     private FailoverFixture.CommandResult forget(String replica) {
-        return FailoverFixture.run("forget-replica", "--zk", zooKeeper.getConnectString(), "--zk-path", FailoverFixture.LAYOUT.root(),
+        return FailoverFixture.run(
+                "forget-replica",
+                "--zk",
+                zooKeeper.getConnectString(),
+                "--zk-path",
+                FailoverFixture.LAYOUT.root(),
                 replica);
     }
 

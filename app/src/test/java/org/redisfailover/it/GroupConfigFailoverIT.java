@@ -25,7 +25,8 @@ import redis.clients.jedis.Jedis;
 @ExtendWith(RedisGroup.class)
 class GroupConfigFailoverIT {
 
-    private static final Map<String, String> SETTINGS = Map.of("maxmemory-policy", "allkeys-lfu", "hash-max-listpack-entries", "21");
+    private static final Map<String, String> SETTINGS =
+            Map.of("maxmemory-policy", "allkeys-lfu", "hash-max-listpack-entries", "21");
 
     private TestingServer zooKeeper;
     private FailoverFixture fixture;
@@ -49,7 +50,9 @@ class GroupConfigFailoverIT {
 
     private static boolean hasTheSettings(RedisProcess node) {
         try (Jedis jedis = node.client()) {
-            return SETTINGS.entrySet().stream().allMatch(e -> e.getValue().equals(jedis.configGet(e.getKey()).get(e.getKey())));
+            return SETTINGS.entrySet().stream()
+                    .allMatch(
+                            e -> e.getValue().equals(jedis.configGet(e.getKey()).get(e.getKey())));
         } catch (Exception e) {
             return false;
         }
@@ -63,7 +66,8 @@ class GroupConfigFailoverIT {
         int p1 = fixture.startProxy("p1").boundAddress().port();
         int p2 = fixture.startProxy("p2").boundAddress().port();
         Poll.until(Duration.ofSeconds(10), "both proxies to know the master", () -> {
-            try (Jedis a = new Jedis("127.0.0.1", p1, 5_000); Jedis b = new Jedis("127.0.0.1", p2, 5_000)) {
+            try (Jedis a = new Jedis("127.0.0.1", p1, 5_000);
+                    Jedis b = new Jedis("127.0.0.1", p2, 5_000)) {
                 return "OK".equals(a.set("config:ready", "1")) && "OK".equals(b.set("config:ready", "1"));
             } catch (Exception e) {
                 return false;
@@ -82,7 +86,10 @@ class GroupConfigFailoverIT {
         RedisProcess replica = group.replicas().get(0);
         replica.kill();
         replica.restart(); // a new process, started from its command line: without the settings
-        Poll.until(Duration.ofSeconds(20), "the monitor to bring the restarted replica to the group's settings", () -> hasTheSettings(replica));
+        Poll.until(
+                Duration.ofSeconds(20),
+                "the monitor to bring the restarted replica to the group's settings",
+                () -> hasTheSettings(replica));
 
         NodeAddress oldMaster = group.master().address();
         group.master().kill();
@@ -95,11 +102,17 @@ class GroupConfigFailoverIT {
                     return false;
                 }
             });
-            assertEquals("allkeys-lfu", client.configGet("maxmemory-policy").get("maxmemory-policy"), "promoted " + after.master());
+            assertEquals(
+                    "allkeys-lfu",
+                    client.configGet("maxmemory-policy").get("maxmemory-policy"),
+                    "promoted " + after.master());
             assertEquals("21", client.configGet("hash-max-listpack-entries").get("hash-max-listpack-entries"));
         }
 
         group.master().restart();
-        Poll.until(Duration.ofSeconds(20), "the returning old master to get the group's settings", () -> hasTheSettings(group.master()));
+        Poll.until(
+                Duration.ofSeconds(20),
+                "the returning old master to get the group's settings",
+                () -> hasTheSettings(group.master()));
     }
 }

@@ -56,7 +56,10 @@ class HeldWritesIT {
 
     private ProxyServer proxyAt(long epoch) throws Exception {
         ProxyServer proxy = fixture.startProxy("p1");
-        Poll.until(Duration.ofSeconds(10), "the proxy to apply epoch " + epoch, () -> proxy.topology().current().epoch() == epoch);
+        Poll.until(
+                Duration.ofSeconds(10),
+                "the proxy to apply epoch " + epoch,
+                () -> proxy.topology().current().epoch() == epoch);
         return proxy;
     }
 
@@ -95,7 +98,10 @@ class HeldWritesIT {
         ProxyServer proxy = proxyAt(1);
         CompletableFuture<String> write = setAsync(proxy, "held:unsent");
         // It waited for the first connection to the master, which was refused: never sent, so held, not failed.
-        Poll.until(Duration.ofSeconds(5), "the write to be held", () -> proxy.metrics().heldRequests.getCount() == 1);
+        Poll.until(
+                Duration.ofSeconds(5),
+                "the write to be held",
+                () -> proxy.metrics().heldRequests.getCount() == 1);
         long heldBefore = proxy.metrics().heldDuration.count();
         publish(new Topology(2, group.master().address(), List.of()));
         assertEquals("+OK\r\n", write.get(10, TimeUnit.SECONDS));
@@ -109,10 +115,14 @@ class HeldWritesIT {
     void aMasterThatIsNotTheProcessTheTopologyNamesGetsNoWrites(RedisGroup group) throws Exception {
         NodeIdentity real = identityOf(group.master());
         // As after a restart without data: the address answers, but as another process.
-        publish(Topology.serving(1, group.master().address(), new NodeIdentity("0".repeat(40), real.replid()), List.of()));
+        publish(Topology.serving(
+                1, group.master().address(), new NodeIdentity("0".repeat(40), real.replid()), List.of()));
         ProxyServer proxy = proxyAt(1);
         CompletableFuture<String> write = setAsync(proxy, "held:identity");
-        Poll.until(Duration.ofSeconds(5), "the write to be held", () -> proxy.metrics().heldRequests.getCount() == 1);
+        Poll.until(
+                Duration.ofSeconds(5),
+                "the write to be held",
+                () -> proxy.metrics().heldRequests.getCount() == 1);
         try (Jedis master = group.master().client()) {
             assertEquals(null, master.get("held:identity"), "nothing was written to it");
         }
@@ -122,14 +132,16 @@ class HeldWritesIT {
 
     @Test
     void writesStopWhileNoReplicaAcknowledgesTheMastersReplication(RedisGroup group) throws Exception {
-        List<NodeAddress> replicas = group.replicas().stream().map(RedisProcess::address).toList();
+        List<NodeAddress> replicas =
+                group.replicas().stream().map(RedisProcess::address).toList();
         publish(Topology.serving(1, group.master().address(), identityOf(group.master()), replicas));
         ProxyServer proxy = proxyAt(1);
         try (Jedis client = new Jedis("127.0.0.1", proxy.boundAddress().port(), 15_000)) {
             assertEquals("OK", client.set("guard:before", "1"));
             group.replicas().forEach(RedisProcess::pause);
             try {
-                // Within the guard (0.9 s) the master may still take writes; after it, they are held, then refused for good.
+                // Within the guard (0.9 s) the master may still take writes; after it, they are held, then refused for
+                // good.
                 long cutAt = System.nanoTime();
                 JedisDataException refused = assertThrows(JedisDataException.class, () -> {
                     for (int i = 0; i < 200_000; i++) { // bounded: at loopback speed this is well past the guard
@@ -137,7 +149,9 @@ class HeldWritesIT {
                     }
                 });
                 assertTrue(refused.getMessage().startsWith("NOREPLICAS"), refused.getMessage());
-                assertTrue(System.nanoTime() - cutAt < TimeUnit.SECONDS.toNanos(10), "refused within the guard and the hold timeout");
+                assertTrue(
+                        System.nanoTime() - cutAt < TimeUnit.SECONDS.toNanos(10),
+                        "refused within the guard and the hold timeout");
             } finally {
                 group.replicas().forEach(RedisProcess::resume);
             }
@@ -155,15 +169,22 @@ class HeldWritesIT {
     void aTopologyThatGoesBackInEpochIsNotFollowedAndFencesTheProxy(RedisGroup group) throws Exception {
         publish(new Topology(5, group.master().address(), List.of()));
         ProxyServer proxy = proxyAt(5);
-        Poll.until(Duration.ofSeconds(5), "the proxy to write", () -> proxy.topology().writableMaster() != null);
+        Poll.until(
+                Duration.ofSeconds(5),
+                "the proxy to write",
+                () -> proxy.topology().writableMaster() != null);
         // The znode re-created by hand, or a ZooKeeper that lost its data: epoch 1 names another master.
         fixture.admin.delete().forPath(FailoverFixture.LAYOUT.topology());
         publish(new Topology(1, group.replicas().get(0).address(), List.of()));
-        Poll.until(Duration.ofSeconds(10), "the proxy to fence itself rather than follow epochs backwards",
+        Poll.until(
+                Duration.ofSeconds(10),
+                "the proxy to fence itself rather than follow epochs backwards",
                 () -> proxy.topology().writableMaster() == null);
         assertEquals(5, proxy.topology().current().epoch(), "epoch 1 was never installed");
         publish(new Topology(6, group.master().address(), List.of()));
-        Poll.until(Duration.ofSeconds(10), "a monitor's re-seeding above the old epochs to lift the fence",
+        Poll.until(
+                Duration.ofSeconds(10),
+                "a monitor's re-seeding above the old epochs to lift the fence",
                 () -> group.master().address().equals(proxy.topology().writableMaster()));
     }
 }

@@ -48,8 +48,12 @@ class MetricsIT {
         ProxyServer proxy = fixture.startProxy("p1");
         GroupMetrics.register(proxy.metrics(), fixture.admin, FailoverFixture.LAYOUT, monitor);
         String master = group.master().address().toString();
-        try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), proxy.topology(), proxy.metrics(), null)) {
-            Poll.until(Duration.ofSeconds(15), "the proxy to follow the seeded topology", () -> proxy.notReadyReason() == null);
+        try (AdminServer admin =
+                AdminServer.start(new NodeAddress("127.0.0.1", 0), proxy.topology(), proxy.metrics(), null)) {
+            Poll.until(
+                    Duration.ofSeconds(15),
+                    "the proxy to follow the seeded topology",
+                    () -> proxy.notReadyReason() == null);
             try (Jedis client = new Jedis("127.0.0.1", proxy.boundAddress().port(), 5000)) {
                 for (int i = 0; i < 200; i++) {
                     client.set("metrics:" + i, "v" + i);
@@ -64,8 +68,12 @@ class MetricsIT {
                 Poll.until(Duration.ofSeconds(10), "the monitor's lag of both replicas", () -> {
                     try {
                         PrometheusScrape scrape = PrometheusScrape.of(admin.port());
-                        return group.replicas().stream().allMatch(replica ->
-                                scrape.value("redis_failover_replication_lag_bytes", "replica", replica.address().toString()) != null);
+                        return group.replicas().stream()
+                                .allMatch(replica -> scrape.value(
+                                                "redis_failover_replication_lag_bytes",
+                                                "replica",
+                                                replica.address().toString())
+                                        != null);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -75,17 +83,27 @@ class MetricsIT {
                 assertEquals("counter", traffic.type("redis_failover_requests"));
                 assertTrue(traffic.required("redis_failover_requests_total", "class", "master") >= 200, "SETs counted");
                 assertTrue(traffic.required("redis_failover_requests_total", "class", "read") >= 200, "GETs counted");
-                assertTrue(traffic.required("redis_failover_requests_total", "class", "local") >= 1, "PING answered locally");
-                assertTrue(traffic.required("redis_failover_requests_total", "class", "pin-transaction") >= 2,
+                assertTrue(
+                        traffic.required("redis_failover_requests_total", "class", "local") >= 1,
+                        "PING answered locally");
+                assertTrue(
+                        traffic.required("redis_failover_requests_total", "class", "pin-transaction") >= 2,
                         "MULTI and EXEC on the client's own connection");
-                // About 1 in 8 of the 400 requests is timed, 1 to 15 apart, so some 50: that none is a SET has a probability near 2^-50.
+                // About 1 in 8 of the 400 requests is timed, 1 to 15 apart, so some 50: that none is a SET has a
+                // probability near 2^-50.
                 double sampled = traffic.required("redis_failover_request_duration_seconds_count", "class", "master");
-                assertTrue(sampled >= 1 && sampled <= traffic.required("redis_failover_requests_total", "class", "master"), "sampled " + sampled);
-                assertEquals(sampled, traffic.required("redis_failover_request_duration_seconds_bucket", "class", "master", "le", "+Inf"));
+                assertTrue(
+                        sampled >= 1 && sampled <= traffic.required("redis_failover_requests_total", "class", "master"),
+                        "sampled " + sampled);
+                assertEquals(
+                        sampled,
+                        traffic.required(
+                                "redis_failover_request_duration_seconds_bucket", "class", "master", "le", "+Inf"));
                 List<PrometheusScrape.Sample> buckets = traffic.samples().stream()
                         .filter(sample -> sample.name().equals("redis_failover_request_duration_seconds_bucket")
                                 && "master".equals(sample.labels().get("class")))
-                        .sorted(Comparator.comparingDouble(sample -> upperBound(sample.labels().get("le"))))
+                        .sorted(Comparator.comparingDouble(
+                                sample -> upperBound(sample.labels().get("le"))))
                         .toList();
                 assertEquals(19, buckets.size(), "18 bounds from 25 us to 10 s, and +Inf");
                 assertEquals(2.5e-5, upperBound(buckets.get(0).labels().get("le")), 1e-12);
@@ -107,7 +125,10 @@ class MetricsIT {
                 assertEquals("histogram", traffic.type("redis_failover_backend_duration_seconds"));
                 assertEquals(0, traffic.required("redis_failover_backend_in_flight", "node", master));
                 assertEquals(1, traffic.required("redis_failover_client_connections"));
-                assertEquals(1, traffic.required("redis_failover_pinned_connections"), "the transaction's connection, kept for reuse");
+                assertEquals(
+                        1,
+                        traffic.required("redis_failover_pinned_connections"),
+                        "the transaction's connection, kept for reuse");
                 assertTrue(traffic.required("redis_failover_client_bytes_read_total") > 200 * 20);
                 assertTrue(traffic.required("redis_failover_client_bytes_written_total") > 200 * 5);
                 assertEquals(fixture.topology().epoch(), (long) traffic.required("redis_failover_topology_epoch"));
@@ -119,7 +140,14 @@ class MetricsIT {
                 assertEquals(0, traffic.required("redis_failover_master_changes_total", "kind", "switchover"));
                 assertEquals(1, traffic.required("redis_failover_node_up", "node", master, "role", "master"));
                 for (RedisProcess replica : group.replicas()) {
-                    assertEquals(1, traffic.required("redis_failover_node_up", "node", replica.address().toString(), "role", "replica"));
+                    assertEquals(
+                            1,
+                            traffic.required(
+                                    "redis_failover_node_up",
+                                    "node",
+                                    replica.address().toString(),
+                                    "role",
+                                    "replica"));
                 }
                 assertEquals(1, traffic.required("redis_failover_build_info"));
                 assertTrue(traffic.required("process_resident_memory_bytes") > 0);
@@ -134,24 +162,36 @@ class MetricsIT {
                     }
                 });
                 String groupPath = FailoverFixture.LAYOUT.root();
-                traffic.samples().forEach(sample -> assertEquals(groupPath, sample.labels().get("group"), "every series names its group: " + sample));
-                assertEquals(null, traffic.value("redis_failover_last_switch_phase_seconds", "phase", "total"), "no switch yet");
+                traffic.samples()
+                        .forEach(sample -> assertEquals(
+                                groupPath, sample.labels().get("group"), "every series names its group: " + sample));
+                assertEquals(
+                        null,
+                        traffic.value("redis_failover_last_switch_phase_seconds", "phase", "total"),
+                        "no switch yet");
                 for (String label : List.of("class", "node", "replica", "phase")) {
                     traffic.samples().forEach(sample -> {
                         String value = sample.labels().get(label);
-                        assertTrue(value == null || !value.contains("metrics:"), "a label value from client input: " + sample);
+                        assertTrue(
+                                value == null || !value.contains("metrics:"),
+                                "a label value from client input: " + sample);
                     });
                 }
 
                 long epochBefore = fixture.topology().epoch();
                 group.master().kill();
                 Topology after = fixture.awaitNewMaster(group.master().address(), Duration.ofSeconds(20));
-                Poll.until(Duration.ofSeconds(10), "the proxy to write to the new master", () -> proxy.notReadyReason() == null
-                        && after.master().equals(proxy.topology().writableMaster()));
+                Poll.until(
+                        Duration.ofSeconds(10),
+                        "the proxy to write to the new master",
+                        () -> proxy.notReadyReason() == null
+                                && after.master().equals(proxy.topology().writableMaster()));
                 client.set("metrics:after", "1");
                 Poll.until(Duration.ofSeconds(10), "the failover in the scrape", () -> {
                     try {
-                        return PrometheusScrape.of(admin.port()).value("redis_failover_last_switch_phase_seconds", "phase", "total") != null;
+                        return PrometheusScrape.of(admin.port())
+                                        .value("redis_failover_last_switch_phase_seconds", "phase", "total")
+                                != null;
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -159,14 +199,23 @@ class MetricsIT {
                 PrometheusScrape failover = PrometheusScrape.of(admin.port());
                 assertEquals(1, failover.required("redis_failover_master_changes_total", "kind", "failover"));
                 assertEquals(0, failover.required("redis_failover_master_changes_total", "kind", "switchover"));
-                assertEquals(1, failover.required("redis_failover_node_up", "node", after.master().toString(), "role", "master"),
+                assertEquals(
+                        1,
+                        failover.required(
+                                "redis_failover_node_up", "node", after.master().toString(), "role", "master"),
                         "the promoted replica is up as the master, not a replica gone");
-                assertEquals(null, failover.value("redis_failover_node_up", "node", after.master().toString(), "role", "replica"));
-                assertTrue(failover.required("redis_failover_topology_epoch") >= epochBefore + 2, "the no-master epoch, then the new master's");
+                assertEquals(
+                        null,
+                        failover.value(
+                                "redis_failover_node_up", "node", after.master().toString(), "role", "replica"));
+                assertTrue(
+                        failover.required("redis_failover_topology_epoch") >= epochBefore + 2,
+                        "the no-master epoch, then the new master's");
                 assertEquals(after.epoch(), (long) failover.required("redis_failover_last_switch_epoch"));
                 Poll.until(Duration.ofSeconds(10), "the failover's phases in their histograms", () -> {
                     try {
-                        Double total = PrometheusScrape.of(admin.port()).value("redis_failover_switch_phase_duration_seconds_count", "phase", "total");
+                        Double total = PrometheusScrape.of(admin.port())
+                                .value("redis_failover_switch_phase_duration_seconds_count", "phase", "total");
                         return total != null && total == 1;
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
@@ -176,12 +225,23 @@ class MetricsIT {
                     double seconds = failover.required("redis_failover_last_switch_phase_seconds", "phase", phase);
                     assertTrue(seconds >= 0 && seconds < 20, phase + ": " + seconds);
                 }
-                assertTrue(failover.required("redis_failover_last_switch_phase_seconds", "phase", "detection") > 0.1,
+                assertTrue(
+                        failover.required("redis_failover_last_switch_phase_seconds", "phase", "detection") > 0.1,
                         "three failed probes 100 ms apart");
                 assertTrue(failover.required("redis_failover_backend_connection_failures_total", "node", master) >= 1);
-                assertTrue(failover.required("redis_failover_backend_requests_sent_total", "node", after.master().toString()) >= 1,
+                assertTrue(
+                        failover.required(
+                                        "redis_failover_backend_requests_sent_total",
+                                        "node",
+                                        after.master().toString())
+                                >= 1,
                         "the write after the failover went to the new master");
-                assertEquals(null, failover.value("redis_failover_replication_lag_bytes", "replica", after.master().toString()),
+                assertEquals(
+                        null,
+                        failover.value(
+                                "redis_failover_replication_lag_bytes",
+                                "replica",
+                                after.master().toString()),
                         "the promoted replica is a master now: its lag gauge is gone");
             }
         }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,8 +70,7 @@ class PinnedFailoverIT {
     }
 
     /** A Jedis subscriber on its own thread; received messages are queued as "channel=message". */
-    private record Subscriber(Jedis jedis, JedisPubSub listener, BlockingQueue<String> received, Future<?> loop) {
-    }
+    private record Subscriber(Jedis jedis, JedisPubSub listener, BlockingQueue<String> received, Future<?> loop) {}
 
     private Subscriber subscribe(String channel) {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
@@ -113,7 +111,9 @@ class PinnedFailoverIT {
             resp3Subscriber.send(RawClient.command("HELLO", "3") + RawClient.command("SUBSCRIBE", "resp3-events"));
             resp3Subscriber.readReply();
             assertEquals(">3\r\n$9\r\nsubscribe\r\n$12\r\nresp3-events\r\n:1\r\n", resp3Subscriber.readReply());
-            tracker.send(RawClient.command("HELLO", "3") + RawClient.command("CLIENT", "TRACKING", "ON") + RawClient.command("GET", "tracked"));
+            tracker.send(RawClient.command("HELLO", "3")
+                    + RawClient.command("CLIENT", "TRACKING", "ON")
+                    + RawClient.command("GET", "tracked"));
             tracker.readReply();
             assertEquals("+OK\r\n", tracker.readReply());
             assertEquals("_\r\n", tracker.readReply());
@@ -126,7 +126,9 @@ class PinnedFailoverIT {
             reader.send(RawClient.command("XREAD", "BLOCK", "0", "STREAMS", "stream", "0-0"));
             popper.send(RawClient.command("BLPOP", "queue", "0"));
             Poll.until(Duration.ofSeconds(5), "both calls blocked", () -> blockedOn(group.master()) == 2);
-            Poll.until(Duration.ofSeconds(5), "the replicas to have every write",
+            Poll.until(
+                    Duration.ofSeconds(5),
+                    "the replicas to have every write",
                     () -> group.replicas().stream().allMatch(replica -> "before".equals(get(replica, "watched"))));
 
             NodeAddress oldMaster = group.master().address();
@@ -143,19 +145,25 @@ class PinnedFailoverIT {
             Poll.until(FAILOVER, "writes through the proxy again", this::writeGoesThrough);
 
             // MULTI was open: the rest of the transaction is refused and EXEC aborts it; nothing was applied.
-            inMulti.send(RawClient.command("SET", "tx:second", "2") + RawClient.command("EXEC") + RawClient.command("EXISTS", "tx:first"));
+            inMulti.send(RawClient.command("SET", "tx:second", "2")
+                    + RawClient.command("EXEC")
+                    + RawClient.command("EXISTS", "tx:first"));
             String queued = inMulti.readReply();
             assertTrue(queued.startsWith("-ERR redis-failover: the transaction was aborted"), queued);
             assertEquals("-EXECABORT Transaction discarded because of previous errors.\r\n", inMulti.readReply());
             assertEquals(":0\r\n", inMulti.readReply());
-            inMulti.send(RawClient.command("MULTI") + RawClient.command("SET", "tx:again", "3") + RawClient.command("EXEC"));
+            inMulti.send(
+                    RawClient.command("MULTI") + RawClient.command("SET", "tx:again", "3") + RawClient.command("EXEC"));
             assertEquals("+OK\r\n", inMulti.readReply());
             assertEquals("+QUEUED\r\n", inMulti.readReply());
             assertEquals("*1\r\n+OK\r\n", inMulti.readReply(), "a new transaction runs on the new master");
 
             // WATCH was open: the watched key can no longer be vouched for, so EXEC answers null, as on a conflict.
-            watching.send(RawClient.command("GET", "watched") + RawClient.command("MULTI") + RawClient.command("SET", "watched", "after")
-                    + RawClient.command("EXEC") + RawClient.command("GET", "watched"));
+            watching.send(RawClient.command("GET", "watched")
+                    + RawClient.command("MULTI")
+                    + RawClient.command("SET", "watched", "after")
+                    + RawClient.command("EXEC")
+                    + RawClient.command("GET", "watched"));
             assertEquals("$6\r\nbefore\r\n", watching.readReply());
             assertEquals("+OK\r\n", watching.readReply());
             assertEquals("+QUEUED\r\n", watching.readReply());
@@ -173,7 +181,10 @@ class PinnedFailoverIT {
 
             // The RESP3 subscriber is subscribed again on the new master, and gets messages as pushes.
             try (Jedis publisher = new Jedis("127.0.0.1", port, 5_000)) {
-                Poll.until(FAILOVER, "the RESP3 subscription on the new master", () -> publisher.publish("resp3-events", "after") > 0);
+                Poll.until(
+                        FAILOVER,
+                        "the RESP3 subscription on the new master",
+                        () -> publisher.publish("resp3-events", "after") > 0);
             }
             assertEquals(">3\r\n$7\r\nmessage\r\n$12\r\nresp3-events\r\n$5\r\nafter\r\n", resp3Subscriber.readReply());
 
@@ -202,15 +213,27 @@ class PinnedFailoverIT {
             CommandLine switchover = new CommandLine(new RedisFailoverMain());
             switchover.setOut(new PrintWriter(out));
             switchover.setErr(new PrintWriter(out));
-            int exit = switchover.execute("switchover", "--zk", zooKeeper.getConnectString(), "--zk-path", FailoverFixture.LAYOUT.root(),
-                    "--to", target.toString());
+            int exit = switchover.execute(
+                    "switchover",
+                    "--zk",
+                    zooKeeper.getConnectString(),
+                    "--zk-path",
+                    FailoverFixture.LAYOUT.root(),
+                    "--to",
+                    target.toString());
             assertEquals(0, exit, out.toString());
-            Poll.until(FAILOVER, "the pop blocked on the new master", () -> blockedOn(group.replicas().get(0)) == 1);
+            Poll.until(
+                    FAILOVER,
+                    "the pop blocked on the new master",
+                    () -> blockedOn(group.replicas().get(0)) == 1);
 
             try (Jedis jedis = new Jedis("127.0.0.1", port, 5_000)) {
                 jedis.rpush("jobs", "job-1");
             }
-            assertEquals("*2\r\n$4\r\njobs\r\n$5\r\njob-1\r\n", popper.readReply(), "the pop carries on, unaware of the switch");
+            assertEquals(
+                    "*2\r\n$4\r\njobs\r\n$5\r\njob-1\r\n",
+                    popper.readReply(),
+                    "the pop carries on, unaware of the switch");
             assertStillReceives(subscriber, "news");
         } finally {
             subscriber.listener().unsubscribe();

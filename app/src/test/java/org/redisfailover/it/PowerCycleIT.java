@@ -62,7 +62,8 @@ class PowerCycleIT {
         Poll.until(Duration.ofSeconds(30), "the master to serve again as its new process", () -> {
             try {
                 Topology now = fixture.topology();
-                return GROUP.master().address().equals(now.master()) && !runIdBefore.equals(now.masterIdentity().runId());
+                return GROUP.master().address().equals(now.master())
+                        && !runIdBefore.equals(now.masterIdentity().runId());
             } catch (Exception e) {
                 return false;
             }
@@ -70,7 +71,9 @@ class PowerCycleIT {
         try (Jedis master = GROUP.master().client()) {
             assertEquals(50, master.keys("aof:*").size(), "what its file had");
         }
-        assertTrue(SwitchHistory.recent(fixture.admin, FailoverFixture.LAYOUT, 20).stream()
-                .noneMatch(e -> "done".equals(e.outcome()) && "failover".equals(e.kind())), "no replica was promoted");
+        assertTrue(
+                SwitchHistory.recent(fixture.admin, FailoverFixture.LAYOUT, 20).stream()
+                        .noneMatch(e -> "done".equals(e.outcome()) && "failover".equals(e.kind())),
+                "no replica was promoted");
     }
 }

@@ -71,16 +71,22 @@ class PrometheusIT {
             fixture.awaitSeeded();
             ProxyServer proxy = fixture.startProxy("p" + id);
             GroupMetrics.register(proxy.metrics(), fixture.admin, FailoverFixture.LAYOUT, monitor);
-            AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), proxy.topology(), proxy.metrics(), null);
+            AdminServer admin =
+                    AdminServer.start(new NodeAddress("127.0.0.1", 0), proxy.topology(), proxy.metrics(), null);
             closeables.add(admin);
             proxies.add(proxy);
             targets.add("127.0.0.1:" + admin.port());
         }
         Path rules = dir.resolve("alerts.yml");
-        Files.writeString(rules, Files.readString(Path.of("../conf/prometheus/alerts.yml")).replaceAll("for: \\S+", TEST_FOR));
+        Files.writeString(
+                rules,
+                Files.readString(Path.of("../conf/prometheus/alerts.yml")).replaceAll("for: \\S+", TEST_FOR));
         PrometheusProcess prometheus = PrometheusProcess.start(dir, targets, rules);
         closeables.add(prometheus);
-        Poll.until(Duration.ofSeconds(20), "prometheus to scrape both proxies", () -> call(() -> prometheus.allTargetsUp(2)));
+        Poll.until(
+                Duration.ofSeconds(20),
+                "prometheus to scrape both proxies",
+                () -> call(() -> prometheus.allTargetsUp(2)));
         Set<String> instances = Set.copyOf(targets);
 
         // Traffic through both proxies across several scrapes, so that rate() sees the counters move.
@@ -98,53 +104,87 @@ class PrometheusIT {
             }
         }
 
-        Poll.until(Duration.ofSeconds(20), "request rates of both proxies", () -> call(() -> {
-            List<PrometheusProcess.Series> rates = prometheus.query("sum by (instance) (rate(redis_failover_requests_total{class=\"master\"}[30s]))");
-            return instancesOf(rates).equals(instances) && rates.stream().allMatch(series -> series.value() > 0);
-        }));
+        Poll.until(
+                Duration.ofSeconds(20),
+                "request rates of both proxies",
+                () -> call(() -> {
+                    List<PrometheusProcess.Series> rates = prometheus.query(
+                            "sum by (instance) (rate(redis_failover_requests_total{class=\"master\"}[30s]))");
+                    return instancesOf(rates).equals(instances)
+                            && rates.stream().allMatch(series -> series.value() > 0);
+                }));
         // The quantile of the two proxies' histograms summed: one series, in seconds.
-        String acrossProxies = "histogram_quantile(0.99, sum by (le) (rate(redis_failover_request_duration_seconds_bucket{class=\"master\"}[30s])))";
+        String acrossProxies =
+                "histogram_quantile(0.99, sum by (le) (rate(redis_failover_request_duration_seconds_bucket{class=\"master\"}[30s])))";
         List<PrometheusProcess.Series> p99 = prometheus.query(acrossProxies);
         assertEquals(1, p99.size(), "one quantile over both proxies: " + p99);
         assertTrue(p99.get(0).value() > 0 && p99.get(0).value() < 1, "a p99 write latency in seconds: " + p99);
-        assertEquals(instances, instancesOf(prometheus.query("count by (instance) (redis_failover_request_duration_seconds_bucket{class=\"master\"})")),
+        assertEquals(
+                instances,
+                instancesOf(prometheus.query(
+                        "count by (instance) (redis_failover_request_duration_seconds_bucket{class=\"master\"})")),
                 "both proxies' buckets are in the sum");
-        assertEquals(List.of(), prometheus.query("ALERTS{alertstate=\"firing\", severity=\"critical\"}"), "a healthy group pages nobody");
+        assertEquals(
+                List.of(),
+                prometheus.query("ALERTS{alertstate=\"firing\", severity=\"critical\"}"),
+                "a healthy group pages nobody");
 
         // The master dies while both replicas are frozen: no replica to promote, so no master.
         group.master().kill();
         group.replicas().forEach(RedisProcess::pause);
-        Poll.until(Duration.ofSeconds(30), "the no-master alert firing for both proxies", () -> call(() ->
-                firingInstances(prometheus, "RedisFailoverNotReady").equals(instances)));
-        PrometheusProcess.Alert noMaster = prometheus.alerts().stream().filter(alert -> "RedisFailoverNotReady".equals(alert.name())).findFirst().orElseThrow();
+        Poll.until(
+                Duration.ofSeconds(30),
+                "the no-master alert firing for both proxies",
+                () -> call(() ->
+                        firingInstances(prometheus, "RedisFailoverNotReady").equals(instances)));
+        PrometheusProcess.Alert noMaster = prometheus.alerts().stream()
+                .filter(alert -> "RedisFailoverNotReady".equals(alert.name()))
+                .findFirst()
+                .orElseThrow();
         assertEquals("critical", noMaster.labels().get("severity"));
         assertEquals("redis-failover", noMaster.labels().get("job"));
 
         // The replicas answer again: the monitors promote one, and the alert resolves.
         group.replicas().forEach(RedisProcess::resume);
         fixture.awaitNewMaster(group.master().address(), Duration.ofSeconds(30));
-        Poll.until(Duration.ofSeconds(30), "the no-master alert to resolve", () -> call(() ->
-                prometheus.alerts().stream().noneMatch(alert -> "RedisFailoverNotReady".equals(alert.name()))));
-        Poll.until(Duration.ofSeconds(20), "the failover counted by both proxies", () -> call(() -> {
-            List<PrometheusProcess.Series> changes = prometheus.query("redis_failover_master_changes_total{kind=\"failover\"}");
-            return instancesOf(changes).equals(instances) && changes.stream().allMatch(series -> series.value() == 1);
-        }));
-        Poll.until(Duration.ofSeconds(20), "the failover alert", () -> call(() -> firingInstances(prometheus, "RedisFailoverFailover").size() == 1));
+        Poll.until(
+                Duration.ofSeconds(30),
+                "the no-master alert to resolve",
+                () -> call(() ->
+                        prometheus.alerts().stream().noneMatch(alert -> "RedisFailoverNotReady".equals(alert.name()))));
+        Poll.until(
+                Duration.ofSeconds(20),
+                "the failover counted by both proxies",
+                () -> call(() -> {
+                    List<PrometheusProcess.Series> changes =
+                            prometheus.query("redis_failover_master_changes_total{kind=\"failover\"}");
+                    return instancesOf(changes).equals(instances)
+                            && changes.stream().allMatch(series -> series.value() == 1);
+                }));
+        Poll.until(
+                Duration.ofSeconds(20),
+                "the failover alert",
+                () -> call(() ->
+                        firingInstances(prometheus, "RedisFailoverFailover").size() == 1));
         assertEquals(List.of(), prometheus.query("redis_failover_ready == 0"), "both proxies write to the new master");
 
         Set<String> used = new TreeSet<>();
-        for (Path shipped : List.of(Path.of("../conf/prometheus/alerts.yml"), Path.of("../conf/grafana/redis-failover.json"))) {
+        for (Path shipped :
+                List.of(Path.of("../conf/prometheus/alerts.yml"), Path.of("../conf/grafana/redis-failover.json"))) {
             Matcher metric = METRIC.matcher(Files.readString(shipped));
             while (metric.find()) {
                 used.add(metric.group());
             }
         }
         // The last switch's phases appear once the monitors' history shows the failover done.
-        Poll.until(Duration.ofSeconds(20), "every metric the rules and the dashboard use, in Prometheus", () -> call(() -> {
-            Set<String> missing = new TreeSet<>(used);
-            missing.removeAll(prometheus.metricNames());
-            return missing.equals(ONLY_WHEN_CONFIGURED);
-        }));
+        Poll.until(
+                Duration.ofSeconds(20),
+                "every metric the rules and the dashboard use, in Prometheus",
+                () -> call(() -> {
+                    Set<String> missing = new TreeSet<>(used);
+                    missing.removeAll(prometheus.metricNames());
+                    return missing.equals(ONLY_WHEN_CONFIGURED);
+                }));
     }
 
     private static Set<String> instancesOf(List<PrometheusProcess.Series> series) {
@@ -153,8 +193,10 @@ class PrometheusIT {
 
     /** The instances an alert fires for; an alert without an instance label (an aggregate) counts once, as "". */
     private static Set<String> firingInstances(PrometheusProcess prometheus, String alertName) throws IOException {
-        return prometheus.alerts().stream().filter(alert -> alertName.equals(alert.name()) && "firing".equals(alert.state()))
-                .map(alert -> alert.labels().getOrDefault("instance", "")).collect(Collectors.toSet());
+        return prometheus.alerts().stream()
+                .filter(alert -> alertName.equals(alert.name()) && "firing".equals(alert.state()))
+                .map(alert -> alert.labels().getOrDefault("instance", ""))
+                .collect(Collectors.toSet());
     }
 
     private interface IoCheck {

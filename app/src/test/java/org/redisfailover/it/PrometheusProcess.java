@@ -33,17 +33,16 @@ final class PrometheusProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One series of an instant vector: its labels and value. */
-    record Series(Map<String, String> labels, double value) {
-    }
+    record Series(Map<String, String> labels, double value) {}
 
     /** One alert as Prometheus' {@code /api/v1/alerts} lists it. */
-    record Alert(String name, String state, Map<String, String> labels) {
-    }
+    record Alert(String name, String state, Map<String, String> labels) {}
 
     private final Path dir;
     private final Process process;
     private final int port;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private PrometheusProcess(Path dir, Process process, int port) {
         this.dir = dir;
@@ -62,22 +61,31 @@ final class PrometheusProcess implements AutoCloseable {
         }
         String targetList = targets.stream().map(target -> "'" + target + "'").collect(Collectors.joining(", "));
         Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, String.join("\n",
-                "global:",
-                "  scrape_interval: 1s",
-                "  scrape_timeout: 900ms",
-                "  evaluation_interval: 1s",
-                "rule_files:",
-                "  - '" + rules.toAbsolutePath() + "'",
-                "scrape_configs:",
-                "  - job_name: redis-failover",
-                "    static_configs:",
-                "      - targets: [" + targetList + "]",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "global:",
+                        "  scrape_interval: 1s",
+                        "  scrape_timeout: 900ms",
+                        "  evaluation_interval: 1s",
+                        "rule_files:",
+                        "  - '" + rules.toAbsolutePath() + "'",
+                        "scrape_configs:",
+                        "  - job_name: redis-failover",
+                        "    static_configs:",
+                        "      - targets: [" + targetList + "]",
+                        ""));
         int port = FreePort.next();
-        Process process = new ProcessBuilder("prometheus", "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port, "--log.level=warn")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        Process process = new ProcessBuilder(
+                        "prometheus",
+                        "--config.file=" + config,
+                        "--storage.tsdb.path=" + dir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port,
+                        "--log.level=warn")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start();
         PrometheusProcess prometheus = new PrometheusProcess(dir, process, port);
         try {
             Poll.until(Duration.ofSeconds(30), "prometheus to be ready on port " + port, prometheus::ready);
@@ -107,7 +115,9 @@ final class PrometheusProcess implements AutoCloseable {
         }
         List<Series> result = new ArrayList<>();
         for (JsonNode series : data.path("result")) {
-            result.add(new Series(labels(series.path("metric")), Double.parseDouble(series.path("value").get(1).asText())));
+            result.add(new Series(
+                    labels(series.path("metric")),
+                    Double.parseDouble(series.path("value").get(1).asText())));
         }
         return result;
     }
@@ -151,7 +161,9 @@ final class PrometheusProcess implements AutoCloseable {
     }
 
     private HttpResponse<String> get(String path) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5))
+                .build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (InterruptedException e) {
@@ -162,7 +174,8 @@ final class PrometheusProcess implements AutoCloseable {
 
     private static JsonNode data(HttpResponse<String> response) throws IOException {
         JsonNode body = JSON.readTree(response.body());
-        if (response.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
+        if (response.statusCode() != 200
+                || !"success".equals(body.path("status").asText())) {
             throw new IllegalStateException("prometheus answered " + response.statusCode() + ": " + response.body());
         }
         return body.path("data");
@@ -170,7 +183,9 @@ final class PrometheusProcess implements AutoCloseable {
 
     private static Map<String, String> labels(JsonNode object) {
         Map<String, String> labels = new LinkedHashMap<>();
-        object.fields().forEachRemaining(field -> labels.put(field.getKey(), field.getValue().asText()));
+        object.fields()
+                .forEachRemaining(
+                        field -> labels.put(field.getKey(), field.getValue().asText()));
         return labels;
     }
 

@@ -28,11 +28,11 @@ import java.util.concurrent.TimeUnit;
 public final class PrometheusScrape {
 
     /** One sample: its name (with _count, _total...), labels and value; {@code family} and {@code type} as parsed. */
-    public record Sample(String family, String type, String name, Map<String, String> labels, double value) {
-    }
+    public record Sample(String family, String type, String name, Map<String, String> labels, double value) {}
 
     private static final String PYTHON = "/usr/bin/python3";
-    private static final String PARSE = String.join("\n",
+    private static final String PARSE = String.join(
+            "\n",
             "import json, sys",
             "from prometheus_client.parser import text_string_to_metric_families",
             "out = []",
@@ -40,8 +40,11 @@ public final class PrometheusScrape {
             "    for s in family.samples:",
             "        out.append({'family': family.name, 'type': family.type, 'name': s.name, 'labels': s.labels, 'value': s.value})",
             "print(json.dumps(out))");
-    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final List<Sample> samples;
     private final String text;
@@ -53,20 +56,28 @@ public final class PrometheusScrape {
 
     /** GETs {@code http://127.0.0.1:port/metrics} and parses it; checks the Content-Type Prometheus expects. */
     public static PrometheusScrape of(int adminPort) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200 || !response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4")) {
-            throw new AssertionError("/metrics answered " + response.statusCode() + " " + response.headers().map() + ": " + response.body());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200
+                || !response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4")) {
+            throw new AssertionError("/metrics answered " + response.statusCode() + " "
+                    + response.headers().map() + ": " + response.body());
         }
         return new PrometheusScrape(parse(response.body()), response.body());
     }
 
     static List<Sample> parse(String text) throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of(PYTHON))) {
-            throw new IllegalStateException(PYTHON + " not found: the metrics tests parse with Prometheus' Python client "
-                    + "(Debian: apt-get install -y python3-prometheus-client; scripts/test installs it)");
+            throw new IllegalStateException(
+                    PYTHON + " not found: the metrics tests parse with Prometheus' Python client "
+                            + "(Debian: apt-get install -y python3-prometheus-client; scripts/test installs it)");
         }
-        Process python = new ProcessBuilder(PYTHON, "-c", PARSE).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        Process python = new ProcessBuilder(PYTHON, "-c", PARSE)
+                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .start();
         try (OutputStream in = python.getOutputStream()) {
             in.write(text.getBytes(StandardCharsets.UTF_8));
         }
@@ -74,15 +85,23 @@ public final class PrometheusScrape {
         String err = new String(python.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!python.waitFor(30, TimeUnit.SECONDS) || python.exitValue() != 0) {
             if (err.contains("No module named 'prometheus_client'")) {
-                throw new IllegalStateException("Prometheus' Python client is missing (Debian: apt-get install -y python3-prometheus-client)");
+                throw new IllegalStateException(
+                        "Prometheus' Python client is missing (Debian: apt-get install -y python3-prometheus-client)");
             }
             throw new AssertionError("Prometheus' parser rejected the scrape: " + err + "\n--- scrape ---\n" + text);
         }
         List<Sample> samples = new ArrayList<>();
         for (JsonNode sample : MAPPER.readTree(out)) {
             Map<String, String> labels = new LinkedHashMap<>();
-            sample.path("labels").fields().forEachRemaining(label -> labels.put(label.getKey(), label.getValue().asText()));
-            samples.add(new Sample(sample.path("family").asText(), sample.path("type").asText(), sample.path("name").asText(), labels,
+            sample.path("labels")
+                    .fields()
+                    .forEachRemaining(
+                            label -> labels.put(label.getKey(), label.getValue().asText()));
+            samples.add(new Sample(
+                    sample.path("family").asText(),
+                    sample.path("type").asText(),
+                    sample.path("name").asText(),
+                    labels,
                     sample.path("value").asDouble()));
         }
         return samples;
@@ -117,7 +136,10 @@ public final class PrometheusScrape {
 
     /** The type Prometheus parsed for the family {@code family}. */
     public String type(String family) {
-        return samples.stream().filter(sample -> sample.family().equals(family)).map(Sample::type).findFirst()
+        return samples.stream()
+                .filter(sample -> sample.family().equals(family))
+                .map(Sample::type)
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no family " + family + " in\n" + text));
     }
 

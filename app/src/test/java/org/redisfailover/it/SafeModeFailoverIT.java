@@ -62,11 +62,13 @@ class SafeModeFailoverIT {
         paused.pause();
         group.master().kill();
         fixture.awaitEventDetail("safe mode (min-replica-acks 1)", Duration.ofSeconds(30));
-        assertNull(fixture.topology().master(), "no master while a replica that may hold an acknowledged write is away");
+        assertNull(
+                fixture.topology().master(), "no master while a replica that may hold an acknowledged write is away");
         Poll.until(Duration.ofSeconds(10), "the scrape to say a failover waits", () -> waitingGauge(admin) == 1);
         paused.resume();
         fixture.awaitNewMaster(oldMaster, Duration.ofSeconds(30));
-        Poll.until(Duration.ofSeconds(10), "the scrape to say no failover waits any more", () -> waitingGauge(admin) == 0);
+        Poll.until(
+                Duration.ofSeconds(10), "the scrape to say no failover waits any more", () -> waitingGauge(admin) == 0);
     }
 
     private static double waitingGauge(AdminServer admin) {

@@ -62,16 +62,20 @@ class SafeModeSyncSetIT {
             SyncSet set = syncSet();
             return set != null && set.isOf(oldMaster) && set.replicas().contains(byHand.address());
         });
-        assertFalse(fixture.topology().replicas().contains(byHand.address()), "a frozen replica never joins the topology");
+        assertFalse(
+                fixture.topology().replicas().contains(byHand.address()), "a frozen replica never joins the topology");
 
         group.master().kill();
         fixture.awaitEventDetail("2 of the 3 replicas", Duration.ofSeconds(30));
-        assertNull(fixture.topology().master(), "no master while a replica that may hold an acknowledged write is away");
+        assertNull(
+                fixture.topology().master(), "no master while a replica that may hold an acknowledged write is away");
 
         byHand.resume();
         fixture.awaitNewMaster(oldMaster, Duration.ofSeconds(30));
         Topology promoted = fixture.topology();
-        assertTrue(promoted.replicas().contains(byHand.address()) || byHand.address().equals(promoted.master()),
+        assertTrue(
+                promoted.replicas().contains(byHand.address())
+                        || byHand.address().equals(promoted.master()),
                 "the replica attached by hand belongs to the new master's group: " + promoted);
         Poll.until(Duration.ofSeconds(30), "the sync set to start again for the new master", () -> {
             SyncSet set = syncSet();

@@ -55,8 +55,7 @@ class SwitchoverIT {
         fixture.close();
     }
 
-    private record Run(int exitCode, String output) {
-    }
+    private record Run(int exitCode, String output) {}
 
     private Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -68,15 +67,14 @@ class SwitchoverIT {
     }
 
     private Run switchover(String... extra) {
-        List<String> args = new ArrayList<>(List.of("switchover", "--zk", fixture.connectString(), "--zk-path",
-                FailoverFixture.LAYOUT.root()));
+        List<String> args = new ArrayList<>(
+                List.of("switchover", "--zk", fixture.connectString(), "--zk-path", FailoverFixture.LAYOUT.root()));
         args.addAll(List.of(extra));
         return run(args.toArray(String[]::new));
     }
 
     /** What one pipelined writer saw: writes acknowledged (keys 0..acked-1), error replies, dropped connections. */
-    private record Writer(String prefix, int acked, int errors, int dropped) {
-    }
+    private record Writer(String prefix, int acked, int errors, int dropped) {}
 
     private static Writer write(int port, String prefix, AtomicBoolean stop, AtomicInteger ackedTotal) {
         int acked = 0;
@@ -135,7 +133,10 @@ class SwitchoverIT {
             Poll.until(Duration.ofSeconds(10), "writes to flow", () -> ackedTotal.get() > 2_000);
             result = switchover("--to", target.toString());
             int ackedAtSwitch = ackedTotal.get();
-            Poll.until(Duration.ofSeconds(10), "writes to flow to the new master", () -> ackedTotal.get() > ackedAtSwitch + 2_000);
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "writes to flow to the new master",
+                    () -> ackedTotal.get() > ackedAtSwitch + 2_000);
         } finally {
             stop.set(true);
             pool.shutdown();
@@ -171,13 +172,21 @@ class SwitchoverIT {
                 return false;
             }
         });
-        JsonNode status = new ObjectMapper().readTree(run("status", "--zk", fixture.connectString(), "--zk-path",
-                FailoverFixture.LAYOUT.root(), "--json").output());
+        JsonNode status = new ObjectMapper()
+                .readTree(run(
+                                "status",
+                                "--zk",
+                                fixture.connectString(),
+                                "--zk-path",
+                                FailoverFixture.LAYOUT.root(),
+                                "--json")
+                        .output());
         JsonNode event = status.path("events").get(status.path("events").size() - 1);
         assertEquals("switchover", event.path("kind").asText(), status.toPrettyString());
         assertEquals("done", event.path("outcome").asText());
         assertEquals(target.toString(), event.path("to").asText());
-        assertEquals(epochBefore + 2, event.path("epoch").asLong(), "two-phase: the switchover epoch, then the new master");
+        assertEquals(
+                epochBefore + 2, event.path("epoch").asLong(), "two-phase: the switchover epoch, then the new master");
         assertTrue(event.path("totalMs").asLong() >= event.path("proxiesMs").asLong(), event.toString());
     }
 
@@ -188,7 +197,9 @@ class SwitchoverIT {
 
         Run toMaster = switchover("--to", group.master().address().toString());
         assertEquals(1, toMaster.exitCode(), toMaster.output());
-        assertTrue(toMaster.output().contains("switchover refused") && toMaster.output().contains("is the master already"),
+        assertTrue(
+                toMaster.output().contains("switchover refused")
+                        && toMaster.output().contains("is the master already"),
                 toMaster.output());
 
         Run toStranger = switchover("--to", "127.0.0.1:1");
@@ -198,14 +209,16 @@ class SwitchoverIT {
         group.replicas().get(0).pause(); // unreachable: it cannot be caught up, so it is refused up front
         try {
             Poll.until(Duration.ofSeconds(10), "a monitor probe of the paused replica to fail", () -> {
-                Run paused = switchover("--to", group.replicas().get(0).address().toString(), "--timeout-ms", "5000");
+                Run paused =
+                        switchover("--to", group.replicas().get(0).address().toString(), "--timeout-ms", "5000");
                 return paused.exitCode() == 1 && paused.output().contains("unreachable");
             });
         } finally {
             group.replicas().get(0).resume();
         }
         assertEquals(epochBefore, fixture.topology().epoch(), "a refused switchover writes no topology");
-        try (Jedis client = new Jedis("127.0.0.1", fixture.proxies.get(0).boundAddress().port(), 5_000)) {
+        try (Jedis client =
+                new Jedis("127.0.0.1", fixture.proxies.get(0).boundAddress().port(), 5_000)) {
             assertEquals("OK", client.set("refused:after", "1"), "the old master still takes writes");
         }
     }

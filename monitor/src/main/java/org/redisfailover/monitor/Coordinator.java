@@ -75,8 +75,8 @@ final class Coordinator {
         NodeStatus master = round.status(topology.master());
         actions.syncSet().serving(master, topology.replicas(), round.now(), current.version());
         if (restarted(topology, master)) {
-            String what = "restarted (run id " + topology.masterIdentity().runId() + " became " + master.runId() + ", replication id "
-                    + master.replid() + ", offset " + master.offset() + ")";
+            String what = "restarted (run id " + topology.masterIdentity().runId() + " became " + master.runId()
+                    + ", replication id " + master.replid() + ", offset " + master.offset() + ")";
             String kept = keptItsData(topology, master, round);
             if (kept == null) {
                 // At once, before anything else: the replicas following it would sync from it and lose what they have.
@@ -87,7 +87,12 @@ final class Coordinator {
             Topology updated = topology.withEpoch(topology.epoch() + 1, master.identity());
             actions.write(updated, current.version());
             memory.sawEpoch(updated.epoch());
-            log.warn("master {} {} with its data ({}): recorded at epoch {}", topology.master(), what, kept, updated.epoch());
+            log.warn(
+                    "master {} {} with its data ({}): recorded at epoch {}",
+                    topology.master(),
+                    what,
+                    kept,
+                    updated.epoch());
             return;
         }
         if (views.downByMajority(topology.master())) {
@@ -96,8 +101,11 @@ final class Coordinator {
         }
         SwitchoverRequest request = SwitchoverRun.pending(client, actions.settings());
         if (request != null) {
-            new SwitchoverRun(actions, round, memory).run(current, request,
-                    () -> removeRequest(actions.settings().layout().switchover(), "switchover"));
+            new SwitchoverRun(actions, round, memory)
+                    .run(
+                            current,
+                            request,
+                            () -> removeRequest(actions.settings().layout().switchover(), "switchover"));
             return;
         }
         new Reconciliation(actions, round, memory).run(current, actions.highestEpochLive(views));
@@ -106,7 +114,10 @@ final class Coordinator {
     /** Whether the topology's master answers as another process than the one the topology names (its run id changed). */
     private static boolean restarted(Topology topology, NodeStatus master) {
         NodeIdentity recorded = topology.masterIdentity();
-        return recorded != null && master.reachable() && master.runId() != null && !master.runId().equals(recorded.runId());
+        return recorded != null
+                && master.reachable()
+                && master.runId() != null
+                && !master.runId().equals(recorded.runId());
     }
 
     /**
@@ -119,11 +130,14 @@ final class Coordinator {
         String replid = topology.masterIdentity().replid();
         long highestReplica = round.now().values().stream()
                 .filter(s -> s.reachable() && !s.master() && s.carries(replid))
-                .mapToLong(s -> s.offsetOn(replid)).max().orElse(-1);
+                .mapToLong(s -> s.offsetOn(replid))
+                .max()
+                .orElse(-1);
         if (master.master() && replid != null && replid.equals(master.replid()) && master.offset() >= highestReplica) {
             return "on its recorded history";
         }
-        return OldMasterReturn.fromPersistence(topology.masterIdentity(), master, replid, topology.replicas(), round.now());
+        return OldMasterReturn.fromPersistence(
+                topology.masterIdentity(), master, replid, topology.replicas(), round.now());
     }
 
     /**
@@ -132,17 +146,24 @@ final class Coordinator {
      * data, must not send epochs backwards: proxies would refuse to follow).
      */
     private void seed(ProbeRound round) throws Exception {
-        List<NodeStatus> masters = round.now().values().stream().filter(s -> s.reachable() && s.master()).toList();
+        List<NodeStatus> masters = round.now().values().stream()
+                .filter(s -> s.reachable() && s.master())
+                .toList();
         if (masters.size() != 1) {
-            // Every round (200 ms) while no node answers: the log's repeat limiter keeps one a minute (marked "repeats").
-            log.warn(MarkerFactory.getMarker("repeats"), "cannot seed the topology: {} reachable masters among {}", masters.size(),
+            // Every round (200 ms) while no node answers: the log's repeat limiter keeps one a minute (marked
+            // "repeats").
+            log.warn(
+                    MarkerFactory.getMarker("repeats"),
+                    "cannot seed the topology: {} reachable masters among {}",
+                    masters.size(),
                     round.now().keySet());
             return;
         }
         NodeStatus master = masters.get(0);
         List<NodeAddress> replicas = round.now().values().stream()
                 .filter(s -> s.reachable() && !s.master() && master.address().equals(s.masterOf()))
-                .map(NodeStatus::address).toList();
+                .map(NodeStatus::address)
+                .toList();
         long floor = Math.max(memory.highestEpochSeen(), actions.highestEpochElsewhere(views));
         Topology seeded = Topology.serving(floor + 1, master.address(), master.identity(), replicas);
         if (!actions.create(seeded)) {
@@ -151,8 +172,13 @@ final class Coordinator {
         }
         memory.sawEpoch(seeded.epoch());
         if (floor > 0) {
-            log.error("the topology znode was missing although epoch {} was seen (deleted, or ZooKeeper lost its data): re-seeded at "
-                    + "epoch {} with master {}, replicas {}", floor, seeded.epoch(), master.address(), replicas);
+            log.error(
+                    "the topology znode was missing although epoch {} was seen (deleted, or ZooKeeper lost its data): re-seeded at "
+                            + "epoch {} with master {}, replicas {}",
+                    floor,
+                    seeded.epoch(),
+                    master.address(),
+                    replicas);
         } else {
             log.info("seeded the topology at epoch 1: master {}, replicas {}", master.address(), replicas);
         }

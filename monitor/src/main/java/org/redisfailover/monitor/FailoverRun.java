@@ -49,7 +49,10 @@ final class FailoverRun {
         actions.awaitProxies(switching.epoch(), writtenAt, version);
         memory.proxiesAwaited(version);
         long proxiesMs = millisSince(started);
-        complete(new GroupActions.VersionedTopology(switching, version), decidedAt, started,
+        complete(
+                new GroupActions.VersionedTopology(switching, version),
+                decidedAt,
+                started,
                 new SwitchEvent.Timings(detectionMs, decisionMs, proxiesMs, null, null));
     }
 
@@ -69,19 +72,23 @@ final class FailoverRun {
         complete(switching, System.currentTimeMillis(), started, SwitchEvent.Timings.of(millisSince(started), null));
     }
 
-    private void complete(GroupActions.VersionedTopology versioned, long decidedAt, long started, SwitchEvent.Timings timings)
+    private void complete(
+            GroupActions.VersionedTopology versioned, long decidedAt, long started, SwitchEvent.Timings timings)
             throws Exception {
         Topology switching = versioned.topology();
         NodeAddress failed = switching.previousMaster();
         // In safe mode every replica that may have acknowledged the failed master's writes (the sync set) is a
         // candidate and is counted; otherwise the topology's replicas.
         NodeStatus lastOfFailed = failed == null ? null : round.lastReachable().get(failed);
-        SyncMembers members = actions.syncSet().of(failed, switching.replicas(), lastOfFailed == null ? List.of() : lastOfFailed.replicas());
+        SyncMembers members = actions.syncSet()
+                .of(failed, switching.replicas(), lastOfFailed == null ? List.of() : lastOfFailed.replicas());
         List<NodeAddress> replicas = members.nodes();
         // Only replicas that answer (or that this round did not probe): one frozen or gone would cost its probe
         // timeout here, and again for its REPLICAOF, and could not be promoted anyway. Reconciliation re-points it
         // when it answers again. The failed master too, when this round finds it answering: it may be back.
-        List<NodeAddress> answering = replicas.stream().filter(r -> round.status(r).reachable() || !round.now().containsKey(r)).toList();
+        List<NodeAddress> answering = replicas.stream()
+                .filter(r -> round.status(r).reachable() || !round.now().containsKey(r))
+                .toList();
         List<NodeAddress> probed = new ArrayList<>(answering);
         if (failed != null && round.status(failed).reachable()) {
             probed.add(failed);
@@ -96,54 +103,103 @@ final class FailoverRun {
         }
         PromotionCandidates.Choice choice = PromotionCandidates.choose(replicas, fresh, old, null);
         int minReplicaAcks = actions.minReplicaAcks();
-        String refusal = choice.node() == null ? choice.refusal()
+        String refusal = choice.node() == null
+                ? choice.refusal()
                 : SafeQuorum.refusal(members, fresh, old.replid(), minReplicaAcks, choice.node(), choice.offset());
         if (refusal != null) {
-            String fromPersistence = OldMasterReturn.fromPersistence(switching.masterIdentity(), returned, old.replid(), replicas, fresh);
+            String fromPersistence = OldMasterReturn.fromPersistence(
+                    switching.masterIdentity(), returned, old.replid(), replicas, fresh);
             if (fromPersistence != null) {
                 restoreOldMaster(versioned, returned, fromPersistence, decidedAt, started, timings);
                 return;
             }
             isolateFromFailed(failed, returned, old.replid(), fresh, versioned.version());
             if (memory.recordWaiting(switching.epoch())) {
-                log.error("failover of {}: {}; epoch {} stays without a master until one can be promoted", failed, refusal,
+                log.error(
+                        "failover of {}: {}; epoch {} stays without a master until one can be promoted",
+                        failed,
+                        refusal,
                         switching.epoch());
-                actions.record(SwitchEvent.failoverWaiting(actions.settings().id(), decidedAt, failed, switching.epoch(), refusal, timings));
+                actions.record(SwitchEvent.failoverWaiting(
+                        actions.settings().id(), decidedAt, failed, switching.epoch(), refusal, timings));
             }
             return;
         }
         NodeAddress candidate = choice.node();
-        List<NodeAddress> others = replicas.stream().filter(r -> !r.equals(candidate)).toList();
-        NodeIdentity identity = actions.promote(candidate, others.stream().filter(answering::contains).toList(), versioned.version());
-        Topology promoted = new Topology(switching.epoch() + 1, candidate, others, Topology.Phase.SERVING, null, identity,
-                round.down(others));
+        List<NodeAddress> others =
+                replicas.stream().filter(r -> !r.equals(candidate)).toList();
+        NodeIdentity identity = actions.promote(
+                candidate, others.stream().filter(answering::contains).toList(), versioned.version());
+        Topology promoted = new Topology(
+                switching.epoch() + 1, candidate, others, Topology.Phase.SERVING, null, identity, round.down(others));
         actions.write(promoted, versioned.version());
         memory.sawEpoch(promoted.epoch());
         long totalMs = millisSince(started);
         NodeStatus chosen = fresh.get(candidate);
-        String adopted = chosen != null && chosen.master() ? " (already promoted by a switch that did not finish: adopted)" : "";
-        String detail = old.offset() < 0 ? "the master's last offset is unknown to this leader"
+        String adopted =
+                chosen != null && chosen.master() ? " (already promoted by a switch that did not finish: adopted)" : "";
+        String detail = old.offset() < 0
+                ? "the master's last offset is unknown to this leader"
                 : "the master was last seen at offset " + old.offset() + ", the new master had " + choice.offset()
                         + (choice.offset() < old.offset() ? " (writes after it are lost)" : "");
-        log.warn("failover of {} done in {} ms: master {}{} at epoch {}; {}", failed, totalMs, candidate, adopted, promoted.epoch(), detail);
+        log.warn(
+                "failover of {} done in {} ms: master {}{} at epoch {}; {}",
+                failed,
+                totalMs,
+                candidate,
+                adopted,
+                promoted.epoch(),
+                detail);
         Long proxiesMs = timings.proxiesMs();
-        actions.record(SwitchEvent.failoverDone(actions.settings().id(), decidedAt, failed, candidate, promoted.epoch(), detail + adopted,
-                new SwitchEvent.Timings(timings.detectionMs(), timings.decisionMs(), proxiesMs,
-                        proxiesMs == null ? null : totalMs - proxiesMs, totalMs)));
+        actions.record(SwitchEvent.failoverDone(
+                actions.settings().id(),
+                decidedAt,
+                failed,
+                candidate,
+                promoted.epoch(),
+                detail + adopted,
+                new SwitchEvent.Timings(
+                        timings.detectionMs(),
+                        timings.decisionMs(),
+                        proxiesMs,
+                        proxiesMs == null ? null : totalMs - proxiesMs,
+                        totalMs)));
     }
 
     /** The failed master stays (see {@link OldMasterReturn}): it serves again at the next epoch, and the event says why. */
-    private void restoreOldMaster(GroupActions.VersionedTopology versioned, NodeStatus returned, String why, long decidedAt, long started,
-            SwitchEvent.Timings timings) throws Exception {
+    private void restoreOldMaster(
+            GroupActions.VersionedTopology versioned,
+            NodeStatus returned,
+            String why,
+            long decidedAt,
+            long started,
+            SwitchEvent.Timings timings)
+            throws Exception {
         Topology switching = versioned.topology();
         // Isolated by this failover when it came back from its own file: made master again first.
-        NodeIdentity identity = returned.master() ? returned.identity() : actions.promote(returned.address(), versioned.version());
-        Topology restored = new Topology(switching.epoch() + 1, returned.address(), switching.replicas(), Topology.Phase.SERVING, null,
-                identity, round.down(switching.replicas()));
+        NodeIdentity identity =
+                returned.master() ? returned.identity() : actions.promote(returned.address(), versioned.version());
+        Topology restored = new Topology(
+                switching.epoch() + 1,
+                returned.address(),
+                switching.replicas(),
+                Topology.Phase.SERVING,
+                null,
+                identity,
+                round.down(switching.replicas()));
         actions.write(restored, versioned.version());
         memory.sawEpoch(restored.epoch());
-        log.warn("failover of {} aborted: {}; it is master again at epoch {}", returned.address(), why, restored.epoch());
-        actions.record(SwitchEvent.failoverAborted(actions.settings().id(), decidedAt, returned.address(), restored.epoch(), why,
+        log.warn(
+                "failover of {} aborted: {}; it is master again at epoch {}",
+                returned.address(),
+                why,
+                restored.epoch());
+        actions.record(SwitchEvent.failoverAborted(
+                actions.settings().id(),
+                decidedAt,
+                returned.address(),
+                restored.epoch(),
+                why,
                 SwitchEvent.Timings.of(timings.proxiesMs(), millisSince(started))));
     }
 
@@ -152,16 +208,21 @@ final class FailoverRun {
      * that master, should it be back as another process without the history, syncs nobody ({@link GroupActions#isolate}):
      * a master that restarted empty would otherwise wipe every replica that syncs from it.
      */
-    private void isolateFromFailed(NodeAddress failed, NodeStatus returned, String replid, Map<NodeAddress, NodeStatus> fresh, int version)
+    private void isolateFromFailed(
+            NodeAddress failed, NodeStatus returned, String replid, Map<NodeAddress, NodeStatus> fresh, int version)
             throws Exception {
         List<NodeAddress> isolated = new ArrayList<>(fresh.values().stream()
                 .filter(s -> s.reachable() && !s.master() && failed != null && failed.equals(s.masterOf()))
-                .map(NodeStatus::address).toList());
+                .map(NodeStatus::address)
+                .toList());
         if (returned != null && returned.reachable() && returned.master() && !returned.carries(replid)) {
             isolated.add(failed);
         }
         if (!isolated.isEmpty()) {
-            log.warn("failover of {} waits: {} stop replicating from it (it could come back empty and wipe them)", failed, isolated);
+            log.warn(
+                    "failover of {} waits: {} stop replicating from it (it could come back empty and wipe them)",
+                    failed,
+                    isolated);
             actions.isolate(isolated, version);
         }
     }
@@ -176,13 +237,19 @@ final class FailoverRun {
         NodeAddress failed = switching.previousMaster();
         NodeStatus last = failed == null ? null : round.lastReachable().get(failed);
         NodeIdentity recorded = switching.masterIdentity();
-        String replid = recorded != null && recorded.replid() != null ? recorded.replid() : last == null ? null : last.replid();
+        String replid =
+                recorded != null && recorded.replid() != null ? recorded.replid() : last == null ? null : last.replid();
         long offset = last != null && last.replid() != null && last.replid().equals(replid) ? last.offset() : -1;
         if (actions.minReplicaAcks() > 0) {
             return PromotionCandidates.OldMaster.failed(failed, replid, offset, -1, -1);
         }
-        long goneForMillis = LinkFreshness.masterGoneForMillis(round.lastSeenNanos().get(failed), fresh.values(), failed);
-        return PromotionCandidates.OldMaster.failed(failed, replid, offset, actions.settings().maxLagBytes(),
+        long goneForMillis =
+                LinkFreshness.masterGoneForMillis(round.lastSeenNanos().get(failed), fresh.values(), failed);
+        return PromotionCandidates.OldMaster.failed(
+                failed,
+                replid,
+                offset,
+                actions.settings().maxLagBytes(),
                 goneForMillis < 0 ? -1 : actions.settings().maxLinkDownSeconds(goneForMillis));
     }
 

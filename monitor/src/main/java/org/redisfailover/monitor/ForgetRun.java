@@ -69,12 +69,14 @@ final class ForgetRun {
         int minReplicaAcks = actions.minReplicaAcks();
         String refusal;
         String detail;
-        if (!topology.replicas().contains(node) && (setMaster == null || !actions.syncSet().records(setMaster, node))) {
+        if (!topology.replicas().contains(node)
+                && (setMaster == null || !actions.syncSet().records(setMaster, node))) {
             refusal = node + " is not a replica of this group (replicas " + topology.replicas() + ")";
             detail = null;
         } else if (holdsTheHistory(topology, actions.probe(List.of(node)).get(node))) {
             // Probed now rather than as this round saw it: a replica killed a moment ago still looks reachable there.
-            refusal = node + " answers, with the group's history: it is not lost; stop it (or give it to another group) first";
+            refusal = node
+                    + " answers, with the group's history: it is not lost; stop it (or give it to another group) first";
             detail = null;
         } else if (topology.hasMaster()) {
             NodeStatus master = round.status(topology.master());
@@ -82,21 +84,25 @@ final class ForgetRun {
             if ("".equals(refusal)) {
                 return false; // the others are catching up: ask again next round
             }
-            detail = "nothing lost: the master " + topology.master() + " serves" + (minReplicaAcks > 0
-                    ? " and the other replicas have every write " + node + " acknowledged" : "");
+            detail = "nothing lost: the master " + topology.master() + " serves"
+                    + (minReplicaAcks > 0 ? " and the other replicas have every write " + node + " acknowledged" : "");
         } else if (minReplicaAcks > 0 && !request.acceptLoss()) {
-            refusal = "the group has no master, and its failover counts on " + node + ": a write only it acknowledged would be lost "
+            refusal = "the group has no master, and its failover counts on " + node
+                    + ": a write only it acknowledged would be lost "
                     + "without it; pass --accept-loss to go on without it";
             detail = null;
         } else {
             refusal = null;
-            detail = minReplicaAcks > 0 ? "accepted by the operator: writes only " + node + " acknowledged are lost; the failover goes on "
-                    + "without it" : "it was not promotable anyway; nothing lost";
+            detail = minReplicaAcks > 0
+                    ? "accepted by the operator: writes only " + node + " acknowledged are lost; the failover goes on "
+                            + "without it"
+                    : "it was not promotable anyway; nothing lost";
         }
         long atMillis = System.currentTimeMillis();
         if (refusal != null) {
             log.warn("forget-replica {} refused: {}", node, refusal);
-            actions.record(SwitchEvent.forgot(actions.settings().id(), request.id(), atMillis, node, topology.epoch(), false, refusal));
+            actions.record(SwitchEvent.forgot(
+                    actions.settings().id(), request.id(), atMillis, node, topology.epoch(), false, refusal));
             return true;
         }
         if (setMaster != null) {
@@ -106,7 +112,8 @@ final class ForgetRun {
         actions.write(next, current.version());
         memory.sawEpoch(next.epoch());
         log.warn("forgot replica {} at epoch {}: {}", node, next.epoch(), detail);
-        actions.record(SwitchEvent.forgot(actions.settings().id(), request.id(), atMillis, node, next.epoch(), true, detail));
+        actions.record(
+                SwitchEvent.forgot(actions.settings().id(), request.id(), atMillis, node, next.epoch(), true, detail));
         return true;
     }
 
@@ -119,11 +126,14 @@ final class ForgetRun {
             return false;
         }
         NodeAddress setMaster = topology.hasMaster() ? topology.master() : topology.previousMaster();
-        String replid = topology.masterIdentity() == null ? null : topology.masterIdentity().replid();
+        String replid = topology.masterIdentity() == null
+                ? null
+                : topology.masterIdentity().replid();
         if (replid != null && !status.carries(replid)) {
             return false;
         }
-        SyncMembers members = setMaster == null ? SyncMembers.anyProcess(List.of())
+        SyncMembers members = setMaster == null
+                ? SyncMembers.anyProcess(List.of())
                 : actions.syncSet().of(setMaster, topology.replicas(), List.of());
         return members.isCountedProcess(status);
     }
@@ -132,21 +142,30 @@ final class ForgetRun {
      * In safe mode with a serving master: null once every other member has acknowledged the master's offset of when
      * this leader first saw the request; "" while they may still; the refusal once they took too long.
      */
-    private String caughtUp(ForgetRequest request, NodeStatus master, NodeAddress node, Topology topology) throws Exception {
+    private String caughtUp(ForgetRequest request, NodeStatus master, NodeAddress node, Topology topology)
+            throws Exception {
         if (!master.reachable()) {
             return "the master does not answer now; retry once it does";
         }
         if (master.replicas().contains(node)) {
-            return "the master still lists " + node + " as attached (its link has not timed out yet); retry once it does not";
+            return "the master still lists " + node
+                    + " as attached (its link has not timed out yet); retry once it does not";
         }
         long[] mark = memory.forgetMark(request.id(), master.offset());
-        List<NodeAddress> others = actions.syncSet().of(topology.master(), topology.replicas(), master.replicas()).nodes().stream()
-                .filter(n -> !n.equals(node)).toList();
-        List<NodeAddress> behind = others.stream().filter(n -> master.ackedOffsets().getOrDefault(n, -1L) < mark[0]).toList();
+        List<NodeAddress> others =
+                actions.syncSet().of(topology.master(), topology.replicas(), master.replicas()).nodes().stream()
+                        .filter(n -> !n.equals(node))
+                        .toList();
+        List<NodeAddress> behind = others.stream()
+                .filter(n -> master.ackedOffsets().getOrDefault(n, -1L) < mark[0])
+                .toList();
         if (behind.isEmpty()) {
             return null;
         }
-        return mark[1] < CATCH_UP_MILLIS ? "" : "the other replicas " + behind + " did not acknowledge the master's offset " + mark[0]
-                + " within " + CATCH_UP_MILLIS + " ms: a failover could lose what only " + node + " acknowledged; retry later";
+        return mark[1] < CATCH_UP_MILLIS
+                ? ""
+                : "the other replicas " + behind + " did not acknowledge the master's offset " + mark[0] + " within "
+                        + CATCH_UP_MILLIS + " ms: a failover could lose what only " + node
+                        + " acknowledged; retry later";
     }
 }

@@ -37,7 +37,12 @@ final class GroupActions {
     private final SyncSetKeeper syncSet;
     private long mismatchLoggedAtNanos;
 
-    GroupActions(CuratorFramework client, MonitorSettings settings, Leadership leadership, NodeProbes probes, ProxyAcks acks,
+    GroupActions(
+            CuratorFramework client,
+            MonitorSettings settings,
+            Leadership leadership,
+            NodeProbes probes,
+            ProxyAcks acks,
             MonitorViews views) {
         this.client = client;
         this.settings = settings;
@@ -63,7 +68,11 @@ final class GroupActions {
             mismatchLoggedAtNanos = now;
             log.error("{}", mismatch);
         }
-        return byMember.values().stream().filter(n -> n != null).mapToInt(Integer::intValue).max().orElse(settings.minReplicaAcks());
+        return byMember.values().stream()
+                .filter(n -> n != null)
+                .mapToInt(Integer::intValue)
+                .max()
+                .orElse(settings.minReplicaAcks());
     }
 
     MonitorSettings settings() {
@@ -79,7 +88,9 @@ final class GroupActions {
     VersionedTopology read() throws Exception {
         Stat stat = new Stat();
         try {
-            byte[] data = client.getData().storingStatIn(stat).forPath(settings.layout().topology());
+            byte[] data = client.getData()
+                    .storingStatIn(stat)
+                    .forPath(settings.layout().topology());
             return new VersionedTopology(TopologyJson.decode(data), stat.getVersion());
         } catch (KeeperException.NoNodeException e) {
             return null;
@@ -87,15 +98,16 @@ final class GroupActions {
     }
 
     /** A topology with the znode version it was read or written at. */
-    record VersionedTopology(Topology topology, int version) {
-    }
+    record VersionedTopology(Topology topology, int version) {}
 
     /** Compare-and-set on the znode version; a stale leader fails here. Returns the new version. */
     int write(Topology topology, int expectedVersion) throws Exception {
         if (!leadership.believed()) {
             throw new Leadership.Lost("this monitor no longer leads");
         }
-        Stat stat = client.setData().withVersion(expectedVersion).forPath(settings.layout().topology(), TopologyJson.encode(topology));
+        Stat stat = client.setData()
+                .withVersion(expectedVersion)
+                .forPath(settings.layout().topology(), TopologyJson.encode(topology));
         return stat.getVersion();
     }
 
@@ -103,7 +115,9 @@ final class GroupActions {
     boolean create(Topology topology) throws Exception {
         leadership.confirm(-1);
         try {
-            client.create().creatingParentsIfNeeded().forPath(settings.layout().topology(), TopologyJson.encode(topology));
+            client.create()
+                    .creatingParentsIfNeeded()
+                    .forPath(settings.layout().topology(), TopologyJson.encode(topology));
             return true;
         } catch (KeeperException.NodeExistsException raced) {
             return false;
@@ -122,8 +136,11 @@ final class GroupActions {
             }
         });
         if (!outcome.waitedOut().isEmpty()) {
-            log.warn("proxies {} did not acknowledge epoch {}: waited {} ms, past their fence timeouts, so they have stopped writing",
-                    outcome.waitedOut(), epoch, outcome.waitedMillis());
+            log.warn(
+                    "proxies {} did not acknowledge epoch {}: waited {} ms, past their fence timeouts, so they have stopped writing",
+                    outcome.waitedOut(),
+                    epoch,
+                    outcome.waitedMillis());
         }
         return outcome;
     }
@@ -236,7 +253,9 @@ final class GroupActions {
     /** The highest epoch any record knows: live proxies and monitors, and the history. */
     long highestEpochElsewhere(MonitorViews views) throws Exception {
         long fromHistory = SwitchHistory.recent(client, settings.layout(), SwitchHistory.LIMIT).stream()
-                .mapToLong(SwitchEvent::epoch).max().orElse(0);
+                .mapToLong(SwitchEvent::epoch)
+                .max()
+                .orElse(0);
         return Math.max(fromHistory, highestEpochLive(views));
     }
 }

@@ -32,13 +32,17 @@ final class GroupConfigSync implements Closeable {
     private final NodeProbes probes;
     /** For each node, the run id and record version it was last brought to. Ticker thread only. */
     private final Map<NodeAddress, String> appliedAs = new HashMap<>();
+
     private int malformedVersion = -1;
 
     GroupConfigSync(CuratorFramework client, ZkLayout layout, NodeProbes probes, Runnable onChange) {
         this.path = layout.config();
         this.probes = probes;
         this.cache = CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
-        cache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> onChange.run()).build());
+        cache.listenable()
+                .addListener(CuratorCacheListener.builder()
+                        .forAll((type, before, after) -> onChange.run())
+                        .build());
     }
 
     void start() {
@@ -64,7 +68,9 @@ final class GroupConfigSync implements Closeable {
         }
         for (NodeStatus status : round.now().values()) {
             String as = status.runId() + "@" + version;
-            if (status.reachable() && status.runId() != null && !as.equals(appliedAs.get(status.address()))
+            if (status.reachable()
+                    && status.runId() != null
+                    && !as.equals(appliedAs.get(status.address()))
                     && applyTo(status.address(), config)) {
                 appliedAs.put(status.address(), as);
             }
@@ -77,14 +83,22 @@ final class GroupConfigSync implements Closeable {
             try {
                 probes.prober(node).command(jedis -> jedis.configSet(parameter.getKey(), parameter.getValue()));
             } catch (JedisDataException refused) {
-                log.warn("{} refused the group's setting {} {}: {}", node, parameter.getKey(), parameter.getValue(), refused.getMessage());
+                log.warn(
+                        "{} refused the group's setting {} {}: {}",
+                        node,
+                        parameter.getKey(),
+                        parameter.getValue(),
+                        refused.getMessage());
             } catch (JedisException unreachable) {
                 log.info("could not bring {} to the group's settings yet: {}", node, unreachable.toString());
                 return false;
             }
         }
         if (!config.parameters().isEmpty()) {
-            log.info("{} brought to the group's settings {}", node, config.parameters().keySet());
+            log.info(
+                    "{} brought to the group's settings {}",
+                    node,
+                    config.parameters().keySet());
         }
         return true;
     }

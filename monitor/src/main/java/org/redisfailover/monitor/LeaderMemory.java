@@ -16,6 +16,7 @@ final class LeaderMemory {
     private long waitingEpoch = -1;
     /** Replicas this leader re-pointed lately, and when: probes lag a command by up to a round, so it is not repeated at once. */
     private final Map<String, Long> repointedAtNanos = new HashMap<>();
+
     private static final long REPOINT_QUIET_NANOS = 2_000_000_000L;
     private long waitingRecordedAtNanos;
 
@@ -24,6 +25,7 @@ final class LeaderMemory {
 
     /** A forget-replica request this leader is letting the other replicas catch up for: its id and the master's offset to reach. */
     private String forgetRequestId;
+
     private long forgetMark;
     private long forgetSinceNanos;
 

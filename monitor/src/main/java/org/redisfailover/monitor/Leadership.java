@@ -64,11 +64,13 @@ final class Leadership {
             throw new Lost("ZooKeeper did not confirm the leadership: " + KeeperException.Code.get(syncCode));
         }
         if (latchNode == null || latchNode.getEphemeralOwner() != zooKeeper.getSessionId()) {
-            throw new Lost("this monitor's latch node " + ourPath + " is gone (its session ended): another monitor leads");
+            throw new Lost(
+                    "this monitor's latch node " + ourPath + " is gone (its session ended): another monitor leads");
         }
         int version = topology == null ? -1 : topology.getVersion();
         if (version != expectedVersion) {
-            throw new Lost("the topology changed meanwhile (version " + version + ", this step had " + expectedVersion + ")");
+            throw new Lost(
+                    "the topology changed meanwhile (version " + version + ", this step had " + expectedVersion + ")");
         }
     }
 }

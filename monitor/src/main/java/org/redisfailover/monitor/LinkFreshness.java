@@ -12,8 +12,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  */
 final class LinkFreshness {
 
-    private LinkFreshness() {
-    }
+    private LinkFreshness() {}
 
     /** Milliseconds since {@code failed} was last known alive, or -1 when nothing says (no limit then). */
     static long masterGoneForMillis(Long lastSeenNanos, Collection<NodeStatus> replicas, NodeAddress failed) {
@@ -21,7 +20,13 @@ final class LinkFreshness {
             return (System.nanoTime() - lastSeenNanos) / 1_000_000;
         }
         return replicas.stream()
-                .filter(s -> s.reachable() && !s.master() && failed != null && failed.equals(s.masterOf()) && s.linkDownSeconds() >= 0)
-                .mapToLong(s -> s.linkDownSeconds() * 1000).min().orElse(-1);
+                .filter(s -> s.reachable()
+                        && !s.master()
+                        && failed != null
+                        && failed.equals(s.masterOf())
+                        && s.linkDownSeconds() >= 0)
+                .mapToLong(s -> s.linkDownSeconds() * 1000)
+                .min()
+                .orElse(-1);
     }
 }

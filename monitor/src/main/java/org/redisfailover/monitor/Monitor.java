@@ -38,7 +38,11 @@ public final class Monitor implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(Monitor.class);
 
-    private enum State { LATENT, STARTED, CLOSED }
+    private enum State {
+        LATENT,
+        STARTED,
+        CLOSED
+    }
 
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final CuratorFramework client;
@@ -71,7 +75,8 @@ public final class Monitor implements Closeable {
         this.views = new MonitorViews(client, settings.layout(), this::tickNow);
         this.acks = new ProxyAcks(client, settings.layout(), settings.unknownProxyWait());
         this.configSync = new GroupConfigSync(client, settings.layout(), probes, this::tickNow);
-        this.ticker = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-monitor"));
+        this.ticker =
+                Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-monitor"));
     }
 
     public void start() throws Exception {
@@ -82,17 +87,27 @@ public final class Monitor implements Closeable {
         acks.start();
         configSync.start();
         probes.watch(new LinkedHashSet<>(settings.nodes()));
-        view = new PersistentNode(client, CreateMode.EPHEMERAL, false, settings.layout().monitors() + "/" + settings.id(),
+        view = new PersistentNode(
+                client,
+                CreateMode.EPHEMERAL,
+                false,
+                settings.layout().monitors() + "/" + settings.id(),
                 new MonitorView(settings.id(), List.of(), 0, settings.minReplicaAcks()).encode());
         view.start();
         latch = new LeaderLatch(client, settings.layout().leader(), settings.id());
         latch.start();
         Leadership leadership = new Leadership(client, latch, settings.layout().topology());
-        coordinator = new Coordinator(client, new GroupActions(client, settings, leadership, probes, acks, views), views);
+        coordinator =
+                new Coordinator(client, new GroupActions(client, settings, leadership, probes, acks, views), views);
         long interval = settings.probeInterval().toMillis();
         ticker.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
-        log.info("monitor {} watching {} under {} (probe every {} ms, down after {} failures)", settings.id(), settings.nodes(),
-                settings.layout().root(), interval, settings.downAfterFailures());
+        log.info(
+                "monitor {} watching {} under {} (probe every {} ms, down after {} failures)",
+                settings.id(),
+                settings.nodes(),
+                settings.layout().root(),
+                interval,
+                settings.downAfterFailures());
     }
 
     /**
@@ -165,8 +180,12 @@ public final class Monitor implements Closeable {
     private void publishView() {
         try {
             if (view.waitForInitialCreate(0, TimeUnit.MILLISECONDS)) {
-                List<String> down = probes.down().stream().map(NodeAddress::toString).sorted().toList();
-                MonitorView next = new MonitorView(settings.id(), down, coordinator.highestEpochSeen(), settings.minReplicaAcks());
+                List<String> down = probes.down().stream()
+                        .map(NodeAddress::toString)
+                        .sorted()
+                        .toList();
+                MonitorView next =
+                        new MonitorView(settings.id(), down, coordinator.highestEpochSeen(), settings.minReplicaAcks());
                 if (!Arrays.equals(next.encode(), view.getData())) {
                     view.setData(next.encode()); // only changes are written: ZooKeeper logs every write to disk
                 }

@@ -29,8 +29,18 @@ import org.redisfailover.protocol.topology.ZkLayout;
  * @param access             the password and TLS settings for the Redis nodes
  * @param minReplicaAcks     the proxies' safe mode (min-replica-acks): a failover promotes only under {@link SafeQuorum}'s rule
  */
-public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> nodes, Duration probeInterval, Duration probeTimeout,
-        int downAfterFailures, Duration slowDownAfter, Duration unknownProxyWait, long maxLagBytes, Duration catchUpTimeout, NodeAccess access,
+public record MonitorSettings(
+        String id,
+        ZkLayout layout,
+        List<NodeAddress> nodes,
+        Duration probeInterval,
+        Duration probeTimeout,
+        int downAfterFailures,
+        Duration slowDownAfter,
+        Duration unknownProxyWait,
+        long maxLagBytes,
+        Duration catchUpTimeout,
+        NodeAccess access,
         int minReplicaAcks) {
 
     public MonitorSettings {
@@ -48,11 +58,16 @@ public record MonitorSettings(String id, ZkLayout layout, List<NodeAddress> node
             throw new IllegalArgumentException("down-after-failures: " + downAfterFailures + " (expected: >= 1)");
         }
         if (slowDownAfter.compareTo(probeInterval.multipliedBy(downAfterFailures)) < 0) {
-            throw new IllegalArgumentException("slow-down-after-ms: " + slowDownAfter.toMillis() + " (expected: at least "
-                    + probeInterval.multipliedBy(downAfterFailures).toMillis() + " ms, down-after-failures probe intervals: a slow node "
-                    + "is not called down sooner than a dead one)");
+            throw new IllegalArgumentException(
+                    "slow-down-after-ms: " + slowDownAfter.toMillis() + " (expected: at least "
+                            + probeInterval.multipliedBy(downAfterFailures).toMillis()
+                            + " ms, down-after-failures probe intervals: a slow node "
+                            + "is not called down sooner than a dead one)");
         }
-        if (probeInterval.isNegative() || probeInterval.isZero() || probeTimeout.isNegative() || probeTimeout.isZero()) {
+        if (probeInterval.isNegative()
+                || probeInterval.isZero()
+                || probeTimeout.isNegative()
+                || probeTimeout.isZero()) {
             throw new IllegalArgumentException("probe interval and timeout must be positive");
         }
         if (catchUpTimeout.isNegative() || catchUpTimeout.isZero()) {

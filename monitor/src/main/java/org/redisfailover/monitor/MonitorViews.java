@@ -24,7 +24,10 @@ final class MonitorViews implements Closeable {
     MonitorViews(CuratorFramework client, ZkLayout layout, Runnable changed) {
         this.monitorsPath = layout.monitors();
         this.cache = CuratorCache.build(client, monitorsPath);
-        cache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> changed.run()).build());
+        cache.listenable()
+                .addListener(CuratorCacheListener.builder()
+                        .forAll((type, before, after) -> changed.run())
+                        .build());
     }
 
     void start() {
@@ -44,7 +47,9 @@ final class MonitorViews implements Closeable {
     /** More than half of the live monitors call {@code node} down. */
     boolean downByMajority(NodeAddress node) {
         Map<String, MonitorView> views = live();
-        long down = views.values().stream().filter(view -> view.down().contains(node.toString())).count();
+        long down = views.values().stream()
+                .filter(view -> view.down().contains(node.toString()))
+                .count();
         return !views.isEmpty() && down > views.size() / 2;
     }
 

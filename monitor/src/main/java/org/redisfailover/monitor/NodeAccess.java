@@ -47,6 +47,7 @@ public final class NodeAccess {
 
     @Override
     public String toString() {
-        return "NodeAccess[user=" + user + ", password=" + (password == null ? "none" : "***") + ", tls=" + (tls != null) + "]";
+        return "NodeAccess[user=" + user + ", password=" + (password == null ? "none" : "***") + ", tls="
+                + (tls != null) + "]";
     }
 }

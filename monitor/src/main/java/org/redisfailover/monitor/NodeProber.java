@@ -77,7 +77,8 @@ final class NodeProber implements AutoCloseable {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             String message = String.valueOf(cause.getMessage());
             if ((cause instanceof ConnectException && message.contains("refused"))
-                    || (cause instanceof SocketException && (message.contains("reset") || message.contains("Broken pipe")))
+                    || (cause instanceof SocketException
+                            && (message.contains("reset") || message.contains("Broken pipe")))
                     || (cause instanceof JedisConnectionException && message.contains("Unexpected end of stream"))) {
                 return NodeStatus.Failure.REFUSED;
             }
@@ -101,7 +102,8 @@ final class NodeProber implements AutoCloseable {
     static NodeStatus parse(NodeAddress address, String info) {
         Map<String, String> fields = InfoText.fields(info);
         boolean master = "master".equals(fields.get("role"));
-        NodeAddress masterOf = master || !fields.containsKey("master_host") ? null
+        NodeAddress masterOf = master || !fields.containsKey("master_host")
+                ? null
                 : new NodeAddress(fields.get("master_host"), Integer.parseInt(fields.get("master_port")));
         long offset = Long.parseLong(fields.getOrDefault(master ? "master_repl_offset" : "slave_repl_offset", "-1"));
         List<NodeAddress> replicas = new ArrayList<>();
@@ -126,18 +128,35 @@ final class NodeProber implements AutoCloseable {
         for (Map.Entry<String, String> field : fields.entrySet()) {
             if (field.getKey().startsWith("db") && field.getValue().startsWith("keys=")) {
                 int comma = field.getValue().indexOf(',');
-                keys += Long.parseLong(field.getValue().substring(5, comma < 0 ? field.getValue().length() : comma));
+                keys += Long.parseLong(field.getValue()
+                        .substring(5, comma < 0 ? field.getValue().length() : comma));
             }
         }
         boolean linkUp = "up".equals(fields.get("master_link_status"));
-        long linkDown = master || linkUp ? -1 : Long.parseLong(fields.getOrDefault("master_link_down_since_seconds", "-1"));
+        long linkDown =
+                master || linkUp ? -1 : Long.parseLong(fields.getOrDefault("master_link_down_since_seconds", "-1"));
         String replid2 = fields.get("master_replid2");
         if (replid2 != null && replid2.chars().allMatch(c -> c == '0')) {
             replid2 = null; // Redis shows forty zeros when there is no previous id
         }
-        return new NodeStatus(address, true, NodeStatus.Failure.NONE, master, masterOf, linkUp, linkDown, offset, fields.get("master_replid"),
-                replid2, Long.parseLong(fields.getOrDefault("second_repl_offset", "-1")), fields.get("run_id"),
-                Integer.parseInt(fields.getOrDefault("slave_priority", "100")), replicas, acked, "1".equals(fields.get("aof_enabled")), keys);
+        return new NodeStatus(
+                address,
+                true,
+                NodeStatus.Failure.NONE,
+                master,
+                masterOf,
+                linkUp,
+                linkDown,
+                offset,
+                fields.get("master_replid"),
+                replid2,
+                Long.parseLong(fields.getOrDefault("second_repl_offset", "-1")),
+                fields.get("run_id"),
+                Integer.parseInt(fields.getOrDefault("slave_priority", "100")),
+                replicas,
+                acked,
+                "1".equals(fields.get("aof_enabled")),
+                keys);
     }
 
     /**
@@ -150,9 +169,13 @@ final class NodeProber implements AutoCloseable {
             failure += " (" + e.getCause().getMessage() + ")";
         }
         if (!failure.equals(lastFailure)) {
-            boolean refused = e instanceof JedisDataException || failure.contains("SSL") || failure.contains("certificate");
+            boolean refused =
+                    e instanceof JedisDataException || failure.contains("SSL") || failure.contains("certificate");
             if (refused) {
-                log.warn("probe of {} refused: {} (check backend-user/backend-password and the TLS settings)", address, failure);
+                log.warn(
+                        "probe of {} refused: {} (check backend-user/backend-password and the TLS settings)",
+                        address,
+                        failure);
             } else {
                 log.debug("probe of {} failed: {}", address, failure);
             }

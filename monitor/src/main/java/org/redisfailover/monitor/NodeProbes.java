@@ -47,16 +47,18 @@ final class NodeProbes implements Closeable {
         NodeStatus lastReachable;
         /** When the latest probe it answered was sent (monotonic), or null: never since this monitor started. */
         Long lastSeenNanos;
+
         int failures;
         Long failingSinceMillis;
         long failingSinceNanos;
         Long downSinceMillis;
 
         Tracker(NodeAddress node) {
-            this.prober = new NodeProber(node, dial.apply(node), (int) settings.probeTimeout().toMillis(), settings.access());
+            this.prober = new NodeProber(
+                    node, dial.apply(node), (int) settings.probeTimeout().toMillis(), settings.access());
             this.latest = NodeStatus.unreachable(node);
-            this.schedule = scheduler.scheduleWithFixedDelay(this::probeIfIdle, 0, settings.probeInterval().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            this.schedule = scheduler.scheduleWithFixedDelay(
+                    this::probeIfIdle, 0, settings.probeInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
 
         private void probeIfIdle() {
@@ -110,7 +112,8 @@ final class NodeProbes implements Closeable {
                 failingSinceNanos = startedNanos;
             }
             boolean dead = status.failure() == NodeStatus.Failure.REFUSED;
-            boolean silentTooLong = startedNanos - failingSinceNanos >= settings.slowDownAfter().toNanos();
+            boolean silentTooLong =
+                    startedNanos - failingSinceNanos >= settings.slowDownAfter().toNanos();
             if (failures >= settings.downAfterFailures() && (dead || silentTooLong) && downSinceMillis == null) {
                 downSinceMillis = startedMillis;
                 return true;
@@ -123,7 +126,8 @@ final class NodeProbes implements Closeable {
         this.settings = settings;
         this.dial = dial;
         this.verdictChanged = verdictChanged;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-probe-timer"));
+        this.scheduler =
+                Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-probe-timer"));
         this.probeThreads = Executors.newCachedThreadPool(ThreadUtils.newThreadFactory("redis-failover-probe"));
     }
 

@@ -26,9 +26,24 @@ import org.redisfailover.protocol.topology.NodeIdentity;
  * @param aofEnabled       the node runs with {@code appendonly yes}
  * @param keys             how many keys it holds, over every database
  */
-public record NodeStatus(NodeAddress address, boolean reachable, Failure failure, boolean master, NodeAddress masterOf, boolean linkUp,
-        long linkDownSeconds, long offset, String replid, String replid2, long secondOffset, String runId, int priority,
-        List<NodeAddress> replicas, Map<NodeAddress, Long> ackedOffsets, boolean aofEnabled, long keys) {
+public record NodeStatus(
+        NodeAddress address,
+        boolean reachable,
+        Failure failure,
+        boolean master,
+        NodeAddress masterOf,
+        boolean linkUp,
+        long linkDownSeconds,
+        long offset,
+        String replid,
+        String replid2,
+        long secondOffset,
+        String runId,
+        int priority,
+        List<NodeAddress> replicas,
+        Map<NodeAddress, Long> ackedOffsets,
+        boolean aofEnabled,
+        long keys) {
 
     /** How a probe of a node failed: the difference between a dead process and a slow one. */
     public enum Failure {
@@ -50,7 +65,9 @@ public record NodeStatus(NodeAddress address, boolean reachable, Failure failure
     }
 
     static NodeStatus unreachable(NodeAddress address, Failure failure) {
-        return new NodeStatus(address, false, failure, false, null, false, -1, -1, null, null, -1, null, 0, List.of(), Map.of(), false, 0);
+        return new NodeStatus(
+                address, false, failure, false, null, false, -1, -1, null, null, -1, null, 0, List.of(), Map.of(),
+                false, 0);
     }
 
     /** Whether the node carries the history of replication id {@code id}: it is on it, or was until its last switch. */

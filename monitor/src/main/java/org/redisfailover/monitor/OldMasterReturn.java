@@ -23,25 +23,35 @@ import org.redisfailover.protocol.topology.NodeIdentity;
  */
 final class OldMasterReturn {
 
-    private OldMasterReturn() {
-    }
+    private OldMasterReturn() {}
 
     /**
      * Why the failed master may serve again, having answered as the process the topology records ({@code recorded})
      * on history {@code replid}, with no other node ahead of it there; null when it may not.
      */
-    static String sameProcess(NodeIdentity recorded, NodeStatus returned, String replid, Collection<NodeStatus> others) {
-        if (returned == null || !returned.reachable() || !returned.master() || recorded == null || recorded.runId() == null
-                || replid == null || !recorded.runId().equals(returned.runId()) || !replid.equals(returned.replid())) {
+    static String sameProcess(
+            NodeIdentity recorded, NodeStatus returned, String replid, Collection<NodeStatus> others) {
+        if (returned == null
+                || !returned.reachable()
+                || !returned.master()
+                || recorded == null
+                || recorded.runId() == null
+                || replid == null
+                || !recorded.runId().equals(returned.runId())
+                || !replid.equals(returned.replid())) {
             return null;
         }
-        long highest = others.stream().filter(s -> s.reachable() && !s.address().equals(returned.address()))
-                .mapToLong(s -> s.offsetOn(replid)).max().orElse(-1);
+        long highest = others.stream()
+                .filter(s -> s.reachable() && !s.address().equals(returned.address()))
+                .mapToLong(s -> s.offsetOn(replid))
+                .max()
+                .orElse(-1);
         if (returned.offset() < highest) {
             return null;
         }
-        return returned.address() + " answered again as the same process (run id " + returned.runId() + ") with its history at offset "
-                + returned.offset() + ", before a replica was promoted: it was slow, not dead, and has every write it acknowledged";
+        return returned.address() + " answered again as the same process (run id " + returned.runId()
+                + ") with its history at offset " + returned.offset()
+                + ", before a replica was promoted: it was slow, not dead, and has every write it acknowledged";
     }
 
     /**
@@ -49,11 +59,22 @@ final class OldMasterReturn {
      * keys loaded, every one of {@code replicas} answers, and none carries the recorded history {@code replid}; null
      * when it may not.
      */
-    static String fromPersistence(NodeIdentity recorded, NodeStatus returned, String replid, Collection<NodeAddress> replicas,
+    static String fromPersistence(
+            NodeIdentity recorded,
+            NodeStatus returned,
+            String replid,
+            Collection<NodeAddress> replicas,
             Map<NodeAddress, NodeStatus> statuses) {
-        boolean isolated = returned != null && returned.address().equals(returned.masterOf()); // by this failover: see GroupActions.isolate
-        if (returned == null || !returned.reachable() || !(returned.master() || isolated) || !returned.aofEnabled() || returned.keys() <= 0
-                || recorded == null || recorded.runId() == null || recorded.runId().equals(returned.runId())) {
+        boolean isolated = returned != null
+                && returned.address().equals(returned.masterOf()); // by this failover: see GroupActions.isolate
+        if (returned == null
+                || !returned.reachable()
+                || !(returned.master() || isolated)
+                || !returned.aofEnabled()
+                || returned.keys() <= 0
+                || recorded == null
+                || recorded.runId() == null
+                || recorded.runId().equals(returned.runId())) {
             return null;
         }
         for (NodeAddress replica : replicas) {
@@ -65,8 +86,10 @@ final class OldMasterReturn {
                 return null; // a replica that may hold the history, or that cannot tell: the usual rules decide
             }
         }
-        return returned.address() + " came back from its append-only file (" + returned.keys() + " keys, run id " + returned.runId()
-                + ") and no replica holds the recorded history " + replid + " any more (every node restarted): it serves again with what "
+        return returned.address() + " came back from its append-only file (" + returned.keys() + " keys, run id "
+                + returned.runId()
+                + ") and no replica holds the recorded history " + replid
+                + " any more (every node restarted): it serves again with what "
                 + "its file had; writes it had not written to disk when it stopped are lost";
     }
 }

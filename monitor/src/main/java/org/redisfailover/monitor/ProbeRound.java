@@ -18,8 +18,12 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param lastSeenNanos      for each node that answered since this monitor started, when its latest answered probe
  *                           was sent ({@link System#nanoTime}: a pause of the monitor, or a clock step, moves nothing)
  */
-record ProbeRound(Map<NodeAddress, NodeStatus> now, Map<NodeAddress, NodeStatus> lastReachable, Map<NodeAddress, Long> failingSinceMillis,
-        Map<NodeAddress, Long> downSinceMillis, Map<NodeAddress, Long> lastSeenNanos) {
+record ProbeRound(
+        Map<NodeAddress, NodeStatus> now,
+        Map<NodeAddress, NodeStatus> lastReachable,
+        Map<NodeAddress, Long> failingSinceMillis,
+        Map<NodeAddress, Long> downSinceMillis,
+        Map<NodeAddress, Long> lastSeenNanos) {
 
     ProbeRound {
         lastSeenNanos = Map.copyOf(lastSeenNanos);

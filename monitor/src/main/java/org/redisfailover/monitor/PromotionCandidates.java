@@ -40,10 +40,17 @@ final class PromotionCandidates {
      * @param requireLinkUp a planned switchover: the candidate must be replicating from the master now
      * @param maxLinkDownSeconds a candidate whose link has been down longer than this is left out; negative: no limit
      */
-    record OldMaster(NodeAddress address, String replid, long offset, long maxLagBytes, boolean requireLinkUp, long maxLinkDownSeconds) {
+    record OldMaster(
+            NodeAddress address,
+            String replid,
+            long offset,
+            long maxLagBytes,
+            boolean requireLinkUp,
+            long maxLinkDownSeconds) {
 
         /** A master that failed: no link needed now, but not one lost long before the master went. */
-        static OldMaster failed(NodeAddress address, String replid, long offset, long maxLagBytes, long maxLinkDownSeconds) {
+        static OldMaster failed(
+                NodeAddress address, String replid, long offset, long maxLagBytes, long maxLinkDownSeconds) {
             return new OldMaster(address, replid, offset, maxLagBytes, false, maxLinkDownSeconds);
         }
 
@@ -53,10 +60,10 @@ final class PromotionCandidates {
         }
     }
 
-    private PromotionCandidates() {
-    }
+    private PromotionCandidates() {}
 
-    static Choice choose(List<NodeAddress> replicas, Map<NodeAddress, NodeStatus> statuses, OldMaster old, NodeAddress requested) {
+    static Choice choose(
+            List<NodeAddress> replicas, Map<NodeAddress, NodeStatus> statuses, OldMaster old, NodeAddress requested) {
         String replid = old.replid() != null ? old.replid() : commonestReplid(replicas, statuses);
         List<NodeStatus> eligible = new ArrayList<>();
         Map<NodeAddress, String> reasons = new HashMap<>();
@@ -82,31 +89,37 @@ final class PromotionCandidates {
             return new Choice(requested, statuses.get(requested).offsetOn(replid), null);
         }
         return eligible.stream()
-                .max(Comparator.<NodeStatus>comparingLong(s -> s.offsetOn(replid)).thenComparing(s -> -replicas.indexOf(s.address())))
+                .max(Comparator.<NodeStatus>comparingLong(s -> s.offsetOn(replid))
+                        .thenComparing(s -> -replicas.indexOf(s.address())))
                 .map(best -> new Choice(best.address(), best.offsetOn(replid), null))
-                .orElseGet(() -> Choice.refused("no replica can be promoted: " + (reasons.isEmpty() ? "there are none" : reasons)));
+                .orElseGet(() -> Choice.refused(
+                        "no replica can be promoted: " + (reasons.isEmpty() ? "there are none" : reasons)));
     }
 
     private static String ineligibility(NodeStatus status, OldMaster old, String replid) {
         if (status == null || !status.reachable()) {
             return "unreachable";
         }
-        if (status.master() && (old.requireLinkUp() || !status.promotedFrom(replid) || status.address().equals(old.address()))) {
+        if (status.master()
+                && (old.requireLinkUp()
+                        || !status.promotedFrom(replid)
+                        || status.address().equals(old.address()))) {
             return "it is a master itself";
         }
         if (status.priority() <= 0) {
             return "replica-priority " + status.priority();
         }
         if (replid != null && !status.carries(replid)) {
-            return "replication id " + status.replid() + " is not the master's " + replid + " (a replica restarted without its data, "
-                    + "or one of another group)";
+            return "replication id " + status.replid() + " is not the master's " + replid
+                    + " (a replica restarted without its data, " + "or one of another group)";
         }
         if (old.maxLinkDownSeconds() >= 0 && status.linkDownSeconds() > old.maxLinkDownSeconds()) {
-            return "its link to the master has been down " + status.linkDownSeconds() + " s, more than " + old.maxLinkDownSeconds()
-                    + " s: it lacks what the master took since";
+            return "its link to the master has been down " + status.linkDownSeconds() + " s, more than "
+                    + old.maxLinkDownSeconds() + " s: it lacks what the master took since";
         }
         if (old.maxLagBytes() >= 0 && old.offset() >= 0 && status.offsetOn(replid) < old.offset() - old.maxLagBytes()) {
-            return "offset " + status.offsetOn(replid) + " is more than " + old.maxLagBytes() + " bytes behind the master's " + old.offset();
+            return "offset " + status.offsetOn(replid) + " is more than " + old.maxLagBytes()
+                    + " bytes behind the master's " + old.offset();
         }
         if (old.requireLinkUp() && !(old.address().equals(status.masterOf()) && status.linkUp())) {
             return "not in sync with " + old.address() + " (replicating from " + status.masterOf() + ", link "

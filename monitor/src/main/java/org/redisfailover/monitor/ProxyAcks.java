@@ -46,12 +46,15 @@ final class ProxyAcks implements Closeable {
         this.layout = layout;
         this.unknownFenceWait = unknownFenceWait;
         this.cache = CuratorCache.build(client, layout.proxies());
-        cache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> {
-            synchronized (changed) {
-                changes++;
-                changed.notifyAll();
-            }
-        }).build());
+        cache.listenable()
+                .addListener(CuratorCacheListener.builder()
+                        .forAll((type, before, after) -> {
+                            synchronized (changed) {
+                                changes++;
+                                changed.notifyAll();
+                            }
+                        })
+                        .build());
     }
 
     void start() {
@@ -62,8 +65,7 @@ final class ProxyAcks implements Closeable {
      * How waiting for one epoch ended: who acknowledged it or left (its registration gone), and who was waited
      * out (it has stopped writing by itself, its lease lapsed).
      */
-    record Outcome(List<String> acknowledged, List<String> waitedOut, long waitedMillis) {
-    }
+    record Outcome(List<String> acknowledged, List<String> waitedOut, long waitedMillis) {}
 
     /**
      * Waits until every proxy registered now has acknowledged {@code epoch}, left, or been waited out, counting
@@ -72,14 +74,18 @@ final class ProxyAcks implements Closeable {
      */
     Outcome await(long epoch, long writtenAtNanos, LeadershipCheck stillLeading) throws Exception {
         Map<String, Long> deadlines = new HashMap<>();
-        for (Map.Entry<String, ProxyRegistration> registered : readRegistrations().entrySet()) {
+        for (Map.Entry<String, ProxyRegistration> registered :
+                readRegistrations().entrySet()) {
             Long fence = registered.getValue().fenceTimeoutMs();
-            long waitNanos = (fence == null ? unknownFenceWait : Duration.ofMillis(fence)).plus(MARGIN).toNanos();
+            long waitNanos = (fence == null ? unknownFenceWait : Duration.ofMillis(fence))
+                    .plus(MARGIN)
+                    .toNanos();
             deadlines.put(registered.getKey(), writtenAtNanos + waitNanos);
         }
         List<String> acknowledged = new ArrayList<>();
         List<String> waitedOut = new ArrayList<>();
-        long latest = deadlines.values().stream().mapToLong(Long::longValue).max().orElse(writtenAtNanos);
+        long latest =
+                deadlines.values().stream().mapToLong(Long::longValue).max().orElse(writtenAtNanos);
         for (int round = 0; !deadlines.isEmpty() && round < 1_000_000; round++) {
             long seen;
             synchronized (changed) {
@@ -102,7 +108,8 @@ final class ProxyAcks implements Closeable {
             stillLeading.check();
             synchronized (changed) {
                 if (changes == seen) {
-                    changed.wait(50); // woken by any registration change; bounded so deadlines and leadership are checked
+                    changed.wait(
+                            50); // woken by any registration change; bounded so deadlines and leadership are checked
                 }
             }
         }
@@ -114,7 +121,8 @@ final class ProxyAcks implements Closeable {
         Map<String, Integer> byProxy = new HashMap<>();
         cache.stream().filter(data -> !data.getPath().equals(layout.proxies())).forEach(data -> {
             try {
-                byProxy.put("proxy " + data.getPath().substring(data.getPath().lastIndexOf('/') + 1),
+                byProxy.put(
+                        "proxy " + data.getPath().substring(data.getPath().lastIndexOf('/') + 1),
                         ProxyRegistration.decode(data.getData()).minReplicaAcks());
             } catch (IllegalArgumentException | NullPointerException unreadable) {
                 // not a registration: it says nothing
@@ -125,13 +133,16 @@ final class ProxyAcks implements Closeable {
 
     /** The highest epoch any registered proxy has applied (0 with none): a floor for the topology's epochs. */
     long highestEpoch() {
-        return cache.stream().mapToLong(data -> {
-            try {
-                return ProxyRegistration.decode(data.getData()).epoch();
-            } catch (IllegalArgumentException | NullPointerException e) {
-                return 0;
-            }
-        }).max().orElse(0);
+        return cache.stream()
+                .mapToLong(data -> {
+                    try {
+                        return ProxyRegistration.decode(data.getData()).epoch();
+                    } catch (IllegalArgumentException | NullPointerException e) {
+                        return 0;
+                    }
+                })
+                .max()
+                .orElse(0);
     }
 
     private static boolean acknowledges(ChildData data, long epoch) {
@@ -160,7 +171,9 @@ final class ProxyAcks implements Closeable {
                 // The list is read directly (after the epoch's write, on the same session: none is missed); the data of
                 // each comes from the cache when it has it, saving a round trip per proxy while writes are held.
                 Optional<ChildData> cached = cache.get(layout.proxy(child));
-                byte[] data = cached.isPresent() ? cached.get().getData() : client.getData().forPath(layout.proxy(child));
+                byte[] data = cached.isPresent()
+                        ? cached.get().getData()
+                        : client.getData().forPath(layout.proxy(child));
                 registrations.put(child, ProxyRegistration.decode(data));
             } catch (KeeperException.NoNodeException gone) {
                 // its session ended between the listing and the read

@@ -45,8 +45,12 @@ final class Reconciliation {
             Topology raised = topology.withEpoch(floor + 1, topology.masterIdentity());
             actions.write(raised, version);
             memory.sawEpoch(raised.epoch());
-            log.error("the topology is at epoch {} but epoch {} was seen before (it was re-created, or ZooKeeper lost data): "
-                    + "raised to epoch {}", topology.epoch(), floor, raised.epoch());
+            log.error(
+                    "the topology is at epoch {} but epoch {} was seen before (it was re-created, or ZooKeeper lost data): "
+                            + "raised to epoch {}",
+                    topology.epoch(),
+                    floor,
+                    raised.epoch());
             return;
         }
         NodeAddress master = topology.master();
@@ -65,7 +69,11 @@ final class Reconciliation {
         if (masterStatus.reachable() && identity == null && masterStatus.identity() != null) {
             identity = masterStatus.identity();
             changed = true;
-            log.info("recording the identity of master {}: run id {}, replication id {}", master, identity.runId(), identity.replid());
+            log.info(
+                    "recording the identity of master {}: run id {}, replication id {}",
+                    master,
+                    identity.runId(),
+                    identity.replid());
         }
         List<NodeAddress> replicas = new ArrayList<>(topology.replicas());
         for (NodeStatus status : round.now().values()) {
@@ -75,16 +83,28 @@ final class Reconciliation {
             }
             if (status.master()) {
                 if (memory.mayRepoint(node, master)) {
-                    log.warn("{} claims to be master but epoch {} says {}: demoting it", node, topology.epoch(), master);
+                    log.warn(
+                            "{} claims to be master but epoch {} says {}: demoting it", node, topology.epoch(), master);
                     actions.repoint(node, master, version);
                 }
             } else if (status.masterOf() != null && !status.masterOf().equals(master)) {
-                // Still following a master that was replaced while it could not be reached (frozen, or cut off), or chained
-                // under another replica (a restart with a static replicaof naming a node that is a replica now): WAIT counts
-                // only the master's own replicas, and a chained one full-syncs from a node that may lag behind the master.
+                // Still following a master that was replaced while it could not be reached (frozen, or cut off), or
+                // chained
+                // under another replica (a restart with a static replicaof naming a node that is a replica now): WAIT
+                // counts
+                // only the master's own replicas, and a chained one full-syncs from a node that may lag behind the
+                // master.
                 if (memory.mayRepoint(node, master)) {
-                    String via = topology.replicas().contains(status.masterOf()) ? ", a replica in epoch " : ", which is not in epoch ";
-                    log.warn("{} replicates from {}{}{}: pointing it at {}", node, status.masterOf(), via, topology.epoch(), master);
+                    String via = topology.replicas().contains(status.masterOf())
+                            ? ", a replica in epoch "
+                            : ", which is not in epoch ";
+                    log.warn(
+                            "{} replicates from {}{}{}: pointing it at {}",
+                            node,
+                            status.masterOf(),
+                            via,
+                            topology.epoch(),
+                            master);
                     actions.repoint(node, master, version);
                 }
             } else if (master.equals(status.masterOf()) && status.linkUp() && !replicas.contains(node)) {
@@ -100,7 +120,8 @@ final class Reconciliation {
             log.info("replicas the leader cannot reach at epoch {}: {}", topology.epoch() + 1, unreachable);
         }
         if (changed) {
-            Topology next = new Topology(topology.epoch() + 1, master, replicas, Topology.Phase.SERVING, null, identity, unreachable);
+            Topology next = new Topology(
+                    topology.epoch() + 1, master, replicas, Topology.Phase.SERVING, null, identity, unreachable);
             actions.write(next, version);
             memory.sawEpoch(next.epoch());
         }
@@ -118,8 +139,10 @@ final class Reconciliation {
         Topology repaired = Topology.serving(topology.epoch() + 1, master, identity, topology.replicas());
         actions.write(repaired, current.version());
         memory.sawEpoch(repaired.epoch());
-        String detail = "the topology's master " + master + " reported role replica (of " + status.masterOf() + "); made it master again";
+        String detail = "the topology's master " + master + " reported role replica (of " + status.masterOf()
+                + "); made it master again";
         log.error("{} at epoch {}", detail, repaired.epoch());
-        actions.record(SwitchEvent.repaired(actions.settings().id(), System.currentTimeMillis(), master, repaired.epoch(), detail));
+        actions.record(SwitchEvent.repaired(
+                actions.settings().id(), System.currentTimeMillis(), master, repaired.epoch(), detail));
     }
 }

@@ -15,8 +15,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
  */
 final class SafeQuorum {
 
-    private SafeQuorum() {
-    }
+    private SafeQuorum() {}
 
     /**
      * Why promoting {@code chosen} (the candidates' best, at {@code chosenOffset} on the old history) could lose an
@@ -24,8 +23,13 @@ final class SafeQuorum {
      * replica, or as a master promoted from it by an unfinished switch) as the process it counts as in S: one that
      * restarted may hold less than it acknowledged. The refusal names who is missing and what would unblock it.
      */
-    static String refusal(SyncMembers syncSet, Map<NodeAddress, NodeStatus> statuses, String replid, int minReplicaAcks,
-            NodeAddress chosen, long chosenOffset) {
+    static String refusal(
+            SyncMembers syncSet,
+            Map<NodeAddress, NodeStatus> statuses,
+            String replid,
+            int minReplicaAcks,
+            NodeAddress chosen,
+            long chosenOffset) {
         if (minReplicaAcks <= 0) {
             return null;
         }
@@ -45,14 +49,17 @@ final class SafeQuorum {
         }
         if (needed <= 0 || counted < needed) {
             return "safe mode (min-replica-acks " + minReplicaAcks + "): " + counted + " of the " + syncSet.size()
-                    + " replicas that could have acknowledged writes are reachable on the master's history, " + Math.max(needed, 1)
-                    + " needed so that one of them surely has every acknowledged write; waiting for " + String.join(", ", missing)
+                    + " replicas that could have acknowledged writes are reachable on the master's history, "
+                    + Math.max(needed, 1)
+                    + " needed so that one of them surely has every acknowledged write; waiting for "
+                    + String.join(", ", missing)
                     + ". It proceeds when enough of them answer; 'redis-failover forget-replica HOST:PORT --accept-loss' gives up on "
                     + "one for good, losing the writes only it acknowledged";
         }
         if (chosen == null || chosenOffset < highest) {
-            return "safe mode (min-replica-acks " + minReplicaAcks + "): the replica with the most of the master's writes (offset "
-                    + highest + ") cannot be promoted" + (chosen == null ? "" : "; " + chosen + " has only " + chosenOffset);
+            return "safe mode (min-replica-acks " + minReplicaAcks
+                    + "): the replica with the most of the master's writes (offset " + highest + ") cannot be promoted"
+                    + (chosen == null ? "" : "; " + chosen + " has only " + chosenOffset);
         }
         return null;
     }

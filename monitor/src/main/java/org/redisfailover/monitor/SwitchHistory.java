@@ -23,12 +23,13 @@ public final class SwitchHistory {
     private static final Logger log = LoggerFactory.getLogger(SwitchHistory.class);
     private static final String PREFIX = "event-";
 
-    private SwitchHistory() {
-    }
+    private SwitchHistory() {}
 
     static void append(CuratorFramework client, ZkLayout layout, SwitchEvent event) {
         try {
-            client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+            client.create()
+                    .creatingParentsIfNeeded()
+                    .withMode(CreateMode.PERSISTENT_SEQUENTIAL)
                     .forPath(layout.events() + "/" + PREFIX, event.encode());
             List<String> names = sortedNames(client, layout);
             for (int i = 0; i < names.size() - LIMIT; i++) {

@@ -52,7 +52,8 @@ final class SwitchoverRun {
         }
     }
 
-    void run(GroupActions.VersionedTopology serving, SwitchoverRequest request, Runnable removeRequest) throws Exception {
+    void run(GroupActions.VersionedTopology serving, SwitchoverRequest request, Runnable removeRequest)
+            throws Exception {
         Topology topology = serving.topology();
         NodeAddress from = topology.master();
         long requestedAt = System.currentTimeMillis();
@@ -61,14 +62,16 @@ final class SwitchoverRun {
         nodes.add(from);
         Map<NodeAddress, NodeStatus> now = actions.probe(nodes);
         NodeStatus master = now.get(from);
-        PromotionCandidates.OldMaster old = PromotionCandidates.OldMaster.handingOver(from, master.replid(), master.offset());
+        PromotionCandidates.OldMaster old =
+                PromotionCandidates.OldMaster.handingOver(from, master.replid(), master.offset());
         PromotionCandidates.Choice choice = master.reachable()
                 ? PromotionCandidates.choose(topology.replicas(), now, old, request.target())
                 : PromotionCandidates.Choice.refused("the master " + from + " is not reachable");
         String leader = actions.settings().id();
         if (choice.node() == null) {
             log.warn("switchover {} refused: {}", request.id(), choice.refusal());
-            actions.record(SwitchEvent.switchoverRefused(leader, request.id(), requestedAt, from, topology.epoch(), choice.refusal()));
+            actions.record(SwitchEvent.switchoverRefused(
+                    leader, request.id(), requestedAt, from, topology.epoch(), choice.refusal()));
             removeRequest.run();
             return;
         }
@@ -78,7 +81,12 @@ final class SwitchoverRun {
         int version = actions.write(switching, serving.version());
         long writtenAt = System.nanoTime();
         memory.sawEpoch(switching.epoch());
-        log.info("switchover {} from {} to {}: epoch {} holds writes; waiting for the proxies", request.id(), from, target, switching.epoch());
+        log.info(
+                "switchover {} from {} to {}: epoch {} holds writes; waiting for the proxies",
+                request.id(),
+                from,
+                target,
+                switching.epoch());
         actions.awaitProxies(switching.epoch(), writtenAt, version);
         memory.proxiesAwaited(version);
         long proxiesMs = FailoverRun.millisSince(started);
@@ -90,13 +98,25 @@ final class SwitchoverRun {
             Topology restored = topology.withEpoch(switching.epoch() + 1, topology.masterIdentity());
             actions.write(restored, version);
             memory.sawEpoch(restored.epoch());
-            log.warn("switchover {} aborted: {}; {} stays master at epoch {}", request.id(), lagging, from, restored.epoch());
-            actions.record(SwitchEvent.switchoverAborted(leader, request.id(), requestedAt, from, restored.epoch(),
-                    lagging + "; " + from + " stayed master", SwitchEvent.Timings.of(proxiesMs, FailoverRun.millisSince(started))));
+            log.warn(
+                    "switchover {} aborted: {}; {} stays master at epoch {}",
+                    request.id(),
+                    lagging,
+                    from,
+                    restored.epoch());
+            actions.record(SwitchEvent.switchoverAborted(
+                    leader,
+                    request.id(),
+                    requestedAt,
+                    from,
+                    restored.epoch(),
+                    lagging + "; " + from + " stayed master",
+                    SwitchEvent.Timings.of(proxiesMs, FailoverRun.millisSince(started))));
             removeRequest.run();
             return;
         }
-        List<NodeAddress> others = switching.replicas().stream().filter(r -> !r.equals(target)).toList();
+        List<NodeAddress> others =
+                switching.replicas().stream().filter(r -> !r.equals(target)).toList();
         List<NodeAddress> repointed = new ArrayList<>(others);
         repointed.add(from);
         NodeIdentity identity = actions.promote(target, repointed, version);
@@ -107,9 +127,22 @@ final class SwitchoverRun {
         memory.sawEpoch(promoted.epoch());
         actions.unpause(from, promotedVersion);
         long totalMs = FailoverRun.millisSince(started);
-        log.info("switchover {} done: {} is master at epoch {}; writes were held {} ms", request.id(), target, promoted.epoch(), totalMs);
-        actions.record(SwitchEvent.switchoverDone(leader, request.id(), requestedAt, from, target, promoted.epoch(), from + " handed over to "
-                + target + " with nothing lost (the pause and catch-up took " + catchUpMs + " ms)", SwitchEvent.Timings.of(proxiesMs, totalMs)));
+        log.info(
+                "switchover {} done: {} is master at epoch {}; writes were held {} ms",
+                request.id(),
+                target,
+                promoted.epoch(),
+                totalMs);
+        actions.record(SwitchEvent.switchoverDone(
+                leader,
+                request.id(),
+                requestedAt,
+                from,
+                target,
+                promoted.epoch(),
+                from + " handed over to " + target + " with nothing lost (the pause and catch-up took " + catchUpMs
+                        + " ms)",
+                SwitchEvent.Timings.of(proxiesMs, totalMs)));
         removeRequest.run();
     }
 
@@ -127,7 +160,8 @@ final class SwitchoverRun {
             if (masterOffset < 0) {
                 return "the master " + from + " did not answer after the pause";
             }
-            long deadline = System.nanoTime() + actions.settings().catchUpTimeout().toNanos();
+            long deadline =
+                    System.nanoTime() + actions.settings().catchUpTimeout().toNanos();
             long targetOffset = -1;
             for (int attempt = 0; attempt < 100_000 && System.nanoTime() < deadline; attempt++) {
                 targetOffset = actions.offset(target);
@@ -136,7 +170,8 @@ final class SwitchoverRun {
                 }
                 Thread.sleep(1); // a bounded poll of the target's offset
             }
-            return target + " reached offset " + targetOffset + " of the master's " + masterOffset + " within " + timeoutMs + " ms";
+            return target + " reached offset " + targetOffset + " of the master's " + masterOffset + " within "
+                    + timeoutMs + " ms";
         } catch (JedisException e) {
             return "catching up failed: " + e.getMessage();
         }
@@ -150,17 +185,29 @@ final class SwitchoverRun {
         Topology topology = switching.topology();
         NodeAddress previous = topology.previousMaster();
         NodeStatus status = previous == null ? null : round.status(previous);
-        if (topology.phase() != Topology.Phase.SWITCHOVER || status == null || !status.reachable() || !status.master()) {
+        if (topology.phase() != Topology.Phase.SWITCHOVER
+                || status == null
+                || !status.reachable()
+                || !status.master()) {
             return false;
         }
-        log.warn("epoch {} is a switchover left half done: {} is still master, rolling back to it", topology.epoch(), previous);
+        log.warn(
+                "epoch {} is a switchover left half done: {} is still master, rolling back to it",
+                topology.epoch(),
+                previous);
         actions.unpause(previous, switching.version());
         NodeIdentity identity = status.identity() != null ? status.identity() : topology.masterIdentity();
         Topology restored = Topology.serving(topology.epoch() + 1, previous, identity, topology.replicas());
         actions.write(restored, switching.version());
         memory.sawEpoch(restored.epoch());
-        actions.record(SwitchEvent.switchoverAborted(actions.settings().id(), null, System.currentTimeMillis(), previous, restored.epoch(),
-                "the leader changed mid-switch; " + previous + " stayed master", SwitchEvent.Timings.NONE));
+        actions.record(SwitchEvent.switchoverAborted(
+                actions.settings().id(),
+                null,
+                System.currentTimeMillis(),
+                previous,
+                restored.epoch(),
+                "the leader changed mid-switch; " + previous + " stayed master",
+                SwitchEvent.Timings.NONE));
         return true;
     }
 }

@@ -35,9 +35,11 @@ final class SyncSetKeeper {
     private final String topologyPath;
     /** The group's safe mode N, as the leader promotes under it: the set is kept while it is above 0. */
     private final IntSupplier minReplicaAcks;
+
     private final Leadership leadership;
 
-    SyncSetKeeper(CuratorFramework client, MonitorSettings settings, Leadership leadership, IntSupplier minReplicaAcks) {
+    SyncSetKeeper(
+            CuratorFramework client, MonitorSettings settings, Leadership leadership, IntSupplier minReplicaAcks) {
         this.client = client;
         this.path = settings.layout().syncSet();
         this.topologyPath = settings.layout().topology();
@@ -58,7 +60,8 @@ final class SyncSetKeeper {
      * topology's {@code replicas}, and those the master last reported attached ({@code reported}); with the
      * process each counts as. With safe mode off, the topology's replicas.
      */
-    SyncMembers of(NodeAddress master, Collection<NodeAddress> replicas, Collection<NodeAddress> reported) throws Exception {
+    SyncMembers of(NodeAddress master, Collection<NodeAddress> replicas, Collection<NodeAddress> reported)
+            throws Exception {
         if (minReplicaAcks.getAsInt() <= 0) {
             return SyncMembers.anyProcess(List.copyOf(replicas));
         }
@@ -76,8 +79,8 @@ final class SyncSetKeeper {
         return new SyncMembers(members, runIds);
     }
 
-    private static List<NodeAddress> of(Stored stored, NodeAddress master, Collection<NodeAddress> replicas,
-            Collection<NodeAddress> reported) {
+    private static List<NodeAddress> of(
+            Stored stored, NodeAddress master, Collection<NodeAddress> replicas, Collection<NodeAddress> reported) {
         Set<NodeAddress> members = new LinkedHashSet<>();
         if (stored.isOf(master)) {
             members.addAll(stored.set().replicas());
@@ -94,26 +97,41 @@ final class SyncSetKeeper {
      * as {@code statuses} show it: the first one seen is recorded, another one only once the master has it
      * online past the offset where it was seen restarted (see {@link SyncSet#seen}).
      */
-    void serving(NodeStatus master, Collection<NodeAddress> replicas, Map<NodeAddress, NodeStatus> statuses, int topologyVersion)
+    void serving(
+            NodeStatus master,
+            Collection<NodeAddress> replicas,
+            Map<NodeAddress, NodeStatus> statuses,
+            int topologyVersion)
             throws Exception {
         if (minReplicaAcks.getAsInt() <= 0) {
             return;
         }
         Stored stored = read();
         List<NodeAddress> members = of(stored, master.address(), replicas, master.replicas());
-        SyncSet next = stored.isOf(master.address()) ? stored.set().withMembers(members) : SyncSet.of(master.address(), members);
+        SyncSet next = stored.isOf(master.address())
+                ? stored.set().withMembers(members)
+                : SyncSet.of(master.address(), members);
         if (master.reachable()) {
             for (NodeAddress member : members) {
                 NodeStatus status = statuses.get(member);
                 if (status != null && status.reachable()) {
-                    next = next.seen(member, status.runId(), master.offset(), master.ackedOffsets().get(member));
+                    next = next.seen(
+                            member,
+                            status.runId(),
+                            master.offset(),
+                            master.ackedOffsets().get(member));
                 }
             }
         }
         if (!next.equals(stored.set())) {
             store(next, stored.version(), topologyVersion);
-            if (stored.set() == null || !next.members().equals(stored.set().members()) || !next.rejoining().equals(stored.set().rejoining())) {
-                log.info("safe mode: replicas that may acknowledge writes of {}: {}{}", master.address(), next.members(),
+            if (stored.set() == null
+                    || !next.members().equals(stored.set().members())
+                    || !next.rejoining().equals(stored.set().rejoining())) {
+                log.info(
+                        "safe mode: replicas that may acknowledge writes of {}: {}{}",
+                        master.address(),
+                        next.members(),
                         next.rejoining().isEmpty() ? "" : "; restarted, counted once caught up: " + next.rejoining());
             }
         }
@@ -149,9 +167,12 @@ final class SyncSetKeeper {
     void forget(NodeAddress master, NodeAddress node, int topologyVersion) throws Exception {
         Stored stored = read();
         if (stored.isOf(master) && stored.set().replicas().contains(node)) {
-            List<NodeAddress> remaining = stored.set().replicas().stream().filter(member -> !member.equals(node)).toList();
+            List<NodeAddress> remaining = stored.set().replicas().stream()
+                    .filter(member -> !member.equals(node))
+                    .toList();
             store(stored.set().withMembers(remaining), stored.version(), topologyVersion);
-            log.warn("safe mode: {} forgotten; replicas that may acknowledge writes of {}: {}", node, master, remaining);
+            log.warn(
+                    "safe mode: {} forgotten; replicas that may acknowledge writes of {}: {}", node, master, remaining);
         }
     }
 
@@ -176,11 +197,20 @@ final class SyncSetKeeper {
         if (!leadership.believed()) {
             throw new Leadership.Lost("this monitor no longer leads");
         }
-        CuratorOp write = version < 0 ? client.transactionOp().create().forPath(path, next.encode())
+        CuratorOp write = version < 0
+                ? client.transactionOp().create().forPath(path, next.encode())
                 : client.transactionOp().setData().withVersion(version).forPath(path, next.encode());
         try {
-            client.transaction().forOperations(client.transactionOp().check().withVersion(topologyVersion).forPath(topologyPath), write);
-        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException | KeeperException.NoNodeException e) {
+            client.transaction()
+                    .forOperations(
+                            client.transactionOp()
+                                    .check()
+                                    .withVersion(topologyVersion)
+                                    .forPath(topologyPath),
+                            write);
+        } catch (KeeperException.BadVersionException
+                | KeeperException.NodeExistsException
+                | KeeperException.NoNodeException e) {
             throw new Leadership.Lost("the topology or the sync set changed meanwhile (" + e.getMessage() + ")");
         }
     }

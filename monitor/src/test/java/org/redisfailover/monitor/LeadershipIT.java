@@ -21,8 +21,10 @@ class LeadershipIT {
     @Test
     void confirmPassesOnlyWhileThisSessionLeadsAtTheVersionTheStepHolds() throws Exception {
         try (TestingServer zooKeeper = new TestingServer(true);
-             CuratorFramework client = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100));
-             CuratorFramework other = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
+                CuratorFramework client = CuratorFrameworkFactory.newClient(
+                        zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100));
+                CuratorFramework other = CuratorFrameworkFactory.newClient(
+                        zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
             client.start();
             other.start();
             client.create().creatingParentsIfNeeded().forPath(TOPOLOGY, new byte[] {'{', '}'});
@@ -40,7 +42,9 @@ class LeadershipIT {
                 // The session ends behind the leader's back (as it does for a leader frozen past its session timeout).
                 KillSession.kill(client.getZookeeperClient().getZooKeeper());
                 Exception lost = assertThrows(Exception.class, () -> leadership.confirm(1));
-                assertTrue(lost instanceof Leadership.Lost || lost instanceof org.apache.zookeeper.KeeperException, lost.toString());
+                assertTrue(
+                        lost instanceof Leadership.Lost || lost instanceof org.apache.zookeeper.KeeperException,
+                        lost.toString());
             }
         }
     }
@@ -48,7 +52,8 @@ class LeadershipIT {
     @Test
     void aMonitorThatNeverLedIsRefused() throws Exception {
         try (TestingServer zooKeeper = new TestingServer(true);
-             CuratorFramework client = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
+                CuratorFramework client = CuratorFrameworkFactory.newClient(
+                        zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
             client.start();
             client.blockUntilConnected((int) Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
             LeaderLatch latch = new LeaderLatch(client, "/leadership/leader", "m1"); // never started: never leads

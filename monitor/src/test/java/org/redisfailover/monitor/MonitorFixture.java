@@ -42,12 +42,26 @@ final class MonitorFixture implements AutoCloseable {
     }
 
     List<NodeAddress> nodes() {
-        return List.of(group.master().address(), group.replicas().get(0).address(), group.replicas().get(1).address());
+        return List.of(
+                group.master().address(),
+                group.replicas().get(0).address(),
+                group.replicas().get(1).address());
     }
 
     static MonitorSettings settings(String id, List<NodeAddress> nodes) {
-        return new MonitorSettings(id, LAYOUT, nodes, Duration.ofMillis(100), Duration.ofMillis(200), 3, SLOW_DOWN_AFTER, SESSION_TIMEOUT, -1,
-                Duration.ofSeconds(2), NodeAccess.PLAIN, 0);
+        return new MonitorSettings(
+                id,
+                LAYOUT,
+                nodes,
+                Duration.ofMillis(100),
+                Duration.ofMillis(200),
+                3,
+                SLOW_DOWN_AFTER,
+                SESSION_TIMEOUT,
+                -1,
+                Duration.ofSeconds(2),
+                NodeAccess.PLAIN,
+                0);
     }
 
     Monitor startMonitor(String id) throws Exception {
@@ -66,7 +80,8 @@ final class MonitorFixture implements AutoCloseable {
         Poll.until(Duration.ofSeconds(15), "the monitors to seed the topology", () -> {
             try {
                 Topology topology = topology();
-                return group.master().address().equals(topology.master()) && topology.replicas().size() == 2
+                return group.master().address().equals(topology.master())
+                        && topology.replicas().size() == 2
                         && topology.masterIdentity() != null;
             } catch (Exception e) {
                 return false;

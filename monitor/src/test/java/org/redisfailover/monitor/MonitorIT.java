@@ -67,15 +67,20 @@ class MonitorIT {
         }
         Poll.until(Duration.ofSeconds(5), "the failover to be recorded", () -> {
             try {
-                return fixture.events().stream().anyMatch(e -> e.kind().equals("failover") && e.outcome().equals("done"));
+                return fixture.events().stream()
+                        .anyMatch(
+                                e -> e.kind().equals("failover") && e.outcome().equals("done"));
             } catch (Exception e) {
                 return false;
             }
         });
         Poll.until(Duration.ofSeconds(15), "the restarted node to be demoted and to resync from the new master", () -> {
             try (Jedis restarted = group.master().client()) {
-                return restarted.info("replication").contains("master_port:" + after.master().port())
-                        && restarted.info("replication").contains("master_link_status:up") && restarted.dbSize() == 100;
+                return restarted
+                                .info("replication")
+                                .contains("master_port:" + after.master().port())
+                        && restarted.info("replication").contains("master_link_status:up")
+                        && restarted.dbSize() == 100;
             }
         });
     }
@@ -89,7 +94,8 @@ class MonitorIT {
         }
         Poll.until(Duration.ofSeconds(10), "the master to be master again, at a new epoch", () -> {
             try (Jedis master = group.master().client()) {
-                return master.info("replication").contains("role:master") && fixture.topology().epoch() > epoch;
+                return master.info("replication").contains("role:master")
+                        && fixture.topology().epoch() > epoch;
             } catch (Exception e) {
                 return false;
             }
@@ -109,20 +115,26 @@ class MonitorIT {
     @Test
     void aLostTopologyIsSeededAgainAboveEveryEpochSeen(RedisGroup group) throws Exception {
         Stat stat = new Stat();
-        Topology current = TopologyJson.decode(fixture.admin.getData().storingStatIn(stat).forPath(MonitorFixture.LAYOUT.topology()));
-        fixture.admin.setData().withVersion(stat.getVersion()).forPath(MonitorFixture.LAYOUT.topology(),
-                TopologyJson.encode(current.withEpoch(7, current.masterIdentity())));
+        Topology current = TopologyJson.decode(
+                fixture.admin.getData().storingStatIn(stat).forPath(MonitorFixture.LAYOUT.topology()));
+        fixture.admin
+                .setData()
+                .withVersion(stat.getVersion())
+                .forPath(
+                        MonitorFixture.LAYOUT.topology(),
+                        TopologyJson.encode(current.withEpoch(7, current.masterIdentity())));
         Poll.until(Duration.ofSeconds(5), "the monitors to see epoch 7", () -> {
             try {
-                return fixture.admin.getChildren().forPath(MonitorFixture.LAYOUT.monitors()).stream().allMatch(id -> {
-                    try {
-                        MonitorView view = MonitorView.decode(
-                                fixture.admin.getData().forPath(MonitorFixture.LAYOUT.monitors() + "/" + id));
-                        return view != null && view.epoch() == 7;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                });
+                return fixture.admin.getChildren().forPath(MonitorFixture.LAYOUT.monitors()).stream()
+                        .allMatch(id -> {
+                            try {
+                                MonitorView view = MonitorView.decode(
+                                        fixture.admin.getData().forPath(MonitorFixture.LAYOUT.monitors() + "/" + id));
+                                return view != null && view.epoch() == 7;
+                            } catch (Exception e) {
+                                return false;
+                            }
+                        });
             } catch (Exception e) {
                 return false;
             }
@@ -148,15 +160,19 @@ class MonitorIT {
         try {
             Poll.until(Duration.ofSeconds(5), "the frozen replica to be called down", () -> {
                 try {
-                    return fixture.admin.getChildren().forPath(MonitorFixture.LAYOUT.monitors()).stream().anyMatch(id -> {
-                        try {
-                            MonitorView view = MonitorView.decode(
-                                    fixture.admin.getData().forPath(MonitorFixture.LAYOUT.monitors() + "/" + id));
-                            return view != null && view.down().contains(frozen.address().toString());
-                        } catch (Exception e) {
-                            return false;
-                        }
-                    });
+                    return fixture.admin.getChildren().forPath(MonitorFixture.LAYOUT.monitors()).stream()
+                            .anyMatch(id -> {
+                                try {
+                                    MonitorView view = MonitorView.decode(fixture.admin
+                                            .getData()
+                                            .forPath(MonitorFixture.LAYOUT.monitors() + "/" + id));
+                                    return view != null
+                                            && view.down()
+                                                    .contains(frozen.address().toString());
+                                } catch (Exception e) {
+                                    return false;
+                                }
+                            });
                 } catch (Exception e) {
                     return false;
                 }
@@ -167,12 +183,15 @@ class MonitorIT {
             Topology after = fixture.awaitNewMaster(old, Duration.ofSeconds(10));
             long tookMs = (System.nanoTime() - killedAt) / 1_000_000;
             assertEquals(group.replicas().get(1).address(), after.master(), "the replica that answers is promoted");
-            // Detection is 3 probes of 100 ms; a round that waited for the frozen node's 200 ms probe timeout took 3 x 300 ms
+            // Detection is 3 probes of 100 ms; a round that waited for the frozen node's 200 ms probe timeout took 3 x
+            // 300 ms
             // before, plus its REPLICAOF and fresh probe timeouts.
             assertTrue(tookMs < 1_000, "a new master " + tookMs + " ms after the kill");
             Poll.until(Duration.ofSeconds(5), "the failover to be recorded", () -> {
                 try {
-                    return fixture.events().stream().anyMatch(e -> e.kind().equals("failover") && e.outcome().equals("done"));
+                    return fixture.events().stream()
+                            .anyMatch(e ->
+                                    e.kind().equals("failover") && e.outcome().equals("done"));
                 } catch (Exception e) {
                     return false;
                 }

@@ -19,14 +19,21 @@ class OldMasterReturnTest {
 
     @Test
     void theSameProcessOnItsHistoryComesBack() {
-        NodeStatus back = TestStatus.master(M).runId("run-m").replid("a").offset(500).build();
+        NodeStatus back =
+                TestStatus.master(M).runId("run-m").replid("a").offset(500).build();
         List<NodeStatus> others = List.of(TestStatus.replica(R1, M).offset(480).build(), back);
-        assertNotNull(OldMasterReturn.sameProcess(RECORDED, back, "a", others), "stalled, not dead: it has every write");
-        NodeStatus restarted = TestStatus.master(M).runId("run-m2").replid("a").offset(500).build();
-        assertNull(OldMasterReturn.sameProcess(RECORDED, restarted, "a", others), "another process: it may lack what it acknowledged");
-        NodeStatus newHistory = TestStatus.master(M).runId("run-m").replid("z").offset(500).build();
+        assertNotNull(
+                OldMasterReturn.sameProcess(RECORDED, back, "a", others), "stalled, not dead: it has every write");
+        NodeStatus restarted =
+                TestStatus.master(M).runId("run-m2").replid("a").offset(500).build();
+        assertNull(
+                OldMasterReturn.sameProcess(RECORDED, restarted, "a", others),
+                "another process: it may lack what it acknowledged");
+        NodeStatus newHistory =
+                TestStatus.master(M).runId("run-m").replid("z").offset(500).build();
         assertNull(OldMasterReturn.sameProcess(RECORDED, newHistory, "a", others));
-        NodeStatus demoted = TestStatus.replica(M, R1).runId("run-m").replid("a").offset(500).build();
+        NodeStatus demoted =
+                TestStatus.replica(M, R1).runId("run-m").replid("a").offset(500).build();
         assertNull(OldMasterReturn.sameProcess(RECORDED, demoted, "a", others), "not a master any more");
         List<NodeStatus> ahead = List.of(TestStatus.replica(R1, M).offset(600).build());
         assertNull(OldMasterReturn.sameProcess(RECORDED, back, "a", ahead), "never behind a replica");
@@ -35,20 +42,43 @@ class OldMasterReturnTest {
 
     @Test
     void afterAPowerCycleTheMastersAppendOnlyFileIsTheBestCopy() {
-        NodeStatus fromAof = TestStatus.master(M).runId("run-m2").replid("new").offset(0).fromAof(50).build();
-        Map<NodeAddress, NodeStatus> restartedToo = Map.of(R1, TestStatus.replica(R1, M).replid("x").offset(1).build(),
-                R2, TestStatus.replica(R2, M).replid("y").offset(1).build());
+        NodeStatus fromAof = TestStatus.master(M)
+                .runId("run-m2")
+                .replid("new")
+                .offset(0)
+                .fromAof(50)
+                .build();
+        Map<NodeAddress, NodeStatus> restartedToo = Map.of(
+                R1,
+                TestStatus.replica(R1, M).replid("x").offset(1).build(),
+                R2,
+                TestStatus.replica(R2, M).replid("y").offset(1).build());
         String why = OldMasterReturn.fromPersistence(RECORDED, fromAof, "a", List.of(R1, R2), restartedToo);
         assertTrue(why != null && why.contains("append-only file") && why.contains("50 keys"), why);
-        Map<NodeAddress, NodeStatus> oneKeptIt = Map.of(R1, TestStatus.replica(R1, M).replid("a").offset(90).build(),
-                R2, TestStatus.replica(R2, M).replid("y").offset(1).build());
-        assertNull(OldMasterReturn.fromPersistence(RECORDED, fromAof, "a", List.of(R1, R2), oneKeptIt), "a replica has the history");
-        Map<NodeAddress, NodeStatus> oneSilent = Map.of(R1, TestStatus.replica(R1, M).replid("x").offset(1).build());
-        assertNull(OldMasterReturn.fromPersistence(RECORDED, fromAof, "a", List.of(R1, R2), oneSilent),
+        Map<NodeAddress, NodeStatus> oneKeptIt = Map.of(
+                R1,
+                TestStatus.replica(R1, M).replid("a").offset(90).build(),
+                R2,
+                TestStatus.replica(R2, M).replid("y").offset(1).build());
+        assertNull(
+                OldMasterReturn.fromPersistence(RECORDED, fromAof, "a", List.of(R1, R2), oneKeptIt),
+                "a replica has the history");
+        Map<NodeAddress, NodeStatus> oneSilent =
+                Map.of(R1, TestStatus.replica(R1, M).replid("x").offset(1).build());
+        assertNull(
+                OldMasterReturn.fromPersistence(RECORDED, fromAof, "a", List.of(R1, R2), oneSilent),
                 "R2 has not answered: it may still hold the history");
-        NodeStatus empty = TestStatus.master(M).runId("run-m2").replid("new").offset(0).fromAof(0).build();
-        assertNull(OldMasterReturn.fromPersistence(RECORDED, empty, "a", List.of(R1, R2), restartedToo), "restarted empty");
-        NodeStatus noAof = TestStatus.master(M).runId("run-m2").replid("new").offset(0).build();
+        NodeStatus empty = TestStatus.master(M)
+                .runId("run-m2")
+                .replid("new")
+                .offset(0)
+                .fromAof(0)
+                .build();
+        assertNull(
+                OldMasterReturn.fromPersistence(RECORDED, empty, "a", List.of(R1, R2), restartedToo),
+                "restarted empty");
+        NodeStatus noAof =
+                TestStatus.master(M).runId("run-m2").replid("new").offset(0).build();
         assertNull(OldMasterReturn.fromPersistence(RECORDED, noAof, "a", List.of(R1, R2), restartedToo));
     }
 }

@@ -23,7 +23,9 @@ class ProxyAcksIT {
     private static final ZkLayout LAYOUT = new ZkLayout("/acks");
 
     private static void register(CuratorFramework client, String id, long epoch, Long fenceMs) throws Exception {
-        client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+        client.create()
+                .creatingParentsIfNeeded()
+                .withMode(CreateMode.EPHEMERAL)
                 .forPath(LAYOUT.proxy(id), new ProxyRegistration("127.0.0.1:1", epoch, false, fenceMs, 0).encode());
     }
 
@@ -37,16 +39,22 @@ class ProxyAcksIT {
     @Test
     void aProxyThatNeverAcknowledgesIsWaitedForExactlyItsFenceTimeout() throws Exception {
         try (TestingServer zooKeeper = new TestingServer(true);
-             CuratorFramework client = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
+                CuratorFramework client = CuratorFrameworkFactory.newClient(
+                        zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
             client.start();
             register(client, "hung", 1, 1_000L);
             try (ProxyAcks acks = started(client)) {
                 long writtenAt = System.nanoTime();
-                ProxyAcks.Outcome outcome = acks.await(2, writtenAt, () -> { });
+                ProxyAcks.Outcome outcome = acks.await(2, writtenAt, () -> {});
                 assertEquals(List.of("hung"), outcome.waitedOut());
-                // Its registration is alive: it must have stopped writing by itself, which its lease guarantees only after 1 s.
-                assertTrue(outcome.waitedMillis() >= 1_000 + ProxyAcks.MARGIN.toMillis(), "waited " + outcome.waitedMillis());
-                assertTrue(outcome.waitedMillis() < 1_000 + ProxyAcks.MARGIN.toMillis() + 500, "waited " + outcome.waitedMillis());
+                // Its registration is alive: it must have stopped writing by itself, which its lease guarantees only
+                // after 1 s.
+                assertTrue(
+                        outcome.waitedMillis() >= 1_000 + ProxyAcks.MARGIN.toMillis(),
+                        "waited " + outcome.waitedMillis());
+                assertTrue(
+                        outcome.waitedMillis() < 1_000 + ProxyAcks.MARGIN.toMillis() + 500,
+                        "waited " + outcome.waitedMillis());
             }
         }
     }
@@ -54,7 +62,8 @@ class ProxyAcksIT {
     @Test
     void acknowledgedOrDepartedProxiesEndTheWaitAtOnce() throws Exception {
         try (TestingServer zooKeeper = new TestingServer(true);
-             CuratorFramework client = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
+                CuratorFramework client = CuratorFrameworkFactory.newClient(
+                        zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
             client.start();
             register(client, "acks", 1, 5_000L);
             register(client, "leaves", 1, 5_000L);
@@ -62,13 +71,16 @@ class ProxyAcksIT {
                 CompletableFuture.runAsync(() -> {
                     try {
                         Thread.sleep(200); // the proxies' own pace, simulated
-                        client.setData().forPath(LAYOUT.proxy("acks"), new ProxyRegistration("127.0.0.1:1", 2, false, 5_000L, 0).encode());
+                        client.setData()
+                                .forPath(
+                                        LAYOUT.proxy("acks"),
+                                        new ProxyRegistration("127.0.0.1:1", 2, false, 5_000L, 0).encode());
                         client.delete().forPath(LAYOUT.proxy("leaves"));
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
                 });
-                ProxyAcks.Outcome outcome = acks.await(2, System.nanoTime(), () -> { });
+                ProxyAcks.Outcome outcome = acks.await(2, System.nanoTime(), () -> {});
                 assertEquals(List.of(), outcome.waitedOut());
                 assertEquals(2, outcome.acknowledged().size());
                 assertTrue(outcome.waitedMillis() < 2_000, "waited " + outcome.waitedMillis());
@@ -79,11 +91,12 @@ class ProxyAcksIT {
     @Test
     void aRegistrationThatDoesNotSayItsFenceTimeoutIsWaitedForTheSessionTimeout() throws Exception {
         try (TestingServer zooKeeper = new TestingServer(true);
-             CuratorFramework client = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
+                CuratorFramework client = CuratorFrameworkFactory.newClient(
+                        zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100))) {
             client.start();
             register(client, "old", 1, null);
             try (ProxyAcks acks = started(client)) {
-                ProxyAcks.Outcome outcome = acks.await(2, System.nanoTime(), () -> { });
+                ProxyAcks.Outcome outcome = acks.await(2, System.nanoTime(), () -> {});
                 assertEquals(List.of("old"), outcome.waitedOut());
                 assertTrue(outcome.waitedMillis() >= 1_500, "waited " + outcome.waitedMillis());
                 assertTrue(client.blockUntilConnected(1, TimeUnit.SECONDS));

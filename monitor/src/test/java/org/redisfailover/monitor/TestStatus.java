@@ -82,7 +82,23 @@ final class TestStatus {
     }
 
     NodeStatus build() {
-        return new NodeStatus(address, true, NodeStatus.Failure.NONE, master, masterOf, !master && linkDownSeconds < 0, linkDownSeconds, offset,
-                replid, replid2, secondOffset, runId, priority, List.of(), Map.of(), aof, keys);
+        return new NodeStatus(
+                address,
+                true,
+                NodeStatus.Failure.NONE,
+                master,
+                masterOf,
+                !master && linkDownSeconds < 0,
+                linkDownSeconds,
+                offset,
+                replid,
+                replid2,
+                secondOffset,
+                runId,
+                priority,
+                List.of(),
+                Map.of(),
+                aof,
+                keys);
     }
 }

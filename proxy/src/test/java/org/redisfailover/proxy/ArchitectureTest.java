@@ -1,8 +1,8 @@
 package org.redisfailover.proxy;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -21,13 +21,15 @@ class ArchitectureTest {
 
     /** Top to bottom. Packages on one level are independent of each other. */
     static final List<List<String>> LEVELS = List.of(
-            List.of("server"),                  // accept, pipeline, start and stop
-            List.of("client", "admin", "zk"),   // one client's parts: lanes, reply order, state; the admin endpoint; following ZooKeeper
-            List.of("loop"),                    // what one event loop owns: held requests and replies, routing, probes, output budget
-            List.of("topology"),                // what every event loop reads: the topology, the write lease, offsets
-            List.of("backend"),                 // connections to the Redis nodes
-            List.of("config"),                  // the proxy's settings
-            List.of("errors", "io", "metrics", "tls"));   // building blocks: the proxy's error texts, I/O, metrics, TLS
+            List.of("server"), // accept, pipeline, start and stop
+            List.of(
+                    "client", "admin",
+                    "zk"), // one client's parts: lanes, reply order, state; the admin endpoint; following ZooKeeper
+            List.of("loop"), // what one event loop owns: held requests and replies, routing, probes, output budget
+            List.of("topology"), // what every event loop reads: the topology, the write lease, offsets
+            List.of("backend"), // connections to the Redis nodes
+            List.of("config"), // the proxy's settings
+            List.of("errors", "io", "metrics", "tls")); // building blocks: the proxy's error texts, I/O, metrics, TLS
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -42,9 +44,14 @@ class ArchitectureTest {
             }
             for (String name : LEVELS.get(level)) {
                 String own = ROOT + "." + name + "..";
-                List<String> forbidden = notBelow.stream().filter(other -> !other.equals(own)).toList();
-                noClasses().that().resideInAPackage(own)
-                        .should().dependOnClassesThat().resideInAnyPackage(forbidden.toArray(String[]::new))
+                List<String> forbidden =
+                        notBelow.stream().filter(other -> !other.equals(own)).toList();
+                noClasses()
+                        .that()
+                        .resideInAPackage(own)
+                        .should()
+                        .dependOnClassesThat()
+                        .resideInAnyPackage(forbidden.toArray(String[]::new))
                         .because("the proxy's packages point down only (docs/ARCHITECTURE.md)")
                         .check(CLASSES);
             }
@@ -53,11 +60,17 @@ class ArchitectureTest {
 
     @Test
     void everyPackageHasItsLevel() {
-        List<String> known = LEVELS.stream().flatMap(List::stream).map(name -> ROOT + "." + name).toList();
-        List<String> unplaced = CLASSES.stream().map(javaClass -> javaClass.getPackageName())
+        List<String> known = LEVELS.stream()
+                .flatMap(List::stream)
+                .map(name -> ROOT + "." + name)
+                .toList();
+        List<String> unplaced = CLASSES.stream()
+                .map(javaClass -> javaClass.getPackageName())
                 .filter(name -> name.startsWith(ROOT + "."))
                 .map(name -> ROOT + "." + name.substring(ROOT.length() + 1).split("\\.")[0])
-                .distinct().filter(name -> !known.contains(name)).toList();
+                .distinct()
+                .filter(name -> !known.contains(name))
+                .toList();
         assertEquals(List.of(), unplaced, "packages without a level in ArchitectureTest.LEVELS");
     }
 

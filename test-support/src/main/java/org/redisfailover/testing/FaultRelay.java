@@ -19,7 +19,11 @@ import org.redisfailover.protocol.topology.NodeAddress;
  */
 public final class FaultRelay implements AutoCloseable {
 
-    public enum Mode { PASS, BLACKHOLE, REFUSE }
+    public enum Mode {
+        PASS,
+        BLACKHOLE,
+        REFUSE
+    }
 
     private final NodeAddress target;
     private final ServerSocket server;
@@ -78,7 +82,8 @@ public final class FaultRelay implements AutoCloseable {
     /** Copies {@code from} to {@code to}; direction 1 is the server's replies. */
     private void pump(Socket from, Socket to, int direction) {
         byte[] buffer = new byte[16 * 1024];
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        try (InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream()) {
             for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
                 if (mode == Mode.BLACKHOLE) {
                     continue; // swallowed: the peer hears nothing, the connection stays open

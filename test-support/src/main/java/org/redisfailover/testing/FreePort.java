@@ -8,8 +8,7 @@ import java.net.ServerSocket;
 /** A loopback port that was free a moment ago. */
 public final class FreePort {
 
-    private FreePort() {
-    }
+    private FreePort() {}
 
     public static int next() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

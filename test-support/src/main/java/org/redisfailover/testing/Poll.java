@@ -6,8 +6,7 @@ import java.util.function.BooleanSupplier;
 /** Waiting for a condition with a deadline: the only way tests wait. */
 public final class Poll {
 
-    private Poll() {
-    }
+    private Poll() {}
 
     /** Polls {@code condition} every 20 ms until it holds; fails with {@code what} after {@code timeout}. */
     public static void until(Duration timeout, String what, BooleanSupplier condition) {

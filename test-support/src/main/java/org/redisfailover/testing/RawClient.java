@@ -57,7 +57,11 @@ public final class RawClient implements AutoCloseable {
     public static String command(String... args) {
         StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
         for (String arg : args) {
-            sb.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+            sb.append('$')
+                    .append(arg.getBytes(StandardCharsets.UTF_8).length)
+                    .append("\r\n")
+                    .append(arg)
+                    .append("\r\n");
         }
         return sb.toString();
     }
@@ -85,10 +89,11 @@ public final class RawClient implements AutoCloseable {
     private long readElement(ByteArrayOutputStream reply) throws IOException {
         String line = readLine(reply);
         char type = line.charAt(0);
-        long n = switch (type) {
-            case '$', '*', '=', '!', '~', '>', '%', '|' -> Long.parseLong(line.substring(1));
-            default -> 0;
-        };
+        long n =
+                switch (type) {
+                    case '$', '*', '=', '!', '~', '>', '%', '|' -> Long.parseLong(line.substring(1));
+                    default -> 0;
+                };
         if ((type == '$' || type == '=' || type == '!') && n >= 0) {
             byte[] data = in.readNBytes((int) n + 2);
             if (data.length < n + 2) {

@@ -60,7 +60,8 @@ public final class RedisGroup implements BeforeAllCallback, AfterAllCallback, Pa
         Stream.of(replica2, replica1, master).filter(p -> p != null).forEach(RedisProcess::close);
         if (dir != null) {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                files.sorted(Comparator.reverseOrder())
+                        .forEach(path -> path.toFile().delete());
             }
         }
     }

@@ -29,6 +29,7 @@ public final class RedisProcess implements AutoCloseable {
     private final ThrowawayPki tls;
     /** Non-null: the node's requirepass (and masterauth), which {@link #client()} authenticates with. */
     private final String password;
+
     private Process process;
 
     private RedisProcess(String binary, int port, Path dir, List<String> extraArgs, ThrowawayPki tls, String password) {
@@ -55,7 +56,8 @@ public final class RedisProcess implements AutoCloseable {
      * Starts a node that speaks only TLS on its port ({@code --port 0 --tls-port}), replicating over TLS and
      * asking clients for a certificate; {@link #client()} connects with the client certificate.
      */
-    public static RedisProcess startTls(Path parentDir, RedisProcess replicaOf, ThrowawayPki certificates, String... extraArgs) {
+    public static RedisProcess startTls(
+            Path parentDir, RedisProcess replicaOf, ThrowawayPki certificates, String... extraArgs) {
         return startSecured(parentDir, replicaOf, null, certificates, extraArgs);
     }
 
@@ -63,13 +65,18 @@ public final class RedisProcess implements AutoCloseable {
      * Starts a node with {@code requirepass} and {@code masterauth} set to {@code password} (null: none), on a
      * TLS-only port when {@code certificates} is not null.
      */
-    public static RedisProcess startSecured(Path parentDir, RedisProcess replicaOf, String password, ThrowawayPki certificates,
-            String... extraArgs) {
+    public static RedisProcess startSecured(
+            Path parentDir, RedisProcess replicaOf, String password, ThrowawayPki certificates, String... extraArgs) {
         requireRedisServer();
         return start("redis-server", parentDir, replicaOf, certificates, password, extraArgs);
     }
 
-    private static RedisProcess start(String binary, Path parentDir, RedisProcess replicaOf, ThrowawayPki tls, String password,
+    private static RedisProcess start(
+            String binary,
+            Path parentDir,
+            RedisProcess replicaOf,
+            ThrowawayPki tls,
+            String password,
             String... extraArgs) {
         int port = FreePort.next();
         try {
@@ -111,14 +118,29 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> ports = tls == null ? List.of("--port", Integer.toString(port)) : List.of("--port", "0", "--tls-port", Integer.toString(port));
+        List<String> ports = tls == null
+                ? List.of("--port", Integer.toString(port))
+                : List.of("--port", "0", "--tls-port", Integer.toString(port));
         List<String> command = new ArrayList<>(List.of(binary, "--bind", "127.0.0.1"));
         command.addAll(ports);
         command.addAll(List.of(
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString(),
-                "--daemonize", "no", "--protected-mode", "no"));
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--logfile",
+                dir.resolve("redis.log").toString(),
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "no"));
         command.addAll(extraArgs);
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.log").toFile())
+                .start();
         Poll.until(Duration.ofSeconds(10), binary + " on port " + port + " to answer PING", () -> {
             try (Jedis jedis = client()) {
                 return "PONG".equals(jedis.ping());
@@ -139,7 +161,8 @@ public final class RedisProcess implements AutoCloseable {
         if (tls == null && password == null) {
             return new Jedis("127.0.0.1", port, 2000);
         }
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().timeoutMillis(2000).password(password);
+        DefaultJedisClientConfig.Builder config =
+                DefaultJedisClientConfig.builder().timeoutMillis(2000).password(password);
         if (tls != null) {
             config.ssl(true).sslSocketFactory(tls.socketFactory(true));
         }
@@ -161,7 +184,8 @@ public final class RedisProcess implements AutoCloseable {
     /** Waits until this replica's link to its master is up and it has caught up with the master's offset. */
     public void awaitReplicationFrom(RedisProcess master) {
         Poll.until(Duration.ofSeconds(20), "replica " + port + " to sync from " + master.port(), () -> {
-            try (Jedis replica = client(); Jedis primary = master.client()) {
+            try (Jedis replica = client();
+                    Jedis primary = master.client()) {
                 String info = replica.info("replication");
                 long masterOffset = field(primary.info("replication"), "master_repl_offset");
                 return info.contains("master_link_status:up") && field(info, "slave_repl_offset") >= masterOffset;
@@ -210,7 +234,9 @@ public final class RedisProcess implements AutoCloseable {
 
     private void signal(String name) {
         try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                    .inheritIO()
+                    .start();
             if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new IllegalStateException("kill -" + name + " failed");
             }

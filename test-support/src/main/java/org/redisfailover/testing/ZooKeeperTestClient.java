@@ -14,13 +14,12 @@ import org.redisfailover.protocol.topology.ZkLayout;
 /** ZooKeeper as the tests use it: a started client, and the group's topology read or waited for. */
 public final class ZooKeeperTestClient {
 
-    private ZooKeeperTestClient() {
-    }
+    private ZooKeeperTestClient() {}
 
     /** A started client, connected (or the connection still being tried after 10 s). The caller closes it. */
     public static CuratorFramework connect(String connectString, Duration sessionTimeout) throws InterruptedException {
-        CuratorFramework client = CuratorFrameworkFactory.newClient(connectString, (int) sessionTimeout.toMillis(), 2_000,
-                new RetryOneTime(100));
+        CuratorFramework client = CuratorFrameworkFactory.newClient(
+                connectString, (int) sessionTimeout.toMillis(), 2_000, new RetryOneTime(100));
         client.start();
         client.blockUntilConnected(10, TimeUnit.SECONDS);
         return client;
@@ -32,8 +31,8 @@ public final class ZooKeeperTestClient {
     }
 
     /** Polls until the topology's master is a node other than {@code old}; returns that topology. */
-    public static Topology awaitMasterOtherThan(CuratorFramework client, ZkLayout layout, NodeAddress old, Duration timeout)
-            throws Exception {
+    public static Topology awaitMasterOtherThan(
+            CuratorFramework client, ZkLayout layout, NodeAddress old, Duration timeout) throws Exception {
         Poll.until(timeout, "a master other than " + old, () -> {
             try {
                 Topology now = topology(client, layout);

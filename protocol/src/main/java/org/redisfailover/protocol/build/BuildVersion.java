@@ -28,14 +28,19 @@ public record BuildVersion(String version, String revision) {
         if (manifest == null || manifest.getValue("Implementation-Version") == null) {
             return new BuildVersion("development build", "unknown");
         }
-        return from(manifest.getValue("Implementation-Version"), manifest.getValue("Build-Describe"), manifest.getValue("Build-Revision"));
+        return from(
+                manifest.getValue("Implementation-Version"),
+                manifest.getValue("Build-Describe"),
+                manifest.getValue("Build-Revision"));
     }
 
     /** The version from the project's, git describe's (null or unexpanded without git) and the commit. */
     static BuildVersion from(String projectVersion, String describe, String revision) {
         boolean known = describe != null && !describe.isBlank() && !describe.startsWith("${");
         String commit = revision == null || revision.isBlank() || revision.startsWith("${") ? "unknown" : revision;
-        if (known && describe.matches("v\\d+\\.\\d+\\.\\d+([-.][0-9A-Za-z.]+)?") && !describe.matches(".*-\\d+-g[0-9a-f]+(-dirty)?")
+        if (known
+                && describe.matches("v\\d+\\.\\d+\\.\\d+([-.][0-9A-Za-z.]+)?")
+                && !describe.matches(".*-\\d+-g[0-9a-f]+(-dirty)?")
                 && !describe.endsWith("-dirty")) {
             return new BuildVersion(describe.substring(1), commit); // exactly a release tag
         }

@@ -21,15 +21,19 @@ public record BlockingTimeout(int index, boolean millis) {
     public static BlockingTimeout of(List<byte[]> args) {
         String name = new String(args.get(0), StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
         int last = args.size() - 1;
-        BlockingTimeout found = switch (name) {
-            case "blpop", "brpop", "bzpopmin", "bzpopmax", "brpoplpush", "blmove" -> new BlockingTimeout(last, false);
-            case "blmpop", "bzmpop" -> new BlockingTimeout(1, false);
-            case "wait" -> new BlockingTimeout(2, true);
-            case "waitaof" -> new BlockingTimeout(3, true);
-            case "xread", "xreadgroup" -> afterBlockKeyword(args);
-            default -> null;
-        };
-        return found != null && found.index > 0 && found.index < args.size() && found.valueMillis(args) >= 0 ? found : null;
+        BlockingTimeout found =
+                switch (name) {
+                    case "blpop", "brpop", "bzpopmin", "bzpopmax", "brpoplpush", "blmove" ->
+                        new BlockingTimeout(last, false);
+                    case "blmpop", "bzmpop" -> new BlockingTimeout(1, false);
+                    case "wait" -> new BlockingTimeout(2, true);
+                    case "waitaof" -> new BlockingTimeout(3, true);
+                    case "xread", "xreadgroup" -> afterBlockKeyword(args);
+                    default -> null;
+                };
+        return found != null && found.index > 0 && found.index < args.size() && found.valueMillis(args) >= 0
+                ? found
+                : null;
     }
 
     private static BlockingTimeout afterBlockKeyword(List<byte[]> args) {
@@ -52,7 +56,9 @@ public record BlockingTimeout(int index, boolean millis) {
             if (value.signum() < 0) {
                 return -1;
             }
-            return millis ? value.longValueExact() : value.movePointRight(3).setScale(0, RoundingMode.CEILING).longValueExact();
+            return millis
+                    ? value.longValueExact()
+                    : value.movePointRight(3).setScale(0, RoundingMode.CEILING).longValueExact();
         } catch (NumberFormatException | ArithmeticException e) {
             return -1;
         }
@@ -61,7 +67,8 @@ public record BlockingTimeout(int index, boolean millis) {
     /** A copy of {@code args} whose timeout is {@code remainingMillis} (at least 1 ms, so it does not become "forever"). */
     public List<byte[]> withRemaining(List<byte[]> args, long remainingMillis) {
         long value = Math.max(1, remainingMillis);
-        String text = millis ? Long.toString(value) : BigDecimal.valueOf(value, 3).toPlainString();
+        String text =
+                millis ? Long.toString(value) : BigDecimal.valueOf(value, 3).toPlainString();
         List<byte[]> copy = new ArrayList<>(args);
         copy.set(index, text.getBytes(StandardCharsets.US_ASCII));
         return copy;

@@ -42,7 +42,11 @@ public final class CommandClassifier {
      * @param noWritesRoute for EVAL, its route when the script declares {@code no-writes}: the same place, but
      *                      nothing to count as a write (safe mode waits for no replica; read-your-writes follows nothing)
      */
-    private record Entry(Route route, Route blockingRoute, Map<String, Route> subcommands, NameTable<Route> subcommandLookup,
+    private record Entry(
+            Route route,
+            Route blockingRoute,
+            Map<String, Route> subcommands,
+            NameTable<Route> subcommandLookup,
             Route noWritesRoute) {
         Entry(Route route, Route blockingRoute, Map<String, Route> subcommands, Route noWritesRoute) {
             this(route, blockingRoute, subcommands, new NameTable<>(subcommands), noWritesRoute);
@@ -57,14 +61,20 @@ public final class CommandClassifier {
             Route route = route(spec, policy, argumentBlocking);
             Route blockingRoute = argumentBlocking ? route(spec, policy, false) : null;
             Route noWritesRoute = spec.name().equals(SCRIPT_WITH_FLAGS)
-                    ? new Route(route.routingClass(), route.displayName(), route.reason(), false, false) : null;
+                    ? new Route(route.routingClass(), route.displayName(), route.reason(), false, false)
+                    : null;
             entries.put(spec.name(), new Entry(route, blockingRoute, Map.copyOf(subcommands), noWritesRoute));
         }
         // Policy entries for commands this Redis version does not have (newer or renamed ones) still apply.
         policy.decisions().forEach((name, decision) -> {
             if (!name.contains("|") && !entries.containsKey(name)) {
-                entries.put(name, new Entry(new Route(decision.routingClass(), displayName(name), decision.reason(), true, false), null, Map.of(),
-                        null));
+                entries.put(
+                        name,
+                        new Entry(
+                                new Route(decision.routingClass(), displayName(name), decision.reason(), true, false),
+                                null,
+                                Map.of(),
+                                null));
             }
         });
         lookup = new NameTable<>(entries);
@@ -89,7 +99,8 @@ public final class CommandClassifier {
         if (entry.blockingRoute != null && hasBlockArgument(request)) {
             return entry.blockingRoute;
         }
-        if (entry.noWritesRoute != null && request.argc() >= 2
+        if (entry.noWritesRoute != null
+                && request.argc() >= 2
                 && ScriptFlags.declaresNoWrites(bytes, request.argIndex(1), request.argLength(1))) {
             return entry.noWritesRoute;
         }
@@ -136,8 +147,11 @@ public final class CommandClassifier {
     private static Route route(CommandSpec spec, CommandPolicy policy, boolean ignoreBlockingFlag) {
         String display = displayName(spec.name());
         CommandPolicy.Decision decision = policy.find(spec.name());
-        // Scripts and functions carry no write flag (EVAL's may_replicate is internal): unless read-only, they may write.
-        boolean mayWrite = spec.hasFlag("write") || spec.hasFlag("may_replicate") || spec.inCategory("@transaction")
+        // Scripts and functions carry no write flag (EVAL's may_replicate is internal): unless read-only, they may
+        // write.
+        boolean mayWrite = spec.hasFlag("write")
+                || spec.hasFlag("may_replicate")
+                || spec.inCategory("@transaction")
                 || (spec.inCategory("@scripting") && !spec.hasFlag("readonly"));
         boolean errorsWriteNothing = !spec.inCategory("@scripting");
         if (decision != null) {

@@ -16,8 +16,7 @@ public final class CommandPolicy {
     static final String RESOURCE = "command-policy.properties";
 
     /** A decision from the file: its class and the reason shown to clients (may be null). */
-    public record Decision(RoutingClass routingClass, String reason) {
-    }
+    public record Decision(RoutingClass routingClass, String reason) {}
 
     private final Map<String, Decision> decisions;
 

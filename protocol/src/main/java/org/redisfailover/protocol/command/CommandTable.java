@@ -51,7 +51,8 @@ public final class CommandTable {
             commands.put(spec.name(), spec);
         }
         JsonNode addedFrom = root.get("added_from");
-        return new CommandTable(root.get("redis_version").asText(), addedFrom == null ? null : addedFrom.asText(), commands);
+        return new CommandTable(
+                root.get("redis_version").asText(), addedFrom == null ? null : addedFrom.asText(), commands);
     }
 
     private static CommandSpec spec(JsonNode node) {

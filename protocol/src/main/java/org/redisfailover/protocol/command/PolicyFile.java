@@ -16,8 +16,7 @@ import java.util.Map;
  */
 final class PolicyFile {
 
-    private PolicyFile() {
-    }
+    private PolicyFile() {}
 
     /** The entries of resource {@code name} beside this class, in file order. */
     static Map<String, String> load(String name) {

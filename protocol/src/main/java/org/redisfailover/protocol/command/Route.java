@@ -9,5 +9,5 @@ package org.redisfailover.protocol.command;
  * ({@code errorsWriteNothing}): Redis runs a command whole or refuses it whole, but a script or function may
  * fail after writing (Redis does not roll back), and of a command its table does not know nothing is known.
  */
-public record Route(RoutingClass routingClass, String displayName, String reason, boolean mayWrite, boolean errorsWriteNothing) {
-}
+public record Route(
+        RoutingClass routingClass, String displayName, String reason, boolean mayWrite, boolean errorsWriteNothing) {}

@@ -13,8 +13,7 @@ final class ScriptFlags {
     /** Longer than any shebang Redis accepts in practice; a bound, so a huge script costs nothing more. */
     static final int MAX_LINE = 256;
 
-    private ScriptFlags() {
-    }
+    private ScriptFlags() {}
 
     /** Whether the script in {@code buffer} at {@code index} (of {@code length} bytes) declares {@code no-writes}. */
     static boolean declaresNoWrites(ByteBuf buffer, int index, int length) {

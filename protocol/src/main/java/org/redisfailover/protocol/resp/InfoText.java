@@ -6,8 +6,7 @@ import java.util.Map;
 /** The text of Redis' INFO reply: {@code field:value} lines under {@code # Section} headers. */
 public final class InfoText {
 
-    private InfoText() {
-    }
+    private InfoText() {}
 
     /** Every field of {@code info}, by name (a field repeated in two sections keeps its last value). */
     public static Map<String, String> fields(String info) {

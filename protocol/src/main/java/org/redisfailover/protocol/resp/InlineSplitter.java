@@ -13,8 +13,7 @@ import java.util.List;
  */
 final class InlineSplitter {
 
-    private InlineSplitter() {
-    }
+    private InlineSplitter() {}
 
     /**
      * @param line the line without its {@code \n} (and without the {@code \r} before it); contains no NUL

@@ -19,8 +19,7 @@ public final class Replies {
     public static final RedisMessage PONG = new SimpleStringRedisMessage("PONG");
     public static final RedisMessage RESET = new SimpleStringRedisMessage("RESET");
 
-    private Replies() {
-    }
+    private Replies() {}
 
     /** An error line such as {@code ERR ...}; CR and LF become spaces, as in Redis' addReplyError. */
     public static RedisMessage error(String line) {

@@ -7,8 +7,7 @@ public final class Resp3Null implements Resp3Reply {
 
     public static final Resp3Null INSTANCE = new Resp3Null();
 
-    private Resp3Null() {
-    }
+    private Resp3Null() {}
 
     @Override
     public void writeTo(ByteBuf out) {

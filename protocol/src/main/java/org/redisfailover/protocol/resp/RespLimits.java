@@ -19,11 +19,7 @@ package org.redisfailover.protocol.resp;
  * deep), and framing them costs a counter whatever the depth.
  */
 public record RespLimits(
-        int maxRequestArgs,
-        int maxBulkLength,
-        int maxInlineLength,
-        long maxRequestBytes,
-        int maxReplyLineLength) {
+        int maxRequestArgs, int maxBulkLength, int maxInlineLength, long maxRequestBytes, int maxReplyLineLength) {
 
     /** Redis 7 defaults. */
     public static final RespLimits DEFAULT =
@@ -36,7 +32,8 @@ public record RespLimits(
         requirePositive("maxRequestBytes", maxRequestBytes);
         if (maxRequestBytes > Integer.MAX_VALUE - 8) {
             // A request is held in one ByteBuf, whose capacity is an int.
-            throw new IllegalArgumentException("maxRequestBytes: " + maxRequestBytes + " (expected: <= " + (Integer.MAX_VALUE - 8) + ")");
+            throw new IllegalArgumentException(
+                    "maxRequestBytes: " + maxRequestBytes + " (expected: <= " + (Integer.MAX_VALUE - 8) + ")");
         }
         requirePositive("maxReplyLineLength", maxReplyLineLength);
     }

@@ -16,8 +16,7 @@ public final class RespNumbers {
 
     private static final int MAX_NUMBER_CHARS = 20;
 
-    private RespNumbers() {
-    }
+    private RespNumbers() {}
 
     /**
      * Parses {@code length} bytes of {@code buf} from absolute index {@code from}.

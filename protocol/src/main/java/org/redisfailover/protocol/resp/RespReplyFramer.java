@@ -63,7 +63,7 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
     /** Advances over elements until one whole top-level reply is scanned; false when more bytes are needed. */
     private boolean scanReply(ByteBuf in) {
         int start = in.readerIndex();
-        for (;;) {
+        for (; ; ) {
             if (pendingBulk >= 0) {
                 if (in.writerIndex() - (start + position) < pendingBulk + 2) {
                     return false;
@@ -85,11 +85,14 @@ public final class RespReplyFramer extends ByteToMessageDecoder {
             }
             int lf = shortLineEnd(in, lineStart);
             if (lf < 0) {
-                lf = in.indexOf(lineStart, Math.min(in.writerIndex(), lineStart + limits.maxReplyLineLength() + 2), (byte) '\n');
+                lf = in.indexOf(
+                        lineStart, Math.min(in.writerIndex(), lineStart + limits.maxReplyLineLength() + 2), (byte)
+                                '\n');
             }
             if (lf < 0) {
                 if (in.writerIndex() - lineStart > limits.maxReplyLineLength() + 1) {
-                    throw new CorruptedFrameException("reply line longer than " + limits.maxReplyLineLength() + " bytes");
+                    throw new CorruptedFrameException(
+                            "reply line longer than " + limits.maxReplyLineLength() + " bytes");
                 }
                 return false;
             }

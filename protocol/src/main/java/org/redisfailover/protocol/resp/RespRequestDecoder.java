@@ -28,11 +28,13 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     private static final int INITIAL_ARG_SLOTS = 8;
     /** Marks input that Redis consumes without a reply. */
     private static final Object NOTHING = new Object();
+
     private static final int NEED_MORE = -1;
     private static final int TOO_LONG = -2;
     private static final short CRLF = 0x0D0A;
     /** {@code X?\r\n} as a big-endian int with the digit masked out: the one-digit length line of type X. */
     private static final int ONE_DIGIT_LINE_MASK = 0xFF00FFFF;
+
     private static final int ONE_DIGIT_ARRAY = ('*' << 24) | CRLF;
     private static final int ONE_DIGIT_BULK = ('$' << 24) | CRLF;
 
@@ -47,6 +49,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
 
     /** Redis' bounds on a client that has not authenticated yet (networking.c): arguments, and bytes per bulk. */
     public static final int UNAUTHENTICATED_MAX_ARGS = 10;
+
     public static final int UNAUTHENTICATED_MAX_BULK = 16 * 1024;
 
     private RespLimits limits;
@@ -54,6 +57,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     private RespLimits afterAuthentication;
     /** Whether a password is still asked for (a reload may remove it): the unauthenticated bounds apply only then. */
     private BooleanSupplier authenticationRequired = () -> true;
+
     private final RequestSink sink;
     private final RespNumbers.Parser numbers = new RespNumbers.Parser();
 
@@ -141,7 +145,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
 
     private Object decodeMultibulk(ByteBuf in) {
         int start = in.readerIndex();
-        if (declaredArgs == 0 && in.readableBytes() >= 4 && (in.getInt(start) & ONE_DIGIT_LINE_MASK) == ONE_DIGIT_ARRAY
+        if (declaredArgs == 0
+                && in.readableBytes() >= 4
+                && (in.getInt(start) & ONE_DIGIT_LINE_MASK) == ONE_DIGIT_ARRAY
                 && oneDigit(in.getInt(start)) > 0) {
             // Fast path for the common "*<1-9>\r\n": one read instead of a scan and a parse.
             startArgs(oneDigit(in.getInt(start)), 4);
@@ -152,10 +158,14 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 return cr == NEED_MORE ? null : RequestError.protocol("too big mbulk count string");
             }
             long count = numbers.parse(in, start + 1, cr - start - 1);
-            if (count == RespNumbers.INVALID || count > Integer.MAX_VALUE
-                    || (count > limits.maxRequestArgs() && count > boundsInForce().maxRequestArgs())) {
-                return RequestError.protocol(afterAuthentication != null && count > 0 ? "unauthenticated multibulk length"
-                        : "invalid multibulk length");
+            if (count == RespNumbers.INVALID
+                    || count > Integer.MAX_VALUE
+                    || (count > limits.maxRequestArgs()
+                            && count > boundsInForce().maxRequestArgs())) {
+                return RequestError.protocol(
+                        afterAuthentication != null && count > 0
+                                ? "unauthenticated multibulk length"
+                                : "invalid multibulk length");
             }
             if (!hasLf(in, cr)) {
                 return in.writerIndex() > cr + 1 ? RequestError.protocol("expected CRLF") : null;
@@ -174,7 +184,8 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                 if (in.writerIndex() <= headerStart) {
                     return null;
                 }
-                if (in.writerIndex() - headerStart >= 4 && (in.getInt(headerStart) & ONE_DIGIT_LINE_MASK) == ONE_DIGIT_BULK
+                if (in.writerIndex() - headerStart >= 4
+                        && (in.getInt(headerStart) & ONE_DIGIT_LINE_MASK) == ONE_DIGIT_BULK
                         && oneDigit(in.getInt(headerStart)) >= 0) {
                     // Fast path for "$<0-9>\r\n", the length line of most keys and small values.
                     pendingBulkLength = oneDigit(in.getInt(headerStart));
@@ -192,10 +203,14 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                     return cr == NEED_MORE ? null : RequestError.protocol("too big bulk count string");
                 }
                 long length = numbers.parse(in, headerStart + 1, cr - headerStart - 1);
-                if (length == RespNumbers.INVALID || length < 0
-                        || (length > limits.maxBulkLength() && length > boundsInForce().maxBulkLength())) {
-                    return RequestError.protocol(afterAuthentication != null && length > 0 ? "unauthenticated bulk length"
-                            : "invalid bulk length");
+                if (length == RespNumbers.INVALID
+                        || length < 0
+                        || (length > limits.maxBulkLength()
+                                && length > boundsInForce().maxBulkLength())) {
+                    return RequestError.protocol(
+                            afterAuthentication != null && length > 0
+                                    ? "unauthenticated bulk length"
+                                    : "invalid bulk length");
                 }
                 if (!hasLf(in, cr)) {
                     return in.writerIndex() > cr + 1 ? RequestError.protocol("expected CRLF") : null;

@@ -9,8 +9,7 @@ import java.util.List;
 /** Encodes requests as RESP arrays of bulk strings: the only form the proxy ever sends to Redis. */
 public final class RespWriter {
 
-    private RespWriter() {
-    }
+    private RespWriter() {}
 
     /** Encodes {@code args} (at least one) into a new {@link RedisRequest}. */
     public static RedisRequest request(ByteBufAllocator alloc, List<byte[]> args) {

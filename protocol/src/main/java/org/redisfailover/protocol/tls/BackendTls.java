@@ -23,13 +23,17 @@ public record BackendTls(Path caCertFile, Path certFile, Path keyFile, boolean v
     public BackendTls {
         TlsFiles.requireClientFiles("backend-tls", caCertFile, certFile, keyFile);
         if (certFile != null) {
-            CertifiedKey.read("backend-tls", certFile, keyFile); // refused at start, naming the files, not at the first connection
+            CertifiedKey.read(
+                    "backend-tls",
+                    certFile,
+                    keyFile); // refused at start, naming the files, not at the first connection
         }
     }
 
     /** A Netty context for the proxy's backend connections; the files are read now. */
     public SslContext nettyContext(SslProvider provider) {
-        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(provider)
+        SslContextBuilder builder = SslContextBuilder.forClient()
+                .sslProvider(provider)
                 .endpointIdentificationAlgorithm(verifyHostname ? "HTTPS" : null);
         if (caCertFile != null) {
             builder.trustManager(caCertFile.toFile());

@@ -42,8 +42,9 @@ public record CertifiedKey(PrivateKey key, X509Certificate[] chain) {
         X509Certificate[] chain = certificates(certOption, certFile);
         PrivateKey key = privateKey(keyOption, keyFile);
         if (!belongTogether(key, chain[0].getPublicKey())) {
-            throw new IllegalArgumentException(keyOption + ": " + keyFile + " is not the key of the certificate in " + certOption + " "
-                    + certFile + " (" + chain[0].getSubjectX500Principal().getName() + "): their public keys differ");
+            throw new IllegalArgumentException(
+                    keyOption + ": " + keyFile + " is not the key of the certificate in " + certOption + " " + certFile
+                            + " (" + chain[0].getSubjectX500Principal().getName() + "): their public keys differ");
         }
         return new CertifiedKey(key, chain);
     }
@@ -51,22 +52,26 @@ public record CertifiedKey(PrivateKey key, X509Certificate[] chain) {
     /** Every certificate in a PEM file, in order; throws naming the option unless there is at least one. */
     public static X509Certificate[] certificates(String option, Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            Collection<? extends java.security.cert.Certificate> read = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            Collection<? extends java.security.cert.Certificate> read =
+                    CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (read.isEmpty()) {
                 throw new IllegalArgumentException(option + ": " + file + " holds no PEM certificate");
             }
             return read.stream().map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
         } catch (IOException | CertificateException | ClassCastException e) {
-            throw new IllegalArgumentException(option + ": " + file + " holds no PEM certificate (" + e.getMessage() + ")");
+            throw new IllegalArgumentException(
+                    option + ": " + file + " holds no PEM certificate (" + e.getMessage() + ")");
         }
     }
 
     private static PrivateKey privateKey(String option, Path file) {
         Object found;
         PrivateKey key;
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(reader)) {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+                PEMParser pem = new PEMParser(reader)) {
             found = pem.readObject();
-            while (found instanceof X9ECParameters) { // 'EC PARAMETERS' before the key, as openssl ecparam -genkey writes
+            while (found
+                    instanceof X9ECParameters) { // 'EC PARAMETERS' before the key, as openssl ecparam -genkey writes
                 found = pem.readObject();
             }
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
@@ -78,27 +83,30 @@ public record CertifiedKey(PrivateKey key, X509Certificate[] chain) {
                 key = null;
             }
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(option + ": " + file + " holds no readable PEM private key (" + e.getMessage() + ")");
+            throw new IllegalArgumentException(
+                    option + ": " + file + " holds no readable PEM private key (" + e.getMessage() + ")");
         }
         if (found instanceof PKCS8EncryptedPrivateKeyInfo || found instanceof PEMEncryptedKeyPair) {
-            throw new IllegalArgumentException(option + ": " + file + " is encrypted; give the proxy the key unencrypted, "
-                    + "readable by its user only (openssl pkey -in encrypted.key -out plain.key)");
+            throw new IllegalArgumentException(
+                    option + ": " + file + " is encrypted; give the proxy the key unencrypted, "
+                            + "readable by its user only (openssl pkey -in encrypted.key -out plain.key)");
         }
         if (key == null) {
-            throw new IllegalArgumentException(option + ": " + file + " holds no PEM private key (PRIVATE KEY, RSA PRIVATE KEY or "
-                    + "EC PRIVATE KEY)");
+            throw new IllegalArgumentException(option + ": " + file
+                    + " holds no PEM private key (PRIVATE KEY, RSA PRIVATE KEY or " + "EC PRIVATE KEY)");
         }
         return key;
     }
 
     /** Whether {@code key} signs what {@code certified} verifies: the one test that holds for RSA, EC and EdDSA keys alike. */
     private static boolean belongTogether(PrivateKey key, PublicKey certified) {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC", "ECDSA" -> "SHA256withECDSA";
-            case "DSA" -> "SHA256withDSA";
-            default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA
-        };
+        String algorithm =
+                switch (key.getAlgorithm()) {
+                    case "RSA" -> "SHA256withRSA";
+                    case "EC", "ECDSA" -> "SHA256withECDSA";
+                    case "DSA" -> "SHA256withDSA";
+                    default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA
+                };
         byte[] probe = "redis-failover: does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
         try {
             Signature signer = Signature.getInstance(algorithm);

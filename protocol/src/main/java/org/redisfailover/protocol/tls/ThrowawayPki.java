@@ -26,6 +26,7 @@ public final class ThrowawayPki {
     public final Path clientKey;
     /** A client certificate signed by a CA no test trusts. */
     public final Path strangerCert;
+
     public final Path strangerKey;
     private final SSLSocketFactory[] factories = new SSLSocketFactory[2];
 
@@ -45,8 +46,10 @@ public final class ThrowawayPki {
         ThrowawayPki certificates = new ThrowawayPki(dir);
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                    + "extendedKeyUsage=serverAuth,clientAuth\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    dir.resolve("server.ext"),
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost\n" + "extendedKeyUsage=serverAuth,clientAuth\n",
+                    StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n", StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -69,7 +72,8 @@ public final class ThrowawayPki {
     public synchronized SSLSocketFactory socketFactory(boolean withClientCertificate) {
         int index = withClientCertificate ? 1 : 0;
         if (factories[index] == null) {
-            BackendTls tls = new BackendTls(caCert, withClientCertificate ? clientCert : null, withClientCertificate ? clientKey : null, true);
+            BackendTls tls = new BackendTls(
+                    caCert, withClientCertificate ? clientCert : null, withClientCertificate ? clientKey : null, true);
             factories[index] = tls.jdkContext().getSocketFactory();
         }
         return factories[index];
@@ -77,31 +81,84 @@ public final class ThrowawayPki {
 
     /** The TLS arguments of a redis-server using these certificates (tls-auth-clients yes, Redis' default). */
     public List<String> redisArgs() {
-        return List.of("--tls-cert-file", serverCert.toString(), "--tls-key-file", serverKey.toString(),
-                "--tls-ca-cert-file", caCert.toString(), "--tls-auth-clients", "yes", "--tls-replication", "yes");
+        return List.of(
+                "--tls-cert-file",
+                serverCert.toString(),
+                "--tls-key-file",
+                serverKey.toString(),
+                "--tls-ca-cert-file",
+                caCert.toString(),
+                "--tls-auth-clients",
+                "yes",
+                "--tls-replication",
+                "yes");
     }
 
     private void authority(String name) {
-        openssl("req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                "-keyout", name + ".key", "-out", name + ".crt", "-days", "2", "-subj", "/CN=redis-failover test " + name);
+        openssl(
+                "req",
+                "-x509",
+                "-new",
+                "-nodes",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-keyout",
+                name + ".key",
+                "-out",
+                name + ".crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=redis-failover test " + name);
     }
 
     private void issue(String name, String commonName, String authority, String extensions) {
-        openssl("req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + commonName);
-        openssl("x509", "-req", "-in", name + ".csr", "-CA", authority + ".crt", "-CAkey", authority + ".key", "-CAcreateserial",
-                "-out", name + ".crt", "-days", "2", "-extfile", extensions);
+        openssl(
+                "req",
+                "-new",
+                "-nodes",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-keyout",
+                name + ".key",
+                "-out",
+                name + ".csr",
+                "-subj",
+                "/CN=" + commonName);
+        openssl(
+                "x509",
+                "-req",
+                "-in",
+                name + ".csr",
+                "-CA",
+                authority + ".crt",
+                "-CAkey",
+                authority + ".key",
+                "-CAcreateserial",
+                "-out",
+                name + ".crt",
+                "-days",
+                "2",
+                "-extfile",
+                extensions);
     }
 
     private void openssl(String... args) {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
         try {
-            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            Process process = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IllegalStateException("openssl " + String.join(" ", args) + " failed (needs the openssl command; "
-                        + "Debian: apt-get install -y openssl): " + output);
+                throw new IllegalStateException("openssl " + String.join(" ", args)
+                        + " failed (needs the openssl command; " + "Debian: apt-get install -y openssl): " + output);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("openssl not found (Debian: apt-get install -y openssl)", e);

@@ -13,8 +13,7 @@ import javax.net.ssl.SSLException;
 /** What every TLS setting of the project shares: PEM files checked with the key that named them, and the provider. */
 public final class TlsFiles {
 
-    private TlsFiles() {
-    }
+    private TlsFiles() {}
 
     /** BoringSSL through netty-tcnative where it loads (much cheaper handshakes and records), else the JDK's. */
     public static SslProvider bestProvider() {
@@ -57,15 +56,16 @@ public final class TlsFiles {
             return builder.build();
         } catch (SSLException | IllegalArgumentException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalArgumentException(what + ": " + e.getMessage() + (cause != e ? " (" + cause.getMessage() + ")" : ""));
+            throw new IllegalArgumentException(
+                    what + ": " + e.getMessage() + (cause != e ? " (" + cause.getMessage() + ")" : ""));
         }
     }
 
     /** A JDK server context from a PEM certificate chain and key (the admin endpoint's HTTPS). */
     public static SSLContext jdkServerContext(String what, Path certFile, Path keyFile) {
         CertifiedKey server = CertifiedKey.read(what, certFile, keyFile);
-        SslContext context = build(what, SslContextBuilder.forServer(server.key(), server.chain()).sslProvider(SslProvider.JDK));
+        SslContext context = build(
+                what, SslContextBuilder.forServer(server.key(), server.chain()).sslProvider(SslProvider.JDK));
         return ((JdkSslContext) context).context();
     }
-
 }

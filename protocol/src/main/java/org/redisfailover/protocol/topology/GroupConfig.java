@@ -44,6 +44,8 @@ public record GroupConfig(Map<String, String> parameters) {
 
     /** Parses a record; throws {@link IllegalArgumentException} when it is not one. */
     public static GroupConfig decode(byte[] data) {
-        return data == null || data.length == 0 ? EMPTY : ZkJson.decode(data, GroupConfig.class, "a group configuration");
+        return data == null || data.length == 0
+                ? EMPTY
+                : ZkJson.decode(data, GroupConfig.class, "a group configuration");
     }
 }

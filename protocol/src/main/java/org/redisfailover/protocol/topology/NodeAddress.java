@@ -19,7 +19,8 @@ public record NodeAddress(String host, int port) {
     public static NodeAddress parse(String text) {
         String value = text.strip();
         if (value.chars().anyMatch(c -> c == ';' || c == ',' || Character.isWhitespace(c))) {
-            throw new IllegalArgumentException("'" + text + "' is not one host:port (separate several with commas, no spaces)");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not one host:port (separate several with commas, no spaces)");
         }
         int colon = value.lastIndexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {

@@ -20,7 +20,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ProxyRegistration(String address, long epoch, boolean fenced, Long fenceTimeoutMs, Integer minReplicaAcks) {
+public record ProxyRegistration(
+        String address, long epoch, boolean fenced, Long fenceTimeoutMs, Integer minReplicaAcks) {
 
     public byte[] encode() {
         return ZkJson.encode(this);

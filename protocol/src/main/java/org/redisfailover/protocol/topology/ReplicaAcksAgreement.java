@@ -13,8 +13,7 @@ import java.util.TreeMap;
  */
 public final class ReplicaAcksAgreement {
 
-    private ReplicaAcksAgreement() {
-    }
+    private ReplicaAcksAgreement() {}
 
     /** The members (by id) that run with another N than {@code own}, as {@code id (N)}; members that do not say are left out. */
     public static List<String> disagreeing(int own, Map<String, Integer> byMember) {
@@ -39,8 +38,11 @@ public final class ReplicaAcksAgreement {
             return null;
         }
         StringBuilder text = new StringBuilder("min-replica-acks differs across the group:");
-        byN.forEach((n, members) -> text.append(' ').append(n).append(" on ").append(members).append(';'));
-        return text.append(" the leading monitor promotes under the highest, but writes acknowledged with a lower N are not what the "
-                + "higher one promises; run every proxy and monitor with the same").toString();
+        byN.forEach((n, members) ->
+                text.append(' ').append(n).append(" on ").append(members).append(';'));
+        return text.append(
+                        " the leading monitor promotes under the highest, but writes acknowledged with a lower N are not what the "
+                                + "higher one promises; run every proxy and monitor with the same")
+                .toString();
     }
 }

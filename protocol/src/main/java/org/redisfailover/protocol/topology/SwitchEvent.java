@@ -29,8 +29,21 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record SwitchEvent(String kind, String outcome, long atMillis, String from, String to, long epoch, String detail, String requestId,
-        Long detectionMs, Long decisionMs, Long proxiesMs, Long promotionMs, Long totalMs, String leader) {
+public record SwitchEvent(
+        String kind,
+        String outcome,
+        long atMillis,
+        String from,
+        String to,
+        long epoch,
+        String detail,
+        String requestId,
+        Long detectionMs,
+        Long decisionMs,
+        Long proxiesMs,
+        Long promotionMs,
+        Long totalMs,
+        String leader) {
 
     /** How long each phase of a switch took (null where a phase did not happen or is not known). */
     public record Timings(Long detectionMs, Long decisionMs, Long proxiesMs, Long promotionMs, Long totalMs) {
@@ -39,7 +52,8 @@ public record SwitchEvent(String kind, String outcome, long atMillis, String fro
 
         /** A switch whose proxies took {@code proxiesMs} and which ended {@code totalMs} after it began. */
         public static Timings of(Long proxiesMs, Long totalMs) {
-            return new Timings(null, null, proxiesMs, proxiesMs == null || totalMs == null ? null : totalMs - proxiesMs, totalMs);
+            return new Timings(
+                    null, null, proxiesMs, proxiesMs == null || totalMs == null ? null : totalMs - proxiesMs, totalMs);
         }
 
         public Timings withDetection(Long detection, Long decision) {
@@ -47,20 +61,48 @@ public record SwitchEvent(String kind, String outcome, long atMillis, String fro
         }
     }
 
-    private static SwitchEvent of(String kind, String outcome, long atMillis, NodeAddress from, NodeAddress to, long epoch, String detail,
-            String requestId, Timings timings, String leader) {
-        return new SwitchEvent(kind, outcome, atMillis, from == null ? null : from.toString(), to == null ? null : to.toString(), epoch,
-                detail, requestId, timings.detectionMs(), timings.decisionMs(), timings.proxiesMs(), timings.promotionMs(),
-                timings.totalMs(), leader);
+    private static SwitchEvent of(
+            String kind,
+            String outcome,
+            long atMillis,
+            NodeAddress from,
+            NodeAddress to,
+            long epoch,
+            String detail,
+            String requestId,
+            Timings timings,
+            String leader) {
+        return new SwitchEvent(
+                kind,
+                outcome,
+                atMillis,
+                from == null ? null : from.toString(),
+                to == null ? null : to.toString(),
+                epoch,
+                detail,
+                requestId,
+                timings.detectionMs(),
+                timings.decisionMs(),
+                timings.proxiesMs(),
+                timings.promotionMs(),
+                timings.totalMs(),
+                leader);
     }
 
-    public static SwitchEvent failoverDone(String leader, long atMillis, NodeAddress from, NodeAddress to, long epoch, String detail,
+    public static SwitchEvent failoverDone(
+            String leader,
+            long atMillis,
+            NodeAddress from,
+            NodeAddress to,
+            long epoch,
+            String detail,
             Timings timings) {
         return of("failover", "done", atMillis, from, to, epoch, detail, null, timings, leader);
     }
 
     /** A failover that found no replica it may promote: the group stays without a master, and this says why. */
-    public static SwitchEvent failoverWaiting(String leader, long atMillis, NodeAddress from, long epoch, String reason, Timings timings) {
+    public static SwitchEvent failoverWaiting(
+            String leader, long atMillis, NodeAddress from, long epoch, String reason, Timings timings) {
         return of("failover", "waiting", atMillis, from, null, epoch, reason, null, timings, leader);
     }
 
@@ -69,29 +111,60 @@ public record SwitchEvent(String kind, String outcome, long atMillis, String fro
      * same process with its data (a stall, a pause, a blip longer than the monitors' patience), or came back from its
      * own persisted data when no replica could be promoted; it stayed master.
      */
-    public static SwitchEvent failoverAborted(String leader, long atMillis, NodeAddress from, long epoch, String detail, Timings timings) {
+    public static SwitchEvent failoverAborted(
+            String leader, long atMillis, NodeAddress from, long epoch, String detail, Timings timings) {
         return of("failover", "aborted", atMillis, from, null, epoch, detail, null, timings, leader);
     }
 
-    public static SwitchEvent switchoverDone(String leader, String requestId, long atMillis, NodeAddress from, NodeAddress to, long epoch,
-            String detail, Timings timings) {
+    public static SwitchEvent switchoverDone(
+            String leader,
+            String requestId,
+            long atMillis,
+            NodeAddress from,
+            NodeAddress to,
+            long epoch,
+            String detail,
+            Timings timings) {
         return of("switchover", "done", atMillis, from, to, epoch, detail, requestId, timings, leader);
     }
 
     /** A switchover that did not happen after all: {@code from} stayed master. {@code requestId} null for a leader's rollback. */
-    public static SwitchEvent switchoverAborted(String leader, String requestId, long atMillis, NodeAddress from, long epoch, String detail,
+    public static SwitchEvent switchoverAborted(
+            String leader,
+            String requestId,
+            long atMillis,
+            NodeAddress from,
+            long epoch,
+            String detail,
             Timings timings) {
         return of("switchover", "aborted", atMillis, from, null, epoch, detail, requestId, timings, leader);
     }
 
-    public static SwitchEvent switchoverRefused(String leader, String requestId, long atMillis, NodeAddress from, long epoch, String reason) {
+    public static SwitchEvent switchoverRefused(
+            String leader, String requestId, long atMillis, NodeAddress from, long epoch, String reason) {
         return of("switchover", "refused", atMillis, from, null, epoch, reason, requestId, Timings.NONE, leader);
     }
 
     /** An operator's {@code forget-replica}: {@code replica} left the topology and the sync set ({@code done}), or not ({@code refused}). */
-    public static SwitchEvent forgot(String leader, String requestId, long atMillis, NodeAddress replica, long epoch, boolean done,
+    public static SwitchEvent forgot(
+            String leader,
+            String requestId,
+            long atMillis,
+            NodeAddress replica,
+            long epoch,
+            boolean done,
             String detail) {
-        return of("forget", done ? "done" : "refused", atMillis, replica, null, epoch, detail, requestId, Timings.NONE, leader);
+        return of(
+                "forget",
+                done ? "done" : "refused",
+                atMillis,
+                replica,
+                null,
+                epoch,
+                detail,
+                requestId,
+                Timings.NONE,
+                leader);
     }
 
     /** Whether this is a change of master (a failover or a switchover), as opposed to a repair or an operator's forget. */

@@ -27,14 +27,14 @@ import java.util.Set;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-public record SyncSet(String master, List<String> members, Map<String, String> runIds, Map<String, Rejoining> rejoining) {
+public record SyncSet(
+        String master, List<String> members, Map<String, String> runIds, Map<String, Rejoining> rejoining) {
 
     /**
      * A member that came back as another process: it counts as holding the set's writes once the master has it
      * online with an acknowledged offset of at least {@code offset}.
      */
-    public record Rejoining(String runId, long offset) {
-    }
+    public record Rejoining(String runId, long offset) {}
 
     public SyncSet {
         members = members == null ? List.of() : List.copyOf(members);
@@ -44,7 +44,11 @@ public record SyncSet(String master, List<String> members, Map<String, String> r
 
     /** The set of {@code master} with {@code replicas}, none of whose processes is known yet. */
     public static SyncSet of(NodeAddress master, List<NodeAddress> replicas) {
-        return new SyncSet(master.toString(), replicas.stream().map(NodeAddress::toString).distinct().toList(), Map.of(), Map.of());
+        return new SyncSet(
+                master.toString(),
+                replicas.stream().map(NodeAddress::toString).distinct().toList(),
+                Map.of(),
+                Map.of());
     }
 
     /** Whether these are the replicas of {@code node}. */
@@ -70,7 +74,8 @@ public record SyncSet(String master, List<String> members, Map<String, String> r
 
     /** This set with exactly {@code replicas} as members, keeping what it knows of those that stay. */
     public SyncSet withMembers(List<NodeAddress> replicas) {
-        List<String> names = replicas.stream().map(NodeAddress::toString).distinct().toList();
+        List<String> names =
+                replicas.stream().map(NodeAddress::toString).distinct().toList();
         Map<String, String> keptRunIds = new LinkedHashMap<>(runIds);
         keptRunIds.keySet().retainAll(names);
         Map<String, Rejoining> keptRejoining = new LinkedHashMap<>(rejoining);

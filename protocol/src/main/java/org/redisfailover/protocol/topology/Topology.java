@@ -21,8 +21,14 @@ import java.util.List;
  *                       a master that writes on is no worse off than one whose replicas are gone; with one reachable,
  *                       the guard holds writes a cut-off master could take. A subset of {@code replicas}
  */
-public record Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster,
-        NodeIdentity masterIdentity, List<NodeAddress> unreachable) {
+public record Topology(
+        long epoch,
+        NodeAddress master,
+        List<NodeAddress> replicas,
+        Phase phase,
+        NodeAddress previousMaster,
+        NodeIdentity masterIdentity,
+        List<NodeAddress> unreachable) {
 
     /** What the group is doing at this epoch; proxies treat the old master differently in each. */
     public enum Phase {
@@ -52,7 +58,8 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
                     return phase;
                 }
             }
-            throw new IllegalArgumentException("topology state '" + text + "' (expected: serving, no-master or switchover)");
+            throw new IllegalArgumentException(
+                    "topology state '" + text + "' (expected: serving, no-master or switchover)");
         }
     }
 
@@ -60,10 +67,12 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
         replicas = List.copyOf(replicas);
         unreachable = unreachable == null ? List.of() : List.copyOf(unreachable);
         if (!replicas.containsAll(unreachable)) {
-            throw new IllegalArgumentException("unreachable replicas " + unreachable + " are not all replicas " + replicas);
+            throw new IllegalArgumentException(
+                    "unreachable replicas " + unreachable + " are not all replicas " + replicas);
         }
         if ((phase == Phase.SERVING) != (master != null)) {
-            throw new IllegalArgumentException("a " + phase.json() + " topology " + (master == null ? "needs" : "has no") + " master");
+            throw new IllegalArgumentException(
+                    "a " + phase.json() + " topology " + (master == null ? "needs" : "has no") + " master");
         }
         if (phase == Phase.SERVING && previousMaster != null) {
             throw new IllegalArgumentException("a serving topology has no previous master");
@@ -75,18 +84,25 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
             throw new IllegalArgumentException("replicas listed twice: " + replicas);
         }
         if (master == null && previousMaster == null && masterIdentity != null) {
-            throw new IllegalArgumentException("a topology with neither a master nor a previous master has no master identity");
+            throw new IllegalArgumentException(
+                    "a topology with neither a master nor a previous master has no master identity");
         }
     }
 
     /** A topology whose every replica the leader reaches. */
-    public Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster,
+    public Topology(
+            long epoch,
+            NodeAddress master,
+            List<NodeAddress> replicas,
+            Phase phase,
+            NodeAddress previousMaster,
             NodeIdentity masterIdentity) {
         this(epoch, master, replicas, phase, previousMaster, masterIdentity, List.of());
     }
 
     /** A topology whose master's identity is not recorded. */
-    public Topology(long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster) {
+    public Topology(
+            long epoch, NodeAddress master, List<NodeAddress> replicas, Phase phase, NodeAddress previousMaster) {
         this(epoch, master, replicas, phase, previousMaster, null);
     }
 
@@ -98,7 +114,8 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
     /** The next epoch of a switch away from this topology's master: no master, writes held. */
     public Topology switching(Phase kind) {
         if (kind == Phase.SERVING || master == null) {
-            throw new IllegalArgumentException("a switch starts from a serving topology, with a " + kind.json() + " phase");
+            throw new IllegalArgumentException(
+                    "a switch starts from a serving topology, with a " + kind.json() + " phase");
         }
         return new Topology(epoch + 1, null, replicas, kind, master, masterIdentity, unreachable);
     }
@@ -115,8 +132,14 @@ public record Topology(long epoch, NodeAddress master, List<NodeAddress> replica
 
     /** The same topology at the next epoch without {@code replica} (an operator gave up on it). */
     public Topology withoutReplica(NodeAddress replica) {
-        return new Topology(epoch + 1, master, replicas.stream().filter(r -> !r.equals(replica)).toList(), phase, previousMaster,
-                masterIdentity, unreachable.stream().filter(r -> !r.equals(replica)).toList());
+        return new Topology(
+                epoch + 1,
+                master,
+                replicas.stream().filter(r -> !r.equals(replica)).toList(),
+                phase,
+                previousMaster,
+                masterIdentity,
+                unreachable.stream().filter(r -> !r.equals(replica)).toList());
     }
 
     /** The same topology at the next epoch, with {@code now} (those of its replicas the leader cannot reach) as unreachable. */

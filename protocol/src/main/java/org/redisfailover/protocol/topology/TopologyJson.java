@@ -25,8 +25,7 @@ public final class TopologyJson {
     static final int FORMAT = 1;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private TopologyJson() {
-    }
+    private TopologyJson() {}
 
     public static byte[] encode(Topology topology) {
         ObjectNode root = MAPPER.createObjectNode();
@@ -71,7 +70,8 @@ public final class TopologyJson {
         }
         int format = root.path("format").asInt(-1);
         if (format != FORMAT) {
-            throw new IllegalArgumentException("topology format " + root.path("format") + " (expected: " + FORMAT + ")");
+            throw new IllegalArgumentException(
+                    "topology format " + root.path("format") + " (expected: " + FORMAT + ")");
         }
         JsonNode epoch = root.path("epoch");
         if (!epoch.canConvertToLong() || epoch.asLong() < 1) {
@@ -80,7 +80,8 @@ public final class TopologyJson {
         NodeAddress masterAddress = optionalAddress(root.path("master"));
         NodeAddress previousMaster = optionalAddress(root.path("previousMaster"));
         JsonNode state = root.path("state");
-        Topology.Phase phase = state.isMissingNode() ? (masterAddress == null ? Topology.Phase.FAILOVER : Topology.Phase.SERVING)
+        Topology.Phase phase = state.isMissingNode()
+                ? (masterAddress == null ? Topology.Phase.FAILOVER : Topology.Phase.SERVING)
                 : Topology.Phase.fromJson(state.asText());
         JsonNode replicasNode = root.path("replicas");
         if (!replicasNode.isArray()) {
@@ -89,7 +90,8 @@ public final class TopologyJson {
         List<NodeAddress> replicas = new ArrayList<>();
         replicasNode.forEach(replica -> replicas.add(NodeAddress.parse(replica.asText())));
         JsonNode runId = root.path("masterRunId");
-        NodeIdentity identity = (masterAddress == null && previousMaster == null) || !runId.isTextual() ? null
+        NodeIdentity identity = (masterAddress == null && previousMaster == null) || !runId.isTextual()
+                ? null
                 : new NodeIdentity(runId.asText(), root.path("masterReplid").asText(null));
         List<NodeAddress> unreachable = new ArrayList<>();
         root.path("unreachableReplicas").forEach(replica -> unreachable.add(NodeAddress.parse(replica.asText())));

@@ -8,8 +8,7 @@ final class ZkJson {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private ZkJson() {
-    }
+    private ZkJson() {}
 
     static byte[] encode(Object record) {
         try {

@@ -15,18 +15,53 @@ class ConfigPolicyTest {
     private static final ConfigPolicy POLICY = ConfigPolicy.load();
 
     @ParameterizedTest
-    @ValueSource(strings = {"replicaof", "SLAVEOF", "replica-priority", "slave-priority", "replica-read-only", "repl-backlog-size",
-        "min-replicas-to-write", "masterauth", "dir", "dbfilename", "port", "bind", "tls-port", "tls-cert-file", "requirepass",
-        "aclfile", "enable-debug-command", "maxclients", "timeout", "client-output-buffer-limit", "maxmemory-clients",
-        "cluster-enabled"})
+    @ValueSource(
+            strings = {
+                "replicaof",
+                "SLAVEOF",
+                "replica-priority",
+                "slave-priority",
+                "replica-read-only",
+                "repl-backlog-size",
+                "min-replicas-to-write",
+                "masterauth",
+                "dir",
+                "dbfilename",
+                "port",
+                "bind",
+                "tls-port",
+                "tls-cert-file",
+                "requirepass",
+                "aclfile",
+                "enable-debug-command",
+                "maxclients",
+                "timeout",
+                "client-output-buffer-limit",
+                "maxmemory-clients",
+                "cluster-enabled"
+            })
     void refusesWhatWouldTakeTheGroupApart(String parameter) {
         assertNotNull(POLICY.refusal(parameter), parameter);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"notify-keyspace-events", "hash-max-listpack-entries", "hash-max-ziplist-entries", "maxmemory",
-        "maxmemory-policy", "slowlog-log-slower-than", "lfu-log-factor", "hz", "save", "appendonly", "tcp-keepalive",
-        "lua-time-limit", "busy-reply-threshold", "latency-tracking"})
+    @ValueSource(
+            strings = {
+                "notify-keyspace-events",
+                "hash-max-listpack-entries",
+                "hash-max-ziplist-entries",
+                "maxmemory",
+                "maxmemory-policy",
+                "slowlog-log-slower-than",
+                "lfu-log-factor",
+                "hz",
+                "save",
+                "appendonly",
+                "tcp-keepalive",
+                "lua-time-limit",
+                "busy-reply-threshold",
+                "latency-tracking"
+            })
     void allowsWhatApplicationsTune(String parameter) {
         assertNull(POLICY.refusal(parameter), parameter);
     }

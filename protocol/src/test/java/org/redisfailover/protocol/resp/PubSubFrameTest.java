@@ -30,7 +30,8 @@ class PubSubFrameTest {
         PubSubFrame punsubscribe = parse(">3\r\n$12\r\npunsubscribe\r\n$2\r\np*\r\n:0\r\n");
         assertFalse(punsubscribe.subscribes());
         assertEquals("p", punsubscribe.family());
-        assertEquals("s", parse("*3\r\n$12\r\nsunsubscribe\r\n$1\r\nc\r\n:3\r\n").family());
+        assertEquals(
+                "s", parse("*3\r\n$12\r\nsunsubscribe\r\n$1\r\nc\r\n:3\r\n").family());
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
-import io.netty.handler.codec.DecoderException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,13 +82,25 @@ class RespReplyFramerTest {
         // stack gives out, then the error, all one reply. hiredis' 1024 levels would have cut it off.
         String recursive = "*1\r\n".repeat(50_000) + "-ERR reached lua stack limit\r\n";
         assertFrames(recursive, "+OK\r\n");
-        String mixed = "%1\r\n+k\r\n".repeat(3_000) + "|1\r\n+a\r\n+b\r\n" + "~2\r\n:1\r\n>1\r\n".repeat(3_000) + "_\r\n";
+        String mixed =
+                "%1\r\n+k\r\n".repeat(3_000) + "|1\r\n+a\r\n+b\r\n" + "~2\r\n:1\r\n>1\r\n".repeat(3_000) + "_\r\n";
         assertFrames(mixed, "+OK\r\n");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"$9223372036854775807\r\n", "$536870913\r\n", "*4294967295\r\n", "$-2\r\n", "*-2\r\n", "$abc\r\n",
-        "?x\r\n", "+OK\n", "$3\r\nfooXX", "%-1\r\n"})
+    @ValueSource(
+            strings = {
+                "$9223372036854775807\r\n",
+                "$536870913\r\n",
+                "*4294967295\r\n",
+                "$-2\r\n",
+                "*-2\r\n",
+                "$abc\r\n",
+                "?x\r\n",
+                "+OK\n",
+                "$3\r\nfooXX",
+                "%-1\r\n"
+            })
     void hostileRepliesAreRejected(String input) {
         // R5
         assertThrows(CorruptedFrameException.class, () -> frame(input, false, RespLimits.DEFAULT));

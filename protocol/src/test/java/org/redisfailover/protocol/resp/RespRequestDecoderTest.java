@@ -2,7 +2,6 @@ package org.redisfailover.protocol.resp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,10 +12,10 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The request side of research table C: each input is fed whole and one byte at a time, and must give
@@ -25,8 +24,7 @@ import org.junit.jupiter.api.Test;
 class RespRequestDecoderTest {
 
     /** What one input decodes to: the requests' arguments, then possibly one error line. */
-    private record Decoded(List<List<String>> requests, RequestError error) {
-    }
+    private record Decoded(List<List<String>> requests, RequestError error) {}
 
     /** Collects what the decoder hands out, in order. */
     static final class Collector implements RespRequestDecoder.RequestSink {
@@ -116,7 +114,9 @@ class RespRequestDecoderTest {
     void multibulkRequests() {
         assertRequests("*1\r\n$4\r\nPING\r\n", List.of(List.of("PING")));
         // C21: two requests in one segment, in order
-        assertRequests("*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n", List.of(List.of("PING"), List.of("ECHO", "hi")));
+        assertRequests(
+                "*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n",
+                List.of(List.of("PING"), List.of("ECHO", "hi")));
         // C22: binary-safe data, CRLF and NUL inside a bulk
         assertRequests("*2\r\n$4\r\nECHO\r\n$4\r\na\r\nb\r\n", List.of(List.of("ECHO", "a\r\nb")));
         assertRequests("*2\r\n$4\r\nECHO\r\n$3\r\n\0\0\0\r\n", List.of(List.of("ECHO", "\0\0\0")));
@@ -147,8 +147,20 @@ class RespRequestDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"*3000000000\r\n", "*2147483648\r\n", "*+1\r\n", "*01\r\n", "* 1\r\n", "*1 \r\n", "*-0\r\n", "*\r\n",
-        "*abc\r\n", "*99999999999999999999\r\n", "*1\0\r\n"})
+    @ValueSource(
+            strings = {
+                "*3000000000\r\n",
+                "*2147483648\r\n",
+                "*+1\r\n",
+                "*01\r\n",
+                "* 1\r\n",
+                "*1 \r\n",
+                "*-0\r\n",
+                "*\r\n",
+                "*abc\r\n",
+                "*99999999999999999999\r\n",
+                "*1\0\r\n"
+            })
     void invalidMultibulkLength(String input) {
         // C4, C5, C6
         assertError(input, "ERR Protocol error: invalid multibulk length");
@@ -169,12 +181,14 @@ class RespRequestDecoderTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "*1\\r\\nfoo\\r\\n|f",                              // C7
-        "*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nx\\r\\nfooz\\r\\n|f",     // C8: nothing forwarded
-        "*1\\r\\n*1\\r\\n$4\\r\\nPING\\r\\n|*",                 // C9: no nested requests
-        "*1\\r\\n:1\\r\\n|:",                               // C10
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "*1\\r\\nfoo\\r\\n|f", // C7
+                "*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nx\\r\\nfooz\\r\\n|f", // C8: nothing forwarded
+                "*1\\r\\n*1\\r\\n$4\\r\\nPING\\r\\n|*", // C9: no nested requests
+                "*1\\r\\n:1\\r\\n|:", // C10
+            })
     void expectedDollar(String input, String got) {
         Decoded decoded = decodeBothWays(input.replace("\\r\\n", "\r\n"));
         assertEquals(new RequestError("ERR Protocol error: expected '$', got '" + got + "'"), decoded.error());
@@ -187,8 +201,20 @@ class RespRequestDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"$-10", "$-1", "$2000000000", "$536870913", "$blabla", "$04", "$+4", "$4 ", "$",
-        "$9223372036854775807", "$99999999999999999999"})
+    @ValueSource(
+            strings = {
+                "$-10",
+                "$-1",
+                "$2000000000",
+                "$536870913",
+                "$blabla",
+                "$04",
+                "$+4",
+                "$4 ",
+                "$",
+                "$9223372036854775807",
+                "$99999999999999999999"
+            })
     void invalidBulkLength(String header) {
         // C11, C12, C13, C14, C15, C16
         assertError("*3\r\n$3\r\nSET\r\n$1\r\nx\r\n" + header + "\r\n", "ERR Protocol error: invalid bulk length");
@@ -264,7 +290,14 @@ class RespRequestDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"set \"\"\"test-key\"\"\" test-value\r\n", "GET \"foo\"bar\r\n", "GET \"foo\r\n", "GET 'foo\r\n", "GET 'a'b\r\n"})
+    @ValueSource(
+            strings = {
+                "set \"\"\"test-key\"\"\" test-value\r\n",
+                "GET \"foo\"bar\r\n",
+                "GET \"foo\r\n",
+                "GET 'foo\r\n",
+                "GET 'a'b\r\n"
+            })
     void unbalancedQuotes(String input) {
         // C29, C30
         assertError(input, "ERR Protocol error: unbalanced quotes in request");

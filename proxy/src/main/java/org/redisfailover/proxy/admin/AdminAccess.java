@@ -68,7 +68,8 @@ public final class AdminAccess {
         @Override
         public Result authenticate(HttpExchange exchange) {
             String header = exchange.getRequestHeaders().getFirst("Authorization");
-            if (header != null && MessageDigest.isEqual(header.strip().getBytes(StandardCharsets.UTF_8), expectedHeader)) {
+            if (header != null
+                    && MessageDigest.isEqual(header.strip().getBytes(StandardCharsets.UTF_8), expectedHeader)) {
                 return new Success(new HttpPrincipal("admin", "redis-failover"));
             }
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"redis-failover\"");

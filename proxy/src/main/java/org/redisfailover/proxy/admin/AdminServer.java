@@ -82,25 +82,40 @@ public final class AdminServer implements Closeable {
     }
 
     /** Binds {@code address} and serves; {@code group} is null when the proxy has a fixed topology. */
-    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group) throws IOException {
+    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group)
+            throws IOException {
         return start(address, topology, metrics, group, null);
     }
 
     /** As {@link #start(NodeAddress, TopologyHolder, ProxyMetrics, GroupView)}, with {@code POST /reload} when {@code reloader} is not null. */
-    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader)
+    public static AdminServer start(
+            NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader)
             throws IOException {
         return start(address, topology, metrics, group, reloader, AdminAccess.withoutToken());
     }
 
     /** As above, with {@code access} deciding who may use which path ({@link AdminAccess}). */
-    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader,
-            AdminAccess access) throws IOException {
+    public static AdminServer start(
+            NodeAddress address,
+            TopologyHolder topology,
+            ProxyMetrics metrics,
+            GroupView group,
+            Reloader reloader,
+            AdminAccess access)
+            throws IOException {
         return start(address, topology, metrics, group, reloader, access, null);
     }
 
     /** As above, serving HTTPS with {@code tls} when it is not null. */
-    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader,
-            AdminAccess access, SSLContext tls) throws IOException {
+    public static AdminServer start(
+            NodeAddress address,
+            TopologyHolder topology,
+            ProxyMetrics metrics,
+            GroupView group,
+            Reloader reloader,
+            AdminAccess access,
+            SSLContext tls)
+            throws IOException {
         return start(address, topology, metrics, group, reloader, access, tls, topology::notWritableReason);
     }
 
@@ -108,8 +123,16 @@ public final class AdminServer implements Closeable {
      * As above, {@code /ready} answering by {@code notReadyReason} (why a load balancer should send no new
      * clients, or null): the proxy's own, which also covers a graceful stop.
      */
-    public static AdminServer start(NodeAddress address, TopologyHolder topology, ProxyMetrics metrics, GroupView group, Reloader reloader,
-            AdminAccess access, SSLContext tls, Supplier<String> notReadyReason) throws IOException {
+    public static AdminServer start(
+            NodeAddress address,
+            TopologyHolder topology,
+            ProxyMetrics metrics,
+            GroupView group,
+            Reloader reloader,
+            AdminAccess access,
+            SSLContext tls,
+            Supplier<String> notReadyReason)
+            throws IOException {
         InetSocketAddress bind = new InetSocketAddress(address.host(), address.port());
         HttpServer server;
         if (tls == null) {
@@ -119,29 +142,42 @@ public final class AdminServer implements Closeable {
             https.setHttpsConfigurator(new HttpsConfigurator(tls));
             server = https;
         }
-        ExecutorService executor = Executors.newFixedThreadPool(THREADS, ThreadUtils.newThreadFactory("redis-failover-admin"));
+        ExecutorService executor =
+                Executors.newFixedThreadPool(THREADS, ThreadUtils.newThreadFactory("redis-failover-admin"));
         server.setExecutor(executor);
         serve(server, access, address.host(), "/health", exchange -> respond(exchange, 200, "{\"live\":true}"));
         serve(server, access, address.host(), "/ready", exchange -> {
             String notReady = notReadyReason.get();
-            ObjectNode body = MAPPER.createObjectNode().put("ready", notReady == null).put("epoch", topology.current().epoch());
+            ObjectNode body = MAPPER.createObjectNode()
+                    .put("ready", notReady == null)
+                    .put("epoch", topology.current().epoch());
             if (notReady != null) {
                 body.put("reason", notReady);
             }
             respond(exchange, notReady == null ? 200 : 503, body.toString());
         });
-        serve(server, access, address.host(), "/topology", exchange -> respondJson(exchange, () -> {
-            ObjectNode body = MAPPER.createObjectNode();
-            // Epoch 0: nothing read from ZooKeeper yet.
-            body.set("routing", MAPPER.readTree(TopologyJson.encode(topology.current())));
-            body.put("fenced", topology.isFenced());
-            if (group != null) {
-                body.set("group", group.status());
-            }
-            return body;
-        }));
-        serve(server, access, address.host(), "/events", exchange -> respondJson(exchange,
-                () -> group == null ? MAPPER.createArrayNode() : MAPPER.valueToTree(group.events())));
+        serve(
+                server,
+                access,
+                address.host(),
+                "/topology",
+                exchange -> respondJson(exchange, () -> {
+                    ObjectNode body = MAPPER.createObjectNode();
+                    // Epoch 0: nothing read from ZooKeeper yet.
+                    body.set("routing", MAPPER.readTree(TopologyJson.encode(topology.current())));
+                    body.put("fenced", topology.isFenced());
+                    if (group != null) {
+                        body.set("group", group.status());
+                    }
+                    return body;
+                }));
+        serve(
+                server,
+                access,
+                address.host(),
+                "/events",
+                exchange -> respondJson(
+                        exchange, () -> group == null ? MAPPER.createArrayNode() : MAPPER.valueToTree(group.events())));
         PrometheusText exposition = new PrometheusText(metrics);
         serve(server, access, address.host(), "/metrics", exchange -> {
             StringWriter text = new StringWriter();
@@ -151,22 +187,42 @@ public final class AdminServer implements Closeable {
         serve(server, access, address.host(), "/reload", exchange -> {
             if (!"POST".equals(exchange.getRequestMethod())) {
                 exchange.getResponseHeaders().set("Allow", "POST");
-                respond(exchange, 405, MAPPER.createObjectNode().put("error", "use POST to reload").toString());
+                respond(
+                        exchange,
+                        405,
+                        MAPPER.createObjectNode()
+                                .put("error", "use POST to reload")
+                                .toString());
             } else if (reloader == null) {
-                respond(exchange, 404, MAPPER.createObjectNode().put("error", "no configuration to reload").toString());
+                respond(
+                        exchange,
+                        404,
+                        MAPPER.createObjectNode()
+                                .put("error", "no configuration to reload")
+                                .toString());
             } else {
                 try {
                     ObjectNode body = MAPPER.createObjectNode().put("reloaded", true);
                     reloader.reload().forEach(body.putArray("changed")::add);
                     respond(exchange, 200, body.toString());
                 } catch (IllegalArgumentException refused) {
-                    respond(exchange, 400, MAPPER.createObjectNode().put("reloaded", false).put("error", refused.getMessage()).toString());
+                    respond(
+                            exchange,
+                            400,
+                            MAPPER.createObjectNode()
+                                    .put("reloaded", false)
+                                    .put("error", refused.getMessage())
+                                    .toString());
                 }
             }
         });
         server.start();
-        log.info("admin endpoint on http://{}:{}/ (health, ready, topology, events, metrics{}); {}", address.host(),
-                server.getAddress().getPort(), reloader == null ? "" : ", POST reload", access.requiresToken()
+        log.info(
+                "admin endpoint on http://{}:{}/ (health, ready, topology, events, metrics{}); {}",
+                address.host(),
+                server.getAddress().getPort(),
+                reloader == null ? "" : ", POST reload",
+                access.requiresToken()
                         ? "every path but health and ready needs the bearer token"
                         : "no token: topology, events and reload are served on a loopback address only");
         return new AdminServer(server, executor);
@@ -194,7 +250,12 @@ public final class AdminServer implements Closeable {
             respond(exchange, 200, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(body.get()));
         } catch (Exception e) {
             ThreadUtils.checkInterrupted(e);
-            respond(exchange, 503, MAPPER.createObjectNode().put("error", String.valueOf(e.getMessage())).toString());
+            respond(
+                    exchange,
+                    503,
+                    MAPPER.createObjectNode()
+                            .put("error", String.valueOf(e.getMessage()))
+                            .toString());
         }
     }
 

@@ -27,8 +27,13 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
     @Override
     protected void initChannel(SocketChannel channel) {
         if (tls != null) {
-            // The node's host for SNI and the host name check; the handshake request waits in SslHandler until TLS is up.
-            channel.pipeline().addLast(tls.newHandler(channel.alloc(), connection.node().host(), connection.node().port()));
+            // The node's host for SNI and the host name check; the handshake request waits in SslHandler until TLS is
+            // up.
+            channel.pipeline()
+                    .addLast(tls.newHandler(
+                            channel.alloc(),
+                            connection.node().host(),
+                            connection.node().port()));
         }
         channel.pipeline().addLast(new RespReplyFramer(limits, connection), new Handler(connection));
     }
@@ -68,7 +73,8 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            connection.onFailure(ctx.channel(), cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+            connection.onFailure(
+                    ctx.channel(), cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
         }
     }
 }

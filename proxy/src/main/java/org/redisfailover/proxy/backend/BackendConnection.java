@@ -35,7 +35,14 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
 
-    enum State { IDLE, CONNECTING, HANDSHAKING, READY, BACKOFF, CLOSED }
+    enum State {
+        IDLE,
+        CONNECTING,
+        HANDSHAKING,
+        READY,
+        BACKOFF,
+        CLOSED
+    }
 
     /** How a connection's channel ends; {@link #end} is the one way, and fails what was pending exactly once. */
     private enum End {
@@ -63,8 +70,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         CONTROL
     }
 
-    private record Waiting(RedisRequest request, PendingReply slot) {
-    }
+    private record Waiting(RedisRequest request, PendingReply slot) {}
 
     /** Redis reads 16 KiB at a time (PROTO_IOBUF_LEN): a batch that large is worth sending at once. */
     private static final int EARLY_FLUSH_BYTES = 16 * 1024;
@@ -75,10 +81,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private final Purpose purpose;
     /** The login, protocol and tracking it serves its clients with. */
     private final Handshake handshake;
+
     private final Backoff backoff = new Backoff(100, 5_000);
     private final ArrayDeque<PendingReply> inFlight = new ArrayDeque<>();
     /** Replies taken so far, and the count and time at the last timeout check that saw it move: progress. */
     private long repliesTaken;
+
     private long repliesAtLastCheck;
     private long lastProgressNanos;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
@@ -89,6 +97,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private WriteCoalescer out;
     /** The handshake in progress (null once the connection is ready, or before it connects). */
     private HandshakeExchange handshaking;
+
     private String lastFailure = "not connected yet";
     private ScheduledFuture<?> reconnectTimer;
     private boolean flushQueued;
@@ -105,6 +114,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
      * once per read, not once per request.
      */
     private int uncountedSent;
+
     private int uncountedReplies;
     /** Safe mode's group commit on a write connection; null elsewhere. */
     private ReplicaAcks acks;
@@ -147,7 +157,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     /** Connected or connecting, with nothing sent or waiting: safe to hand to another request. */
     boolean isIdle() {
         return (state == State.READY || state == State.CONNECTING || state == State.HANDSHAKING)
-                && inFlight.isEmpty() && waiting.isEmpty() && onRetired == null;
+                && inFlight.isEmpty()
+                && waiting.isEmpty()
+                && onRetired == null;
     }
 
     /** True once closed for good. */
@@ -208,7 +220,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
      * WATCH, a blocking pop): the request, then at once a WAIT for it, so that no later request of the client
      * (a new MULTI) can come between them; the reply waits for the WAIT's answer as on a write connection.
      */
-    public void sendWriteAndWait(RedisRequest request, PendingReply slot, NothingWritten proof, BackendListener client, int replicas,
+    public void sendWriteAndWait(
+            RedisRequest request,
+            PendingReply slot,
+            NothingWritten proof,
+            BackendListener client,
+            int replicas,
             long timeoutMillis) {
         ReplicaAcks single = new ReplicaAcks(node, replicas, timeoutMillis, pool.metrics());
         send(request, single.hold(slot, proof), client);
@@ -299,7 +316,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             return;
         }
         state = State.CONNECTING;
-        Bootstrap bootstrap = pool.bootstrap().clone()
+        Bootstrap bootstrap = pool.bootstrap()
+                .clone()
                 .handler(new BackendChannelInitializer(this, pool.config().limits(), pool.tls()));
         ChannelFuture future = bootstrap.connect(node.host(), node.port());
         channel = future.channel();
@@ -318,9 +336,14 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
         state = State.HANDSHAKING;
         out = new WriteCoalescer(connected, 16 * 1024);
-        Credentials login = handshake.credentials() != null ? handshake.credentials()
-                : pool.config().backendPassword() == null ? null : new Credentials(pool.config().backendUser(), pool.config().backendPassword());
-        handshaking = new HandshakeExchange(connected, handshake, login, db, pool.expectedRunId(node), pool.groupAccess() != null);
+        Credentials login = handshake.credentials() != null
+                ? handshake.credentials()
+                : pool.config().backendPassword() == null
+                        ? null
+                        : new Credentials(
+                                pool.config().backendUser(), pool.config().backendPassword());
+        handshaking = new HandshakeExchange(
+                connected, handshake, login, db, pool.expectedRunId(node), pool.groupAccess() != null);
         if (handshaking.done()) {
             onReady();
         } else {
@@ -335,7 +358,10 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         handshaking = null;
         state = State.READY;
         if (backoff.failures() > 0) {
-            log.atInfo().addKeyValue("event", "backend_up").addKeyValue("node", node).addKeyValue("db", db)
+            log.atInfo()
+                    .addKeyValue("event", "backend_up")
+                    .addKeyValue("node", node)
+                    .addKeyValue("db", db)
                     .log("backend {} db {} reconnected after {} failed attempts", node, db, backoff.failures());
         }
         backoff.reset();
@@ -415,7 +441,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             lastProgressNanos = nowNanos;
         }
         PendingReply oldest = inFlight.peek();
-        if (state == State.READY && oldest != null && !oldest.mayBlock()
+        if (state == State.READY
+                && oldest != null
+                && !oldest.mayBlock()
                 && nowNanos - Math.max(oldest.sentAtNanos(), lastProgressNanos) > timeoutNanos) {
             onFailure(channel, "no reply for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
         }
@@ -501,9 +529,17 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         long delay = backoff.nextDelayMillis();
         // One line when the node fails, one when it is back: a node down for an hour must not fill the log.
         if (firstFailure) {
-            log.atWarn().addKeyValue("event", "backend_down").addKeyValue("node", node).addKeyValue("db", db)
-                    .addKeyValue("lost", lostCount).log("backend {} db {} failed: {}; {} in-flight requests lost; reconnecting", node, db,
-                            reason, lostCount);
+            log.atWarn()
+                    .addKeyValue("event", "backend_down")
+                    .addKeyValue("node", node)
+                    .addKeyValue("db", db)
+                    .addKeyValue("lost", lostCount)
+                    .log(
+                            "backend {} db {} failed: {}; {} in-flight requests lost; reconnecting",
+                            node,
+                            db,
+                            reason,
+                            lostCount);
         } else {
             log.debug("backend {} db {} still failing: {}; reconnecting in {} ms", node, db, reason, delay);
         }

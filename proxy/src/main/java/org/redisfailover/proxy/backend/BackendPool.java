@@ -1,10 +1,10 @@
 package org.redisfailover.proxy.backend;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.handler.ssl.SslContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,6 +47,7 @@ public final class BackendPool {
     private final SslContext tls;
     /** Where connections without a password report whether the group asks for one; null: do not ask. */
     private final GroupAccess groupAccess;
+
     private final NodeHealth health = new NodeHealth();
     /** By node, then by database number (RESP2), then again (RESP3): no key object per lookup on the hot path. */
     private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
@@ -56,14 +57,22 @@ public final class BackendPool {
     private final Map<NodeAddress, List<BackendConnection>> dedicated = new HashMap<>();
     /** Dedicated connections a client gave back clean, ready for the next one: bounded per node. */
     private final Map<NodeAddress, ArrayDeque<BackendConnection>> idle = new HashMap<>();
+
     private final ScheduledFuture<?> timeoutCheck;
     private boolean closed;
     private int generation;
     /** The run id a connection to a node must find (the topology's master), or null for no check. */
     private final Function<NodeAddress, String> expectedRunId;
 
-    public BackendPool(EventLoop loop, Transport transport, SslContext tls, GroupAccess groupAccess, ProxyConfig config,
-            FlushBatcher batcher, ProxyMetrics metrics, Function<NodeAddress, String> expectedRunId) {
+    public BackendPool(
+            EventLoop loop,
+            Transport transport,
+            SslContext tls,
+            GroupAccess groupAccess,
+            ProxyConfig config,
+            FlushBatcher batcher,
+            ProxyMetrics metrics,
+            Function<NodeAddress, String> expectedRunId) {
         this.loop = loop;
         this.tls = tls;
         this.groupAccess = groupAccess;
@@ -76,7 +85,8 @@ public final class BackendPool {
                 .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        config.connectTimeout().toMillis())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, BACKEND_WATER_MARK);
         long period = Math.max(10, Math.min(250, config.backendTimeout().toMillis() / 4));
         this.timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeouts, period, period, TimeUnit.MILLISECONDS);
@@ -91,7 +101,8 @@ public final class BackendPool {
         int index = protocol == RespVersion.RESP3 ? config.databases() + db : db;
         BackendConnection connection = byDb[index];
         if (connection == null) {
-            connection = new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
+            connection =
+                    new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
             byDb[index] = connection;
         }
         return connection;
@@ -109,8 +120,10 @@ public final class BackendPool {
                 + (protocol == RespVersion.RESP3 ? config.databases() + db : db);
         BackendConnection connection = byDb[index];
         if (connection == null) {
-            connection = new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
-            connection.awaitReplicaAcks(config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
+            connection =
+                    new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
+            connection.awaitReplicaAcks(
+                    config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
             byDb[index] = connection;
         }
         return connection;
@@ -132,12 +145,15 @@ public final class BackendPool {
      * {@code onBroken} hears why. A clean one given back earlier is reused (one round trip less than a
      * new connection).
      */
-    public BackendConnection dedicated(NodeAddress node, int db, BackendConnection.Purpose purpose, Handshake handshake) {
+    public BackendConnection dedicated(
+            NodeAddress node, int db, BackendConnection.Purpose purpose, Handshake handshake) {
         ArrayDeque<BackendConnection> spare = idle.get(node);
         if (spare != null && handshake.shareable() && purpose != BackendConnection.Purpose.SUBSCRIPTION) {
             for (Iterator<BackendConnection> it = spare.iterator(); it.hasNext(); ) {
                 BackendConnection candidate = it.next();
-                if (candidate.db() == db && candidate.purpose() == purpose && candidate.handshake().protocol() == handshake.protocol()
+                if (candidate.db() == db
+                        && candidate.purpose() == purpose
+                        && candidate.handshake().protocol() == handshake.protocol()
                         && candidate.isIdle()) {
                     it.remove();
                     return candidate;
@@ -146,8 +162,10 @@ public final class BackendPool {
         }
         BackendConnection connection = new BackendConnection(node, db, this, purpose, handshake);
         if (purpose == BackendConnection.Purpose.CLIENT && config.minReplicaAcks() > 0) {
-            // A client on connections of its own (its Redis user, tracking) writes on them: safe mode's group commit there too.
-            connection.awaitReplicaAcks(config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
+            // A client on connections of its own (its Redis user, tracking) writes on them: safe mode's group commit
+            // there too.
+            connection.awaitReplicaAcks(
+                    config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
         }
         dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
         metrics.pinnedConnections.inc();
@@ -160,8 +178,8 @@ public final class BackendPool {
      * one, never reconnected and closed with its node, but no client's, so not counted as a pinned connection.
      */
     public BackendConnection control(NodeAddress node) {
-        BackendConnection connection = new BackendConnection(node, 0, this, BackendConnection.Purpose.CONTROL,
-                Handshake.proxy(RespVersion.RESP2));
+        BackendConnection connection = new BackendConnection(
+                node, 0, this, BackendConnection.Purpose.CONTROL, Handshake.proxy(RespVersion.RESP2));
         dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
         connection.connect();
         return connection;
@@ -176,7 +194,9 @@ public final class BackendPool {
         connection.onBroken(null);
         connection.onUnsolicited(null);
         ArrayDeque<BackendConnection> spare = idle.computeIfAbsent(connection.node(), n -> new ArrayDeque<>());
-        if (connection.isIdle() && connection.handshake().shareable() && connections.containsKey(connection.node())
+        if (connection.isIdle()
+                && connection.handshake().shareable()
+                && connections.containsKey(connection.node())
                 && spare.size() < MAX_IDLE_PER_NODE) {
             spare.add(connection);
         } else {
@@ -259,7 +279,9 @@ public final class BackendPool {
         List<BackendConnection> ofNode = dedicated.remove(node);
         idle.remove(node);
         if (ofNode != null) {
-            metrics.pinnedConnections.dec(ofNode.stream().filter(c -> c.purpose() != BackendConnection.Purpose.CONTROL).count());
+            metrics.pinnedConnections.dec(ofNode.stream()
+                    .filter(c -> c.purpose() != BackendConnection.Purpose.CONTROL)
+                    .count());
             // Not closing on purpose: their clients must learn that the state they carried is gone.
             new ArrayList<>(ofNode).forEach(BackendConnection::breakOff);
         }
@@ -278,7 +300,8 @@ public final class BackendPool {
         List<BackendConnection> ofNode = dedicated.get(node);
         if (ofNode != null) {
             for (BackendConnection connection : new ArrayList<>(ofNode)) {
-                if (connection.purpose() == BackendConnection.Purpose.TRANSACTION || connection.purpose() == BackendConnection.Purpose.CLIENT) {
+                if (connection.purpose() == BackendConnection.Purpose.TRANSACTION
+                        || connection.purpose() == BackendConnection.Purpose.CLIENT) {
                     connection.retire(() -> connection.reportBroken(node + " stopped being the master (switchover)"));
                 }
             }
@@ -356,7 +379,8 @@ public final class BackendPool {
      */
     public void reconfigure(ProxyConfig reloaded) {
         config = reloaded;
-        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) reloaded.connectTimeout().toMillis());
+        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                reloaded.connectTimeout().toMillis());
     }
 
     ProxyMetrics metrics() {

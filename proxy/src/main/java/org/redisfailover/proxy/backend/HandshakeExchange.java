@@ -29,19 +29,32 @@ final class HandshakeExchange {
      * no check). {@code probeAccess}: without a login, start with a PING whose NOAUTH (accepted) or PONG says
      * whether the group asks for a password ({@link GroupAccess}).
      */
-    HandshakeExchange(Channel channel, Handshake handshake, Credentials login, int db, String expectedRunId, boolean probeAccess) {
+    HandshakeExchange(
+            Channel channel,
+            Handshake handshake,
+            Credentials login,
+            int db,
+            String expectedRunId,
+            boolean probeAccess) {
         this.expectedRunId = expectedRunId;
         if (login == null && probeAccess) {
             write(channel, RespWriter.request(channel.alloc(), "PING"));
             probing = true;
         }
         if (login != null) {
-            write(channel, login.user() == null
-                    ? RespWriter.request(channel.alloc(), "AUTH", login.password())
-                    : RespWriter.request(channel.alloc(), "AUTH", login.user(), login.password()));
+            write(
+                    channel,
+                    login.user() == null
+                            ? RespWriter.request(channel.alloc(), "AUTH", login.password())
+                            : RespWriter.request(channel.alloc(), "AUTH", login.user(), login.password()));
         }
         if (handshake.protocol() != RespVersion.RESP2) {
-            write(channel, RespWriter.request(channel.alloc(), "HELLO", Integer.toString(handshake.protocol().number())));
+            write(
+                    channel,
+                    RespWriter.request(
+                            channel.alloc(),
+                            "HELLO",
+                            Integer.toString(handshake.protocol().number())));
         }
         if (db != 0) {
             write(channel, RespWriter.request(channel.alloc(), "SELECT", Integer.toString(db)));
@@ -78,17 +91,20 @@ final class HandshakeExchange {
         byte type = buffer.getByte(start);
         if (probing) {
             probing = false;
-            passwordRequired = type == '-' && buffer.toString(start, length, StandardCharsets.UTF_8).startsWith("-NOAUTH");
+            passwordRequired = type == '-'
+                    && buffer.toString(start, length, StandardCharsets.UTF_8).startsWith("-NOAUTH");
             if (passwordRequired || type == '+') {
                 repliesExpected--;
                 return null; // NOAUTH is an answer here, not a refusal: the client's own AUTH goes elsewhere
             }
         }
         if (type == '-' || type == '!') {
-            return "handshake refused: " + buffer.toString(start, length, StandardCharsets.UTF_8).strip();
+            return "handshake refused: "
+                    + buffer.toString(start, length, StandardCharsets.UTF_8).strip();
         }
         if (repliesExpected == 1 && expectedRunId != null) {
-            String runId = InfoText.fields(buffer.toString(start, length, StandardCharsets.US_ASCII)).get("run_id");
+            String runId = InfoText.fields(buffer.toString(start, length, StandardCharsets.US_ASCII))
+                    .get("run_id");
             if (!expectedRunId.equals(runId)) {
                 return "not the master process the topology names (run id " + runId + ", expected " + expectedRunId
                         + "): it restarted; writes wait for the monitors";

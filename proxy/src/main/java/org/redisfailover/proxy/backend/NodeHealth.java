@@ -12,8 +12,8 @@ import org.redisfailover.protocol.topology.NodeAddress;
 public final class NodeHealth {
 
     private final Set<NodeAddress> down = new HashSet<>();
-    private Consumer<NodeAddress> onRecovered = node -> { };
-    private Consumer<NodeAddress> onDown = node -> { };
+    private Consumer<NodeAddress> onRecovered = node -> {};
+    private Consumer<NodeAddress> onDown = node -> {};
 
     /** Called (on the loop) when a node that was down is reachable again. */
     public void onRecovered(Consumer<NodeAddress> listener) {

@@ -135,7 +135,10 @@ final class ReplicaAcks {
         private static boolean isNull(ByteBuf buffer, int start, int length) {
             byte type = buffer.getByte(start);
             return (type == '_' && length == 3)
-                    || ((type == '$' || type == '*') && length == 5 && buffer.getByte(start + 1) == '-' && buffer.getByte(start + 2) == '1');
+                    || ((type == '$' || type == '*')
+                            && length == 5
+                            && buffer.getByte(start + 1) == '-'
+                            && buffer.getByte(start + 2) == '1');
         }
 
         /** Gives the kept reply, or the outcome-unknown error, to the client; true when that was the error. */
@@ -157,7 +160,10 @@ final class ReplicaAcks {
                 }
                 byte type = kept.getByte(kept.readerIndex());
                 // A script's error: what it wrote before failing stays, unacknowledged; the client hears both.
-                slot.refused(type == '-' || type == '!' ? why + "; the command failed after it may have written: " + errorText(kept) : why);
+                slot.refused(
+                        type == '-' || type == '!'
+                                ? why + "; the command failed after it may have written: " + errorText(kept)
+                                : why);
                 return true;
             } finally {
                 kept.release();
@@ -175,7 +181,8 @@ final class ReplicaAcks {
 
         @Override
         public boolean onFrame(ByteBuf buffer, int start, int length) {
-            String line = buffer.toString(start, length, StandardCharsets.US_ASCII).strip();
+            String line =
+                    buffer.toString(start, length, StandardCharsets.US_ASCII).strip();
             long acknowledged = line.startsWith(":") ? parse(line.substring(1)) : -1;
             boolean enough = acknowledged >= replicas;
             String why = enough ? null : ReplicaAcks.outcomeUnknown(acknowledged, replicas, timeoutMillis, line);
@@ -219,7 +226,10 @@ final class ReplicaAcks {
         long now = System.nanoTime();
         if (now - lastLoggedNanos >= LOG_EVERY_NANOS) {
             lastLoggedNanos = now;
-            log.atWarn().addKeyValue("event", "writes_unacknowledged").addKeyValue("node", node).addKeyValue("writes", writes)
+            log.atWarn()
+                    .addKeyValue("event", "writes_unacknowledged")
+                    .addKeyValue("node", node)
+                    .addKeyValue("writes", writes)
                     .log("{} write(s) on {} answered with an outcome-unknown error: {}", writes, node, why);
         }
     }
@@ -233,8 +243,10 @@ final class ReplicaAcks {
     }
 
     static String outcomeUnknown(long acknowledged, int replicas, long timeoutMillis, String waitAnswer) {
-        String count = acknowledged < 0 ? "WAIT answered " + waitAnswer : "only " + acknowledged + " of " + replicas
-                + " replicas acknowledged it within " + timeoutMillis + " ms";
+        String count = acknowledged < 0
+                ? "WAIT answered " + waitAnswer
+                : "only " + acknowledged + " of " + replicas + " replicas acknowledged it within " + timeoutMillis
+                        + " ms";
         return ProxyErrors.notAcknowledged(count, replicas);
     }
 }

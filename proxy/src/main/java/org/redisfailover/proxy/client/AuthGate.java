@@ -25,9 +25,10 @@ import org.redisfailover.proxy.loop.ProxyShared;
 public final class AuthGate {
 
     static final String NOAUTH = "NOAUTH Authentication required.";
-    static final String HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-            + "HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
-            + "version at the same time";
+    static final String HELLO_NOAUTH =
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                    + "HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
+                    + "version at the same time";
     static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 
     private final ProxyShared shared;
@@ -126,7 +127,9 @@ public final class AuthGate {
 
     private boolean authenticate(RedisRequest request, byte[] password) {
         if (request.argc() < 2 || request.argc() > 3) {
-            reject(request, request.argc() < 2 ? "ERR wrong number of arguments for 'auth' command" : "ERR syntax error");
+            reject(
+                    request,
+                    request.argc() < 2 ? "ERR wrong number of arguments for 'auth' command" : "ERR syntax error");
             return true;
         }
         boolean defaultUser = request.argc() == 2 || request.argEqualsIgnoreCase(1, "default");
@@ -197,10 +200,14 @@ public final class AuthGate {
         }
         ReplySlot slot = replies.newSlot(true);
         lanes.holdBack();
-        channel.eventLoop().schedule(() -> {
-            slot.complete(Replies.error(WRONGPASS));
-            lanes.stopHoldingBack();
-        }, delayMillis, TimeUnit.MILLISECONDS);
+        channel.eventLoop()
+                .schedule(
+                        () -> {
+                            slot.complete(Replies.error(WRONGPASS));
+                            lanes.stopHoldingBack();
+                        },
+                        delayMillis,
+                        TimeUnit.MILLISECONDS);
     }
 
     private InetAddress remoteAddress() {
@@ -211,5 +218,4 @@ public final class AuthGate {
     private static boolean matches(byte[] offered, byte[] password) {
         return MessageDigest.isEqual(offered, password);
     }
-
 }

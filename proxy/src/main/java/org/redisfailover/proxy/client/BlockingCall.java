@@ -30,10 +30,12 @@ public final class BlockingCall extends PendingReply {
     private final ReplySlot slot;
     /** The client's protocol when the call was made: what its timeout reply is written in. */
     private final RespVersion protocol;
+
     private final List<byte[]> args;
     private final String name;
     /** The call may write (a pop or a move): in safe mode its reply waits for the replicas. */
     private final boolean mayWrite;
+
     private final BlockingTimeout timeout;
     private final long startedNanos = System.nanoTime();
     private BackendConnection connection;
@@ -107,7 +109,8 @@ public final class BlockingCall extends PendingReply {
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        if (Replies.startsWith(buffer, start, length, "-UNBLOCKED")) { // a master demoted under the call: nothing was served
+        if (Replies.startsWith(
+                buffer, start, length, "-UNBLOCKED")) { // a master demoted under the call: nothing was served
             interrupted();
             if (name.equals("wait")) {
                 slot.complete(Replies.error(ProxyErrors.MASTER_CHANGED_DURING_WAIT));

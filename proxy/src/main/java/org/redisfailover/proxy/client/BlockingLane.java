@@ -35,8 +35,16 @@ public final class BlockingLane extends PinnedLane {
     private final ClientState state;
     private final EventLoop eventLoop;
 
-    BlockingLane(LaneContext lanes, Routing routing, ReplyOrderer replies, HeldRequests held, ClientConnections connections,
-            OwnConnections own, ProxyShared shared, ClientState state, EventLoop eventLoop) {
+    BlockingLane(
+            LaneContext lanes,
+            Routing routing,
+            ReplyOrderer replies,
+            HeldRequests held,
+            ClientConnections connections,
+            OwnConnections own,
+            ProxyShared shared,
+            ClientState state,
+            EventLoop eventLoop) {
         super(lanes, routing, replies, held);
         this.connections = connections;
         this.own = own;
@@ -73,11 +81,15 @@ public final class BlockingLane extends PinnedLane {
     }
 
     private void send(BlockingCall call, NodeAddress master, RedisRequest request) {
-        BackendConnection connection = connections.borrow(master, BackendConnection.Purpose.BLOCKING, own.handshake().withTracking(null));
+        BackendConnection connection = connections.borrow(
+                master, BackendConnection.Purpose.BLOCKING, own.handshake().withTracking(null));
         call.sentOn(connection);
         if (call.name().equals("wait")) {
             // Every earlier request of the client has its reply, so this write's offset covers all of its writes.
-            connections.send(connection, RespWriter.request(ByteBufAllocator.DEFAULT, "PUBLISH", WAIT_OFFSET_CHANNEL, ""), new IgnoredReply());
+            connections.send(
+                    connection,
+                    RespWriter.request(ByteBufAllocator.DEFAULT, "PUBLISH", WAIT_OFFSET_CHANNEL, ""),
+                    new IgnoredReply());
         }
         // Safe mode: what a blocking pop or move took is acknowledged by replicas before the client hears of it.
         connections.sendOnOwn(connection, request, call, SafeWrites.blockingCall(shared.config(), call.mayWrite()));
@@ -121,7 +133,9 @@ public final class BlockingLane extends PinnedLane {
         again.release();
         if (call.interruptedForNanos() > shared.config().holdTimeout().toNanos()) {
             calls.remove(call);
-            call.slot().complete(Replies.error(ProxyErrors.noMasterToResume(call.name().toUpperCase(Locale.ROOT))));
+            call.slot()
+                    .complete(Replies.error(
+                            ProxyErrors.noMasterToResume(call.name().toUpperCase(Locale.ROOT))));
         } else {
             eventLoop.schedule(() -> resume(call), 50, TimeUnit.MILLISECONDS);
         }

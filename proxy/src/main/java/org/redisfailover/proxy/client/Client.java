@@ -12,32 +12,44 @@ import org.redisfailover.proxy.loop.ProxyShared;
  */
 public final class Client {
 
-    private Client() {
-    }
+    private Client() {}
 
     /** The handler of a connection just accepted on {@code loop}. */
     public static ClientSession session(Channel channel, ProxyShared shared, LoopResources loop) {
         EventLoop eventLoop = channel.eventLoop();
         ClientState state = new ClientState(channel.remoteAddress(), channel.localAddress());
         Backpressure backpressure = new Backpressure(channel);
-        ReplyOrderer replies = new ReplyOrderer(channel, loop.batcher, loop.requestCounts, loop.awaitingLease, shared, backpressure);
+        ReplyOrderer replies =
+                new ReplyOrderer(channel, loop.batcher, loop.requestCounts, loop.awaitingLease, shared, backpressure);
         OwnConnections own = new OwnConnections(replies);
         ReadYourWrites readYourWrites = new ReadYourWrites();
-        RequestSequencer sequencer = new RequestSequencer(replies, shared, state, own, readYourWrites, backpressure, loop.requestCounts);
+        RequestSequencer sequencer =
+                new RequestSequencer(replies, shared, state, own, readYourWrites, backpressure, loop.requestCounts);
         ClientConnections connections = new ClientConnections(shared, loop, state, own, backpressure);
         Routing routing = new GroupRouting(shared, loop, connections, own, readYourWrites, replies, channel.alloc());
 
-        TransactionLane transactions = new TransactionLane(sequencer, routing, replies, loop.held, connections, own, shared, state);
-        SubscriptionLane subscriptions = new SubscriptionLane(sequencer, routing, replies, loop.held, connections, own, state, eventLoop);
-        BlockingLane blocking = new BlockingLane(sequencer, routing, replies, loop.held, connections, own, shared, state, eventLoop);
+        TransactionLane transactions =
+                new TransactionLane(sequencer, routing, replies, loop.held, connections, own, shared, state);
+        SubscriptionLane subscriptions =
+                new SubscriptionLane(sequencer, routing, replies, loop.held, connections, own, state, eventLoop);
+        BlockingLane blocking =
+                new BlockingLane(sequencer, routing, replies, loop.held, connections, own, shared, state, eventLoop);
         ClientModes modes = new ClientModes(transactions, subscriptions, blocking, own);
         AuthGate gate = new AuthGate(shared, replies, sequencer, channel);
-        HandshakeLane handshake = new HandshakeLane(sequencer, routing, connections, own, gate, modes, shared, state, replies, eventLoop);
-        SharedLane sharedLane = new SharedLane(sequencer, routing, new LocalCommands(state, own, modes, replies, shared, sequencer),
-                new GroupConfigCommand(shared, loop, connections, replies, sequencer, eventLoop), replies, state);
+        HandshakeLane handshake =
+                new HandshakeLane(sequencer, routing, connections, own, gate, modes, shared, state, replies, eventLoop);
+        SharedLane sharedLane = new SharedLane(
+                sequencer,
+                routing,
+                new LocalCommands(state, own, modes, replies, shared, sequencer),
+                new GroupConfigCommand(shared, loop, connections, replies, sequencer, eventLoop),
+                replies,
+                state);
 
         ClientDrain drain = new ClientDrain(backpressure, replies, sequencer, modes, channel);
-        sequencer.runOn(new RequestSequencer.Lanes(gate, sharedLane, handshake, transactions, subscriptions, blocking), drain::replied);
+        sequencer.runOn(
+                new RequestSequencer.Lanes(gate, sharedLane, handshake, transactions, subscriptions, blocking),
+                drain::replied);
         replies.answers(sequencer);
         own.whenBroken(transactions::ownConnectionBroken);
         return new ClientSession(sequencer, replies, backpressure, drain, modes, shared, state);

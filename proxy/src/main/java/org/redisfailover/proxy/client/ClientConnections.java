@@ -32,7 +32,8 @@ final class ClientConnections {
     private int lastGeneration;
     private BackendConnection lastConnection;
 
-    ClientConnections(ProxyShared shared, LoopResources loop, ClientState state, OwnConnections own, Backpressure backpressure) {
+    ClientConnections(
+            ProxyShared shared, LoopResources loop, ClientState state, OwnConnections own, Backpressure backpressure) {
         this.shared = shared;
         this.loop = loop;
         this.state = state;
@@ -108,7 +109,13 @@ final class ClientConnections {
             return;
         }
         ProxyConfig config = shared.config();
-        connection.sendWriteAndWait(request, reply, proof, backpressure, config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
+        connection.sendWriteAndWait(
+                request,
+                reply,
+                proof,
+                backpressure,
+                config.minReplicaAcks(),
+                config.replicaAckTimeout().toMillis());
     }
 
     /** Sends a write on a connection that batches writes under one WAIT (safe mode's shared write connections, and the client's own). */

@@ -29,7 +29,12 @@ public final class ClientDrain {
     private final Channel channel;
     private Step step;
 
-    ClientDrain(Backpressure backpressure, ReplyOrderer replies, RequestSequencer sequencer, ClientModes modes, Channel channel) {
+    ClientDrain(
+            Backpressure backpressure,
+            ReplyOrderer replies,
+            RequestSequencer sequencer,
+            ClientModes modes,
+            Channel channel) {
         this.backpressure = backpressure;
         this.replies = replies;
         this.sequencer = sequencer;
@@ -57,8 +62,9 @@ public final class ClientDrain {
             return;
         }
         // Past the half-way point nothing more is read, so an open transaction or half-sent request never ends.
-        if (step == Step.CLOSE_AT_REST && (modes.inTransaction()
-                || channel.pipeline().get(RespRequestDecoder.class).hasPartialRequest())) {
+        if (step == Step.CLOSE_AT_REST
+                && (modes.inTransaction()
+                        || channel.pipeline().get(RespRequestDecoder.class).hasPartialRequest())) {
             return;
         }
         replies.closeGracefully();

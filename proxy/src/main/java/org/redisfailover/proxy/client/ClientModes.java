@@ -16,7 +16,8 @@ final class ClientModes {
     private final BlockingLane blocking;
     private final OwnConnections own;
 
-    ClientModes(TransactionLane transactions, SubscriptionLane subscriptions, BlockingLane blocking, OwnConnections own) {
+    ClientModes(
+            TransactionLane transactions, SubscriptionLane subscriptions, BlockingLane blocking, OwnConnections own) {
         this.transactions = transactions;
         this.subscriptions = subscriptions;
         this.blocking = blocking;

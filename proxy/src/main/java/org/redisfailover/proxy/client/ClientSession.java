@@ -36,8 +36,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final ProxyShared shared;
     private final ClientState state;
 
-    ClientSession(RequestSequencer sequencer, ReplyOrderer replies, Backpressure backpressure, ClientDrain drain, ClientModes modes,
-            ProxyShared shared, ClientState state) {
+    ClientSession(
+            RequestSequencer sequencer,
+            ReplyOrderer replies,
+            Backpressure backpressure,
+            ClientDrain drain,
+            ClientModes modes,
+            ProxyShared shared,
+            ClientState state) {
         this.sequencer = sequencer;
         this.replies = replies;
         this.backpressure = backpressure;
@@ -60,7 +66,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (error.hasReply()) {
             replies.replyThenClose(Replies.error(error.message()));
         } else {
-            log.info("client {} closed: request larger than the {} byte limit", state.remoteAddress(),
+            log.info(
+                    "client {} closed: request larger than the {} byte limit",
+                    state.remoteAddress(),
                     shared.config().limits().maxRequestBytes());
             replies.closeAfterReplies();
         }
@@ -84,8 +92,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         if (event instanceof IdleStateEvent idle) {
-            if (idle.state() == IdleState.READER_IDLE && ctx.pipeline().get(RespRequestDecoder.class).hasPartialRequest()) {
-                log.info("client {} closed: sent part of a request, then nothing for {} ms", ctx.channel().remoteAddress(),
+            if (idle.state() == IdleState.READER_IDLE
+                    && ctx.pipeline().get(RespRequestDecoder.class).hasPartialRequest()) {
+                log.info(
+                        "client {} closed: sent part of a request, then nothing for {} ms",
+                        ctx.channel().remoteAddress(),
                         shared.config().partialRequestTimeout().toMillis());
                 ctx.close();
             } else if (idle.state() == IdleState.ALL_IDLE && replies.isEmpty()) {

@@ -15,6 +15,7 @@ public final class ClientState {
 
     /** CLIENT ID: unique among this proxy's clients, as Redis' is among a server's. */
     private final long id = IDS.incrementAndGet();
+
     private final long createdAtMillis = System.currentTimeMillis();
     private long lastCommandAtMillis = createdAtMillis;
     private Route lastRoute;

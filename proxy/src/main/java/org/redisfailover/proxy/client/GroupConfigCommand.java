@@ -46,7 +46,12 @@ public final class GroupConfigCommand {
     private final LaneContext lanes;
     private final EventLoop eventLoop;
 
-    GroupConfigCommand(ProxyShared shared, LoopResources loop, ClientConnections connections, ReplyOrderer replies, LaneContext lanes,
+    GroupConfigCommand(
+            ProxyShared shared,
+            LoopResources loop,
+            ClientConnections connections,
+            ReplyOrderer replies,
+            LaneContext lanes,
             EventLoop eventLoop) {
         this.shared = shared;
         this.loop = loop;
@@ -118,7 +123,9 @@ public final class GroupConfigCommand {
     }
 
     private List<NodeAddress> reachable(Topology topology) {
-        return topology.replicas().stream().filter(loop.pool.health()::isHealthy).toList();
+        return topology.replicas().stream()
+                .filter(loop.pool.health()::isHealthy)
+                .toList();
     }
 
     /**
@@ -208,14 +215,16 @@ public final class GroupConfigCommand {
         }
 
         private void record() {
-            shared.configStore().record(pairs).whenComplete((done, failure) -> eventLoop.execute(() -> {
-                if (failure != null) {
-                    undo("it could not be recorded in ZooKeeper (" + failure.getMessage() + ")");
-                } else {
-                    log.info("CONFIG SET {} applied to master {} and replicas {}", names(), master, accepted);
-                    slot.complete(Replies.OK);
-                }
-            }));
+            shared.configStore()
+                    .record(pairs)
+                    .whenComplete((done, failure) -> eventLoop.execute(() -> {
+                        if (failure != null) {
+                            undo("it could not be recorded in ZooKeeper (" + failure.getMessage() + ")");
+                        } else {
+                            log.info("CONFIG SET {} applied to master {} and replicas {}", names(), master, accepted);
+                            slot.complete(Replies.OK);
+                        }
+                    }));
         }
 
         /**
@@ -243,7 +252,10 @@ public final class GroupConfigCommand {
             for (NodeAddress node : changed) {
                 send(node, command(restore), outcome -> {
                     if (!outcome.ok()) {
-                        log.error("could not restore {} on {} after a failed CONFIG SET: {}", restore, node,
+                        log.error(
+                                "could not restore {} on {} after a failed CONFIG SET: {}",
+                                restore,
+                                node,
                                 outcome.error() ? outcome.errorLine() : outcome.failure());
                     }
                     if (--awaited == 0) {

@@ -38,6 +38,7 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     private final ByteBufAllocator alloc;
     /** Routes compared by identity on the request path: the classifier hands out one instance per command. */
     private final Route scriptLoad;
+
     private final Route evalshaReadOnly;
     private final ScanAffinity scan = new ScanAffinity();
     /** This client's requests held for a master: later ones queue behind them. */
@@ -45,8 +46,14 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     /** Safe mode: this client's latest write on a write connection, until answered its reads follow it there. */
     private ReplySlot lastWrite;
 
-    GroupRouting(ProxyShared shared, LoopResources loop, ClientConnections connections, OwnConnections own, ReadYourWrites readYourWrites,
-            ReplyOrderer replies, ByteBufAllocator alloc) {
+    GroupRouting(
+            ProxyShared shared,
+            LoopResources loop,
+            ClientConnections connections,
+            OwnConnections own,
+            ReadYourWrites readYourWrites,
+            ReplyOrderer replies,
+            ByteBufAllocator alloc) {
         this.shared = shared;
         this.loop = loop;
         this.connections = connections;
@@ -106,19 +113,25 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         }
     }
 
-    private NodeAddress target(RedisRequest request, Route route, ReadPolicy policy, Topology topology, NodeAddress writableMaster) {
+    private NodeAddress target(
+            RedisRequest request, Route route, ReadPolicy policy, Topology topology, NodeAddress writableMaster) {
         RoutingClass routingClass = route.routingClass();
         if (routingClass == RoutingClass.READ_CURSOR) {
-            NodeAddress cursorNode = scan.nodeFor(request, new RoutingSnapshot(topology, writableMaster, loop.pool.health()));
+            NodeAddress cursorNode =
+                    scan.nodeFor(request, new RoutingSnapshot(topology, writableMaster, loop.pool.health()));
             if (cursorNode != null) {
                 return cursorNode;
             }
         }
         // A tracking client reads on its own master connection, where Redis tracks what it read.
         ReadPolicy effective = own.tracking() ? ReadPolicy.MASTER : policy;
-        NodeAddress target = effective == ReadPolicy.READ_YOUR_WRITES && routingClass.isRead() && readYourWrites.applies()
-                ? readYourWrites.target(new RoutingSnapshot(topology, writableMaster, loop.pool.health()), loop.router, shared.offsets())
-                : loop.router.target(routingClass, effective, topology, writableMaster, loop.pool.health());
+        NodeAddress target =
+                effective == ReadPolicy.READ_YOUR_WRITES && routingClass.isRead() && readYourWrites.applies()
+                        ? readYourWrites.target(
+                                new RoutingSnapshot(topology, writableMaster, loop.pool.health()),
+                                loop.router,
+                                shared.offsets())
+                        : loop.router.target(routingClass, effective, topology, writableMaster, loop.pool.health());
         if (target != null && routingClass == RoutingClass.READ_CURSOR) {
             scan.runOn(target);
         }
@@ -154,7 +167,9 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
      */
     @Override
     public boolean holdUnsent(RedisRequest request, Route route, ReplySlot slot) {
-        if (!replies.isOpen() || !shared.topology().lease().followsZooKeeper() || !loop.held.hold(this, request, route, slot)) {
+        if (!replies.isOpen()
+                || !shared.topology().lease().followsZooKeeper()
+                || !loop.held.hold(this, request, route, slot)) {
             return false;
         }
         heldCount++;

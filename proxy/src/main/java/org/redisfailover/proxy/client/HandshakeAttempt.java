@@ -19,6 +19,7 @@ public final class HandshakeAttempt extends PendingReply {
     private final ReplySlot slot;
     /** What the client runs with if Redis accepts; null when Redis is sure to refuse (a syntax error). */
     private final Handshake next;
+
     private final BackendConnection connection;
     /** A HELLO with AUTH: answered with the server's map, not +OK. */
     private final boolean hello;
@@ -35,7 +36,10 @@ public final class HandshakeAttempt extends PendingReply {
     public boolean onFrame(ByteBuf buffer, int start, int length) {
         byte type = buffer.getByte(start);
         // AUTH and CLIENT TRACKING answer +OK; HELLO answers its map (an array in RESP2), or an error when it refused.
-        boolean accepted = next != null && (hello ? type != '-' && type != '!' : length == 5 && Replies.startsWith(buffer, start, length, "+OK"));
+        boolean accepted = next != null
+                && (hello
+                        ? type != '-' && type != '!'
+                        : length == 5 && Replies.startsWith(buffer, start, length, "+OK"));
         slot.complete(buffer, start, length);
         lane.checked(accepted ? next : null, connection);
         return true;

@@ -38,13 +38,23 @@ public final class HandshakeLane implements Lane {
     private final EventLoop eventLoop;
     /** Routes compared by identity: the classifier hands out one instance per command. */
     private final Route auth;
+
     private final Route clientTracking;
     private final Route hello;
     /** The HELLO AUTH Redis is checking (its SETNAME applies once the login is accepted), or null. */
     private HelloRequest nameOnLogin;
 
-    HandshakeLane(LaneContext lanes, Routing routing, ClientConnections connections, OwnConnections own, AuthGate gate, ClientModes modes,
-            ProxyShared shared, ClientState state, ReplyOrderer replies, EventLoop eventLoop) {
+    HandshakeLane(
+            LaneContext lanes,
+            Routing routing,
+            ClientConnections connections,
+            OwnConnections own,
+            AuthGate gate,
+            ClientModes modes,
+            ProxyShared shared,
+            ClientState state,
+            ReplyOrderer replies,
+            EventLoop eventLoop) {
         this.lanes = lanes;
         this.routing = routing;
         this.connections = connections;
@@ -103,17 +113,27 @@ public final class HandshakeLane implements Lane {
         }
         Credentials login = hello.auth();
         nameOnLogin = hello;
-        check(RespWriter.request(ByteBufAllocator.DEFAULT, "HELLO", Integer.toString(hello.protocol().number()), "AUTH",
-                login.user(), login.password()), this.hello, own.handshake().withCredentials(login).withProtocol(hello.protocol()), null);
+        check(
+                RespWriter.request(
+                        ByteBufAllocator.DEFAULT,
+                        "HELLO",
+                        Integer.toString(hello.protocol().number()),
+                        "AUTH",
+                        login.user(),
+                        login.password()),
+                this.hello,
+                own.handshake().withCredentials(login).withProtocol(hello.protocol()),
+                null);
     }
 
     /** AUTH [user] password: Redis checks it, on a new connection to the master. */
     private void authenticate(RedisRequest request) {
-        Credentials offered = switch (request.argc()) {
-            case 2 -> new Credentials(null, request.argAsString(1));
-            case 3 -> new Credentials(request.argAsString(1), request.argAsString(2));
-            default -> null; // Redis answers the syntax error
-        };
+        Credentials offered =
+                switch (request.argc()) {
+                    case 2 -> new Credentials(null, request.argAsString(1));
+                    case 3 -> new Credentials(request.argAsString(1), request.argAsString(2));
+                    default -> null; // Redis answers the syntax error
+                };
         check(request, auth, offered == null ? null : own.handshake().withCredentials(offered), null);
     }
 
@@ -148,7 +168,8 @@ public final class HandshakeLane implements Lane {
             slot.complete(Replies.error(ProxyErrors.noMasterToRun(route.displayName())));
             return;
         }
-        BackendConnection connection = on != null ? on : connections.borrow(master, BackendConnection.Purpose.CLIENT, own.handshake());
+        BackendConnection connection =
+                on != null ? on : connections.borrow(master, BackendConnection.Purpose.CLIENT, own.handshake());
         lanes.holdBack();
         HandshakeAttempt attempt = new HandshakeAttempt(this, slot, next, connection, nameOnLogin != null);
         long delayMillis = gate.loginDelayMillis();

@@ -29,7 +29,13 @@ public final class LocalCommands {
     private final ProxyShared shared;
     private final LaneContext lanes;
 
-    LocalCommands(ClientState state, OwnConnections own, ClientModes modes, ReplyOrderer replies, ProxyShared shared, LaneContext lanes) {
+    LocalCommands(
+            ClientState state,
+            OwnConnections own,
+            ClientModes modes,
+            ReplyOrderer replies,
+            ProxyShared shared,
+            LaneContext lanes) {
         this.state = state;
         this.own = own;
         this.modes = modes;
@@ -41,16 +47,17 @@ public final class LocalCommands {
     /** Runs {@code request} (ownership passes). */
     void execute(RedisRequest request) {
         try {
-            RedisMessage reply = switch (request.name()) {
-                case "ping" -> ping(request);
-                case "echo" -> request.argc() == 2 ? Replies.bulk(request.arg(1)) : Replies.wrongArity("echo");
-                case "quit" -> null;
-                case "select" -> select(request);
-                case "reset" -> reset(request);
-                case "hello" -> hello(request);
-                case "client" -> clientCommand(request);
-                default -> Replies.error("ERR unknown command '" + request.name() + "'");
-            };
+            RedisMessage reply =
+                    switch (request.name()) {
+                        case "ping" -> ping(request);
+                        case "echo" -> request.argc() == 2 ? Replies.bulk(request.arg(1)) : Replies.wrongArity("echo");
+                        case "quit" -> null;
+                        case "select" -> select(request);
+                        case "reset" -> reset(request);
+                        case "hello" -> hello(request);
+                        case "client" -> clientCommand(request);
+                        default -> Replies.error("ERR unknown command '" + request.name() + "'");
+                    };
             if (request.name().equals("quit")) {
                 replies.replyThenClose(Replies.OK);
             } else if (reply != null) {
@@ -99,7 +106,9 @@ public final class LocalCommands {
             return request.argc() == 2 ? new IntegerRedisMessage(state.id()) : Replies.wrongArity("client|id");
         }
         if (request.argEqualsIgnoreCase(1, "info")) {
-            return request.argc() == 2 ? Replies.text(ClientInfo.describe(state, own, modes, replies.size()), own.protocol()) : Replies.wrongArity("client|info");
+            return request.argc() == 2
+                    ? Replies.text(ClientInfo.describe(state, own, modes, replies.size()), own.protocol())
+                    : Replies.wrongArity("client|info");
         }
         if (request.argEqualsIgnoreCase(1, "reply")) {
             return reply(request);
@@ -109,7 +118,9 @@ public final class LocalCommands {
                 return Replies.wrongArity("client|getname");
             }
             String name = state.name();
-            return name == null ? Replies.nullBulk(own.protocol()) : Replies.bulk(name.getBytes(StandardCharsets.UTF_8));
+            return name == null
+                    ? Replies.nullBulk(own.protocol())
+                    : Replies.bulk(name.getBytes(StandardCharsets.UTF_8));
         }
         if (request.argc() != 3) {
             return Replies.wrongArity("client|setname");
@@ -177,7 +188,9 @@ public final class LocalCommands {
         if (request.argc() >= 2) {
             forwarded.add(Integer.toString(protocol.number()).getBytes(StandardCharsets.US_ASCII));
         }
-        lanes.runShared(RespWriter.request(ByteBufAllocator.DEFAULT, forwarded), new Route(RoutingClass.MASTER, "HELLO", null, false, true));
+        lanes.runShared(
+                RespWriter.request(ByteBufAllocator.DEFAULT, forwarded),
+                new Route(RoutingClass.MASTER, "HELLO", null, false, true));
         return null;
     }
 }

@@ -29,7 +29,7 @@ public final class OwnConnections {
     private final ReplyOrderer replies;
     private Handshake handshake = Handshake.proxy(RespVersion.RESP2);
     private final Map<NodeAddress, BackendConnection[]> byNode = new HashMap<>();
-    private BiConsumer<BackendConnection, String> onBroken = (connection, reason) -> { };
+    private BiConsumer<BackendConnection, String> onBroken = (connection, reason) -> {};
 
     OwnConnections(ReplyOrderer replies) {
         this.replies = replies;

@@ -13,8 +13,7 @@ import org.redisfailover.proxy.errors.ProxyErrors;
  */
 public final class Refusals {
 
-    private Refusals() {
-    }
+    private Refusals() {}
 
     static RedisMessage refuse(Route route, RedisRequest request) {
         String name = route.displayName();

@@ -44,7 +44,11 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
     }
 
     /** CLIENT REPLY: ON, OFF (no replies until ON), SKIP (none for the next command). */
-    enum ReplyMode { ON, OFF, SKIP }
+    enum ReplyMode {
+        ON,
+        OFF,
+        SKIP
+    }
 
     /** How long a gracefully closed client has to close its side before the proxy closes the connection. */
     private static final long GRACEFUL_LINGER_MS = 1000;
@@ -76,7 +80,12 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
     /** Where the replies of writes that came back after the ZooKeeper write lease lapsed wait for it (this loop's). */
     private final RepliesAwaitingLease awaitingLease;
 
-    ReplyOrderer(Channel channel, FlushBatcher batcher, RequestCounts requestCounts, RepliesAwaitingLease awaitingLease, ProxyShared shared,
+    ReplyOrderer(
+            Channel channel,
+            FlushBatcher batcher,
+            RequestCounts requestCounts,
+            RepliesAwaitingLease awaitingLease,
+            ProxyShared shared,
             Backpressure backpressure) {
         this.channel = channel;
         this.awaitingLease = awaitingLease;
@@ -207,7 +216,8 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
             return; // nothing more is written to a client that is closing
         }
         if (!slot.lossIsDefinite() && !shared.topology().acknowledgesWrites()) {
-            // The ZooKeeper write lease lapsed while this write was on its way: a monitor may be promoting another master,
+            // The ZooKeeper write lease lapsed while this write was on its way: a monitor may be promoting another
+            // master,
             // so the reply waits for ZooKeeper's next word on the topology.
             awaitingLease.await(slot::complete, buffer.retainedSlice(start, length));
             return;
@@ -315,7 +325,11 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
         OutputLimits limits = shared.config().outputLimits();
         long hard = pubsub ? Math.min(limits.pubsubHardBytes(), limits.clientBytes()) : limits.clientBytes();
         if (unsent > hard) {
-            log.warn("client {} closed: {} bytes of replies unread, over the {} byte {}output limit", channel.remoteAddress(), unsent, hard,
+            log.warn(
+                    "client {} closed: {} bytes of replies unread, over the {} byte {}output limit",
+                    channel.remoteAddress(),
+                    unsent,
+                    hard,
                     pubsub ? "pub/sub " : "");
             closeNow();
             return;
@@ -325,8 +339,12 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
             if (overSoftLimitSinceNanos == 0) {
                 overSoftLimitSinceNanos = now;
             } else if (now - overSoftLimitSinceNanos >= limits.pubsubSoftTime().toNanos()) {
-                log.warn("client {} closed: over the {} byte pub/sub soft output limit for {} s ({} bytes unread)", channel.remoteAddress(),
-                        limits.pubsubSoftBytes(), limits.pubsubSoftTime().toSeconds(), unsent);
+                log.warn(
+                        "client {} closed: over the {} byte pub/sub soft output limit for {} s ({} bytes unread)",
+                        channel.remoteAddress(),
+                        limits.pubsubSoftBytes(),
+                        limits.pubsubSoftTime().toSeconds(),
+                        unsent);
                 closeNow();
                 return;
             }
@@ -345,8 +363,12 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
         channel.eventLoop().execute(() -> {
             inBudget = false;
             if (isOpen()) {
-                log.warn("client {} closed: {} bytes of replies unread, and all clients together are over the {} byte "
-                        + "client-output-budget-bytes (the biggest holders are closed first)", channel.remoteAddress(), held, budget);
+                log.warn(
+                        "client {} closed: {} bytes of replies unread, and all clients together are over the {} byte "
+                                + "client-output-budget-bytes (the biggest holders are closed first)",
+                        channel.remoteAddress(),
+                        held,
+                        budget);
                 closeNow();
             }
         });
@@ -355,7 +377,8 @@ public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder 
     @Override
     public void flushNow() {
         flushQueued = false;
-        requestCounts.addUncounted(); // before the replies go out: a client that has its reply finds its request counted
+        requestCounts
+                .addUncounted(); // before the replies go out: a client that has its reply finds its request counted
         out.flush();
     }
 

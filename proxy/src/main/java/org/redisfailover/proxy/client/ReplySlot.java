@@ -21,7 +21,6 @@ public final class ReplySlot extends PendingReply implements HeldRequests.Slot {
     /** Fills the slot after which the client connection closes (QUIT, protocol errors). */
     static final Object CLOSE = new Object();
 
-
     private final ReplyOrderer owner;
     /** Losing the reply means the request had no effect (a read, a command queued in MULTI): a definite error is honest. */
     private final boolean lossIsDefinite;
@@ -31,6 +30,7 @@ public final class ReplySlot extends PendingReply implements HeldRequests.Slot {
     private boolean write;
     /** Set while the request waits on a shared connection: who routes it again, and how, if that connection fails first. */
     private Routing resender;
+
     private Route route;
     /** When the request was first held for a master (0: never): held again after a release, it keeps this time. */
     private long heldSinceNanos;
@@ -38,6 +38,7 @@ public final class ReplySlot extends PendingReply implements HeldRequests.Slot {
     private boolean suppressed;
     /** Where the time from reading the request to its reply is recorded: set only for sampled requests. */
     private SampledLatency latency;
+
     private long readAtNanos;
     private Object reply;
     private boolean done;

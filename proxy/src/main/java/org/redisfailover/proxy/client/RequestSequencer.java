@@ -53,15 +53,26 @@ public final class RequestSequencer implements ReplyOrderer.Answers, LaneContext
     private int outstanding;
     /** Lanes that keep every later request waiting (an opening request held for a master, an AUTH being checked). */
     private int holdingBack;
+
     private boolean runningDeferred;
 
     /** The lanes a client's requests run on, and the proxy's password check in front of them. */
-    record Lanes(AuthGate gate, SharedLane shared, HandshakeLane handshake, TransactionLane transactions, SubscriptionLane subscriptions,
-            BlockingLane blocking) {
-    }
+    record Lanes(
+            AuthGate gate,
+            SharedLane shared,
+            HandshakeLane handshake,
+            TransactionLane transactions,
+            SubscriptionLane subscriptions,
+            BlockingLane blocking) {}
 
-    RequestSequencer(ReplyOrderer replies, ProxyShared shared, ClientState state, OwnConnections own, ReadYourWrites readYourWrites,
-            Backpressure backpressure, RequestCounts requestCounts) {
+    RequestSequencer(
+            ReplyOrderer replies,
+            ProxyShared shared,
+            ClientState state,
+            OwnConnections own,
+            ReadYourWrites readYourWrites,
+            Backpressure backpressure,
+            RequestCounts requestCounts) {
         this.replies = replies;
         this.shared = shared;
         this.state = state;
@@ -135,8 +146,10 @@ public final class RequestSequencer implements ReplyOrderer.Answers, LaneContext
             return switch (routingClass) {
                 case PIN_BLOCKING -> lanes.blocking();
                 case PIN_PUBSUB -> subscriptions;
-                case PIN_TRANSACTION -> request.argEqualsIgnoreCase(0, "multi") || request.argEqualsIgnoreCase(0, "watch")
-                        ? transactions : sharedLane;
+                case PIN_TRANSACTION ->
+                    request.argEqualsIgnoreCase(0, "multi") || request.argEqualsIgnoreCase(0, "watch")
+                            ? transactions
+                            : sharedLane;
                 default -> lanes.handshake().takes(route) ? lanes.handshake() : sharedLane;
             };
         }

@@ -19,8 +19,7 @@ import org.redisfailover.proxy.config.ProxyConfig;
  */
 public final class SafeWrites {
 
-    private SafeWrites() {
-    }
+    private SafeWrites() {}
 
     /** True when writes wait for replicas at all. */
     static boolean on(ProxyConfig config) {
@@ -45,12 +44,15 @@ public final class SafeWrites {
      * waits (its null says a WATCH aborted it, its error that Redis discarded it); outside MULTI (next to a
      * WATCH) a write waits as any command does.
      */
-    static NothingWritten inTransaction(ProxyConfig config, TransactionState transaction, RedisRequest request, Route route) {
+    static NothingWritten inTransaction(
+            ProxyConfig config, TransactionState transaction, RedisRequest request, Route route) {
         if (!on(config)) {
             return null;
         }
         if (transaction.inMulti()) {
-            return transaction.execOfWritingTransaction(request.name(), request.argc()) ? NothingWritten.ON_ERROR_OR_NULL : null;
+            return transaction.execOfWritingTransaction(request.name(), request.argc())
+                    ? NothingWritten.ON_ERROR_OR_NULL
+                    : null;
         }
         return route.routingClass() == RoutingClass.PIN_TRANSACTION ? null : command(config, route);
     }

@@ -21,7 +21,12 @@ public final class SharedLane implements Lane {
     private final ReplyOrderer replies;
     private final ClientState state;
 
-    SharedLane(LaneContext lanes, Routing routing, LocalCommands local, GroupConfigCommand groupConfig, ReplyOrderer replies,
+    SharedLane(
+            LaneContext lanes,
+            Routing routing,
+            LocalCommands local,
+            GroupConfigCommand groupConfig,
+            ReplyOrderer replies,
             ClientState state) {
         this.lanes = lanes;
         this.routing = routing;
@@ -39,12 +44,18 @@ public final class SharedLane implements Lane {
     @Override
     public void run(RedisRequest request, Route route) {
         switch (route.routingClass()) {
-            case READ, READ_CURSOR, MASTER -> routing.send(request, route, lanes.forwardedSlot(route, route.routingClass().isRead()));
+            case READ, READ_CURSOR, MASTER ->
+                routing.send(
+                        request,
+                        route,
+                        lanes.forwardedSlot(route, route.routingClass().isRead()));
             case LOCAL -> local.execute(request);
             case GROUP -> groupConfig.run(request, route);
             case CLOSE -> {
-                log.warn("Possible SECURITY ATTACK detected from {}: it looks like somebody is sending POST or Host: commands; "
-                        + "connection closed", state.remoteAddress());
+                log.warn(
+                        "Possible SECURITY ATTACK detected from {}: it looks like somebody is sending POST or Host: commands; "
+                                + "connection closed",
+                        state.remoteAddress());
                 request.release();
                 replies.closeNow();
             }

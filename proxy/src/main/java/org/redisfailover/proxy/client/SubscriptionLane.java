@@ -21,8 +21,15 @@ public final class SubscriptionLane extends PinnedLane {
     private final ClientState state;
     private final EventLoop eventLoop;
 
-    SubscriptionLane(LaneContext lanes, Routing routing, ReplyOrderer replies, HeldRequests held, ClientConnections connections,
-            OwnConnections own, ClientState state, EventLoop eventLoop) {
+    SubscriptionLane(
+            LaneContext lanes,
+            Routing routing,
+            ReplyOrderer replies,
+            HeldRequests held,
+            ClientConnections connections,
+            OwnConnections own,
+            ClientState state,
+            EventLoop eventLoop) {
         super(lanes, routing, replies, held);
         this.connections = connections;
         this.own = own;
@@ -41,8 +48,11 @@ public final class SubscriptionLane extends PinnedLane {
         }
         // Any other command waits for the (un)subscriptions before it: if they leave subscribed mode it
         // runs as usual, else Redis answers it on the subscription connection with its subscribed-mode error.
-        return link == null || (link.ready()
-                && (outstanding == 0 || route.routingClass() == RoutingClass.PIN_PUBSUB || request.argEqualsIgnoreCase(0, "ping")));
+        return link == null
+                || (link.ready()
+                        && (outstanding == 0
+                                || route.routingClass() == RoutingClass.PIN_PUBSUB
+                                || request.argEqualsIgnoreCase(0, "ping")));
     }
 
     @Override

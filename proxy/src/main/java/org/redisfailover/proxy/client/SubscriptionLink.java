@@ -44,6 +44,7 @@ public final class SubscriptionLink {
     private static final long RETRY_MILLIS = 100;
     /** Channels per re-subscribe request: keeps each request well inside the request size limits. */
     private static final int CHANNELS_PER_REQUEST = 1000;
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SubscriptionLane lane;
@@ -55,13 +56,19 @@ public final class SubscriptionLink {
     private final byte[] marker;
     /** By family ("" channels, "p" patterns, "s" shard channels): what Redis confirmed; ISO-8859-1 keeps bytes. */
     private final Map<String, Set<String>> subscribed = new LinkedHashMap<>();
+
     private BackendConnection connection;
     private int pendingSegments;
     private boolean closed;
     private ScheduledFuture<?> retry;
     private long brokenSinceNanos;
 
-    SubscriptionLink(SubscriptionLane lane, ClientConnections connections, ReplyOrderer replies, ClientState state, EventLoop eventLoop) {
+    SubscriptionLink(
+            SubscriptionLane lane,
+            ClientConnections connections,
+            ReplyOrderer replies,
+            ClientState state,
+            EventLoop eventLoop) {
         this.lane = lane;
         this.connections = connections;
         this.replies = replies;
@@ -70,7 +77,8 @@ public final class SubscriptionLink {
         byte[] random = new byte[12];
         RANDOM.nextBytes(random);
         this.token = ("redis-failover-" + HexFormat.of().formatHex(random)).getBytes(StandardCharsets.US_ASCII);
-        RedisRequest ping = RespWriter.request(ByteBufAllocator.DEFAULT, List.of("PING".getBytes(StandardCharsets.US_ASCII), token));
+        RedisRequest ping = RespWriter.request(
+                ByteBufAllocator.DEFAULT, List.of("PING".getBytes(StandardCharsets.US_ASCII), token));
         this.marker = new byte[ping.length()];
         ping.buffer().getBytes(ping.start(), marker);
         ping.release();
@@ -99,7 +107,11 @@ public final class SubscriptionLink {
 
     /** Subscriptions by family, for CLIENT INFO: channels, patterns, shard channels. */
     int[] countsByFamily() {
-        return new int[] {subscribed.get("").size(), subscribed.get("p").size(), subscribed.get("s").size()};
+        return new int[] {
+            subscribed.get("").size(),
+            subscribed.get("p").size(),
+            subscribed.get("s").size()
+        };
     }
 
     /** Opens the link's connection to {@code node}, subscribing again to whatever was subscribed before. */
@@ -120,8 +132,12 @@ public final class SubscriptionLink {
             }
         }
         if (again) {
-            log.info("client {}: {} subscriptions re-established on {} after {} ms", state.remoteAddress(), subscriptionCount(),
-                    node, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - brokenSinceNanos));
+            log.info(
+                    "client {}: {} subscriptions re-established on {} after {} ms",
+                    state.remoteAddress(),
+                    subscriptionCount(),
+                    node,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - brokenSinceNanos));
         }
     }
 
@@ -158,7 +174,10 @@ public final class SubscriptionLink {
             return;
         }
         brokenSinceNanos = System.nanoTime();
-        log.info("client {}: subscription connection lost ({}); subscribing again once a master is known", state.remoteAddress(), reason);
+        log.info(
+                "client {}: subscription connection lost ({}); subscribing again once a master is known",
+                state.remoteAddress(),
+                reason);
         scheduleReopen();
     }
 

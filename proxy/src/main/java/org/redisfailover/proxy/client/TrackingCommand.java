@@ -13,8 +13,7 @@ import org.redisfailover.proxy.errors.ProxyErrors;
  */
 public final class TrackingCommand {
 
-    private TrackingCommand() {
-    }
+    private TrackingCommand() {}
 
     /** Why the proxy cannot run this CLIENT TRACKING, or null when Redis may judge it. */
     static String refusal(RedisRequest request, RespVersion protocol) {

@@ -33,8 +33,15 @@ public final class TransactionLane extends PinnedLane {
     private final ProxyShared shared;
     private final ClientState state;
 
-    TransactionLane(LaneContext lanes, Routing routing, ReplyOrderer replies, HeldRequests held, ClientConnections connections,
-            OwnConnections own, ProxyShared shared, ClientState state) {
+    TransactionLane(
+            LaneContext lanes,
+            Routing routing,
+            ReplyOrderer replies,
+            HeldRequests held,
+            ClientConnections connections,
+            OwnConnections own,
+            ProxyShared shared,
+            ClientState state) {
         super(lanes, routing, replies, held);
         this.connections = connections;
         this.own = own;
@@ -73,7 +80,9 @@ public final class TransactionLane extends PinnedLane {
                 return;
             }
         }
-        if (routingClass == RoutingClass.DENY || routingClass == RoutingClass.SESSION || routingClass == RoutingClass.CLOSE
+        if (routingClass == RoutingClass.DENY
+                || routingClass == RoutingClass.SESSION
+                || routingClass == RoutingClass.CLOSE
                 || (!transaction.inMulti() && (name.equals("exec") || name.equals("discard")))) {
             lanes.runShared(request, route);
             return;
@@ -93,7 +102,9 @@ public final class TransactionLane extends PinnedLane {
             return;
         }
         // Queued inside MULTI, a command has done nothing until EXEC: losing its reply is a definite failure.
-        boolean definite = transaction.inMulti() ? !name.equals("exec") : routingClass.isRead() || routingClass == RoutingClass.PIN_TRANSACTION;
+        boolean definite = transaction.inMulti()
+                ? !name.equals("exec")
+                : routingClass.isRead() || routingClass == RoutingClass.PIN_TRANSACTION;
         open(request, route, lanes.forwardedSlot(route, definite));
     }
 
@@ -114,7 +125,9 @@ public final class TransactionLane extends PinnedLane {
             }
         }
         RoutingClass routingClass = route.routingClass();
-        if (routingClass != RoutingClass.MASTER && routingClass != RoutingClass.PIN_TRANSACTION && !routingClass.isRead()) {
+        if (routingClass != RoutingClass.MASTER
+                && routingClass != RoutingClass.PIN_TRANSACTION
+                && !routingClass.isRead()) {
             pinTainted = true;
         }
         NothingWritten proof = SafeWrites.inTransaction(shared.config(), transaction, request, route);
@@ -135,8 +148,11 @@ public final class TransactionLane extends PinnedLane {
         pinTainted = false;
         if (transaction.engaged()) {
             transaction.pinLost("the connection to the master " + node + " was lost (" + reason + ")");
-            log.info("client {}: transaction connection to {} lost ({}); its MULTI/WATCH is answered as aborted",
-                    state.remoteAddress(), node, reason);
+            log.info(
+                    "client {}: transaction connection to {} lost ({}); its MULTI/WATCH is answered as aborted",
+                    state.remoteAddress(),
+                    node,
+                    reason);
         }
     }
 

@@ -20,12 +20,17 @@ public final class TransactionState {
 
     private static final RedisMessage QUEUED = new SimpleStringRedisMessage("QUEUED");
 
-    private enum Doom { NONE, WATCH_LOST, ABORTED }
+    private enum Doom {
+        NONE,
+        WATCH_LOST,
+        ABORTED
+    }
 
     private boolean inMulti;
     private boolean watching;
     /** A command queued in the open MULTI may write: safe mode's EXEC then waits for the replicas. */
     private boolean queuedWrite;
+
     private Doom doom = Doom.NONE;
     private String abortReason;
 
@@ -154,9 +159,7 @@ public final class TransactionState {
                 if (!inMulti) {
                     return null;
                 }
-                return doom == Doom.ABORTED
-                        ? Replies.error(ProxyErrors.transactionAborted(abortReason))
-                        : QUEUED;
+                return doom == Doom.ABORTED ? Replies.error(ProxyErrors.transactionAborted(abortReason)) : QUEUED;
             }
         }
     }

@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param pubsubSoftBytes ... or when it stays past this for {@code pubsubSoftTime} (8 MiB for 60 s); 0 for no soft limit
  * @param pubsubSoftTime  see above
  */
-public record OutputLimits(long clientBytes, long budgetBytes, long pubsubHardBytes, long pubsubSoftBytes, Duration pubsubSoftTime) {
+public record OutputLimits(
+        long clientBytes, long budgetBytes, long pubsubHardBytes, long pubsubSoftBytes, Duration pubsubSoftTime) {
 
-    public static final OutputLimits DEFAULT = new OutputLimits(512L << 20, 0, 32L << 20, 8L << 20, Duration.ofSeconds(60));
+    public static final OutputLimits DEFAULT =
+            new OutputLimits(512L << 20, 0, 32L << 20, 8L << 20, Duration.ofSeconds(60));
 
     public OutputLimits {
         require(clientBytes >= 1, "client-output-limit-bytes", clientBytes, ">= 1");

@@ -75,8 +75,11 @@ public record ProxyConfig(
     public ProxyConfig {
         replicas = List.copyOf(replicas);
         require(databases >= 1, "databases", databases, ">= 1");
-        require(!offsetProbeInterval.isNegative() && offsetProbeInterval.toMillis() >= 1, "offset-probe-interval-ms",
-                offsetProbeInterval.toMillis(), ">= 1");
+        require(
+                !offsetProbeInterval.isNegative() && offsetProbeInterval.toMillis() >= 1,
+                "offset-probe-interval-ms",
+                offsetProbeInterval.toMillis(),
+                ">= 1");
         require(ioThreads >= 0, "io-threads", ioThreads, ">= 0");
         require(maxClients >= 1, "max-clients", maxClients, ">= 1");
         require(maxPipelinePerClient >= 1, "max-pipeline-per-client", maxPipelinePerClient, ">= 1");
@@ -84,10 +87,21 @@ public record ProxyConfig(
         require(!holdTimeout.isNegative() && !holdTimeout.isZero(), "hold-timeout-ms", holdTimeout.toMillis(), "> 0");
         require(holdMaxRequests >= 0, "hold-max-requests", holdMaxRequests, ">= 0");
         require(holdMaxBytes >= 0, "hold-max-bytes", holdMaxBytes, ">= 0");
-        require(!connectTimeout.isNegative() && !connectTimeout.isZero(), "connect-timeout-ms", connectTimeout.toMillis(), "> 0");
-        require(!backendTimeout.isNegative() && !backendTimeout.isZero(), "backend-timeout-ms", backendTimeout.toMillis(), "> 0");
-        require(!partialRequestTimeout.isNegative() && !partialRequestTimeout.isZero(), "partial-request-timeout-ms",
-                partialRequestTimeout.toMillis(), "> 0");
+        require(
+                !connectTimeout.isNegative() && !connectTimeout.isZero(),
+                "connect-timeout-ms",
+                connectTimeout.toMillis(),
+                "> 0");
+        require(
+                !backendTimeout.isNegative() && !backendTimeout.isZero(),
+                "backend-timeout-ms",
+                backendTimeout.toMillis(),
+                "> 0");
+        require(
+                !partialRequestTimeout.isNegative() && !partialRequestTimeout.isZero(),
+                "partial-request-timeout-ms",
+                partialRequestTimeout.toMillis(),
+                "> 0");
         require(!clientIdleTimeout.isNegative(), "client-idle-timeout-s", clientIdleTimeout.toSeconds(), ">= 0");
         if (master == null && zooKeeper == null) {
             throw new IllegalArgumentException("a master is needed unless the topology comes from ZooKeeper (--zk)");
@@ -106,9 +120,13 @@ public record ProxyConfig(
         }
         require(minReplicaAcks >= 0, "min-replica-acks", minReplicaAcks, ">= 0");
         // Checked against the backend timeout only when in use: a WAIT longer than it would close its connection.
-        require(!replicaAckTimeout.isNegative() && !replicaAckTimeout.isZero()
-                && (minReplicaAcks == 0 || replicaAckTimeout.compareTo(backendTimeout) < 0),
-                "replica-ack-timeout-ms", replicaAckTimeout.toMillis(), "> 0, and with min-replica-acks below backend-timeout-ms");
+        require(
+                !replicaAckTimeout.isNegative()
+                        && !replicaAckTimeout.isZero()
+                        && (minReplicaAcks == 0 || replicaAckTimeout.compareTo(backendTimeout) < 0),
+                "replica-ack-timeout-ms",
+                replicaAckTimeout.toMillis(),
+                "> 0, and with min-replica-acks below backend-timeout-ms");
         if (requirepass != null && requirepass.isEmpty()) {
             throw new IllegalArgumentException("requirepass: empty");
         }
@@ -126,7 +144,6 @@ public record ProxyConfig(
     public static ProxyConfig defaults(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
         return builder(listen, master, replicas).build();
     }
-
 
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder {
@@ -291,9 +308,36 @@ public record ProxyConfig(
         }
 
         public ProxyConfig build() {
-            return new ProxyConfig(listen, master, replicas, readPolicy, offsetProbeInterval, databases, limits, ioThreads, connectTimeout,
-                    backendTimeout, partialRequestTimeout, clientIdleTimeout, maxClients, maxPipelinePerClient, maxInFlightPerBackend,
-                    outputLimits, holdTimeout, holdMaxRequests, holdMaxBytes, zooKeeper, backendUser, backendPassword, tls, backendTls, requirepass, protectedMode, minReplicaAcks, replicaAckTimeout, metrics);
+            return new ProxyConfig(
+                    listen,
+                    master,
+                    replicas,
+                    readPolicy,
+                    offsetProbeInterval,
+                    databases,
+                    limits,
+                    ioThreads,
+                    connectTimeout,
+                    backendTimeout,
+                    partialRequestTimeout,
+                    clientIdleTimeout,
+                    maxClients,
+                    maxPipelinePerClient,
+                    maxInFlightPerBackend,
+                    outputLimits,
+                    holdTimeout,
+                    holdMaxRequests,
+                    holdMaxBytes,
+                    zooKeeper,
+                    backendUser,
+                    backendPassword,
+                    tls,
+                    backendTls,
+                    requirepass,
+                    protectedMode,
+                    minReplicaAcks,
+                    replicaAckTimeout,
+                    metrics);
         }
     }
 
@@ -306,11 +350,16 @@ public record ProxyConfig(
     @Override
     public String toString() {
         // Never print the password.
-        return "ProxyConfig[listen=" + listen + ", master=" + master + ", replicas=" + replicas + ", readPolicy=" + readPolicy.label()
-                + ", zooKeeper=" + (zooKeeper == null ? "none" : zooKeeper.connectString() + zooKeeper.layout().root())
+        return "ProxyConfig[listen=" + listen + ", master=" + master + ", replicas=" + replicas + ", readPolicy="
+                + readPolicy.label()
+                + ", zooKeeper="
+                + (zooKeeper == null
+                        ? "none"
+                        : zooKeeper.connectString() + zooKeeper.layout().root())
                 + ", tls=" + (tls == null ? "none" : tls.listen()) + ", backendTls=" + (backendTls != null)
                 + ", requirepass=" + (requirepass == null ? "none" : "***") + ", protectedMode=" + protectedMode
-                + ", databases=" + databases + ", backendUser=" + backendUser + ", backendPassword=" + (backendPassword == null ? "none" : "***")
+                + ", databases=" + databases + ", backendUser=" + backendUser + ", backendPassword="
+                + (backendPassword == null ? "none" : "***")
                 + "]";
     }
 }

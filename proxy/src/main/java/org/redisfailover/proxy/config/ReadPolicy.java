@@ -27,6 +27,7 @@ public enum ReadPolicy {
                 return policy;
             }
         }
-        throw new IllegalArgumentException("read-policy: unknown read policy '" + text + "' (expected: master, prefer-replica, replica or read-your-writes)");
+        throw new IllegalArgumentException("read-policy: unknown read policy '" + text
+                + "' (expected: master, prefer-replica, replica or read-your-writes)");
     }
 }

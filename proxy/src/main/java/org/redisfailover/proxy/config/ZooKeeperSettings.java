@@ -18,7 +18,11 @@ import org.redisfailover.protocol.topology.ZkLayout;
  *                         replication (a heartbeat write and {@code WAIT 1}) sent less than this long ago, when
  *                         the topology has replicas; zero turns the guard off
  */
-public record ZooKeeperSettings(String connectString, ZkLayout layout, Duration sessionTimeout, Duration fenceTimeout,
+public record ZooKeeperSettings(
+        String connectString,
+        ZkLayout layout,
+        Duration sessionTimeout,
+        Duration fenceTimeout,
         Duration replicationGuard) {
 
     public static final Duration DEFAULT_FENCE_TIMEOUT = Duration.ofMillis(3_000);
@@ -30,11 +34,13 @@ public record ZooKeeperSettings(String connectString, ZkLayout layout, Duration 
             throw new IllegalArgumentException("zk: the ZooKeeper connect string must not be empty");
         }
         if (fenceTimeout.compareTo(sessionTimeout) >= 0 || fenceTimeout.isNegative() || fenceTimeout.isZero()) {
-            throw new IllegalArgumentException("fence-timeout-ms: " + fenceTimeout.toMillis() + " (expected: > 0 and < zk-session-timeout-ms "
-                    + sessionTimeout.toMillis() + ", so a cut-off proxy stops writing before its session can expire)");
+            throw new IllegalArgumentException("fence-timeout-ms: " + fenceTimeout.toMillis()
+                    + " (expected: > 0 and < zk-session-timeout-ms " + sessionTimeout.toMillis()
+                    + ", so a cut-off proxy stops writing before its session can expire)");
         }
         if (replicationGuard.isNegative()) {
-            throw new IllegalArgumentException("replication-guard-ms: " + replicationGuard.toMillis() + " (expected: >= 0; 0 turns it off)");
+            throw new IllegalArgumentException(
+                    "replication-guard-ms: " + replicationGuard.toMillis() + " (expected: >= 0; 0 turns it off)");
         }
     }
 

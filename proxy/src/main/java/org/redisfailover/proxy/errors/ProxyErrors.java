@@ -22,18 +22,25 @@ public final class ProxyErrors {
     public static final String HOLD_QUEUE_FULL = ERR + "no master available and the hold queue is full";
     /** Read policy {@code replica} with no healthy replica. */
     public static final String NO_HEALTHY_REPLICA = ERR + "no healthy replica to read from (read policy 'replica')";
-    public static final String SELECT_IN_TRANSACTION = ERR + "SELECT inside MULTI or WATCH is not supported; select the database before WATCH or MULTI";
-    public static final String MASTER_CHANGED_DURING_WAIT = ERR + "the master changed during WAIT; writes sent before it may not have reached the new master";
-    public static final String HELLO_SWITCH_IN_TRANSACTION = ERR + "HELLO cannot switch protocols inside MULTI or WATCH; switch before WATCH or MULTI";
-    public static final String HELLO_SWITCH_SUBSCRIBED = ERR + "HELLO cannot switch protocols while subscribed; unsubscribe first";
-    public static final String HELLO_SWITCH_TRACKING = ERR + "HELLO cannot switch protocols while CLIENT TRACKING is on; turn it off first";
-    public static final String TRACKING_REDIRECT = ERR + "CLIENT TRACKING REDIRECT is not supported: the invalidations come on the "
-            + "tracking connection itself, as RESP3 pushes (send HELLO 3 first)";
-    public static final String TRACKING_NEEDS_RESP3 = ERR + "CLIENT TRACKING needs RESP3 through the proxy (send HELLO 3 first): "
-            + "in RESP2 Redis can only send invalidations to another connection (REDIRECT)";
 
-    private ProxyErrors() {
-    }
+    public static final String SELECT_IN_TRANSACTION =
+            ERR + "SELECT inside MULTI or WATCH is not supported; select the database before WATCH or MULTI";
+    public static final String MASTER_CHANGED_DURING_WAIT =
+            ERR + "the master changed during WAIT; writes sent before it may not have reached the new master";
+    public static final String HELLO_SWITCH_IN_TRANSACTION =
+            ERR + "HELLO cannot switch protocols inside MULTI or WATCH; switch before WATCH or MULTI";
+    public static final String HELLO_SWITCH_SUBSCRIBED =
+            ERR + "HELLO cannot switch protocols while subscribed; unsubscribe first";
+    public static final String HELLO_SWITCH_TRACKING =
+            ERR + "HELLO cannot switch protocols while CLIENT TRACKING is on; turn it off first";
+    public static final String TRACKING_REDIRECT =
+            ERR + "CLIENT TRACKING REDIRECT is not supported: the invalidations come on the "
+                    + "tracking connection itself, as RESP3 pushes (send HELLO 3 first)";
+    public static final String TRACKING_NEEDS_RESP3 =
+            ERR + "CLIENT TRACKING needs RESP3 through the proxy (send HELLO 3 first): "
+                    + "in RESP2 Redis can only send invalidations to another connection (REDIRECT)";
+
+    private ProxyErrors() {}
 
     /** A request to a node whose connection cannot be opened now. */
     public static String unreachable(NodeAddress node, String lastFailure) {
@@ -55,7 +62,8 @@ public final class ProxyErrors {
 
     /** A write held the whole hold timeout for replicas that could acknowledge it: Redis' own answer when min-replicas-to-write is not met. */
     public static String notEnoughReplicas(String why, long heldMillis) {
-        return "NOREPLICAS Not enough good replicas to write (redis-failover: " + why + "; request held " + heldMillis + " ms)";
+        return "NOREPLICAS Not enough good replicas to write (redis-failover: " + why + "; request held " + heldMillis
+                + " ms)";
     }
 
     /** A held request the proxy gives up on ({@code reason}: it is stopping, say). */
@@ -65,8 +73,10 @@ public final class ProxyErrors {
 
     /** The connection broke before the reply; {@code definite}: the request had no effect (a read, a command queued in MULTI). */
     public static String lostBeforeReply(NodeAddress node, String reason, boolean definite) {
-        return definite ? ERR + "connection to " + node + " lost before the reply (" + reason + ")"
-                : UNCERTAIN + "connection to " + node + " lost before the reply (" + reason + "); the command may or may not have been applied";
+        return definite
+                ? ERR + "connection to " + node + " lost before the reply (" + reason + ")"
+                : UNCERTAIN + "connection to " + node + " lost before the reply (" + reason
+                        + "); the command may or may not have been applied";
     }
 
     /** Safe mode: the connection broke after a write was sent and before replicas acknowledged it. */
@@ -84,7 +94,8 @@ public final class ProxyErrors {
     /** A write's reply came after the ZooKeeper write lease lapsed, and {@code why} (a fence, a new master) came before it was confirmed again. */
     public static String answeredAfterLeaseLapsed(NodeAddress master, String why) {
         return UNCERTAIN + "the reply from " + master + " came after the proxy's ZooKeeper lease lapsed and " + why
-                + " before ZooKeeper confirmed it again; the command was applied on " + master + " but may not survive a failover";
+                + " before ZooKeeper confirmed it again; the command was applied on " + master
+                + " but may not survive a failover";
     }
 
     /** A command that needs a connection of the client's own to the master (AUTH, CLIENT TRACKING), with none to write to. */
@@ -98,21 +109,25 @@ public final class ProxyErrors {
     }
 
     public static String lostDuringWait(NodeAddress node, String reason) {
-        return ERR + "the connection to " + node + " was lost during WAIT (" + reason + "); writes sent before it may not have reached the new master";
+        return ERR + "the connection to " + node + " was lost during WAIT (" + reason
+                + "); writes sent before it may not have reached the new master";
     }
 
     /** A command for the whole group (CONFIG SET, CONFIG RESETSTAT) with no master to start with. */
     public static String groupCommandNeedsMaster(String command) {
-        return ERR + command + " must reach the group's master, and there is none to write to now (a failover is under way); try again";
+        return ERR + command
+                + " must reach the group's master, and there is none to write to now (a failover is under way); try again";
     }
 
     public static String groupCommandInMulti(String command) {
-        return ERR + command + " inside MULTI is not supported: it must reach every node of the group; run it outside the transaction";
+        return ERR + command
+                + " inside MULTI is not supported: it must reach every node of the group; run it outside the transaction";
     }
 
     /** CONFIG SET of a parameter the proxy keeps for itself or refuses: Redis' own wording, with the proxy's reason. */
     public static String configSetRefused(String parameter, String refusal) {
-        return "ERR CONFIG SET failed (possibly related to argument '" + parameter + "') - refused by redis-failover: " + refusal;
+        return "ERR CONFIG SET failed (possibly related to argument '" + parameter + "') - refused by redis-failover: "
+                + refusal;
     }
 
     /** A CONFIG SET a replica refused, or that could not be recorded: the group has its previous values back. */
@@ -132,7 +147,8 @@ public final class ProxyErrors {
 
     /** A SCAN cursor from a node that is no longer routed to. */
     public static String cursorElsewhere(NodeAddress node) {
-        return ERR + "this cursor belongs to " + node + ", which is no longer routed to; start the scan again from cursor 0";
+        return ERR + "this cursor belongs to " + node
+                + ", which is no longer routed to; start the scan again from cursor 0";
     }
 
     /** A transaction whose connection was lost: its later commands are answered with this. */

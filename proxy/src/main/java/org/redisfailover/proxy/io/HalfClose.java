@@ -15,8 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HalfClose {
 
-    private HalfClose() {
-    }
+    private HalfClose() {}
 
     /** Call on the channel's event loop, once nothing more is to be written to it. */
     public static void afterWrites(Channel channel, long lingerMillis) {

@@ -19,8 +19,7 @@ public final class AuthFailures {
     private static final long FORGET_AFTER_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_TRACKED = 16_384;
 
-    private record Failures(int count, long lastNanos) {
-    }
+    private record Failures(int count, long lastNanos) {}
 
     private final ConcurrentHashMap<InetAddress, Failures> byAddress = new ConcurrentHashMap<>();
 
@@ -30,15 +29,20 @@ public final class AuthFailures {
         if (byAddress.size() >= MAX_TRACKED) {
             forgetQuietOnes(now);
         }
-        Failures failures = byAddress.compute(address, (key, previous) ->
-                new Failures(previous == null || now - previous.lastNanos() > FORGET_AFTER_NANOS ? 1 : previous.count() + 1, now));
+        Failures failures = byAddress.compute(
+                address,
+                (key, previous) -> new Failures(
+                        previous == null || now - previous.lastNanos() > FORGET_AFTER_NANOS ? 1 : previous.count() + 1,
+                        now));
         return delayMillis(failures.count());
     }
 
     /** How long {@code address}'s next attempt should wait, from the failures it has now (0: none recent). */
     public long currentDelay(InetAddress address) {
         Failures failures = byAddress.get(address);
-        return failures == null || System.nanoTime() - failures.lastNanos() > FORGET_AFTER_NANOS ? 0 : delayMillis(failures.count());
+        return failures == null || System.nanoTime() - failures.lastNanos() > FORGET_AFTER_NANOS
+                ? 0
+                : delayMillis(failures.count());
     }
 
     /** A successful AUTH from {@code address}: it starts over. */

@@ -25,7 +25,6 @@ import org.redisfailover.proxy.topology.TopologyHolder;
  */
 public final class HeldRequests {
 
-
     /** Where a held request's answer goes; it keeps the time of its first hold across releases. */
     public interface Slot {
         /** Held now; only the first hold counts, so the hold timeout bounds the whole wait. */
@@ -133,7 +132,8 @@ public final class HeldRequests {
             metrics.heldRequests.dec();
             metrics.heldRequestsExpired.mark();
             metrics.heldDuration.record(nowNanos - held.slot().heldSinceNanos());
-            long heldMillis = TimeUnit.NANOSECONDS.toMillis(nowNanos - held.slot().heldSinceNanos());
+            long heldMillis =
+                    TimeUnit.NANOSECONDS.toMillis(nowNanos - held.slot().heldSinceNanos());
             held.fail(expiryError(heldMillis));
         }
     }

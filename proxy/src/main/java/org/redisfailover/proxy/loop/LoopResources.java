@@ -43,10 +43,20 @@ public final class LoopResources {
         this.shared = shared;
         this.batcher = new FlushBatcher(loop);
         this.requestCounts = new RequestCounts(shared.metrics());
-        this.pool = new BackendPool(loop, shared.transport(), shared.backendTls(), shared.groupAccess(), config, batcher, shared.metrics(), node -> {
-            Topology topology = shared.topology().current();
-            return node.equals(topology.master()) && topology.masterIdentity() != null ? topology.masterIdentity().runId() : null;
-        });
+        this.pool = new BackendPool(
+                loop,
+                shared.transport(),
+                shared.backendTls(),
+                shared.groupAccess(),
+                config,
+                batcher,
+                shared.metrics(),
+                node -> {
+                    Topology topology = shared.topology().current();
+                    return node.equals(topology.master()) && topology.masterIdentity() != null
+                            ? topology.masterIdentity().runId()
+                            : null;
+                });
         this.held = new HeldRequests(config, shared.metrics(), shared.topology());
         this.awaitingLease = new RepliesAwaitingLease(shared.topology(), shared.metrics());
         // A master that comes back before any failover gets the requests held while it was away.
@@ -56,11 +66,13 @@ public final class LoopResources {
         });
         pool.health().onDown(shared.reachability()::down);
         long period = Math.max(10, Math.min(100, config.holdTimeout().toMillis() / 10));
-        this.holdExpiry = loop.scheduleAtFixedRate(() -> held.expire(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
+        this.holdExpiry =
+                loop.scheduleAtFixedRate(() -> held.expire(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
         this.offsetProbe = first ? new OffsetProbe(shared, this, loop) : null;
         WriteLease lease = shared.topology().lease();
         this.replicationGuard = first && lease.followsZooKeeper() && lease.guardMillis() > 0
-                ? new ReplicationGuard(shared, this, loop) : null;
+                ? new ReplicationGuard(shared, this, loop)
+                : null;
     }
 
     /** The master to write to now (see {@link #writableMaster(Topology)}). */
@@ -75,7 +87,9 @@ public final class LoopResources {
      */
     public NodeAddress writableMaster(Topology topology) {
         NodeAddress master = shared.topology().writableMaster(topology);
-        if (master != null && shared.config().zooKeeper() != null && !pool.health().isHealthy(master)) {
+        if (master != null
+                && shared.config().zooKeeper() != null
+                && !pool.health().isHealthy(master)) {
             return null;
         }
         return master;
@@ -94,14 +108,20 @@ public final class LoopResources {
             stillRouted.add(writableMaster);
         }
         if (previous.master() != null && !Objects.equals(previous.master(), writableMaster)) {
-            if (current.phase() == Topology.Phase.SWITCHOVER && previous.master().equals(current.previousMaster())) {
+            if (current.phase() == Topology.Phase.SWITCHOVER
+                    && previous.master().equals(current.previousMaster())) {
                 retired = pool.retireNode(previous.master());
             } else {
                 pool.closeNode(previous.master());
             }
         }
-        if (current.master() != null && current.master().equals(previous.master()) && previous.masterIdentity() != null
-                && current.masterIdentity() != null && !previous.masterIdentity().runId().equals(current.masterIdentity().runId())) {
+        if (current.master() != null
+                && current.master().equals(previous.master())
+                && previous.masterIdentity() != null
+                && current.masterIdentity() != null
+                && !previous.masterIdentity()
+                        .runId()
+                        .equals(current.masterIdentity().runId())) {
             // The same address is another process now (it restarted, with its data): reconnect to it, checked anew.
             pool.closeNode(current.master());
         }

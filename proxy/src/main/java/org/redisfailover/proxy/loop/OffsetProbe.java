@@ -59,32 +59,37 @@ public final class OffsetProbe {
             return;
         }
         long sentAt = System.nanoTime();
-        loop.pool.connection(node, 0, RespVersion.RESP2)
-                .send(RespWriter.request(ByteBufAllocator.DEFAULT, "INFO", "replication"), new PendingReply() {
+        loop.pool
+                .connection(node, 0, RespVersion.RESP2)
+                .send(
+                        RespWriter.request(ByteBufAllocator.DEFAULT, "INFO", "replication"),
+                        new PendingReply() {
 
-                    @Override
-                    public boolean onFrame(ByteBuf buffer, int start, int length) {
-                        inFlight.remove(node);
-                        long offset = InfoText.number(InfoText.fields(buffer.toString(start, length, StandardCharsets.US_ASCII)),
-                                master ? "master_repl_offset" : "slave_repl_offset");
-                        if (offset >= 0 && master) {
-                            offsets.recordMaster(node, sentAt, offset);
-                        } else if (offset >= 0 && streamMaster != null) {
-                            offsets.recordReplica(streamMaster, node, offset);
-                        }
-                        return true;
-                    }
+                            @Override
+                            public boolean onFrame(ByteBuf buffer, int start, int length) {
+                                inFlight.remove(node);
+                                long offset = InfoText.number(
+                                        InfoText.fields(buffer.toString(start, length, StandardCharsets.US_ASCII)),
+                                        master ? "master_repl_offset" : "slave_repl_offset");
+                                if (offset >= 0 && master) {
+                                    offsets.recordMaster(node, sentAt, offset);
+                                } else if (offset >= 0 && streamMaster != null) {
+                                    offsets.recordReplica(streamMaster, node, offset);
+                                }
+                                return true;
+                            }
 
-                    @Override
-                    public void lost(NodeAddress lostNode, String reason) {
-                        inFlight.remove(node);
-                    }
+                            @Override
+                            public void lost(NodeAddress lostNode, String reason) {
+                                inFlight.remove(node);
+                            }
 
-                    @Override
-                    public void refused(String errorLine) {
-                        inFlight.remove(node);
-                    }
-                }, null);
+                            @Override
+                            public void refused(String errorLine) {
+                                inFlight.remove(node);
+                            }
+                        },
+                        null);
     }
 
     void close() {

@@ -30,6 +30,7 @@ public final class ProxyShared {
     private final SslContext backendTls;
     /** Whether the group asks connections without a password for one; null when the proxy logs in with its own. */
     private final GroupAccess groupAccess;
+
     private final AuthFailures authFailures = new AuthFailures();
     private final NodeReachability reachability = new NodeReachability();
     /** The configuration's requirepass as bytes, swapped with it: no conversion per request. */
@@ -41,7 +42,8 @@ public final class ProxyShared {
         this.topology = topology;
         this.transport = transport;
         this.metrics = config.metrics() ? ProxyMetrics.enabled() : ProxyMetrics.disabled();
-        this.backendTls = config.backendTls() == null ? null : config.backendTls().nettyContext(TlsFiles.bestProvider());
+        this.backendTls =
+                config.backendTls() == null ? null : config.backendTls().nettyContext(TlsFiles.bestProvider());
         this.groupAccess = config.backendPassword() == null ? new GroupAccess() : null;
         this.requirepass = passwordBytes(config.requirepass());
     }

@@ -20,7 +20,8 @@ public final class ReadRouter {
      * The target, or null: either the request needs the master and there is none to write to now
      * ({@link #needsMaster} true: the caller holds it), or the replica policy found no healthy replica.
      */
-    public NodeAddress target(RoutingClass routing, ReadPolicy policy, Topology topology, NodeAddress writableMaster, NodeHealth health) {
+    public NodeAddress target(
+            RoutingClass routing, ReadPolicy policy, Topology topology, NodeAddress writableMaster, NodeHealth health) {
         if (routing.isRead() && policy != ReadPolicy.MASTER) {
             NodeAddress replica = healthyReplica(topology.replicas(), health);
             if (replica != null || policy == ReadPolicy.REPLICA) {
@@ -36,7 +37,8 @@ public final class ReadRouter {
     }
 
     /** A healthy replica known to have replicated up to {@code offset}, in round-robin; null when none has. */
-    public NodeAddress replicaAtOffset(List<NodeAddress> replicas, NodeHealth health, ReplicationOffsets offsets, long offset) {
+    public NodeAddress replicaAtOffset(
+            List<NodeAddress> replicas, NodeHealth health, ReplicationOffsets offsets, long offset) {
         int count = replicas.size();
         for (int i = 0; i < count; i++) {
             NodeAddress candidate = replicas.get(Math.floorMod(next++, count));

@@ -46,7 +46,10 @@ public final class ReplicationGuard {
     private void beat() {
         WriteLease lease = shared.topology().lease();
         NodeAddress master = lease.guardedMaster();
-        if (master == null || inFlight || loop.pool.isClosed() || shared.topology().isFenced()) {
+        if (master == null
+                || inFlight
+                || loop.pool.isClosed()
+                || shared.topology().isFenced()) {
             return; // fenced, the proxy has closed its connections to the master and writes nothing anyway
         }
         if (connection != null && (connection.isClosed() || !connection.node().equals(master))) {
@@ -66,8 +69,10 @@ public final class ReplicationGuard {
         inFlight = true;
         long sentAt = System.nanoTime();
         connection.send(RespWriter.request(ByteBufAllocator.DEFAULT, "PUBLISH", CHANNEL, ""), new IgnoredReply(), null);
-        connection.send(RespWriter.request(ByteBufAllocator.DEFAULT, "WAIT", "1", Long.toString(lease.guardMillis())),
-                new WaitReply(master, sentAt), null);
+        connection.send(
+                RespWriter.request(ByteBufAllocator.DEFAULT, "WAIT", "1", Long.toString(lease.guardMillis())),
+                new WaitReply(master, sentAt),
+                null);
     }
 
     void close() {
@@ -97,7 +102,9 @@ public final class ReplicationGuard {
         @Override
         public boolean onFrame(ByteBuf buffer, int start, int length) {
             inFlight = false;
-            if (buffer.getByte(start) == ':' && length > 3 && buffer.getByte(start + 1) != '0'
+            if (buffer.getByte(start) == ':'
+                    && length > 3
+                    && buffer.getByte(start + 1) != '0'
                     && shared.topology().lease().replicated(master, heartbeatSentAt)) {
                 shared.topology().leaseRestored();
             }

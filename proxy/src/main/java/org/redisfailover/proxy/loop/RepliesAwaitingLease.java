@@ -25,8 +25,7 @@ import org.redisfailover.proxy.topology.TopologyHolder;
  */
 public final class RepliesAwaitingLease {
 
-    private record Waiting(Consumer<Object> slot, ByteBuf reply, NodeAddress master) {
-    }
+    private record Waiting(Consumer<Object> slot, ByteBuf reply, NodeAddress master) {}
 
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final TopologyHolder topology;
@@ -85,8 +84,10 @@ public final class RepliesAwaitingLease {
     }
 
     private String uncertain(NodeAddress master, boolean fenced) {
-        String why = fenced ? "the proxy fenced itself (" + topology.notWritableReason() + ")"
-                : "the topology changed to master " + topology.current().master() + " at epoch " + topology.current().epoch();
+        String why = fenced
+                ? "the proxy fenced itself (" + topology.notWritableReason() + ")"
+                : "the topology changed to master " + topology.current().master() + " at epoch "
+                        + topology.current().epoch();
         return ProxyErrors.answeredAfterLeaseLapsed(master, why);
     }
 }

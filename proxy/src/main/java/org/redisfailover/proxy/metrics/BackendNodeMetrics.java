@@ -10,5 +10,4 @@ import com.codahale.metrics.Meter;
  * @param lost     requests whose connection broke before the reply
  * @param failures connections that failed (refused, reset, timed out)
  */
-public record BackendNodeMetrics(Meter sent, SampledLatency latency, Meter lost, Meter failures) {
-}
+public record BackendNodeMetrics(Meter sent, SampledLatency latency, Meter lost, Meter failures) {}

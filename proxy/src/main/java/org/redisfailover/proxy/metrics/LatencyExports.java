@@ -25,9 +25,15 @@ final class LatencyExports extends Collector {
      * @param durations      the histogram's buckets
      * @param latency        for a counter, what counts every event
      */
-    record Series(String histogram, String histogramHelp, String counter, String counterHelp, List<String> labelNames,
-            List<String> labelValues, StripedHistogram durations, SampledLatency latency) {
-    }
+    record Series(
+            String histogram,
+            String histogramHelp,
+            String counter,
+            String counterHelp,
+            List<String> labelNames,
+            List<String> labelValues,
+            StripedHistogram durations,
+            SampledLatency latency) {}
 
     private final List<Series> series = new CopyOnWriteArrayList<>();
 
@@ -42,7 +48,8 @@ final class LatencyExports extends Collector {
         Map<String, String> help = new LinkedHashMap<>();
         for (Series one : series) {
             help.putIfAbsent(one.histogram(), one.histogramHelp());
-            List<MetricFamilySamples.Sample> samples = histograms.computeIfAbsent(one.histogram(), name -> new ArrayList<>());
+            List<MetricFamilySamples.Sample> samples =
+                    histograms.computeIfAbsent(one.histogram(), name -> new ArrayList<>());
             StripedHistogram histogram = one.durations();
             StripedHistogram.Snapshot snapshot = histogram.snapshot();
             double[] bounds = histogram.bounds();
@@ -51,19 +58,28 @@ final class LatencyExports extends Collector {
             for (int i = 0; i <= bounds.length; i++) {
                 List<String> values = new ArrayList<>(one.labelValues());
                 values.add(i < bounds.length ? Collector.doubleToGoString(bounds[i]) : "+Inf");
-                samples.add(new MetricFamilySamples.Sample(one.histogram() + "_bucket", bucketLabels, values, snapshot.cumulative()[i]));
+                samples.add(new MetricFamilySamples.Sample(
+                        one.histogram() + "_bucket", bucketLabels, values, snapshot.cumulative()[i]));
             }
-            samples.add(new MetricFamilySamples.Sample(one.histogram() + "_count", one.labelNames(), one.labelValues(), snapshot.count()));
-            samples.add(new MetricFamilySamples.Sample(one.histogram() + "_sum", one.labelNames(), one.labelValues(), snapshot.sumSeconds()));
+            samples.add(new MetricFamilySamples.Sample(
+                    one.histogram() + "_count", one.labelNames(), one.labelValues(), snapshot.count()));
+            samples.add(new MetricFamilySamples.Sample(
+                    one.histogram() + "_sum", one.labelNames(), one.labelValues(), snapshot.sumSeconds()));
             if (one.counter() != null) {
                 help.putIfAbsent(one.counter(), one.counterHelp());
-                counters.computeIfAbsent(one.counter(), name -> new ArrayList<>()).add(
-                        new MetricFamilySamples.Sample(one.counter() + "_total", one.labelNames(), one.labelValues(), one.latency().getCount()));
+                counters.computeIfAbsent(one.counter(), name -> new ArrayList<>())
+                        .add(new MetricFamilySamples.Sample(
+                                one.counter() + "_total",
+                                one.labelNames(),
+                                one.labelValues(),
+                                one.latency().getCount()));
             }
         }
         List<MetricFamilySamples> families = new ArrayList<>();
-        histograms.forEach((name, samples) -> families.add(new MetricFamilySamples(name, Type.HISTOGRAM, help.get(name), samples)));
-        counters.forEach((name, samples) -> families.add(new MetricFamilySamples(name, Type.COUNTER, help.get(name), samples)));
+        histograms.forEach((name, samples) ->
+                families.add(new MetricFamilySamples(name, Type.HISTOGRAM, help.get(name), samples)));
+        counters.forEach(
+                (name, samples) -> families.add(new MetricFamilySamples(name, Type.COUNTER, help.get(name), samples)));
         return families;
     }
 }

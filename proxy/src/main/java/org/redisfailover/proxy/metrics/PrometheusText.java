@@ -1,7 +1,7 @@
 package org.redisfailover.proxy.metrics;
 
-import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.Collector;
+import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.GaugeMetricFamily;
 import io.prometheus.client.dropwizard.DropwizardExports;
@@ -35,7 +35,8 @@ public final class PrometheusText {
 
     public PrometheusText(ProxyMetrics metrics) {
         this.metrics = metrics;
-        registry.register(new HelpfulExports(new DropwizardExports(metrics.registry(), metrics.names()), metrics.names()));
+        registry.register(
+                new HelpfulExports(new DropwizardExports(metrics.registry(), metrics.names()), metrics.names()));
         registry.register(metrics.latencies());
         registry.register(new BuildInfo());
         // What every Prometheus user looks for first: process_cpu_seconds_total, process_resident_memory_bytes,
@@ -64,8 +65,11 @@ public final class PrometheusText {
         @Override
         public List<MetricFamilySamples> collect() {
             BuildVersion build = BuildVersion.current();
-            return List.of(new GaugeMetricFamily(ProxyMetrics.PREFIX + "build_info", "The running build: version and git revision",
-                    List.of("version", "revision")).addMetric(List.of(build.version(), build.revision()), 1));
+            return List.of(new GaugeMetricFamily(
+                            ProxyMetrics.PREFIX + "build_info",
+                            "The running build: version and git revision",
+                            List.of("version", "revision"))
+                    .addMetric(List.of(build.version(), build.revision()), 1));
         }
     }
 
@@ -93,7 +97,8 @@ public final class PrometheusText {
                 List<String> values = new ArrayList<>(sample.labelValues);
                 names.add("group");
                 values.add(group);
-                samples.add(new MetricFamilySamples.Sample(sample.name, names, values, sample.value, sample.exemplar, sample.timestampMs));
+                samples.add(new MetricFamilySamples.Sample(
+                        sample.name, names, values, sample.value, sample.exemplar, sample.timestampMs));
             }
             return new MetricFamilySamples(family.name, family.unit, family.type, family.help, samples);
         }
@@ -117,7 +122,10 @@ public final class PrometheusText {
                 if (help == null && family.type == Type.COUNTER) {
                     help = names.help(family.name.replaceFirst("_total$", ""));
                 }
-                families.add(help == null ? family : new MetricFamilySamples(family.name, family.unit, family.type, help, family.samples));
+                families.add(
+                        help == null
+                                ? family
+                                : new MetricFamilySamples(family.name, family.unit, family.type, help, family.samples));
             }
             families.sort(Comparator.comparing(family -> family.name));
             return families;

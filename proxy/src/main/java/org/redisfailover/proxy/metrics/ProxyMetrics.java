@@ -40,9 +40,11 @@ public final class ProxyMetrics {
     public final Counter pinnedConnections;
     /** Requests held, unsent, while there is no master to write to. */
     public final Counter heldRequests;
+
     public final Meter heldRequestsTotal;
     /** Replies of writes kept until ZooKeeper confirms the topology again (they came back after the write lease lapsed). */
     public final Counter repliesAwaitingLease;
+
     public final Meter heldRequestsExpired;
     public final Meter clientBytesIn;
     public final Meter clientBytesOut;
@@ -59,29 +61,45 @@ public final class ProxyMetrics {
         this.registry = registry;
         this.recording = recording;
         for (RoutingClass routingClass : recording ? RoutingClass.values() : new RoutingClass[0]) {
-            requests[routingClass.ordinal()] = latency("request_duration_seconds",
+            requests[routingClass.ordinal()] = latency(
+                    "request_duration_seconds",
                     "Time from reading a request to having its reply (including time held during a switch), by routing class, "
-                            + "of 1 in " + SampledLatency.SAMPLE_EVERY + " requests on average, at random (requests_total counts every one)",
-                    "requests", "Requests read from clients, by routing class", "class", routingClass.label());
+                            + "of 1 in " + SampledLatency.SAMPLE_EVERY
+                            + " requests on average, at random (requests_total counts every one)",
+                    "requests",
+                    "Requests read from clients, by routing class",
+                    "class",
+                    routingClass.label());
         }
-        pinnedConnections = counter("pinned_connections",
+        pinnedConnections = counter(
+                "pinned_connections",
                 "Connections to Redis that belong to one client (transactions, blocking calls, subscriptions, AUTH, tracking)");
         heldRequests = counter("held_requests", "Requests held, unsent, while there is no master to write to");
-        repliesAwaitingLease = counter("replies_awaiting_lease",
+        repliesAwaitingLease = counter(
+                "replies_awaiting_lease",
                 "Replies of writes that came back after the ZooKeeper write lease lapsed, kept until ZooKeeper confirms the topology again");
-        heldRequestsTotal = meter("requests_held", "Requests that were held for a master (switch, fence or master down)");
-        heldRequestsExpired = meter("requests_held_expired",
+        heldRequestsTotal =
+                meter("requests_held", "Requests that were held for a master (switch, fence or master down)");
+        heldRequestsExpired = meter(
+                "requests_held_expired",
                 "Held requests that got an error because no master came within hold-timeout-ms or the hold queue was full");
         clientBytesIn = meter("client_bytes_read", "Bytes read from clients");
         clientBytesOut = meter("client_bytes_written", "Bytes written to clients");
         clientsAccepted = meter("client_connections_accepted", "Client connections accepted");
         clientsRefused = meter("client_connections_refused", "Client connections refused at max-clients");
-        clientsDenied = meter("client_connections_denied", "Client connections from off this host refused by protected mode");
-        authFailures = meter("auth_failures", "AUTH and HELLO AUTH with a wrong password for the proxy's requirepass (WRONGPASS)");
-        replicaAckWaits = meter("replica_ack_waits", "Safe mode: WAITs sent, one per batch of writes on a write connection");
-        heldDuration = histogram("held_duration_seconds", "How long requests were held for a master (switch, fence or master down), "
-                + "from their first hold to their release or expiry", StripedHistogram.LATENCY_BOUNDS);
-        writesUnacknowledged = meter("writes_unacknowledged",
+        clientsDenied =
+                meter("client_connections_denied", "Client connections from off this host refused by protected mode");
+        authFailures = meter(
+                "auth_failures", "AUTH and HELLO AUTH with a wrong password for the proxy's requirepass (WRONGPASS)");
+        replicaAckWaits =
+                meter("replica_ack_waits", "Safe mode: WAITs sent, one per batch of writes on a write connection");
+        heldDuration = histogram(
+                "held_duration_seconds",
+                "How long requests were held for a master (switch, fence or master down), "
+                        + "from their first hold to their release or expiry",
+                StripedHistogram.LATENCY_BOUNDS);
+        writesUnacknowledged = meter(
+                "writes_unacknowledged",
                 "Safe mode: writes answered with the outcome-unknown error, fewer than min-replica-acks replicas having acknowledged them");
     }
 
@@ -113,14 +131,30 @@ public final class ProxyMetrics {
     private BackendNodeMetrics newNode(NodeAddress node) {
         String label = node.toString();
         Meter sent = meter("backend_requests_sent", "Requests sent to a Redis node", "node", label);
-        SampledLatency latency = latency("backend_duration_seconds", "Time from sending a request to a Redis node to its reply, "
-                + "of the requests sampled for the request latency (backend_replies_total counts every reply)",
-                "backend_replies", "Replies from a Redis node", "node", label);
-        Meter lost = meter("backend_replies_lost", "Requests whose connection to a Redis node broke before the reply", "node", label);
-        Meter failures = meter("backend_connection_failures",
-                "Connections to a Redis node that failed: refused, reset, timed out or no reply within backend-timeout-ms", "node", label);
-        gauge("backend_in_flight", "Requests sent to a Redis node and not yet answered",
-                () -> Math.max(0, sent.getCount() - latency.getCount() - lost.getCount()), "node", label);
+        SampledLatency latency = latency(
+                "backend_duration_seconds",
+                "Time from sending a request to a Redis node to its reply, "
+                        + "of the requests sampled for the request latency (backend_replies_total counts every reply)",
+                "backend_replies",
+                "Replies from a Redis node",
+                "node",
+                label);
+        Meter lost = meter(
+                "backend_replies_lost",
+                "Requests whose connection to a Redis node broke before the reply",
+                "node",
+                label);
+        Meter failures = meter(
+                "backend_connection_failures",
+                "Connections to a Redis node that failed: refused, reset, timed out or no reply within backend-timeout-ms",
+                "node",
+                label);
+        gauge(
+                "backend_in_flight",
+                "Requests sent to a Redis node and not yet answered",
+                () -> Math.max(0, sent.getCount() - latency.getCount() - lost.getCount()),
+                "node",
+                label);
         return new BackendNodeMetrics(sent, latency, lost, failures);
     }
 
@@ -148,10 +182,18 @@ public final class ProxyMetrics {
     }
 
     /** A sampled latency histogram of {@code family} and a counter of every event, {@code countFamily}. */
-    private SampledLatency latency(String family, String help, String countFamily, String countHelp, String labelName, String labelValue) {
+    private SampledLatency latency(
+            String family, String help, String countFamily, String countHelp, String labelName, String labelValue) {
         SampledLatency latency = new SampledLatency();
-        latencies.add(new LatencyExports.Series(PREFIX + family, help, PREFIX + countFamily, countHelp, List.of(labelName),
-                List.of(labelValue), latency.histogram(), latency));
+        latencies.add(new LatencyExports.Series(
+                PREFIX + family,
+                help,
+                PREFIX + countFamily,
+                countHelp,
+                List.of(labelName),
+                List.of(labelValue),
+                latency.histogram(),
+                latency));
         return latency;
     }
 
@@ -168,8 +210,8 @@ public final class ProxyMetrics {
         }
         StripedHistogram histogram = new StripedHistogram(boundsSeconds);
         if (recording) {
-            latencies.add(new LatencyExports.Series(PREFIX + family, help, null, null, List.copyOf(names), List.copyOf(values), histogram,
-                    null));
+            latencies.add(new LatencyExports.Series(
+                    PREFIX + family, help, null, null, List.copyOf(names), List.copyOf(values), histogram, null));
         }
         return histogram;
     }
@@ -179,9 +221,13 @@ public final class ProxyMetrics {
      * expires, as {@code notAfter} says now (a certificate re-read by a reload gives its new date).
      */
     public void certificateExpiry(String certificate, Supplier<Instant> notAfter) {
-        gauge("tls_certificate_expiry_seconds", "Seconds until a certificate this process shows expires (negative: expired); "
+        gauge(
+                "tls_certificate_expiry_seconds",
+                "Seconds until a certificate this process shows expires (negative: expired); "
                         + "certificate: tls (the TLS port), admin-tls, backend-tls (its client certificate to Redis)",
-                () -> notAfter.get().getEpochSecond() - System.currentTimeMillis() / 1000, "certificate", certificate);
+                () -> notAfter.get().getEpochSecond() - System.currentTimeMillis() / 1000,
+                "certificate",
+                certificate);
     }
 
     /** Runs {@code refresh} before every scrape: for gauges whose set changes (replicas joining and leaving). */

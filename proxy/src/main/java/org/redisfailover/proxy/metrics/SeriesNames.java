@@ -17,8 +17,7 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class SeriesNames implements SampleBuilder {
 
-    private record Series(String family, List<String> labelNames, List<String> labelValues) {
-    }
+    private record Series(String family, List<String> labelNames, List<String> labelValues) {}
 
     private final ConcurrentMap<String, Series> series = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, String> help = new ConcurrentHashMap<>();
@@ -44,7 +43,12 @@ final class SeriesNames implements SampleBuilder {
         for (int i = 0; i < labels.length; i += 2) {
             names.add(labels[i]);
             values.add(labels[i + 1]);
-            dropwizardName.append(i == 0 ? "" : ",").append(labels[i]).append("=\"").append(labels[i + 1]).append('"');
+            dropwizardName
+                    .append(i == 0 ? "" : ",")
+                    .append(labels[i])
+                    .append("=\"")
+                    .append(labels[i + 1])
+                    .append('"');
         }
         String name = dropwizardName.append('}').toString();
         series.putIfAbsent(name, new Series(family, List.copyOf(names), List.copyOf(values)));
@@ -62,11 +66,16 @@ final class SeriesNames implements SampleBuilder {
     }
 
     @Override
-    public Collector.MetricFamilySamples.Sample createSample(String dropwizardName, String nameSuffix, List<String> additionalLabelNames,
-            List<String> additionalLabelValues, double value) {
+    public Collector.MetricFamilySamples.Sample createSample(
+            String dropwizardName,
+            String nameSuffix,
+            List<String> additionalLabelNames,
+            List<String> additionalLabelValues,
+            double value) {
         Series labelled = series.get(dropwizardName);
         if (labelled == null) {
-            return unlabelled.createSample(dropwizardName, nameSuffix, additionalLabelNames, additionalLabelValues, value);
+            return unlabelled.createSample(
+                    dropwizardName, nameSuffix, additionalLabelNames, additionalLabelValues, value);
         }
         List<String> names = new ArrayList<>(labelled.labelNames());
         List<String> values = new ArrayList<>(labelled.labelValues());

@@ -20,8 +20,10 @@ public final class StripedHistogram {
      * Upper bounds for a Redis proxy, in seconds: tens of microseconds (a loopback GET) to seconds (a
      * request held through a failover, or a blocked WAIT).
      */
-    public static final double[] LATENCY_BOUNDS = {0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-        0.25, 0.5, 1, 2.5, 5, 10};
+    public static final double[] LATENCY_BOUNDS = {
+        0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+        10
+    };
 
     /** Upper bounds for the phases of a failover or switchover, in seconds: 10 ms to a minute. */
     public static final double[] PHASE_BOUNDS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60};

@@ -18,8 +18,9 @@ import org.redisfailover.proxy.topology.TopologyHolder;
 final class NodeHealthGauges {
 
     private static final String FAMILY = "node_up";
-    private static final String HELP = "1 while a node of the topology is reachable from every I/O thread of this proxy (and, for a "
-            + "replica, from the leading monitor), else 0; role: master or replica";
+    private static final String HELP =
+            "1 while a node of the topology is reachable from every I/O thread of this proxy (and, for a "
+                    + "replica, from the leading monitor), else 0; role: master or replica";
 
     private final ProxyMetrics metrics;
     private final TopologyHolder topology;
@@ -55,6 +56,7 @@ final class NodeHealthGauges {
     }
 
     private boolean up(NodeAddress node, String role) {
-        return reachability.reachable(node) && (role.equals("master") || !topology.current().unreachable().contains(node));
+        return reachability.reachable(node)
+                && (role.equals("master") || !topology.current().unreachable().contains(node));
     }
 }

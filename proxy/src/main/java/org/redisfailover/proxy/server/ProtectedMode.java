@@ -24,17 +24,17 @@ final class ProtectedMode {
     private static final AtomicLong lastLoggedNanos = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
     /** Redis' DENIED text, with the proxy's own ways out. */
-    static final String DENIED = "DENIED redis-failover is running in protected mode because protected mode is enabled and no "
-            + "password is set for its clients. In this mode connections are only accepted from the loopback interface. If you "
-            + "want to connect from external computers you may adopt one of the following solutions: 1) Set a password for the "
-            + "proxy with --requirepass-file (clients then send AUTH with it). 2) Require client certificates on the TLS port "
-            + "(--tls-listen with --tls-auth-clients yes). 3) Disable protected mode with 'protected-mode no' in the --config "
-            + "file and a reload (SIGHUP or POST /reload), or restart with '--protected-mode no', however MAKE SURE the proxy is "
-            + "not publicly accessible from internet if you do so. NOTE: You only need to do one of the above things in order "
-            + "for the proxy to start accepting connections from the outside.";
+    static final String DENIED =
+            "DENIED redis-failover is running in protected mode because protected mode is enabled and no "
+                    + "password is set for its clients. In this mode connections are only accepted from the loopback interface. If you "
+                    + "want to connect from external computers you may adopt one of the following solutions: 1) Set a password for the "
+                    + "proxy with --requirepass-file (clients then send AUTH with it). 2) Require client certificates on the TLS port "
+                    + "(--tls-listen with --tls-auth-clients yes). 3) Disable protected mode with 'protected-mode no' in the --config "
+                    + "file and a reload (SIGHUP or POST /reload), or restart with '--protected-mode no', however MAKE SURE the proxy is "
+                    + "not publicly accessible from internet if you do so. NOTE: You only need to do one of the above things in order "
+                    + "for the proxy to start accepting connections from the outside.";
 
-    private ProtectedMode() {
-    }
+    private ProtectedMode() {}
 
     /** Whether a new connection on {@code channel} (the TLS port when {@code secure}) must be turned away. */
     static boolean denies(ProxyConfig config, GroupAccess groupAccess, Channel channel, boolean secure) {
@@ -44,7 +44,8 @@ final class ProtectedMode {
         if (secure && config.tls().authClients() == ListenerTls.AuthClients.YES) {
             return false;
         }
-        if (channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
+        if (channel.remoteAddress() instanceof InetSocketAddress remote
+                && remote.getAddress() != null
                 && remote.getAddress().isLoopbackAddress()) {
             return false;
         }
@@ -56,10 +57,16 @@ final class ProtectedMode {
         long now = System.nanoTime();
         long last = lastLoggedNanos.get();
         if (now - last >= LOG_EVERY_NANOS && lastLoggedNanos.compareAndSet(last, now)) {
-            log.atWarn().addKeyValue("event", "protected_mode").addKeyValue("client", channel.remoteAddress())
-                    .log("protected mode refused {} (not on this host, no requirepass, {}); see docs/SECURITY.md "
-                            + "(metric redis_failover_client_connections_denied_total counts every refusal)", channel.remoteAddress(),
-                            groupAccess == null ? "the proxy logs in to Redis with its own password" : groupAccess.describe());
+            log.atWarn()
+                    .addKeyValue("event", "protected_mode")
+                    .addKeyValue("client", channel.remoteAddress())
+                    .log(
+                            "protected mode refused {} (not on this host, no requirepass, {}); see docs/SECURITY.md "
+                                    + "(metric redis_failover_client_connections_denied_total counts every refusal)",
+                            channel.remoteAddress(),
+                            groupAccess == null
+                                    ? "the proxy logs in to Redis with its own password"
+                                    : groupAccess.describe());
         }
     }
 }

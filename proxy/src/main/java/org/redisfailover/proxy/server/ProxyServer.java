@@ -58,7 +58,11 @@ public final class ProxyServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
-    private enum State { LATENT, STARTED, CLOSED }
+    private enum State {
+        LATENT,
+        STARTED,
+        CLOSED
+    }
 
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final ProxyShared shared;
@@ -68,6 +72,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup served = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     /** Completed to cut a drain short (a second SIGTERM). */
     private final CompletableFuture<Void> drainCut = new CompletableFuture<>();
+
     private volatile boolean draining;
     private EventLoopGroup group;
     private Channel serverChannel;
@@ -81,12 +86,21 @@ public final class ProxyServer implements AutoCloseable {
     public ProxyServer(ProxyConfig config) {
         // Following ZooKeeper, the proxy knows no master until it has read the topology znode (epoch 0):
         // requests that need one are held until then.
-        Topology topology = config.zooKeeper() != null ? new Topology(0, null, List.of())
+        Topology topology = config.zooKeeper() != null
+                ? new Topology(0, null, List.of())
                 : new Topology(1, config.master(), config.replicas());
-        WriteLease lease = config.zooKeeper() == null ? WriteLease.none()
-                : new WriteLease(config.zooKeeper().fenceTimeout().toNanos(), config.zooKeeper().replicationGuard().toNanos());
-        this.shared = new ProxyShared(config, CommandClassifier.standard(), new TopologyHolder(topology, lease), Transport.best());
-        shared.metrics().group(config.zooKeeper() != null ? config.zooKeeper().layout().root() : config.master().toString());
+        WriteLease lease = config.zooKeeper() == null
+                ? WriteLease.none()
+                : new WriteLease(
+                        config.zooKeeper().fenceTimeout().toNanos(),
+                        config.zooKeeper().replicationGuard().toNanos());
+        this.shared = new ProxyShared(
+                config, CommandClassifier.standard(), new TopologyHolder(topology, lease), Transport.best());
+        shared.metrics()
+                .group(
+                        config.zooKeeper() != null
+                                ? config.zooKeeper().layout().root()
+                                : config.master().toString());
     }
 
     /** Binds the listen address and warms up backend connections; throws if the address cannot be bound. */
@@ -105,12 +119,16 @@ public final class ProxyServer implements AutoCloseable {
         TopologyHolder topology = shared.topology();
         ProxyMetrics metrics = shared.metrics();
         traffic = new TrafficCounter(metrics.clientBytesIn, metrics.clientBytesOut);
-        String changesHelp = "Times this proxy switched to a new master; kind: failover (the master failed) or switchover (planned)";
+        String changesHelp =
+                "Times this proxy switched to a new master; kind: failover (the master failed) or switchover (planned)";
         Meter failovers = metrics.meter("master_changes", changesHelp, "kind", "failover");
         Meter switchovers = metrics.meter("master_changes", changesHelp, "kind", "switchover");
         registerGauges(metrics);
         if (config.backendTls() != null && config.backendTls().certFile() != null) {
-            Instant notAfter = CertifiedKey.certificates("backend-tls-cert-file", config.backendTls().certFile())[0].getNotAfter().toInstant();
+            Instant notAfter = CertifiedKey.certificates(
+                            "backend-tls-cert-file", config.backendTls().certFile())[0]
+                    .getNotAfter()
+                    .toInstant();
             metrics.certificateExpiry("backend-tls", () -> notAfter);
         }
         lastMaster = topology.current().master();
@@ -120,7 +138,9 @@ public final class ProxyServer implements AutoCloseable {
             if (current.master() == null) {
                 plannedSwitch = current.phase() == Topology.Phase.SWITCHOVER;
             }
-            if (current.master() != null && lastMaster != null && !current.master().equals(lastMaster)) {
+            if (current.master() != null
+                    && lastMaster != null
+                    && !current.master().equals(lastMaster)) {
                 // A proxy that missed the no-master epoch (cut off during the switch) counts a failover.
                 (plannedSwitch ? switchovers : failovers).mark();
             }
@@ -129,17 +149,25 @@ public final class ProxyServer implements AutoCloseable {
                 plannedSwitch = false;
             }
             if (previous != current) {
-                log.atInfo().addKeyValue("event", "topology").addKeyValue("epoch", current.epoch())
+                log.atInfo()
+                        .addKeyValue("event", "topology")
+                        .addKeyValue("epoch", current.epoch())
                         .addKeyValue("master", current.master() == null ? "none" : current.master())
-                        .addKeyValue("replicas", current.replicas()).addKeyValue("reason", reason(previous, current))
+                        .addKeyValue("replicas", current.replicas())
+                        .addKeyValue("reason", reason(previous, current))
                         .log("topology epoch {} applied", current.epoch());
             }
-            loops.forEach((loop, resources) -> loop.execute(() -> resources.onRoutingChanged(previous, current, topology.routedMaster())));
+            loops.forEach((loop, resources) ->
+                    loop.execute(() -> resources.onRoutingChanged(previous, current, topology.routedMaster())));
         });
         if (config.tls() != null) {
-            tls = new TlsServerContext(config.tls(), TlsFiles.bestProvider(),
-                    metrics.meter("tls_handshake_failures", "TLS handshakes with clients that failed (untrusted or missing client "
-                            + "certificate, plain text on the TLS port, no common protocol or cipher)"));
+            tls = new TlsServerContext(
+                    config.tls(),
+                    TlsFiles.bestProvider(),
+                    metrics.meter(
+                            "tls_handshake_failures",
+                            "TLS handshakes with clients that failed (untrusted or missing client "
+                                    + "certificate, plain text on the TLS port, no common protocol or cipher)"));
             metrics.certificateExpiry("tls", tls::certificateNotAfter);
         }
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -157,18 +185,29 @@ public final class ProxyServer implements AutoCloseable {
                 });
         serverChannel = bind(bootstrap, "listen", config.listen());
         if (tls != null) {
-            tlsChannel = bind(bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
-                @Override
-                protected void initChannel(SocketChannel channel) {
-                    initClient(channel, true);
-                }
-            }), "tls-listen", config.tls().listen());
-            log.info("TLS clients on {} ({}, client certificates: {})", boundTlsAddress(), tls.providerName(),
+            tlsChannel = bind(
+                    bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            initClient(channel, true);
+                        }
+                    }),
+                    "tls-listen",
+                    config.tls().listen());
+            log.info(
+                    "TLS clients on {} ({}, client certificates: {})",
+                    boundTlsAddress(),
+                    tls.providerName(),
                     config.tls().authClients().name().toLowerCase(Locale.ROOT));
         }
-        log.info("redis-failover proxy listening on {} ({}, {} io threads); {}, read policy {}", boundAddress(),
-                shared.transport().name(), loops.size(), config.zooKeeper() != null
-                        ? "topology from ZooKeeper " + config.zooKeeper().connectString() + config.zooKeeper().layout().topology()
+        log.info(
+                "redis-failover proxy listening on {} ({}, {} io threads); {}, read policy {}",
+                boundAddress(),
+                shared.transport().name(),
+                loops.size(),
+                config.zooKeeper() != null
+                        ? "topology from ZooKeeper " + config.zooKeeper().connectString()
+                                + config.zooKeeper().layout().topology()
                         : "master " + config.master() + ", replicas " + config.replicas(),
                 config.readPolicy().label());
         return this;
@@ -206,17 +245,26 @@ public final class ProxyServer implements AutoCloseable {
 
     private void registerGauges(ProxyMetrics metrics) {
         metrics.gauge("client_connections", "Client connections open", clients::get);
-        metrics.gauge("client_output_held_bytes", "Unsent reply bytes held for clients holding 256 KiB or more, against "
-                + "client-output-budget-bytes", () -> shared.outputBudget().total());
-        metrics.gauge("topology_epoch", "The topology epoch this proxy routes by (0: none read from ZooKeeper yet)",
+        metrics.gauge(
+                "client_output_held_bytes",
+                "Unsent reply bytes held for clients holding 256 KiB or more, against " + "client-output-budget-bytes",
+                () -> shared.outputBudget().total());
+        metrics.gauge(
+                "topology_epoch",
+                "The topology epoch this proxy routes by (0: none read from ZooKeeper yet)",
                 () -> shared.topology().current().epoch());
-        metrics.gauge("fenced", "1 while the proxy has no confirmed ZooKeeper view and holds writes", () -> shared.topology().isFenced() ? 1 : 0);
+        metrics.gauge(
+                "fenced",
+                "1 while the proxy has no confirmed ZooKeeper view and holds writes",
+                () -> shared.topology().isFenced() ? 1 : 0);
         WriteLease lease = shared.topology().lease();
         if (lease.followsZooKeeper()) {
-            metrics.gauge("zookeeper_confirmation_age_seconds",
+            metrics.gauge(
+                    "zookeeper_confirmation_age_seconds",
                     "Seconds since the proxy sent its last ZooKeeper confirmation that was answered; it stops writing at fence-timeout-ms",
                     () -> lease.confirmationAgeNanos(System.nanoTime()) / 1e9);
-            metrics.gauge("replication_confirmation_age_seconds",
+            metrics.gauge(
+                    "replication_confirmation_age_seconds",
                     "Seconds since the proxy sent the master the last heartbeat a replica acknowledged; it stops writing at "
                             + "replication-guard-ms (-1: the guard does not apply)",
                     () -> {
@@ -224,7 +272,9 @@ public final class ProxyServer implements AutoCloseable {
                         return age < 0 ? -1 : age / 1e3;
                     });
         }
-        metrics.gauge("ready", "1 while the proxy has a master to write to and is not shutting down (the admin endpoint's /ready)",
+        metrics.gauge(
+                "ready",
+                "1 while the proxy has a master to write to and is not shutting down (the admin endpoint's /ready)",
                 () -> notReadyReason() == null ? 1 : 0);
         NodeHealthGauges nodes = new NodeHealthGauges(metrics, shared.topology(), shared.reachability());
         metrics.beforeScrape(nodes::refresh);
@@ -233,7 +283,9 @@ public final class ProxyServer implements AutoCloseable {
     /** Why the topology changed, in words, for the log line every change gets. */
     private static String reason(Topology previous, Topology current) {
         if (current.master() == null) {
-            return current.phase() == Topology.Phase.SWITCHOVER ? "switchover begun: writes held" : "master lost: writes held";
+            return current.phase() == Topology.Phase.SWITCHOVER
+                    ? "switchover begun: writes held"
+                    : "master lost: writes held";
         }
         if (previous.master() == null && previous.epoch() == 0) {
             return "first topology";
@@ -254,7 +306,10 @@ public final class ProxyServer implements AutoCloseable {
         }
         String notWritable = shared.topology().notWritableReason();
         NodeAddress master = shared.topology().current().master();
-        if (notWritable == null && shared.config().zooKeeper() == null && master != null && !shared.reachability().reachable(master)) {
+        if (notWritable == null
+                && shared.config().zooKeeper() == null
+                && master != null
+                && !shared.reachability().reachable(master)) {
             // With a fixed master nobody fails over: while the proxy cannot reach it, every write fails.
             return "the master " + master + " is unreachable";
         }
@@ -323,13 +378,17 @@ public final class ProxyServer implements AutoCloseable {
         if (config.requirepass() != null) {
             decoder.requireAuthentication(() -> shared.requirepass() != null);
         }
-        channel.pipeline().addLast(
-                new IdleStateHandler(config.partialRequestTimeout().toMillis(), 0, config.clientIdleTimeout().toMillis(),
-                        TimeUnit.MILLISECONDS),
-                decoder,
-                new RedisEncoder(),
-                Resp3Reply.Encoder.INSTANCE,
-                session);
+        channel.pipeline()
+                .addLast(
+                        new IdleStateHandler(
+                                config.partialRequestTimeout().toMillis(),
+                                0,
+                                config.clientIdleTimeout().toMillis(),
+                                TimeUnit.MILLISECONDS),
+                        decoder,
+                        new RedisEncoder(),
+                        Resp3Reply.Encoder.INSTANCE,
+                        session);
     }
 
     /** The TLS port actually bound; null without --tls-listen. */
@@ -368,7 +427,8 @@ public final class ProxyServer implements AutoCloseable {
         CompletableFuture<?>[] drained = loops.entrySet().stream()
                 .map(entry -> {
                     CompletableFuture<Void> done = new CompletableFuture<>();
-                    entry.getKey().execute(() -> entry.getValue().retired().whenComplete((ok, error) -> done.complete(null)));
+                    entry.getKey()
+                            .execute(() -> entry.getValue().retired().whenComplete((ok, error) -> done.complete(null)));
                     return done;
                 })
                 .toArray(CompletableFuture[]::new);
@@ -393,13 +453,22 @@ public final class ProxyServer implements AutoCloseable {
             tlsChannel.close().syncUninterruptibly();
         }
         int open = served.size();
-        log.atInfo().addKeyValue("event", "shutdown").addKeyValue("clients", open).addKeyValue("timeout_ms", timeout.toMillis())
+        log.atInfo()
+                .addKeyValue("event", "shutdown")
+                .addKeyValue("clients", open)
+                .addKeyValue("timeout_ms", timeout.toMillis())
                 .log("shutting down: not ready, listeners closed, {} clients to close as they come to rest", open);
         boolean rested = awaitClients(ClientDrain.Step.CLOSE_AT_REST, start + timeout.toNanos() / 2)
                 || awaitClients(ClientDrain.Step.STOP_READING, start + timeout.toNanos());
-        log.atInfo().addKeyValue("event", "shutdown").addKeyValue("drained_ms", (System.nanoTime() - start) / 1_000_000)
+        log.atInfo()
+                .addKeyValue("event", "shutdown")
+                .addKeyValue("drained_ms", (System.nanoTime() - start) / 1_000_000)
                 .addKeyValue("clients_left", served.size())
-                .log(rested ? "every client closed at rest" : "{} clients still open when the drain ended; closing them", served.size());
+                .log(
+                        rested
+                                ? "every client closed at rest"
+                                : "{} clients still open when the drain ended; closing them",
+                        served.size());
         return rested;
     }
 
@@ -409,7 +478,8 @@ public final class ProxyServer implements AutoCloseable {
         served.newCloseFuture().addListener(f -> allClosed.complete(null));
         served.forEach(channel -> channel.pipeline().fireUserEventTriggered(step));
         try {
-            CompletableFuture.anyOf(allClosed, drainCut).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            CompletableFuture.anyOf(allClosed, drainCut)
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
             // the deadline passed: the caller goes on
         }

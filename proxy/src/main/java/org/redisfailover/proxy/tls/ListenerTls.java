@@ -22,12 +22,20 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * @param protocols   TLS versions offered (TLSv1.2, TLSv1.3)
  * @param ciphers     cipher suites allowed, by their IANA names; empty: the provider's defaults
  */
-public record ListenerTls(NodeAddress listen, Path certFile, Path keyFile, Path caCertFile, AuthClients authClients,
-        List<String> protocols, List<String> ciphers) {
+public record ListenerTls(
+        NodeAddress listen,
+        Path certFile,
+        Path keyFile,
+        Path caCertFile,
+        AuthClients authClients,
+        List<String> protocols,
+        List<String> ciphers) {
 
     /** Redis' tls-auth-clients values. */
     public enum AuthClients {
-        YES(ClientAuth.REQUIRE), NO(ClientAuth.NONE), OPTIONAL(ClientAuth.OPTIONAL);
+        YES(ClientAuth.REQUIRE),
+        NO(ClientAuth.NONE),
+        OPTIONAL(ClientAuth.OPTIONAL);
 
         final ClientAuth netty;
 
@@ -55,18 +63,21 @@ public record ListenerTls(NodeAddress listen, Path certFile, Path keyFile, Path 
         if (caCertFile != null) {
             TlsFiles.requireReadable("tls-ca-cert-file", caCertFile);
         } else if (authClients != AuthClients.NO) {
-            throw new IllegalArgumentException("tls-auth-clients " + authClients.name().toLowerCase(Locale.ROOT)
-                    + " needs tls-ca-cert-file (the CAs whose client certificates are accepted), or tls-auth-clients no");
+            throw new IllegalArgumentException(
+                    "tls-auth-clients " + authClients.name().toLowerCase(Locale.ROOT)
+                            + " needs tls-ca-cert-file (the CAs whose client certificates are accepted), or tls-auth-clients no");
         }
         for (String protocol : protocols) {
             if (!DEFAULT_PROTOCOLS.contains(protocol)) {
-                throw new IllegalArgumentException("tls-protocols: " + protocol + " (expected: TLSv1.2 and/or TLSv1.3)");
+                throw new IllegalArgumentException(
+                        "tls-protocols: " + protocol + " (expected: TLSv1.2 and/or TLSv1.3)");
             }
         }
         if (protocols.isEmpty()) {
             throw new IllegalArgumentException("tls-protocols: empty (expected: TLSv1.2 and/or TLSv1.3)");
         }
-        CertifiedKey.read("tls", certFile, keyFile); // a key that is not the certificate's is refused here, at start and reload
+        CertifiedKey.read(
+                "tls", certFile, keyFile); // a key that is not the certificate's is refused here, at start and reload
     }
 
     /**

@@ -25,8 +25,7 @@ public final class TlsServerContext {
     private static final Logger log = LoggerFactory.getLogger(TlsServerContext.class);
 
     /** What a reload swaps in one step. */
-    private record Active(SslContext context, Instant certificateNotAfter) {
-    }
+    private record Active(SslContext context, Instant certificateNotAfter) {}
 
     private final SslProvider provider;
     private final HandshakeOutcome outcome;
@@ -41,7 +40,9 @@ public final class TlsServerContext {
     /** Reads the files again; throws (and keeps the running context) when they do not make a valid one. */
     public void reload(ListenerTls settings) {
         CertifiedKey served = CertifiedKey.read("tls", settings.certFile(), settings.keyFile());
-        active = new Active(settings.newContext(provider, served), served.chain()[0].getNotAfter().toInstant());
+        active = new Active(
+                settings.newContext(provider, served),
+                served.chain()[0].getNotAfter().toInstant());
     }
 
     /**
@@ -81,7 +82,10 @@ public final class TlsServerContext {
             if (event instanceof SslHandshakeCompletionEvent completion) {
                 if (!completion.isSuccess()) {
                     failures.mark();
-                    log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), completion.cause().toString());
+                    log.debug(
+                            "TLS handshake with {} failed: {}",
+                            ctx.channel().remoteAddress(),
+                            completion.cause().toString());
                 }
                 ctx.pipeline().remove(this);
             }

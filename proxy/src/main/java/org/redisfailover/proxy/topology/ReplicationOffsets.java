@@ -21,8 +21,7 @@ public final class ReplicationOffsets {
     /** Samples kept: a client whose write is older than all of them is covered by the oldest one. */
     private static final int KEPT = 64;
 
-    private record Sample(long sentAtNanos, long offset) {
-    }
+    private record Sample(long sentAtNanos, long offset) {}
 
     /**
      * What is known of one master's replication stream. Replaced whole, never changed in place: a new master
@@ -52,7 +51,8 @@ public final class ReplicationOffsets {
 
     /** The topology's master is now {@code master} (may be null): offsets of another master's stream say nothing of its. */
     public void follow(NodeAddress master) {
-        stream.updateAndGet(current -> Objects.equals(current.master(), master) ? current : new Stream(master, new Sample[0], Map.of()));
+        stream.updateAndGet(current ->
+                Objects.equals(current.master(), master) ? current : new Stream(master, new Sample[0], Map.of()));
     }
 
     /** An offset of {@code master}, from an INFO sent at {@code sentAtNanos}; ignored unless it is the master followed. */
@@ -63,7 +63,8 @@ public final class ReplicationOffsets {
 
     /** An offset of {@code replica}, from an INFO sent while {@code master} was followed; ignored if another is now. */
     public void recordReplica(NodeAddress master, NodeAddress replica, long offset) {
-        stream.updateAndGet(current -> Objects.equals(master, current.master()) ? current.withReplicaOffset(replica, offset) : current);
+        stream.updateAndGet(current ->
+                Objects.equals(master, current.master()) ? current.withReplicaOffset(replica, offset) : current);
     }
 
     /**

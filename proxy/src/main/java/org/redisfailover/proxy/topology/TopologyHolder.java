@@ -44,7 +44,7 @@ public final class TopologyHolder {
 
     /** Installs {@code next} if its epoch is newer; returns whether it did. Listeners hear of it. */
     public boolean update(Topology next) {
-        for (;;) {
+        for (; ; ) {
             Topology now = current.get();
             if (next.epoch() <= now.epoch()) {
                 return false;
@@ -125,17 +125,21 @@ public final class TopologyHolder {
             return "no topology read from ZooKeeper yet";
         }
         if (fenced.get() || !lease.confirmed(now)) {
-            return "fenced: no ZooKeeper confirmation of the topology for " + lease.confirmationAgeNanos(now) / 1_000_000 + " ms";
+            return "fenced: no ZooKeeper confirmation of the topology for "
+                    + lease.confirmationAgeNanos(now) / 1_000_000 + " ms";
         }
         if (!topology.hasMaster()) {
-            return "no master at epoch " + topology.epoch() + " (" + topology.phase().json() + ")";
+            return "no master at epoch " + topology.epoch() + " ("
+                    + topology.phase().json() + ")";
         }
         if (!lease.confirmedForWrites(now)) {
-            return "no ZooKeeper confirmation of the topology for " + lease.confirmationAgeNanos(now) / 1_000_000 + " ms (writes wait "
-                    + "after " + lease.writeLeaseMillis() + " ms, the proxy fences itself after " + lease.fenceMillis() + " ms)";
+            return "no ZooKeeper confirmation of the topology for " + lease.confirmationAgeNanos(now) / 1_000_000
+                    + " ms (writes wait " + "after " + lease.writeLeaseMillis() + " ms, the proxy fences itself after "
+                    + lease.fenceMillis() + " ms)";
         }
         if (!lease.replicated(now)) {
-            return "no replica has acknowledged the master's replication for " + lease.replicationAgeMillis(now) + " ms";
+            return "no replica has acknowledged the master's replication for " + lease.replicationAgeMillis(now)
+                    + " ms";
         }
         return null;
     }

@@ -33,10 +33,12 @@ public final class WriteLease {
     private final long fenceNanos;
     /** How long after the last answered confirmation was sent writes still go out: the guard's length, at most the fence. */
     private final long writeNanos;
+
     private volatile long confirmedAtNanos;
     private final long guardNanos;
     /** The master the replication lease is about; null while the guard does not apply. */
     private volatile NodeAddress guarded;
+
     private volatile long replicatedAtNanos;
 
     /**
@@ -162,5 +164,4 @@ public final class WriteLease {
     public long fenceMillis() {
         return fenceNanos / 1_000_000;
     }
-
 }

@@ -58,17 +58,29 @@ final class ZkConfirmations implements Closeable {
      * @param install      installs a topology read by a round (newer epochs only; the follower's own path)
      * @param fenceChanged told, on this class' thread, after the proxy fenced or unfenced itself
      */
-    ZkConfirmations(CuratorFramework client, String topologyPath, String registrationPath, TopologyHolder holder,
-            Consumer<Topology> install, Runnable fenceChanged) {
+    ZkConfirmations(
+            CuratorFramework client,
+            String topologyPath,
+            String registrationPath,
+            TopologyHolder holder,
+            Consumer<Topology> install,
+            Runnable fenceChanged) {
         this.client = client;
         this.topologyPath = topologyPath;
         this.registrationPath = registrationPath;
         this.holder = holder;
         this.install = install;
         this.fenceChanged = fenceChanged;
-        // Several rounds per lease, so one slow answer or a reconnect to another server neither fences nor holds writes.
-        this.intervalMillis = Math.max(20, Math.min(500, Math.min(holder.lease().fenceMillis() / 6, holder.lease().writeLeaseMillis() / 4)));
-        this.thread = Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-zk-lease"));
+        // Several rounds per lease, so one slow answer or a reconnect to another server neither fences nor holds
+        // writes.
+        this.intervalMillis = Math.max(
+                20,
+                Math.min(
+                        500,
+                        Math.min(
+                                holder.lease().fenceMillis() / 6, holder.lease().writeLeaseMillis() / 4)));
+        this.thread =
+                Executors.newSingleThreadScheduledExecutor(ThreadUtils.newThreadFactory("redis-failover-zk-lease"));
     }
 
     void start() {
@@ -85,8 +97,10 @@ final class ZkConfirmations implements Closeable {
     }
 
     private void round() {
-        if (roundInFlight && System.nanoTime() - roundSentAtNanos < holder.lease().fenceMillis() * 1_000_000L) {
-            return; // ZooKeeper answers every call, at the latest with a connection loss; past the lease, try again anyway
+        if (roundInFlight
+                && System.nanoTime() - roundSentAtNanos < holder.lease().fenceMillis() * 1_000_000L) {
+            return; // ZooKeeper answers every call, at the latest with a connection loss; past the lease, try again
+            // anyway
         }
         ZooKeeper zooKeeper;
         try {
@@ -101,15 +115,23 @@ final class ZkConfirmations implements Closeable {
         roundSentAtNanos = round.sentAtNanos;
         try {
             zooKeeper.sync(topologyPath, (rc, path, ctx) -> round.syncCode = rc, null);
-            zooKeeper.getData(topologyPath, false, (rc, path, ctx, data, stat) -> {
-                round.dataCode = rc;
-                round.data = data;
-            }, null);
-            zooKeeper.exists(registrationPath, false, (rc, path, ctx, stat) -> {
-                round.registrationCode = rc;
-                round.registration = stat;
-                thread.execute(() -> complete(round));
-            }, null);
+            zooKeeper.getData(
+                    topologyPath,
+                    false,
+                    (rc, path, ctx, data, stat) -> {
+                        round.dataCode = rc;
+                        round.data = data;
+                    },
+                    null);
+            zooKeeper.exists(
+                    registrationPath,
+                    false,
+                    (rc, path, ctx, stat) -> {
+                        round.registrationCode = rc;
+                        round.registration = stat;
+                        thread.execute(() -> complete(round));
+                    },
+                    null);
         } catch (RuntimeException e) {
             roundInFlight = false;
             problem("could not send a confirmation round: " + e);
@@ -135,8 +157,9 @@ final class ZkConfirmations implements Closeable {
         }
         long inForce = holder.current().epoch();
         if (read.epoch() < inForce) {
-            problem("the topology in " + topologyPath + " went back to epoch " + read.epoch() + " below the " + inForce
-                    + " in force (re-created, or ZooKeeper lost its data): not following it back; a monitor re-seeds above");
+            problem(
+                    "the topology in " + topologyPath + " went back to epoch " + read.epoch() + " below the " + inForce
+                            + " in force (re-created, or ZooKeeper lost its data): not following it back; a monitor re-seeds above");
             return;
         }
         if (read.epoch() > inForce) {
@@ -148,8 +171,12 @@ final class ZkConfirmations implements Closeable {
             lastProblem = null;
         }
         if (holder.isFenced()) {
-            log.atInfo().addKeyValue("event", "unfenced").addKeyValue("epoch", holder.current().epoch())
-                    .log("ZooKeeper view confirmed at epoch {}: fence lifted", holder.current().epoch());
+            log.atInfo()
+                    .addKeyValue("event", "unfenced")
+                    .addKeyValue("epoch", holder.current().epoch())
+                    .log(
+                            "ZooKeeper view confirmed at epoch {}: fence lifted",
+                            holder.current().epoch());
             holder.setFenced(false);
             fenceChanged.run();
         } else if (restored) {
@@ -171,9 +198,13 @@ final class ZkConfirmations implements Closeable {
         if (holder.isFenced() || lease.confirmed(System.nanoTime())) {
             return;
         }
-        log.atError().addKeyValue("event", "fenced").addKeyValue("epoch", holder.current().epoch())
-                .log("no ZooKeeper confirmation for {} ms ({}): fenced, writes are held until ZooKeeper confirms the topology again",
-                        lease.confirmationAgeNanos(System.nanoTime()) / 1_000_000, lastProblem == null ? "no answer" : lastProblem);
+        log.atError()
+                .addKeyValue("event", "fenced")
+                .addKeyValue("epoch", holder.current().epoch())
+                .log(
+                        "no ZooKeeper confirmation for {} ms ({}): fenced, writes are held until ZooKeeper confirms the topology again",
+                        lease.confirmationAgeNanos(System.nanoTime()) / 1_000_000,
+                        lastProblem == null ? "no answer" : lastProblem);
         holder.setFenced(true);
         fenceChanged.run();
     }
@@ -217,7 +248,8 @@ final class ZkConfirmations implements Closeable {
                         + KeeperException.Code.get(registrationCode) + ")";
             }
             if (registration.getEphemeralOwner() != sessionId) {
-                return "this proxy's registration " + registrationPath + " belongs to another session, not yet re-created in this one";
+                return "this proxy's registration " + registrationPath
+                        + " belongs to another session, not yet re-created in this one";
             }
             return null;
         }

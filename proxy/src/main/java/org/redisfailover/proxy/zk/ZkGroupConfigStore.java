@@ -29,7 +29,8 @@ public final class ZkGroupConfigStore implements GroupConfigStore, Closeable {
     private final CuratorFramework client;
     private final String path;
     private final Duration bound;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(ThreadUtils.newThreadFactory("redis-failover-config"));
+    private final ExecutorService executor =
+            Executors.newSingleThreadExecutor(ThreadUtils.newThreadFactory("redis-failover-config"));
 
     /** {@code bound}: how long a record may take before the CONFIG SET is undone (ZooKeeper unreachable). */
     public ZkGroupConfigStore(CuratorFramework client, ZkLayout layout, Duration bound) {
@@ -40,7 +41,8 @@ public final class ZkGroupConfigStore implements GroupConfigStore, Closeable {
 
     @Override
     public CompletionStage<Void> record(List<String> pairs) {
-        return CompletableFuture.runAsync(() -> merge(pairs), executor).orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS);
+        return CompletableFuture.runAsync(() -> merge(pairs), executor)
+                .orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void merge(List<String> pairs) {
@@ -49,11 +51,15 @@ public final class ZkGroupConfigStore implements GroupConfigStore, Closeable {
                 Stat stat = new Stat();
                 try {
                     byte[] data = client.getData().storingStatIn(stat).forPath(path);
-                    client.setData().withVersion(stat.getVersion()).forPath(path, GroupConfig.decode(data).with(pairs).encode());
+                    client.setData()
+                            .withVersion(stat.getVersion())
+                            .forPath(path, GroupConfig.decode(data).with(pairs).encode());
                     return;
                 } catch (KeeperException.NoNodeException absent) {
                     try {
-                        client.create().creatingParentsIfNeeded().forPath(path, GroupConfig.EMPTY.with(pairs).encode());
+                        client.create()
+                                .creatingParentsIfNeeded()
+                                .forPath(path, GroupConfig.EMPTY.with(pairs).encode());
                         return;
                     } catch (KeeperException.NodeExistsException raced) {
                         // another proxy created it meanwhile: merge into theirs
@@ -62,7 +68,8 @@ public final class ZkGroupConfigStore implements GroupConfigStore, Closeable {
                     // another proxy changed it meanwhile: merge again
                 }
             }
-            throw new IllegalStateException(path + " changed " + ATTEMPTS + " times while this proxy tried to record its change");
+            throw new IllegalStateException(
+                    path + " changed " + ATTEMPTS + " times while this proxy tried to record its change");
         } catch (Exception e) {
             ThreadUtils.checkInterrupted(e);
             throw new CompletionException(e);

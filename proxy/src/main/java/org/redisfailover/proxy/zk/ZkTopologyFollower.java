@@ -45,7 +45,11 @@ public final class ZkTopologyFollower implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(ZkTopologyFollower.class);
 
-    private enum State { LATENT, STARTED, CLOSED }
+    private enum State {
+        LATENT,
+        STARTED,
+        CLOSED
+    }
 
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final CuratorFramework client;
@@ -55,6 +59,7 @@ public final class ZkTopologyFollower implements Closeable {
     private final Supplier<CompletableFuture<Void>> drainLoops;
     /** The address clients reach this proxy at, for its registration. */
     private final String address;
+
     private final String proxyId;
     private final int minReplicaAcks;
     private final ScheduledExecutorService events;
@@ -68,8 +73,14 @@ public final class ZkTopologyFollower implements Closeable {
      * @param minReplicaAcks the proxy's safe mode, published in its registration: every proxy and monitor of a group must
      *                       run with the same
      */
-    public ZkTopologyFollower(CuratorFramework client, ZooKeeperSettings settings, TopologyHolder topology,
-            Supplier<CompletableFuture<Void>> drainLoops, String address, String proxyId, int minReplicaAcks) {
+    public ZkTopologyFollower(
+            CuratorFramework client,
+            ZooKeeperSettings settings,
+            TopologyHolder topology,
+            Supplier<CompletableFuture<Void>> drainLoops,
+            String address,
+            String proxyId,
+            int minReplicaAcks) {
         this.minReplicaAcks = minReplicaAcks;
         this.client = client;
         this.settings = settings;
@@ -88,15 +99,24 @@ public final class ZkTopologyFollower implements Closeable {
         if (seed != null) {
             seed(seed);
         }
-        registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, settings.layout().proxy(proxyId), registrationData());
+        registration = new PersistentNode(
+                client, CreateMode.EPHEMERAL, false, settings.layout().proxy(proxyId), registrationData());
         registration.start();
-        confirmations = new ZkConfirmations(client, settings.layout().topology(), settings.layout().proxy(proxyId), topology,
-                this::install, () -> events.execute(this::publishRegistration));
+        confirmations = new ZkConfirmations(
+                client,
+                settings.layout().topology(),
+                settings.layout().proxy(proxyId),
+                topology,
+                this::install,
+                () -> events.execute(this::publishRegistration));
         client.getConnectionStateListenable().addListener((c, newState) -> onConnectionState(newState), events);
         cache = CuratorCache.build(client, settings.layout().topology(), CuratorCache.Options.SINGLE_NODE_CACHE);
-        cache.listenable().addListener(CuratorCacheListener.builder()
-                .forCreatesAndChanges((previous, node) -> apply(node.getData()))
-                .build(), events);
+        cache.listenable()
+                .addListener(
+                        CuratorCacheListener.builder()
+                                .forCreatesAndChanges((previous, node) -> apply(node.getData()))
+                                .build(),
+                        events);
         cache.start();
         confirmations.start();
     }
@@ -105,10 +125,16 @@ public final class ZkTopologyFollower implements Closeable {
     private void seed(Topology seed) throws Exception {
         try {
             client.create().creatingParentsIfNeeded().forPath(settings.layout().topology(), TopologyJson.encode(seed));
-            log.info("seeded {} with epoch {}: master {}, replicas {}", settings.layout().topology(), seed.epoch(), seed.master(),
+            log.info(
+                    "seeded {} with epoch {}: master {}, replicas {}",
+                    settings.layout().topology(),
+                    seed.epoch(),
+                    seed.master(),
                     seed.replicas());
         } catch (KeeperException.NodeExistsException alreadySeeded) {
-            log.info("{} exists: following it rather than the command line's master", settings.layout().topology());
+            log.info(
+                    "{} exists: following it rather than the command line's master",
+                    settings.layout().topology());
         }
     }
 
@@ -117,7 +143,10 @@ public final class ZkTopologyFollower implements Closeable {
         try {
             decoded = TopologyJson.decode(data);
         } catch (IllegalArgumentException e) {
-            log.error("ignoring invalid topology in {}: {}; keeping epoch {}", settings.layout().topology(), e.getMessage(),
+            log.error(
+                    "ignoring invalid topology in {}: {}; keeping epoch {}",
+                    settings.layout().topology(),
+                    e.getMessage(),
                     topology.current().epoch());
             return;
         }
@@ -127,10 +156,14 @@ public final class ZkTopologyFollower implements Closeable {
     /** Installs a newer epoch (from the watch or a confirmation round); acknowledges it once every loop has applied it. */
     private void install(Topology installed) {
         if (topology.update(installed)) {
-            drainLoops.get().thenRunAsync(() -> {
-                drainedEpoch = Math.max(drainedEpoch, installed.epoch());
-                publishRegistration();
-            }, events);
+            drainLoops
+                    .get()
+                    .thenRunAsync(
+                            () -> {
+                                drainedEpoch = Math.max(drainedEpoch, installed.epoch());
+                                publishRegistration();
+                            },
+                            events);
         }
     }
 
@@ -163,8 +196,13 @@ public final class ZkTopologyFollower implements Closeable {
     }
 
     private byte[] registrationData() {
-        return new ProxyRegistration(address, drainedEpoch, topology.isFenced(),
-                settings.fenceTimeout().toMillis(), minReplicaAcks).encode();
+        return new ProxyRegistration(
+                        address,
+                        drainedEpoch,
+                        topology.isFenced(),
+                        settings.fenceTimeout().toMillis(),
+                        minReplicaAcks)
+                .encode();
     }
 
     @Override

@@ -37,13 +37,19 @@ class AdminAccessTest {
         if (path.equals("/reload")) {
             request.POST(HttpRequest.BodyPublishers.noBody());
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     @Test
     void withATokenEveryPathButHealthAndReadyNeedsIt() throws Exception {
         TopologyHolder topology = new TopologyHolder(new Topology(1, new NodeAddress("127.0.0.1", 1), List.of()));
-        try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), topology, ProxyMetrics.enabled(), null, null,
+        try (AdminServer admin = AdminServer.start(
+                new NodeAddress("127.0.0.1", 0),
+                topology,
+                ProxyMetrics.enabled(),
+                null,
+                null,
                 AdminAccess.withToken("s3cret-token"))) {
             assertEquals(200, status(admin.port(), "/health", null));
             assertEquals(200, status(admin.port(), "/ready", null));
@@ -54,7 +60,10 @@ class AdminAccessTest {
             }
             assertEquals(200, status(admin.port(), "/topology", "Bearer s3cret-token"));
             assertEquals(200, status(admin.port(), "/metrics", "Bearer s3cret-token"));
-            assertEquals(404, status(admin.port(), "/reload", "Bearer s3cret-token"), "past the guard: nothing to reload here");
+            assertEquals(
+                    404,
+                    status(admin.port(), "/reload", "Bearer s3cret-token"),
+                    "past the guard: nothing to reload here");
         }
     }
 
@@ -88,16 +97,40 @@ class AdminAccessTest {
         ThrowawayPki certificates = ThrowawayPki.generate(dir);
         SSLContext tls = TlsFiles.jdkServerContext("admin-tls", certificates.serverCert, certificates.serverKey);
         TopologyHolder topology = new TopologyHolder(new Topology(1, new NodeAddress("127.0.0.1", 1), List.of()));
-        HttpClient https = HttpClient.newBuilder().sslContext(new BackendTls(certificates.caCert, null, null, true).jdkContext()).build();
-        try (AdminServer admin = AdminServer.start(new NodeAddress("127.0.0.1", 0), topology, ProxyMetrics.enabled(), null, null,
-                AdminAccess.withToken("s3cret-token"), tls)) {
+        HttpClient https = HttpClient.newBuilder()
+                .sslContext(new BackendTls(certificates.caCert, null, null, true).jdkContext())
+                .build();
+        try (AdminServer admin = AdminServer.start(
+                new NodeAddress("127.0.0.1", 0),
+                topology,
+                ProxyMetrics.enabled(),
+                null,
+                null,
+                AdminAccess.withToken("s3cret-token"),
+                tls)) {
             String base = "https://127.0.0.1:" + admin.port();
-            assertEquals(200, https.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode());
-            assertEquals(401, https.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode());
-            assertEquals(200, https.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).header("Authorization", "Bearer s3cret-token")
-                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(
+                    200,
+                    https.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/health"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode());
+            assertEquals(
+                    401,
+                    https.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode());
+            assertEquals(
+                    200,
+                    https.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                            .header("Authorization", "Bearer s3cret-token")
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode());
             assertThrows(IOException.class, () -> status(admin.port(), "/health", null), "plain HTTP gets no answer");
         }
     }

@@ -16,8 +16,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,8 +48,10 @@ class BackendConnectionTest {
         Transport transport = Transport.best();
         group = transport.newGroup(1, "backend-test");
         loop = group.next();
-        ProxyConfig config = ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of());
-        pool = onLoop(() -> new BackendPool(loop, transport, null, null, config, new FlushBatcher(loop), ProxyMetrics.disabled(), node -> null));
+        ProxyConfig config =
+                ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of());
+        pool = onLoop(() -> new BackendPool(
+                loop, transport, null, null, config, new FlushBatcher(loop), ProxyMetrics.disabled(), node -> null));
     }
 
     @AfterEach
@@ -90,7 +92,9 @@ class BackendConnectionTest {
                 out.write("$1\r\nv\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             } // closed with two requests unanswered
-            Poll.until(Duration.ofSeconds(10), "every request to hear its outcome",
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "every request to hear its outcome",
                     () -> !first.events.isEmpty() && !second.events.isEmpty() && !third.events.isEmpty());
             assertEquals(List.of("reply $1\r\nv"), first.events);
             assertEquals(List.of("lost " + node), second.events);
@@ -111,7 +115,8 @@ class BackendConnectionTest {
         }
         List<String> told = new CopyOnWriteArrayList<>();
         BackendConnection refused = onLoop(() -> {
-            BackendConnection connection = pool.dedicated(nobody, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
+            BackendConnection connection = pool.dedicated(
+                    nobody, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
             connection.onBroken(told::add);
             return connection;
         });
@@ -130,9 +135,11 @@ class BackendConnectionTest {
             List<String> closedTold = new CopyOnWriteArrayList<>();
             List<String> brokenTold = new CopyOnWriteArrayList<>();
             onLoop(() -> {
-                BackendConnection closedOnPurpose = pool.dedicated(node, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
+                BackendConnection closedOnPurpose = pool.dedicated(
+                        node, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
                 closedOnPurpose.onBroken(closedTold::add);
-                BackendConnection brokenOff = pool.dedicated(node, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
+                BackendConnection brokenOff = pool.dedicated(
+                        node, 0, BackendConnection.Purpose.TRANSACTION, Handshake.proxy(RespVersion.RESP2));
                 brokenOff.onBroken(brokenTold::add);
                 closedOnPurpose.close();
                 brokenOff.breakOff();
@@ -159,8 +166,10 @@ class BackendConnectionTest {
         assertTrue(event.startsWith("unsent ERR redis-failover: " + node + " is unreachable ("), event);
         RecordedReply later = new RecordedReply();
         send(node, later);
-        Poll.until(Duration.ofSeconds(10), "a request during the backoff to be answered", () -> !later.events.isEmpty());
-        assertTrue(later.events.get(0).startsWith("unsent ERR redis-failover: " + node + " is unreachable"),
+        Poll.until(
+                Duration.ofSeconds(10), "a request during the backoff to be answered", () -> !later.events.isEmpty());
+        assertTrue(
+                later.events.get(0).startsWith("unsent ERR redis-failover: " + node + " is unreachable"),
                 "while reconnecting, a request is handed back at once rather than queued: " + later.events);
     }
 

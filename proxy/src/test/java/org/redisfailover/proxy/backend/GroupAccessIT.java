@@ -36,10 +36,19 @@ class GroupAccessIT {
         try {
             ProxyConfig config = ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), node.address(), List.of());
             RecordedReply first = new RecordedReply();
-            BackendPool pool = loop.submit(() -> new BackendPool(loop, transport, null, access, config, new FlushBatcher(loop),
-                    ProxyMetrics.disabled(), address -> null)).get(10, TimeUnit.SECONDS);
+            BackendPool pool = loop.submit(() -> new BackendPool(
+                            loop,
+                            transport,
+                            null,
+                            access,
+                            config,
+                            new FlushBatcher(loop),
+                            ProxyMetrics.disabled(),
+                            address -> null))
+                    .get(10, TimeUnit.SECONDS);
             loop.submit(() -> pool.connection(node.address(), 0, RespVersion.RESP2)
-                    .send(RespWriter.request(ByteBufAllocator.DEFAULT, "GET", "k"), first, null)).get(10, TimeUnit.SECONDS);
+                            .send(RespWriter.request(ByteBufAllocator.DEFAULT, "GET", "k"), first, null))
+                    .get(10, TimeUnit.SECONDS);
             Poll.until(Duration.ofSeconds(10), "the GET's reply", () -> !first.events.isEmpty());
             String reply = first.events.get(0);
             loop.submit(pool::close).get(10, TimeUnit.SECONDS);
@@ -52,7 +61,8 @@ class GroupAccessIT {
     @Test
     void aGroupWithRequirepassIsSeenToAskAndAnOpenOneIsNot() throws Exception {
         Path dir = Files.createTempDirectory("redis-failover-group-access");
-        try (RedisProcess secured = RedisProcess.startSecured(dir, null, "pw", null); RedisProcess open = RedisProcess.start(dir, null)) {
+        try (RedisProcess secured = RedisProcess.startSecured(dir, null, "pw", null);
+                RedisProcess open = RedisProcess.start(dir, null)) {
             GroupAccess securedAccess = new GroupAccess();
             assertEquals("reply -NOAUTH Authentication required.", getThroughAPool(secured, securedAccess));
             Poll.until(Duration.ofSeconds(5), "the NOAUTH to be recorded", securedAccess::requiresPassword);

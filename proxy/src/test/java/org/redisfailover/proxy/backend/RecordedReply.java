@@ -13,7 +13,8 @@ final class RecordedReply extends PendingReply {
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        events.add("reply " + buffer.toString(start, length, StandardCharsets.US_ASCII).strip());
+        events.add("reply "
+                + buffer.toString(start, length, StandardCharsets.US_ASCII).strip());
         return true;
     }
 

@@ -25,7 +25,9 @@ class BlockingLaneTest {
         lane.run(blpop, fixture.route(blpop));
         assertEquals(1, fixture.lanes.holdingBack);
         assertFalse(lane.blocked(), "no call is in progress while it is held");
-        assertFalse(fixture.lanes.slots.get(0).lossIsDefinite(), "a pop may have taken an element before its reply was lost");
+        assertFalse(
+                fixture.lanes.slots.get(0).lossIsDefinite(),
+                "a pop may have taken an element before its reply was lost");
         fixture.expireHeld();
         assertTrue(fixture.output().startsWith("-ERR redis-failover: no master available"));
         assertEquals(0, fixture.lanes.holdingBack);
@@ -35,7 +37,9 @@ class BlockingLaneTest {
     void everyCallWaitsForEveryEarlierReply() {
         RedisRequest blpop = LaneFixture.request("BLPOP", "queue", "0");
         try {
-            assertFalse(lane.mayStart(blpop, fixture.route(blpop), false, 1), "its connection is its own: nothing earlier may be in flight");
+            assertFalse(
+                    lane.mayStart(blpop, fixture.route(blpop), false, 1),
+                    "its connection is its own: nothing earlier may be in flight");
             assertTrue(lane.mayStart(blpop, fixture.route(blpop), false, 0));
         } finally {
             blpop.release();

@@ -24,7 +24,8 @@ class ClientSessionTest {
 
     @BeforeEach
     void setUp() {
-        ProxyConfig config = ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of());
+        ProxyConfig config =
+                ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of());
         client = new EmbeddedClient(config, new Topology(1, config.master(), config.replicas()));
         channel = client.channel;
     }
@@ -44,8 +45,10 @@ class ClientSessionTest {
 
     @Test
     void localCommandsAnswerInOrder() {
-        assertEquals("+PONG\r\n$2\r\nhi\r\n+OK\r\n+OK\r\n$2\r\nme\r\n$3\r\nabc\r\n",
-                exchange("PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nSELECT 2\r\nCLIENT SETNAME me\r\nCLIENT GETNAME\r\nPING abc\r\n"));
+        assertEquals(
+                "+PONG\r\n$2\r\nhi\r\n+OK\r\n+OK\r\n$2\r\nme\r\n$3\r\nabc\r\n",
+                exchange(
+                        "PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nSELECT 2\r\nCLIENT SETNAME me\r\nCLIENT GETNAME\r\nPING abc\r\n"));
     }
 
     @Test
@@ -53,7 +56,8 @@ class ClientSessionTest {
         assertEquals("-ERR wrong number of arguments for 'echo' command\r\n", exchange("ECHO\r\n"));
         assertEquals("-ERR DB index is out of range\r\n", exchange("SELECT 16\r\n"));
         assertEquals("-ERR value is not an integer or out of range\r\n", exchange("SELECT one\r\n"));
-        assertEquals("-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
+        assertEquals(
+                "-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
                 exchange("CLIENT SETNAME \"a b\"\r\n"));
         assertEquals("-NOPROTO unsupported protocol version\r\n", exchange("HELLO 4\r\n"));
         assertEquals("-ERR Syntax error in HELLO option 'bogus'\r\n", exchange("HELLO 2 bogus\r\n"));
@@ -61,13 +65,16 @@ class ClientSessionTest {
 
     @Test
     void resetRestoresDatabaseZeroAndForgetsTheName() {
-        assertEquals("+OK\r\n+OK\r\n+RESET\r\n$-1\r\n", exchange("SELECT 3\r\nCLIENT SETNAME x\r\nRESET\r\nCLIENT GETNAME\r\n"));
+        assertEquals(
+                "+OK\r\n+OK\r\n+RESET\r\n$-1\r\n",
+                exchange("SELECT 3\r\nCLIENT SETNAME x\r\nRESET\r\nCLIENT GETNAME\r\n"));
     }
 
     @Test
     void clientReplyOffAndSkipLeaveRepliesUnwrittenAsRedisDoes() {
         assertEquals("+PONG\r\n", exchange("CLIENT REPLY SKIP\r\nPING\r\nPING\r\n"));
-        assertEquals("+OK\r\n$1\r\nb\r\n", exchange("CLIENT REPLY OFF\r\nPING\r\nECHO a\r\nCLIENT REPLY ON\r\nECHO b\r\n"));
+        assertEquals(
+                "+OK\r\n$1\r\nb\r\n", exchange("CLIENT REPLY OFF\r\nPING\r\nECHO a\r\nCLIENT REPLY ON\r\nECHO b\r\n"));
         assertEquals("-ERR syntax error\r\n", exchange("CLIENT REPLY MAYBE\r\n"));
     }
 
@@ -77,16 +84,20 @@ class ClientSessionTest {
         assertTrue(id.matches(":[1-9][0-9]*\r\n"), id);
         String info = exchange("CLIENT SETNAME worker\r\nSELECT 2\r\nCLIENT INFO\r\n");
         assertTrue(info.contains("id=" + id.substring(1, id.length() - 2) + " "), info);
-        assertTrue(info.contains(" name=worker ") && info.contains(" db=2 ") && info.contains(" cmd=client|info "), info);
+        assertTrue(
+                info.contains(" name=worker ") && info.contains(" db=2 ") && info.contains(" cmd=client|info "), info);
     }
 
     @Test
     void refusalsNameTheCommandAndTheReason() {
-        assertEquals("-ERR SHUTDOWN is not allowed through redis-failover: SHUTDOWN stops a server the proxy routes to; "
-                + "stop Redis outside the proxy\r\n", exchange("SHUTDOWN\r\n"));
+        assertEquals(
+                "-ERR SHUTDOWN is not allowed through redis-failover: SHUTDOWN stops a server the proxy routes to; "
+                        + "stop Redis outside the proxy\r\n",
+                exchange("SHUTDOWN\r\n"));
         assertEquals("-ERR EXEC without MULTI\r\n+OK\r\n", exchange("EXEC\r\nUNWATCH\r\n"));
         assertTrue(exchange("CLIENT TRACKING on\r\n").startsWith("-ERR redis-failover: CLIENT TRACKING needs RESP3"));
-        assertTrue(exchange("CLIENT TRACKING on REDIRECT 7\r\n").startsWith("-ERR redis-failover: CLIENT TRACKING REDIRECT is not supported"));
+        assertTrue(exchange("CLIENT TRACKING on REDIRECT 7\r\n")
+                .startsWith("-ERR redis-failover: CLIENT TRACKING REDIRECT is not supported"));
         assertTrue(channel.isActive());
     }
 

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.redisfailover.protocol.command.CommandClassifier;
 import org.redisfailover.protocol.command.CommandPolicy;
 import org.redisfailover.protocol.command.CommandSpec;
-import org.redisfailover.protocol.command.ConfigPolicy;
 import org.redisfailover.protocol.command.CommandTable;
+import org.redisfailover.protocol.command.ConfigPolicy;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespWriter;
@@ -41,7 +41,9 @@ class CommandsDocTest {
                 "# Commands through redis-failover",
                 "",
                 "Every command and subcommand of Redis " + table.redisVersion() + "'s command table"
-                        + (table.addedFrom() == null ? "" : ", and those " + table.addedFrom() + " adds (scripts/gen-command-table)")
+                        + (table.addedFrom() == null
+                                ? ""
+                                : ", and those " + table.addedFrom() + " adds (scripts/gen-command-table)")
                         + ", with what the proxy does with it.",
                 "Generated from the proxy's own classifier and refusal code by `CommandsDocTest`; do not edit by hand:",
                 "`mvn -pl proxy test -Dtest=CommandsDocTest -Dgolden.update=true` regenerates it, and the test fails when it is stale.",
@@ -138,31 +140,40 @@ class CommandsDocTest {
     }
 
     private static String row(String name, Route route) {
-        String behaviour = switch (route.routingClass()) {
-            case READ -> "replica or master, per `read-policy`";
-            case READ_CURSOR -> "replica or master, per `read-policy`; a client's scans all stay on one node, so its cursors stay valid";
-            case MASTER -> "forwarded to the master";
-            case LOCAL -> switch (name) {
-                case "auth" -> "checked by Redis on a master connection of the client's own; once accepted the client runs as that user on every node";
-                case "client|tracking" -> "RESP3: on a master connection of the client's own, which passes the invalidations on; "
-                        + "refused with the reason in RESP2 and with REDIRECT";
-                case "hello" -> "answered by the master in the protocol asked for (2 or 3); later requests use connections of that protocol";
-                default -> "answered by the proxy";
-            };
-            case CLOSE -> "connection closed, as Redis does for HTTP input";
-            case GROUP -> name.equals("config|set")
-                    ? "group: the master, then every reachable replica, then recorded; all parameters or none, on every node"
-                    : "group: every reachable node; the client gets the master's answer";
-            case PIN_BLOCKING -> "pinned: the master, on a connection borrowed for the call";
-            case PIN_PUBSUB -> "pinned: the master, on the client's subscription connection";
-            case PIN_TRANSACTION -> name.equals("multi") || name.equals("watch")
-                    ? "pinned: opens the client's transaction connection to the master"
-                    : "pinned: on the client's transaction connection; outside MULTI/WATCH answered by the proxy: `"
-                            + refusal(name, route) + "`";
-            default -> "refused: `" + refusal(name, route) + "`";
-        };
-        return "| `" + name.replace("|", " ").replace(" (with BLOCK)", "") + "`" + (name.endsWith("(with BLOCK)") ? " with BLOCK" : "")
-                + " | " + route.routingClass().label() + " | " + behaviour.replace("|", "\\|") + " |";
+        String behaviour =
+                switch (route.routingClass()) {
+                    case READ -> "replica or master, per `read-policy`";
+                    case READ_CURSOR ->
+                        "replica or master, per `read-policy`; a client's scans all stay on one node, so its cursors stay valid";
+                    case MASTER -> "forwarded to the master";
+                    case LOCAL ->
+                        switch (name) {
+                            case "auth" ->
+                                "checked by Redis on a master connection of the client's own; once accepted the client runs as that user on every node";
+                            case "client|tracking" ->
+                                "RESP3: on a master connection of the client's own, which passes the invalidations on; "
+                                        + "refused with the reason in RESP2 and with REDIRECT";
+                            case "hello" ->
+                                "answered by the master in the protocol asked for (2 or 3); later requests use connections of that protocol";
+                            default -> "answered by the proxy";
+                        };
+                    case CLOSE -> "connection closed, as Redis does for HTTP input";
+                    case GROUP ->
+                        name.equals("config|set")
+                                ? "group: the master, then every reachable replica, then recorded; all parameters or none, on every node"
+                                : "group: every reachable node; the client gets the master's answer";
+                    case PIN_BLOCKING -> "pinned: the master, on a connection borrowed for the call";
+                    case PIN_PUBSUB -> "pinned: the master, on the client's subscription connection";
+                    case PIN_TRANSACTION ->
+                        name.equals("multi") || name.equals("watch")
+                                ? "pinned: opens the client's transaction connection to the master"
+                                : "pinned: on the client's transaction connection; outside MULTI/WATCH answered by the proxy: `"
+                                        + refusal(name, route) + "`";
+                    default -> "refused: `" + refusal(name, route) + "`";
+                };
+        return "| `" + name.replace("|", " ").replace(" (with BLOCK)", "") + "`"
+                + (name.endsWith("(with BLOCK)") ? " with BLOCK" : "") + " | "
+                + route.routingClass().label() + " | " + behaviour.replace("|", "\\|") + " |";
     }
 
     /** The exact error line the proxy sends, from the code that sends it. */
@@ -187,7 +198,9 @@ class CommandsDocTest {
         if (Boolean.getBoolean("golden.update")) {
             Files.write(DOC, actual, StandardCharsets.UTF_8);
         }
-        assertEquals(String.join("\n", Files.readAllLines(DOC, StandardCharsets.UTF_8)), String.join("\n", actual),
+        assertEquals(
+                String.join("\n", Files.readAllLines(DOC, StandardCharsets.UTF_8)),
+                String.join("\n", actual),
                 "docs/COMMANDS.md is stale: regenerate with -Dgolden.update=true");
     }
 }

@@ -12,9 +12,17 @@ import org.redisfailover.protocol.resp.RedisRequest;
 class HandshakeLaneTest {
 
     private final LaneFixture fixture = new LaneFixture();
-    private final HandshakeLane lane = new HandshakeLane(fixture.lanes, fixture.routing, fixture.connections, fixture.own,
-            new AuthGate(fixture.shared, fixture.replies, fixture.lanes, fixture.channel), fixture.modes(), fixture.shared, fixture.state,
-            fixture.replies, fixture.channel.eventLoop());
+    private final HandshakeLane lane = new HandshakeLane(
+            fixture.lanes,
+            fixture.routing,
+            fixture.connections,
+            fixture.own,
+            new AuthGate(fixture.shared, fixture.replies, fixture.lanes, fixture.channel),
+            fixture.modes(),
+            fixture.shared,
+            fixture.state,
+            fixture.replies,
+            fixture.channel.eventLoop());
 
     @AfterEach
     void tearDown() {
@@ -54,9 +62,13 @@ class HandshakeLaneTest {
         RedisRequest hello = LaneFixture.request("HELLO", "3");
         RedisRequest auth = LaneFixture.request("AUTH", "alice", "secret");
         try {
-            assertTrue(lane.mayStart(hello, fixture.route(hello), false, 3), "no connections of its own: nothing to wait for");
+            assertTrue(
+                    lane.mayStart(hello, fixture.route(hello), false, 3),
+                    "no connections of its own: nothing to wait for");
             assertFalse(lane.mayStart(hello, fixture.route(hello), true, 3), "after another lane it waits");
-            assertFalse(lane.mayStart(auth, fixture.route(auth), false, 1), "the requests after AUTH run as whoever it leaves the client");
+            assertFalse(
+                    lane.mayStart(auth, fixture.route(auth), false, 1),
+                    "the requests after AUTH run as whoever it leaves the client");
             assertTrue(lane.mayStart(auth, fixture.route(auth), false, 0));
         } finally {
             hello.release();

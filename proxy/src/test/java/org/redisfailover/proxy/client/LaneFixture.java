@@ -42,7 +42,9 @@ final class LaneFixture implements AutoCloseable {
 
     LaneFixture() {
         NodeAddress nowhere = new NodeAddress("127.0.0.1", 1);
-        ProxyConfig config = ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), nowhere, List.of()).hold(HOLD, 1000, 1 << 20).build();
+        ProxyConfig config = ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), nowhere, List.of())
+                .hold(HOLD, 1000, 1 << 20)
+                .build();
         TopologyHolder topology = new TopologyHolder(new Topology(1, null, List.of()));
         shared = new ProxyShared(config, CommandClassifier.standard(), topology, Transport.best());
         loop = new LoopResources(channel.eventLoop(), shared, false);
@@ -54,8 +56,7 @@ final class LaneFixture implements AutoCloseable {
             }
 
             @Override
-            public void drained() {
-            }
+            public void drained() {}
         });
         own = new OwnConnections(replies);
         connections = new ClientConnections(shared, loop, state, own, backpressure);
@@ -70,7 +71,8 @@ final class LaneFixture implements AutoCloseable {
     }
 
     BlockingLane blocking() {
-        return new BlockingLane(lanes, routing, replies, loop.held, connections, own, shared, state, channel.eventLoop());
+        return new BlockingLane(
+                lanes, routing, replies, loop.held, connections, own, shared, state, channel.eventLoop());
     }
 
     ClientModes modes() {
@@ -131,8 +133,7 @@ final class LaneFixture implements AutoCloseable {
         }
 
         @Override
-        public void runDeferred() {
-        }
+        public void runDeferred() {}
 
         @Override
         public void runShared(RedisRequest request, Route route) {
@@ -141,8 +142,7 @@ final class LaneFixture implements AutoCloseable {
     }
 
     /** A request the routing was asked to send. */
-    record Sent(RedisRequest request, Route route, ReplySlot slot) {
-    }
+    record Sent(RedisRequest request, Route route, ReplySlot slot) {}
 
     /** A routing with no node for a connection of the client's own (no master), recording what it was asked to send. */
     static final class RecordingRouting implements Routing {

@@ -18,9 +18,18 @@ class NodeCallTest {
     @Test
     void configGetPairsAreReadFromAnArrayAndFromAMap() {
         List<String> expected = List.of("hz", "10", "maxmemory-policy", "noeviction");
-        assertEquals(expected, outcome("*4\r\n$2\r\nhz\r\n$2\r\n10\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n").bulks());
-        assertEquals(expected, outcome("%2\r\n$2\r\nhz\r\n$2\r\n10\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n").bulks());
-        assertEquals(List.of("dir", "/tmp/ü"), outcome("*2\r\n$3\r\ndir\r\n$7\r\n/tmp/ü\r\n").bulks(), "lengths are bytes");
+        assertEquals(
+                expected,
+                outcome("*4\r\n$2\r\nhz\r\n$2\r\n10\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n")
+                        .bulks());
+        assertEquals(
+                expected,
+                outcome("%2\r\n$2\r\nhz\r\n$2\r\n10\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n")
+                        .bulks());
+        assertEquals(
+                List.of("dir", "/tmp/ü"),
+                outcome("*2\r\n$3\r\ndir\r\n$7\r\n/tmp/ü\r\n").bulks(),
+                "lengths are bytes");
         assertEquals(List.of(), outcome("*0\r\n").bulks());
         assertEquals(List.of(), outcome("-ERR nope\r\n").bulks());
     }

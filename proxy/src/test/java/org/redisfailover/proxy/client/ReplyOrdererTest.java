@@ -39,8 +39,13 @@ class ReplyOrdererTest {
     private ReplyOrderer orderer(ProxyConfig config, TopologyHolder topology) {
         ProxyShared shared = new ProxyShared(config, CommandClassifier.standard(), topology, Transport.best());
         awaitingLease = new RepliesAwaitingLease(topology, shared.metrics());
-        ReplyOrderer orderer = new ReplyOrderer(channel, new FlushBatcher(channel.eventLoop()), new RequestCounts(shared.metrics()), awaitingLease,
-                shared, new Backpressure(channel));
+        ReplyOrderer orderer = new ReplyOrderer(
+                channel,
+                new FlushBatcher(channel.eventLoop()),
+                new RequestCounts(shared.metrics()),
+                awaitingLease,
+                shared,
+                new Backpressure(channel));
         orderer.answers(new ReplyOrderer.Answers() {
             @Override
             public void answered(ReplySlot slot) {
@@ -48,14 +53,15 @@ class ReplyOrdererTest {
             }
 
             @Override
-            public void drained() {
-            }
+            public void drained() {}
         });
         return orderer;
     }
 
     private ReplyOrderer orderer() {
-        return orderer(ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), NODE, List.of()), new TopologyHolder(new Topology(1, NODE, List.of())));
+        return orderer(
+                ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), NODE, List.of()),
+                new TopologyHolder(new Topology(1, NODE, List.of())));
     }
 
     @AfterEach
@@ -105,7 +111,8 @@ class ReplyOrdererTest {
         arrive(written, "+written\r\n");
         arrive(skipped, "+skipped\r\n");
         assertEquals("+written\r\n", output());
-        assertEquals(3, answered.size(), "suppressed replies still count as answered: the backend connection stays in step");
+        assertEquals(
+                3, answered.size(), "suppressed replies still count as answered: the backend connection stays in step");
     }
 
     @Test
@@ -115,10 +122,13 @@ class ReplyOrdererTest {
         ReplySlot read = replies.newSlot(true);
         write.lost(NODE, "connection reset");
         read.lost(NODE, "connection reset");
-        assertEquals("-UNCERTAIN redis-failover: connection to 127.0.0.1:1 lost before the reply (connection reset); the command may or "
-                + "may not have been applied\r\n-ERR redis-failover: connection to 127.0.0.1:1 lost before the reply (connection reset)\r\n",
+        assertEquals(
+                "-UNCERTAIN redis-failover: connection to 127.0.0.1:1 lost before the reply (connection reset); the command may or "
+                        + "may not have been applied\r\n-ERR redis-failover: connection to 127.0.0.1:1 lost before the reply (connection reset)\r\n",
                 output());
-        assertTrue(channel.isActive(), "the client stays connected: closing would make at-least-once clients resend the write");
+        assertTrue(
+                channel.isActive(),
+                "the client stays connected: closing would make at-least-once clients resend the write");
     }
 
     /**
@@ -151,8 +161,11 @@ class ReplyOrdererTest {
         unconfirmed.setFenced(true);
         awaitingLease.settle();
         String out = output();
-        assertTrue(out.startsWith("-UNCERTAIN redis-failover: the reply from 127.0.0.1:1 came after the proxy's ZooKeeper lease lapsed and "
-                + "the proxy fenced itself"), out);
+        assertTrue(
+                out.startsWith(
+                        "-UNCERTAIN redis-failover: the reply from 127.0.0.1:1 came after the proxy's ZooKeeper lease lapsed and "
+                                + "the proxy fenced itself"),
+                out);
         unconfirmed.setFenced(false);
         ReplySlot movedWrite = replies.newSlot(false);
         arrive(movedWrite, "+OK\r\n");
@@ -160,8 +173,11 @@ class ReplyOrdererTest {
         unconfirmed.lease().confirm(System.nanoTime());
         awaitingLease.settle();
         out = output();
-        assertTrue(out.startsWith("-UNCERTAIN redis-failover: the reply from 127.0.0.1:1 came after the proxy's ZooKeeper lease lapsed and "
-                + "the topology changed to master 127.0.0.1:2 at epoch 2"), out);
+        assertTrue(
+                out.startsWith(
+                        "-UNCERTAIN redis-failover: the reply from 127.0.0.1:1 came after the proxy's ZooKeeper lease lapsed and "
+                                + "the topology changed to master 127.0.0.1:2 at epoch 2"),
+                out);
     }
 
     /** A lease that follows ZooKeeper and was never confirmed: writes may not be acknowledged yet. */
@@ -184,7 +200,9 @@ class ReplyOrdererTest {
 
     @Test
     void aClientPastTheOutputLimitIsClosed() {
-        ProxyConfig small = ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), NODE, List.of()).clientOutputLimitBytes(16).build();
+        ProxyConfig small = ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), NODE, List.of())
+                .clientOutputLimitBytes(16)
+                .build();
         replies = orderer(small, new TopologyHolder(new Topology(1, NODE, List.of())));
         ReplySlot big = replies.newSlot(true);
         replies.newSlot(true); // still owed: the big reply waits for the end of the loop turn to be flushed

@@ -20,14 +20,17 @@ import org.redisfailover.proxy.config.ProxyConfig;
 class RequestSequencerTest {
 
     private static final Duration HOLD = Duration.ofSeconds(5);
-    private static final String NO_MASTER = "-ERR redis-failover: no master available (no master at epoch 1 (no-master); request held ";
+    private static final String NO_MASTER =
+            "-ERR redis-failover: no master available (no master at epoch 1 (no-master); request held ";
 
     private EmbeddedClient client;
 
     @BeforeEach
     void setUp() {
         NodeAddress master = new NodeAddress("127.0.0.1", 1);
-        ProxyConfig config = ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), master, List.of()).hold(HOLD, 1000, 1 << 20).build();
+        ProxyConfig config = ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), master, List.of())
+                .hold(HOLD, 1000, 1 << 20)
+                .build();
         client = new EmbeddedClient(config, new Topology(1, null, List.of()));
     }
 
@@ -53,7 +56,8 @@ class RequestSequencerTest {
         // MULTI opens a connection of the client's own: it did not run until SET was answered, so only SET was held.
         assertTrue(first.startsWith(NO_MASTER) && lines(first) == 1, first);
         String second = expireHeld();
-        assertTrue(second.startsWith(NO_MASTER) && second.endsWith("\r\n+PONG\r\n") && lines(second) == 2,
+        assertTrue(
+                second.startsWith(NO_MASTER) && second.endsWith("\r\n+PONG\r\n") && lines(second) == 2,
                 "MULTI, held once it ran, then PING, which waited behind it: " + second);
     }
 
@@ -72,7 +76,8 @@ class RequestSequencerTest {
         String first = expireHeld();
         assertEquals(4, lines(first), "a new client's window: " + first);
         String second = expireHeld();
-        assertTrue(second.startsWith(NO_MASTER) && second.endsWith("\r\n+PONG\r\n") && lines(second) == 2,
+        assertTrue(
+                second.startsWith(NO_MASTER) && second.endsWith("\r\n+PONG\r\n") && lines(second) == 2,
                 "the fifth SET ran once the first four were answered, and PING waited behind it: " + second);
     }
 
@@ -80,7 +85,8 @@ class RequestSequencerTest {
     void aBlockingCallHeldForAMasterKeepsLaterRequestsWaiting() {
         assertEquals("", client.exchangeWhole("BLPOP q 0\r\nSET k v\r\n"));
         String first = expireHeld();
-        assertTrue(first.startsWith(NO_MASTER) && lines(first) == 1, "SET waited behind the held BLPOP, unsent: " + first);
+        assertTrue(
+                first.startsWith(NO_MASTER) && lines(first) == 1, "SET waited behind the held BLPOP, unsent: " + first);
         String second = expireHeld();
         assertTrue(second.startsWith(NO_MASTER) && lines(second) == 1, second);
     }

@@ -12,10 +12,20 @@ import org.redisfailover.protocol.resp.RedisRequest;
 class SharedLaneTest {
 
     private final LaneFixture fixture = new LaneFixture();
-    private final SharedLane lane = new SharedLane(fixture.lanes, fixture.routing,
-            new LocalCommands(fixture.state, fixture.own, fixture.modes(), fixture.replies, fixture.shared, fixture.lanes),
-            new GroupConfigCommand(fixture.shared, fixture.loop, fixture.connections, fixture.replies, fixture.lanes, fixture.channel.eventLoop()),
-            fixture.replies, fixture.state);
+    private final SharedLane lane = new SharedLane(
+            fixture.lanes,
+            fixture.routing,
+            new LocalCommands(
+                    fixture.state, fixture.own, fixture.modes(), fixture.replies, fixture.shared, fixture.lanes),
+            new GroupConfigCommand(
+                    fixture.shared,
+                    fixture.loop,
+                    fixture.connections,
+                    fixture.replies,
+                    fixture.lanes,
+                    fixture.channel.eventLoop()),
+            fixture.replies,
+            fixture.state);
 
     @AfterEach
     void tearDown() {
@@ -42,8 +52,11 @@ class SharedLaneTest {
         run("PING");
         run("SHUTDOWN");
         run("EXEC");
-        assertEquals("+PONG\r\n-ERR SHUTDOWN is not allowed through redis-failover: " + fixture.shared.classifier().classifyName("shutdown").reason()
-                + "\r\n-ERR EXEC without MULTI\r\n", fixture.output());
+        assertEquals(
+                "+PONG\r\n-ERR SHUTDOWN is not allowed through redis-failover: "
+                        + fixture.shared.classifier().classifyName("shutdown").reason()
+                        + "\r\n-ERR EXEC without MULTI\r\n",
+                fixture.output());
         assertTrue(fixture.routing.sent.isEmpty(), "nothing reached a node");
     }
 
@@ -59,7 +72,8 @@ class SharedLaneTest {
         RedisRequest get = LaneFixture.request("GET", "k");
         try {
             assertTrue(lane.mayStart(get, fixture.route(get), false, 5), "on the same lane, a request pipelines");
-            assertFalse(lane.mayStart(get, fixture.route(get), true, 1), "after another lane, it waits for its replies");
+            assertFalse(
+                    lane.mayStart(get, fixture.route(get), true, 1), "after another lane, it waits for its replies");
             assertTrue(lane.mayStart(get, fixture.route(get), true, 0));
         } finally {
             get.release();

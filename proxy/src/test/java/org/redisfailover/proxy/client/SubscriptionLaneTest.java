@@ -37,7 +37,9 @@ class SubscriptionLaneTest {
         RedisRequest subscribe = LaneFixture.request("SUBSCRIBE", "news");
         try {
             assertFalse(lane.mayStart(subscribe, fixture.route(subscribe), true, 1));
-            assertFalse(lane.mayStart(subscribe, fixture.route(subscribe), false, 1), "it opens the link: nothing may be in flight");
+            assertFalse(
+                    lane.mayStart(subscribe, fixture.route(subscribe), false, 1),
+                    "it opens the link: nothing may be in flight");
             assertTrue(lane.mayStart(subscribe, fixture.route(subscribe), true, 0));
         } finally {
             subscribe.release();

@@ -40,7 +40,9 @@ class TransactionLaneTest {
     void theFirstRequestOnANewConnectionWaitsForEveryEarlierReply() {
         RedisRequest multi = LaneFixture.request("MULTI");
         try {
-            assertFalse(lane.mayStart(multi, fixture.route(multi), false, 1), "a new pin: nothing earlier may be in flight");
+            assertFalse(
+                    lane.mayStart(multi, fixture.route(multi), false, 1),
+                    "a new pin: nothing earlier may be in flight");
             assertTrue(lane.mayStart(multi, fixture.route(multi), false, 0));
         } finally {
             multi.release();
@@ -52,7 +54,8 @@ class TransactionLaneTest {
         run("EXEC");
         run("SHUTDOWN");
         run("CONFIG", "SET", "maxmemory", "1mb");
-        assertEquals(3, fixture.lanes.handedToShared.size(), "EXEC outside MULTI, a refused command, CONFIG outside MULTI");
+        assertEquals(
+                3, fixture.lanes.handedToShared.size(), "EXEC outside MULTI, a refused command, CONFIG outside MULTI");
         assertTrue(fixture.routing.sent.isEmpty());
     }
 }

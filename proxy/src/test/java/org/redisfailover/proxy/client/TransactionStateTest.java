@@ -34,7 +34,8 @@ class TransactionStateTest {
         state.onSent("set", 3, true);
         state.onSent("multi", 1, false); // nested: refused, the queued SET still runs at EXEC
         assertTrue(state.execOfWritingTransaction("exec", 1));
-        assertFalse(state.execOfWritingTransaction("exec", 2), "EXEC with arguments is refused, the transaction goes on");
+        assertFalse(
+                state.execOfWritingTransaction("exec", 2), "EXEC with arguments is refused, the transaction goes on");
         assertFalse(state.execOfWritingTransaction("discard", 1));
         state.onSent("exec", 1, false);
         assertFalse(state.execOfWritingTransaction("exec", 1), "no transaction open");
@@ -69,11 +70,14 @@ class TransactionStateTest {
         state.onSent("multi", 1, false);
         state.pinLost("the connection to the master was lost");
         assertTrue(state.doomed());
-        assertEquals("-ERR redis-failover: the transaction was aborted: the connection to the master was lost",
+        assertEquals(
+                "-ERR redis-failover: the transaction was aborted: the connection to the master was lost",
                 text(state.answerDoomed("set", 3, RespVersion.RESP2)));
         assertEquals("-ERR MULTI calls can not be nested", text(state.answerDoomed("multi", 1, RespVersion.RESP2)));
         assertEquals("-ERR WATCH inside MULTI is not allowed", text(state.answerDoomed("watch", 2, RespVersion.RESP2)));
-        assertEquals("-EXECABORT Transaction discarded because of previous errors.", text(state.answerDoomed("exec", 1, RespVersion.RESP2)));
+        assertEquals(
+                "-EXECABORT Transaction discarded because of previous errors.",
+                text(state.answerDoomed("exec", 1, RespVersion.RESP2)));
         assertFalse(state.engaged());
     }
 

@@ -58,12 +58,11 @@ class ProxyErrorsGoldenTest {
         Object[] args = new Object[types.length];
         for (int i = 0; i < types.length; i++) {
             Class<?> type = types[i];
-            args[i] = type == NodeAddress.class ? NODE
-                    : type == String.class ? "<" + (char) ('a' + i) + ">"
-                    : type == long.class ? 1234L
-                    : type == int.class ? 2
-                    : type == boolean.class ? flag
-                    : null;
+            args[i] = type == NodeAddress.class
+                    ? NODE
+                    : type == String.class
+                            ? "<" + (char) ('a' + i) + ">"
+                            : type == long.class ? 1234L : type == int.class ? 2 : type == boolean.class ? flag : null;
             if (args[i] == null) {
                 throw new IllegalStateException(method + ": no sample for " + type);
             }
@@ -77,7 +76,9 @@ class ProxyErrorsGoldenTest {
         if (Boolean.getBoolean("golden.update")) {
             Files.write(GOLDEN, actual, StandardCharsets.UTF_8);
         }
-        assertEquals(String.join("\n", Files.readAllLines(GOLDEN, StandardCharsets.UTF_8)), String.join("\n", actual),
+        assertEquals(
+                String.join("\n", Files.readAllLines(GOLDEN, StandardCharsets.UTF_8)),
+                String.join("\n", actual),
                 "an error text changed: review the diff and regenerate with -Dgolden.update=true");
     }
 

@@ -56,7 +56,8 @@ class AuthPassthroughIT {
 
     @Test
     void authenticatedClientRunsAsItsOwnUserEverywhere() {
-        try (Jedis alice = proxy.client(); Jedis anonymous = proxy.client()) {
+        try (Jedis alice = proxy.client();
+                Jedis anonymous = proxy.client()) {
             JedisDataException wrong = assertThrows(JedisDataException.class, () -> alice.auth("alice", "guess"));
             assertTrue(wrong.getMessage().startsWith("WRONGPASS"), wrong.getMessage());
             assertEquals("default", alice.aclWhoAmI(), "a refused AUTH leaves the client as it was");
@@ -80,8 +81,12 @@ class AuthPassthroughIT {
             assertEquals("OK", anonymous.set("bob:1", "v"), "other clients keep the proxy's user");
             assertEquals("default", anonymous.aclWhoAmI());
 
-            assertEquals("RESET", alice.sendCommand(() -> "RESET".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) instanceof byte[] bytes
-                    ? new String(bytes, java.nio.charset.StandardCharsets.US_ASCII) : null);
+            assertEquals(
+                    "RESET",
+                    alice.sendCommand(() -> "RESET".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                                    instanceof byte[] bytes
+                            ? new String(bytes, java.nio.charset.StandardCharsets.US_ASCII)
+                            : null);
             assertEquals("default", alice.aclWhoAmI(), "RESET logs the client back in as the default user");
         }
     }
@@ -93,8 +98,10 @@ class AuthPassthroughIT {
      */
     @Test
     void helloWithAuthLogsInAsTheUserInTheProtocolAsked() throws Exception {
-        try (org.redisfailover.testing.RawClient client = new org.redisfailover.testing.RawClient(proxy.port(), 5_000)) {
-            assertTrue(client.call("HELLO", "3", "AUTH", "alice", "guess").startsWith("-WRONGPASS"), "Redis' own refusal");
+        try (org.redisfailover.testing.RawClient client =
+                new org.redisfailover.testing.RawClient(proxy.port(), 5_000)) {
+            assertTrue(
+                    client.call("HELLO", "3", "AUTH", "alice", "guess").startsWith("-WRONGPASS"), "Redis' own refusal");
             assertEquals("$7\r\ndefault", client.call("ACL", "WHOAMI").strip(), "still the default user, in RESP2");
             String hello = client.call("HELLO", "3", "AUTH", "alice", "secret", "SETNAME", "app-1");
             assertTrue(hello.startsWith("%") && hello.contains("redis"), "Redis' HELLO map: " + hello);
@@ -109,7 +116,8 @@ class AuthPassthroughIT {
     /** CONFIG SET reaches the nodes as the client's own user: one without the permission is refused, by Redis. */
     @Test
     void configSetRunsAsTheClientsOwnUser() {
-        try (Jedis carol = proxy.client(); Jedis direct = group.master().client()) {
+        try (Jedis carol = proxy.client();
+                Jedis direct = group.master().client()) {
             assertEquals("OK", carol.auth("carol", "secret"));
             JedisDataException denied = assertThrows(JedisDataException.class, () -> carol.configSet("hz", "13"));
             assertTrue(denied.getMessage().startsWith("NOPERM"), denied.getMessage());

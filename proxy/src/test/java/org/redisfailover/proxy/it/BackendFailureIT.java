@@ -49,15 +49,14 @@ class BackendFailureIT {
     }
 
     /** What one client saw: replies matched to requests, and errors. */
-    private record Outcome(int requests, int answered, int errors) {
-    }
+    private record Outcome(int requests, int answered, int errors) {}
 
     /**
      * Pipelines batches of GETs (and, for writers, a SET per batch) until told to stop, checking each
      * reply against the request it answers.
      */
-    private static Outcome pipelineUntilStopped(int port, int client, boolean writer, AtomicBoolean stop, AtomicInteger errorsSeen)
-            throws Exception {
+    private static Outcome pipelineUntilStopped(
+            int port, int client, boolean writer, AtomicBoolean stop, AtomicInteger errorsSeen) throws Exception {
         int requests = 0;
         int values = 0;
         int errors = 0;
@@ -78,10 +77,15 @@ class BackendFailureIT {
                 requests += expected.size();
                 for (String want : expected) {
                     String reply = raw.readReply();
-                    assertTrue(reply != null, "client " + client + ": the proxy never closes a client because a backend died");
+                    assertTrue(
+                            reply != null,
+                            "client " + client + ": the proxy never closes a client because a backend died");
                     if (reply.startsWith("-")) {
-                        // A SET in flight at the kill may have run: it says so, with its own code; anything else failed outright.
-                        String prefix = want.equals("+OK") && reply.startsWith("-UNCERTAIN") ? "-UNCERTAIN redis-failover: " : "-ERR redis-failover: ";
+                        // A SET in flight at the kill may have run: it says so, with its own code; anything else failed
+                        // outright.
+                        String prefix = want.equals("+OK") && reply.startsWith("-UNCERTAIN")
+                                ? "-UNCERTAIN redis-failover: "
+                                : "-ERR redis-failover: ";
                         assertTrue(reply.startsWith(prefix), "proxy error, got " + reply);
                         errors++;
                         errorsSeen.incrementAndGet();
@@ -111,17 +115,25 @@ class BackendFailureIT {
                 for (int c = 0; c < CLIENTS; c++) {
                     int client = c;
                     boolean writer = c % 2 == 1;
-                    outcomes.add(pool.submit(() -> pipelineUntilStopped(proxy.port(), client, writer, stop, errorsSeen)));
+                    outcomes.add(
+                            pool.submit(() -> pipelineUntilStopped(proxy.port(), client, writer, stop, errorsSeen)));
                 }
-                Poll.until(Duration.ofSeconds(10), "traffic to flow", () -> group.master().calls("get") > 5_000);
+                Poll.until(
+                        Duration.ofSeconds(10),
+                        "traffic to flow",
+                        () -> group.master().calls("get") > 5_000);
                 group.master().kill();
-                // Keep the load on until clients have met the outage, so requests hit both the dying connection and the backoff.
+                // Keep the load on until clients have met the outage, so requests hit both the dying connection and the
+                // backoff.
                 Poll.until(Duration.ofSeconds(10), "clients to see the outage", () -> errorsSeen.get() >= 100);
                 stop.set(true);
                 int errors = 0;
                 for (int c = 0; c < CLIENTS; c++) {
                     Outcome outcome = outcomes.get(c).get(60, TimeUnit.SECONDS);
-                    assertEquals(outcome.requests(), outcome.answered() + outcome.errors(), "every request answered exactly once");
+                    assertEquals(
+                            outcome.requests(),
+                            outcome.answered() + outcome.errors(),
+                            "every request answered exactly once");
                     errors += outcome.errors();
                 }
                 assertTrue(errors > 0, "requests during the outage were answered with errors");
@@ -132,7 +144,9 @@ class BackendFailureIT {
             group.heal();
             seedKeys(group);
             try (Jedis jedis = proxy.client()) {
-                Poll.until(Duration.ofSeconds(15), "the proxy to reconnect to the restarted master",
+                Poll.until(
+                        Duration.ofSeconds(15),
+                        "the proxy to reconnect to the restarted master",
                         () -> "0:1".equals(jedis.get("fail:0:1")));
             }
         }
@@ -141,7 +155,8 @@ class BackendFailureIT {
     @Test
     void stalledMasterTimesOutRequestsAndRecoversWhenResumed(RedisGroup group) throws Exception {
         try (RunningProxy proxy = RunningProxy.start(group, c -> c.backendTimeout(Duration.ofMillis(500)))) {
-            try (RawClient reader = new RawClient(proxy.port(), 10_000); RawClient writer = new RawClient(proxy.port(), 10_000)) {
+            try (RawClient reader = new RawClient(proxy.port(), 10_000);
+                    RawClient writer = new RawClient(proxy.port(), 10_000)) {
                 reader.send(RawClient.command("SET", "stall:k", "v"));
                 assertEquals("+OK\r\n", reader.readReply());
                 group.master().pause();
@@ -151,13 +166,20 @@ class BackendFailureIT {
                     writer.send(RawClient.command("SET", "stall:k", "w"));
                     String readReply = reader.readReply();
                     long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-                    assertTrue(readReply.startsWith("-ERR redis-failover: connection to " + group.master().address() + " lost before the reply"),
+                    assertTrue(
+                            readReply.startsWith("-ERR redis-failover: connection to "
+                                    + group.master().address() + " lost before the reply"),
                             readReply);
-                    assertTrue(waitedMillis >= 400 && waitedMillis < 5_000, "failed after the backend timeout, waited " + waitedMillis);
+                    assertTrue(
+                            waitedMillis >= 400 && waitedMillis < 5_000,
+                            "failed after the backend timeout, waited " + waitedMillis);
                     // The write may have executed: it is answered as such, never with a made-up definite result,
                     // and the client connection stays open.
-                    assertEquals("-UNCERTAIN redis-failover: connection to " + group.master().address() + " lost before the reply (no reply "
-                            + "for 500 ms); the command may or may not have been applied\r\n", writer.readReply());
+                    assertEquals(
+                            "-UNCERTAIN redis-failover: connection to "
+                                    + group.master().address() + " lost before the reply (no reply "
+                                    + "for 500 ms); the command may or may not have been applied\r\n",
+                            writer.readReply());
                 } finally {
                     group.master().resume();
                 }
@@ -195,7 +217,8 @@ class BackendFailureIT {
                     try {
                         client.send(RawClient.command("GET", "k"));
                         String reply = client.readReply();
-                        return reply.startsWith("-ERR redis-failover: " + group.master().address() + " is unreachable");
+                        return reply.startsWith(
+                                "-ERR redis-failover: " + group.master().address() + " is unreachable");
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }

@@ -127,7 +127,8 @@ class ClientCompatibilityIT {
 
     @Test
     void selectIsPerClientConnection(RedisGroup group) {
-        try (Jedis db0 = proxy.client(); Jedis db5 = proxy.client()) {
+        try (Jedis db0 = proxy.client();
+                Jedis db5 = proxy.client()) {
             db5.select(5);
             db5.set("compat:db", "five");
             db0.set("compat:db", "zero");
@@ -144,7 +145,8 @@ class ClientCompatibilityIT {
 
     @Test
     void clientNameIsKeptPerConnection() {
-        try (Jedis a = proxy.client(); Jedis b = proxy.client()) {
+        try (Jedis a = proxy.client();
+                Jedis b = proxy.client()) {
             assertEquals("OK", a.clientSetname("alpha"));
             assertEquals("alpha", a.clientGetname());
             assertNull(b.clientGetname());
@@ -177,12 +179,17 @@ class ClientCompatibilityIT {
     @Test
     void refusedCommandsGetClearErrorsAndTheConnectionStaysUsable() {
         try (Jedis jedis = proxy.client()) {
-            JedisDataException shutdown = assertThrows(JedisDataException.class, () -> jedis.sendCommand(
-                    redis.clients.jedis.Protocol.Command.SHUTDOWN));
-            assertTrue(shutdown.getMessage().startsWith("ERR SHUTDOWN is not allowed through redis-failover"), shutdown.getMessage());
-            JedisDataException tracking = assertThrows(JedisDataException.class, () -> jedis.sendCommand(
-                    redis.clients.jedis.Protocol.Command.CLIENT, "TRACKING", "on"));
-            assertTrue(tracking.getMessage().startsWith("ERR redis-failover: CLIENT TRACKING needs RESP3"), tracking.getMessage());
+            JedisDataException shutdown = assertThrows(
+                    JedisDataException.class, () -> jedis.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN));
+            assertTrue(
+                    shutdown.getMessage().startsWith("ERR SHUTDOWN is not allowed through redis-failover"),
+                    shutdown.getMessage());
+            JedisDataException tracking = assertThrows(
+                    JedisDataException.class,
+                    () -> jedis.sendCommand(redis.clients.jedis.Protocol.Command.CLIENT, "TRACKING", "on"));
+            assertTrue(
+                    tracking.getMessage().startsWith("ERR redis-failover: CLIENT TRACKING needs RESP3"),
+                    tracking.getMessage());
             assertEquals("PONG", jedis.ping());
         }
     }

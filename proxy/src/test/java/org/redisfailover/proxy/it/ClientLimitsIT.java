@@ -21,8 +21,8 @@ class ClientLimitsIT {
     @Test
     void aClientStuckInsideARequestIsClosedAfterTheDeadlineButAnIdleOneIsNot(RedisGroup group) throws IOException {
         try (RunningProxy proxy = RunningProxy.start(group, c -> c.partialRequestTimeout(Duration.ofMillis(300)));
-             RawClient idle = new RawClient(proxy.port(), 50);
-             RawClient stuck = new RawClient(proxy.port(), 50)) {
+                RawClient idle = new RawClient(proxy.port(), 50);
+                RawClient stuck = new RawClient(proxy.port(), 50)) {
             idle.send(RawClient.command("PING"));
             stuck.send("*1\r\n$4\r\nPI"); // C19: Redis would wait forever
             Poll.until(Duration.ofSeconds(10), "the stuck client to be closed", stuck::drainsToClose);
@@ -39,8 +39,8 @@ class ClientLimitsIT {
         // that never reads makes the proxy hold about that much once its socket buffers are full: a limit under
         // it is what this client meets. At 1 MiB it could stay just under the limit for ever.
         try (RunningProxy proxy = RunningProxy.start(group, c -> c.clientOutputLimitBytes(512 * 1024));
-             RawClient greedy = new RawClient(proxy.port(), 50);
-             Jedis polite = proxy.client()) {
+                RawClient greedy = new RawClient(proxy.port(), 50);
+                Jedis polite = proxy.client()) {
             String request = RawClient.command("GET", "limits:big");
             try {
                 for (int i = 0; i < 2_000; i++) {
@@ -60,8 +60,8 @@ class ClientLimitsIT {
     @Test
     void connectionsBeyondMaxClientsAreRefusedAsRedisDoes(RedisGroup group) throws IOException {
         try (RunningProxy proxy = RunningProxy.start(group, c -> c.maxClients(2));
-             RawClient first = new RawClient(proxy.port(), 5_000);
-             RawClient second = new RawClient(proxy.port(), 5_000)) {
+                RawClient first = new RawClient(proxy.port(), 5_000);
+                RawClient second = new RawClient(proxy.port(), 5_000)) {
             first.send(RawClient.command("PING"));
             assertEquals("+PONG\r\n", first.readReply());
             second.send(RawClient.command("PING"));
@@ -83,8 +83,9 @@ class ClientLimitsIT {
 
     @Test
     void oversizedRequestClosesTheClientWithoutReply(RedisGroup group) throws IOException {
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.limits(RespLimits.DEFAULT.withMaxRequestBytes(64 * 1024)));
-             RawClient client = new RawClient(proxy.port(), 5_000)) {
+        try (RunningProxy proxy =
+                        RunningProxy.start(group, c -> c.limits(RespLimits.DEFAULT.withMaxRequestBytes(64 * 1024)));
+                RawClient client = new RawClient(proxy.port(), 5_000)) {
             client.send(RawClient.command("PING") + "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n");
             assertEquals("+PONG\r\n", client.readReply(), "earlier requests are still answered");
             assertTrue(client.isClosedByPeer());

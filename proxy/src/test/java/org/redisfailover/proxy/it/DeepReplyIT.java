@@ -36,7 +36,8 @@ class DeepReplyIT {
             direct = redis.readReply();
         }
         int depth = direct.split("\\*1\r\n", -1).length - 1;
-        assertTrue(depth > 1024 && direct.endsWith("-ERR reached lua stack limit\r\n"),
+        assertTrue(
+                depth > 1024 && direct.endsWith("-ERR reached lua stack limit\r\n"),
                 "Redis nests past hiredis' 1024 levels: " + depth + " levels");
 
         // One I/O thread: every client below shares the proxy's one connection to the master.

@@ -31,6 +31,7 @@ class GroupConfigIT {
 
     @TempDir
     static Path dir;
+
     private static RedisProcess master;
     private static List<RedisProcess> replicas;
     private static RunningProxy proxy;
@@ -54,8 +55,17 @@ class GroupConfigIT {
     void restoreDefaults() throws Exception {
         for (RedisProcess node : nodes()) {
             try (Jedis jedis = node.client()) {
-                jedis.configSet("notify-keyspace-events", "", "hash-max-listpack-entries", "128", "maxmemory-policy", "noeviction",
-                        "slowlog-log-slower-than", "10000", "hz", "10");
+                jedis.configSet(
+                        "notify-keyspace-events",
+                        "",
+                        "hash-max-listpack-entries",
+                        "128",
+                        "maxmemory-policy",
+                        "noeviction",
+                        "slowlog-log-slower-than",
+                        "10000",
+                        "hz",
+                        "10");
             }
         }
     }
@@ -90,10 +100,14 @@ class GroupConfigIT {
 
     @Test
     void aSettingReachesEveryNodeAndConfigGetAnswersAsTheMaster() throws Exception {
-        assertEquals("+OK\r\n", proxied("CONFIG", "SET", "hash-max-listpack-entries", "17", "maxmemory-policy", "allkeys-lfu"));
+        assertEquals(
+                "+OK\r\n",
+                proxied("CONFIG", "SET", "hash-max-listpack-entries", "17", "maxmemory-policy", "allkeys-lfu"));
         assertEquals(List.of("17", "17", "17"), valuesOnEveryNode("hash-max-listpack-entries"));
         assertEquals(List.of("allkeys-lfu", "allkeys-lfu", "allkeys-lfu"), valuesOnEveryNode("maxmemory-policy"));
-        assertEquals(direct("CONFIG", "GET", "hash-max-listpack-entries"), proxied("CONFIG", "GET", "hash-max-listpack-entries"));
+        assertEquals(
+                direct("CONFIG", "GET", "hash-max-listpack-entries"),
+                proxied("CONFIG", "GET", "hash-max-listpack-entries"));
     }
 
     @Test
@@ -107,26 +121,42 @@ class GroupConfigIT {
             String expected = direct(bad);
             assertTrue(expected.startsWith("-ERR"), expected);
             assertEquals(expected, proxied(bad), String.join(" ", bad));
-            assertEquals(List.of("128", "128", "128"), valuesOnEveryNode("hash-max-listpack-entries"), String.join(" ", bad));
+            assertEquals(
+                    List.of("128", "128", "128"),
+                    valuesOnEveryNode("hash-max-listpack-entries"),
+                    String.join(" ", bad));
         }
     }
 
     @Test
     void parametersThatWouldTakeTheGroupApartAreRefusedWithTheReason() throws Exception {
-        for (String parameter : List.of("replica-read-only", "slave-priority", "dir", "port", "requirepass", "tls-port", "maxclients",
-                "client-output-buffer-limit", "repl-backlog-size", "REPLICA-PRIORITY")) {
+        for (String parameter : List.of(
+                "replica-read-only",
+                "slave-priority",
+                "dir",
+                "port",
+                "requirepass",
+                "tls-port",
+                "maxclients",
+                "client-output-buffer-limit",
+                "repl-backlog-size",
+                "REPLICA-PRIORITY")) {
             String reply = proxied("CONFIG", "SET", "hz", "11", parameter, "1");
-            assertTrue(reply.startsWith("-ERR CONFIG SET failed (possibly related to argument '" + parameter
-                    + "') - refused by redis-failover: "), reply);
+            assertTrue(
+                    reply.startsWith("-ERR CONFIG SET failed (possibly related to argument '" + parameter
+                            + "') - refused by redis-failover: "),
+                    reply);
         }
-        assertEquals(List.of("10", "10", "10"), valuesOnEveryNode("hz"), "nothing applied when one parameter is refused");
+        assertEquals(
+                List.of("10", "10", "10"), valuesOnEveryNode("hz"), "nothing applied when one parameter is refused");
     }
 
     @Test
     void configSetInsideMultiIsRefusedAndResetStatReachesEveryNode() throws Exception {
         try (RawClient client = RawClient.connect(proxy.port())) {
             assertEquals("+OK\r\n", client.call("MULTI"));
-            assertTrue(client.call("CONFIG", "SET", "hz", "12").startsWith("-ERR redis-failover: CONFIG SET inside MULTI"));
+            assertTrue(client.call("CONFIG", "SET", "hz", "12")
+                    .startsWith("-ERR redis-failover: CONFIG SET inside MULTI"));
             assertEquals("*0\r\n", client.call("EXEC"));
         }
         for (RedisProcess node : nodes()) {
@@ -155,7 +185,8 @@ class GroupConfigIT {
         Thread thread = new Thread(() -> subscriber.psubscribe(listener, "__keyspace@0__:notify:*"));
         thread.start();
         try (Jedis jedis = proxy.client()) {
-            Poll.until(Duration.ofSeconds(10), "the subscriber is subscribed", () -> listener.getSubscribedChannels() > 0);
+            Poll.until(
+                    Duration.ofSeconds(10), "the subscriber is subscribed", () -> listener.getSubscribedChannels() > 0);
             jedis.set("notify:k", "v");
             assertEquals("__keyspace@0__:notify:k set", events.poll(10, TimeUnit.SECONDS));
         } finally {
@@ -188,12 +219,14 @@ class GroupConfigIT {
     @Test
     void aReplicaThatRefusesUndoesTheChangeOnTheOthers(@TempDir Path own) throws Exception {
         try (RedisProcess ownMaster = RedisProcess.start(own, null);
-                RedisProcess refusing = RedisProcess.start(own, ownMaster, "--rename-command", "CONFIG", "CONFIG-RENAMED");
+                RedisProcess refusing =
+                        RedisProcess.start(own, ownMaster, "--rename-command", "CONFIG", "CONFIG-RENAMED");
                 RunningProxy ownProxy = RunningProxy.start(ownMaster, List.of(refusing), config -> config);
                 RawClient client = RawClient.connect(ownProxy.port())) {
             refusing.awaitReplicationFrom(ownMaster);
             String reply = client.call("CONFIG", "SET", "hz", "13");
-            assertTrue(reply.startsWith("-ERR CONFIG SET failed: replica " + refusing.address() + " refused it"), reply);
+            assertTrue(
+                    reply.startsWith("-ERR CONFIG SET failed: replica " + refusing.address() + " refused it"), reply);
             try (Jedis jedis = ownMaster.client()) {
                 assertEquals("10", jedis.configGet("hz").get("hz"), "the master's previous value is back");
             }

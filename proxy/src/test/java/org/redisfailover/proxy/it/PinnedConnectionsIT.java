@@ -78,14 +78,15 @@ class PinnedConnectionsIT {
 
             // Redis' own errors: nesting, and a command error that aborts EXEC.
             jedis.sendCommand(redis.clients.jedis.Protocol.Command.MULTI);
-            JedisDataException nested = assertThrows(JedisDataException.class,
-                    () -> jedis.sendCommand(redis.clients.jedis.Protocol.Command.MULTI));
+            JedisDataException nested = assertThrows(
+                    JedisDataException.class, () -> jedis.sendCommand(redis.clients.jedis.Protocol.Command.MULTI));
             assertEquals("ERR MULTI calls can not be nested", nested.getMessage());
-            JedisDataException arity = assertThrows(JedisDataException.class,
+            JedisDataException arity = assertThrows(
+                    JedisDataException.class,
                     () -> jedis.sendCommand(redis.clients.jedis.Protocol.Command.SET, "only-a-key"));
             assertTrue(arity.getMessage().startsWith("ERR wrong number of arguments"), arity.getMessage());
-            JedisDataException abort = assertThrows(JedisDataException.class,
-                    () -> jedis.sendCommand(redis.clients.jedis.Protocol.Command.EXEC));
+            JedisDataException abort = assertThrows(
+                    JedisDataException.class, () -> jedis.sendCommand(redis.clients.jedis.Protocol.Command.EXEC));
             assertEquals("EXECABORT Transaction discarded because of previous errors.", abort.getMessage());
 
             JedisDataException select = assertThrows(JedisDataException.class, () -> {
@@ -100,7 +101,8 @@ class PinnedConnectionsIT {
 
     @Test
     void watchedKeyChangedByAnotherClientMakesExecReturnNull() {
-        try (Jedis watcher = proxy.client(); Jedis other = proxy.client()) {
+        try (Jedis watcher = proxy.client();
+                Jedis other = proxy.client()) {
             watcher.set("watch:key", "1");
             watcher.watch("watch:key");
             assertEquals("1", watcher.get("watch:key")); // read after WATCH: from the master, on the pin
@@ -123,8 +125,11 @@ class PinnedConnectionsIT {
     void pipelinedWriteBeforeMultiIsAppliedBeforeTheTransaction() throws Exception {
         try (RawClient client = new RawClient(proxy.port(), 5_000)) {
             for (int round = 0; round < 50; round++) {
-                client.send(RawClient.command("SET", "order:key", "100") + RawClient.command("MULTI") + RawClient.command("INCR", "order:key")
-                        + RawClient.command("EXEC") + RawClient.command("GET", "order:key"));
+                client.send(RawClient.command("SET", "order:key", "100")
+                        + RawClient.command("MULTI")
+                        + RawClient.command("INCR", "order:key")
+                        + RawClient.command("EXEC")
+                        + RawClient.command("GET", "order:key"));
                 assertEquals("+OK\r\n", client.readReply(), "round " + round);
                 assertEquals("+OK\r\n", client.readReply());
                 assertEquals("+QUEUED\r\n", client.readReply());
@@ -136,7 +141,8 @@ class PinnedConnectionsIT {
 
     @Test
     void transactionConnectionsAreReusedNotOpenedPerTransaction() {
-        try (Jedis jedis = proxy.client(); Jedis master = group.master().client()) {
+        try (Jedis jedis = proxy.client();
+                Jedis master = group.master().client()) {
             for (int i = 0; i < 20; i++) {
                 Transaction transaction = jedis.multi();
                 transaction.incr("reuse:counter");
@@ -213,7 +219,8 @@ class PinnedConnectionsIT {
             }
         };
         ExecutorService executor = Executors.newSingleThreadExecutor();
-        try (Jedis subscriber = proxy.client(); Jedis publisher = proxy.client()) {
+        try (Jedis subscriber = proxy.client();
+                Jedis publisher = proxy.client()) {
             Future<?> loop = executor.submit(() -> subscriber.subscribe(listener, "news"));
             Poll.until(Duration.ofSeconds(5), "the subscription", () -> listener.isSubscribed());
             listener.psubscribe("sport.*");
@@ -256,13 +263,18 @@ class PinnedConnectionsIT {
                 clients.add(client);
                 pops.add(executor.submit(() -> client.blpop(0, "queue:jobs")));
             }
-            Poll.until(Duration.ofSeconds(10), "every client blocked on the master", () -> blockedOnMaster() == blockedClients);
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "every client blocked on the master",
+                    () -> blockedOnMaster() == blockedClients);
             // Every client of the proxy shares its master connection: none of them may wait for the blocked ones.
             long start = System.nanoTime();
             for (int i = 0; i < 100; i++) {
                 jedis.set("while:blocked", Integer.toString(i));
             }
-            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 5_000, "writes waited for blocked clients");
+            assertTrue(
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 5_000,
+                    "writes waited for blocked clients");
             for (int i = 0; i < blockedClients; i++) {
                 jedis.rpush("queue:jobs", "job" + i);
             }

@@ -27,7 +27,11 @@ class ReadPolicyIT {
     }
 
     private static long[] getCalls(RedisGroup group) {
-        return new long[] {group.master().calls("get"), group.replicas().get(0).calls("get"), group.replicas().get(1).calls("get")};
+        return new long[] {
+            group.master().calls("get"),
+            group.replicas().get(0).calls("get"),
+            group.replicas().get(1).calls("get")
+        };
     }
 
     private static void readAndWrite(RunningProxy proxy, int count) {
@@ -76,17 +80,23 @@ class ReadPolicyIT {
             }
         }
         group.replicas().forEach(replica -> replica.awaitReplicationFrom(group.master()));
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA)); Jedis jedis = proxy.client()) {
-            long[] scansBefore = {group.replicas().get(0).calls("scan") + group.replicas().get(0).calls("hscan"),
-                group.replicas().get(1).calls("scan") + group.replicas().get(1).calls("hscan")};
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA));
+                Jedis jedis = proxy.client()) {
+            long[] scansBefore = {
+                group.replicas().get(0).calls("scan") + group.replicas().get(0).calls("hscan"),
+                group.replicas().get(1).calls("scan") + group.replicas().get(1).calls("hscan")
+            };
             java.util.Set<String> keys = new java.util.HashSet<>();
             java.util.Set<String> fields = new java.util.HashSet<>();
             String cursor = "0";
             String hashCursor = "0";
             int calls = 0;
-            redis.clients.jedis.params.ScanParams params = new redis.clients.jedis.params.ScanParams().match("scan:*").count(7);
+            redis.clients.jedis.params.ScanParams params =
+                    new redis.clients.jedis.params.ScanParams().match("scan:*").count(7);
             // Two interleaved iterations, with GETs between them that round-robin over the replicas.
-            for (boolean first = true; (first || !cursor.equals("0") || !hashCursor.equals("0")) && calls < 2_000; first = false) {
+            for (boolean first = true;
+                    (first || !cursor.equals("0") || !hashCursor.equals("0")) && calls < 2_000;
+                    first = false) {
                 if (first || !cursor.equals("0")) {
                     redis.clients.jedis.resps.ScanResult<String> page = jedis.scan(cursor, params);
                     keys.addAll(page.getResult());
@@ -105,8 +115,12 @@ class ReadPolicyIT {
             keys.remove("scan:hash");
             assertEquals(300, keys.size(), "every key once the SCAN completes");
             assertEquals(300, fields.size(), "every field once the HSCAN completes");
-            long onFirst = group.replicas().get(0).calls("scan") + group.replicas().get(0).calls("hscan") - scansBefore[0];
-            long onSecond = group.replicas().get(1).calls("scan") + group.replicas().get(1).calls("hscan") - scansBefore[1];
+            long onFirst = group.replicas().get(0).calls("scan")
+                    + group.replicas().get(0).calls("hscan")
+                    - scansBefore[0];
+            long onSecond = group.replicas().get(1).calls("scan")
+                    + group.replicas().get(1).calls("hscan")
+                    - scansBefore[1];
             assertEquals(calls, onFirst + onSecond);
             assertTrue(onFirst == 0 || onSecond == 0, "all scans on one replica: " + onFirst + "/" + onSecond);
         }
@@ -120,10 +134,14 @@ class ReadPolicyIT {
             }
         }
         group.replicas().forEach(replica -> replica.awaitReplicationFrom(group.master()));
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.PREFER_REPLICA)); Jedis jedis = proxy.client()) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.PREFER_REPLICA));
+                Jedis jedis = proxy.client()) {
             long before = group.replicas().get(0).calls("scan");
-            String cursor = jedis.scan("0", new redis.clients.jedis.params.ScanParams().count(5)).getCursor();
-            RedisProcess scanned = group.replicas().get(0).calls("scan") > before ? group.replicas().get(0) : group.replicas().get(1);
+            String cursor = jedis.scan("0", new redis.clients.jedis.params.ScanParams().count(5))
+                    .getCursor();
+            RedisProcess scanned = group.replicas().get(0).calls("scan") > before
+                    ? group.replicas().get(0)
+                    : group.replicas().get(1);
             scanned.kill();
             Poll.until(Duration.ofSeconds(10), "the continued cursor to be refused", () -> {
                 try {
@@ -145,7 +163,10 @@ class ReadPolicyIT {
                 jedis.set("policy:fallback", "here");
                 // The first reads may still be routed to a replica the loop has not yet seen die: they fail
                 // cleanly, and once the loss is noticed reads go to the master.
-                Poll.until(Duration.ofSeconds(10), "reads to fall back to the master", () -> "here".equals(jedis.get("policy:fallback")));
+                Poll.until(
+                        Duration.ofSeconds(10),
+                        "reads to fall back to the master",
+                        () -> "here".equals(jedis.get("policy:fallback")));
                 long before = group.master().calls("get");
                 for (int i = 0; i < 20; i++) {
                     assertEquals("here", jedis.get("policy:fallback"));
@@ -171,7 +192,8 @@ class ReadPolicyIT {
                     }
                 });
                 JedisDataException e = assertThrows(JedisDataException.class, () -> jedis.get("policy:strict"));
-                assertEquals("ERR redis-failover: no healthy replica to read from (read policy 'replica')", e.getMessage());
+                assertEquals(
+                        "ERR redis-failover: no healthy replica to read from (read policy 'replica')", e.getMessage());
                 assertEquals("OK", jedis.set("policy:strict", "writes still work"));
             }
         }
@@ -181,7 +203,8 @@ class ReadPolicyIT {
     void readOnlyScriptsRunOnReplicasWhateverLoadedThem(RedisGroup group) {
         String script = "return redis.call('GET', KEYS[1])";
         try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA));
-                Jedis jedis = proxy.client(); Jedis master = group.master().client()) {
+                Jedis jedis = proxy.client();
+                Jedis master = group.master().client()) {
             master.scriptFlush();
             group.replicas().forEach(replica -> {
                 try (Jedis direct = replica.client()) {
@@ -193,11 +216,17 @@ class ReadPolicyIT {
 
             // Loaded through the proxy: every node has it, so the replicas run EVALSHA_RO themselves.
             String sha = jedis.scriptLoad(script);
-            long[] before = {group.replicas().get(0).calls("evalsha_ro"), group.replicas().get(1).calls("evalsha_ro")};
+            long[] before = {
+                group.replicas().get(0).calls("evalsha_ro"),
+                group.replicas().get(1).calls("evalsha_ro")
+            };
             for (int i = 0; i < 20; i++) {
                 assertEquals("value", jedis.evalshaReadonly(sha, List.of("script:key"), List.of()));
             }
-            long onReplicas = group.replicas().get(0).calls("evalsha_ro") - before[0] + group.replicas().get(1).calls("evalsha_ro") - before[1];
+            long onReplicas = group.replicas().get(0).calls("evalsha_ro")
+                    - before[0]
+                    + group.replicas().get(1).calls("evalsha_ro")
+                    - before[1];
             assertEquals(20, onReplicas, "every EVALSHA_RO on a replica");
 
             // Loaded on the master alone (EVAL caches it there; Redis 7 does not replicate the cache): a replica's
@@ -208,7 +237,8 @@ class ReadPolicyIT {
             for (int i = 0; i < 4; i++) {
                 assertEquals("master:value", jedis.evalshaReadonly(masterSha, List.of("script:key"), List.of()));
             }
-            JedisDataException unknown = assertThrows(JedisDataException.class,
+            JedisDataException unknown = assertThrows(
+                    JedisDataException.class,
                     () -> jedis.evalshaReadonly("0123456789012345678901234567890123456789", List.of("k"), List.of()));
             assertTrue(unknown.getMessage().startsWith("NOSCRIPT"), unknown.getMessage());
         }
@@ -241,7 +271,10 @@ class ReadPolicyIT {
             withReplicasLagging(group, () -> {
                 try (Jedis jedis = prefer.client()) {
                     jedis.set("lagging", "new");
-                    assertEquals(null, jedis.get("lagging"), "prefer-replica reads a replica that does not have the write yet");
+                    assertEquals(
+                            null,
+                            jedis.get("lagging"),
+                            "prefer-replica reads a replica that does not have the write yet");
                 }
                 long masterReads = group.master().calls("get");
                 try (Jedis jedis = ryw.client()) {
@@ -250,7 +283,10 @@ class ReadPolicyIT {
                         assertEquals("v" + i, jedis.get("ryw:" + i), "a client reads its own write");
                     }
                 }
-                assertEquals(50, group.master().calls("get") - masterReads, "from the master, since no replica has the writes");
+                assertEquals(
+                        50,
+                        group.master().calls("get") - masterReads,
+                        "from the master, since no replica has the writes");
                 long[] before = getCalls(group);
                 try (Jedis reader = ryw.client()) {
                     for (int i = 0; i < 10; i++) {
@@ -266,7 +302,8 @@ class ReadPolicyIT {
 
     @Test
     void readYourWritesMovesReadsBackToReplicasOnceTheyHaveTheWrite(RedisGroup group) {
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.READ_YOUR_WRITES)); Jedis jedis = proxy.client()) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.READ_YOUR_WRITES));
+                Jedis jedis = proxy.client()) {
             jedis.set("caught-up", "yes");
             long[] before = getCalls(group);
             int reads = 0;
@@ -280,7 +317,9 @@ class ReadPolicyIT {
                 }
             }
             long[] after = getCalls(group);
-            assertTrue(after[1] - before[1] + after[2] - before[2] > 0, "reads reach a replica once it has the write (" + reads + " reads)");
+            assertTrue(
+                    after[1] - before[1] + after[2] - before[2] > 0,
+                    "reads reach a replica once it has the write (" + reads + " reads)");
         }
     }
 
@@ -289,15 +328,18 @@ class ReadPolicyIT {
     void aFunctionLoadedThroughTheProxyRunsOnTheReplicas(RedisGroup group) {
         String library = "#!lua name=readpolicy\nredis.register_function{function_name='rp_get', "
                 + "callback=function(keys, args) return redis.call('GET', keys[1]) end, flags={'no-writes'}}";
-        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA)); Jedis jedis = proxy.client()) {
+        try (RunningProxy proxy = RunningProxy.start(group, c -> c.readPolicy(ReadPolicy.REPLICA));
+                Jedis jedis = proxy.client()) {
             assertEquals("readpolicy", jedis.functionLoadReplace(library));
             jedis.set("function:k", "v");
             group.replicas().forEach(replica -> replica.awaitReplicationFrom(group.master()));
-            long before = group.replicas().get(0).calls("fcall_ro") + group.replicas().get(1).calls("fcall_ro");
+            long before = group.replicas().get(0).calls("fcall_ro")
+                    + group.replicas().get(1).calls("fcall_ro");
             for (int i = 0; i < 10; i++) {
                 assertEquals("v", jedis.fcallReadonly("rp_get", List.of("function:k"), List.of()));
             }
-            long after = group.replicas().get(0).calls("fcall_ro") + group.replicas().get(1).calls("fcall_ro");
+            long after = group.replicas().get(0).calls("fcall_ro")
+                    + group.replicas().get(1).calls("fcall_ro");
             assertEquals(10, after - before, "every FCALL_RO ran on a replica");
             jedis.functionDelete("readpolicy");
         }

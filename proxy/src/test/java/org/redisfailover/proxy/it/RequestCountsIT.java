@@ -26,7 +26,9 @@ class RequestCountsIT {
 
     @Test
     void pipelinedRequestsAreEachCountedOnce(RedisGroup group) throws Exception {
-        try (RunningProxy proxy = RunningProxy.start(group); Jedis first = proxy.client(); Jedis second = proxy.client()) {
+        try (RunningProxy proxy = RunningProxy.start(group);
+                Jedis first = proxy.client();
+                Jedis second = proxy.client()) {
             ProxyMetrics metrics = proxy.server().metrics();
             first.ping();
             second.ping(); // connected: Jedis' CLIENT SETINFO on connecting is counted before what follows
@@ -48,15 +50,22 @@ class RequestCountsIT {
 
             assertEquals(1401, metrics.requests(RoutingClass.MASTER).getCount() - setsBefore, "every SET once");
             assertEquals(1400, metrics.requests(RoutingClass.READ).getCount() - getsBefore, "every GET once");
-            // A node's replies are added when the loop has read them all, which may be just after the client has its reply.
-            Poll.until(Duration.ofSeconds(5), "every request sent to a node answered or lost, none in flight", () -> group.all().stream()
-                    .map(node -> metrics.node(node.address()))
-                    .allMatch(backend -> backend.sent().getCount() == backend.latency().getCount() + backend.lost().getCount()));
+            // A node's replies are added when the loop has read them all, which may be just after the client has its
+            // reply.
+            Poll.until(
+                    Duration.ofSeconds(5),
+                    "every request sent to a node answered or lost, none in flight",
+                    () -> group.all().stream()
+                            .map(node -> metrics.node(node.address()))
+                            .allMatch(backend -> backend.sent().getCount()
+                                    == backend.latency().getCount()
+                                            + backend.lost().getCount()));
             long replies = 0;
             for (RedisProcess node : group.all()) {
                 replies += metrics.node(node.address()).latency().getCount();
             }
-            assertEquals(2801, replies - repliesBefore, "one backend reply per SET and GET, whichever nodes they went to");
+            assertEquals(
+                    2801, replies - repliesBefore, "one backend reply per SET and GET, whichever nodes they went to");
         }
     }
 
@@ -71,8 +80,14 @@ class RequestCountsIT {
                 }
             });
             client.close();
-            Poll.until(Duration.ofSeconds(10), "the unanswered BLPOP counted", () ->
-                    proxy.server().metrics().requests(RoutingClass.PIN_BLOCKING).getCount() == 1);
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "the unanswered BLPOP counted",
+                    () -> proxy.server()
+                                    .metrics()
+                                    .requests(RoutingClass.PIN_BLOCKING)
+                                    .getCount()
+                            == 1);
         }
     }
 }

@@ -48,7 +48,8 @@ class Resp3IT {
     @BeforeEach
     void start(RedisGroup group) {
         this.group = group;
-        proxy = RunningProxy.start(group); // reads on the master: the byte-for-byte comparison reads right after writing
+        proxy = RunningProxy.start(
+                group); // reads on the master: the byte-for-byte comparison reads right after writing
         try (Jedis master = group.master().client()) {
             master.flushAll();
         }
@@ -103,7 +104,8 @@ class Resp3IT {
             replies.add(client.readReply().replaceAll("\\$2\r\nid\r\n:[0-9]+\r\n", "\\$2\r\nid\r\n:ID\r\n"));
             for (String[] command : commands) {
                 client.send(RawClient.command(command));
-                replies.add(String.join(" ", command) + " -> " + client.readReply().replaceAll("\\$2\r\nid\r\n:[0-9]+\r\n", "\\$2\r\nid\r\n:ID\r\n"));
+                replies.add(String.join(" ", command) + " -> "
+                        + client.readReply().replaceAll("\\$2\r\nid\r\n:[0-9]+\r\n", "\\$2\r\nid\r\n:ID\r\n"));
             }
         }
         return replies;
@@ -122,9 +124,11 @@ class Resp3IT {
     @Test
     void verbatimStringsAndTheProtocolInClientInfo() throws IOException {
         try (RawClient client = new RawClient(proxy.port(), 10_000)) {
-            client.send(RawClient.command("HELLO", "3") + RawClient.command("INFO", "server") + RawClient.command("CLIENT", "INFO"));
+            client.send(RawClient.command("HELLO", "3")
+                    + RawClient.command("INFO", "server")
+                    + RawClient.command("CLIENT", "INFO"));
             client.readReply();
-            assertTrue(client.readReply().startsWith("=") , "INFO is a verbatim string in RESP3");
+            assertTrue(client.readReply().startsWith("="), "INFO is a verbatim string in RESP3");
             String info = client.readReply();
             assertTrue(info.startsWith("=") || info.contains(" resp=3"), info);
             assertTrue(info.contains(" resp=3"), info);
@@ -136,21 +140,27 @@ class Resp3IT {
     @Test
     void aSubscribedResp3ClientRunsCommandsAndGetsMessagesAsPushes() throws IOException {
         for (int port : new int[] {group.master().port(), proxy.port()}) {
-            try (RawClient subscriber = new RawClient(port, 10_000); Jedis publisher = new Jedis("127.0.0.1", proxy.port())) {
+            try (RawClient subscriber = new RawClient(port, 10_000);
+                    Jedis publisher = new Jedis("127.0.0.1", proxy.port())) {
                 subscriber.send(RawClient.command("HELLO", "3"));
                 subscriber.readReply();
                 subscriber.send(RawClient.command("SUBSCRIBE", "news"));
                 assertEquals(">3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n", subscriber.readReply(), "port " + port);
-                subscriber.send(RawClient.command("SET", "k", "v") + RawClient.command("GET", "k") + RawClient.command("PING"));
+                subscriber.send(
+                        RawClient.command("SET", "k", "v") + RawClient.command("GET", "k") + RawClient.command("PING"));
                 assertEquals("+OK\r\n", subscriber.readReply());
                 assertEquals("$1\r\nv\r\n", subscriber.readReply());
                 assertEquals("+PONG\r\n", subscriber.readReply());
-                Poll.until(Duration.ofSeconds(5), "the message to be published", () -> publisher.publish("news", "hi") > 0);
+                Poll.until(
+                        Duration.ofSeconds(5),
+                        "the message to be published",
+                        () -> publisher.publish("news", "hi") > 0);
                 assertEquals(">3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n", subscriber.readReply());
                 subscriber.send(RawClient.command("HELLO", "2"));
                 String switchWhileSubscribed = subscriber.readReply();
                 if (port == proxy.port()) {
-                    assertEquals("-ERR redis-failover: HELLO cannot switch protocols while subscribed; unsubscribe first\r\n",
+                    assertEquals(
+                            "-ERR redis-failover: HELLO cannot switch protocols while subscribed; unsubscribe first\r\n",
                             switchWhileSubscribed);
                 }
                 subscriber.send(RawClient.command("RESET") + RawClient.command("GET", "k"));
@@ -167,7 +177,9 @@ class Resp3IT {
             client.setOptions(ClientOptions.builder().protocolVersion(version).build());
             try (StatefulRedisConnection<String, String> connection = client.connect()) {
                 RedisCommands<String, String> redis = connection.sync();
-                assertTrue(redis.clientInfo().contains(" resp=" + (version == ProtocolVersion.RESP3 ? 3 : 2)), redis.clientInfo());
+                assertTrue(
+                        redis.clientInfo().contains(" resp=" + (version == ProtocolVersion.RESP3 ? 3 : 2)),
+                        redis.clientInfo());
                 redis.hset("h", Map.of("a", "1", "b", "2"));
                 assertEquals(Map.of("a", "1", "b", "2"), redis.hgetall("h"));
                 redis.zadd("z", 2.5, "m");
@@ -188,7 +200,10 @@ class Resp3IT {
 
     @Test
     void jedisSpeaksResp3ThroughTheProxy() {
-        try (Jedis jedis = new Jedis("127.0.0.1", proxy.port(), DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP3).build())) {
+        try (Jedis jedis = new Jedis(
+                "127.0.0.1",
+                proxy.port(),
+                DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP3).build())) {
             jedis.hset("h", Map.of("a", "1"));
             assertEquals(Map.of("a", "1"), jedis.hgetAll("h"));
             Transaction transaction = jedis.multi();
@@ -203,17 +218,21 @@ class Resp3IT {
     @Test
     void lettuceClientSideCachingIsInvalidatedThroughTheProxy() {
         RedisClient client = RedisClient.create("redis://127.0.0.1:" + proxy.port());
-        try (StatefulRedisConnection<String, String> connection = client.connect(); Jedis writer = proxy.client()) {
+        try (StatefulRedisConnection<String, String> connection = client.connect();
+                Jedis writer = proxy.client()) {
             Map<String, String> cache = new ConcurrentHashMap<>();
-            CacheFrontend<String, String> frontend = ClientSideCaching.enable(CacheAccessor.forMap(cache), connection,
-                    TrackingArgs.Builder.enabled());
+            CacheFrontend<String, String> frontend =
+                    ClientSideCaching.enable(CacheAccessor.forMap(cache), connection, TrackingArgs.Builder.enabled());
             writer.set("cached", "one");
             assertEquals("one", frontend.get("cached"));
             assertEquals("one", cache.get("cached"), "Lettuce caches what it read");
             writer.set("cached", "two");
-            Poll.until(Duration.ofSeconds(5), "the invalidation to reach the client", () -> !cache.containsKey("cached"));
+            Poll.until(
+                    Duration.ofSeconds(5), "the invalidation to reach the client", () -> !cache.containsKey("cached"));
             assertEquals("two", frontend.get("cached"));
-            assertTrue(connection.sync().clientInfo().contains(" flags=t"), connection.sync().clientInfo());
+            assertTrue(
+                    connection.sync().clientInfo().contains(" flags=t"),
+                    connection.sync().clientInfo());
             frontend.close();
         } finally {
             client.shutdown();
@@ -222,13 +241,15 @@ class Resp3IT {
 
     @Test
     void broadcastTrackingAndItsRefusals() throws IOException {
-        try (RawClient tracker = new RawClient(proxy.port(), 10_000); Jedis writer = proxy.client()) {
+        try (RawClient tracker = new RawClient(proxy.port(), 10_000);
+                Jedis writer = proxy.client()) {
             tracker.send(RawClient.command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "user:"));
             assertTrue(tracker.readReply().startsWith("-ERR redis-failover: CLIENT TRACKING needs RESP3"));
             tracker.send(RawClient.command("HELLO", "3"));
             tracker.readReply();
             tracker.send(RawClient.command("CLIENT", "TRACKING", "ON", "REDIRECT", "1"));
-            assertTrue(tracker.readReply().startsWith("-ERR redis-failover: CLIENT TRACKING REDIRECT is not supported"));
+            assertTrue(
+                    tracker.readReply().startsWith("-ERR redis-failover: CLIENT TRACKING REDIRECT is not supported"));
             tracker.send(RawClient.command("CLIENT", "TRACKING", "ON", "BOGUS"));
             assertEquals("-ERR syntax error\r\n", tracker.readReply(), "Redis judges the options");
             tracker.send(RawClient.command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "user:"));
@@ -237,7 +258,8 @@ class Resp3IT {
             writer.set("other", "y");
             assertEquals(">2\r\n$10\r\ninvalidate\r\n*1\r\n$6\r\nuser:1\r\n", tracker.readReply());
             tracker.send(RawClient.command("HELLO", "2"));
-            assertTrue(tracker.readReply().startsWith("-ERR redis-failover: HELLO cannot switch protocols while CLIENT TRACKING is on"));
+            assertTrue(tracker.readReply()
+                    .startsWith("-ERR redis-failover: HELLO cannot switch protocols while CLIENT TRACKING is on"));
             tracker.send(RawClient.command("CLIENT", "TRACKING", "OFF") + RawClient.command("CLIENT", "TRACKINGINFO"));
             assertEquals("+OK\r\n", tracker.readReply());
             assertTrue(tracker.readReply().contains("off"), "tracking is off again");

@@ -23,9 +23,13 @@ public final class RunningProxy implements AutoCloseable {
     }
 
     /** A proxy in front of {@code master} and {@code replicas} (a group a test started itself). */
-    public static RunningProxy start(RedisProcess master, List<RedisProcess> replicaProcesses, UnaryOperator<ProxyConfig.Builder> tweak) {
-        List<NodeAddress> replicas = replicaProcesses.stream().map(RedisProcess::address).toList();
-        ProxyConfig config = tweak.apply(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), master.address(), replicas)).build();
+    public static RunningProxy start(
+            RedisProcess master, List<RedisProcess> replicaProcesses, UnaryOperator<ProxyConfig.Builder> tweak) {
+        List<NodeAddress> replicas =
+                replicaProcesses.stream().map(RedisProcess::address).toList();
+        ProxyConfig config = tweak.apply(
+                        ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), master.address(), replicas))
+                .build();
         try {
             return new RunningProxy(new ProxyServer(config).start());
         } catch (InterruptedException e) {

@@ -35,11 +35,15 @@ class SafeModeIT {
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofMillis(300)));
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
             String reply = client.call("SET", "safe:too-few", "v").strip();
-            assertTrue(reply.startsWith("-UNCERTAIN redis-failover: the write was applied on the master but only 2 of 3 replicas"),
+            assertTrue(
+                    reply.startsWith(
+                            "-UNCERTAIN redis-failover: the write was applied on the master but only 2 of 3 replicas"),
                     "two replicas for three acknowledgements: " + reply);
-            assertTrue(client.call("INCR", "safe:too-few").strip().startsWith("-ERR value is not an integer"),
+            assertTrue(
+                    client.call("INCR", "safe:too-few").strip().startsWith("-ERR value is not an integer"),
                     "a write Redis refuses is answered with Redis' error at once: nothing to acknowledge");
-            assertEquals(1, proxy.server().metrics().writesUnacknowledged.getCount(), "the unacknowledged write is counted");
+            assertEquals(
+                    1, proxy.server().metrics().writesUnacknowledged.getCount(), "the unacknowledged write is counted");
             assertTrue(proxy.server().metrics().replicaAckWaits.getCount() >= 1);
         }
     }
@@ -48,7 +52,8 @@ class SafeModeIT {
     void aClientReadsItsOwnWriteAndOthersDoNotWaitForItsAcknowledgement(RedisGroup group) throws Exception {
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(1)));
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
-            client.send((RawClient.command("SET", "safe:own", "new") + RawClient.command("GET", "safe:own")).getBytes());
+            client.send(
+                    (RawClient.command("SET", "safe:own", "new") + RawClient.command("GET", "safe:own")).getBytes());
             assertEquals("+OK", client.readReply().strip());
             assertEquals("$3\r\nnew", client.readReply().strip(), "the read behind the client's own write sees it");
         }
@@ -56,7 +61,8 @@ class SafeModeIT {
             master.set("safe:other", "x");
         }
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofSeconds(3)));
-                RawClient writer = new RawClient(proxy.port(), 10_000); Jedis reader = proxy.client()) {
+                RawClient writer = new RawClient(proxy.port(), 10_000);
+                Jedis reader = proxy.client()) {
             CompletableFuture<String> write = CompletableFuture.supplyAsync(() -> {
                 try {
                     return writer.call("SET", "safe:slow", "v");
@@ -85,12 +91,16 @@ class SafeModeIT {
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
             assertEquals("+OK", client.call("MULTI").strip());
             assertEquals("+QUEUED", client.call("INCR", "safe:tx-counter").strip());
-            assertTrue(client.call("EXEC").strip().startsWith("-UNCERTAIN"), "two replicas for three: EXEC is never answered as done");
+            assertTrue(
+                    client.call("EXEC").strip().startsWith("-UNCERTAIN"),
+                    "two replicas for three: EXEC is never answered as done");
             // A nested MULTI is refused, but the transaction goes on: its EXEC still runs the queued write.
             assertEquals("+OK", client.call("MULTI").strip());
             assertEquals("+QUEUED", client.call("SET", "safe:tx-nested", "1").strip());
             assertTrue(client.call("MULTI").strip().startsWith("-ERR MULTI calls can not be nested"));
-            assertTrue(client.call("EXEC").strip().startsWith("-UNCERTAIN"), "the EXEC after a refused nested MULTI still wrote");
+            assertTrue(
+                    client.call("EXEC").strip().startsWith("-UNCERTAIN"),
+                    "the EXEC after a refused nested MULTI still wrote");
             long waitsBefore = group.master().calls("wait");
             assertEquals("+OK", client.call("MULTI").strip());
             assertEquals("+QUEUED", client.call("GET", "safe:tx").strip());
@@ -106,14 +116,19 @@ class SafeModeIT {
         }
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofMillis(300)));
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
-            assertTrue(client.call("BLPOP", "safe:list", "1").strip().startsWith("-UNCERTAIN"),
+            assertTrue(
+                    client.call("BLPOP", "safe:list", "1").strip().startsWith("-UNCERTAIN"),
                     "the pop happened on the master, but two replicas cannot make three acknowledgements");
-            assertEquals("*-1", client.call("BLPOP", "safe:empty", "0.1").strip(), "a pop that timed out wrote nothing");
+            assertEquals(
+                    "*-1", client.call("BLPOP", "safe:empty", "0.1").strip(), "a pop that timed out wrote nothing");
         }
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(1)));
-                RawClient client = new RawClient(proxy.port(), 10_000); Jedis master = group.master().client()) {
+                RawClient client = new RawClient(proxy.port(), 10_000);
+                Jedis master = group.master().client()) {
             master.rpush("safe:list", "b");
-            assertEquals("*2\r\n$9\r\nsafe:list\r\n$1\r\nb", client.call("BLPOP", "safe:list", "1").strip());
+            assertEquals(
+                    "*2\r\n$9\r\nsafe:list\r\n$1\r\nb",
+                    client.call("BLPOP", "safe:list", "1").strip());
         }
     }
 
@@ -138,18 +153,25 @@ class SafeModeIT {
             assertEquals(":" + i, client.readReply().strip(), "reply " + i + " in request order");
         }
         long waits = group.master().calls("wait") - waitsBefore;
-        assertTrue(waits >= 1 && waits < writes / 4, "batches share their WAIT: " + waits + " WAITs for " + writes + " writes");
+        assertTrue(
+                waits >= 1 && waits < writes / 4,
+                "batches share their WAIT: " + waits + " WAITs for " + writes + " writes");
     }
 
     @Test
     void aScriptThatMayWriteWaitsAndOneFlaggedNoWritesDoesNot(RedisGroup group) throws Exception {
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofMillis(300)));
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
-            String writing = client.call("EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "safe:script").strip();
-            assertTrue(writing.startsWith("-UNCERTAIN"), "a script that may write needs its acknowledgements: " + writing);
+            String writing = client.call("EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "safe:script")
+                    .strip();
+            assertTrue(
+                    writing.startsWith("-UNCERTAIN"), "a script that may write needs its acknowledgements: " + writing);
             long waitsBefore = group.master().calls("wait");
-            assertEquals("$1\r\nv", client.call("EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])", "1", "safe:script")
-                    .strip(), "a script flagged no-writes is answered at once");
+            assertEquals(
+                    "$1\r\nv",
+                    client.call("EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])", "1", "safe:script")
+                            .strip(),
+                    "a script flagged no-writes is answered at once");
             assertEquals(waitsBefore, group.master().calls("wait"));
         }
     }
@@ -157,7 +179,8 @@ class SafeModeIT {
     @Test
     void aWriteConnectionLostWhileItsWaitIsOutLeavesTheOutcomeUnknown(RedisGroup group) throws Exception {
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofSeconds(5)));
-                RawClient client = new RawClient(proxy.port(), 20_000); Jedis master = group.master().client()) {
+                RawClient client = new RawClient(proxy.port(), 20_000);
+                Jedis master = group.master().client()) {
             client.send(RawClient.command("SET", "safe:lost", "v").getBytes());
             // The batch's WAIT blocks for 5 s (two replicas for three): kill the connection it blocks.
             String[] waiting = new String[1];
@@ -172,8 +195,10 @@ class SafeModeIT {
             });
             master.clientKill(new redis.clients.jedis.params.ClientKillParams().id(waiting[0]));
             String reply = client.readReply().strip();
-            assertTrue(reply.startsWith("-UNCERTAIN redis-failover: the connection to " + group.master().address()
-                    + " broke before replicas acknowledged the write"), "applied on the master, maybe not elsewhere: " + reply);
+            assertTrue(
+                    reply.startsWith("-UNCERTAIN redis-failover: the connection to "
+                            + group.master().address() + " broke before replicas acknowledged the write"),
+                    "applied on the master, maybe not elsewhere: " + reply);
             assertEquals("v", master.get("safe:lost"), "the write itself happened");
             assertEquals("+PONG", client.call("PING").strip(), "the client's connection stays open");
         }

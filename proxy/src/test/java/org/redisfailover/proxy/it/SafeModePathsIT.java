@@ -65,19 +65,26 @@ class SafeModePathsIT {
     }
 
     /** A write and how Redis answers it when it succeeds; each run writes a fresh key ({@code %s}). */
-    private record WriteShape(String name, List<List<String>> setup, List<String> write, String reply) {
-    }
+    private record WriteShape(String name, List<List<String>> setup, List<String> write, String reply) {}
 
     private static final List<WriteShape> SHAPES = List.of(
             new WriteShape("SADD", List.of(), List.of("SADD", "paths:%s", "1"), ":1"),
-            new WriteShape("a script that writes and returns nothing", List.of(),
-                    List.of("EVAL", "redis.call('SET', KEYS[1], 'v')", "1", "paths:%s"), null),
-            new WriteShape("a function that writes and returns nothing", List.of(),
-                    List.of("FCALL", "paths_write", "1", "paths:%s"), null),
+            new WriteShape(
+                    "a script that writes and returns nothing",
+                    List.of(),
+                    List.of("EVAL", "redis.call('SET', KEYS[1], 'v')", "1", "paths:%s"),
+                    null),
+            new WriteShape(
+                    "a function that writes and returns nothing",
+                    List.of(),
+                    List.of("FCALL", "paths_write", "1", "paths:%s"),
+                    null),
             new WriteShape("SET ... GET of a new key", List.of(), List.of("SET", "paths:%s", "v", "GET"), null),
-            new WriteShape("MULTI/EXEC", List.of(List.of("MULTI"), List.of("SET", "paths:%s", "v")), List.of("EXEC"), "*1"),
+            new WriteShape(
+                    "MULTI/EXEC", List.of(List.of("MULTI"), List.of("SET", "paths:%s", "v")), List.of("EXEC"), "*1"),
             new WriteShape("LMOVE", List.of(), List.of("LMOVE", "paths:source", "paths:%s", "LEFT", "RIGHT"), "$"),
-            new WriteShape("BLMOVE", List.of(), List.of("BLMOVE", "paths:source", "paths:%s", "LEFT", "RIGHT", "1"), "$"));
+            new WriteShape(
+                    "BLMOVE", List.of(), List.of("BLMOVE", "paths:source", "paths:%s", "LEFT", "RIGHT", "1"), "$"));
 
     @BeforeAll
     static void usersAndFunctions(RedisGroup group) {
@@ -90,7 +97,9 @@ class SafeModePathsIT {
         try (Jedis master = group.master().client()) {
             master.functionLoadReplace("#!lua name=paths\n"
                     + "redis.register_function('paths_write', function(keys) redis.call('SET', keys[1], 'v') end)");
-            master.rpush("paths:source", IntStream.range(0, 200).mapToObj(Integer::toString).toArray(String[]::new));
+            master.rpush(
+                    "paths:source",
+                    IntStream.range(0, 200).mapToObj(Integer::toString).toArray(String[]::new));
         }
         for (RedisProcess replica : group.replicas()) {
             replica.awaitReplicationFrom(group.master());
@@ -118,8 +127,11 @@ class SafeModePathsIT {
             kind.logIn(client);
             for (WriteShape shape : SHAPES) {
                 String reply = write(client, shape, kind + "-" + key++);
-                assertTrue(reply.startsWith("-UNCERTAIN redis-failover: the write was applied on the master but only 2 of 3 replicas"),
-                        kind + ", " + shape.name() + ": two replicas cannot make three acknowledgements, but it answered " + reply);
+                assertTrue(
+                        reply.startsWith(
+                                "-UNCERTAIN redis-failover: the write was applied on the master but only 2 of 3 replicas"),
+                        kind + ", " + shape.name()
+                                + ": two replicas cannot make three acknowledgements, but it answered " + reply);
             }
         }
     }
@@ -134,9 +146,13 @@ class SafeModePathsIT {
             for (WriteShape shape : SHAPES) {
                 long waitsBefore = group.master().calls("wait");
                 String reply = write(client, shape, kind + "-ok-" + key++);
-                String expected = shape.reply() != null ? shape.reply() : kind.login.stream().anyMatch(c -> c.get(0).equals("HELLO")) ? "_" : "$-1";
+                String expected = shape.reply() != null
+                        ? shape.reply()
+                        : kind.login.stream().anyMatch(c -> c.get(0).equals("HELLO")) ? "_" : "$-1";
                 assertTrue(reply.startsWith(expected), kind + ", " + shape.name() + ": " + reply);
-                assertTrue(group.master().calls("wait") > waitsBefore, kind + ", " + shape.name() + ": answered after a WAIT");
+                assertTrue(
+                        group.master().calls("wait") > waitsBefore,
+                        kind + ", " + shape.name() + ": answered after a WAIT");
             }
         }
     }
@@ -146,17 +162,24 @@ class SafeModePathsIT {
         String failsAfterWriting = "redis.call('SET', KEYS[1], 'v'); return redis.error_reply('ERR failed on purpose')";
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(3, Duration.ofMillis(300)));
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
-            String reply = client.call("EVAL", failsAfterWriting, "1", "paths:script-error").strip();
-            assertTrue(reply.startsWith("-UNCERTAIN redis-failover: the write was applied on the master but only 2 of 3")
-                    && reply.endsWith("the command failed after it may have written: ERR failed on purpose"),
-                    "the script's write stays on the master unacknowledged: its error must not read as 'nothing written': " + reply);
-            assertTrue(client.call("SADD", "paths:script-error", "x").strip().startsWith("-WRONGTYPE"),
+            String reply = client.call("EVAL", failsAfterWriting, "1", "paths:script-error")
+                    .strip();
+            assertTrue(
+                    reply.startsWith("-UNCERTAIN redis-failover: the write was applied on the master but only 2 of 3")
+                            && reply.endsWith("the command failed after it may have written: ERR failed on purpose"),
+                    "the script's write stays on the master unacknowledged: its error must not read as 'nothing written': "
+                            + reply);
+            assertTrue(
+                    client.call("SADD", "paths:script-error", "x").strip().startsWith("-WRONGTYPE"),
                     "a plain command's error proves nothing was written: answered at once");
         }
         try (RunningProxy proxy = RunningProxy.start(group, config -> config.replicaAcks(1, Duration.ofSeconds(2)));
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
             long waitsBefore = group.master().calls("wait");
-            assertEquals("-ERR failed on purpose", client.call("EVAL", failsAfterWriting, "1", "paths:script-error-2").strip(),
+            assertEquals(
+                    "-ERR failed on purpose",
+                    client.call("EVAL", failsAfterWriting, "1", "paths:script-error-2")
+                            .strip(),
                     "acknowledged: Redis' own error");
             assertTrue(group.master().calls("wait") > waitsBefore);
         }
@@ -168,7 +191,10 @@ class SafeModePathsIT {
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
             ClientKind.ACL_USER.logIn(client);
             SafeModeIT.assertPipelineSharesWaits(group, client, "paths:own-pipelined");
-            assertEquals("$" + USER.length() + "\r\n" + USER, client.call("ACL", "WHOAMI").strip(), "on the user's own connection");
+            assertEquals(
+                    "$" + USER.length() + "\r\n" + USER,
+                    client.call("ACL", "WHOAMI").strip(),
+                    "on the user's own connection");
         }
     }
 
@@ -181,6 +207,8 @@ class SafeModePathsIT {
     }
 
     private static String[] format(List<String> command, String key) {
-        return command.stream().map(arg -> arg.contains("%s") ? String.format(arg, key) : arg).toArray(String[]::new);
+        return command.stream()
+                .map(arg -> arg.contains("%s") ? String.format(arg, key) : arg)
+                .toArray(String[]::new);
     }
 }

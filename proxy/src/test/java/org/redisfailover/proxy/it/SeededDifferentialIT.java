@@ -31,11 +31,13 @@ class SeededDifferentialIT {
         System.out.println("SeededDifferentialIT seed " + seed + " (replay with -Ddifferential.seed=" + seed + ")");
         try (RedisProcess direct = RedisProcess.start(dir, null);
                 RunningProxy proxy = RunningProxy.start(group);
-                Jedis master = group.master().client(); Jedis directAdmin = direct.client()) {
+                Jedis master = group.master().client();
+                Jedis directAdmin = direct.client()) {
             master.flushAll();
             directAdmin.flushAll();
             List<List<String>> commands = new CommandGenerator(new Random(seed)).generate(COMMANDS);
-            try (RawClient toRedis = new RawClient(direct.port(), 10_000); RawClient toProxy = new RawClient(proxy.port(), 10_000)) {
+            try (RawClient toRedis = new RawClient(direct.port(), 10_000);
+                    RawClient toProxy = new RawClient(proxy.port(), 10_000)) {
                 for (int i = 0; i < commands.size(); i++) {
                     String request = RawClient.command(commands.get(i).toArray(String[]::new));
                     toRedis.send(request);

@@ -33,6 +33,7 @@ class SlowReaderIT {
 
     @TempDir
     static Path dir;
+
     private static RedisProcess redis;
 
     @BeforeAll
@@ -50,8 +51,7 @@ class SlowReaderIT {
     }
 
     /** What the timed client saw while the slow clients held their replies unread. */
-    private record Run(long maxMicros, int samples, int errors, List<RawClient> slowClients) {
-    }
+    private record Run(long maxMicros, int samples, int errors, List<RawClient> slowClients) {}
 
     private static Run underSlowReaders(int port) throws IOException {
         List<RawClient> slow = new ArrayList<>();
@@ -81,7 +81,10 @@ class SlowReaderIT {
 
     private static long connectionsReceived(Jedis jedis) {
         String info = jedis.info("stats");
-        String field = info.lines().filter(line -> line.startsWith("total_connections_received:")).findFirst().orElseThrow();
+        String field = info.lines()
+                .filter(line -> line.startsWith("total_connections_received:"))
+                .findFirst()
+                .orElseThrow();
         return Long.parseLong(field.substring(field.indexOf(':') + 1).strip());
     }
 
@@ -90,7 +93,8 @@ class SlowReaderIT {
         Run direct = underSlowReaders(redis.port());
         direct.slowClients().forEach(client -> closeQuietly(client));
         OutputLimits limits = OutputLimits.DEFAULT.withBudgetBytes(64L << 20);
-        try (RunningProxy proxy = RunningProxy.start(redis, List.of(), c -> c.ioThreads(1).outputLimits(limits))) {
+        try (RunningProxy proxy =
+                RunningProxy.start(redis, List.of(), c -> c.ioThreads(1).outputLimits(limits))) {
             try (RawClient warm = RawClient.connect(proxy.port())) {
                 assertEquals("$1\r\nv\r\n", warm.call("GET", "slow:small")); // the loop's shared connection is open
             }
@@ -101,17 +105,26 @@ class SlowReaderIT {
                 assertEquals(0, proxied.errors(), "the timed client's requests all answered");
                 int[] closed = {0};
                 Poll.until(Duration.ofSeconds(30), "the clients over the budget to be closed", () -> {
-                    closed[0] = (int) proxied.slowClients().stream().filter(RawClient::drainsToClose).count();
+                    closed[0] = (int) proxied.slowClients().stream()
+                            .filter(RawClient::drainsToClose)
+                            .count();
                     return closed[0] >= SLOW_CLIENTS - 1;
                 });
-                assertEquals(connectionsBefore, connectionsReceived(stats), "the shared backend connection was never closed");
-                // A shared connection answers in order: the small GET waits behind the big replies asked for ahead of it,
+                assertEquals(
+                        connectionsBefore,
+                        connectionsReceived(stats),
+                        "the shared backend connection was never closed");
+                // A shared connection answers in order: the small GET waits behind the big replies asked for ahead of
+                // it,
                 // which each client's in-flight window keeps to about a megabyte (without it: 720 MB, over a second).
-                System.out.printf("slowest GET of a small key under %d slow readers: Redis itself %d us, through the proxy %d us%n",
+                System.out.printf(
+                        "slowest GET of a small key under %d slow readers: Redis itself %d us, through the proxy %d us%n",
                         SLOW_CLIENTS, direct.maxMicros(), proxied.maxMicros());
-                assertTrue(proxied.maxMicros() <= 2 * direct.maxMicros() + 200_000, // no worse than Redis, with room for noise
-                        "slowest GET of a small key: through the proxy " + proxied.maxMicros() + " us, Redis itself " + direct.maxMicros()
-                                + " us");
+                assertTrue(
+                        proxied.maxMicros()
+                                <= 2 * direct.maxMicros() + 200_000, // no worse than Redis, with room for noise
+                        "slowest GET of a small key: through the proxy " + proxied.maxMicros() + " us, Redis itself "
+                                + direct.maxMicros() + " us");
             } finally {
                 stats.close();
                 proxied.slowClients().forEach(SlowReaderIT::closeQuietly);
@@ -131,7 +144,10 @@ class SlowReaderIT {
             for (int i = 0; i < 5_000 && publisher.publish("feed", message) > 0; i++) {
                 published += message.length();
             }
-            assertEquals(0, publisher.publish("feed", message), "Redis no longer counts the subscriber: " + published + " bytes published");
+            assertEquals(
+                    0,
+                    publisher.publish("feed", message),
+                    "Redis no longer counts the subscriber: " + published + " bytes published");
             assertTrue(subscriber.drainsToClose(), "the subscriber was closed");
         }
     }
@@ -148,10 +164,12 @@ class SlowReaderIT {
             long published = 0;
             for (int i = 0; i < 5_000 && publisher.publish("feed", message) > 0; i++) {
                 published += message.length();
-                LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // pacing the load (10 MB/s), not waiting for anything
+                LockSupport.parkNanos(
+                        Duration.ofMillis(10).toNanos()); // pacing the load (10 MB/s), not waiting for anything
             }
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(elapsedMillis >= 1_000, "closed only after a second over the soft limit: " + elapsedMillis + " ms");
+            assertTrue(
+                    elapsedMillis >= 1_000, "closed only after a second over the soft limit: " + elapsedMillis + " ms");
             assertTrue(published < 256L << 20, "closed well under the hard limit: " + published + " bytes");
         }
     }

@@ -85,16 +85,28 @@ class ZooKeeperFollowingIT {
     }
 
     private void startProxy(Duration fenceTimeout) throws Exception {
-        ZooKeeperSettings settings = new ZooKeeperSettings(zooKeeper.getConnectString(), LAYOUT, Duration.ofSeconds(10), fenceTimeout,
+        ZooKeeperSettings settings = new ZooKeeperSettings(
+                zooKeeper.getConnectString(),
+                LAYOUT,
+                Duration.ofSeconds(10),
+                fenceTimeout,
                 ZooKeeperSettings.DEFAULT_REPLICATION_GUARD);
         ProxyConfig config = ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of())
                 .zooKeeper(settings)
                 .hold(Duration.ofSeconds(20), 10_000, 1 << 20)
                 .build();
         proxy = new ProxyServer(config).start();
-        proxyClient = CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100));
+        proxyClient =
+                CuratorFrameworkFactory.newClient(zooKeeper.getConnectString(), 10_000, 2_000, new RetryOneTime(100));
         proxyClient.start();
-        follower = new ZkTopologyFollower(proxyClient, settings, proxy.topology(), proxy::drainLoops, proxy.boundAddress().toString(), "proxy-1", 0);
+        follower = new ZkTopologyFollower(
+                proxyClient,
+                settings,
+                proxy.topology(),
+                proxy::drainLoops,
+                proxy.boundAddress().toString(),
+                "proxy-1",
+                0);
         follower.start(null);
     }
 
@@ -123,7 +135,10 @@ class ZooKeeperFollowingIT {
 
     /** Waits until the proxy holds {@code count} requests, unsent, for a master. */
     private void awaitHeld(long count) {
-        Poll.until(Duration.ofSeconds(10), count + " request(s) held by the proxy", () -> proxy.metrics().heldRequests.getCount() == count);
+        Poll.until(
+                Duration.ofSeconds(10),
+                count + " request(s) held by the proxy",
+                () -> proxy.metrics().heldRequests.getCount() == count);
     }
 
     private Jedis client() {
@@ -147,7 +162,8 @@ class ZooKeeperFollowingIT {
             awaitHeld(1); // the write has reached the proxy: what follows checks what it did with it
 
             // The switch itself, as the monitor will do it: promote B, re-point C, publish B at a new epoch.
-            try (Jedis promoted = group.replicas().get(0).client(); Jedis other = group.replicas().get(1).client()) {
+            try (Jedis promoted = group.replicas().get(0).client();
+                    Jedis other = group.replicas().get(1).client()) {
                 promoted.replicaofNoOne();
                 other.replicaof(b.host(), b.port());
             }
@@ -176,13 +192,19 @@ class ZooKeeperFollowingIT {
 
     @Test
     void fencesItselfWithoutZooKeeperAndResumesWhenItReturns(RedisGroup group) throws Exception {
-        publish(new Topology(1, group.master().address(), group.replicas().stream().map(RedisProcess::address).toList()));
+        publish(new Topology(
+                1,
+                group.master().address(),
+                group.replicas().stream().map(RedisProcess::address).toList()));
         startProxy(Duration.ofSeconds(1));
         awaitAcknowledged(1);
         try (Jedis jedis = client()) {
             assertEquals("OK", jedis.set("fence:before", "1"));
             zooKeeper.stop();
-            Poll.until(Duration.ofSeconds(10), "the proxy to fence itself", () -> proxy.topology().isFenced());
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "the proxy to fence itself",
+                    () -> proxy.topology().isFenced());
             CompletableFuture<String> fencedWrite = CompletableFuture.supplyAsync(() -> jedis.set("fence:during", "2"));
             awaitHeld(1);
             try (Jedis master = group.master().client()) {
@@ -199,13 +221,22 @@ class ZooKeeperFollowingIT {
     /** Regression: a proxy cut off before its first confirmation held its writes but never reported itself fenced. */
     @Test
     void fencesItselfWhenZooKeeperIsGoneBeforeTheFirstConfirmation(RedisGroup group) throws Exception {
-        publish(new Topology(1, group.master().address(), group.replicas().stream().map(RedisProcess::address).toList()));
+        publish(new Topology(
+                1,
+                group.master().address(),
+                group.replicas().stream().map(RedisProcess::address).toList()));
         zooKeeper.stop();
         startProxy(Duration.ofSeconds(1));
-        Poll.until(Duration.ofSeconds(10), "the never-confirmed proxy to fence itself", () -> proxy.topology().isFenced());
+        Poll.until(
+                Duration.ofSeconds(10),
+                "the never-confirmed proxy to fence itself",
+                () -> proxy.topology().isFenced());
         assertNull(proxy.topology().writableMaster(), "a fenced proxy writes to no master");
         zooKeeper.restart();
-        Poll.until(Duration.ofSeconds(30), "the fence to lift once ZooKeeper confirms", () -> !proxy.topology().isFenced());
+        Poll.until(
+                Duration.ofSeconds(30),
+                "the fence to lift once ZooKeeper confirms",
+                () -> !proxy.topology().isFenced());
         try (Jedis jedis = client()) {
             assertEquals("OK", jedis.set("fence:after-start", "1"));
         }

@@ -67,13 +67,21 @@ class StripedHistogramTest {
         new PrometheusText(metrics).write(out);
         String text = out.toString();
         assertTrue(text.contains("# TYPE redis_failover_request_duration_seconds histogram"), text);
-        assertTrue(text.contains("redis_failover_request_duration_seconds_bucket{class=\"master\",le=\"2.5E-4\",} 0.0"), text);
-        assertTrue(text.contains("redis_failover_request_duration_seconds_bucket{class=\"master\",le=\"5.0E-4\",} 1.0"), text);
-        assertTrue(text.contains("redis_failover_request_duration_seconds_bucket{class=\"master\",le=\"+Inf\",} 1.0"), text);
+        assertTrue(
+                text.contains("redis_failover_request_duration_seconds_bucket{class=\"master\",le=\"2.5E-4\",} 0.0"),
+                text);
+        assertTrue(
+                text.contains("redis_failover_request_duration_seconds_bucket{class=\"master\",le=\"5.0E-4\",} 1.0"),
+                text);
+        assertTrue(
+                text.contains("redis_failover_request_duration_seconds_bucket{class=\"master\",le=\"+Inf\",} 1.0"),
+                text);
         assertTrue(text.contains("redis_failover_request_duration_seconds_count{class=\"master\",} 1.0"), text);
         assertTrue(text.contains("redis_failover_request_duration_seconds_sum{class=\"master\",} 3.0E-4"), text);
-        assertTrue(text.contains("# TYPE redis_failover_requests_total counter")
-                || text.contains("# TYPE redis_failover_requests counter"), text);
+        assertTrue(
+                text.contains("# TYPE redis_failover_requests_total counter")
+                        || text.contains("# TYPE redis_failover_requests counter"),
+                text);
         assertTrue(text.contains("redis_failover_requests_total{class=\"master\",} 10.0"), text);
         assertTrue(text.contains("redis_failover_backend_replies_total{node=\"10.0.0.1:6379\",} 1.0"), text);
     }

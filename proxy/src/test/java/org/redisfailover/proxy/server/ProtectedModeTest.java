@@ -35,7 +35,9 @@ class ProtectedModeTest {
     }
 
     private static ProxyConfig config(UnaryOperator<ProxyConfig.Builder> tweak) {
-        return tweak.apply(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 6379), List.of())).build();
+        return tweak.apply(ProxyConfig.builder(
+                        new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 6379), List.of()))
+                .build();
     }
 
     private static GroupAccess askingForAPassword() {
@@ -48,26 +50,48 @@ class ProtectedModeTest {
     void anOpenGroupIsServedOnlyToThisHost() {
         ProxyConfig open = config(c -> c);
         GroupAccess unknown = new GroupAccess();
-        assertTrue(ProtectedMode.denies(open, unknown, from("10.1.2.3"), false), "another host, nothing asks for a password");
+        assertTrue(
+                ProtectedMode.denies(open, unknown, from("10.1.2.3"), false),
+                "another host, nothing asks for a password");
         assertFalse(ProtectedMode.denies(open, unknown, from("127.0.0.1"), false), "this host");
         assertFalse(ProtectedMode.denies(open, unknown, from("::1"), false), "this host over IPv6");
-        assertFalse(ProtectedMode.denies(config(c -> c.protectedMode(false)), unknown, from("10.1.2.3"), false), "protected-mode no");
+        assertFalse(
+                ProtectedMode.denies(config(c -> c.protectedMode(false)), unknown, from("10.1.2.3"), false),
+                "protected-mode no");
     }
 
     @Test
     void somethingThatAsksWhoTheClientIsLetsOtherHostsIn() throws Exception {
-        assertFalse(ProtectedMode.denies(config(c -> c.requirepass("pw")), new GroupAccess(), from("10.1.2.3"), false), "requirepass");
-        assertFalse(ProtectedMode.denies(config(c -> c), askingForAPassword(), from("10.1.2.3"), false),
+        assertFalse(
+                ProtectedMode.denies(config(c -> c.requirepass("pw")), new GroupAccess(), from("10.1.2.3"), false),
+                "requirepass");
+        assertFalse(
+                ProtectedMode.denies(config(c -> c), askingForAPassword(), from("10.1.2.3"), false),
                 "the group asks every client for a password and the proxy lends none");
         ThrowawayPki pki = ThrowawayPki.generate(dir.resolve("pki"));
-        ProxyConfig tls = config(c -> c.tls(new ListenerTls(new NodeAddress("127.0.0.1", 0), pki.serverCert, pki.serverKey, pki.caCert,
+        ProxyConfig tls = config(c -> c.tls(new ListenerTls(
+                new NodeAddress("127.0.0.1", 0),
+                pki.serverCert,
+                pki.serverKey,
+                pki.caCert,
                 ListenerTls.AuthClients.YES,
-                ListenerTls.DEFAULT_PROTOCOLS, List.of())));
-        assertFalse(ProtectedMode.denies(tls, new GroupAccess(), from("10.1.2.3"), true), "client certificates on the TLS port");
+                ListenerTls.DEFAULT_PROTOCOLS,
+                List.of())));
+        assertFalse(
+                ProtectedMode.denies(tls, new GroupAccess(), from("10.1.2.3"), true),
+                "client certificates on the TLS port");
         assertTrue(ProtectedMode.denies(tls, new GroupAccess(), from("10.1.2.3"), false), "but not on the plain port");
-        ProxyConfig optional = config(c -> c.tls(new ListenerTls(new NodeAddress("127.0.0.1", 0), pki.serverCert, pki.serverKey, pki.caCert,
-                ListenerTls.AuthClients.OPTIONAL, ListenerTls.DEFAULT_PROTOCOLS, List.of())));
-        assertTrue(ProtectedMode.denies(optional, new GroupAccess(), from("10.1.2.3"), true), "optional certificates ask no one");
+        ProxyConfig optional = config(c -> c.tls(new ListenerTls(
+                new NodeAddress("127.0.0.1", 0),
+                pki.serverCert,
+                pki.serverKey,
+                pki.caCert,
+                ListenerTls.AuthClients.OPTIONAL,
+                ListenerTls.DEFAULT_PROTOCOLS,
+                List.of())));
+        assertTrue(
+                ProtectedMode.denies(optional, new GroupAccess(), from("10.1.2.3"), true),
+                "optional certificates ask no one");
     }
 
     @Test

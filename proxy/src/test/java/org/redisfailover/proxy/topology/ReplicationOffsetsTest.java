@@ -28,7 +28,10 @@ class ReplicationOffsetsTest {
         offsets.recordMaster(master, 110, 1_200);
         offsets.recordMaster(master, 120, 1_300);
         assertEquals(1_200, offsets.offsetCovering(100));
-        assertEquals(1_000, offsets.offsetCovering(50), "the oldest sample after the write: the smallest offset that covers it");
+        assertEquals(
+                1_000,
+                offsets.offsetCovering(50),
+                "the oldest sample after the write: the smallest offset that covers it");
     }
 
     @Test
@@ -94,8 +97,9 @@ class ReplicationOffsetsTest {
 
     @Test
     void infoFieldsAreRead() {
-        String info = "# Replication\r\nrole:slave\r\nmaster_link_status:up\r\nslave_read_repl_offset:99\r\nslave_repl_offset:98\r\n"
-                + "master_repl_offset:98\r\n";
+        String info =
+                "# Replication\r\nrole:slave\r\nmaster_link_status:up\r\nslave_read_repl_offset:99\r\nslave_repl_offset:98\r\n"
+                        + "master_repl_offset:98\r\n";
         assertEquals(98, InfoText.number(InfoText.fields(info), "slave_repl_offset"));
         assertEquals(98, InfoText.number(InfoText.fields(info), "master_repl_offset"));
         assertEquals(-1, InfoText.number(InfoText.fields("# Replication\r\nrole:slave\r\n"), "slave_repl_offset"));

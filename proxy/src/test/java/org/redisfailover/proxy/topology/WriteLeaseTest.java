@@ -62,7 +62,8 @@ class WriteLeaseTest {
         assertTrue(lease.writable(now + SECOND / 2));
         assertFalse(lease.writable(now + SECOND + SECOND / 2), "no ZooKeeper confirmation for 1.5 s: writes wait");
         assertFalse(lease.confirmedForWrites(now + SECOND + SECOND / 2), "and their replies are not acknowledged");
-        assertTrue(lease.confirmed(now + SECOND + SECOND / 2), "not fenced yet: the monitors wait the fence timeout, 3 s");
+        assertTrue(
+                lease.confirmed(now + SECOND + SECOND / 2), "not fenced yet: the monitors wait the fence timeout, 3 s");
         assertFalse(lease.confirmed(now + 3 * SECOND));
         WriteLease unguarded = new WriteLease(3 * SECOND, 0);
         unguarded.confirm(now);
@@ -93,7 +94,9 @@ class WriteLeaseTest {
         lease.guard(new Topology(3, MASTER, List.of(OTHER), Topology.Phase.SERVING, null, null, List.of(OTHER)));
         assertNull(lease.guardedMaster(), "its one replica is unreachable: writes go on");
         lease.guard(new Topology(4, MASTER, List.of(OTHER), Topology.Phase.SERVING, null, null, List.of()));
-        assertTrue(lease.guardedMaster() != null, "the replica is back: the guard holds writes a cut-off master could take");
+        assertTrue(
+                lease.guardedMaster() != null,
+                "the replica is back: the guard holds writes a cut-off master could take");
     }
 
     @Test

@@ -15,8 +15,7 @@ public final class CallGenerator {
     /** The key every generated call names first. */
     public static final String KEY = "k";
 
-    private CallGenerator() {
-    }
+    private CallGenerator() {}
 
     /** Words of a call with every required argument, or null for a container that takes a subcommand. */
     public static List<String> valid(DocumentedCommand command) {
@@ -75,7 +74,15 @@ public final class CallGenerator {
     /** A value of another type than the group's, for the wrong-type call. */
     public static List<List<String>> wrongType(String group) {
         return switch (group) {
-            case "string", "bitmap", "hyperloglog", "generic", "server", "connection", "scripting", "pubsub", "cluster",
+            case "string",
+                    "bitmap",
+                    "hyperloglog",
+                    "generic",
+                    "server",
+                    "connection",
+                    "scripting",
+                    "pubsub",
+                    "cluster",
                     "transactions" -> List.of(List.of("RPUSH", KEY, "a"));
             default -> List.of(List.of("SET", KEY, "v"));
         };

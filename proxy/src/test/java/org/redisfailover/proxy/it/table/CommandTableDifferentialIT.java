@@ -44,7 +44,8 @@ class CommandTableDifferentialIT {
 
     @Test
     void everyCommandAnswersThroughTheProxyAsValkeyItself(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(RedisProcess.onPath("valkey-server"), "valkey-server is not installed (scripts/test installs it)");
+        Assumptions.assumeTrue(
+                RedisProcess.onPath("valkey-server"), "valkey-server is not installed (scripts/test installs it)");
         compareAll("valkey-server", dir);
     }
 
@@ -56,51 +57,63 @@ class CommandTableDifferentialIT {
         try (RedisProcess direct = RedisProcess.start(binary, dir, null);
                 RedisProcess behind = RedisProcess.start(binary, dir, null);
                 RunningProxy proxy = RunningProxy.start(behind, List.of(), c -> c.ioThreads(1));
-                Jedis directAdmin = direct.client(); Jedis behindAdmin = behind.client()) {
+                Jedis directAdmin = direct.client();
+                Jedis behindAdmin = behind.client()) {
             List<DocumentedCommand> commands = DocumentedCommand.readFrom(directAdmin);
             for (DocumentedCommand command : commands) {
                 Route route = classifier.classifyName(command.name());
-                boolean refused = route.routingClass() == RoutingClass.DENY || route.routingClass() == RoutingClass.SESSION;
+                boolean refused =
+                        route.routingClass() == RoutingClass.DENY || route.routingClass() == RoutingClass.SESSION;
                 for (int protocol : new int[] {2, 3}) {
                     for (Call call : calls(command)) {
                         prepare(directAdmin, behindAdmin, call.preparation());
                         String throughProxy = exchange(proxy.port(), protocol, call.words());
                         if (refused) {
                             if (!throughProxy.startsWith("-ERR ")) {
-                                differences.add(describe(command, protocol, call, "refused by policy, but answered " + throughProxy));
+                                differences.add(describe(
+                                        command, protocol, call, "refused by policy, but answered " + throughProxy));
                             }
                             continue;
                         }
                         String exception = exceptions.getProperty(command.name(), "");
-                        String fromServer = exchange(exception.startsWith("node:") ? behind.port() : direct.port(), protocol, call.words());
+                        String fromServer = exchange(
+                                exception.startsWith("node:") ? behind.port() : direct.port(), protocol, call.words());
                         compared++;
-                        boolean same = exception.startsWith("type:") ? sameType(fromServer, throughProxy)
-                                : fromServer.equals(throughProxy) || (exception.startsWith("refused:")
-                                        && throughProxy.startsWith("-ERR redis-failover: "));
+                        boolean same = exception.startsWith("type:")
+                                ? sameType(fromServer, throughProxy)
+                                : fromServer.equals(throughProxy)
+                                        || (exception.startsWith("refused:")
+                                                && throughProxy.startsWith("-ERR redis-failover: "));
                         if (!same) {
-                            differences.add(describe(command, protocol, call, "server " + abbreviate(fromServer) + " proxy "
-                                    + abbreviate(throughProxy)));
+                            differences.add(describe(
+                                    command,
+                                    protocol,
+                                    call,
+                                    "server " + abbreviate(fromServer) + " proxy " + abbreviate(throughProxy)));
                         }
                     }
                 }
             }
-            System.out.printf("%s: %d commands and subcommands, %d exchanges compared, %d differences%n", binary, commands.size(),
-                    compared, differences.size());
+            System.out.printf(
+                    "%s: %d commands and subcommands, %d exchanges compared, %d differences%n",
+                    binary, commands.size(), compared, differences.size());
         }
-        assertTrue(differences.isEmpty(), differences.size() + " replies differ or hung (fix them, or list them in "
-                + "differential-exceptions.properties with the reason):\n" + String.join("\n", differences));
+        assertTrue(
+                differences.isEmpty(),
+                differences.size() + " replies differ or hung (fix them, or list them in "
+                        + "differential-exceptions.properties with the reason):\n" + String.join("\n", differences));
     }
 
     /** One call of a command and what prepares the key it names. */
-    private record Call(String kind, List<String> words, List<List<String>> preparation) {
-    }
+    private record Call(String kind, List<String> words, List<List<String>> preparation) {}
 
     private static List<Call> calls(DocumentedCommand command) {
         List<Call> calls = new ArrayList<>();
         List<String> valid = CallGenerator.valid(command);
         calls.add(new Call("valid", valid, CallGenerator.preparation(command.group())));
         if (valid.size() > command.words().size()) {
-            calls.add(new Call("too few arguments", CallGenerator.tooFew(command), CallGenerator.preparation(command.group())));
+            calls.add(new Call(
+                    "too few arguments", CallGenerator.tooFew(command), CallGenerator.preparation(command.group())));
         }
         if (valid.contains(CallGenerator.KEY)) {
             calls.add(new Call("wrong type", valid, CallGenerator.wrongType(command.group())));
@@ -114,13 +127,18 @@ class CommandTableDifferentialIT {
      */
     private static void prepare(Jedis direct, Jedis behind, List<List<String>> preparation) {
         for (Jedis server : List.of(direct, behind)) {
-            Poll.until(Duration.ofSeconds(10), "the previous call's subscriptions and background saves to be over", () ->
-                    server.pubsubNumPat() == 0 && server.pubsubChannels().isEmpty() && server.pubsubShardChannels().isEmpty()
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "the previous call's subscriptions and background saves to be over",
+                    () -> server.pubsubNumPat() == 0
+                            && server.pubsubChannels().isEmpty()
+                            && server.pubsubShardChannels().isEmpty()
                             && server.info("persistence").contains("rdb_bgsave_in_progress:0")
                             && server.info("persistence").contains("aof_rewrite_in_progress:0"));
             server.flushAll();
             for (List<String> command : preparation) {
-                server.sendCommand(() -> command.get(0).getBytes(StandardCharsets.UTF_8),
+                server.sendCommand(
+                        () -> command.get(0).getBytes(StandardCharsets.UTF_8),
                         command.subList(1, command.size()).toArray(String[]::new));
             }
         }
@@ -146,7 +164,8 @@ class CommandTableDifferentialIT {
     }
 
     private static String describe(DocumentedCommand command, int protocol, Call call, String what) {
-        return command.name() + " (RESP" + protocol + ", " + call.kind() + ": " + String.join(" ", call.words()) + "): " + what;
+        return command.name() + " (RESP" + protocol + ", " + call.kind() + ": " + String.join(" ", call.words()) + "): "
+                + what;
     }
 
     private static String abbreviate(String reply) {
@@ -156,10 +175,10 @@ class CommandTableDifferentialIT {
 
     private static Properties exceptions() throws IOException {
         Properties properties = new Properties();
-        try (InputStream in = CommandTableDifferentialIT.class.getResourceAsStream("/differential-exceptions.properties")) {
+        try (InputStream in =
+                CommandTableDifferentialIT.class.getResourceAsStream("/differential-exceptions.properties")) {
             properties.load(in);
         }
         return properties;
     }
-
 }
