@@ -77,7 +77,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     private final NodeAddress node;
     private final int db;
-    private final BackendPool pool;
+    private final BackendContext context;
     private final Purpose purpose;
     /** The login, protocol and tracking it serves its clients with. */
     private final Handshake handshake;
@@ -119,13 +119,13 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     /** Safe mode's group commit on a write connection; null elsewhere. */
     private ReplicaAcks acks;
 
-    BackendConnection(NodeAddress node, int db, BackendPool pool, Purpose purpose, Handshake handshake) {
+    BackendConnection(NodeAddress node, int db, BackendContext context, Purpose purpose, Handshake handshake) {
         this.node = node;
         this.db = db;
-        this.pool = pool;
+        this.context = context;
         this.purpose = purpose;
         this.handshake = handshake;
-        this.metrics = pool.metrics().node(node);
+        this.metrics = context.metrics().node(node);
     }
 
     public NodeAddress node() {
@@ -171,7 +171,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     public void send(RedisRequest request, PendingReply slot, BackendListener client) {
         switch (state) {
             case READY -> {
-                if (inFlight.size() >= pool.config().maxInFlightPerBackend()) {
+                if (inFlight.size() >= context.owner().config().maxInFlightPerBackend()) {
                     request.release();
                     slot.refused(ProxyErrors.tooManyInFlight(node));
                     return;
@@ -182,7 +182,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                 }
             }
             case IDLE, CONNECTING, HANDSHAKING -> {
-                if (waiting.size() >= pool.config().maxInFlightPerBackend()) {
+                if (waiting.size() >= context.owner().config().maxInFlightPerBackend()) {
                     request.release();
                     slot.refused(ProxyErrors.tooManyWaiting(node));
                     return;
@@ -198,7 +198,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     /** Makes this a write connection of safe mode: every flush with writes in it ends with a WAIT. */
     void awaitReplicaAcks(int replicas, long timeoutMillis) {
-        acks = new ReplicaAcks(node, replicas, timeoutMillis, pool.metrics());
+        acks = new ReplicaAcks(node, replicas, timeoutMillis, context.metrics());
     }
 
     /**
@@ -227,7 +227,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             BackendListener client,
             int replicas,
             long timeoutMillis) {
-        ReplicaAcks single = new ReplicaAcks(node, replicas, timeoutMillis, pool.metrics());
+        ReplicaAcks single = new ReplicaAcks(node, replicas, timeoutMillis, context.metrics());
         send(request, single.hold(slot, proof), client);
         send(RespWriter.request(ByteBufAllocator.DEFAULT, single.waitCommand()), single.closeBatch(), null);
     }
@@ -262,7 +262,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private void queueFlush() {
         if (!flushQueued) {
             flushQueued = true;
-            pool.batcher().flushLater(this);
+            context.batcher().flushLater(this);
         }
     }
 
@@ -316,9 +316,10 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             return;
         }
         state = State.CONNECTING;
-        Bootstrap bootstrap = pool.bootstrap()
+        Bootstrap bootstrap = context.bootstrap()
                 .clone()
-                .handler(new BackendChannelInitializer(this, pool.config().limits(), pool.tls()));
+                .handler(new BackendChannelInitializer(
+                        this, context.owner().config().limits(), context.tls()));
         ChannelFuture future = bootstrap.connect(node.host(), node.port());
         channel = future.channel();
         future.addListener(f -> {
@@ -338,12 +339,13 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         out = new WriteCoalescer(connected, 16 * 1024);
         Credentials login = handshake.credentials() != null
                 ? handshake.credentials()
-                : pool.config().backendPassword() == null
+                : context.owner().config().backendPassword() == null
                         ? null
                         : new Credentials(
-                                pool.config().backendUser(), pool.config().backendPassword());
+                                context.owner().config().backendUser(),
+                                context.owner().config().backendPassword());
         handshaking = new HandshakeExchange(
-                connected, handshake, login, db, pool.expectedRunId(node), pool.groupAccess() != null);
+                connected, handshake, login, db, context.expectedRunId().apply(node), context.groupAccess() != null);
         if (handshaking.done()) {
             onReady();
         } else {
@@ -353,7 +355,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     private void onReady() {
         if (handshaking.passwordRequired() != null) {
-            pool.groupAccess().observe(handshaking.passwordRequired());
+            context.groupAccess().observe(handshaking.passwordRequired());
         }
         handshaking = null;
         state = State.READY;
@@ -365,7 +367,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                     .log("backend {} db {} reconnected after {} failed attempts", node, db, backoff.failures());
         }
         backoff.reset();
-        pool.health().markUp(node);
+        context.health().markUp(node);
         log.debug("backend {} db {} ready", node, db);
         while (!waiting.isEmpty()) {
             Waiting next = waiting.poll();
@@ -472,14 +474,17 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
         boolean wasClosed = state == State.CLOSED;
         int lostCount = channel == null ? 0 : failPending(reason, how);
-        boolean forGood = how != End.FAILED || purpose != Purpose.SHARED || pool.isClosed() || onRetired != null;
+        boolean forGood = how != End.FAILED
+                || purpose != Purpose.SHARED
+                || context.owner().isClosed()
+                || onRetired != null;
         if (!forGood) {
             reconnectLater(reason, lostCount);
             return;
         }
         state = State.CLOSED;
         if (!wasClosed && purpose != Purpose.SHARED) {
-            pool.forgetDedicated(this);
+            context.owner().forgetDedicated(this);
         }
         runRetired();
         // A client's own connection carries state (MULTI, WATCH, subscriptions) that a silent reconnect would
@@ -501,7 +506,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         state = State.BACKOFF;
         handshaking = null;
         if (how != End.CLOSED) {
-            pool.health().markDown(node);
+            context.health().markDown(node);
         }
         failed.close();
         int lostCount = inFlight.size();
@@ -543,7 +548,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         } else {
             log.debug("backend {} db {} still failing: {}; reconnecting in {} ms", node, db, reason, delay);
         }
-        reconnectTimer = pool.loop().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        reconnectTimer = context.loop().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 
     private String unreachableError() {
@@ -578,12 +583,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
      * hears why (the state it carried is gone), and it is never reconnected.
      */
     void breakOff() {
-        end(pool.isClosed() ? "proxy shutting down" : node + " is no longer routed to", End.BROKEN_OFF);
+        end(context.owner().isClosed() ? "proxy shutting down" : node + " is no longer routed to", End.BROKEN_OFF);
     }
 
     /** Closes for good (node demoted, or proxy shutdown): pending requests fail as on any loss; no reconnect. */
     public void close() {
-        end(pool.isClosed() ? "proxy shutting down" : "no longer routed to", End.CLOSED);
+        end(context.owner().isClosed() ? "proxy shutting down" : "no longer routed to", End.CLOSED);
     }
 
     private void runRetired() {

@@ -37,16 +37,11 @@ public final class BackendPool {
 
     private final EventLoop loop;
     private ProxyConfig config;
-    private final FlushBatcher batcher;
     private final ProxyMetrics metrics;
     /** Safe mode's write connections per node, database and protocol: a WAIT on one does not stop the next batch. */
     public static final int WRITE_CONNECTIONS = 2;
 
     private final Bootstrap bootstrap;
-    /** TLS to the nodes, or null for plain TCP. */
-    private final SslContext tls;
-    /** Where connections without a password report whether the group asks for one; null: do not ask. */
-    private final GroupAccess groupAccess;
 
     private final NodeHealth health = new NodeHealth();
     /** By node, then by database number (RESP2), then again (RESP3): no key object per lookup on the hot path. */
@@ -61,8 +56,8 @@ public final class BackendPool {
     private final ScheduledFuture<?> timeoutCheck;
     private boolean closed;
     private int generation;
-    /** The run id a connection to a node must find (the topology's master), or null for no check. */
-    private final Function<NodeAddress, String> expectedRunId;
+    /** What its connections work with (they never reach into the pool). */
+    private final BackendContext context;
 
     public BackendPool(
             EventLoop loop,
@@ -74,11 +69,7 @@ public final class BackendPool {
             ProxyMetrics metrics,
             Function<NodeAddress, String> expectedRunId) {
         this.loop = loop;
-        this.tls = tls;
-        this.groupAccess = groupAccess;
-        this.expectedRunId = expectedRunId;
         this.config = config;
-        this.batcher = batcher;
         this.metrics = metrics;
         this.bootstrap = new Bootstrap()
                 .group(loop)
@@ -88,6 +79,8 @@ public final class BackendPool {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
                         config.connectTimeout().toMillis())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, BACKEND_WATER_MARK);
+        this.context = new BackendContext(
+                loop, bootstrap, tls, batcher, metrics, health, groupAccess, expectedRunId, new Ownership());
         long period = Math.max(10, Math.min(250, config.backendTimeout().toMillis() / 4));
         this.timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeouts, period, period, TimeUnit.MILLISECONDS);
     }
@@ -101,8 +94,8 @@ public final class BackendPool {
         int index = protocol == RespVersion.RESP3 ? config.databases() + db : db;
         BackendConnection connection = byDb[index];
         if (connection == null) {
-            connection =
-                    new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
+            connection = new BackendConnection(
+                    node, db, context, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
             byDb[index] = connection;
         }
         return connection;
@@ -120,8 +113,8 @@ public final class BackendPool {
                 + (protocol == RespVersion.RESP3 ? config.databases() + db : db);
         BackendConnection connection = byDb[index];
         if (connection == null) {
-            connection =
-                    new BackendConnection(node, db, this, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
+            connection = new BackendConnection(
+                    node, db, context, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
             connection.awaitReplicaAcks(
                     config.minReplicaAcks(), config.replicaAckTimeout().toMillis());
             byDb[index] = connection;
@@ -160,7 +153,7 @@ public final class BackendPool {
                 }
             }
         }
-        BackendConnection connection = new BackendConnection(node, db, this, purpose, handshake);
+        BackendConnection connection = new BackendConnection(node, db, context, purpose, handshake);
         if (purpose == BackendConnection.Purpose.CLIENT && config.minReplicaAcks() > 0) {
             // A client on connections of its own (its Redis user, tracking) writes on them: safe mode's group commit
             // there too.
@@ -179,7 +172,7 @@ public final class BackendPool {
      */
     public BackendConnection control(NodeAddress node) {
         BackendConnection connection = new BackendConnection(
-                node, 0, this, BackendConnection.Purpose.CONTROL, Handshake.proxy(RespVersion.RESP2));
+                node, 0, context, BackendConnection.Purpose.CONTROL, Handshake.proxy(RespVersion.RESP2));
         dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
         connection.connect();
         return connection;
@@ -365,14 +358,6 @@ public final class BackendPool {
         return closed;
     }
 
-    EventLoop loop() {
-        return loop;
-    }
-
-    ProxyConfig config() {
-        return config;
-    }
-
     /**
      * A reloaded configuration (run on the loop): the backend timeout applies at the next check, the
      * connect timeout to the next connection. The databases count never changes at run time.
@@ -383,29 +368,21 @@ public final class BackendPool {
                 reloaded.connectTimeout().toMillis());
     }
 
-    ProxyMetrics metrics() {
-        return metrics;
-    }
+    /** The pool as its connections see it: the configuration a reload replaced, whether it closed, and a dedicated connection's end. */
+    private final class Ownership implements BackendContext.Owner {
+        @Override
+        public ProxyConfig config() {
+            return config;
+        }
 
-    String expectedRunId(NodeAddress node) {
-        return expectedRunId.apply(node);
-    }
+        @Override
+        public boolean isClosed() {
+            return closed;
+        }
 
-    FlushBatcher batcher() {
-        return batcher;
-    }
-
-    Bootstrap bootstrap() {
-        return bootstrap;
-    }
-
-    /** TLS to the nodes, or null for plain TCP. */
-    SslContext tls() {
-        return tls;
-    }
-
-    /** Null when no connection needs to ask whether the group wants a password. */
-    GroupAccess groupAccess() {
-        return groupAccess;
+        @Override
+        public void forgetDedicated(BackendConnection connection) {
+            BackendPool.this.forgetDedicated(connection);
+        }
     }
 }

@@ -22,7 +22,7 @@ import org.redisfailover.proxy.loop.ProxyShared;
  * client that is not in can make Redis do is that login alone, one at a time, slowed down per address after
  * failures like a wrong proxy password. Confined to the client's event loop.
  */
-public final class AuthGate {
+final class AuthGate {
 
     static final String NOAUTH = "NOAUTH Authentication required.";
     static final String HELLO_NOAUTH =

@@ -8,7 +8,7 @@ import org.redisfailover.proxy.backend.BackendListener;
  * channel is unwritable), while it has too many replies outstanding, or while a backend it writes to is
  * slower than its clients. Reading resumes once no reason is left, unless the client is closing.
  */
-public final class Backpressure implements BackendListener {
+final class Backpressure implements BackendListener {
 
     static final int OUTPUT = 1;
     static final int PIPELINE = 2;

@@ -24,7 +24,7 @@ import org.redisfailover.proxy.errors.ProxyErrors;
  * connection died may have been served just before, so it ends as any write in flight does, with an
  * {@code UNCERTAIN} error; WAIT ends with an error, since the new master never saw the client's writes.
  */
-public final class BlockingCall extends PendingReply {
+final class BlockingCall extends PendingReply {
 
     private final BlockingLane lane;
     private final ReplySlot slot;

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Blocking commands (BLPOP, XREAD BLOCK, WAIT, ...), each a {@link BlockingCall} on a master connection borrowed for it. */
-public final class BlockingLane extends PinnedLane {
+final class BlockingLane extends PinnedLane {
 
     private static final Logger log = LoggerFactory.getLogger(BlockingLane.class);
 

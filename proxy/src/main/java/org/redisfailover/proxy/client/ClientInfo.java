@@ -7,7 +7,7 @@ import org.redisfailover.protocol.command.Route;
 import org.redisfailover.proxy.backend.Credentials;
 
 /** CLIENT INFO: a client's connection to the proxy as Redis describes one (the fields a proxy connection has). */
-public final class ClientInfo {
+final class ClientInfo {
 
     private ClientInfo() {}
 

@@ -9,7 +9,7 @@ import org.redisfailover.protocol.command.Route;
  * name (CLIENT SETNAME), the id (CLIENT ID), the addresses, and when and what the client last ran (CLIENT
  * INFO's age, idle and cmd). Confined to the client's event loop.
  */
-public final class ClientState {
+final class ClientState {
 
     private static final AtomicLong IDS = new AtomicLong();
 

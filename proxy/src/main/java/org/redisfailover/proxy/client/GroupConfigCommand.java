@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * previous values back on the nodes that took the new ones, and the client is told. Parameters listed in
  * {@link ConfigPolicy} are refused before anything is sent.
  */
-public final class GroupConfigCommand {
+final class GroupConfigCommand {
 
     private static final Logger log = LoggerFactory.getLogger(GroupConfigCommand.class);
     private static final ConfigPolicy POLICY = ConfigPolicy.load();

@@ -13,7 +13,7 @@ import org.redisfailover.proxy.backend.PendingReply;
  * {@link OwnConnections#adopt}); on an error (WRONGPASS, a syntax error, ...) it keeps the one it had.
  * Either way the client gets Redis' own reply, and its later requests, which waited, run.
  */
-public final class HandshakeAttempt extends PendingReply {
+final class HandshakeAttempt extends PendingReply {
 
     private final HandshakeLane lane;
     private final ReplySlot slot;

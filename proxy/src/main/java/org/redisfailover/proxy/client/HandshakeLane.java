@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * on a connection of the client's own to the master; until the answer the client's later requests wait
  * (they must run as whichever user it leaves the client with). The client is on the shared lane after.
  */
-public final class HandshakeLane implements Lane {
+final class HandshakeLane implements Lane {
 
     private static final Logger log = LoggerFactory.getLogger(HandshakeLane.class);
 

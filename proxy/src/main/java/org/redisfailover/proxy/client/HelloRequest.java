@@ -16,7 +16,7 @@ import org.redisfailover.proxy.backend.Credentials;
  * @param name     the name SETNAME gives (null: an empty name, which clears it)
  * @param error    Redis' error for a HELLO it would refuse, or null
  */
-public record HelloRequest(RespVersion protocol, Credentials auth, boolean setName, String name, String error) {
+record HelloRequest(RespVersion protocol, Credentials auth, boolean setName, String name, String error) {
 
     private static HelloRequest refused(String error) {
         return new HelloRequest(null, null, false, null, error);

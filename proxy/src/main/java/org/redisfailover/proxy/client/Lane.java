@@ -9,7 +9,7 @@ import org.redisfailover.protocol.resp.RedisRequest;
  * ones). Within a lane Redis keeps the client's order; between lanes it could not, so the
  * {@link RequestSequencer} asks a lane whether a request may start before it runs it.
  */
-public interface Lane {
+interface Lane {
 
     /**
      * Whether {@code request} may run now. {@code laneChanges}: the client's previous request ran on another

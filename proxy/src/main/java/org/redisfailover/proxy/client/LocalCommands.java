@@ -20,7 +20,7 @@ import org.redisfailover.proxy.loop.ProxyShared;
  * PING, ECHO, QUIT, SELECT, RESET, HELLO, and CLIENT SETNAME, GETNAME, ID, INFO and REPLY: the client's
  * connection is to the proxy, so these describe that connection, not a backend one shared with others.
  */
-public final class LocalCommands {
+final class LocalCommands {
 
     private final ClientState state;
     private final OwnConnections own;

@@ -12,7 +12,7 @@ import org.redisfailover.proxy.backend.PendingReply;
  * A command the proxy sends to one node on a client's behalf, whose small reply (a status, an error, an
  * array of bulk strings) is handed to a callback on the event loop, as {@link Outcome}.
  */
-public final class NodeCall extends PendingReply {
+final class NodeCall extends PendingReply {
 
     /**
      * What came back from {@code node}: its reply frame, or null with the reason no reply will come.

@@ -21,7 +21,7 @@ import org.redisfailover.proxy.backend.Handshake;
  * server: the client is told to drop its whole cache ({@code invalidate} with a null key list, as Redis
  * sends on FLUSHALL), since it can no longer learn which keys change. Confined to the client's event loop.
  */
-public final class OwnConnections {
+final class OwnConnections {
 
     /** {@code >2 invalidate null}: every key the client caches is stale. */
     private static final byte[] INVALIDATE_ALL = ">2\r\n$10\r\ninvalidate\r\n_\r\n".getBytes(StandardCharsets.US_ASCII);

@@ -10,7 +10,7 @@ import org.redisfailover.proxy.loop.HeldRequests;
  * A lane on a connection of the client's own to the master. With no master to write to, the request that
  * would open the connection is held until there is one, and the client's later requests wait behind it.
  */
-public abstract class PinnedLane implements Lane, HeldRequests.Owner<ReplySlot> {
+abstract class PinnedLane implements Lane, HeldRequests.Owner<ReplySlot> {
 
     protected final LaneContext lanes;
     protected final Routing routing;

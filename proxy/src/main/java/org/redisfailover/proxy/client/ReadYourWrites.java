@@ -11,7 +11,7 @@ import org.redisfailover.proxy.topology.ReplicationOffsets;
  * a write is in flight or until that offset is known, then from a replica that has reached it (the master
  * if none has yet). Confined to the client's event loop.
  */
-public final class ReadYourWrites {
+final class ReadYourWrites {
 
     private int writesInFlight;
     private boolean hasWritten;

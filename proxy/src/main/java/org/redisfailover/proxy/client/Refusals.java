@@ -11,7 +11,7 @@ import org.redisfailover.proxy.errors.ProxyErrors;
  * commands that mean nothing outside a transaction, which get Redis' own answer (EXEC without MULTI),
  * so a client sees nothing a Redis would not say.
  */
-public final class Refusals {
+final class Refusals {
 
     private Refusals() {}
 

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * close after QUIT or a protocol error, and flushing (at once when the client has every reply it asked
  * for, else once per loop turn). Confined to the client's event loop.
  */
-public final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder {
+final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder {
 
     private static final Logger log = LoggerFactory.getLogger(ReplyOrderer.class);
 

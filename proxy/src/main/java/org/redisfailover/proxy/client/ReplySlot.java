@@ -16,7 +16,7 @@ import org.redisfailover.proxy.metrics.SampledLatency;
  * read, queued both on the client (for ordering) and on the backend connection that carries it (for
  * matching), and filled when the reply arrives, in whatever order the nodes answer.
  */
-public final class ReplySlot extends PendingReply implements HeldRequests.Slot {
+final class ReplySlot extends PendingReply implements HeldRequests.Slot {
 
     /** Fills the slot after which the client connection closes (QUIT, protocol errors). */
     static final Object CLOSE = new Object();

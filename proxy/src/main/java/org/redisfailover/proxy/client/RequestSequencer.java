@@ -18,7 +18,7 @@ import org.redisfailover.proxy.metrics.RequestCounts;
  * answers them in subscribed mode) except QUIT and RESET, which the proxy answers. After a lost WATCH,
  * requests other than transaction commands run as usual. Confined to the client's event loop.
  */
-public final class RequestSequencer implements ReplyOrderer.Answers, LaneContext {
+final class RequestSequencer implements ReplyOrderer.Answers, LaneContext {
 
     /**
      * About how many reply bytes one client may have coming on backend connections at once. A shared

@@ -17,7 +17,7 @@ import org.redisfailover.proxy.config.ProxyConfig;
  * functions not flagged read-only, unknown commands), whatever its reply type. What does not: reads, and
  * the commands queued inside MULTI (they write nothing until EXEC; a WAIT there would be queued too).
  */
-public final class SafeWrites {
+final class SafeWrites {
 
     private SafeWrites() {}
 

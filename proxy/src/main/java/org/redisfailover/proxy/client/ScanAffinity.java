@@ -11,7 +11,7 @@ import org.redisfailover.proxy.loop.RoutingSnapshot;
  * repeated). A client may interleave iterations, so all of them stay on one node while it is routed to
  * and healthy.
  */
-public final class ScanAffinity {
+final class ScanAffinity {
 
     /** Marks a cursor whose node is gone; never a real address (port 0 is never routed to). */
     static final NodeAddress ELSEWHERE = new NodeAddress("cursor-elsewhere", 0);

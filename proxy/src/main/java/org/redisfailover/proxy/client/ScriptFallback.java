@@ -11,7 +11,7 @@ import org.redisfailover.proxy.backend.PendingReply;
  * a script the master has (loaded before the replica joined, or by EVAL): a {@code NOSCRIPT} from the
  * replica sends the call to the master instead, which answers it or says NOSCRIPT itself.
  */
-public final class ScriptFallback extends PendingReply {
+final class ScriptFallback extends PendingReply {
 
     private final GroupRouting routing;
     private final ReplySlot slot;

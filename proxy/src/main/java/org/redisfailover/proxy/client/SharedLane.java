@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * The loop's shared connections: a request goes where the client's {@link Routing} sends it, or the proxy
  * answers it (the client's own connection's commands, CONFIG for the group, and refusals).
  */
-public final class SharedLane implements Lane {
+final class SharedLane implements Lane {
 
     private static final Logger log = LoggerFactory.getLogger(SharedLane.class);
 

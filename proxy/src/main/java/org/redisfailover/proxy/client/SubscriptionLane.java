@@ -12,7 +12,7 @@ import org.redisfailover.proxy.loop.HeldRequests;
  * SUBSCRIBE and the rest of subscribed mode, on the client's {@link SubscriptionLink} to the master, from
  * the first subscription until the client has left subscribed mode.
  */
-public final class SubscriptionLane extends PinnedLane {
+final class SubscriptionLane extends PinnedLane {
 
     private SubscriptionLink link;
 

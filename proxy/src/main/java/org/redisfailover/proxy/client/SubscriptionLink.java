@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Confined to the client's event loop.
  */
-public final class SubscriptionLink {
+final class SubscriptionLink {
 
     private static final Logger log = LoggerFactory.getLogger(SubscriptionLink.class);
     private static final long RETRY_MILLIS = 100;

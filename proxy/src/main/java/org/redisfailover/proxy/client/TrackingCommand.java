@@ -11,7 +11,7 @@ import org.redisfailover.proxy.errors.ProxyErrors;
  * What the proxy makes of {@code CLIENT TRACKING ON|OFF [options]}: which forms it cannot carry, and the
  * handshake a client runs with once Redis accepts one. Redis checks the options itself.
  */
-public final class TrackingCommand {
+final class TrackingCommand {
 
     private TrackingCommand() {}
 

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * first WATCH or MULTI until the transaction ends. The pin goes back to the pool then, or closes if a
  * command on it may have left connection state behind.
  */
-public final class TransactionLane extends PinnedLane {
+final class TransactionLane extends PinnedLane {
 
     private static final Logger log = LoggerFactory.getLogger(TransactionLane.class);
 

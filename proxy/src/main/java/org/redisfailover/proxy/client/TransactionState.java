@@ -16,7 +16,7 @@ import org.redisfailover.proxy.errors.ProxyErrors;
  * vouched for, so EXEC answers a null reply, exactly as Redis does when a watched key changed, and the
  * client retries as it would after any optimistic-locking conflict.
  */
-public final class TransactionState {
+final class TransactionState {
 
     private static final RedisMessage QUEUED = new SimpleStringRedisMessage("QUEUED");
 
