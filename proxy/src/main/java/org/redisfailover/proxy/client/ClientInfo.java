@@ -36,7 +36,7 @@ final class ClientInfo {
                         : lastRoute.displayName().toLowerCase(Locale.ROOT).replace(' ', '|'))
                 + " user=" + (credentials == null || credentials.user() == null ? "default" : credentials.user())
                 + " redir=-1 resp="
-                + own.protocol().number() + "\n";
+                + own.protocol().number() + " lib-name=" + state.libName() + " lib-ver=" + state.libVersion() + "\n";
     }
 
     private static String address(SocketAddress address) {

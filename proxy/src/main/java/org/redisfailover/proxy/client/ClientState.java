@@ -21,6 +21,10 @@ final class ClientState {
     private Route lastRoute;
     private int db;
     private String name;
+    /** CLIENT SETINFO LIB-NAME and LIB-VER (empty until set, as Redis shows them). */
+    private String libName = "";
+
+    private String libVersion = "";
     private final SocketAddress remoteAddress;
     private final SocketAddress localAddress;
 
@@ -75,5 +79,21 @@ final class ClientState {
 
     void name(String newName) {
         name = newName;
+    }
+
+    String libName() {
+        return libName;
+    }
+
+    String libVersion() {
+        return libVersion;
+    }
+
+    void libName(String value) {
+        libName = value;
+    }
+
+    void libVersion(String value) {
+        libVersion = value;
     }
 }

@@ -113,6 +113,9 @@ final class LocalCommands {
         if (request.argEqualsIgnoreCase(1, "reply")) {
             return reply(request);
         }
+        if (request.argEqualsIgnoreCase(1, "setinfo")) {
+            return setInfo(request);
+        }
         if (request.argEqualsIgnoreCase(1, "getname")) {
             if (request.argc() != 2) {
                 return Replies.wrongArity("client|getname");
@@ -155,6 +158,30 @@ final class LocalCommands {
             return null;
         }
         return Replies.error("ERR syntax error");
+    }
+
+    /**
+     * CLIENT SETINFO LIB-NAME|LIB-VER value, as Redis 7.2 answers it: the option in any case, the value under
+     * CLIENT SETNAME's rule (an empty one clears it), the error naming the option as the client spelt it.
+     */
+    private RedisMessage setInfo(RedisRequest request) {
+        if (request.argc() != 4) {
+            return Replies.wrongArity("client|setinfo");
+        }
+        boolean name = request.argEqualsIgnoreCase(2, "lib-name");
+        if (!name && !request.argEqualsIgnoreCase(2, "lib-ver")) {
+            return Replies.error("ERR Unrecognized option '" + request.argAsString(2) + "'");
+        }
+        if (!HelloRequest.validName(request.arg(3))) {
+            return Replies.error(
+                    "ERR " + request.argAsString(2) + " cannot contain spaces, newlines or special characters.");
+        }
+        if (name) {
+            state.libName(request.argAsString(3));
+        } else {
+            state.libVersion(request.argAsString(3));
+        }
+        return Replies.OK;
     }
 
     /** Redis' rule (clientSetName): no spaces, newlines or other characters outside '!'..'~'. */

@@ -88,6 +88,29 @@ class ClientSessionTest {
                 info.contains(" name=worker ") && info.contains(" db=2 ") && info.contains(" cmd=client|info "), info);
     }
 
+    /** CLIENT SETINFO is the client's own, as in Redis 7.2: forwarded on a shared connection it would name every client's library. */
+    @Test
+    void clientSetinfoIsKeptPerClientAndAnsweredAsRedisAnswersIt() {
+        assertEquals(
+                "+OK\r\n+OK\r\n", exchange("CLIENT SETINFO lib-name redis-py\r\nCLIENT SETINFO LIB-VER 5.0.1\r\n"));
+        assertTrue(exchange("CLIENT INFO\r\n").contains(" lib-name=redis-py lib-ver=5.0.1\n"));
+        assertEquals(
+                "-ERR LIB-NAME cannot contain spaces, newlines or special characters.\r\n",
+                exchange("CLIENT SETINFO LIB-NAME \"a b\"\r\n"));
+        assertEquals("-ERR Unrecognized option 'lib'\r\n", exchange("CLIENT SETINFO lib x\r\n"));
+        assertEquals(
+                "-ERR wrong number of arguments for 'client|setinfo' command\r\n",
+                exchange("CLIENT SETINFO lib-name\r\n"));
+        assertEquals("+OK\r\n", exchange("CLIENT SETINFO lib-name \"\"\r\n"));
+        assertTrue(exchange("CLIENT INFO\r\n").contains(" lib-name= lib-ver=5.0.1\n"));
+        try (EmbeddedClient other = new EmbeddedClient(
+                ProxyConfig.defaults(new NodeAddress("127.0.0.1", 0), new NodeAddress("127.0.0.1", 1), List.of()),
+                new Topology(1, new NodeAddress("127.0.0.1", 1), List.of()))) {
+            assertTrue(
+                    other.exchange("CLIENT INFO\r\n").contains(" lib-name= lib-ver=\n"), "another client's is its own");
+        }
+    }
+
     @Test
     void refusalsNameTheCommandAndTheReason() {
         assertEquals(
