@@ -29,10 +29,7 @@ final class BlockingLane extends PinnedLane {
 
     private final List<BlockingCall> calls = new ArrayList<>();
 
-    private final ClientConnections connections;
-    private final OwnConnections own;
     private final ProxyShared shared;
-    private final ClientState state;
     private final EventLoop eventLoop;
 
     BlockingLane(
@@ -45,11 +42,8 @@ final class BlockingLane extends PinnedLane {
             ProxyShared shared,
             ClientState state,
             EventLoop eventLoop) {
-        super(lanes, routing, replies, held);
-        this.connections = connections;
-        this.own = own;
+        super(lanes, routing, replies, held, connections, own, state);
         this.shared = shared;
-        this.state = state;
         this.eventLoop = eventLoop;
     }
 

@@ -15,13 +15,30 @@ abstract class PinnedLane implements Lane, HeldRequests.Owner<ReplySlot> {
     protected final LaneContext lanes;
     protected final Routing routing;
     protected final ReplyOrderer replies;
+    /** The connections it opens, and the client's user, protocol and tracking they log in with. */
+    protected final ClientConnections connections;
+
+    protected final OwnConnections own;
+    /** The client's address, for the logs. */
+    protected final ClientState state;
+
     private final HeldRequests held;
 
-    PinnedLane(LaneContext lanes, Routing routing, ReplyOrderer replies, HeldRequests held) {
+    PinnedLane(
+            LaneContext lanes,
+            Routing routing,
+            ReplyOrderer replies,
+            HeldRequests held,
+            ClientConnections connections,
+            OwnConnections own,
+            ClientState state) {
         this.lanes = lanes;
         this.routing = routing;
         this.replies = replies;
         this.held = held;
+        this.connections = connections;
+        this.own = own;
+        this.state = state;
     }
 
     /** Sends {@code request}, whose slot is in the reply order, on this lane's connection (opened on the master if needed). */

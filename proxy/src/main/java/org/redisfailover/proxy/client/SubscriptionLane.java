@@ -16,9 +16,6 @@ final class SubscriptionLane extends PinnedLane {
 
     private SubscriptionLink link;
 
-    private final ClientConnections connections;
-    private final OwnConnections own;
-    private final ClientState state;
     private final EventLoop eventLoop;
 
     SubscriptionLane(
@@ -30,10 +27,7 @@ final class SubscriptionLane extends PinnedLane {
             OwnConnections own,
             ClientState state,
             EventLoop eventLoop) {
-        super(lanes, routing, replies, held);
-        this.connections = connections;
-        this.own = own;
-        this.state = state;
+        super(lanes, routing, replies, held, connections, own, state);
         this.eventLoop = eventLoop;
     }
 

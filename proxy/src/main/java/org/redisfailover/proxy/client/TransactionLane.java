@@ -28,10 +28,7 @@ final class TransactionLane extends PinnedLane {
     /** The pin ran a command that may leave connection state behind (CLIENT SETNAME, HELLO): close it rather than reuse it. */
     private boolean pinTainted;
 
-    private final ClientConnections connections;
-    private final OwnConnections own;
     private final ProxyShared shared;
-    private final ClientState state;
 
     TransactionLane(
             LaneContext lanes,
@@ -42,11 +39,8 @@ final class TransactionLane extends PinnedLane {
             OwnConnections own,
             ProxyShared shared,
             ClientState state) {
-        super(lanes, routing, replies, held);
-        this.connections = connections;
-        this.own = own;
+        super(lanes, routing, replies, held, connections, own, state);
         this.shared = shared;
-        this.state = state;
     }
 
     /** True while the client's requests must stay on its pinned connection (or be answered as doomed). */
