@@ -38,6 +38,8 @@ final class NodeProber implements AutoCloseable {
     private Jedis connection;
     /** Why the last probe failed, so that a node failing the same way logs once, not at every probe. */
     private String lastFailure;
+    /** The BUSY error of the latest probe, or null when it was not answered so. */
+    private String busyLine;
 
     /** Probes {@code address}, connecting to it at {@code dialAddress} (the same, unless the network translates). */
     NodeProber(NodeAddress address, NodeAddress dialAddress, int timeoutMillis, NodeAccess access) {
@@ -47,6 +49,7 @@ final class NodeProber implements AutoCloseable {
     }
 
     synchronized NodeStatus probe() {
+        busyLine = null;
         try {
             Jedis jedis = connection();
             try {
@@ -54,6 +57,11 @@ final class NodeProber implements AutoCloseable {
             } catch (JedisDataException e) {
                 // Sentinel's rule: a node that is loading its dataset or has lost its own master is alive.
                 String message = String.valueOf(e.getMessage());
+                if (message.startsWith("BUSY")) {
+                    busyLine = message;
+                    lastFailure = null;
+                    return NodeStatus.unreachable(address, NodeStatus.Failure.BUSY);
+                }
                 if (!message.startsWith("LOADING") && !message.startsWith("MASTERDOWN")) {
                     throw e;
                 }
@@ -180,6 +188,34 @@ final class NodeProber implements AutoCloseable {
                 log.debug("probe of {} failed: {}", address, failure);
             }
             lastFailure = failure;
+        }
+    }
+
+    /**
+     * Stops the script or function that keeps the node busy, as Sentinel does for a master busy past its down-after
+     * time: the command the latest BUSY error names (SCRIPT KILL or FUNCTION KILL; a busy module names neither, and
+     * nothing is sent). Returns Redis' answer, or null when nothing was sent. A script that has written cannot be
+     * stopped this way (UNKILLABLE): the node stays busy, alive and routed to, until it ends or its operator stops the
+     * server.
+     */
+    synchronized String killBusyScript() {
+        String line = busyLine;
+        String[] kill = line == null
+                ? null
+                : line.contains("FUNCTION KILL")
+                        ? new String[] {"FUNCTION", "KILL"}
+                        : line.contains("SCRIPT KILL") ? new String[] {"SCRIPT", "KILL"} : null;
+        if (kill == null) {
+            return null;
+        }
+        try {
+            Object reply = connection().sendCommand(() -> SafeEncoder.encode(kill[0]), kill[1]);
+            return reply instanceof byte[] bytes ? SafeEncoder.encode(bytes) : String.valueOf(reply);
+        } catch (JedisDataException refused) {
+            return refused.getMessage();
+        } catch (JedisException e) {
+            closeConnection();
+            return "no answer (" + e.getMessage() + ")";
         }
     }
 

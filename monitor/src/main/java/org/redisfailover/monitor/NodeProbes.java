@@ -20,6 +20,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import org.apache.curator.utils.ThreadUtils;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Probes every watched node on a schedule of its own: each node is probed every interval, unless its
@@ -29,6 +31,8 @@ import org.redisfailover.protocol.topology.NodeAddress;
  * counted as its probes complete.
  */
 final class NodeProbes implements Closeable {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeProbes.class);
 
     private final MonitorSettings settings;
     private final UnaryOperator<NodeAddress> dial;
@@ -40,6 +44,7 @@ final class NodeProbes implements Closeable {
 
     /** One node: its prober, its schedule and what its probes found. Fields guarded by the tracker. */
     private final class Tracker {
+        final NodeAddress address;
         final NodeProber prober;
         final ScheduledFuture<?> schedule;
         boolean running;
@@ -52,8 +57,13 @@ final class NodeProbes implements Closeable {
         Long failingSinceMillis;
         long failingSinceNanos;
         Long downSinceMillis;
+        /** Since when its probes have been answered BUSY (monotonic), or null. */
+        Long busySinceNanos;
+        /** Whether the script that keeps it busy was already sent its kill. */
+        boolean killSent;
 
         Tracker(NodeAddress node) {
+            this.address = node;
             this.prober = new NodeProber(
                     node, dial.apply(node), (int) settings.probeTimeout().toMillis(), settings.access());
             this.latest = NodeStatus.unreachable(node);
@@ -74,9 +84,14 @@ final class NodeProbes implements Closeable {
                     long startedNanos = System.nanoTime();
                     NodeStatus status = prober.probe();
                     boolean changed;
+                    boolean killDue;
                     synchronized (this) {
                         running = false;
                         changed = record(status, startedMillis, startedNanos);
+                        killDue = killDue(status, startedNanos);
+                    }
+                    if (killDue) {
+                        killBusyScript();
                     }
                     if (changed) {
                         verdictChanged.run();
@@ -97,10 +112,15 @@ final class NodeProbes implements Closeable {
          */
         private boolean record(NodeStatus status, long startedMillis, long startedNanos) {
             latest = status;
-            if (status.reachable()) {
+            if (status.failure() == NodeStatus.Failure.BUSY && lastReachable != null) {
+                latest = lastReachable; // alive: what it last said stands while a script keeps it from saying more
+            }
+            if (status.reachable() || status.failure() == NodeStatus.Failure.BUSY) {
                 boolean wasDown = downSinceMillis != null;
                 failures = 0;
-                lastReachable = status;
+                if (status.reachable()) {
+                    lastReachable = status;
+                }
                 lastSeenNanos = startedNanos;
                 failingSinceMillis = null;
                 downSinceMillis = null;
@@ -119,6 +139,42 @@ final class NodeProbes implements Closeable {
                 return true;
             }
             return false;
+        }
+
+        /**
+         * Whether the node has been busy for as long as a silent one takes to be called down ({@code slow-down-after})
+         * and its script was not sent a kill yet: Sentinel's rule for a master busy past its down-after time, applied
+         * to every node (a read-only script may keep a replica busy).
+         */
+        private boolean killDue(NodeStatus status, long startedNanos) {
+            if (status.failure() != NodeStatus.Failure.BUSY) {
+                busySinceNanos = null;
+                killSent = false;
+                return false;
+            }
+            if (busySinceNanos == null) {
+                busySinceNanos = startedNanos;
+            }
+            if (killSent
+                    || startedNanos - busySinceNanos < settings.slowDownAfter().toNanos()) {
+                return false;
+            }
+            killSent = true;
+            return true;
+        }
+
+        private void killBusyScript() {
+            String answer = prober.killBusyScript();
+            if (answer != null) {
+                log.atWarn()
+                        .addKeyValue("event", answer.startsWith("OK") ? "busy_script_killed" : "busy_script_not_killed")
+                        .addKeyValue("node", address)
+                        .log(
+                                "{} has been busy with a script for {} ms: sent it the kill it names, answered: {}",
+                                address,
+                                settings.slowDownAfter().toMillis(),
+                                answer);
+            }
         }
     }
 

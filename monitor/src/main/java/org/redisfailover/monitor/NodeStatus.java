@@ -51,8 +51,13 @@ public record NodeStatus(
         NONE,
         /** The connection was refused, reset or closed: no process serves the port (killed, crashed, restarting). */
         REFUSED,
-        /** No answer within the probe timeout, or a refusal to work (BUSY): a stalled, paused or cut-off process. */
-        NO_REPLY
+        /** No answer within the probe timeout: a stalled, paused or cut-off process. */
+        NO_REPLY,
+        /**
+         * It answered BUSY: alive, and running a long script or function (Redis answers nothing else until it ends
+         * or is killed). Never a reason to call the node down; its last full status stands meanwhile.
+         */
+        BUSY
     }
 
     public NodeStatus {

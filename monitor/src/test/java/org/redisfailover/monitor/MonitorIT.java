@@ -17,6 +17,7 @@ import org.redisfailover.protocol.topology.SwitchEvent;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.protocol.topology.TopologyJson;
 import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
@@ -151,6 +152,39 @@ class MonitorIT {
         Topology reseeded = fixture.topology();
         assertTrue(reseeded.epoch() > 7, "epochs never go back (proxies would refuse to follow): " + reseeded);
         assertEquals(group.master().address(), reseeded.master());
+    }
+
+    /**
+     * A master busy with a runaway script answers BUSY: alive, so not failed over (a failover would leave the script
+     * running on a master nobody routes to, and cost the group a promotion for a script). Past slow-down-after, the
+     * time a silent master takes to be called down, the monitors send it the SCRIPT KILL its BUSY error names, as
+     * Sentinel does.
+     */
+    @Test
+    void aMasterBusyWithAScriptIsNotFailedOverAndItsScriptIsKilled(RedisGroup group) throws Exception {
+        Topology before = fixture.topology();
+        try (Jedis master = group.master().client()) {
+            master.configSet("busy-reply-threshold", "100");
+        }
+        try (RawClient spinning = new RawClient(group.master().port(), 15_000)) {
+            long sentAt = System.nanoTime();
+            String killed = spinning.call("EVAL", "while true do end", "0");
+            long busyMs = (System.nanoTime() - sentAt) / 1_000_000;
+            assertTrue(killed.startsWith("-") && killed.contains("killed"), killed);
+            assertTrue(
+                    busyMs >= MonitorFixture.SLOW_DOWN_AFTER.toMillis(),
+                    "killed only once busy for slow-down-after, not at once: " + busyMs + " ms");
+        } finally {
+            try (Jedis master = group.master().client()) {
+                master.configSet("busy-reply-threshold", "5000");
+            }
+        }
+        Topology after = fixture.topology();
+        assertEquals(before.master(), after.master());
+        assertEquals(before.epoch(), after.epoch(), "no failover, no new epoch: " + after);
+        assertTrue(
+                fixture.events().stream().noneMatch(e -> e.kind().equals("failover")),
+                "no failover was even begun: " + fixture.events());
     }
 
     @Test

@@ -51,7 +51,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         /** A dedicated connection whose node is no longer routed to: for good, and its owner hears why. */
         BROKEN_OFF,
         /** Closed on purpose (node demoted, retired, proxy stopping): for good, and nobody is told. */
-        CLOSED
+        CLOSED,
+        /**
+         * The handshake was answered BUSY: the node is alive, running a long script. Nothing was sent; what waited
+         * gets Redis' own BUSY error, the node is not marked down, and a shared connection tries again later.
+         */
+        NODE_BUSY
     }
 
     /** Why a connection exists: shared by the loop's clients, or one client's own (see {@link BackendPool#dedicated}). */
@@ -67,7 +72,13 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         /** Carries the requests of a client that authenticated as its own Redis user; drained on retirement. */
         CLIENT,
         /** Carries the proxy's own heartbeat to the master (the replication guard); no client's. */
-        CONTROL
+        CONTROL,
+        /**
+         * Carries commands Redis runs while a script keeps it busy (SCRIPT KILL, FUNCTION KILL, the busy check's
+         * PING): it only logs in (no SELECT, no run-id check, which Redis would refuse with BUSY then), and no
+         * client request queues behind anything on it.
+         */
+        URGENT
     }
 
     private record Waiting(RedisRequest request, PendingReply slot) {}
@@ -89,6 +100,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     private long repliesAtLastCheck;
     private long lastProgressNanos;
+    /** Set when the pool found it stalled long enough to check its node: its next reply tells the pool the stall ended. */
+    private boolean stallReported;
+
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final List<BackendListener> pausedClients = new ArrayList<>();
 
@@ -344,8 +358,10 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                         : new Credentials(
                                 context.owner().config().backendUser(),
                                 context.owner().config().backendPassword());
-        handshaking = new HandshakeExchange(
-                connected, handshake, login, db, context.expectedRunId().apply(node), context.groupAccess() != null);
+        String expectedRunId =
+                purpose == Purpose.URGENT ? null : context.expectedRunId().apply(node);
+        handshaking =
+                new HandshakeExchange(connected, handshake, login, db, expectedRunId, context.groupAccess() != null);
         if (handshaking.done()) {
             onReady();
         } else {
@@ -380,7 +396,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     public void onReply(ByteBuf buffer, int start, int length) {
         if (handshaking != null) {
             String refusal = handshaking.check(buffer, start, length);
-            if (refusal != null) {
+            if (refusal != null && handshaking.busyLine() != null) {
+                end(handshaking.busyLine(), End.NODE_BUSY);
+            } else if (refusal != null) {
                 onFailure(channel, refusal);
             } else if (handshaking.done()) {
                 onReady();
@@ -398,6 +416,10 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         // be (a borrowed connection given back from inside the call must look idle).
         PendingReply slot = inFlight.poll();
         repliesTaken++;
+        if (stallReported) {
+            stallReported = false;
+            context.owner().stallEnded(node);
+        }
         if (slot == null) {
             if (unsolicited != null) {
                 unsolicited.onReply(buffer, start, length);
@@ -433,22 +455,31 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     }
 
     /**
-     * The oldest request has waited longer than the backend timeout, and no reply came meanwhile: the node
-     * counts as dead. A connection that is still taking replies is alive however long its queue: a deep
-     * pipeline of large replies can keep the last of them waiting past the timeout on a healthy Redis.
+     * How long the oldest request has waited with no reply taken meanwhile, or -1 when nothing waits that
+     * could time out (nothing sent, not ready, or a call that may block). A connection that is still taking
+     * replies is alive however long its queue: a deep pipeline of large replies can keep the last of them
+     * waiting past the timeout on a healthy Redis.
      */
-    void checkTimeout(long nowNanos, long timeoutNanos) {
+    long stalledNanos(long nowNanos) {
         if (repliesTaken != repliesAtLastCheck) {
             repliesAtLastCheck = repliesTaken;
             lastProgressNanos = nowNanos;
         }
         PendingReply oldest = inFlight.peek();
-        if (state == State.READY
-                && oldest != null
-                && !oldest.mayBlock()
-                && nowNanos - Math.max(oldest.sentAtNanos(), lastProgressNanos) > timeoutNanos) {
-            onFailure(channel, "no reply for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+        if (state != State.READY || oldest == null || oldest.mayBlock()) {
+            return -1;
         }
+        return nowNanos - Math.max(oldest.sentAtNanos(), lastProgressNanos);
+    }
+
+    /** The pool checks the node of this stalled connection: its next reply ends the stall. */
+    void reportStall() {
+        stallReported = true;
+    }
+
+    /** Stalled past the backend timeout on a node not known to be busy: the node counts as dead. */
+    void timeOut(long timeoutNanos) {
+        onFailure(channel, "no reply for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
     }
 
     /**
@@ -469,12 +500,13 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
      * not close on purpose hears why.
      */
     private void end(String reason, End how) {
-        if (how != End.FAILED && reconnectTimer != null) {
+        if ((how == End.BROKEN_OFF || how == End.CLOSED) && reconnectTimer != null) {
             reconnectTimer.cancel(false);
         }
         boolean wasClosed = state == State.CLOSED;
         int lostCount = channel == null ? 0 : failPending(reason, how);
-        boolean forGood = how != End.FAILED
+        boolean forGood = how == End.BROKEN_OFF
+                || how == End.CLOSED
                 || purpose != Purpose.SHARED
                 || context.owner().isClosed()
                 || onRetired != null;
@@ -505,14 +537,14 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         }
         state = State.BACKOFF;
         handshaking = null;
-        if (how != End.CLOSED) {
+        if (how == End.FAILED || how == End.BROKEN_OFF) {
             context.health().markDown(node);
         }
         failed.close();
         int lostCount = inFlight.size();
         addUncounted(); // sent, replied and lost add up: in_flight = sent - replies - lost
         if (metrics != null) {
-            if (how != End.CLOSED) {
+            if (how == End.FAILED || how == End.BROKEN_OFF) {
                 metrics.failures().mark();
             }
             metrics.lost().mark(lostCount);
@@ -523,7 +555,13 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         String unsent = unreachableError();
         while (!waiting.isEmpty()) {
             Waiting next = waiting.poll();
-            next.slot().unsent(next.request(), unsent);
+            if (how == End.NODE_BUSY) {
+                // Redis' own answer to a request it gets while a script runs: a definite one, nothing ran.
+                next.request().release();
+                next.slot().refused(reason);
+            } else {
+                next.slot().unsent(next.request(), unsent);
+            }
         }
         onWritable();
         return lostCount;

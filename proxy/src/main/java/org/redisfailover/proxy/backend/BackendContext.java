@@ -29,7 +29,7 @@ record BackendContext(
         Function<NodeAddress, String> expectedRunId,
         Owner owner) {
 
-    /** What only the pool knows now: the current configuration, whether it closed, and that a dedicated connection ended. */
+    /** What only the pool knows now: the current configuration, whether it closed, that a dedicated connection ended, and that a stall did. */
     interface Owner {
         ProxyConfig config();
 
@@ -38,5 +38,8 @@ record BackendContext(
 
         /** A dedicated connection closed for good. */
         void forgetDedicated(BackendConnection connection);
+
+        /** A connection found stalled took a reply again: whatever kept its node busy has ended. */
+        void stallEnded(NodeAddress node);
     }
 }

@@ -44,6 +44,7 @@ public final class BackendPool {
     private final Bootstrap bootstrap;
 
     private final NodeHealth health = new NodeHealth();
+    private final BusyNodes busy = new BusyNodes(node -> urgent(node, Handshake.proxy(RespVersion.RESP2)));
     /** By node, then by database number (RESP2), then again (RESP3): no key object per lookup on the hot path. */
     private final Map<NodeAddress, BackendConnection[]> connections = new HashMap<>();
     /** Connections of a retired node still finishing their requests: checked for timeouts until closed. */
@@ -179,6 +180,19 @@ public final class BackendPool {
     }
 
     /**
+     * A connection that only logs in (with {@code handshake}'s credentials), for a command Redis runs while a
+     * script keeps it busy: nothing queues on it but what the caller sends. Closed with its node; the caller
+     * closes it when done.
+     */
+    public BackendConnection urgent(NodeAddress node, Handshake handshake) {
+        BackendConnection connection =
+                new BackendConnection(node, 0, context, BackendConnection.Purpose.URGENT, handshake.withTracking(null));
+        dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
+        connection.connect();
+        return connection;
+    }
+
+    /**
      * A dedicated connection its client is done with. The caller vouches that Redis holds no state of the
      * client's on it (no MULTI, WATCH, subscription or blocked call); it is kept for reuse while its node
      * is routed to, up to a few per node, and closed otherwise.
@@ -201,7 +215,7 @@ public final class BackendPool {
     void forgetDedicated(BackendConnection connection) {
         List<BackendConnection> ofNode = dedicated.get(connection.node());
         if (ofNode != null && ofNode.remove(connection)) {
-            if (connection.purpose() != BackendConnection.Purpose.CONTROL) {
+            if (pinned(connection)) {
                 metrics.pinnedConnections.dec();
             }
             if (ofNode.isEmpty()) {
@@ -268,13 +282,18 @@ public final class BackendPool {
         return drained;
     }
 
+    /** A client's own connection (the proxy's own heartbeat and checks are not counted as pinned). */
+    private static boolean pinned(BackendConnection connection) {
+        return connection.purpose() != BackendConnection.Purpose.CONTROL
+                && connection.purpose() != BackendConnection.Purpose.URGENT;
+    }
+
     private void closeDedicated(NodeAddress node) {
         List<BackendConnection> ofNode = dedicated.remove(node);
         idle.remove(node);
         if (ofNode != null) {
-            metrics.pinnedConnections.dec(ofNode.stream()
-                    .filter(c -> c.purpose() != BackendConnection.Purpose.CONTROL)
-                    .count());
+            metrics.pinnedConnections.dec(
+                    ofNode.stream().filter(BackendPool::pinned).count());
             // Not closing on purpose: their clients must learn that the state they carried is gone.
             new ArrayList<>(ofNode).forEach(BackendConnection::breakOff);
         }
@@ -315,23 +334,48 @@ public final class BackendPool {
         return health;
     }
 
+    /** The nodes this loop knows to be busy with a long script. */
+    public BusyNodes busy() {
+        return busy;
+    }
+
     private void checkTimeouts() {
         long now = System.nanoTime();
         long timeout = config.backendTimeout().toNanos();
         for (BackendConnection[] byDb : connections.values()) {
             for (BackendConnection connection : byDb) {
                 if (connection != null) {
-                    connection.checkTimeout(now, timeout);
+                    checkTimeout(connection, now, timeout);
                 }
             }
         }
         for (BackendConnection connection : new ArrayList<>(retiring)) {
-            connection.checkTimeout(now, timeout);
+            checkTimeout(connection, now, timeout);
         }
         for (List<BackendConnection> ofNode : new ArrayList<>(dedicated.values())) {
             for (BackendConnection connection : new ArrayList<>(ofNode)) {
-                connection.checkTimeout(now, timeout);
+                checkTimeout(connection, now, timeout);
             }
+        }
+        busy.endOfRound();
+    }
+
+    /**
+     * A connection stalled past the backend timeout counts as dead, unless its node answered a check with BUSY:
+     * alive, and running a long script ({@link BusyNodes}). A check's own connection is not checked that way.
+     */
+    private void checkTimeout(BackendConnection connection, long now, long timeout) {
+        long stalled = connection.stalledNanos(now);
+        if (stalled < BusyNodes.checkAfterNanos(timeout)) {
+            return;
+        }
+        boolean mayWait = false;
+        if (connection.purpose() != BackendConnection.Purpose.URGENT) {
+            connection.reportStall();
+            mayWait = busy.stalled(connection.node(), now, timeout);
+        }
+        if (stalled > timeout && !mayWait) {
+            connection.timeOut(timeout);
         }
     }
 
@@ -373,6 +417,11 @@ public final class BackendPool {
         @Override
         public ProxyConfig config() {
             return config;
+        }
+
+        @Override
+        public void stallEnded(NodeAddress node) {
+            busy.forget(node);
         }
 
         @Override

@@ -22,6 +22,8 @@ final class HandshakeExchange {
     private boolean probing;
     /** What that PING found: null while not asked or not answered yet. */
     private Boolean passwordRequired;
+    /** The BUSY error that refused the handshake (a script keeps the node busy), or null. */
+    private String busyLine;
 
     /**
      * Writes (without flushing) the handshake of a connection logging in as {@code login} (null: none) with
@@ -81,6 +83,11 @@ final class HandshakeExchange {
         return passwordRequired;
     }
 
+    /** The BUSY error line (without '-') that refused the handshake, or null when it was not refused so. */
+    String busyLine() {
+        return busyLine;
+    }
+
     /** True once every answer is in and accepted: client requests may go out. */
     boolean done() {
         return repliesExpected == 0;
@@ -91,16 +98,21 @@ final class HandshakeExchange {
         byte type = buffer.getByte(start);
         if (probing) {
             probing = false;
-            passwordRequired = type == '-'
-                    && buffer.toString(start, length, StandardCharsets.UTF_8).startsWith("-NOAUTH");
-            if (passwordRequired || type == '+') {
+            String answer = buffer.toString(start, length, StandardCharsets.UTF_8);
+            passwordRequired = type == '-' && answer.startsWith("-NOAUTH");
+            // Redis checks the login before whether a script keeps it busy: BUSY means no password was asked.
+            if (passwordRequired || type == '+' || answer.startsWith("-BUSY")) {
                 repliesExpected--;
                 return null; // NOAUTH is an answer here, not a refusal: the client's own AUTH goes elsewhere
             }
         }
         if (type == '-' || type == '!') {
-            return "handshake refused: "
-                    + buffer.toString(start, length, StandardCharsets.UTF_8).strip();
+            String error =
+                    buffer.toString(start, length, StandardCharsets.UTF_8).strip();
+            if (error.startsWith("-BUSY")) {
+                busyLine = error.substring(1);
+            }
+            return "handshake refused: " + error;
         }
         if (repliesExpected == 1 && expectedRunId != null) {
             String runId = InfoText.fields(buffer.toString(start, length, StandardCharsets.US_ASCII))

@@ -43,6 +43,7 @@ public final class Client {
                 routing,
                 new LocalCommands(state, own, modes, replies, shared, sequencer),
                 new GroupConfigCommand(shared, loop, connections, replies, sequencer, eventLoop),
+                new ScriptKill(shared, loop, own, replies, sequencer),
                 replies,
                 state);
 

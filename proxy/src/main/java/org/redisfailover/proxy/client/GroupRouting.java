@@ -40,6 +40,9 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     private final Route scriptLoad;
 
     private final Route evalshaReadOnly;
+    /** The one command routed here that Redis runs while a script keeps it busy. */
+    private final Route functionStats;
+
     private final ScanAffinity scan = new ScanAffinity();
     /** This client's requests held for a master: later ones queue behind them. */
     private int heldCount;
@@ -63,6 +66,7 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         this.alloc = alloc;
         this.scriptLoad = shared.classifier().classifyName("script|load");
         this.evalshaReadOnly = shared.classifier().classifyName("evalsha_ro");
+        this.functionStats = shared.classifier().classifyName("function|stats");
     }
 
     @Override
@@ -86,6 +90,13 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         if (target == ScanAffinity.ELSEWHERE) {
             request.release();
             slot.complete(Replies.error(scan.lostCursorError()));
+            return;
+        }
+        String busyLine = target == null ? null : loop.pool.busy().busyLine(target);
+        if (busyLine != null && route != functionStats) {
+            // A script keeps the node busy: Redis' own answer, rather than a place in line behind the script.
+            request.release();
+            slot.complete(Replies.error(busyLine));
             return;
         }
         if (target != null) {

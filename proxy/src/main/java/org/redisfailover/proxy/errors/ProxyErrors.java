@@ -43,6 +43,16 @@ public final class ProxyErrors {
     private ProxyErrors() {}
 
     /** A request to a node whose connection cannot be opened now. */
+    /** SCRIPT KILL or FUNCTION KILL with no node of the group reachable from this proxy. */
+    public static String noNodeForKill(String command) {
+        return ERR + command + " found no node of the group to reach; try again";
+    }
+
+    /** SCRIPT KILL or FUNCTION KILL that one node may be running a script for, but did not answer. */
+    public static String killNotDelivered(String command, NodeAddress node, String reason) {
+        return ERR + command + " got no answer from " + node + " (" + reason + "); a script may still run there";
+    }
+
     public static String unreachable(NodeAddress node, String lastFailure) {
         return ERR + node + " is unreachable (" + lastFailure + ")";
     }

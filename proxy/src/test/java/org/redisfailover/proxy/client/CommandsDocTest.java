@@ -159,9 +159,14 @@ class CommandsDocTest {
                         };
                     case CLOSE -> "connection closed, as Redis does for HTTP input";
                     case GROUP ->
-                        name.equals("config|set")
-                                ? "group: the master, then every reachable replica, then recorded; all parameters or none, on every node"
-                                : "group: every reachable node; the client gets the master's answer";
+                        switch (name) {
+                            case "config|set" ->
+                                "group: the master, then every reachable replica, then recorded; all parameters or none, on every node";
+                            case "script|kill", "function|kill" ->
+                                "group: every reachable node at once, on a connection of its own that nothing queues on; OK"
+                                        + " when a node stopped a script, else Redis' refusal (UNKILLABLE, NOTBUSY)";
+                            default -> "group: every reachable node; the client gets the master's answer";
+                        };
                     case PIN_BLOCKING -> "pinned: the master, on a connection borrowed for the call";
                     case PIN_PUBSUB -> "pinned: the master, on the client's subscription connection";
                     case PIN_TRANSACTION ->

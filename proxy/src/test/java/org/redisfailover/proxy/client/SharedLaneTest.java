@@ -24,6 +24,7 @@ class SharedLaneTest {
                     fixture.replies,
                     fixture.lanes,
                     fixture.channel.eventLoop()),
+            new ScriptKill(fixture.shared, fixture.loop, fixture.own, fixture.replies, fixture.lanes),
             fixture.replies,
             fixture.state);
 
