@@ -94,6 +94,12 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     private final Handshake handshake;
 
     private final Backoff backoff = new Backoff(100, 5_000);
+    /** How long a BUSY refusal of the handshake answers for the node before a request tries a new connection. */
+    private static final long BUSY_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** The BUSY error that refused the last handshake (a script keeps the node busy), and when; null otherwise. */
+    private String busyLine;
+
+    private long busyAtNanos;
     private final ArrayDeque<PendingReply> inFlight = new ArrayDeque<>();
     /** Replies taken so far, and the count and time at the last timeout check that saw it move: progress. */
     private long repliesTaken;
@@ -206,7 +212,21 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                     connect();
                 }
             }
-            case BACKOFF, CLOSED -> slot.unsent(request, unreachableError());
+            case BACKOFF -> {
+                if (busyLine == null) {
+                    slot.unsent(request, unreachableError());
+                } else if (System.nanoTime() - busyAtNanos < BUSY_RETRY_NANOS) {
+                    request.release();
+                    slot.refused(busyLine); // the node said so a moment ago: Redis' own answer, without asking again
+                } else {
+                    // Busy a while ago: ask again now, on a new connection, rather than after a backoff.
+                    busyLine = null;
+                    state = State.IDLE;
+                    waiting.add(new Waiting(request, slot));
+                    connect();
+                }
+            }
+            case CLOSED -> slot.unsent(request, unreachableError());
         }
     }
 
@@ -374,6 +394,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             context.groupAccess().observe(handshaking.passwordRequired());
         }
         handshaking = null;
+        busyLine = null;
         state = State.READY;
         if (backoff.failures() > 0) {
             log.atInfo()
@@ -472,6 +493,11 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         return nowNanos - Math.max(oldest.sentAtNanos(), lastProgressNanos);
     }
 
+    /** The script that kept the node busy was stopped: the next request connects at once. */
+    void busyEnded() {
+        busyAtNanos = System.nanoTime() - BUSY_RETRY_NANOS; // its last BUSY answer no longer stands
+    }
+
     /** The pool checks the node of this stalled connection: its next reply ends the stall. */
     void reportStall() {
         stallReported = true;
@@ -510,6 +536,13 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                 || purpose != Purpose.SHARED
                 || context.owner().isClosed()
                 || onRetired != null;
+        if (!forGood && how == End.NODE_BUSY) {
+            // Alive: no backoff. The next request connects again, and meets the same answer until the script ends.
+            busyLine = reason;
+            busyAtNanos = System.nanoTime();
+            log.debug("backend {} db {} is busy running a script: {}", node, db, reason);
+            return;
+        }
         if (!forGood) {
             reconnectLater(reason, lostCount);
             return;

@@ -334,6 +334,22 @@ public final class BackendPool {
         return health;
     }
 
+    /**
+     * A SCRIPT KILL or FUNCTION KILL stopped the script that kept {@code node} busy: what this loop learned of it
+     * being busy no longer holds, so requests go to it at once instead of getting its last BUSY error.
+     */
+    public void scriptStopped(NodeAddress node) {
+        busy.forget(node);
+        BackendConnection[] byDb = connections.get(node);
+        if (byDb != null) {
+            for (BackendConnection connection : byDb) {
+                if (connection != null) {
+                    connection.busyEnded();
+                }
+            }
+        }
+    }
+
     /** The nodes this loop knows to be busy with a long script. */
     public BusyNodes busy() {
         return busy;

@@ -91,6 +91,7 @@ final class ScriptKill {
         private void take(NodeCall.Outcome outcome) {
             if (outcome.ok()) {
                 killed = true;
+                loop.pool.scriptStopped(outcome.node());
             } else if (outcome.error() && outcome.errorLine().startsWith("NOTBUSY")) {
                 notBusy = outcome.errorLine();
             } else if (outcome.error()) {

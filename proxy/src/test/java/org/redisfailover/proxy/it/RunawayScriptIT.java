@@ -144,6 +144,36 @@ class RunawayScriptIT {
         }
     }
 
+    /**
+     * A script started by a client of the node's own: the proxy's connection opened meanwhile is refused by the busy
+     * node (SELECT is not run while a script runs). What waited on it gets the node's own BUSY error, not an
+     * "unreachable" one, and the node is not counted as down: once the script is killed, requests go through.
+     */
+    @ParameterizedTest
+    @MethodSource("servers")
+    void aConnectionOpenedWhileTheNodeIsBusyGivesRedisBusyError(String server) throws Exception {
+        startGroup(server);
+        RawClient spinning = new RawClient(master.port(), 15_000);
+        opened.add(0, spinning);
+        spinning.send(RawClient.command("EVAL", SPIN, "0"));
+        try (RawClient direct = RawClient.connect(master.port())) {
+            Poll.until(Duration.ofSeconds(10), "the node answering BUSY", () -> {
+                try {
+                    return direct.call("PING").startsWith("-BUSY");
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+        RawClient client = client();
+        assertEquals("+OK\r\n", client.call("SELECT", "1"));
+        String answer = client.call("GET", "k");
+        assertTrue(answer.startsWith("-BUSY"), answer);
+        assertEquals("+OK\r\n", client().call("SCRIPT", "KILL"));
+        assertTrue(spinning.readReply().contains("killed"));
+        assertEquals("$-1\r\n", client.call("GET", "k"));
+    }
+
     /** A script that has written cannot be stopped: Redis' UNKILLABLE reaches the client, nothing is lost. */
     @ParameterizedTest
     @MethodSource("servers")
