@@ -1,23 +1,27 @@
 package org.redisfailover.monitor;
 
 import java.io.Closeable;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.redisfailover.protocol.topology.AclRules;
 import org.redisfailover.protocol.topology.GroupConfig;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Keeps every node on the settings clients changed through the proxies ({@link GroupConfig} in
+ * Keeps every node on the settings and ACL users clients changed through the proxies ({@link GroupConfig} in
  * {@code {root}/config}). The proxy that ran a CONFIG SET applied it to the nodes it could reach; the
  * leading monitor applies the whole record to each reachable node once per process (run id) and record
  * version: a node that restarted without the settings, one that was cut off when they were set, one that
@@ -99,6 +103,39 @@ final class GroupConfigSync implements Closeable {
                     "{} brought to the group's settings {}",
                     node,
                     config.parameters().keySet());
+        }
+        return applyUsers(node, config);
+    }
+
+    /**
+     * The group's ACL users: each recorded one made exactly as recorded ({@code ACL SETUSER name reset rules}), each
+     * deleted one deleted. Users created by hand on the node are left alone. False when the node could not be reached.
+     */
+    private boolean applyUsers(NodeAddress node, GroupConfig config) {
+        List<List<String>> commands = new ArrayList<>();
+        config.users().forEach((name, rules) -> commands.add(AclRules.setUser(name, rules)));
+        if (!config.deletedUsers().isEmpty()) {
+            List<String> delete = new ArrayList<>(List.of("ACL", "DELUSER"));
+            delete.addAll(config.deletedUsers());
+            commands.add(delete);
+        }
+        for (List<String> command : commands) {
+            String[] args = command.subList(1, command.size()).toArray(String[]::new);
+            try {
+                probes.prober(node).command(jedis -> jedis.sendCommand(Protocol.Command.ACL, args));
+            } catch (JedisDataException refused) {
+                log.warn("{} refused the group's ACL change {} {}: {}", node, args[0], args[1], refused.getMessage());
+            } catch (JedisException unreachable) {
+                log.info("could not bring {} to the group's ACL users yet: {}", node, unreachable.toString());
+                return false;
+            }
+        }
+        if (!commands.isEmpty()) {
+            log.info(
+                    "{} brought to the group's ACL users {} (deleted: {})",
+                    node,
+                    config.users().keySet(),
+                    config.deletedUsers());
         }
         return true;
     }

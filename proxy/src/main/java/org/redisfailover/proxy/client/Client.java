@@ -38,12 +38,15 @@ public final class Client {
         AuthGate gate = new AuthGate(shared, replies, sequencer, channel);
         HandshakeLane handshake =
                 new HandshakeLane(sequencer, routing, connections, own, gate, modes, shared, state, replies, eventLoop);
+        GroupNodes groupNodes = new GroupNodes(shared, loop, connections);
         SharedLane sharedLane = new SharedLane(
                 sequencer,
                 routing,
                 new LocalCommands(state, own, modes, replies, shared, sequencer),
-                new GroupConfigCommand(shared, loop, connections, replies, sequencer, eventLoop),
-                new ScriptKill(shared, loop, own, replies, sequencer),
+                new GroupCommands(
+                        new GroupConfigCommand(groupNodes, shared, replies, sequencer, eventLoop),
+                        new GroupAclCommand(groupNodes, shared, replies, sequencer, eventLoop),
+                        new ScriptKill(shared, loop, own, replies, sequencer)),
                 replies,
                 state);
 

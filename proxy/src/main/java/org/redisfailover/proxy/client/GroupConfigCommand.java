@@ -1,6 +1,5 @@
 package org.redisfailover.proxy.client;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,13 +12,10 @@ import org.redisfailover.protocol.command.ConfigPolicy;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
-import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.IgnoredReply;
-import org.redisfailover.proxy.backend.PendingReply;
 import org.redisfailover.proxy.errors.ProxyErrors;
-import org.redisfailover.proxy.loop.LoopResources;
 import org.redisfailover.proxy.loop.ProxyShared;
 import org.redisfailover.proxy.topology.GroupConfigStore;
 import org.slf4j.Logger;
@@ -39,23 +35,16 @@ final class GroupConfigCommand {
     private static final Logger log = LoggerFactory.getLogger(GroupConfigCommand.class);
     private static final ConfigPolicy POLICY = ConfigPolicy.load();
 
+    private final GroupNodes nodes;
     private final ProxyShared shared;
-    private final LoopResources loop;
-    private final ClientConnections connections;
     private final ReplyOrderer replies;
     private final LaneContext lanes;
     private final EventLoop eventLoop;
 
     GroupConfigCommand(
-            ProxyShared shared,
-            LoopResources loop,
-            ClientConnections connections,
-            ReplyOrderer replies,
-            LaneContext lanes,
-            EventLoop eventLoop) {
+            GroupNodes nodes, ProxyShared shared, ReplyOrderer replies, LaneContext lanes, EventLoop eventLoop) {
+        this.nodes = nodes;
         this.shared = shared;
-        this.loop = loop;
-        this.connections = connections;
         this.replies = replies;
         this.lanes = lanes;
         this.eventLoop = eventLoop;
@@ -94,46 +83,32 @@ final class GroupConfigCommand {
                 return;
             }
         }
-        Topology topology = shared.topology().current();
-        NodeAddress master = loop.writableMaster(topology);
+        Topology topology = nodes.topology();
+        NodeAddress master = nodes.master(topology);
         if (master == null) {
             replies.replyLocal(Replies.error(noMaster("CONFIG SET")));
             return;
         }
-        List<NodeAddress> replicas = reachable(topology);
+        List<NodeAddress> replicas = nodes.reachableReplicas(topology);
         new SetInProgress(lanes.forwardedSlot(route, false), pairs, master, replicas).readPrevious();
     }
 
     /** Every node's statistics are reset; the client gets the master's answer. */
     private void resetStat(RedisRequest request, Route route) {
-        Topology topology = shared.topology().current();
-        NodeAddress master = loop.writableMaster(topology);
+        Topology topology = nodes.topology();
+        NodeAddress master = nodes.master(topology);
         if (master == null) {
             replies.replyLocal(Replies.error(noMaster("CONFIG RESETSTAT")));
             return;
         }
-        for (NodeAddress replica : reachable(topology)) {
-            send(replica, request.args(), new IgnoredReply());
+        for (NodeAddress replica : nodes.reachableReplicas(topology)) {
+            nodes.send(replica, request.args(), new IgnoredReply());
         }
-        send(master, request.args(), lanes.forwardedSlot(route, false));
+        nodes.send(master, request.args(), lanes.forwardedSlot(route, false));
     }
 
     private static String noMaster(String command) {
         return ProxyErrors.groupCommandNeedsMaster(command);
-    }
-
-    private List<NodeAddress> reachable(Topology topology) {
-        return topology.replicas().stream()
-                .filter(loop.pool.health()::isHealthy)
-                .toList();
-    }
-
-    /**
-     * Sends on the connection the client's own requests to {@code node} would take: its own one when it has
-     * logged in as its own user (Redis then checks that user's permissions), else the loop's shared one.
-     */
-    private void send(NodeAddress node, List<byte[]> args, PendingReply reply) {
-        connections.to(node).send(RespWriter.request(ByteBufAllocator.DEFAULT, args), reply, null);
     }
 
     /** One CONFIG SET, from reading the previous values to the client's answer. */
@@ -156,9 +131,7 @@ final class GroupConfigCommand {
         }
 
         private void send(NodeAddress node, List<String> command, Consumer<NodeCall.Outcome> then) {
-            List<byte[]> args = new ArrayList<>(command.size());
-            command.forEach(arg -> args.add(arg.getBytes(StandardCharsets.UTF_8)));
-            GroupConfigCommand.this.send(node, args, new NodeCall(node, then));
+            nodes.call(node, command, then);
         }
 
         /** The master's current values, to put back if a replica refuses the new ones. */
@@ -216,7 +189,7 @@ final class GroupConfigCommand {
 
         private void record() {
             shared.configStore()
-                    .record(pairs)
+                    .record(config -> config.with(pairs))
                     .whenComplete((done, failure) -> eventLoop.execute(() -> {
                         if (failure != null) {
                             undo("it could not be recorded in ZooKeeper (" + failure.getMessage() + ")");

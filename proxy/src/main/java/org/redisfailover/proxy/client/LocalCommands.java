@@ -13,6 +13,7 @@ import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RespNumbers;
 import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.resp.RespWriter;
+import org.redisfailover.proxy.backend.Credentials;
 import org.redisfailover.proxy.loop.ProxyShared;
 
 /**
@@ -56,6 +57,7 @@ final class LocalCommands {
                         case "reset" -> reset(request);
                         case "hello" -> hello(request);
                         case "client" -> clientCommand(request);
+                        case "acl" -> whoAmI(request);
                         default -> Replies.error("ERR unknown command '" + request.name() + "'");
                     };
             if (request.name().equals("quit")) {
@@ -89,6 +91,16 @@ final class LocalCommands {
         }
         state.select((int) index);
         return Replies.OK;
+    }
+
+    /** ACL WHOAMI: the user the client logged in as (its own connections' user), else Redis' {@code default}. */
+    private RedisMessage whoAmI(RedisRequest request) {
+        if (request.argc() != 2) {
+            return Replies.wrongArity("acl|whoami");
+        }
+        Credentials credentials = own.handshake().credentials();
+        String user = credentials == null || credentials.user() == null ? "default" : credentials.user();
+        return Replies.bulk(user.getBytes(StandardCharsets.UTF_8));
     }
 
     private RedisMessage reset(RedisRequest request) {

@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The loop's shared connections: a request goes where the client's {@link Routing} sends it, or the proxy
- * answers it (the client's own connection's commands, CONFIG and SCRIPT KILL for the group, and refusals).
+ * answers it (the client's own connection's commands, the group's CONFIG, ACL and SCRIPT KILL, and refusals).
  */
 final class SharedLane implements Lane {
 
@@ -17,8 +17,7 @@ final class SharedLane implements Lane {
     private final LaneContext lanes;
     private final Routing routing;
     private final LocalCommands local;
-    private final GroupConfigCommand groupConfig;
-    private final ScriptKill scriptKill;
+    private final GroupCommands group;
     private final ReplyOrderer replies;
     private final ClientState state;
 
@@ -26,15 +25,13 @@ final class SharedLane implements Lane {
             LaneContext lanes,
             Routing routing,
             LocalCommands local,
-            GroupConfigCommand groupConfig,
-            ScriptKill scriptKill,
+            GroupCommands group,
             ReplyOrderer replies,
             ClientState state) {
         this.lanes = lanes;
         this.routing = routing;
         this.local = local;
-        this.groupConfig = groupConfig;
-        this.scriptKill = scriptKill;
+        this.group = group;
         this.replies = replies;
         this.state = state;
     }
@@ -53,13 +50,7 @@ final class SharedLane implements Lane {
                         route,
                         lanes.forwardedSlot(route, route.routingClass().isRead()));
             case LOCAL -> local.execute(request);
-            case GROUP -> {
-                if (request.lowerCaseArg(1).equals("kill")) {
-                    scriptKill.run(request, route); // SCRIPT KILL, FUNCTION KILL
-                } else {
-                    groupConfig.run(request, route);
-                }
-            }
+            case GROUP -> group.run(request, route);
             case CLOSE -> {
                 log.warn(
                         "Possible SECURITY ATTACK detected from {}: it looks like somebody is sending POST or Host: commands; "

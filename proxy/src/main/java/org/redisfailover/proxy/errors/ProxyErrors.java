@@ -43,6 +43,24 @@ public final class ProxyErrors {
     private ProxyErrors() {}
 
     /** A request to a node whose connection cannot be opened now. */
+    /** ACL SETUSER or DELUSER of the user the proxy and its monitor log in as. */
+    public static String protectedAclUser(String command, String user) {
+        return ERR + command + " of '" + user + "' is refused through redis-failover: the proxy and its monitor log in"
+                + " as '" + user + "', and a change made here could lock them out of every node; change it on the"
+                + " nodes directly";
+    }
+
+    /** An ACL change the master made but that could not be read back, so not spread to the replicas. */
+    public static String aclNotSpread(String command, NodeAddress master, String why) {
+        return ERR + command + " ran on the master " + master + " but could not be read back to reach the replicas ("
+                + why + "); run it again";
+    }
+
+    /** An ACL change undone on every node because a replica refused it or it could not be recorded. */
+    public static String aclUndone(String command, String why) {
+        return ERR + command + " was undone on every node: " + why;
+    }
+
     /** SCRIPT KILL or FUNCTION KILL with no node of the group reachable from this proxy. */
     public static String noNodeForKill(String command) {
         return ERR + command + " found no node of the group to reach; try again";

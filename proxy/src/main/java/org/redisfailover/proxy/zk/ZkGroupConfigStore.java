@@ -2,13 +2,13 @@ package org.redisfailover.proxy.zk;
 
 import java.io.Closeable;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.utils.ThreadUtils;
 import org.apache.zookeeper.KeeperException;
@@ -18,9 +18,9 @@ import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.topology.GroupConfigStore;
 
 /**
- * Records CONFIG SET changes in {@code {root}/config} ({@link GroupConfig}), merged into what is there with
- * a compare-and-set on the znode version, so that two proxies setting different parameters at once both
- * keep theirs. The leading monitor applies the record to every node that joins, returns or restarts.
+ * Records CONFIG SET and ACL changes in {@code {root}/config} ({@link GroupConfig}), merged into what is there
+ * with a compare-and-set on the znode version, so that two proxies changing different things at once both keep
+ * theirs. The leading monitor applies the record to every node that joins, returns or restarts.
  */
 public final class ZkGroupConfigStore implements GroupConfigStore, Closeable {
 
@@ -40,12 +40,12 @@ public final class ZkGroupConfigStore implements GroupConfigStore, Closeable {
     }
 
     @Override
-    public CompletionStage<Void> record(List<String> pairs) {
-        return CompletableFuture.runAsync(() -> merge(pairs), executor)
+    public CompletionStage<Void> record(UnaryOperator<GroupConfig> change) {
+        return CompletableFuture.runAsync(() -> merge(change), executor)
                 .orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void merge(List<String> pairs) {
+    private void merge(UnaryOperator<GroupConfig> change) {
         try {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 Stat stat = new Stat();
@@ -53,13 +53,14 @@ public final class ZkGroupConfigStore implements GroupConfigStore, Closeable {
                     byte[] data = client.getData().storingStatIn(stat).forPath(path);
                     client.setData()
                             .withVersion(stat.getVersion())
-                            .forPath(path, GroupConfig.decode(data).with(pairs).encode());
+                            .forPath(
+                                    path, change.apply(GroupConfig.decode(data)).encode());
                     return;
                 } catch (KeeperException.NoNodeException absent) {
                     try {
                         client.create()
                                 .creatingParentsIfNeeded()
-                                .forPath(path, GroupConfig.EMPTY.with(pairs).encode());
+                                .forPath(path, change.apply(GroupConfig.EMPTY).encode());
                         return;
                     } catch (KeeperException.NodeExistsException raced) {
                         // another proxy created it meanwhile: merge into theirs

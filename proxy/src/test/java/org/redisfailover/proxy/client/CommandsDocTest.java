@@ -56,7 +56,7 @@ class CommandsDocTest {
                 "- **pinned**: runs on a master connection of the client's own: a transaction from MULTI or WATCH until EXEC,",
                 "  DISCARD or UNWATCH (every command in between goes there too), a blocking call for its duration, and the",
                 "  subscriptions until the last unsubscribe. docs/PROXY.md says what each does across a failover.",
-                "- **group**: applied to every node of the group (below, \"CONFIG for the group\").",
+                "- **group**: applied to every node of the group (below, \"CONFIG for the group\" and \"ACL users for the group\").",
                 "- **refused**: answered with the error shown; nothing reaches Redis.",
                 "",
                 "| command | routing | what the proxy does |",
@@ -69,6 +69,7 @@ class CommandsDocTest {
             }
         }
         lines.addAll(configSection());
+        lines.addAll(aclSection());
         lines.addAll(differencesSection());
         return lines;
     }
@@ -108,6 +109,44 @@ class CommandsDocTest {
                 "|---|---|"));
         ConfigPolicy.load().entries().forEach((name, reason) -> lines.add("| `" + name + "` | " + reason + " |"));
         return lines;
+    }
+
+    /** What ACL SETUSER, DELUSER, LOAD and SAVE do for the group (GroupAclCommand). */
+    private static List<String> aclSection() {
+        return List.of(
+                "",
+                "## ACL users for the group",
+                "",
+                "Redis does not replicate ACL users: a user made on the master alone fails its clients after the next failover.",
+                "Through the proxy, `ACL SETUSER`, `ACL DELUSER` and `ACL LOAD` are the group's:",
+                "",
+                "1. the master runs the client's command, on the client's connection: as its own Redis user after `AUTH`, so",
+                "   Redis checks that user's permission, and its refusal is the answer (byte for byte) with nothing changed;",
+                "2. what the command changed is read back from the master (`ACL LIST` before and after): the users made or",
+                "   changed, with their secrets as Redis keeps them (`#<sha256>`), and the users deleted;",
+                "3. every replica the proxy can reach gets the same users (`ACL SETUSER name resetpass resetkeys resetchannels",
+                "   clearselectors off -@all <rules>`: exactly the master's, from any state) and loses the deleted ones. If one",
+                "   refuses, the master and the replicas that took the change get the previous users back, and the client gets",
+                "   `-ERR redis-failover: ACL SETUSER was undone on every node: replica HOST:PORT refused it (...)`;",
+                "4. following ZooKeeper, the users are merged into `{zk-path}/config` (`users`: name to rules, hashed secrets",
+                "   only; `deletedUsers`: names deleted through a proxy). The leading monitor applies them as it applies the",
+                "   settings: to a node that restarts, returns, joins or is promoted. A record that fails undoes the change as",
+                "   in step 3;",
+                "5. only then the client gets the master's answer (`+OK`, or `ACL DELUSER`'s count).",
+                "",
+                "`ACL SAVE` runs on every reachable node (each writes its own ACL file) and answers as the master. `ACL LIST`,",
+                "`ACL GETUSER` and `ACL USERS` are the master's, so the group's. `ACL WHOAMI` is answered by the proxy: the",
+                "client's user after `AUTH`, else `default`, as Redis would (the proxy's own backend user is never shown).",
+                "",
+                "The user the proxy and its monitor log in as (`backend-user`, else `default`) cannot be changed or deleted",
+                "through the proxy: `-ERR redis-failover: ACL SETUSER of 'NAME' is refused through redis-failover: ...`. A",
+                "mistake there would lock the proxy and the monitors out of every node; change it on the nodes directly. An",
+                "`ACL LOAD` that changes it on the master is not spread.",
+                "",
+                "Users created by hand on one node are left alone: not copied and not deleted (the monitor applies only the",
+                "users the group's record names). To make one the group's, set it again through the proxy: `ACL GETUSER` on",
+                "that node shows its rules, and `ACL LIST` its hashed secret (`#<sha256>`), which `ACL SETUSER` accepts as is;",
+                "or put it in the master's ACL file and run `ACL LOAD` through the proxy.");
     }
 
     /** The commands whose replies differ from a Redis of the client's own, from the differential test's own list. */
@@ -153,6 +192,8 @@ class CommandsDocTest {
                             case "client|tracking" ->
                                 "RESP3: on a master connection of the client's own, which passes the invalidations on; "
                                         + "refused with the reason in RESP2 and with REDIRECT";
+                            case "acl|whoami" ->
+                                "answered by the proxy: the client's own user after AUTH, else default";
                             case "hello" ->
                                 "answered by the master in the protocol asked for (2 or 3); later requests use connections of that protocol";
                             default -> "answered by the proxy";
@@ -162,6 +203,12 @@ class CommandsDocTest {
                         switch (name) {
                             case "config|set" ->
                                 "group: the master, then every reachable replica, then recorded; all parameters or none, on every node";
+                            case "acl|setuser", "acl|deluser", "acl|load" ->
+                                "group: the master as the client's user, then what it changed (read back, secrets hashed)"
+                                        + " on every reachable replica, then recorded; undone everywhere if a node refuses;"
+                                        + " the proxy's own user refused";
+                            case "acl|save" ->
+                                "group: every reachable node writes its own ACL file; the master's answer";
                             case "script|kill", "function|kill" ->
                                 "group: every reachable node at once, on a connection of its own that nothing queues on; OK"
                                         + " when a node stopped a script, else Redis' refusal (UNKILLABLE, NOTBUSY)";

@@ -62,6 +62,11 @@ final class LaneFixture implements AutoCloseable {
         connections = new ClientConnections(shared, loop, state, own, backpressure);
     }
 
+    /** The group-wide commands' view of the group, on this fixture's connections. */
+    GroupNodes groupNodes() {
+        return new GroupNodes(shared, loop, connections);
+    }
+
     TransactionLane transactions() {
         return new TransactionLane(lanes, routing, replies, loop.held, connections, own, shared, state);
     }

@@ -17,14 +17,20 @@ class SharedLaneTest {
             fixture.routing,
             new LocalCommands(
                     fixture.state, fixture.own, fixture.modes(), fixture.replies, fixture.shared, fixture.lanes),
-            new GroupConfigCommand(
-                    fixture.shared,
-                    fixture.loop,
-                    fixture.connections,
-                    fixture.replies,
-                    fixture.lanes,
-                    fixture.channel.eventLoop()),
-            new ScriptKill(fixture.shared, fixture.loop, fixture.own, fixture.replies, fixture.lanes),
+            new GroupCommands(
+                    new GroupConfigCommand(
+                            fixture.groupNodes(),
+                            fixture.shared,
+                            fixture.replies,
+                            fixture.lanes,
+                            fixture.channel.eventLoop()),
+                    new GroupAclCommand(
+                            fixture.groupNodes(),
+                            fixture.shared,
+                            fixture.replies,
+                            fixture.lanes,
+                            fixture.channel.eventLoop()),
+                    new ScriptKill(fixture.shared, fixture.loop, fixture.own, fixture.replies, fixture.lanes)),
             fixture.replies,
             fixture.state);
 
