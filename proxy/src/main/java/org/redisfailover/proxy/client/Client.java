@@ -2,6 +2,7 @@ package org.redisfailover.proxy.client;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import org.redisfailover.proxy.loop.ClientDirectory;
 import org.redisfailover.proxy.loop.LoopResources;
 import org.redisfailover.proxy.loop.ProxyShared;
 
@@ -42,7 +43,14 @@ public final class Client {
         SharedLane sharedLane = new SharedLane(
                 sequencer,
                 routing,
-                new LocalCommands(state, own, modes, replies, shared, sequencer),
+                new LocalCommands(
+                        state,
+                        own,
+                        modes,
+                        replies,
+                        shared,
+                        sequencer,
+                        new ClientListCommand(groupNodes, shared, own, sequencer, replies, eventLoop)),
                 new GroupCommands(
                         new GroupConfigCommand(groupNodes, shared, replies, sequencer, eventLoop),
                         new GroupAclCommand(groupNodes, shared, replies, sequencer, eventLoop),
@@ -55,6 +63,9 @@ public final class Client {
                 new RequestSequencer.Lanes(gate, sharedLane, handshake, transactions, subscriptions, blocking),
                 drain::replied);
         replies.answers(sequencer);
+        shared.clients()
+                .add(new ClientDirectory.Entry(
+                        state.id(), eventLoop, () -> ClientInfo.describe(state, own, modes, replies.size())));
         own.whenBroken(transactions::ownConnectionBroken);
         return new ClientSession(sequencer, replies, backpressure, drain, modes, shared, state);
     }

@@ -110,6 +110,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         backpressure.stop();
+        shared.clients().remove(state.id());
         // Replies still owed stay queued on their backend connections; they are released as they arrive.
         replies.discardAll();
         sequencer.discardDeferred();

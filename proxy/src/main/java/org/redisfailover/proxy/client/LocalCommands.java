@@ -30,13 +30,17 @@ final class LocalCommands {
     private final ProxyShared shared;
     private final LaneContext lanes;
 
+    private final ClientListCommand clientList;
+
     LocalCommands(
             ClientState state,
             OwnConnections own,
             ClientModes modes,
             ReplyOrderer replies,
             ProxyShared shared,
-            LaneContext lanes) {
+            LaneContext lanes,
+            ClientListCommand clientList) {
+        this.clientList = clientList;
         this.state = state;
         this.own = own;
         this.modes = modes;
@@ -124,6 +128,10 @@ final class LocalCommands {
         }
         if (request.argEqualsIgnoreCase(1, "reply")) {
             return reply(request);
+        }
+        if (request.argEqualsIgnoreCase(1, "list")) {
+            clientList.run(request); // answered once the other clients have described themselves
+            return null;
         }
         if (request.argEqualsIgnoreCase(1, "setinfo")) {
             return setInfo(request);

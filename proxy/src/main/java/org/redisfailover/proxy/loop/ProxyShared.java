@@ -33,6 +33,7 @@ public final class ProxyShared {
 
     private final AuthFailures authFailures = new AuthFailures();
     private final NodeReachability reachability = new NodeReachability();
+    private final ClientDirectory clients = new ClientDirectory();
     /** The configuration's requirepass as bytes, swapped with it: no conversion per request. */
     private volatile byte[] requirepass;
 
@@ -109,6 +110,11 @@ public final class ProxyShared {
     }
 
     /** Which nodes some loop cannot reach now, for readers off the loops. */
+    /** Every client connection, for CLIENT LIST. */
+    public ClientDirectory clients() {
+        return clients;
+    }
+
     public NodeReachability reachability() {
         return reachability;
     }

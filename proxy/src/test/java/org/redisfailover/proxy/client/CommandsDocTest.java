@@ -192,6 +192,9 @@ class CommandsDocTest {
                             case "client|tracking" ->
                                 "RESP3: on a master connection of the client's own, which passes the invalidations on; "
                                         + "refused with the reason in RESP2 and with REDIRECT";
+                            case "client|list" ->
+                                "answered by the proxy: its own clients, each as CLIENT INFO shows it; TYPE and ID as Redis;"
+                                        + " permission checked by Redis on the master";
                             case "acl|whoami" ->
                                 "answered by the proxy: the client's own user after AUTH, else default";
                             case "hello" ->

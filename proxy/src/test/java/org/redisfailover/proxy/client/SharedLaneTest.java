@@ -16,7 +16,19 @@ class SharedLaneTest {
             fixture.lanes,
             fixture.routing,
             new LocalCommands(
-                    fixture.state, fixture.own, fixture.modes(), fixture.replies, fixture.shared, fixture.lanes),
+                    fixture.state,
+                    fixture.own,
+                    fixture.modes(),
+                    fixture.replies,
+                    fixture.shared,
+                    fixture.lanes,
+                    new ClientListCommand(
+                            fixture.groupNodes(),
+                            fixture.shared,
+                            fixture.own,
+                            fixture.lanes,
+                            fixture.replies,
+                            fixture.channel.eventLoop())),
             new GroupCommands(
                     new GroupConfigCommand(
                             fixture.groupNodes(),
