@@ -123,11 +123,29 @@ public final class BackendPool {
         return connection;
     }
 
-    /** The shared connections to {@code node}: per protocol and database, the read ones then the write ones. */
+    /**
+     * The shared connection to {@code node} for database {@code db} in {@code protocol} that carries scripts and
+     * functions (and the requests their clients send behind them until they are answered): a script that runs long
+     * holds up only the scripts queued behind it, not every request of the loop.
+     */
+    public BackendConnection scriptConnection(NodeAddress node, int db, RespVersion protocol) {
+        BackendConnection[] byDb = connectionsOf(node);
+        int index = config.databases() * 2 * (1 + WRITE_CONNECTIONS)
+                + (protocol == RespVersion.RESP3 ? config.databases() + db : db);
+        BackendConnection connection = byDb[index];
+        if (connection == null) {
+            connection = new BackendConnection(
+                    node, db, context, BackendConnection.Purpose.SHARED, Handshake.proxy(protocol));
+            byDb[index] = connection;
+        }
+        return connection;
+    }
+
+    /** The shared connections to {@code node}: per protocol and database, the read ones, the write ones, the script ones. */
     private BackendConnection[] connectionsOf(NodeAddress node) {
         BackendConnection[] byDb = connections.get(node);
         if (byDb == null) {
-            byDb = new BackendConnection[config.databases() * 2 * (1 + WRITE_CONNECTIONS)];
+            byDb = new BackendConnection[config.databases() * 2 * (2 + WRITE_CONNECTIONS)];
             connections.put(node, byDb);
         }
         return byDb;

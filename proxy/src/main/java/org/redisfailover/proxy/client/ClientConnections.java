@@ -58,6 +58,11 @@ final class ClientConnections {
         return lastConnection;
     }
 
+    /** The loop's shared connection to {@code target} for scripts and functions, in the client's database and protocol. */
+    BackendConnection forScripts(NodeAddress target) {
+        return loop.pool.scriptConnection(target, state.db(), own.protocol());
+    }
+
     /** The loop's shared RESP2 connection to {@code node} in the client's database, for a copy whose reply nobody reads. */
     BackendConnection forCopy(NodeAddress node) {
         return loop.pool.connection(node, state.db(), RespVersion.RESP2);

@@ -48,6 +48,10 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     private int heldCount;
     /** Safe mode: this client's latest write on a write connection, until answered its reads follow it there. */
     private ReplySlot lastWrite;
+    /** This client's latest request on a script connection, and its node: until answered, the next ones follow it. */
+    private ReplySlot lastOnScripts;
+
+    private NodeAddress scriptsNode;
 
     GroupRouting(
             ProxyShared shared,
@@ -112,7 +116,7 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
                 sendAcknowledged(request, route, slot, target);
                 return;
             }
-            connections.send(connections.to(target), request, slot);
+            connections.send(connectionFor(target, request, slot), request, slot);
         } else if (heldCount == 0 && !ReadRouter.needsMaster(route.routingClass(), policy)) {
             request.release();
             slot.complete(Replies.error(ProxyErrors.NO_HEALTHY_REPLICA));
@@ -122,6 +126,30 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             request.release();
             slot.complete(Replies.error(ProxyErrors.HOLD_QUEUE_FULL));
         }
+    }
+
+    /**
+     * Scripts and functions take a shared connection of their own, so that a script that runs long keeps no other
+     * client's requests waiting behind it on the loop's connection (Redis runs one connection's requests in order,
+     * and reads nothing else of it while a script runs). A client's order is kept: a script moves over only when the
+     * client has nothing else unanswered, and the client's next requests to that node follow it there until the
+     * last of them is answered. A client on connections of its own keeps to them.
+     */
+    private BackendConnection connectionFor(NodeAddress target, RedisRequest request, ReplySlot slot) {
+        boolean followsScript = lastOnScripts != null && !lastOnScripts.done() && target.equals(scriptsNode);
+        if (followsScript || (isScriptCall(request) && replies.size() == 1 && !own.inUse())) {
+            lastOnScripts = slot;
+            scriptsNode = target;
+            return connections.forScripts(target);
+        }
+        return connections.to(target);
+    }
+
+    private static boolean isScriptCall(RedisRequest request) {
+        return switch (request.name()) {
+            case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro" -> true;
+            default -> false;
+        };
     }
 
     private NodeAddress target(

@@ -224,6 +224,7 @@ final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder {
         }
         if (replies.peekFirst() == slot) {
             replies.pollFirst();
+            slot.answeredInPlace();
             if (!slot.suppressed()) {
                 out.write(buffer, start, length);
                 afterWrite();

@@ -187,6 +187,11 @@ final class ReplySlot extends PendingReply implements HeldRequests.Slot {
         return done;
     }
 
+    /** Its reply was written to the client straight from the backend's buffer (it was next in line): it is done too. */
+    void answeredInPlace() {
+        done = true;
+    }
+
     /** Hands the reply over (the slot no longer owns it). */
     Object takeReply() {
         Object taken = reply;

@@ -81,8 +81,12 @@ class RunawayScriptIT {
             spinning.send(RawClient.command("EVAL", SPIN, "0"));
             long startedNanos = System.nanoTime();
 
-            // Once the proxy has seen the node busy, a new request gets Redis' BUSY error instead of a place in
-            // line behind the script (the pipelining client's requests already sent wait for it).
+            // The script runs on a connection of its own: the pipelining client, on the loop's shared connection, is
+            // not queued behind it, and gets Redis' BUSY error after busy-reply-threshold as with Redis alone.
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "a BUSY error for the pipelining client",
+                    () -> replies.stream().anyMatch(r -> r.startsWith("-BUSY")));
             awaitBusyAnswer();
             // Past the backend timeout, twice over, the proxy still waits for the busy node: nothing was given up.
             Poll.until(
@@ -141,6 +145,28 @@ class RunawayScriptIT {
         try (RawClient direct = RawClient.connect(master.port())) {
             assertEquals(direct.call("SCRIPT", "KILL"), client().call("SCRIPT", "KILL"));
             assertEquals(direct.call("FUNCTION", "KILL"), client().call("FUNCTION", "KILL"));
+        }
+    }
+
+    /**
+     * Scripts take a connection of their own, yet a client's requests keep their order around its scripts: pipelined
+     * INCRs by script and by command, each reply one more than the one before.
+     */
+    @ParameterizedTest
+    @MethodSource("servers")
+    void aClientsRequestsKeepTheirOrderAroundItsScripts(String server) throws Exception {
+        startGroup(server);
+        RawClient client = client();
+        StringBuilder pipeline = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            pipeline.append(
+                    i % 3 == 0
+                            ? RawClient.command("EVAL", "return redis.call('INCR', KEYS[1])", "1", "ordered")
+                            : RawClient.command("INCR", "ordered"));
+        }
+        client.send(pipeline.toString());
+        for (int i = 1; i <= 300; i++) {
+            assertEquals(":" + i + "\r\n", client.readReply());
         }
     }
 
