@@ -99,6 +99,24 @@ class ReplyOrdererTest {
         assertTrue(replies.isEmpty());
     }
 
+    /**
+     * A reply that is next in line goes to the client straight from the backend's buffer; its slot is done all the
+     * same. Safe mode's routing and the script connection ask whether a client's last request there is answered: a
+     * slot left not done kept the client's reads on its write connection for good.
+     */
+    @Test
+    void aSlotAnsweredStraightFromTheBackendBufferIsDone() {
+        replies = orderer();
+        ReplySlot head = replies.newSlot(true);
+        ReplySlot behind = replies.newSlot(true);
+        ReplySlot last = replies.newSlot(true);
+        arrive(head, "+head\r\n");
+        arrive(last, "+last\r\n");
+        arrive(behind, "+behind\r\n");
+        assertEquals("+head\r\n+behind\r\n+last\r\n", output());
+        assertTrue(head.done() && behind.done() && last.done());
+    }
+
     @Test
     void clientReplySkipAndOffReadRepliesWithoutWritingThem() {
         replies = orderer();
