@@ -204,7 +204,7 @@ public final class BackendPool {
      */
     public BackendConnection urgent(NodeAddress node, Handshake handshake) {
         BackendConnection connection =
-                new BackendConnection(node, 0, context, BackendConnection.Purpose.URGENT, handshake.withTracking(null));
+                new BackendConnection(node, 0, context, BackendConnection.Purpose.URGENT, handshake.loginOnly());
         dedicated.computeIfAbsent(node, n -> new ArrayList<>()).add(connection);
         connection.connect();
         return connection;

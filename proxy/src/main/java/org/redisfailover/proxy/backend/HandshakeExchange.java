@@ -11,7 +11,7 @@ import org.redisfailover.protocol.resp.RespWriter;
 
 /**
  * What a new backend connection sends before any client request, and the check of each answer: AUTH,
- * HELLO for RESP3, SELECT, the client's CLIENT TRACKING commands, and last INFO server when the topology
+ * HELLO for RESP3, SELECT, the client's CLIENT TRACKING commands and its CLIENT NO-TOUCH and NO-EVICT, and last INFO server when the topology
  * names the master process (its run id), so that a master that restarted without its data gets nothing.
  */
 final class HandshakeExchange {
@@ -63,6 +63,11 @@ final class HandshakeExchange {
         }
         if (handshake.tracking() != null) {
             for (List<byte[]> command : handshake.tracking()) {
+                write(channel, RespWriter.request(channel.alloc(), command));
+            }
+        }
+        if (handshake.modes() != null) {
+            for (List<byte[]> command : handshake.modes()) {
                 write(channel, RespWriter.request(channel.alloc(), command));
             }
         }

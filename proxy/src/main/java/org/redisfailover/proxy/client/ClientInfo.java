@@ -18,7 +18,9 @@ final class ClientInfo {
         String flags = (inMulti ? "x" : "")
                 + (modes.subscribed() ? "P" : "")
                 + (modes.blocked() ? "b" : "")
-                + (own.tracking() ? "t" : "");
+                + (own.tracking() ? "t" : "")
+                + (ConnectionModeCommand.isOn(own.handshake(), "no-evict") ? "e" : "")
+                + (ConnectionModeCommand.isOn(own.handshake(), "no-touch") ? "T" : "");
         int[] counts = modes.subscriptionCounts();
         Route lastRoute = state.lastRoute();
         return "id=" + state.id() + " addr=" + address(state.remoteAddress()) + " laddr="

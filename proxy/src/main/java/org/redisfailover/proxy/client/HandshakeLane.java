@@ -40,6 +40,8 @@ final class HandshakeLane implements Lane {
     private final Route auth;
 
     private final Route clientTracking;
+    private final Route noTouch;
+    private final Route noEvict;
     private final Route hello;
     /** The HELLO AUTH Redis is checking (its SETNAME applies once the login is accepted), or null. */
     private HelloRequest nameOnLogin;
@@ -67,12 +69,14 @@ final class HandshakeLane implements Lane {
         this.eventLoop = eventLoop;
         this.auth = shared.classifier().classifyName("auth");
         this.clientTracking = shared.classifier().classifyName("client|tracking");
+        this.noTouch = shared.classifier().classifyName("client|no-touch");
+        this.noEvict = shared.classifier().classifyName("client|no-evict");
         this.hello = shared.classifier().classifyName("hello");
     }
 
     /** Whether {@code route} is one of the handshake's commands (when the client is free to run it on the shared lane). */
     boolean takes(Route route) {
-        return route == auth || route == clientTracking || route == hello;
+        return route == auth || route == clientTracking || route == hello || route == noTouch || route == noEvict;
     }
 
     @Override
@@ -90,6 +94,8 @@ final class HandshakeLane implements Lane {
             authenticate(request);
         } else if (route == clientTracking) {
             track(request);
+        } else if (route == noTouch || route == noEvict) {
+            connectionMode(request, route);
         } else if (route == hello && gate.redisChecksHelloAuth(request)) {
             helloWithLogin(request);
         } else {
@@ -154,6 +160,17 @@ final class HandshakeLane implements Lane {
         NodeAddress master = routing.pinnedNode(request);
         BackendConnection current = own.tracking() && master != null ? connections.ownTo(master) : null;
         check(request, clientTracking, next, current);
+    }
+
+    /**
+     * CLIENT NO-TOUCH or NO-EVICT: a mode of the client's connection. Redis checks it on the client's own master
+     * connection (a new one unless it has one); once accepted, the client's connections of its own are opened with it.
+     */
+    private void connectionMode(RedisRequest request, Route route) {
+        Handshake next = ConnectionModeCommand.next(own.handshake(), request);
+        NodeAddress master = routing.pinnedNode(request);
+        BackendConnection current = own.inUse() && master != null ? connections.ownTo(master) : null;
+        check(request, route, next, current);
     }
 
     /**

@@ -129,6 +129,10 @@ final class LocalCommands {
         if (request.argEqualsIgnoreCase(1, "reply")) {
             return reply(request);
         }
+        if (request.argEqualsIgnoreCase(1, "capa")) {
+            // Valkey accepts any capability name; the one it knows (redirect) the proxy never needs to use.
+            return request.argc() >= 3 ? Replies.OK : Replies.wrongArity("client|capa");
+        }
         if (request.argEqualsIgnoreCase(1, "list")) {
             clientList.run(request); // answered once the other clients have described themselves
             return null;

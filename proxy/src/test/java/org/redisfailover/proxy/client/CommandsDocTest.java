@@ -192,6 +192,10 @@ class CommandsDocTest {
                             case "client|tracking" ->
                                 "RESP3: on a master connection of the client's own, which passes the invalidations on; "
                                         + "refused with the reason in RESP2 and with REDIRECT";
+                            case "client|no-touch", "client|no-evict" ->
+                                "checked by Redis on a master connection of the client's own; once accepted the client runs on"
+                                        + " connections of its own opened with the mode (CLIENT INFO shows its flag)";
+                            case "client|capa" -> "answered OK by the proxy: it never redirects a client";
                             case "client|list" ->
                                 "answered by the proxy: its own clients, each as CLIENT INFO shows it; TYPE and ID as Redis;"
                                         + " permission checked by Redis on the master";

@@ -109,6 +109,42 @@ class ClientListIT {
         }
     }
 
+    /**
+     * CLIENT NO-TOUCH (Redis 7.2, Valkey 8) and CLIENT NO-EVICT are modes of the client's connection: Redis checks
+     * them (a server without NO-TOUCH answers as it answers directly), and the client then runs on a connection of
+     * its own that has them, which the node lists with its flags; the client's CLIENT INFO shows them as Redis does.
+     * CLIENT CAPA (Valkey 8) is accepted.
+     */
+    @ParameterizedTest
+    @MethodSource("servers")
+    void connectionModesRunOnAConnectionOfTheClientsOwn(String server) throws Exception {
+        startGroup(server);
+        RawClient client = client();
+        String expected;
+        try (RawClient direct = RawClient.connect(master.port())) {
+            expected = direct.call("CLIENT", "NO-TOUCH", "ON");
+        }
+        assertEquals(expected, client.call("CLIENT", "NO-TOUCH", "ON"));
+        boolean noTouch = expected.equals("+OK\r\n");
+        assertEquals("+OK\r\n", client.call("CLIENT", "NO-EVICT", "ON"));
+        assertEquals("+OK\r\n", client.call("SET", "k", "v"));
+        String flags = noTouch ? "eT" : "e";
+        assertTrue(client.call("CLIENT", "INFO").contains(" flags=" + flags + " "));
+        try (RawClient direct = RawClient.connect(master.port())) {
+            assertTrue(
+                    lines(direct.call("CLIENT", "LIST")).stream()
+                            .anyMatch(line -> line.contains(" flags=" + flags + " ")),
+                    "the node has the client's connection with its modes");
+        }
+        assertEquals("+OK\r\n", client.call("CLIENT", "NO-EVICT", "OFF"));
+        if (noTouch) {
+            assertEquals("+OK\r\n", client.call("CLIENT", "NO-TOUCH", "OFF"));
+        }
+        assertTrue(client.call("CLIENT", "INFO").contains(" flags=N "));
+        assertEquals("$1\r\nv\r\n", client.call("GET", "k"));
+        assertEquals("+OK\r\n", client.call("CLIENT", "CAPA", "redirect"));
+    }
+
     @ParameterizedTest
     @MethodSource("servers")
     void aUserWithoutThePermissionIsRefusedAsRedisRefusesIt(String server) throws Exception {
