@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The client's command runs on the master first, on the connection the client's requests take (its own, as its
  * own Redis user, when it has one): Redis checks the permission, and a refusal is the answer, with nothing changed
- * anywhere. What the command changed is read back from the master ({@code ACL LIST} before and after: the users
- * set and deleted, secrets hashed as Redis keeps them) and applied to every reachable replica, then recorded in
+ * anywhere. What the command changed is read from the master ({@code ACL LIST} just before and just after it, in
+ * the same write: the users set and deleted, secrets hashed as Redis keeps them; the client's user needs ACL LIST
+ * too) and applied to every reachable replica, then recorded in
  * ZooKeeper, where the monitor applies it to nodes that return, join or are promoted. A replica that refuses, or a
  * record that fails, puts the master and the replicas that took the change back as they were, and the client is
  * told. The user the proxy and its monitor log in as is refused before anything is sent: a change to it made
@@ -74,7 +75,7 @@ final class GroupAclCommand {
             if (request.lowerCaseArg(1).equals("save")) {
                 save(request.args(), master, replicas, slot);
             } else {
-                new Change(slot, route.displayName(), request.args(), master, replicas).readBefore();
+                new Change(slot, route.displayName(), request.args(), master, replicas).start();
             }
         } finally {
             request.release();
@@ -126,6 +127,8 @@ final class GroupAclCommand {
         private final NodeAddress master;
         private final List<NodeAddress> replicas;
         private final List<NodeAddress> accepted = new ArrayList<>();
+        private NodeCall.Outcome beforeRead;
+        private NodeCall.Outcome masterOutcome;
         private Map<String, String> before;
         private final Map<String, String> set = new LinkedHashMap<>();
         private final Set<String> deleted = new LinkedHashSet<>();
@@ -141,64 +144,54 @@ final class GroupAclCommand {
             this.replicas = replicas;
         }
 
-        void readBefore() {
-            send(master, ACL_LIST, outcome -> {
-                if (!answered(outcome)) {
-                    return;
-                }
-                before = AclRules.parse(outcome.bulks());
-                runOnMaster();
-            });
+        /**
+         * The master's users, the client's command and the master's users again, in one write: Redis runs a
+         * connection's pipelined commands back to back, so nothing else (another proxy, the monitor bringing the
+         * master to an older record) comes between them, and the difference is exactly what the command changed.
+         */
+        void start() {
+            send(master, ACL_LIST, outcome -> beforeRead = outcome);
+            send(master, args, new NodeCall(master, outcome -> masterOutcome = outcome));
+            send(master, ACL_LIST, this::afterRead);
         }
 
-        /** False after answering the client when {@code outcome} is a refusal or no answer (nothing changed yet). */
-        private boolean answered(NodeCall.Outcome outcome) {
-            if (outcome.error()) {
-                slot.complete(Replies.error(outcome.errorLine()));
-                return false;
+        private void afterRead(NodeCall.Outcome after) {
+            if (masterOutcome.error()) {
+                slot.complete(Replies.error(masterOutcome.errorLine())); // Redis refused: nothing changed anywhere
+                return;
             }
-            if (outcome.frame() == null) {
-                slot.completeLost(master, outcome.failure());
-                return false;
+            if (masterOutcome.frame() == null) {
+                slot.completeLost(master, masterOutcome.failure());
+                return;
             }
-            return true;
-        }
-
-        private void runOnMaster() {
-            send(master, args, new NodeCall(master, outcome -> {
-                if (answered(outcome)) {
-                    masterReply = outcome.frame();
-                    readAfter();
-                }
-            }));
-        }
-
-        private void readAfter() {
-            send(master, ACL_LIST, outcome -> {
-                if (outcome.error() || outcome.frame() == null) {
-                    String why = outcome.error() ? outcome.errorLine() : outcome.failure();
-                    log.error("{} ran on master {} but could not be read back to spread it: {}", command, master, why);
-                    slot.complete(Replies.error(ProxyErrors.aclNotSpread(command, master, why)));
-                    return;
-                }
-                Map<String, String> after = AclRules.parse(outcome.bulks());
-                after.forEach((name, rules) -> {
-                    if (!rules.equals(before.get(name))) {
-                        set.put(name, rules);
-                    }
-                });
-                before.keySet().stream()
-                        .filter(name -> !after.containsKey(name))
-                        .forEach(deleted::add);
-                set.remove(protectedUser()); // an ACL LOAD may change it on the master: never spread from here
-                deleted.remove(protectedUser());
-                if (set.isEmpty() && deleted.isEmpty()) {
-                    log.info("{} changed no user on master {}: nothing to spread", command, master);
-                    answer();
-                } else {
-                    applyToReplicas();
+            masterReply = masterOutcome.frame();
+            NodeCall.Outcome unread = !readable(beforeRead) ? beforeRead : !readable(after) ? after : null;
+            if (unread != null) {
+                String why = unread.error() ? unread.errorLine() : unread.failure();
+                log.error("{} ran on master {} but could not be read back to spread it: {}", command, master, why);
+                slot.complete(Replies.error(ProxyErrors.aclNotSpread(command, master, why)));
+                return;
+            }
+            before = AclRules.parse(beforeRead.bulks());
+            Map<String, String> users = AclRules.parse(after.bulks());
+            users.forEach((name, rules) -> {
+                if (!rules.equals(before.get(name))) {
+                    set.put(name, rules);
                 }
             });
+            before.keySet().stream().filter(name -> !users.containsKey(name)).forEach(deleted::add);
+            set.remove(protectedUser()); // an ACL LOAD may change it on the master: never spread from here
+            deleted.remove(protectedUser());
+            if (set.isEmpty() && deleted.isEmpty()) {
+                log.info("{} changed no user on master {}: nothing to spread", command, master);
+                answer();
+            } else {
+                applyToReplicas();
+            }
+        }
+
+        private static boolean readable(NodeCall.Outcome outcome) {
+            return outcome.frame() != null && !outcome.error();
         }
 
         private void applyToReplicas() {

@@ -127,6 +127,44 @@ class GroupAclIT {
         assertEquals(":0\r\n", proxied("ACL", "DELUSER", "bob"));
     }
 
+    /**
+     * Something else changing the master's users at the same time (another proxy, or the monitor bringing the master
+     * to an older record, as GroupAclFailoverIT caught) must not hide what the client's command changed: here a
+     * writer re-creates the user on the master as fast as it can while the proxy deletes it, and every deletion
+     * reaches the replicas. The master's users are read around the command in one write, so nothing comes between.
+     */
+    @Test
+    void aConcurrentChangeOnTheMasterDoesNotHideTheCommandsOwn() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            try (RawClient direct = RawClient.connect(master.port())) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!stop.get() && System.nanoTime() < deadline) {
+                    direct.call("ACL", "SETUSER", "dave", "on", "nopass");
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            for (int i = 0; i < 40; i++) {
+                assertEquals("+OK\r\n", proxied("ACL", "SETUSER", "dave", "on", "nopass", "+get"));
+                if (i == 0) {
+                    writer.start();
+                }
+                proxied("ACL", "DELUSER", "dave");
+                for (RedisProcess replica : replicas) {
+                    assertFalse(
+                            direct(replica, "ACL", "LIST").contains("user dave "),
+                            "deletion " + i + " reached " + replica.address());
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join(10_000);
+        }
+    }
+
     @Test
     void redisRefusalIsTheAnswerAndChangesNoNode() throws Exception {
         String directAnswer = direct(master, "ACL", "SETUSER", "bob", "on", "+nosuchcommand");
