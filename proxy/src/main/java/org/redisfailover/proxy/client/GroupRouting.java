@@ -96,9 +96,12 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             slot.complete(Replies.error(scan.lostCursorError()));
             return;
         }
-        String busyLine = target == null ? null : loop.pool.busy().busyLine(target);
+        String busyLine = target == null || followsOwnScript(target)
+                ? null
+                : loop.pool.busy().busyLine(target);
         if (busyLine != null && route != functionStats) {
-            // A script keeps the node busy: Redis' own answer, rather than a place in line behind the script.
+            // A script keeps the node busy: Redis' own answer, rather than a place in line behind the script (its own
+            // client's requests do queue behind it, as on a direct connection).
             request.release();
             slot.complete(Replies.error(busyLine));
             return;
@@ -136,13 +139,17 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
      * last of them is answered. A client on connections of its own keeps to them.
      */
     private BackendConnection connectionFor(NodeAddress target, RedisRequest request, ReplySlot slot) {
-        boolean followsScript = lastOnScripts != null && !lastOnScripts.done() && target.equals(scriptsNode);
-        if (followsScript || (isScriptCall(request) && replies.size() == 1 && !own.inUse())) {
+        if (followsOwnScript(target) || (isScriptCall(request) && replies.size() == 1 && !own.inUse())) {
             lastOnScripts = slot;
             scriptsNode = target;
             return connections.forScripts(target);
         }
         return connections.to(target);
+    }
+
+    /** Whether the client has requests unanswered on {@code target}'s script connection: its next ones go behind them. */
+    private boolean followsOwnScript(NodeAddress target) {
+        return lastOnScripts != null && !lastOnScripts.done() && target.equals(scriptsNode);
     }
 
     private static boolean isScriptCall(RedisRequest request) {

@@ -95,9 +95,12 @@ class RunawayScriptIT {
                     () -> System.nanoTime() - startedNanos > 2 * BACKEND_TIMEOUT.toNanos());
             assertTrue(replies.stream().allMatch(RunawayScriptIT::redisAnswer), "no loss: " + distinct(replies));
 
+            // The script's own client queues behind its script, as on a direct connection: not answered BUSY.
+            spinning.send(RawClient.command("INCR", "own"));
             assertEquals("+OK\r\n", client().call("SCRIPT", "KILL"));
             String killed = spinning.readReply();
             assertTrue(killed.startsWith("-") && killed.contains("SCRIPT KILL"), killed);
+            assertEquals(":1\r\n", spinning.readReply());
 
             int seen = replies.size();
             Poll.until(
