@@ -152,9 +152,14 @@ final class GroupRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         return lastOnScripts != null && !lastOnScripts.done() && target.equals(scriptsNode);
     }
 
+    /** EVAL, EVALSHA, FCALL and their _RO forms, told by the name's bytes: no String made per request. */
     private static boolean isScriptCall(RedisRequest request) {
-        return switch (request.name()) {
-            case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro" -> true;
+        return switch (request.argLength(0)) {
+            case 4 -> request.argEqualsIgnoreCase(0, "eval");
+            case 5 -> request.argEqualsIgnoreCase(0, "fcall");
+            case 7 -> request.argEqualsIgnoreCase(0, "evalsha") || request.argEqualsIgnoreCase(0, "eval_ro");
+            case 8 -> request.argEqualsIgnoreCase(0, "fcall_ro");
+            case 10 -> request.argEqualsIgnoreCase(0, "evalsha_ro");
             default -> false;
         };
     }
