@@ -106,6 +106,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
 
     private long repliesAtLastCheck;
     private long lastProgressNanos;
+    /** When the handshake began: a node that accepts the connection but never answers it (frozen) times out too. */
+    private long handshakeStartedNanos;
     /** Set when the pool found it stalled long enough to check its node: its next reply tells the pool the stall ended. */
     private boolean stallReported;
 
@@ -370,6 +372,7 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
             return;
         }
         state = State.HANDSHAKING;
+        handshakeStartedNanos = System.nanoTime();
         out = new WriteCoalescer(connected, 16 * 1024);
         Credentials login = handshake.credentials() != null
                 ? handshake.credentials()
@@ -476,8 +479,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
     }
 
     /**
-     * How long the oldest request has waited with no reply taken meanwhile, or -1 when nothing waits that
-     * could time out (nothing sent, not ready, or a call that may block). A connection that is still taking
+     * How long the oldest request has waited with no reply taken meanwhile, or the handshake has waited for its
+     * answers, or -1 when nothing waits that could time out (nothing sent, or a call that may block). A connection that is still taking
      * replies is alive however long its queue: a deep pipeline of large replies can keep the last of them
      * waiting past the timeout on a healthy Redis.
      */
@@ -485,6 +488,9 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
         if (repliesTaken != repliesAtLastCheck) {
             repliesAtLastCheck = repliesTaken;
             lastProgressNanos = nowNanos;
+        }
+        if (state == State.HANDSHAKING) {
+            return nowNanos - handshakeStartedNanos; // nothing of a client's is sent before the handshake is done
         }
         PendingReply oldest = inFlight.peek();
         if (state != State.READY || oldest == null || oldest.mayBlock()) {

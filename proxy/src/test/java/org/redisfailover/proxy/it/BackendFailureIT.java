@@ -15,9 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisfailover.proxy.config.ReadPolicy;
 import org.redisfailover.testing.Poll;
 import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
+import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 
@@ -205,6 +207,30 @@ class BackendFailureIT {
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * A node frozen before the proxy first connects to it: the kernel accepts the connection, but the handshake is
+     * never answered. The requests waiting for it fail at the backend timeout, as those sent on a ready connection
+     * do; they used to wait forever (the timeout only counted requests already sent).
+     */
+    @Test
+    void aHandshakeThatIsNeverAnsweredTimesOut(RedisGroup group) throws Exception {
+        RedisProcess replica = group.replicas().get(0);
+        replica.pause();
+        try (RunningProxy proxy = RunningProxy.start(
+                        group.master(),
+                        List.of(replica),
+                        c -> c.backendTimeout(Duration.ofMillis(500)).readPolicy(ReadPolicy.REPLICA));
+                RawClient client = new RawClient(proxy.port(), 10_000)) {
+            long sent = System.nanoTime();
+            String answer = client.call("GET", "k");
+            long tookMs = (System.nanoTime() - sent) / 1_000_000;
+            assertTrue(answer.startsWith("-ERR redis-failover: " + replica.address()), answer);
+            assertTrue(tookMs < 5_000, "answered after " + tookMs + " ms");
+        } finally {
+            replica.resume();
         }
     }
 
