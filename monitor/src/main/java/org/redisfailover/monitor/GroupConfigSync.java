@@ -1,7 +1,6 @@
 package org.redisfailover.monitor;
 
 import java.io.Closeable;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,13 +111,7 @@ final class GroupConfigSync implements Closeable {
      * deleted one deleted. Users created by hand on the node are left alone. False when the node could not be reached.
      */
     private boolean applyUsers(NodeAddress node, GroupConfig config) {
-        List<List<String>> commands = new ArrayList<>();
-        config.users().forEach((name, rules) -> commands.add(AclRules.setUser(name, rules)));
-        if (!config.deletedUsers().isEmpty()) {
-            List<String> delete = new ArrayList<>(List.of("ACL", "DELUSER"));
-            delete.addAll(config.deletedUsers());
-            commands.add(delete);
-        }
+        List<List<String>> commands = AclRules.commands(config.users(), config.deletedUsers());
         for (List<String> command : commands) {
             String[] args = command.subList(1, command.size()).toArray(String[]::new);
             try {

@@ -1,6 +1,7 @@
 package org.redisfailover.protocol.topology;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,21 @@ public final class AclRules {
                 "ACL", "SETUSER", name, "resetpass", "resetkeys", "resetchannels", "clearselectors", "off", "-@all"));
         command.addAll(words(rules));
         return command;
+    }
+
+    /**
+     * The commands that bring a node's users to {@code set} (name to rules, each made exactly so) and delete
+     * {@code deleted}: one {@link #setUser} per user, then one {@code ACL DELUSER} for all the deleted ones.
+     */
+    public static List<List<String>> commands(Map<String, String> set, Collection<String> deleted) {
+        List<List<String>> commands = new ArrayList<>();
+        set.forEach((name, rules) -> commands.add(setUser(name, rules)));
+        if (!deleted.isEmpty()) {
+            List<String> delete = new ArrayList<>(List.of("ACL", "DELUSER"));
+            delete.addAll(deleted);
+            commands.add(delete);
+        }
+        return commands;
     }
 
     /** Splits on spaces, keeping a parenthesised selector whole. */

@@ -287,13 +287,7 @@ final class GroupAclCommand {
      * hears null, or the first refusal ('-' and Redis' error line) or failure to reach the node.
      */
     private void apply(NodeAddress node, Map<String, String> set, Set<String> deleted, Consumer<String> done) {
-        List<List<String>> commands = new ArrayList<>();
-        set.forEach((name, rules) -> commands.add(AclRules.setUser(name, rules)));
-        if (!deleted.isEmpty()) {
-            List<String> delete = new ArrayList<>(List.of("ACL", "DELUSER"));
-            delete.addAll(deleted);
-            commands.add(delete);
-        }
+        List<List<String>> commands = AclRules.commands(set, deleted);
         String[] first = new String[1];
         int[] left = {commands.size()};
         for (List<String> command : commands) {
