@@ -3,6 +3,7 @@ package org.redisfailover.proxy.backend;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -92,26 +93,23 @@ public final class BusyNodes {
 
     /** After a round of timeout checks: a node none of whose connections stalled is not busy as far as we wait. */
     void endOfRound() {
-        checks.keySet().removeIf(node -> !stalledThisTick.contains(node) && closed(node, checks.get(node)));
+        new ArrayList<>(checks.keySet())
+                .stream().filter(node -> !stalledThisTick.contains(node)).forEach(this::forget);
         stalledThisTick.clear();
     }
 
     /** A stalled connection to {@code node} took a reply: the script ended (or was killed), new requests go on. */
     void forget(NodeAddress node) {
         Check check = checks.remove(node);
-        if (check != null) {
-            closed(node, check);
+        if (check == null) {
+            return;
         }
-    }
-
-    private static boolean closed(NodeAddress node, Check check) {
         if (check.busyLine != null) {
             log.info("{} no longer keeps a connection waiting: the long script ended", node);
         }
         if (check.connection != null) {
             check.connection.close();
         }
-        return true;
     }
 
     private void send(NodeAddress node, Check check) {
