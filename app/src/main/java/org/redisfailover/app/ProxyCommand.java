@@ -14,6 +14,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.ZkLayout;
 import org.redisfailover.proxy.admin.AdminAccess;
 import org.redisfailover.proxy.admin.AdminServer;
+import org.redisfailover.proxy.config.ClusterSettings;
 import org.redisfailover.proxy.config.OutputLimits;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.config.ReadPolicy;
@@ -63,6 +64,27 @@ public final class ProxyCommand implements Callable<Integer> {
             description =
                     "The master of the replication group (required without --zk; with --zk it seeds the topology if ZooKeeper has none).")
     String master;
+
+    @Option(
+            names = "--cluster",
+            paramLabel = "HOST:PORT",
+            split = ",",
+            description = "Cluster mode: front the Redis Cluster or Valkey cluster these nodes belong to (seeds; every "
+                    + "node learnt from them is asked too), instead of one group's --master (docs/CLUSTER.md).")
+    List<String> cluster = List.of();
+
+    @Option(
+            names = "--cluster-refresh-ms",
+            defaultValue = "1000",
+            description = "Cluster mode: how often the slot map is read when nothing asks sooner (a MOVED, a lost "
+                    + "master connection and an uncovered slot ask at once) (default: ${DEFAULT-VALUE}).")
+    long clusterRefreshMs;
+
+    @Option(
+            names = "--cluster-split-mset",
+            description = "Cluster mode: split an MSET whose keys span slots into one per slot, which is then no "
+                    + "longer atomic (default: refused with Redis' CROSSSLOT error, as the cluster does).")
+    boolean clusterSplitMset;
 
     @Option(
             names = "--replica",
@@ -419,9 +441,9 @@ public final class ProxyCommand implements Callable<Integer> {
     }
 
     ProxyConfig buildConfig() {
-        if (master == null && zk == null) {
+        if (master == null && zk == null && cluster.isEmpty()) {
             throw new IllegalArgumentException(
-                    "--master is required (or 'master' in the --config file), unless --zk is given");
+                    "--master is required (or 'master' in the --config file), unless --zk or --cluster is given");
         }
         if (!redisNodes.isEmpty() && zk == null) {
             throw new IllegalArgumentException("--redis runs a monitor, which needs --zk");
@@ -465,6 +487,15 @@ public final class ProxyCommand implements Callable<Integer> {
                 .requirepass(access.requirepass())
                 .protectedMode(access.protectedMode())
                 .metrics(metrics)
+                .cluster(
+                        cluster.isEmpty()
+                                ? null
+                                : new ClusterSettings(
+                                        cluster.stream()
+                                                .map(c -> parse("cluster", c))
+                                                .toList(),
+                                        Duration.ofMillis(clusterRefreshMs),
+                                        clusterSplitMset))
                 .build();
     }
 

@@ -27,7 +27,12 @@ public final class Client {
         RequestSequencer sequencer =
                 new RequestSequencer(replies, shared, state, own, readYourWrites, backpressure, loop.requestCounts);
         ClientConnections connections = new ClientConnections(shared, loop, state, own, backpressure);
-        Routing routing = new GroupRouting(shared, loop, connections, own, readYourWrites, replies, channel.alloc());
+        ClusterRouting cluster = shared.cluster() == null
+                ? null
+                : new ClusterRouting(shared, loop, connections, replies, channel.alloc(), eventLoop);
+        Routing routing = cluster != null
+                ? cluster
+                : new GroupRouting(shared, loop, connections, own, readYourWrites, replies, channel.alloc());
 
         TransactionLane transactions =
                 new TransactionLane(sequencer, routing, replies, loop.held, connections, own, shared, state);
@@ -51,10 +56,21 @@ public final class Client {
                         shared,
                         sequencer,
                         new ClientListCommand(groupNodes, shared, own, sequencer, replies, eventLoop)),
-                new GroupCommands(
-                        new GroupConfigCommand(groupNodes, shared, replies, sequencer, eventLoop),
-                        new GroupAclCommand(groupNodes, shared, replies, sequencer, eventLoop),
-                        new ScriptKill(shared, loop, own, replies, sequencer)),
+                cluster != null
+                        ? null
+                        : new GroupCommands(
+                                new GroupConfigCommand(groupNodes, shared, replies, sequencer, eventLoop),
+                                new GroupAclCommand(groupNodes, shared, replies, sequencer, eventLoop),
+                                new ScriptKill(shared, loop, own, replies, sequencer)),
+                cluster == null
+                        ? null
+                        : new ClusterFacade(
+                                sequencer,
+                                cluster,
+                                replies,
+                                state,
+                                own,
+                                shared.config().listen()),
                 replies,
                 state);
 

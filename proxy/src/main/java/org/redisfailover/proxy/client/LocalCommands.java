@@ -90,6 +90,9 @@ final class LocalCommands {
         if (index == RespNumbers.INVALID || index < Integer.MIN_VALUE || index > Integer.MAX_VALUE) {
             return Replies.error("ERR value is not an integer or out of range");
         }
+        if (shared.cluster() != null && index != 0) {
+            return Replies.error("ERR SELECT is not allowed in cluster mode"); // Redis Cluster's own answer
+        }
         if (index < 0 || index >= shared.config().databases()) {
             return Replies.error("ERR DB index is out of range");
         }

@@ -17,7 +17,11 @@ final class SharedLane implements Lane {
     private final LaneContext lanes;
     private final Routing routing;
     private final LocalCommands local;
+    /** The group's CONFIG, ACL and SCRIPT KILL; null in cluster mode, where the server's tips fan them out. */
     private final GroupCommands group;
+    /** Cluster mode: the CLUSTER commands the proxy answers as one node (null for a replication group). */
+    private final ClusterFacade facade;
+
     private final ReplyOrderer replies;
     private final ClientState state;
 
@@ -26,12 +30,14 @@ final class SharedLane implements Lane {
             Routing routing,
             LocalCommands local,
             GroupCommands group,
+            ClusterFacade facade,
             ReplyOrderer replies,
             ClientState state) {
         this.lanes = lanes;
         this.routing = routing;
         this.local = local;
         this.group = group;
+        this.facade = facade;
         this.replies = replies;
         this.state = state;
     }
@@ -43,6 +49,9 @@ final class SharedLane implements Lane {
 
     @Override
     public void run(RedisRequest request, Route route) {
+        if (facade != null && facade.run(request, route)) {
+            return;
+        }
         switch (route.routingClass()) {
             case READ, READ_CURSOR, MASTER ->
                 routing.send(
@@ -50,7 +59,13 @@ final class SharedLane implements Lane {
                         route,
                         lanes.forwardedSlot(route, route.routingClass().isRead()));
             case LOCAL -> local.execute(request);
-            case GROUP -> group.run(request, route);
+            case GROUP -> {
+                if (group != null) {
+                    group.run(request, route);
+                } else {
+                    routing.send(request, route, lanes.forwardedSlot(route, false));
+                }
+            }
             case CLOSE -> {
                 log.warn(
                         "Possible SECURITY ATTACK detected from {}: it looks like somebody is sending POST or Host: commands; "

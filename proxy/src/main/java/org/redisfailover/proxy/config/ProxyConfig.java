@@ -40,6 +40,7 @@ import org.redisfailover.proxy.tls.ListenerTls;
  * @param minReplicaAcks         safe mode: a write is acknowledged only once this many replicas have it (0: asynchronous)
  * @param replicaAckTimeout      how long a batch's WAIT waits for them; past it the writes get an outcome-unknown error
  * @param metrics                record metrics (false: Dropwizard's no-op registry, for measuring what they cost)
+ * @param cluster                cluster mode: the Redis Cluster the proxy fronts (null: one replication group)
  */
 public record ProxyConfig(
         NodeAddress listen,
@@ -70,7 +71,8 @@ public record ProxyConfig(
         boolean protectedMode,
         int minReplicaAcks,
         Duration replicaAckTimeout,
-        boolean metrics) {
+        boolean metrics,
+        ClusterSettings cluster) {
 
     public ProxyConfig {
         replicas = List.copyOf(replicas);
@@ -103,8 +105,15 @@ public record ProxyConfig(
                 partialRequestTimeout.toMillis(),
                 "> 0");
         require(!clientIdleTimeout.isNegative(), "client-idle-timeout-s", clientIdleTimeout.toSeconds(), ">= 0");
-        if (master == null && zooKeeper == null) {
-            throw new IllegalArgumentException("a master is needed unless the topology comes from ZooKeeper (--zk)");
+        if (master == null && zooKeeper == null && cluster == null) {
+            throw new IllegalArgumentException(
+                    "a master is needed unless the topology comes from ZooKeeper (--zk) or a cluster (--cluster)");
+        }
+        if (cluster != null) {
+            requireGroupModeOnly(master == null && replicas.isEmpty(), "--master and --replicas");
+            requireGroupModeOnly(zooKeeper == null, "--zk");
+            requireGroupModeOnly(minReplicaAcks == 0, "min-replica-acks");
+            requireGroupModeOnly(readPolicy == ReadPolicy.MASTER, "a read policy other than master");
         }
         if ((master != null && master.port() == 0) || replicas.stream().anyMatch(r -> r.port() == 0)) {
             throw new IllegalArgumentException("a Redis node needs a port (0 is only for --listen)");
@@ -176,6 +185,7 @@ public record ProxyConfig(
         private int minReplicaAcks;
         private Duration replicaAckTimeout = Duration.ofSeconds(1);
         private boolean metrics = true;
+        private ClusterSettings cluster;
 
         private Builder(NodeAddress listen, NodeAddress master, List<NodeAddress> replicas) {
             this.listen = listen;
@@ -307,6 +317,11 @@ public record ProxyConfig(
             return this;
         }
 
+        public Builder cluster(ClusterSettings value) {
+            cluster = value;
+            return this;
+        }
+
         public ProxyConfig build() {
             return new ProxyConfig(
                     listen,
@@ -337,7 +352,15 @@ public record ProxyConfig(
                     protectedMode,
                     minReplicaAcks,
                     replicaAckTimeout,
-                    metrics);
+                    metrics,
+                    cluster);
+        }
+    }
+
+    /** What cluster mode does not take (yet: docs/CLUSTER.md says what it does). */
+    private static void requireGroupModeOnly(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalArgumentException(what + " cannot be used with --cluster (docs/CLUSTER.md)");
         }
     }
 
@@ -350,7 +373,8 @@ public record ProxyConfig(
     @Override
     public String toString() {
         // Never print the password.
-        return "ProxyConfig[listen=" + listen + ", master=" + master + ", replicas=" + replicas + ", readPolicy="
+        return "ProxyConfig[listen=" + listen + (cluster == null ? "" : ", cluster=" + cluster.seeds()) + ", master="
+                + master + ", replicas=" + replicas + ", readPolicy="
                 + readPolicy.label()
                 + ", zooKeeper="
                 + (zooKeeper == null

@@ -94,6 +94,17 @@ public final class ProxyErrors {
                 + " ms)";
     }
 
+    /** Cluster mode: a request still redirected after {@code hops} redirections ({@code last}: the last one). */
+    public static String tooManyRedirects(int hops, String last) {
+        return ERR + "the cluster redirected the request " + hops + " times (last: " + last + "); try again";
+    }
+
+    /** Cluster mode: a CLUSTER subcommand that changes or inspects one node, which the proxy does not present. */
+    public static String clusterSubcommandRefused(String subcommand) {
+        return ERR + "CLUSTER " + subcommand + " is not available through the proxy, which presents the cluster as"
+                + " one node; run it on a node directly";
+    }
+
     /** A held request the proxy gives up on ({@code reason}: it is stopping, say). */
     public static String heldRequestFailed(String reason) {
         return ERR + reason;

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.cluster.SlotMap;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.protocol.topology.Topology;
 import org.redisfailover.proxy.backend.BackendPool;
@@ -37,6 +38,8 @@ public final class LoopResources {
     private final OffsetProbe offsetProbe;
     /** On one loop of a proxy following ZooKeeper with the guard on: renews the replication lease. */
     private final ReplicationGuard replicationGuard;
+    /** On one loop in cluster mode: reads the slot map. */
+    private final ClusterRefresher clusterRefresher;
 
     public LoopResources(EventLoop loop, ProxyShared shared, boolean first) {
         ProxyConfig config = shared.config();
@@ -73,6 +76,26 @@ public final class LoopResources {
         this.replicationGuard = first && lease.followsZooKeeper() && lease.guardMillis() > 0
                 ? new ReplicationGuard(shared, this, loop)
                 : null;
+        this.clusterRefresher = first && shared.cluster() != null
+                ? new ClusterRefresher(shared.cluster(), config.cluster(), this, loop)
+                : null;
+    }
+
+    /**
+     * Cluster mode: who serves which slot changed (run on this loop). A node the map no longer names (a master
+     * that failed) loses its connections, so what was in flight there is answered now, UNCERTAIN for a write,
+     * rather than at the backend timeout; the held requests go to the slots' masters now.
+     */
+    public void onClusterChanged(SlotMap previous, SlotMap current) {
+        if (previous != null) {
+            Set<NodeAddress> named = new HashSet<>(current.nodes());
+            for (NodeAddress node : previous.nodes()) {
+                if (!named.contains(node)) {
+                    pool.closeNode(node);
+                }
+            }
+        }
+        held.releaseAll();
     }
 
     /** The master to write to now (see {@link #writableMaster(Topology)}). */
@@ -154,6 +177,9 @@ public final class LoopResources {
         }
         if (replicationGuard != null) {
             replicationGuard.close();
+        }
+        if (clusterRefresher != null) {
+            clusterRefresher.close();
         }
         awaitingLease.failAll();
         held.failAll("proxy shutting down");

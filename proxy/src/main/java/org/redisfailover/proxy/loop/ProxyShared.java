@@ -8,6 +8,7 @@ import org.redisfailover.proxy.backend.GroupAccess;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.Transport;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
+import org.redisfailover.proxy.topology.ClusterView;
 import org.redisfailover.proxy.topology.GroupConfigStore;
 import org.redisfailover.proxy.topology.ReplicationOffsets;
 import org.redisfailover.proxy.topology.TopologyHolder;
@@ -34,6 +35,8 @@ public final class ProxyShared {
     private final AuthFailures authFailures = new AuthFailures();
     private final NodeReachability reachability = new NodeReachability();
     private final ClientDirectory clients = new ClientDirectory();
+    /** Cluster mode: the slot map and the nodes' commands (null: one replication group). */
+    private final ClusterView cluster;
     /** The configuration's requirepass as bytes, swapped with it: no conversion per request. */
     private volatile byte[] requirepass;
 
@@ -47,6 +50,12 @@ public final class ProxyShared {
                 config.backendTls() == null ? null : config.backendTls().nettyContext(TlsFiles.bestProvider());
         this.groupAccess = config.backendPassword() == null ? new GroupAccess() : null;
         this.requirepass = passwordBytes(config.requirepass());
+        this.cluster = config.cluster() == null ? null : new ClusterView();
+    }
+
+    /** Cluster mode: what is known of the cluster; null when the proxy fronts one replication group. */
+    public ClusterView cluster() {
+        return cluster;
     }
 
     public GroupAccess groupAccess() {

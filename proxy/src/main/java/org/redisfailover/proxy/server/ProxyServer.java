@@ -86,6 +86,7 @@ public final class ProxyServer implements AutoCloseable {
     public ProxyServer(ProxyConfig config) {
         // Following ZooKeeper, the proxy knows no master until it has read the topology znode (epoch 0):
         // requests that need one are held until then.
+        // In cluster mode the group topology names no master: ClusterRouting routes by the slot map instead.
         Topology topology = config.zooKeeper() != null
                 ? new Topology(0, null, List.of())
                 : new Topology(1, config.master(), config.replicas());
@@ -100,7 +101,9 @@ public final class ProxyServer implements AutoCloseable {
                 .group(
                         config.zooKeeper() != null
                                 ? config.zooKeeper().layout().root()
-                                : config.master().toString());
+                                : config.cluster() != null
+                                        ? "cluster " + config.cluster().seeds().get(0)
+                                        : config.master().toString());
     }
 
     /** Binds the listen address and warms up backend connections; throws if the address cannot be bound. */
@@ -160,6 +163,16 @@ public final class ProxyServer implements AutoCloseable {
             loops.forEach((loop, resources) ->
                     loop.execute(() -> resources.onRoutingChanged(previous, current, topology.routedMaster())));
         });
+        if (shared.cluster() != null) {
+            shared.cluster().addListener((previous, current) -> {
+                log.atInfo()
+                        .addKeyValue("event", "cluster_map")
+                        .addKeyValue("masters", current.masters())
+                        .addKeyValue("covered", current.covered())
+                        .log("cluster slot map applied: {} slots covered by {}", current.covered(), current.masters());
+                loops.forEach((loop, resources) -> loop.execute(() -> resources.onClusterChanged(previous, current)));
+            });
+        }
         if (config.tls() != null) {
             tls = new TlsServerContext(
                     config.tls(),
@@ -208,7 +221,9 @@ public final class ProxyServer implements AutoCloseable {
                 config.zooKeeper() != null
                         ? "topology from ZooKeeper " + config.zooKeeper().connectString()
                                 + config.zooKeeper().layout().topology()
-                        : "master " + config.master() + ", replicas " + config.replicas(),
+                        : config.cluster() != null
+                                ? "cluster mode, seeds " + config.cluster().seeds()
+                                : "master " + config.master() + ", replicas " + config.replicas(),
                 config.readPolicy().label());
         return this;
     }
@@ -303,6 +318,11 @@ public final class ProxyServer implements AutoCloseable {
     public String notReadyReason() {
         if (draining) {
             return "shutting down: clients are closed as their requests are answered";
+        }
+        if (shared.cluster() != null) {
+            return shared.cluster().map() == null || shared.cluster().commands() == null
+                    ? "the cluster's slot map is not read yet"
+                    : null;
         }
         String notWritable = shared.topology().notWritableReason();
         NodeAddress master = shared.topology().current().master();

@@ -43,6 +43,7 @@ class SharedLaneTest {
                             fixture.lanes,
                             fixture.channel.eventLoop()),
                     new ScriptKill(fixture.shared, fixture.loop, fixture.own, fixture.replies, fixture.lanes)),
+            null,
             fixture.replies,
             fixture.state);
 

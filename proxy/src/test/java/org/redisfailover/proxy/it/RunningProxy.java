@@ -1,10 +1,14 @@
 package org.redisfailover.proxy.it;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.config.ClusterSettings;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.server.ProxyServer;
+import org.redisfailover.testing.Poll;
+import org.redisfailover.testing.RedisCluster;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
@@ -32,6 +36,25 @@ public final class RunningProxy implements AutoCloseable {
                 .build();
         try {
             return new RunningProxy(new ProxyServer(config).start());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A proxy in cluster mode in front of {@code cluster}, seeded with one of its nodes. */
+    public static RunningProxy startCluster(RedisCluster cluster, UnaryOperator<ProxyConfig.Builder> tweak) {
+        ProxyConfig config = tweak.apply(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of())
+                        .cluster(new ClusterSettings(
+                                List.of(cluster.nodes().get(0).address()), ClusterSettings.DEFAULT_REFRESH, false)))
+                .build();
+        try {
+            RunningProxy proxy = new RunningProxy(new ProxyServer(config).start());
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "the proxy to read the cluster's slot map",
+                    () -> proxy.server().notReadyReason() == null);
+            return proxy;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

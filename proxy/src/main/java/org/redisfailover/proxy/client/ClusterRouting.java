@@ -1,0 +1,292 @@
+package org.redisfailover.proxy.client;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.redisfailover.protocol.cluster.HashSlots;
+import org.redisfailover.protocol.cluster.SlotMap;
+import org.redisfailover.protocol.command.ClusterCommand;
+import org.redisfailover.protocol.command.ClusterCommands;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.protocol.resp.RespWriter;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.IgnoredReply;
+import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.errors.ProxyErrors;
+import org.redisfailover.proxy.loop.HeldRequests;
+import org.redisfailover.proxy.loop.LoopResources;
+import org.redisfailover.proxy.loop.ProxyShared;
+import org.redisfailover.proxy.topology.ClusterView;
+
+/**
+ * {@link Routing} in front of a Redis Cluster: a request goes to the master of the slot its keys hash to (the
+ * keys found from the nodes' own key specifications), a keyless one to any master, or to every shard when its
+ * request policy says so ({@link FanOut}); keys in several slots are split where that keeps the command's
+ * meaning ({@link SlotSplit}) and get Redis' own CROSSSLOT error otherwise. The cluster's answers that are
+ * about routing never reach the client ({@link Redirected}): MOVED updates the slot map and sends again, ASK
+ * sends once more with ASKING, TRYAGAIN and CLUSTERDOWN are retried with backoff within the hold timeout. A
+ * slot with no master (its shard failing over) holds the request, as a group holds writes with no master, and
+ * the client's later requests behind it.
+ */
+final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
+
+    /** Redis' own error for keys in more than one slot. */
+    static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+    /** Redirections one request may take (a slot migrating back and forth takes several). */
+    static final int MAX_REDIRECTS = 8;
+
+    private static final long FIRST_RETRY_MILLIS = 2;
+    private static final long LAST_RETRY_MILLIS = 200;
+
+    private final ProxyShared shared;
+    private final LoopResources loop;
+    private final ClientConnections connections;
+    private final ReplyOrderer replies;
+    private final ByteBufAllocator alloc;
+    private final EventLoop eventLoop;
+    private final ClusterView view;
+    /** This client's requests held for a slot's master: later ones queue behind them. */
+    private int heldCount;
+    /** Keyless requests go to the masters in turn. */
+    private int nextKeyless;
+
+    ClusterRouting(
+            ProxyShared shared,
+            LoopResources loop,
+            ClientConnections connections,
+            ReplyOrderer replies,
+            ByteBufAllocator alloc,
+            EventLoop eventLoop) {
+        this.shared = shared;
+        this.loop = loop;
+        this.connections = connections;
+        this.replies = replies;
+        this.alloc = alloc;
+        this.eventLoop = eventLoop;
+        this.view = shared.cluster();
+    }
+
+    @Override
+    public void send(RedisRequest request, Route route, ReplySlot slot) {
+        route(request, route, slot, false);
+    }
+
+    private void route(RedisRequest request, Route route, ReplySlot slot, boolean releasedFromHold) {
+        ClusterCommands commands = view.commands();
+        SlotMap map = view.map();
+        if ((heldCount > 0 && !releasedFromHold) || commands == null || map == null) {
+            hold(request, route, slot);
+            return;
+        }
+        ClusterCommand command = commands.find(request);
+        int keySlot = command == null ? ClusterCommand.NO_KEYS : command.slot(request);
+        if (keySlot == ClusterCommand.CROSS_SLOT) {
+            if (SlotSplit.splits(command, shared.config().cluster().splitMset())) {
+                new SlotSplit(this, command, slot, alloc).run(request, route);
+            } else {
+                request.release();
+                slot.complete(Replies.error(CROSSSLOT));
+            }
+            return;
+        }
+        if (keySlot == ClusterCommand.NO_KEYS) {
+            if (command != null && FanOut.fansOut(command)) {
+                new FanOut(command, slot, this).run(request, route, map);
+                return;
+            }
+            List<NodeAddress> masters = map.masters();
+            if (masters.isEmpty()) {
+                hold(request, route, slot);
+                return;
+            }
+            forward(request, route, slot, slot, masters.get(Math.floorMod(nextKeyless++, masters.size())), 0, false);
+            return;
+        }
+        NodeAddress owner = map.master(keySlot);
+        if (owner == null) {
+            view.uncovered();
+            hold(request, route, slot);
+            return;
+        }
+        forward(request, route, slot, slot, owner, 0, false);
+    }
+
+    /**
+     * Routes one part of a split request (ownership passes), whose reply goes to {@code answer}; the client's
+     * {@code slot} times its waits. With no master for its slot it is tried again after a backoff, within the
+     * hold timeout, and then answered with the reason.
+     */
+    void routePart(RedisRequest part, Route route, ReplySlot slot, PendingReply answer, int hops) {
+        ClusterCommands commands = view.commands();
+        SlotMap map = view.map();
+        ClusterCommand command = commands.find(part);
+        int keySlot = command == null ? ClusterCommand.NO_KEYS : command.slot(part);
+        NodeAddress owner = keySlot >= 0 ? map.master(keySlot) : null;
+        if (owner != null) {
+            forward(part, route, slot, answer, owner, hops, false);
+            return;
+        }
+        view.uncovered();
+        if (!retryLater(part, route, slot, answer, hops)) {
+            part.release();
+            answer.refused(
+                    ProxyErrors.noMaster("no master serves slot " + keySlot + " of the cluster", waitedMillis(slot)));
+        }
+    }
+
+    /**
+     * Sends {@code request} (ownership passes) to {@code node}, preceded by ASKING when {@code asking}; its
+     * reply goes to {@code answer} (the client's {@code slot}, or a part of a split request) unless it is a
+     * redirection, which {@link Redirected} follows. {@code hops}: the redirections followed so far.
+     */
+    void forward(
+            RedisRequest request,
+            Route route,
+            ReplySlot slot,
+            PendingReply answer,
+            NodeAddress node,
+            int hops,
+            boolean asking) {
+        BackendConnection connection = connections.to(node);
+        if (asking) {
+            // Adjacent on the connection: nothing of another client's can come between ASKING and the request.
+            connections.send(connection, RespWriter.request(alloc, "ASKING"), new IgnoredReply());
+        }
+        request.retain(); // kept until the reply, to send again if the cluster redirects it
+        connections.send(connection, request, new Redirected(this, request, route, slot, answer, hops));
+    }
+
+    /**
+     * A request the cluster refused before running it (TRYAGAIN, CLUSTERDOWN), or a part with no master to go to:
+     * routed anew after a backoff. False, with nothing taken, once the client's slot has waited the hold timeout.
+     */
+    boolean retryLater(RedisRequest request, Route route, ReplySlot slot, PendingReply answer, int hops) {
+        slot.heldNow(System.nanoTime());
+        if (waitedMillis(slot) >= shared.config().holdTimeout().toMillis() || !replies.isOpen()) {
+            return false;
+        }
+        long delay = Math.min(LAST_RETRY_MILLIS, FIRST_RETRY_MILLIS << Math.min(hops, 10));
+        // The client's later requests are not held behind it: a cluster client retrying TRYAGAIN does not wait
+        // either, and the replies keep their order whatever order the nodes run the requests in.
+        eventLoop.schedule(
+                () -> {
+                    if (!replies.isOpen()) {
+                        request.release();
+                    } else if (answer == slot) {
+                        route(request, route, slot, true);
+                    } else {
+                        routePart(request, route, slot, answer, hops);
+                    }
+                },
+                delay,
+                TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    private static long waitedMillis(ReplySlot slot) {
+        return slot.heldSinceNanos() == 0
+                ? 0
+                : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - slot.heldSinceNanos());
+    }
+
+    /** Sends {@code request} (ownership passes), named by its slot rather than a key, to that slot's master. */
+    void sendForSlot(RedisRequest request, Route route, ReplySlot slot, int keySlot) {
+        SlotMap map = view.map();
+        NodeAddress owner = map == null ? null : map.master(keySlot);
+        if (owner == null) {
+            request.release();
+            slot.complete(
+                    Replies.error(ProxyErrors.noMaster("no master serves slot " + keySlot + " of the cluster", 0)));
+            return;
+        }
+        forward(request, route, slot, slot, owner, 0, false);
+    }
+
+    /** Whether every slot has a master now. */
+    boolean coversEverySlot() {
+        SlotMap map = view.map();
+        return map != null && map.covered() == HashSlots.COUNT;
+    }
+
+    /** Sends {@code request} (ownership passes) to {@code node} as it is, its reply to {@code answer}: a fan-out's part. */
+    void sendTo(NodeAddress node, RedisRequest request, PendingReply answer) {
+        connections.send(connections.to(node), request, answer);
+    }
+
+    /** Follows a MOVED: the slot map learns the new owner at once, and a refresh is asked for. */
+    void moved(int keySlot, NodeAddress owner) {
+        view.moved(keySlot, owner);
+    }
+
+    /** A connection to a node failed: the map is read again (its shard may be failing over). */
+    void nodeFailed() {
+        view.requestRefresh();
+    }
+
+    private void hold(RedisRequest request, Route route, ReplySlot slot) {
+        if (loop.held.hold(this, request, route, slot)) {
+            heldCount++;
+        } else {
+            request.release();
+            slot.complete(Replies.error(ProxyErrors.HOLD_QUEUE_FULL));
+        }
+    }
+
+    /** The node of a connection of the client's own: the master of the request's slot (any master without keys). */
+    @Override
+    public NodeAddress pinnedNode(RedisRequest request) {
+        ClusterCommands commands = view.commands();
+        SlotMap map = view.map();
+        if (commands == null || map == null) {
+            return null;
+        }
+        ClusterCommand command = request == null ? null : commands.find(request);
+        int keySlot = command == null ? ClusterCommand.NO_KEYS : command.slot(request);
+        if (keySlot >= 0) {
+            NodeAddress owner = map.master(keySlot);
+            if (owner == null) {
+                view.uncovered();
+            }
+            return owner;
+        }
+        List<NodeAddress> masters = map.masters();
+        return masters.isEmpty() ? null : masters.get(0);
+    }
+
+    /** Never sent (its connection failed first): held until the map changes or the node is back. */
+    @Override
+    public boolean holdUnsent(RedisRequest request, Route route, ReplySlot slot) {
+        if (!replies.isOpen()) {
+            return false;
+        }
+        view.requestRefresh();
+        hold(request, route, slot);
+        return true;
+    }
+
+    @Override
+    public void release(RedisRequest request, Route route, ReplySlot slot) {
+        heldCount--;
+        if (!replies.isOpen()) {
+            request.release();
+            return;
+        }
+        route(request, route, slot, true);
+    }
+
+    @Override
+    public void fail(RedisRequest request, ReplySlot slot, String errorLine) {
+        heldCount--;
+        request.release();
+        slot.complete(Replies.error(errorLine));
+    }
+
+    /** Whether the client is still there to answer (a request split or fanned out checks before sending on). */
+    boolean open() {
+        return replies.isOpen();
+    }
+}

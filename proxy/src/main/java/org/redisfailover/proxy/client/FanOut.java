@@ -1,0 +1,161 @@
+package org.redisfailover.proxy.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.redisfailover.protocol.cluster.SlotMap;
+import org.redisfailover.protocol.command.ClusterCommand;
+import org.redisfailover.protocol.command.Route;
+import org.redisfailover.protocol.resp.RedisRequest;
+import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.protocol.resp.RespElements;
+import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.PendingReply;
+import org.redisfailover.proxy.errors.ProxyErrors;
+
+/**
+ * A keyless command the server's tips send to every shard ({@code request_policy:all_shards}: DBSIZE, KEYS,
+ * FLUSHALL, FUNCTION LOAD) or every node ({@code all_nodes}: SCRIPT LOAD, CONFIG SET), answered as one reply
+ * merged by its {@code response_policy}: summed ({@code agg_sum}: DBSIZE), the least or greatest
+ * ({@code agg_min}, {@code agg_max}), every node's success or the first error ({@code all_succeeded}), the first
+ * success ({@code one_succeeded}), a logical AND or OR, and with no policy the arrays concatenated (KEYS) or
+ * else every node's success. A {@code special} reply (INFO, RANDOMKEY, SCAN) is no fan-out: one master answers.
+ */
+final class FanOut {
+
+    private final ClusterCommand command;
+    private final ReplySlot slot;
+    private final ClusterRouting routing;
+    private byte[][] frames;
+    private int pending;
+
+    FanOut(ClusterCommand command, ReplySlot slot, ClusterRouting routing) {
+        this.command = command;
+        this.slot = slot;
+        this.routing = routing;
+    }
+
+    static boolean fansOut(ClusterCommand command) {
+        String request = command.requestPolicy();
+        return ("all_shards".equals(request) || "all_nodes".equals(request))
+                && !"special".equals(command.responsePolicy());
+    }
+
+    /** Sends {@code request} (ownership passes) to every master, or every node, of {@code map}. */
+    void run(RedisRequest request, Route route, SlotMap map) {
+        List<NodeAddress> targets = "all_nodes".equals(command.requestPolicy()) ? map.nodes() : map.masters();
+        if (targets.isEmpty()) {
+            request.release();
+            slot.complete(Replies.error(ProxyErrors.noMaster("no master known in the cluster", 0)));
+            return;
+        }
+        frames = new byte[targets.size()][];
+        pending = targets.size();
+        for (int i = 0; i < targets.size(); i++) {
+            request.retain();
+            routing.sendTo(targets.get(i), request, new Part(i));
+        }
+        request.release();
+    }
+
+    private final class Part extends PendingReply {
+        private final int index;
+
+        Part(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public boolean onFrame(ByteBuf buffer, int start, int length) {
+            byte[] frame = new byte[length];
+            buffer.getBytes(start, frame);
+            answered(index, frame);
+            return true;
+        }
+
+        @Override
+        public void lost(NodeAddress node, String reason) {
+            answered(index, error(ProxyErrors.lostBeforeReply(node, reason, slot.lossIsDefinite())));
+        }
+
+        @Override
+        public void refused(String errorLine) {
+            answered(index, error(errorLine));
+        }
+    }
+
+    private static byte[] error(String line) {
+        return ("-" + line + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isError(byte[] frame) {
+        return frame.length > 0 && (frame[0] == '-' || frame[0] == '!');
+    }
+
+    private void answered(int index, byte[] frame) {
+        frames[index] = frame;
+        if (--pending > 0) {
+            return;
+        }
+        byte[] merged = merge();
+        ByteBuf buffer = Unpooled.wrappedBuffer(merged);
+        slot.complete(buffer, 0, merged.length);
+        buffer.release();
+    }
+
+    private byte[] merge() {
+        String policy = command.responsePolicy();
+        byte[] firstError =
+                Arrays.stream(frames).filter(FanOut::isError).findFirst().orElse(null);
+        if ("one_succeeded".equals(policy)) {
+            return Arrays.stream(frames).filter(f -> !isError(f)).findFirst().orElse(firstError);
+        }
+        if (firstError != null) {
+            return firstError;
+        }
+        if (policy == null) {
+            return Arrays.stream(frames).allMatch(RespElements::isSequence) ? concatenated() : frames[0];
+        }
+        return switch (policy) {
+            case "agg_sum", "agg_min", "agg_max", "agg_logical_and", "agg_logical_or" -> aggregate(policy);
+            default -> frames[0]; // all_succeeded: every node said so
+        };
+    }
+
+    private byte[] aggregate(String policy) {
+        long result = 0;
+        for (int i = 0; i < frames.length; i++) {
+            long value = Long.parseLong(new String(frames[i], 1, frames[i].length - 3, StandardCharsets.US_ASCII));
+            result = i == 0
+                    ? value
+                    : switch (policy) {
+                        case "agg_sum" -> result + value;
+                        case "agg_min" -> Math.min(result, value);
+                        case "agg_max" -> Math.max(result, value);
+                        case "agg_logical_and" -> (result != 0 && value != 0) ? 1 : 0;
+                        default -> (result != 0 || value != 0) ? 1 : 0;
+                    };
+        }
+        return (":" + result + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private byte[] concatenated() {
+        int total = 0;
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (byte[] frame : frames) {
+            int count = RespElements.count(frame);
+            if (count > 0) {
+                total += count;
+                int first = RespElements.firstElement(frame);
+                body.write(frame, first, frame.length - first);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(("*" + total + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(body.toByteArray());
+        return out.toByteArray();
+    }
+}

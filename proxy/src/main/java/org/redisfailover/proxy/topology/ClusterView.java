@@ -1,0 +1,94 @@
+package org.redisfailover.proxy.topology;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import org.redisfailover.protocol.cluster.SlotMap;
+import org.redisfailover.protocol.command.ClusterCommands;
+import org.redisfailover.protocol.topology.NodeAddress;
+
+/**
+ * Cluster mode: what every loop reads about the cluster the proxy fronts, the slot map and the commands its
+ * nodes know (both null until first read), and the way to ask for the map to be read again. Written by the
+ * refresher on one loop, and by any loop that hears a MOVED. Thread-safe.
+ */
+public final class ClusterView {
+
+    private final AtomicReference<SlotMap> map = new AtomicReference<>();
+    private volatile ClusterCommands commands;
+    private final List<BiConsumer<SlotMap, SlotMap>> listeners = new CopyOnWriteArrayList<>();
+    private volatile Runnable refresh = () -> {};
+    /** When a slot last had no master while one was asked for (0: none since the map covered every slot). */
+    private volatile long uncoveredSinceNanos;
+
+    /** The slot map, or null before the first read. */
+    public SlotMap map() {
+        return map.get();
+    }
+
+    /** The commands the nodes know, or null before they answered {@code COMMAND}. */
+    public ClusterCommands commands() {
+        return commands;
+    }
+
+    public void commands(ClusterCommands known) {
+        commands = known;
+    }
+
+    /** Installs a map read from the cluster; listeners hear of it when its shape changed ({@link SlotMap#sameShape}). */
+    public void install(SlotMap read) {
+        SlotMap previous = map.getAndSet(read);
+        if (read.covered() == org.redisfailover.protocol.cluster.HashSlots.COUNT) {
+            uncoveredSinceNanos = 0;
+        }
+        if (previous == null || !previous.sameShape(read)) {
+            listeners.forEach(listener -> listener.accept(previous, read));
+        }
+    }
+
+    /**
+     * A node answered MOVED: {@code slot} is served by {@code owner} now. Applied at once, so the next requests
+     * go there without waiting for the refresh it asks for.
+     */
+    public void moved(int slot, NodeAddress owner) {
+        SlotMap current;
+        SlotMap updated;
+        do {
+            current = map.get();
+            if (current == null || owner.equals(current.master(slot))) {
+                break;
+            }
+            updated = current.withOwner(slot, owner);
+        } while (!map.compareAndSet(current, updated));
+        requestRefresh();
+    }
+
+    /** A slot had no master when a request needed one: noted for the metrics, and a refresh is asked for. */
+    public void uncovered() {
+        if (uncoveredSinceNanos == 0) {
+            uncoveredSinceNanos = System.nanoTime();
+        }
+        requestRefresh();
+    }
+
+    /** Since when some slot has had no master (0: none missing now). */
+    public long uncoveredSinceNanos() {
+        return uncoveredSinceNanos;
+    }
+
+    /** Asks the refresher to read the map again soon (it reads once however many ask). */
+    public void requestRefresh() {
+        refresh.run();
+    }
+
+    /** The refresher: what {@link #requestRefresh()} runs (safe to call from any thread). */
+    public void onRefreshRequest(Runnable action) {
+        refresh = action;
+    }
+
+    /** Told (previous map or null, new map) on the installing thread when who serves a slot changed. */
+    public void addListener(BiConsumer<SlotMap, SlotMap> listener) {
+        listeners.add(listener);
+    }
+}

@@ -1,0 +1,215 @@
+package org.redisfailover.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.protocol.cluster.HashSlots;
+import org.redisfailover.testing.RedisCluster;
+import org.redisfailover.testing.RedisProcess;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Cluster mode in front of a real 3-master, 3-replica Redis Cluster: every key reaches its slot's master,
+ * multi-key commands are split or refused as the server's own tips say, keyless ones fan out, and no MOVED or
+ * ASK reaches the client while slots move under it.
+ */
+class ClusterModeIT {
+
+    @TempDir
+    static Path dir;
+
+    private static RedisCluster cluster;
+    private static RunningProxy proxy;
+
+    @BeforeAll
+    static void start() {
+        cluster = RedisCluster.start(dir, 3, 1);
+        proxy = RunningProxy.startCluster(cluster, config -> config);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void empty() {
+        for (RedisProcess master : cluster.masters()) {
+            try (Jedis jedis = master.client()) {
+                jedis.flushAll();
+            }
+        }
+    }
+
+    private static int slot(String key) {
+        return HashSlots.of(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyKeyReachesItsSlotsMaster() {
+        try (Jedis client = proxy.client()) {
+            for (int i = 0; i < 300; i++) {
+                assertEquals("OK", client.set("key:" + i, "v" + i));
+            }
+            for (int i = 0; i < 300; i++) {
+                assertEquals("v" + i, client.get("key:" + i));
+            }
+        }
+        Set<Integer> mastersUsed = new HashSet<>();
+        for (int i = 0; i < 300; i++) {
+            RedisProcess owner = cluster.masterOf(slot("key:" + i));
+            mastersUsed.add(owner.port());
+            try (Jedis direct = owner.client()) {
+                assertEquals("v" + i, direct.get("key:" + i), "key:" + i + " on its slot's master");
+            }
+        }
+        assertEquals(3, mastersUsed.size());
+    }
+
+    @Test
+    void keysInSeveralSlotsGetRedisOwnErrorUnlessTheTipsAllowASplit() {
+        try (Jedis client = proxy.client()) {
+            JedisDataException msetnx = assertThrows(JedisDataException.class, () -> client.msetnx("a", "1", "b", "2"));
+            assertEquals("CROSSSLOT Keys in request don't hash to the same slot", msetnx.getMessage());
+            JedisDataException mset = assertThrows(JedisDataException.class, () -> client.mset("a", "1", "b", "2"));
+            assertTrue(mset.getMessage().startsWith("CROSSSLOT"));
+            assertThrows(JedisDataException.class, () -> client.sunionstore("a", "b", "c"));
+            // One slot: straight to its owner, atomic as the cluster makes it.
+            assertEquals("OK", client.mset("{u}a", "1", "{u}b", "2"));
+            assertEquals(1, client.msetnx("{v}a", "1", "{v}b", "2"));
+        }
+    }
+
+    @Test
+    void multiKeyReadsAndDeletesAreSplitPerSlotAndMerged() {
+        List<String> keys = new ArrayList<>();
+        try (Jedis client = proxy.client()) {
+            for (int i = 0; i < 20; i++) {
+                keys.add("m" + i);
+                if (i % 3 != 0) {
+                    client.set("m" + i, "value" + i);
+                }
+            }
+            List<String> values = client.mget(keys.toArray(String[]::new));
+            for (int i = 0; i < 20; i++) {
+                if (i % 3 == 0) {
+                    assertNull(values.get(i), "m" + i + " was never set");
+                } else {
+                    assertEquals("value" + i, values.get(i), "m" + i + " in the client's order");
+                }
+            }
+            assertEquals(13, client.exists(keys.toArray(String[]::new)));
+            assertEquals(13, client.touch(keys.toArray(String[]::new)));
+            assertEquals(13, client.del(keys.toArray(String[]::new)));
+            assertEquals(0, client.exists(keys.toArray(String[]::new)));
+        }
+    }
+
+    @Test
+    void keylessCommandsFanOutAndMergeAsTheTipsSay() {
+        try (Jedis client = proxy.client()) {
+            for (int i = 0; i < 50; i++) {
+                client.set("f" + i, "x");
+            }
+            assertEquals(50, client.dbSize());
+            Set<String> keys = client.keys("f*");
+            assertEquals(50, keys.size());
+            assertEquals("OK", client.flushAll());
+            assertEquals(0, client.dbSize());
+            String sha = client.scriptLoad("return 1");
+            for (RedisProcess node : cluster.masters()) {
+                try (Jedis direct = node.client()) {
+                    assertTrue(direct.scriptExists(sha), "the script on " + node.port());
+                }
+            }
+        }
+    }
+
+    @Test
+    void presentsItselfAsOneNodeOwningEverySlot() {
+        try (Jedis client = proxy.client()) {
+            List<Object> slots = client.clusterSlots();
+            assertEquals(1, slots.size());
+            List<?> range = (List<?>) slots.get(0);
+            assertEquals(0L, range.get(0));
+            assertEquals(16383L, range.get(1));
+            assertEquals(proxy.port(), ((Long) ((List<?>) range.get(2)).get(1)).intValue());
+            assertTrue(client.clusterInfo().contains("cluster_state:ok"));
+            assertEquals(slot("foo"), client.clusterKeySlot("foo"));
+            assertEquals(40, client.clusterMyId().length());
+            assertTrue(client.clusterNodes().contains("myself,master"));
+            assertEquals("OK", client.readonly());
+            assertEquals("OK", client.readwrite());
+            assertEquals("OK", client.asking());
+            JedisDataException select = assertThrows(JedisDataException.class, () -> client.select(1));
+            assertEquals("ERR SELECT is not allowed in cluster mode", select.getMessage());
+        }
+    }
+
+    @Test
+    void aSlotMovedUnderTheProxyIsFollowedWithoutAnError() {
+        String key = "moving";
+        int keySlot = slot(key);
+        try (Jedis client = proxy.client()) {
+            client.set(key, "before");
+            RedisProcess source = cluster.masterOf(keySlot);
+            RedisProcess target = cluster.masters().stream()
+                    .filter(m -> m != source)
+                    .findFirst()
+                    .orElseThrow();
+            cluster.moveSlot(keySlot, target, () -> {
+                // Half moved: a key the source no longer has is asked of the target (ASK, followed with ASKING).
+                assertEquals("OK", client.set("{moving}new", "during"));
+                assertEquals("during", client.get("{moving}new"));
+                assertEquals("before", client.get(key));
+            });
+            // The proxy's map still names the source: its MOVED is followed, never passed on.
+            assertEquals("before", client.get(key));
+            assertEquals("during", client.get("{moving}new"));
+            assertEquals("OK", client.set(key, "after"));
+            try (Jedis direct = target.client()) {
+                assertEquals("after", direct.get(key));
+            }
+            assertNotEquals(source.port(), cluster.masterOf(keySlot).port());
+        }
+    }
+
+    @Test
+    void keysAreFoundByTheServersOwnKeySpecs() {
+        // Keys after a keyword (XREAD ... STREAMS), counted ones (EVAL numkeys), and a subcommand's key (OBJECT).
+        try (Jedis client = proxy.client()) {
+            client.xadd("stream:a", redis.clients.jedis.StreamEntryID.NEW_ENTRY, java.util.Map.of("f", "v"));
+            Object read = client.sendCommand(
+                    redis.clients.jedis.Protocol.Command.XREAD, "COUNT", "1", "STREAMS", "stream:a", "0");
+            assertTrue(read instanceof List<?> list && list.size() == 1);
+            assertEquals(
+                    "v2",
+                    client.eval(
+                            "redis.call('set', KEYS[1], ARGV[1]); return redis.call('get', KEYS[1])",
+                            List.of("evalkey"),
+                            List.of("v2")));
+            assertEquals("embstr", client.objectEncoding("evalkey"));
+            assertEquals(Arrays.asList(1L), client.eval("return {1}", 0));
+        }
+    }
+}
