@@ -120,6 +120,13 @@ final class BlockingCall extends PendingReply {
             }
             return true;
         }
+        if (Replies.startsWith(buffer, start, length, "-MOVED ")
+                || Replies.startsWith(buffer, start, length, "-ASK ")) {
+            // A cluster's slot moved (under the blocked call, or before it was sent): nothing was served.
+            interrupted();
+            lane.redirected(this, buffer.toString(start + 1, length - 3, StandardCharsets.UTF_8));
+            return true;
+        }
         slot.complete(buffer, start, length);
         lane.done(this, true);
         return true;

@@ -109,6 +109,25 @@ final class BlockingLane extends PinnedLane {
         resume(call);
     }
 
+    /**
+     * A cluster node redirected the call ({@code errorLine}: MOVED or ASK): the slot map learns of a MOVED and the
+     * call goes again, with the time it has left, to the slot's master; after an ASK (the slot is migrating) it
+     * waits a moment first, since the map still names the node that sent it away.
+     */
+    void redirected(BlockingCall call, String errorLine) {
+        routing.redirected(errorLine);
+        BackendConnection old = call.connection();
+        if (old != null && !old.isClosed()) {
+            old.close();
+        }
+        call.sentOn(null);
+        if (errorLine.startsWith("MOVED")) {
+            resume(call);
+        } else {
+            eventLoop.schedule(() -> resume(call), 50, TimeUnit.MILLISECONDS);
+        }
+    }
+
     private void resume(BlockingCall call) {
         if (!replies.isOpen()) {
             return;

@@ -257,6 +257,34 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         return masters.isEmpty() ? null : masters.get(0);
     }
 
+    @Override
+    public boolean pinsByKey() {
+        return true;
+    }
+
+    @Override
+    public PendingReply onOwnConnection(ReplySlot slot, NodeAddress node) {
+        return new OwnConnectionRedirects(this, slot, node);
+    }
+
+    @Override
+    public void redirected(String errorLine) {
+        String[] parts = errorLine.split(" ");
+        if (parts.length == 3 && parts[0].equals("MOVED")) {
+            try {
+                view.moved(Integer.parseInt(parts[1]), NodeAddress.parse(parts[2]));
+            } catch (IllegalArgumentException e) {
+                view.requestRefresh();
+            }
+        }
+    }
+
+    /** Who serves {@code keySlot} in the slot map now, or null. */
+    NodeAddress ownerOf(int keySlot) {
+        SlotMap map = view.map();
+        return map == null ? null : map.master(keySlot);
+    }
+
     /** Never sent (its connection failed first): held until the map changes or the node is back. */
     @Override
     public boolean holdUnsent(RedisRequest request, Route route, ReplySlot slot) {

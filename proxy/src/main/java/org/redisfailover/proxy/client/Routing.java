@@ -3,6 +3,7 @@ package org.redisfailover.proxy.client;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
+import org.redisfailover.proxy.backend.PendingReply;
 
 /**
  * Which node serves a client's request, and on which connection: the one seam between the lanes, which keep a
@@ -31,4 +32,24 @@ interface Routing {
      * (held until it can be routed anew), or must be refused.
      */
     boolean holdUnsent(RedisRequest request, Route route, ReplySlot slot);
+
+    /**
+     * Whether a connection of the client's own opens on the node of the request's keys, so that a transaction
+     * opens at its first command rather than at MULTI (a cluster: that command's slot decides the node).
+     */
+    default boolean pinsByKey() {
+        return false;
+    }
+
+    /**
+     * What reads the replies on a connection of the client's own to {@code node} before {@code slot} does: in a cluster, a
+     * redirection there (a queued command whose key is elsewhere) becomes Redis' CROSSSLOT error, never a MOVED
+     * a cluster-aware client would follow around the proxy.
+     */
+    default PendingReply onOwnConnection(ReplySlot slot, NodeAddress node) {
+        return slot;
+    }
+
+    /** A node redirected a request on a connection of the client's own ({@code errorLine}: MOVED ...): noted. */
+    default void redirected(String errorLine) {}
 }

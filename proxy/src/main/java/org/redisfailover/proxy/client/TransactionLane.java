@@ -1,12 +1,17 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
+import java.util.List;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
+import org.redisfailover.proxy.backend.IgnoredReply;
 import org.redisfailover.proxy.backend.NothingWritten;
 import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.HeldRequests;
@@ -27,6 +32,11 @@ final class TransactionLane extends PinnedLane {
     private BackendConnection pin;
     /** The pin ran a command that may leave connection state behind (CLIENT SETNAME, HELLO): close it rather than reuse it. */
     private boolean pinTainted;
+    /**
+     * In a cluster: MULTI was answered but not sent yet, since the transaction's node is its first command's (that
+     * command's slot). It goes out ahead of that command.
+     */
+    private boolean multiUnsent;
 
     private final ProxyShared shared;
 
@@ -95,11 +105,33 @@ final class TransactionLane extends PinnedLane {
             replies.replyLocal(Replies.error(ProxyErrors.SELECT_IN_TRANSACTION));
             return;
         }
+        if (pin == null && routing.pinsByKey() && deferMulti(request, name)) {
+            return;
+        }
         // Queued inside MULTI, a command has done nothing until EXEC: losing its reply is a definite failure.
         boolean definite = transaction.inMulti()
                 ? !name.equals("exec")
                 : routingClass.isRead() || routingClass == RoutingClass.PIN_TRANSACTION;
         open(request, route, lanes.forwardedSlot(route, definite));
+    }
+
+    /**
+     * In a cluster, with no pin yet: MULTI is answered here and sent ahead of the first command, on that command's
+     * node; EXEC and DISCARD of a transaction that queued nothing are answered as Redis would. True when answered.
+     */
+    private boolean deferMulti(RedisRequest request, String name) {
+        boolean exact = request.argc() == 1;
+        if (name.equals("multi") && exact && !transaction.inMulti()) {
+            multiUnsent = true;
+        } else if (multiUnsent && exact && (name.equals("exec") || name.equals("discard"))) {
+            multiUnsent = false;
+        } else {
+            return false;
+        }
+        transaction.onSent(name, request.argc(), false);
+        request.release();
+        replies.replyLocal(name.equals("exec") ? new ArrayRedisMessage(List.of()) : Replies.OK);
+        return true;
     }
 
     @Override
@@ -117,6 +149,11 @@ final class TransactionLane extends PinnedLane {
                 pin = connections.borrow(master, BackendConnection.Purpose.TRANSACTION, own.handshake());
                 pin.onBroken(this::pinBroken);
             }
+            if (multiUnsent) {
+                multiUnsent = false;
+                connections.sendOnOwn(
+                        pin, RespWriter.request(ByteBufAllocator.DEFAULT, "MULTI"), new IgnoredReply(), null);
+            }
         }
         RoutingClass routingClass = route.routingClass();
         if (routingClass != RoutingClass.MASTER
@@ -126,7 +163,7 @@ final class TransactionLane extends PinnedLane {
         }
         NothingWritten proof = SafeWrites.inTransaction(shared.config(), transaction, request, route);
         transaction.onSent(request.name(), request.argc(), route.mayWrite());
-        connections.sendOnOwn(pin, request, slot, proof);
+        connections.sendOnOwn(pin, request, routing.onOwnConnection(slot, pin.node()), proof);
     }
 
     /** One of the client's own connections broke: a transaction on it is lost. */
@@ -178,6 +215,7 @@ final class TransactionLane extends PinnedLane {
             pin = null;
             pinTainted = false;
         }
+        multiUnsent = false;
         transaction.clear();
     }
 }

@@ -99,6 +99,12 @@ public final class ProxyErrors {
         return ERR + "the cluster redirected the request " + hops + " times (last: " + last + "); try again";
     }
 
+    /** Cluster mode: a transaction's command refused with {@code redirection} because its slot moved to another node. */
+    public static String slotMovedInTransaction(String redirection) {
+        return ERR + "the key's slot moved to another node as the transaction began (" + redirection
+                + "); the transaction will be aborted, run it again";
+    }
+
     /** Cluster mode: a CLUSTER subcommand that changes or inspects one node, which the proxy does not present. */
     public static String clusterSubcommandRefused(String subcommand) {
         return ERR + "CLUSTER " + subcommand + " is not available through the proxy, which presents the cluster as"

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.redisfailover.protocol.cluster.HashSlots;
+import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisCluster;
 import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
@@ -210,6 +211,81 @@ class ClusterModeIT {
                             List.of("v2")));
             assertEquals("embstr", client.objectEncoding("evalkey"));
             assertEquals(Arrays.asList(1L), client.eval("return {1}", 0));
+        }
+    }
+
+    /** A key whose slot the first master of the proxy's map does not serve: a transaction must not open there. */
+    private static String keyAwayFrom(RedisProcess master, String prefix) {
+        for (int i = 0; ; i++) {
+            if (cluster.masterOf(slot(prefix + i)) != master) {
+                return prefix + i;
+            }
+        }
+    }
+
+    @Test
+    void aTransactionRunsOnTheShardOfItsKeys() {
+        for (RedisProcess master : cluster.masters()) {
+            String key = keyAwayFrom(master, "tx" + master.port() + ":");
+            try (Jedis client = proxy.client()) {
+                redis.clients.jedis.Transaction multi = client.multi();
+                multi.set("{" + key + "}a", "1");
+                multi.incr("{" + key + "}b");
+                assertEquals(List.of("OK", 1L), multi.exec());
+                client.watch(key);
+                redis.clients.jedis.Transaction watched = client.multi();
+                watched.set(key, "w");
+                assertEquals(List.of("OK"), watched.exec());
+                assertEquals("w", client.get(key));
+            }
+        }
+    }
+
+    @Test
+    void aTransactionOverTwoShardsIsAbortedWithRedisOwnErrors() throws Exception {
+        RedisProcess first = cluster.masterOf(slot("a"));
+        String elsewhere = keyAwayFrom(first, "other");
+        try (RawClient raw = RawClient.connect(proxy.port())) {
+            assertEquals("+OK\r\n", raw.call("MULTI"));
+            assertEquals("+QUEUED\r\n", raw.call("SET", "a", "1"));
+            assertEquals("-CROSSSLOT Keys in request don't hash to the same slot\r\n", raw.call("SET", elsewhere, "2"));
+            assertTrue(raw.call("EXEC").startsWith("-EXECABORT"));
+            assertEquals("+OK\r\n", raw.call("MULTI"));
+            assertEquals("*0\r\n", raw.call("EXEC"));
+            assertEquals("+OK\r\n", raw.call("MULTI"));
+            assertEquals("+OK\r\n", raw.call("DISCARD"));
+        }
+        try (Jedis client = proxy.client()) {
+            assertNull(client.get("a"));
+            assertNull(client.get(elsewhere));
+        }
+    }
+
+    @Test
+    void aBlockedCallFollowsItsSlotToAnotherMaster() throws Exception {
+        String key = "blocked";
+        RedisProcess source = cluster.masterOf(slot(key));
+        RedisProcess target =
+                cluster.masters().stream().filter(m -> m != source).findFirst().orElseThrow();
+        try (Jedis blocked = proxy.client();
+                Jedis pusher = proxy.client()) {
+            java.util.concurrent.CompletableFuture<List<String>> popped =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> blocked.blpop(20, key));
+            org.redisfailover.testing.Poll.until(
+                    java.time.Duration.ofSeconds(5), "BLPOP to block on " + source.port(), () -> {
+                        try (Jedis direct = source.client()) {
+                            return direct.info("clients").contains("blocked_clients:1");
+                        }
+                    });
+            cluster.moveSlot(slot(key), target, () -> {});
+            org.redisfailover.testing.Poll.until(
+                    java.time.Duration.ofSeconds(5), "BLPOP to block on " + target.port(), () -> {
+                        try (Jedis direct = target.client()) {
+                            return direct.info("clients").contains("blocked_clients:1");
+                        }
+                    });
+            pusher.lpush(key, "v");
+            assertEquals(List.of(key, "v"), popped.get(10, java.util.concurrent.TimeUnit.SECONDS));
         }
     }
 }
