@@ -50,7 +50,10 @@ public final class RedisCluster implements AutoCloseable {
                         "--cluster-node-timeout",
                         Integer.toString(NODE_TIMEOUT_MILLIS),
                         "--cluster-require-full-coverage",
-                        "no"));
+                        "no",
+                        // A replica that never synced cannot be promoted: sync at once rather than after 5 s.
+                        "--repl-diskless-sync-delay",
+                        "0"));
             }
             List<String> command = new ArrayList<>(List.of(server + "-cli", "--cluster", "create"));
             nodes.forEach(node -> command.add("127.0.0.1:" + node.port()));
@@ -81,7 +84,10 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    /** Waits until every live node sees the cluster as ok, all slots covered, and agrees on who serves each. */
+    /**
+     * Waits until every live node sees the cluster as ok, all slots covered, agrees on who serves each, and every
+     * replica has synced from its master (one that has not could not be promoted).
+     */
     public void awaitHealthy() {
         Poll.until(Duration.ofSeconds(30), "every node of the cluster to report cluster_state:ok", () -> {
             String view = null;
@@ -91,6 +97,10 @@ public final class RedisCluster implements AutoCloseable {
                 }
                 try (Jedis jedis = node.client()) {
                     if (!jedis.clusterInfo().contains("cluster_state:ok")) {
+                        return false;
+                    }
+                    String replication = jedis.info("replication");
+                    if (replication.contains("role:slave") && !replication.contains("master_link_status:up")) {
                         return false;
                     }
                     String masters = mastersBySlotRange(jedis.clusterNodes()).toString();
@@ -218,6 +228,34 @@ public final class RedisCluster implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Moves {@code slots} slots and their keys from {@code from} to {@code to} with {@code redis-cli --cluster
+     * reshard}, as an operator does; returns when it is done.
+     */
+    public void reshard(RedisProcess from, RedisProcess to, int slots) {
+        String fromId;
+        String toId;
+        try (Jedis source = from.client();
+                Jedis target = to.client()) {
+            fromId = source.clusterMyId();
+            toId = target.clusterMyId();
+        }
+        run(List.of(
+                binary + "-cli",
+                "--cluster",
+                "reshard",
+                "127.0.0.1:" + from.port(),
+                "--cluster-from",
+                fromId,
+                "--cluster-to",
+                toId,
+                "--cluster-slots",
+                Integer.toString(slots),
+                "--cluster-pipeline",
+                "10",
+                "--cluster-yes"));
     }
 
     /** The server binary family: {@code redis} or {@code valkey}. */

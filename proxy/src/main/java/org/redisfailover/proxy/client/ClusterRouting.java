@@ -224,7 +224,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
 
     /** A connection to a node failed: the map is read again (its shard may be failing over). */
     void nodeFailed() {
-        view.requestRefresh();
+        view.nodeFailed();
     }
 
     private void hold(RedisRequest request, Route route, ReplySlot slot) {
@@ -291,7 +291,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         if (!replies.isOpen()) {
             return false;
         }
-        view.requestRefresh();
+        view.nodeFailed();
         hold(request, route, slot);
         return true;
     }

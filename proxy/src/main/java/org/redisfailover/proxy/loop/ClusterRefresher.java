@@ -31,12 +31,21 @@ import org.slf4j.LoggerFactory;
  * them), so one dead or stale node neither stops nor misleads it. {@code CLUSTER SHARDS} first (it says which
  * replicas are healthy and how far they have replicated), {@code CLUSTER SLOTS} where a node does not know it.
  * Of the answers, the one that covers more slots wins. One round is in flight at a time; asks that come
- * meanwhile make one more round when it ends, no more often than every {@value #MIN_GAP_MILLIS} ms.
+ * meanwhile make one more round when it ends, no more often than every {@value #MIN_GAP_MILLIS} ms. While a
+ * shard may be failing over (a connection to a node failed, a slot had no master) the map is read every
+ * {@value #URGENT_PERIOD_MILLIS} ms until the cluster names new owners, so that held requests go to a promoted
+ * replica within that much of its promotion.
  */
 public final class ClusterRefresher {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterRefresher.class);
     static final long MIN_GAP_MILLIS = 20;
+    /** While a shard may be failing over: how often the map is read, and for how long at most. */
+    static final long URGENT_PERIOD_MILLIS = 50;
+
+    static final long URGENT_FOR_MILLIS = 30_000;
+    /** How long a round waits for its answers. */
+    static final long ROUND_TIMEOUT_MILLIS = 500;
     /** Nodes asked per round. */
     private static final int ASKED = 2;
 
@@ -110,20 +119,35 @@ public final class ClusterRefresher {
         }
     }
 
-    /** The answers of one round: the best map wins once every node asked has answered or failed. */
+    /**
+     * The answers of one round: the best map wins once every node asked has answered or failed, or at the round's
+     * deadline with the answers in by then (a frozen node would otherwise hold the round until the backend timeout).
+     */
     private final class Round {
         private int pending;
         private SlotMap best;
+        private boolean over;
 
         Round(int pending) {
             this.pending = pending;
+            eventLoop.schedule(this::end, ROUND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         void answered(SlotMap map) {
+            if (over) {
+                return;
+            }
             if (map != null && (best == null || map.covered() > best.covered())) {
                 best = map;
             }
             if (--pending == 0) {
+                end();
+            }
+        }
+
+        private void end() {
+            if (!over) {
+                over = true;
                 finished(best);
             }
         }
@@ -147,9 +171,15 @@ public final class ClusterRefresher {
             known.addAll(read.nodes());
             view.install(read);
         }
-        if (askedAgain) {
+        long urgentSince = view.urgentSinceNanos();
+        if (urgentSince != 0 && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - urgentSince) > URGENT_FOR_MILLIS) {
+            view.calm();
+            urgentSince = 0;
+        }
+        if (askedAgain || urgentSince != 0) {
             askedAgain = false;
-            eventLoop.schedule(this::refresh, MIN_GAP_MILLIS, TimeUnit.MILLISECONDS);
+            eventLoop.schedule(
+                    this::refresh, urgentSince != 0 ? URGENT_PERIOD_MILLIS : MIN_GAP_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -165,7 +165,9 @@ public final class ProxyServer implements AutoCloseable {
         });
         if (shared.cluster() != null) {
             shared.cluster().addListener((previous, current) -> {
-                log.atInfo()
+                // Who serves the slots: info; a replica's health as one node or another sees it: debug.
+                boolean ownersChanged = previous == null || !previous.sameOwners(current);
+                (ownersChanged ? log.atInfo() : log.atDebug())
                         .addKeyValue("event", "cluster_map")
                         .addKeyValue("masters", current.masters())
                         .addKeyValue("covered", current.covered())

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import org.redisfailover.protocol.cluster.HashSlots;
 import org.redisfailover.protocol.cluster.SlotMap;
 import org.redisfailover.protocol.command.ClusterCommands;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -21,6 +22,11 @@ public final class ClusterView {
     private volatile Runnable refresh = () -> {};
     /** When a slot last had no master while one was asked for (0: none since the map covered every slot). */
     private volatile long uncoveredSinceNanos;
+    /**
+     * Since when a connection to a node failed or a slot had no master, with no new owner learnt since (0: not):
+     * a shard may be failing over, and the map is read often until the cluster has promoted a replica.
+     */
+    private volatile long urgentSinceNanos;
 
     /** The slot map, or null before the first read. */
     public SlotMap map() {
@@ -39,8 +45,11 @@ public final class ClusterView {
     /** Installs a map read from the cluster; listeners hear of it when its shape changed ({@link SlotMap#sameShape}). */
     public void install(SlotMap read) {
         SlotMap previous = map.getAndSet(read);
-        if (read.covered() == org.redisfailover.protocol.cluster.HashSlots.COUNT) {
+        if (read.covered() == HashSlots.COUNT) {
             uncoveredSinceNanos = 0;
+            if (previous != null && !previous.sameOwners(read)) {
+                urgentSinceNanos = 0; // the new owners are known
+            }
         }
         if (previous == null || !previous.sameShape(read)) {
             listeners.forEach(listener -> listener.accept(previous, read));
@@ -69,7 +78,25 @@ public final class ClusterView {
         if (uncoveredSinceNanos == 0) {
             uncoveredSinceNanos = System.nanoTime();
         }
+        nodeFailed();
+    }
+
+    /** A connection to a node failed: its shard may be failing over; the map is read now, and often until it has. */
+    public void nodeFailed() {
+        if (urgentSinceNanos == 0) {
+            urgentSinceNanos = System.nanoTime();
+        }
         requestRefresh();
+    }
+
+    /** Since when a shard may be failing over ({@link #nodeFailed()}), or 0. */
+    public long urgentSinceNanos() {
+        return urgentSinceNanos;
+    }
+
+    /** The refresher gave up reading the map often: nothing changed for long. */
+    public void calm() {
+        urgentSinceNanos = 0;
     }
 
     /** Since when some slot has had no master (0: none missing now). */
