@@ -169,6 +169,21 @@ public final class SlotMap {
         return masters[slot];
     }
 
+    /**
+     * The lowest slot, from {@code from} on, whose master serves no lower slot: the masters in the order of their
+     * first slot, which is how a scan over the cluster walks them. -1 when there is none.
+     */
+    public int nextFirstSlot(int from) {
+        java.util.Set<NodeAddress> seen = new java.util.HashSet<>();
+        for (int slot = 0; slot < HashSlots.COUNT; slot++) {
+            NodeAddress master = masters[slot];
+            if (master != null && seen.add(master) && slot >= from) {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
     /** A copy in which {@code slot} is served by {@code owner} (a MOVED says so before the next refresh). */
     public SlotMap withOwner(int slot, NodeAddress owner) {
         NodeAddress[] moved = masters.clone();

@@ -94,6 +94,10 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             return;
         }
         if (keySlot == ClusterCommand.NO_KEYS) {
+            if (command != null && command.name().equals("scan")) {
+                ClusterScan.run(this, request, slot, map, alloc);
+                return;
+            }
             if (command != null && FanOut.fansOut(command)) {
                 new FanOut(command, slot, this).run(request, route, map);
                 return;
@@ -191,6 +195,28 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         return slot.heldSinceNanos() == 0
                 ? 0
                 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - slot.heldSinceNanos());
+    }
+
+    /**
+     * Runs {@code retry} with the slot map of the moment after a pause, as long as the client's {@code slot} has
+     * waited less than the hold timeout (a read that changes nothing, lost with its node); false, with nothing
+     * scheduled, once it has. The map is read again meanwhile: the node's shard may be failing over.
+     */
+    boolean again(ReplySlot slot, java.util.function.Consumer<SlotMap> retry) {
+        slot.heldNow(System.nanoTime());
+        if (waitedMillis(slot) >= shared.config().holdTimeout().toMillis() || !replies.isOpen()) {
+            return false;
+        }
+        view.nodeFailed();
+        eventLoop.schedule(
+                () -> {
+                    if (replies.isOpen()) {
+                        retry.accept(view.map());
+                    }
+                },
+                LAST_RETRY_MILLIS / 4,
+                TimeUnit.MILLISECONDS);
+        return true;
     }
 
     /** Sends {@code request} (ownership passes), named by its slot rather than a key, to that slot's master. */

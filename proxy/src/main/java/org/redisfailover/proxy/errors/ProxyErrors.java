@@ -105,6 +105,11 @@ public final class ProxyErrors {
                 + "); the transaction will be aborted, run it again";
     }
 
+    /** Cluster mode: a node's SCAN cursor too large to carry beside a slot in the proxy's cursor. */
+    public static String scanCursorTooLarge(String nodeCursor) {
+        return ERR + "a node's SCAN cursor " + nodeCursor + " is too large to go on through the proxy";
+    }
+
     /** Cluster mode: a CLUSTER subcommand that changes or inspects one node, which the proxy does not present. */
     public static String clusterSubcommandRefused(String subcommand) {
         return ERR + "CLUSTER " + subcommand + " is not available through the proxy, which presents the cluster as"

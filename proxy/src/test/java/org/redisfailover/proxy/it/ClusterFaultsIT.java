@@ -210,4 +210,37 @@ class ClusterFaultsIT {
                 "cluster resharding: %d writes, none failed%n",
                 writers.stream().mapToLong(w -> w.writes.get()).sum());
     }
+
+    @Test
+    void aScanGoesOnAtThePromotedReplicaWithoutSkippingAKey() {
+        RedisCluster cluster = RedisCluster.start(dir, 3, 1);
+        opened.add(cluster);
+        RunningProxy proxy =
+                RunningProxy.startCluster(cluster, config -> config.hold(Duration.ofSeconds(20), 100_000, 64L << 20));
+        opened.add(0, proxy);
+        try (Jedis client = proxy.client()) {
+            java.util.Set<String> written = new java.util.HashSet<>();
+            for (int i = 0; i < 600; i++) {
+                client.set("s" + i, "x");
+                written.add("s" + i);
+            }
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            redis.clients.jedis.params.ScanParams params = new redis.clients.jedis.params.ScanParams().count(20);
+            redis.clients.jedis.resps.ScanResult<String> page = client.scan("0", params);
+            seen.addAll(page.getResult());
+            // The first page came from the master serving slot 0: kill it in the middle of its part of the scan.
+            RedisProcess scanned = cluster.masterOf(0);
+            try (Jedis direct = scanned.client()) {
+                assertEquals(1, direct.waitReplicas(1, 5000), "the replica has every key before its master dies");
+            }
+            scanned.kill();
+            String cursor = page.getCursor();
+            for (int calls = 0; !cursor.equals("0") && calls < 1000; calls++) {
+                page = client.scan(cursor, params);
+                seen.addAll(page.getResult());
+                cursor = page.getCursor();
+            }
+            assertEquals(written, seen, "every key present for the whole scan was returned");
+        }
+    }
 }

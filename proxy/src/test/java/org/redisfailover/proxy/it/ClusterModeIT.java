@@ -288,4 +288,33 @@ class ClusterModeIT {
             assertEquals(List.of(key, "v"), popped.get(10, java.util.concurrent.TimeUnit.SECONDS));
         }
     }
+
+    @Test
+    void scanWalksEveryShard() {
+        try (Jedis client = proxy.client()) {
+            Set<String> written = new HashSet<>();
+            for (int i = 0; i < 500; i++) {
+                client.set("scan:" + i, "x");
+                written.add("scan:" + i);
+            }
+            client.set("other", "x");
+            Set<String> seen = new HashSet<>();
+            String cursor = "0";
+            int calls = 0;
+            do {
+                redis.clients.jedis.resps.ScanResult<String> page = client.scan(
+                        cursor,
+                        new redis.clients.jedis.params.ScanParams()
+                                .match("scan:*")
+                                .count(50));
+                seen.addAll(page.getResult());
+                cursor = page.getCursor();
+                calls++;
+            } while (!cursor.equals("0") && calls < 1000);
+            assertEquals(written, seen);
+            assertTrue(calls > 3, "one page per node at least: " + calls);
+            JedisDataException bad = assertThrows(JedisDataException.class, () -> client.scan("nope"));
+            assertEquals("ERR invalid cursor", bad.getMessage());
+        }
+    }
 }
