@@ -77,8 +77,19 @@ public final class StatusCommand implements Callable<Integer> {
             description = "How many recent failovers and switchovers to show (default: ${DEFAULT-VALUE}).")
     int events;
 
+    @Option(
+            names = "--cluster",
+            paramLabel = "HOST:PORT",
+            split = ",",
+            description = "Cluster mode: show the shards of the Redis Cluster these seed nodes belong to (slots, "
+                    + "masters, replicas with health and offset) instead of a group in ZooKeeper.")
+    List<String> cluster = List.of();
+
     @Override
     public Integer call() throws Exception {
+        if (!cluster.isEmpty()) {
+            return clusterStatus();
+        }
         ZkLayout layout;
         ZkAccess zkAccess;
         NodeAccess access;
@@ -115,6 +126,37 @@ public final class StatusCommand implements Callable<Integer> {
             }
             return problems.isEmpty() ? 0 : UNHEALTHY;
         }
+    }
+
+    private int clusterStatus() throws Exception {
+        NodeAccess access;
+        List<NodeAddress> seeds;
+        try {
+            logs.apply(LogSetup.ownLevel(), Arrays.asList(backend.password()));
+            access = backend.access();
+            seeds = cluster.stream().map(NodeAddress::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ObjectNode status = ClusterStatus.collect(seeds, access);
+        if (status == null) {
+            spec.commandLine().getErr().println("redis-failover: no cluster node answered among " + seeds);
+            return 1;
+        }
+        List<String> problems = ClusterStatus.problems(status);
+        if (!problems.isEmpty()) {
+            status.set("problems", MAPPER.valueToTree(problems));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(
+                json ? MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status) : ClusterStatus.text(status));
+        out.flush();
+        if (!problems.isEmpty() && !json) {
+            spec.commandLine()
+                    .getErr()
+                    .println("redis-failover: the cluster is not healthy: " + String.join("; ", problems));
+        }
+        return problems.isEmpty() ? 0 : UNHEALTHY;
     }
 
     /** The exit status when the group can be read but is not healthy (no master, a proxy fenced, no leader). */
