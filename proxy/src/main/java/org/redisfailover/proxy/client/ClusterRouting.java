@@ -243,6 +243,11 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         connections.send(connections.to(node), request, answer);
     }
 
+    /** Counts a redirection followed ({@code kind}: MOVED, ASK, TRYAGAIN, CLUSTERDOWN). */
+    void countRedirect(String kind) {
+        shared.clusterMetrics().redirect(kind).mark();
+    }
+
     /** Follows a MOVED: the slot map learns the new owner at once, and a refresh is asked for. */
     void moved(int keySlot, NodeAddress owner) {
         view.moved(keySlot, owner);

@@ -76,6 +76,7 @@ final class Redirected extends PendingReply {
         if (!routing.open()) {
             return false;
         }
+        routing.countRedirect(kind);
         if (hops + 1 > ClusterRouting.MAX_REDIRECTS) {
             request.release();
             answer.refused(ProxyErrors.tooManyRedirects(hops, line));

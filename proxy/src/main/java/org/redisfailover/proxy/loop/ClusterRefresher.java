@@ -20,6 +20,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.PendingReply;
 import org.redisfailover.proxy.config.ClusterSettings;
+import org.redisfailover.proxy.metrics.ClusterMetrics;
 import org.redisfailover.proxy.topology.ClusterView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,7 @@ public final class ClusterRefresher {
     private static final int ASKED = 2;
 
     private final ClusterView view;
+    private final ClusterMetrics metrics;
     private final LoopResources loop;
     private final EventLoop eventLoop;
     private final Set<NodeAddress> known = new LinkedHashSet<>();
@@ -61,8 +63,14 @@ public final class ClusterRefresher {
     /** Nodes that answered CLUSTER SHARDS with an error (an older server): asked CLUSTER SLOTS instead. */
     private final Set<NodeAddress> withoutShards = new LinkedHashSet<>();
 
-    ClusterRefresher(ClusterView view, ClusterSettings settings, LoopResources loop, EventLoop eventLoop) {
+    ClusterRefresher(
+            ClusterView view,
+            ClusterSettings settings,
+            ClusterMetrics metrics,
+            LoopResources loop,
+            EventLoop eventLoop) {
         this.view = view;
+        this.metrics = metrics;
         this.loop = loop;
         this.eventLoop = eventLoop;
         known.addAll(settings.seeds());
@@ -168,6 +176,7 @@ public final class ClusterRefresher {
     private void finished(SlotMap read) {
         inFlight = false;
         if (read != null && read.covered() > 0) {
+            metrics.refreshDuration.record(System.nanoTime() - lastRoundNanos);
             known.addAll(read.nodes());
             view.install(read);
         }

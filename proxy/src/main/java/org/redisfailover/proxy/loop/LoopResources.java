@@ -77,7 +77,7 @@ public final class LoopResources {
                 ? new ReplicationGuard(shared, this, loop)
                 : null;
         this.clusterRefresher = first && shared.cluster() != null
-                ? new ClusterRefresher(shared.cluster(), config.cluster(), this, loop)
+                ? new ClusterRefresher(shared.cluster(), config.cluster(), shared.clusterMetrics(), this, loop)
                 : null;
     }
 

@@ -7,6 +7,7 @@ import org.redisfailover.protocol.tls.TlsFiles;
 import org.redisfailover.proxy.backend.GroupAccess;
 import org.redisfailover.proxy.config.ProxyConfig;
 import org.redisfailover.proxy.io.Transport;
+import org.redisfailover.proxy.metrics.ClusterMetrics;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.topology.ClusterView;
 import org.redisfailover.proxy.topology.GroupConfigStore;
@@ -37,6 +38,8 @@ public final class ProxyShared {
     private final ClientDirectory clients = new ClientDirectory();
     /** Cluster mode: the slot map and the nodes' commands (null: one replication group). */
     private final ClusterView cluster;
+
+    private final ClusterMetrics clusterMetrics;
     /** The configuration's requirepass as bytes, swapped with it: no conversion per request. */
     private volatile byte[] requirepass;
 
@@ -51,6 +54,12 @@ public final class ProxyShared {
         this.groupAccess = config.backendPassword() == null ? new GroupAccess() : null;
         this.requirepass = passwordBytes(config.requirepass());
         this.cluster = config.cluster() == null ? null : new ClusterView();
+        this.clusterMetrics = config.cluster() == null ? null : new ClusterMetrics(metrics);
+    }
+
+    /** Cluster mode: the redirections followed and the slot map reads; null for one replication group. */
+    public ClusterMetrics clusterMetrics() {
+        return clusterMetrics;
     }
 
     /** Cluster mode: what is known of the cluster; null when the proxy fronts one replication group. */

@@ -44,6 +44,7 @@ import org.redisfailover.proxy.loop.LoopResources;
 import org.redisfailover.proxy.loop.ProxyShared;
 import org.redisfailover.proxy.metrics.ProxyMetrics;
 import org.redisfailover.proxy.tls.TlsServerContext;
+import org.redisfailover.proxy.topology.ClusterView;
 import org.redisfailover.proxy.topology.GroupConfigStore;
 import org.redisfailover.proxy.topology.TopologyHolder;
 import org.redisfailover.proxy.topology.WriteLease;
@@ -164,6 +165,15 @@ public final class ProxyServer implements AutoCloseable {
                     loop.execute(() -> resources.onRoutingChanged(previous, current, topology.routedMaster())));
         });
         if (shared.cluster() != null) {
+            ClusterView view = shared.cluster();
+            metrics.gauge(
+                    "cluster_slots_covered",
+                    "Cluster mode: hash slots that have a master in the proxy's slot map (16384 when healthy)",
+                    () -> view.map() == null ? 0 : view.map().covered());
+            metrics.gauge(
+                    "cluster_uncovered_seconds_total",
+                    "Cluster mode: time requests found a slot with no master (its shard failing over), held meanwhile",
+                    view::uncoveredSeconds);
             shared.cluster().addListener((previous, current) -> {
                 // Who serves the slots: info; a replica's health as one node or another sees it: debug.
                 boolean ownersChanged = previous == null || !previous.sameOwners(current);

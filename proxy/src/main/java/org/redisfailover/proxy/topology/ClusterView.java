@@ -27,6 +27,8 @@ public final class ClusterView {
      * a shard may be failing over, and the map is read often until the cluster has promoted a replica.
      */
     private volatile long urgentSinceNanos;
+    /** The time some slot a request needed had no master, ended periods only. */
+    private final java.util.concurrent.atomic.AtomicLong uncoveredNanos = new java.util.concurrent.atomic.AtomicLong();
 
     /** The slot map, or null before the first read. */
     public SlotMap map() {
@@ -46,6 +48,10 @@ public final class ClusterView {
     public void install(SlotMap read) {
         SlotMap previous = map.getAndSet(read);
         if (read.covered() == HashSlots.COUNT) {
+            long since = uncoveredSinceNanos;
+            if (since != 0) {
+                uncoveredNanos.addAndGet(System.nanoTime() - since);
+            }
             uncoveredSinceNanos = 0;
             if (previous != null && !previous.sameOwners(read)) {
                 urgentSinceNanos = 0; // the new owners are known
@@ -97,6 +103,13 @@ public final class ClusterView {
     /** The refresher gave up reading the map often: nothing changed for long. */
     public void calm() {
         urgentSinceNanos = 0;
+    }
+
+    /** The time some slot a request needed had no master, in total since the start, in seconds. */
+    public double uncoveredSeconds() {
+        long since = uncoveredSinceNanos;
+        long ongoing = since == 0 ? 0 : System.nanoTime() - since;
+        return (uncoveredNanos.get() + ongoing) / 1e9;
     }
 
     /** Since when some slot has had no master (0: none missing now). */

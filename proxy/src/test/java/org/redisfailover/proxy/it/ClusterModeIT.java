@@ -193,6 +193,30 @@ class ClusterModeIT {
             }
             assertNotEquals(source.port(), cluster.masterOf(keySlot).port());
         }
+        String metrics = scrape();
+        assertTrue(value(metrics, "redis_failover_cluster_redirects_total{kind=\"moved\"") >= 1, metrics);
+        assertTrue(value(metrics, "redis_failover_cluster_redirects_total{kind=\"ask\"") >= 1, metrics);
+        assertEquals(16384, value(metrics, "redis_failover_cluster_slots_covered{"));
+    }
+
+    /** The value of the first series of {@code metrics} whose line starts with {@code prefix}. */
+    private static double value(String metrics, String prefix) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(prefix)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no " + prefix + " in\n" + metrics);
+    }
+
+    private static String scrape() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        try {
+            new org.redisfailover.proxy.metrics.PrometheusText(proxy.server().metrics()).write(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toString();
     }
 
     @Test
