@@ -341,4 +341,24 @@ class ClusterModeIT {
             assertEquals("ERR invalid cursor", bad.getMessage());
         }
     }
+
+    @Test
+    void publishReachesSubscribersAndShardChannelsLiveOnTheirSlotsMaster() throws Exception {
+        try (RawClient subscriber = RawClient.connect(proxy.port());
+                RawClient shardSubscriber = RawClient.connect(proxy.port());
+                Jedis publisher = proxy.client()) {
+            assertTrue(subscriber.call("SUBSCRIBE", "news").contains("subscribe"));
+            // Published on any master: the cluster bus carries it to the subscriber's node.
+            for (int i = 0; i < 3; i++) {
+                publisher.publish("news", "m" + i);
+                assertTrue(subscriber.readReply().contains("m" + i));
+            }
+            assertTrue(shardSubscriber.call("SSUBSCRIBE", "orders").contains("ssubscribe"));
+            assertEquals(1L, publisher.sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, "orders", "o1"));
+            assertTrue(shardSubscriber.readReply().contains("o1"));
+            try (Jedis owner = cluster.masterOf(slot("orders")).client()) {
+                assertEquals(List.of("orders"), owner.pubsubShardChannels());
+            }
+        }
+    }
 }
