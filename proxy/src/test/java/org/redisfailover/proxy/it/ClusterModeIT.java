@@ -361,4 +361,20 @@ class ClusterModeIT {
             }
         }
     }
+
+    @Test
+    void configSetReachesEveryNodeAsItsTipSays() {
+        try (Jedis client = proxy.client()) {
+            assertEquals("OK", client.configSet("maxmemory-policy", "allkeys-lru"));
+            for (RedisProcess node : cluster.nodes()) {
+                try (Jedis direct = node.client()) {
+                    assertEquals(
+                            "allkeys-lru",
+                            direct.configGet("maxmemory-policy").get("maxmemory-policy"),
+                            "node " + node.port());
+                }
+            }
+            assertEquals("OK", client.configSet("maxmemory-policy", "noeviction"));
+        }
+    }
 }
