@@ -51,6 +51,11 @@ final class ClusterStatus {
         status.put("slotsCovered", map.covered());
         ArrayNode shards = status.putArray("shards");
         for (SlotMap.Shard shard : map.shards()) {
+            if (shard.master() == null
+                    && shard.ranges().isEmpty()
+                    && shard.replicas().isEmpty()) {
+                continue; // a failed master that serves nothing any more: the cluster lists it on its own
+            }
             ObjectNode entry = shards.addObject();
             entry.put(
                     "slots",

@@ -64,6 +64,12 @@ public final class DemoCommand implements Callable<Integer> {
     boolean hold;
 
     @Option(
+            names = "--cluster",
+            description = "Cluster mode: a 3-master, 3-replica Redis Cluster behind the proxy, a master killed and "
+                    + "1000 slots resharded under a writing client (docs/CLUSTER.md).")
+    boolean cluster;
+
+    @Option(
             names = "--tls",
             description = "Everything over TLS: TLS-only nodes (tls-port, client certificates, tls-replication), "
                     + "the proxy's and the monitor's connections to them, and the demo's client on the proxy's TLS port; certificates "
@@ -78,6 +84,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (cluster) {
+            return new ClusterDemo(listen).run();
+        }
         Path dir = Files.createTempDirectory("redis-failover-demo-");
         int zkPort = freePort();
         List<Integer> ports = List.of(freePort(), freePort(), freePort());
@@ -394,7 +403,7 @@ public final class DemoCommand implements Callable<Integer> {
         });
     }
 
-    private static boolean waitFor(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    static boolean waitFor(Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {
@@ -405,13 +414,13 @@ public final class DemoCommand implements Callable<Integer> {
         return condition.getAsBoolean();
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
-    private static void say(String format, Object... args) {
+    static void say(String format, Object... args) {
         System.out.println(String.format(format, args));
         System.out.flush();
     }
