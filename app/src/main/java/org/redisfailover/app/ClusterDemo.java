@@ -41,7 +41,7 @@ final class ClusterDemo {
         try {
             DemoCommand.say("Starting six redis-server nodes with cluster-enabled yes, and creating the cluster");
             for (int i = 0; i < 6; i++) {
-                ports.add(DemoCommand.freePort());
+                ports.add(clusterNodePort());
                 startNode(dir, ports.get(i));
             }
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
@@ -224,6 +224,22 @@ final class ClusterDemo {
         try (Jedis jedis = new Jedis("127.0.0.1", port, 1000)) {
             return jedis.clusterMyId();
         }
+    }
+
+    /** A free port at most 55535 whose cluster bus port, 10000 above, is free too. */
+    private static int clusterNodePort() throws IOException {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = DemoCommand.freePort();
+            if (port <= 55535) {
+                try (java.net.ServerSocket bus =
+                        new java.net.ServerSocket(port + 10000, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    return port;
+                } catch (IOException e) {
+                    // the bus port is taken: another one
+                }
+            }
+        }
+        throw new IOException("no free port with a free cluster bus port");
     }
 
     private void startNode(Path dir, int port) throws IOException, InterruptedException {

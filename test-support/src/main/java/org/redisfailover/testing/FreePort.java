@@ -18,4 +18,23 @@ public final class FreePort {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * A port for a Redis Cluster node: free with its cluster bus port (10000 above it) free too, and at most 55535,
+     * since the bus port must exist (a node on a higher port refuses to start).
+     */
+    public static int forClusterNode() {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = next();
+            if (port > 55535) {
+                continue;
+            }
+            try (ServerSocket bus = new ServerSocket(port + 10000, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException e) {
+                // the bus port is taken: another one
+            }
+        }
+        throw new IllegalStateException("no free port with a free cluster bus port");
+    }
 }

@@ -78,7 +78,7 @@ public final class RedisProcess implements AutoCloseable {
             ThrowawayPki tls,
             String password,
             String... extraArgs) {
-        int port = FreePort.next();
+        int port = List.of(extraArgs).contains("--cluster-enabled") ? FreePort.forClusterNode() : FreePort.next();
         try {
             Path dir = Files.createDirectories(parentDir.resolve("redis-" + port));
             List<String> args = new ArrayList<>(List.of(extraArgs));
