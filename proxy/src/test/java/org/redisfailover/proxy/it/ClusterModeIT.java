@@ -377,4 +377,56 @@ class ClusterModeIT {
             assertEquals("OK", client.configSet("maxmemory-policy", "noeviction"));
         }
     }
+
+    @Test
+    void aClientLoggedInAsItsOwnRedisUserWorksOnEveryShard() {
+        for (RedisProcess node : cluster.nodes()) {
+            try (Jedis direct = node.client()) {
+                direct.aclSetUser("app", "on", ">secret", "~app:*", "+@all");
+            }
+        }
+        try (Jedis client = proxy.client()) {
+            assertEquals("OK", client.auth("app", "secret"));
+            assertEquals("app", client.aclWhoAmI());
+            for (int i = 0; i < 30; i++) {
+                client.set("app:" + i, "v" + i);
+            }
+            for (int i = 0; i < 30; i++) {
+                assertEquals("v" + i, client.get("app:" + i));
+            }
+            JedisDataException denied = assertThrows(JedisDataException.class, () -> client.set("other:1", "x"));
+            assertTrue(denied.getMessage().startsWith("NOPERM"), denied.getMessage());
+        } finally {
+            for (RedisProcess node : cluster.nodes()) {
+                try (Jedis direct = node.client()) {
+                    direct.aclDelUser("app");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aResp3TrackingClientHearsInvalidationsFromEveryShard() throws Exception {
+        try (RawClient tracker = RawClient.connect(proxy.port());
+                Jedis writer = proxy.client()) {
+            assertTrue(tracker.call("HELLO", "3").contains("proto"));
+            assertEquals("+OK\r\n", tracker.call("CLIENT", "TRACKING", "ON"));
+            Set<Integer> shards = new HashSet<>();
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; shards.size() < 3 && i < 100; i++) {
+                if (shards.add(cluster.masterOf(slot("t" + i)).port())) {
+                    keys.add("t" + i);
+                }
+            }
+            for (String key : keys) {
+                writer.set(key, "1");
+                assertTrue(tracker.call("GET", key).contains("1"));
+            }
+            for (String key : keys) {
+                writer.set(key, "2");
+                String push = tracker.readReply();
+                assertTrue(push.startsWith(">2") && push.contains("invalidate") && push.contains(key), push);
+            }
+        }
+    }
 }
