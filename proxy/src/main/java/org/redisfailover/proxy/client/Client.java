@@ -29,7 +29,7 @@ public final class Client {
         ClientConnections connections = new ClientConnections(shared, loop, state, own, backpressure);
         ClusterRouting cluster = shared.cluster() == null
                 ? null
-                : new ClusterRouting(shared, loop, connections, replies, channel.alloc(), eventLoop);
+                : new ClusterRouting(shared, loop, connections, own, replies, channel.alloc(), eventLoop);
         Routing routing = cluster != null
                 ? cluster
                 : new GroupRouting(shared, loop, connections, own, readYourWrites, replies, channel.alloc());

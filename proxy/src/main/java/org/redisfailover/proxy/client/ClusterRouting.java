@@ -13,8 +13,6 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RespWriter;
 import org.redisfailover.protocol.topology.NodeAddress;
-import org.redisfailover.proxy.backend.BackendConnection;
-import org.redisfailover.proxy.backend.IgnoredReply;
 import org.redisfailover.proxy.backend.PendingReply;
 import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.HeldRequests;
@@ -49,6 +47,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     private final ByteBufAllocator alloc;
     private final EventLoop eventLoop;
     private final ClusterView view;
+    private final ShardWrites writes;
     /** This client's requests held for a slot's master: later ones queue behind them. */
     private int heldCount;
     /** Keyless requests go to the masters in turn. */
@@ -58,6 +57,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             ProxyShared shared,
             LoopResources loop,
             ClientConnections connections,
+            OwnConnections own,
             ReplyOrderer replies,
             ByteBufAllocator alloc,
             EventLoop eventLoop) {
@@ -68,6 +68,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         this.alloc = alloc;
         this.eventLoop = eventLoop;
         this.view = shared.cluster();
+        this.writes = new ShardWrites(shared, connections, own);
     }
 
     @Override
@@ -95,7 +96,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         }
         if (keySlot == ClusterCommand.NO_KEYS) {
             if (command != null && command.name().equals("scan")) {
-                ClusterScan.run(this, request, slot, map, alloc);
+                ClusterScan.run(this, request, route, slot, map, alloc);
                 return;
             }
             if (command != null && FanOut.fansOut(command)) {
@@ -155,13 +156,14 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             NodeAddress node,
             int hops,
             boolean asking) {
-        BackendConnection connection = connections.to(node);
-        if (asking) {
-            // Adjacent on the connection: nothing of another client's can come between ASKING and the request.
-            connections.send(connection, RespWriter.request(alloc, "ASKING"), new IgnoredReply());
-        }
         request.retain(); // kept until the reply, to send again if the cluster redirects it
-        connections.send(connection, request, new Redirected(this, request, route, slot, answer, hops));
+        writes.send(
+                node,
+                request,
+                new Redirected(this, request, route, slot, answer, hops),
+                route,
+                slot,
+                asking ? RespWriter.request(alloc, "ASKING") : null);
     }
 
     /**
@@ -239,8 +241,8 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     }
 
     /** Sends {@code request} (ownership passes) to {@code node} as it is, its reply to {@code answer}: a fan-out's part. */
-    void sendTo(NodeAddress node, RedisRequest request, PendingReply answer) {
-        connections.send(connections.to(node), request, answer);
+    void sendTo(NodeAddress node, RedisRequest request, PendingReply answer, Route route, ReplySlot slot) {
+        writes.send(node, request, answer, route, slot, null);
     }
 
     /** Counts a redirection followed ({@code kind}: MOVED, ASK, TRYAGAIN, CLUSTERDOWN). */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.redisfailover.protocol.cluster.HashSlots;
 import org.redisfailover.protocol.cluster.SlotMap;
+import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RespElements;
@@ -44,6 +45,7 @@ final class ClusterScan extends PendingReply {
     /** The client's request as it came, to run again when the node is lost before it answers. */
     private final List<byte[]> clientArgs;
 
+    private final Route route;
     private final ByteBufAllocator alloc;
 
     private ClusterScan(
@@ -53,7 +55,9 @@ final class ClusterScan extends PendingReply {
             int firstSlot,
             NodeAddress node,
             List<byte[]> clientArgs,
+            Route route,
             ByteBufAllocator alloc) {
+        this.route = route;
         this.routing = routing;
         this.slot = slot;
         this.map = map;
@@ -64,7 +68,13 @@ final class ClusterScan extends PendingReply {
     }
 
     /** Runs SCAN {@code request} (ownership passes) on the master its cursor names. */
-    static void run(ClusterRouting routing, RedisRequest request, ReplySlot slot, SlotMap map, ByteBufAllocator alloc) {
+    static void run(
+            ClusterRouting routing,
+            RedisRequest request,
+            Route route,
+            ReplySlot slot,
+            SlotMap map,
+            ByteBufAllocator alloc) {
         long cursor = request.argc() >= 2 ? parseUnsigned(request.argAsString(1)) : -1;
         List<byte[]> clientArgs = request.args();
         request.release();
@@ -72,12 +82,13 @@ final class ClusterScan extends PendingReply {
             slot.complete(Replies.error("ERR invalid cursor"));
             return;
         }
-        run(routing, clientArgs, cursor, slot, map, alloc);
+        run(routing, clientArgs, route, cursor, slot, map, alloc);
     }
 
     private static void run(
             ClusterRouting routing,
             List<byte[]> clientArgs,
+            Route route,
             long cursor,
             ReplySlot slot,
             SlotMap map,
@@ -94,7 +105,7 @@ final class ClusterScan extends PendingReply {
         }
         if (master == null) {
             String why = "no master serves slot " + firstSlot + " of the cluster";
-            if (!routing.again(slot, now -> run(routing, clientArgs, cursor, slot, now, alloc))) {
+            if (!routing.again(slot, now -> run(routing, clientArgs, route, cursor, slot, now, alloc))) {
                 slot.complete(Replies.error(ProxyErrors.noMaster(why, 0)));
             }
             return;
@@ -104,7 +115,9 @@ final class ClusterScan extends PendingReply {
         routing.sendTo(
                 master,
                 RespWriter.request(alloc, args),
-                new ClusterScan(routing, slot, map, firstSlot, master, clientArgs, alloc));
+                new ClusterScan(routing, slot, map, firstSlot, master, clientArgs, route, alloc),
+                route,
+                slot);
     }
 
     /** 16 bits that tell one node from another, in a cursor. */
@@ -179,6 +192,6 @@ final class ClusterScan extends PendingReply {
 
     private boolean again() {
         long cursor = parseUnsigned(new String(clientArgs.get(1), StandardCharsets.US_ASCII));
-        return routing.again(slot, now -> run(routing, clientArgs, cursor, slot, now, alloc));
+        return routing.again(slot, now -> run(routing, clientArgs, route, cursor, slot, now, alloc));
     }
 }

@@ -56,7 +56,7 @@ final class FanOut {
         pending = targets.size();
         for (int i = 0; i < targets.size(); i++) {
             request.retain();
-            routing.sendTo(targets.get(i), request, new Part(i));
+            routing.sendTo(targets.get(i), request, new Part(i), route, slot);
         }
         request.release();
     }

@@ -112,7 +112,6 @@ public record ProxyConfig(
         if (cluster != null) {
             requireGroupModeOnly(master == null && replicas.isEmpty(), "--master and --replicas");
             requireGroupModeOnly(zooKeeper == null, "--zk");
-            requireGroupModeOnly(minReplicaAcks == 0, "min-replica-acks");
             requireGroupModeOnly(readPolicy == ReadPolicy.MASTER, "a read policy other than master");
         }
         if ((master != null && master.port() == 0) || replicas.stream().anyMatch(r -> r.port() == 0)) {
