@@ -383,8 +383,14 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                                 context.owner().config().backendPassword());
         String expectedRunId =
                 purpose == Purpose.URGENT ? null : context.expectedRunId().apply(node);
-        handshaking =
-                new HandshakeExchange(connected, handshake, login, db, expectedRunId, context.groupAccess() != null);
+        handshaking = new HandshakeExchange(
+                connected,
+                handshake,
+                login,
+                db,
+                expectedRunId,
+                context.groupAccess() != null,
+                context.owner().config().cluster() != null);
         if (handshaking.done()) {
             onReady();
         } else {

@@ -29,7 +29,8 @@ final class HandshakeExchange {
      * Writes (without flushing) the handshake of a connection logging in as {@code login} (null: none) with
      * {@code handshake}'s protocol and tracking, to database {@code db}, expecting {@code expectedRunId} (null:
      * no check). {@code probeAccess}: without a login, start with a PING whose NOAUTH (accepted) or PONG says
-     * whether the group asks for a password ({@link GroupAccess}).
+     * whether the group asks for a password ({@link GroupAccess}). {@code clusterReadOnly}: a node of a cluster,
+     * told READONLY so that a replica serves the reads the read policy sends it.
      */
     HandshakeExchange(
             Channel channel,
@@ -37,7 +38,8 @@ final class HandshakeExchange {
             Credentials login,
             int db,
             String expectedRunId,
-            boolean probeAccess) {
+            boolean probeAccess,
+            boolean clusterReadOnly) {
         this.expectedRunId = expectedRunId;
         if (login == null && probeAccess) {
             write(channel, RespWriter.request(channel.alloc(), "PING"));
@@ -60,6 +62,10 @@ final class HandshakeExchange {
         }
         if (db != 0) {
             write(channel, RespWriter.request(channel.alloc(), "SELECT", Integer.toString(db)));
+        }
+        if (clusterReadOnly) {
+            // A cluster replica serves reads only on a READONLY connection; a master ignores it.
+            write(channel, RespWriter.request(channel.alloc(), "READONLY"));
         }
         if (handshake.tracking() != null) {
             for (List<byte[]> command : handshake.tracking()) {

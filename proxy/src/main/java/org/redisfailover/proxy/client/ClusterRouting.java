@@ -48,6 +48,8 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     private final EventLoop eventLoop;
     private final ClusterView view;
     private final ShardWrites writes;
+    private final ShardReads reads;
+    private final OwnConnections own;
     /** This client's requests held for a slot's master: later ones queue behind them. */
     private int heldCount;
     /** Keyless requests go to the masters in turn. */
@@ -69,6 +71,8 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         this.eventLoop = eventLoop;
         this.view = shared.cluster();
         this.writes = new ShardWrites(shared, connections, own);
+        this.reads = new ShardReads(loop.pool.health());
+        this.own = own;
     }
 
     @Override
@@ -117,7 +121,13 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             hold(request, route, slot);
             return;
         }
-        forward(request, route, slot, slot, owner, 0, false);
+        NodeAddress target = reads.target(owner, route, shared.config().readPolicy(), own.tracking(), map);
+        if (target == null) {
+            request.release();
+            slot.complete(Replies.error(ProxyErrors.NO_HEALTHY_REPLICA));
+            return;
+        }
+        forward(request, route, slot, slot, target, 0, false);
     }
 
     /**

@@ -112,7 +112,7 @@ public record ProxyConfig(
         if (cluster != null) {
             requireGroupModeOnly(master == null && replicas.isEmpty(), "--master and --replicas");
             requireGroupModeOnly(zooKeeper == null, "--zk");
-            requireGroupModeOnly(readPolicy == ReadPolicy.MASTER, "a read policy other than master");
+            requireGroupModeOnly(readPolicy != ReadPolicy.READ_YOUR_WRITES, "read policy read-your-writes");
         }
         if ((master != null && master.port() == 0) || replicas.stream().anyMatch(r -> r.port() == 0)) {
             throw new IllegalArgumentException("a Redis node needs a port (0 is only for --listen)");
