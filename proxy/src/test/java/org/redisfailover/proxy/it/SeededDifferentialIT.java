@@ -3,7 +3,6 @@ package org.redisfailover.proxy.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,7 @@ class SeededDifferentialIT {
                 Jedis directAdmin = direct.client()) {
             master.flushAll();
             directAdmin.flushAll();
-            List<List<String>> commands = new CommandGenerator(new Random(seed)).generate(COMMANDS);
+            List<List<String>> commands = new SeededCommands(new Random(seed), "d:", "d:").generate(COMMANDS);
             try (RawClient toRedis = new RawClient(direct.port(), 10_000);
                     RawClient toProxy = new RawClient(proxy.port(), 10_000)) {
                 for (int i = 0; i < commands.size(); i++) {
@@ -47,85 +46,6 @@ class SeededDifferentialIT {
                     assertEquals(expected, actual, "seed " + seed + ", command " + i + ": " + commands.get(i));
                 }
             }
-        }
-    }
-
-    /** Commands over a small keyspace, so that types collide and transactions touch the same keys. */
-    private static final class CommandGenerator {
-        private final Random random;
-        private final List<List<String>> out = new ArrayList<>();
-        private int streamId;
-
-        CommandGenerator(Random random) {
-            this.random = random;
-        }
-
-        List<List<String>> generate(int count) {
-            while (out.size() < count) {
-                if (random.nextInt(12) == 0) {
-                    transaction();
-                } else {
-                    out.add(command());
-                }
-            }
-            return out;
-        }
-
-        private void transaction() {
-            boolean watch = random.nextBoolean();
-            if (watch) {
-                out.add(List.of("WATCH", key()));
-            }
-            out.add(List.of("MULTI"));
-            int queued = 1 + random.nextInt(4);
-            for (int i = 0; i < queued; i++) {
-                out.add(command());
-            }
-            out.add(List.of(random.nextInt(5) == 0 ? "DISCARD" : "EXEC"));
-        }
-
-        private String key() {
-            return "d:" + random.nextInt(8);
-        }
-
-        private String value() {
-            return Integer.toString(random.nextInt(20));
-        }
-
-        private List<String> command() {
-            String k = key();
-            return switch (random.nextInt(30)) {
-                case 0 -> List.of("SET", k, value());
-                case 1 -> List.of("GET", k);
-                case 2 -> List.of("INCR", k);
-                case 3 -> List.of("APPEND", k, value());
-                case 4 -> List.of("MGET", k, key(), key());
-                case 5 -> List.of("MSET", k, value(), key(), value());
-                case 6 -> List.of("LPUSH", k, value(), value());
-                case 7 -> List.of("RPOP", k);
-                case 8 -> List.of("LRANGE", k, "0", "-1");
-                case 9 -> List.of("LLEN", k);
-                case 10 -> List.of("HSET", k, "f" + value(), value());
-                case 11 -> List.of("HGETALL", k);
-                case 12 -> List.of("HDEL", k, "f" + value());
-                case 13 -> List.of("SADD", k, value(), value());
-                case 14 -> List.of("SMEMBERS", k); // integer members: an intset, whose order is the same everywhere
-                case 15 -> List.of("SREM", k, value());
-                case 16 -> List.of("ZADD", k, value(), "m" + value());
-                case 17 -> List.of("ZRANGE", k, "0", "-1", "WITHSCORES");
-                case 18 -> List.of("ZINCRBY", k, value(), "m" + value());
-                case 19 -> List.of("XADD", k, (++streamId) + "-0", "field", value());
-                case 20 -> List.of("XRANGE", k, "-", "+");
-                case 21 -> List.of("XLEN", k);
-                case 22 -> List.of("EXPIRE", k, "1000");
-                case 23 -> List.of("PERSIST", k);
-                case 24 -> List.of("EXISTS", k, key());
-                case 25 -> List.of("TYPE", k);
-                case 26 -> List.of("DEL", k);
-                case 27 -> List.of("GETRANGE", k, "0", "2");
-                case 28 -> List.of("INCRBY", k, "notanumber");
-                default -> List.of("STRLEN", k);
-            };
         }
     }
 }

@@ -1,0 +1,66 @@
+package org.redisfailover.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.redisfailover.proxy.config.ClusterSettings;
+import org.redisfailover.testing.RawClient;
+import org.redisfailover.testing.RedisCluster;
+import org.redisfailover.testing.RedisProcess;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The seeded command sequences of {@link SeededDifferentialIT} sent to a lone redis-server directly and through
+ * the proxy in front of a 3-master Redis Cluster: every reply must be byte for byte the same. Once with every key
+ * in one slot (a hash tag: transactions, WATCH and the multi-key commands go to one master), once with keys spread
+ * over the shards (MGET, EXISTS, DEL and MSET split per slot and merged; transactions keep to one tagged slot).
+ * The seed is printed; {@code -Ddifferential.seed=N} replays a run.
+ */
+class ClusterDifferentialIT {
+
+    private static final int COMMANDS = 3_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void keysInOneSlotGiveRedisOwnReplies() throws Exception {
+        compare("{d}:", "{d}:");
+    }
+
+    @Test
+    void keysOverEveryShardGiveRedisOwnReplies() throws Exception {
+        compare("d:", "{t}:");
+    }
+
+    private void compare(String keys, String transactionKeys) throws Exception {
+        long seed = Long.getLong("differential.seed", System.nanoTime());
+        System.out.println("ClusterDifferentialIT seed " + seed + " (replay with -Ddifferential.seed=" + seed + ")");
+        try (RedisCluster cluster = RedisCluster.start(dir, 3, 0);
+                RedisProcess direct = RedisProcess.start(dir, null);
+                RunningProxy proxy = RunningProxy.startCluster(
+                        cluster,
+                        config -> config.cluster(new ClusterSettings(
+                                List.of(cluster.nodes().get(0).address()), ClusterSettings.DEFAULT_REFRESH, true)));
+                Jedis directAdmin = direct.client()) {
+            directAdmin.flushAll();
+            List<List<String>> commands =
+                    new SeededCommands(new Random(seed), keys, transactionKeys).generate(COMMANDS);
+            try (RawClient toRedis = new RawClient(direct.port(), 10_000);
+                    RawClient toProxy = new RawClient(proxy.port(), 10_000)) {
+                for (int i = 0; i < commands.size(); i++) {
+                    String request = RawClient.command(commands.get(i).toArray(String[]::new));
+                    toRedis.send(request);
+                    toProxy.send(request);
+                    String expected = toRedis.readReply();
+                    String actual = toProxy.readReply();
+                    assertEquals(expected, actual, "seed " + seed + ", command " + i + ": " + commands.get(i));
+                }
+            }
+        }
+    }
+}
