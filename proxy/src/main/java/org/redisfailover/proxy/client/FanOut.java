@@ -1,7 +1,5 @@
 package org.redisfailover.proxy.client;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -13,7 +11,6 @@ import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.resp.RespElements;
 import org.redisfailover.protocol.topology.NodeAddress;
-import org.redisfailover.proxy.backend.PendingReply;
 import org.redisfailover.proxy.errors.ProxyErrors;
 
 /**
@@ -30,7 +27,6 @@ final class FanOut {
     private final ReplySlot slot;
     private final ClusterRouting routing;
     private byte[][] frames;
-    private int pending;
 
     FanOut(ClusterCommand command, ReplySlot slot, ClusterRouting routing) {
         this.command = command;
@@ -52,66 +48,24 @@ final class FanOut {
             slot.complete(Replies.error(ProxyErrors.noMaster("no master known in the cluster", 0)));
             return;
         }
-        frames = new byte[targets.size()][];
-        pending = targets.size();
+        PartReplies parts = new PartReplies(targets.size(), slot, this::merge);
         for (int i = 0; i < targets.size(); i++) {
             request.retain();
-            routing.sendTo(targets.get(i), request, new Part(i), route, slot);
+            routing.sendTo(targets.get(i), request, parts.part(i), route, slot);
         }
         request.release();
     }
 
-    private final class Part extends PendingReply {
-        private final int index;
-
-        Part(int index) {
-            this.index = index;
-        }
-
-        @Override
-        public boolean onFrame(ByteBuf buffer, int start, int length) {
-            byte[] frame = new byte[length];
-            buffer.getBytes(start, frame);
-            answered(index, frame);
-            return true;
-        }
-
-        @Override
-        public void lost(NodeAddress node, String reason) {
-            answered(index, error(ProxyErrors.lostBeforeReply(node, reason, slot.lossIsDefinite())));
-        }
-
-        @Override
-        public void refused(String errorLine) {
-            answered(index, error(errorLine));
-        }
-    }
-
-    private static byte[] error(String line) {
-        return ("-" + line + "\r\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static boolean isError(byte[] frame) {
-        return frame.length > 0 && (frame[0] == '-' || frame[0] == '!');
-    }
-
-    private void answered(int index, byte[] frame) {
-        frames[index] = frame;
-        if (--pending > 0) {
-            return;
-        }
-        byte[] merged = merge();
-        ByteBuf buffer = Unpooled.wrappedBuffer(merged);
-        slot.complete(buffer, 0, merged.length);
-        buffer.release();
-    }
-
-    private byte[] merge() {
+    private byte[] merge(byte[][] replies) {
+        frames = replies;
         String policy = command.responsePolicy();
         byte[] firstError =
-                Arrays.stream(frames).filter(FanOut::isError).findFirst().orElse(null);
+                Arrays.stream(frames).filter(PartReplies::isError).findFirst().orElse(null);
         if ("one_succeeded".equals(policy)) {
-            return Arrays.stream(frames).filter(f -> !isError(f)).findFirst().orElse(firstError);
+            return Arrays.stream(frames)
+                    .filter(f -> !PartReplies.isError(f))
+                    .findFirst()
+                    .orElse(firstError);
         }
         if (firstError != null) {
             return firstError;

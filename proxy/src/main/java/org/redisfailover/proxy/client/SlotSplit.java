@@ -1,8 +1,6 @@
 package org.redisfailover.proxy.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,9 +12,6 @@ import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespElements;
 import org.redisfailover.protocol.resp.RespWriter;
-import org.redisfailover.protocol.topology.NodeAddress;
-import org.redisfailover.proxy.backend.PendingReply;
-import org.redisfailover.proxy.errors.ProxyErrors;
 
 /**
  * A multi-key command whose keys span slots, split into one request per slot and answered as one, as the
@@ -31,12 +26,10 @@ final class SlotSplit {
     private final ClusterCommand command;
     private final ReplySlot slot;
     private final ByteBufAllocator alloc;
-    /** Each part's reply frame, or its error line; and, for MGET, the positions of its keys in the client's order. */
+    /** Each part's reply frame; and, for MGET, the positions of its keys in the client's order. */
     private byte[][] frames;
 
-    private String[] errors;
     private List<List<Integer>> keyOrder;
-    private int pending;
 
     SlotSplit(ClusterRouting routing, ClusterCommand command, ReplySlot slot, ByteBufAllocator alloc) {
         this.routing = routing;
@@ -84,62 +77,21 @@ final class SlotSplit {
             keyOrder.add(group);
         }
         request.release();
-        frames = new byte[parts.size()][];
-        errors = new String[parts.size()];
-        pending = parts.size();
+        PartReplies replies = new PartReplies(parts.size(), slot, this::merged);
         for (int i = 0; i < parts.size(); i++) {
-            routing.routePart(parts.get(i), route, slot, new Part(i), 0);
+            routing.routePart(parts.get(i), route, slot, replies.part(i), 0);
         }
     }
 
-    /** Where one part's reply goes. */
-    private final class Part extends PendingReply {
-        private final int index;
-
-        Part(int index) {
-            this.index = index;
-        }
-
-        @Override
-        public boolean onFrame(ByteBuf buffer, int start, int length) {
-            byte[] frame = new byte[length];
-            buffer.getBytes(start, frame);
-            if (length > 0 && frame[0] == '-') {
-                errors[index] = new String(frame, 1, length - 3, StandardCharsets.UTF_8);
-            } else {
-                frames[index] = frame;
-            }
-            done();
-            return true;
-        }
-
-        @Override
-        public void lost(NodeAddress node, String reason) {
-            errors[index] = ProxyErrors.lostBeforeReply(node, reason, slot.lossIsDefinite());
-            done();
-        }
-
-        @Override
-        public void refused(String errorLine) {
-            errors[index] = errorLine;
-            done();
-        }
-    }
-
-    private void done() {
-        if (--pending > 0) {
-            return;
-        }
-        for (String error : errors) {
-            if (error != null) {
-                slot.complete(org.redisfailover.protocol.resp.Replies.error(error));
-                return;
+    /** The parts' replies as one: the first error if a part failed, else merged as the response policy says. */
+    private byte[] merged(byte[][] replies) {
+        frames = replies;
+        for (byte[] frame : frames) {
+            if (PartReplies.isError(frame)) {
+                return frame;
             }
         }
-        byte[] merged = merge();
-        ByteBuf buffer = Unpooled.wrappedBuffer(merged);
-        slot.complete(buffer, 0, merged.length);
-        buffer.release();
+        return merge();
     }
 
     private byte[] merge() {

@@ -95,4 +95,23 @@ final class SeededCommands {
             default -> List.of("STRLEN", k);
         };
     }
+
+    /** Sends each of {@code commands} to Redis directly and through the proxy; every reply must be the same bytes. */
+    static void assertSameReplies(int redisPort, int proxyPort, List<List<String>> commands, long seed)
+            throws java.io.IOException {
+        try (org.redisfailover.testing.RawClient toRedis = new org.redisfailover.testing.RawClient(redisPort, 10_000);
+                org.redisfailover.testing.RawClient toProxy =
+                        new org.redisfailover.testing.RawClient(proxyPort, 10_000)) {
+            for (int i = 0; i < commands.size(); i++) {
+                String request = org.redisfailover.testing.RawClient.command(
+                        commands.get(i).toArray(String[]::new));
+                toRedis.send(request);
+                toProxy.send(request);
+                String expected = toRedis.readReply();
+                String actual = toProxy.readReply();
+                org.junit.jupiter.api.Assertions.assertEquals(
+                        expected, actual, "seed " + seed + ", command " + i + ": " + commands.get(i));
+            }
+        }
+    }
 }

@@ -1,14 +1,11 @@
 package org.redisfailover.proxy.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisGroup;
 import org.redisfailover.testing.RedisProcess;
 import redis.clients.jedis.Jedis;
@@ -35,17 +32,7 @@ class SeededDifferentialIT {
             master.flushAll();
             directAdmin.flushAll();
             List<List<String>> commands = new SeededCommands(new Random(seed), "d:", "d:").generate(COMMANDS);
-            try (RawClient toRedis = new RawClient(direct.port(), 10_000);
-                    RawClient toProxy = new RawClient(proxy.port(), 10_000)) {
-                for (int i = 0; i < commands.size(); i++) {
-                    String request = RawClient.command(commands.get(i).toArray(String[]::new));
-                    toRedis.send(request);
-                    toProxy.send(request);
-                    String expected = toRedis.readReply();
-                    String actual = toProxy.readReply();
-                    assertEquals(expected, actual, "seed " + seed + ", command " + i + ": " + commands.get(i));
-                }
-            }
+            SeededCommands.assertSameReplies(direct.port(), proxy.port(), commands, seed);
         }
     }
 }
