@@ -1,8 +1,12 @@
 package org.redisfailover.proxy.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.redisfailover.testing.RawClient;
 
 /**
  * A random but seeded sequence of commands (strings, lists, hashes, sets, sorted sets, streams, expiries, wrong
@@ -98,19 +102,16 @@ final class SeededCommands {
 
     /** Sends each of {@code commands} to Redis directly and through the proxy; every reply must be the same bytes. */
     static void assertSameReplies(int redisPort, int proxyPort, List<List<String>> commands, long seed)
-            throws java.io.IOException {
-        try (org.redisfailover.testing.RawClient toRedis = new org.redisfailover.testing.RawClient(redisPort, 10_000);
-                org.redisfailover.testing.RawClient toProxy =
-                        new org.redisfailover.testing.RawClient(proxyPort, 10_000)) {
+            throws IOException {
+        try (RawClient toRedis = new RawClient(redisPort, 10_000);
+                RawClient toProxy = new RawClient(proxyPort, 10_000)) {
             for (int i = 0; i < commands.size(); i++) {
-                String request = org.redisfailover.testing.RawClient.command(
-                        commands.get(i).toArray(String[]::new));
+                String request = RawClient.command(commands.get(i).toArray(String[]::new));
                 toRedis.send(request);
                 toProxy.send(request);
                 String expected = toRedis.readReply();
                 String actual = toProxy.readReply();
-                org.junit.jupiter.api.Assertions.assertEquals(
-                        expected, actual, "seed " + seed + ", command " + i + ": " + commands.get(i));
+                assertEquals(expected, actual, "seed " + seed + ", command " + i + ": " + commands.get(i));
             }
         }
     }
