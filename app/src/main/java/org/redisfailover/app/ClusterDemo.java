@@ -50,10 +50,7 @@ final class ClusterDemo {
             cli(create);
             DemoCommand.waitFor(Duration.ofSeconds(30), this::healthy);
             ProxyConfig config = ProxyConfig.builder(NodeAddress.parse(listen), null, List.of())
-                    .cluster(new ClusterSettings(
-                            List.of(new NodeAddress("127.0.0.1", ports.get(0))),
-                            ClusterSettings.DEFAULT_REFRESH,
-                            false))
+                    .cluster(ClusterSettings.of(List.of(new NodeAddress("127.0.0.1", ports.get(0)))))
                     .hold(Duration.ofSeconds(15), 100_000, 64L << 20)
                     .build();
             try (ProxyServer proxy = new ProxyServer(config).start()) {

@@ -81,6 +81,14 @@ public final class ProxyCommand implements Callable<Integer> {
     long clusterRefreshMs;
 
     @Option(
+            names = "--cluster-announce",
+            paramLabel = "HOST:PORT",
+            description =
+                    "Cluster mode: the address cluster-aware clients are given in CLUSTER SLOTS, SHARDS and NODES "
+                            + "(behind NAT or a load balancer); default: the address each client connected to.")
+    String clusterAnnounce;
+
+    @Option(
             names = "--cluster-split-mset",
             description = "Cluster mode: split an MSET whose keys span slots into one per slot, which is then no "
                     + "longer atomic (default: refused with Redis' CROSSSLOT error, as the cluster does).")
@@ -495,7 +503,8 @@ public final class ProxyCommand implements Callable<Integer> {
                                                 .map(c -> parse("cluster", c))
                                                 .toList(),
                                         Duration.ofMillis(clusterRefreshMs),
-                                        clusterSplitMset))
+                                        clusterSplitMset,
+                                        clusterAnnounce == null ? null : parse("cluster-announce", clusterAnnounce)))
                 .build();
     }
 

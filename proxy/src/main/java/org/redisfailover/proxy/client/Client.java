@@ -70,7 +70,8 @@ public final class Client {
                                 replies,
                                 state,
                                 own,
-                                shared.config().listen()),
+                                shared.config().listen(),
+                                shared.config().cluster().announce()),
                 replies,
                 state);
 

@@ -19,7 +19,7 @@ import org.redisfailover.proxy.errors.ProxyErrors;
 
 /**
  * Cluster mode: the proxy as a cluster-aware client sees it, one node that owns all 16384 slots, at the address
- * the client connected to. CLUSTER SLOTS, SHARDS, NODES, INFO, MYID, MYSHARDID and KEYSLOT are answered here, so
+ * the client connected to (or the announce address). CLUSTER SLOTS, SHARDS, NODES, INFO, MYID, MYSHARDID and KEYSLOT are answered here, so
  * that a cluster client (Lettuce's RedisClusterClient, JedisCluster, ioredis' Cluster, {@code redis-cli -c})
  * sends everything to the proxy and never learns a node it would bypass it for; COUNTKEYSINSLOT and
  * GETKEYSINSLOT go to the slot's master; ASKING, READONLY and READWRITE are answered OK (the proxy follows
@@ -33,6 +33,9 @@ final class ClusterFacade {
     private final ClientState state;
     private final OwnConnections own;
     private final String nodeId;
+    /** The address clients are given, or null for the one each connected to. */
+    private final NodeAddress announce;
+
     private final String shardId;
 
     ClusterFacade(
@@ -41,7 +44,9 @@ final class ClusterFacade {
             ReplyOrderer replies,
             ClientState state,
             OwnConnections own,
-            NodeAddress listen) {
+            NodeAddress listen,
+            NodeAddress announce) {
+        this.announce = announce;
         this.lanes = lanes;
         this.routing = routing;
         this.replies = replies;
@@ -95,8 +100,11 @@ final class ClusterFacade {
         replies.replyLocal(answer);
     }
 
-    /** The address this client reached the proxy at: the one it should keep using. */
+    /** The announce address, or the address this client reached the proxy at: the one it should keep using. */
     private NodeAddress address() {
+        if (announce != null) {
+            return announce;
+        }
         if (state.localAddress() instanceof InetSocketAddress local) {
             return new NodeAddress(local.getAddress().getHostAddress(), local.getPort());
         }

@@ -118,4 +118,23 @@ class ClusterClientsIT {
         assertEquals(true, process.waitFor(10, TimeUnit.SECONDS));
         return output;
     }
+
+    @org.junit.jupiter.api.Test
+    void anAnnounceAddressIsWhatClusterClientsAreGiven() {
+        cluster = RedisCluster.start(dir, 3, 0);
+        proxy = RunningProxy.startCluster(
+                cluster,
+                config -> config.cluster(new org.redisfailover.proxy.config.ClusterSettings(
+                        List.of(cluster.nodes().get(0).address()),
+                        org.redisfailover.proxy.config.ClusterSettings.DEFAULT_REFRESH,
+                        false,
+                        new org.redisfailover.protocol.topology.NodeAddress("proxy.example.com", 7379))));
+        try (var client = proxy.client()) {
+            List<Object> slots = client.clusterSlots();
+            List<?> node = (List<?>) ((List<?>) slots.get(0)).get(2);
+            assertEquals("proxy.example.com", new String((byte[]) node.get(0), StandardCharsets.UTF_8));
+            assertEquals(7379L, node.get(1));
+            org.junit.jupiter.api.Assertions.assertTrue(client.clusterNodes().contains(" proxy.example.com:7379@"));
+        }
+    }
 }

@@ -42,7 +42,10 @@ class ClusterDifferentialIT {
                 RunningProxy proxy = RunningProxy.startCluster(
                         cluster,
                         config -> config.cluster(new ClusterSettings(
-                                List.of(cluster.nodes().get(0).address()), ClusterSettings.DEFAULT_REFRESH, true)));
+                                List.of(cluster.nodes().get(0).address()),
+                                ClusterSettings.DEFAULT_REFRESH,
+                                true,
+                                null)));
                 Jedis directAdmin = direct.client()) {
             directAdmin.flushAll();
             List<List<String>> commands =

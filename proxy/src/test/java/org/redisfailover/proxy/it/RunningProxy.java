@@ -45,8 +45,8 @@ public final class RunningProxy implements AutoCloseable {
     /** A proxy in cluster mode in front of {@code cluster}, seeded with one of its nodes. */
     public static RunningProxy startCluster(RedisCluster cluster, UnaryOperator<ProxyConfig.Builder> tweak) {
         ProxyConfig config = tweak.apply(ProxyConfig.builder(new NodeAddress("127.0.0.1", 0), null, List.of())
-                        .cluster(new ClusterSettings(
-                                List.of(cluster.nodes().get(0).address()), ClusterSettings.DEFAULT_REFRESH, false)))
+                        .cluster(ClusterSettings.of(
+                                List.of(cluster.nodes().get(0).address()))))
                 .build();
         try {
             RunningProxy proxy = new RunningProxy(new ProxyServer(config).start());
