@@ -2,6 +2,7 @@ package org.redisfailover.proxy.client;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.redisfailover.protocol.cluster.HashSlots;
@@ -99,6 +100,9 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             return;
         }
         if (keySlot == ClusterCommand.NO_KEYS) {
+            if (command != null && command.name().equals("script|load") && request.argc() == 3) {
+                view.scripts().remember(request.arg(2));
+            }
             if (command != null && command.name().equals("scan")) {
                 ClusterScan.run(this, request, route, slot, map, alloc);
                 return;
@@ -112,7 +116,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
                 hold(request, route, slot);
                 return;
             }
-            forward(request, route, slot, slot, masters.get(Math.floorMod(nextKeyless++, masters.size())), 0, false);
+            forward(request, route, slot, slot, masters.get(Math.floorMod(nextKeyless++, masters.size())), 0, null);
             return;
         }
         NodeAddress owner = map.master(keySlot);
@@ -127,7 +131,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             slot.complete(Replies.error(ProxyErrors.NO_HEALTHY_REPLICA));
             return;
         }
-        forward(request, route, slot, slot, target, 0, false);
+        forward(request, route, slot, slot, target, 0, null);
     }
 
     /**
@@ -142,7 +146,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         int keySlot = command == null ? ClusterCommand.NO_KEYS : command.slot(part);
         NodeAddress owner = keySlot >= 0 ? map.master(keySlot) : null;
         if (owner != null) {
-            forward(part, route, slot, answer, owner, hops, false);
+            forward(part, route, slot, answer, owner, hops, null);
             return;
         }
         view.uncovered();
@@ -154,7 +158,8 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     }
 
     /**
-     * Sends {@code request} (ownership passes) to {@code node}, preceded by ASKING when {@code asking}; its
+     * Sends {@code request} (ownership passes) to {@code node}, preceded on the same connection by {@code before}
+     * when not null (ASKING after an ASK, SCRIPT LOAD after a NOSCRIPT); its
      * reply goes to {@code answer} (the client's {@code slot}, or a part of a split request) unless it is a
      * redirection, which {@link Redirected} follows. {@code hops}: the redirections followed so far.
      */
@@ -165,15 +170,9 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             PendingReply answer,
             NodeAddress node,
             int hops,
-            boolean asking) {
+            RedisRequest before) {
         request.retain(); // kept until the reply, to send again if the cluster redirects it
-        writes.send(
-                node,
-                request,
-                new Redirected(this, request, route, slot, answer, hops),
-                route,
-                slot,
-                asking ? RespWriter.request(alloc, "ASKING") : null);
+        writes.send(node, request, new Redirected(this, request, route, slot, answer, node, hops), route, slot, before);
     }
 
     /**
@@ -241,7 +240,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
                     Replies.error(ProxyErrors.noMaster("no master serves slot " + keySlot + " of the cluster", 0)));
             return;
         }
-        forward(request, route, slot, slot, owner, 0, false);
+        forward(request, route, slot, slot, owner, 0, null);
     }
 
     /** Whether every slot has a master now. */
@@ -253,6 +252,34 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     /** Sends {@code request} (ownership passes) to {@code node} as it is, its reply to {@code answer}: a fan-out's part. */
     void sendTo(NodeAddress node, RedisRequest request, PendingReply answer, Route route, ReplySlot slot) {
         writes.send(node, request, answer, route, slot, null);
+    }
+
+    /**
+     * A node answered NOSCRIPT to an EVALSHA of a script a client loaded through the proxy (the node was promoted
+     * or joined since): the script is loaded there and the call sent again, on the same connection, so that the
+     * client never hears of it. False, with nothing taken, when the proxy does not know the script.
+     */
+    boolean reloadScript(
+            RedisRequest request, Route route, ReplySlot slot, PendingReply answer, NodeAddress node, int hops) {
+        boolean evalsha = request.argc() >= 2
+                && (request.argEqualsIgnoreCase(0, "evalsha") || request.argEqualsIgnoreCase(0, "evalsha_ro"));
+        byte[] script = evalsha && hops < MAX_REDIRECTS ? view.scripts().find(request.argAsString(1)) : null;
+        if (script == null || !replies.isOpen()) {
+            return false;
+        }
+        RedisRequest load = RespWriter.request(
+                alloc,
+                List.of(
+                        "SCRIPT".getBytes(StandardCharsets.US_ASCII),
+                        "LOAD".getBytes(StandardCharsets.US_ASCII),
+                        script));
+        forward(request, route, slot, answer, node, hops + 1, load);
+        return true;
+    }
+
+    /** An ASKING, to send just before a request an ASK redirected. */
+    RedisRequest asking() {
+        return RespWriter.request(alloc, "ASKING");
     }
 
     /** Counts a redirection followed ({@code kind}: MOVED, ASK, TRYAGAIN, CLUSTERDOWN). */

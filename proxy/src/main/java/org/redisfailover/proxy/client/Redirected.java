@@ -29,10 +29,20 @@ final class Redirected extends PendingReply {
     /** Where the reply goes: {@link #slot} itself, or a part of a split request. */
     private final PendingReply answer;
 
+    /** The node it was sent to. */
+    private final NodeAddress node;
+
     private final int hops;
 
     Redirected(
-            ClusterRouting routing, RedisRequest request, Route route, ReplySlot slot, PendingReply answer, int hops) {
+            ClusterRouting routing,
+            RedisRequest request,
+            Route route,
+            ReplySlot slot,
+            PendingReply answer,
+            NodeAddress node,
+            int hops) {
+        this.node = node;
         this.routing = routing;
         this.request = request;
         this.route = route;
@@ -46,6 +56,10 @@ final class Redirected extends PendingReply {
         if (length > 4 && buffer.getByte(start) == '-') {
             String kind = redirection(buffer, start, length);
             if (kind != null && redirect(kind, buffer.toString(start + 1, length - 3, StandardCharsets.UTF_8))) {
+                return true;
+            }
+            if (Replies.startsWith(buffer, start, length, "-NOSCRIPT")
+                    && routing.reloadScript(request, route, slot, answer, node, hops)) {
                 return true;
             }
         }
@@ -92,7 +106,8 @@ final class Redirected extends PendingReply {
                 if (kind.equals("MOVED")) {
                     routing.moved(Integer.parseInt(parts[1]), target);
                 }
-                routing.forward(request, route, slot, answer, target, hops + 1, kind.equals("ASK"));
+                routing.forward(
+                        request, route, slot, answer, target, hops + 1, kind.equals("ASK") ? routing.asking() : null);
                 return true;
             }
             default -> {

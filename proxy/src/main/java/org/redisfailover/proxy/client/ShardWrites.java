@@ -34,8 +34,8 @@ final class ShardWrites {
 
     /**
      * Sends {@code request} (ownership passes) to {@code node}, its reply to {@code reply}; {@code slot} is the
-     * client's place in its reply order, {@code asking} an ASKING to send just before it on the same connection
-     * (or null).
+     * client's place in its reply order, {@code before} a request to send just before it on the same connection,
+     * whose reply nobody reads (ASKING, SCRIPT LOAD), or null.
      */
     void send(
             NodeAddress node,
@@ -43,15 +43,15 @@ final class ShardWrites {
             PendingReply reply,
             Route route,
             ReplySlot slot,
-            RedisRequest asking) {
+            RedisRequest before) {
         NothingWritten proof = SafeWrites.command(shared.config(), route);
         boolean behindOwnWrite = lastWrite != null && !lastWrite.done() && node.equals(lastWriteNode);
         BackendConnection connection = own.inUse() || (proof == null && !behindOwnWrite)
                 ? connections.to(node)
                 : connections.writeConnection(node);
-        if (asking != null) {
-            // Adjacent on the connection: nothing of another client's can come between ASKING and the request.
-            connections.send(connection, asking, new IgnoredReply());
+        if (before != null) {
+            // Adjacent on the connection: nothing of another client's can come between the two.
+            connections.send(connection, before, new IgnoredReply());
         }
         if (proof == null) {
             connections.send(connection, request, reply);

@@ -17,6 +17,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 public final class ClusterView {
 
     private final AtomicReference<SlotMap> map = new AtomicReference<>();
+    private final ScriptSources scripts = new ScriptSources();
     private volatile ClusterCommands commands;
     private final List<BiConsumer<SlotMap, SlotMap>> listeners = new CopyOnWriteArrayList<>();
     private volatile Runnable refresh = () -> {};
@@ -33,6 +34,11 @@ public final class ClusterView {
     /** The slot map, or null before the first read. */
     public SlotMap map() {
         return map.get();
+    }
+
+    /** The scripts clients loaded through the proxy, to load again on a node that lacks one. */
+    public ScriptSources scripts() {
+        return scripts;
     }
 
     /** The commands the nodes know, or null before they answered {@code COMMAND}. */

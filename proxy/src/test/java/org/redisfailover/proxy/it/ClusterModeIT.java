@@ -429,4 +429,21 @@ class ClusterModeIT {
             }
         }
     }
+
+    @Test
+    void aScriptLoadedThroughTheProxyRunsOnANodeThatLostIt() {
+        try (Jedis client = proxy.client()) {
+            String sha = client.scriptLoad("return redis.call('incr', KEYS[1])");
+            // As on a replica promoted since, or a master new to the cluster: Redis does not replicate scripts.
+            try (Jedis owner = cluster.masterOf(slot("script-key")).client()) {
+                owner.scriptFlush();
+            }
+            assertEquals(1L, client.evalsha(sha, List.of("script-key"), List.of()));
+            assertEquals(2L, client.evalsha(sha, List.of("script-key"), List.of()));
+            JedisDataException unknown = assertThrows(
+                    JedisDataException.class,
+                    () -> client.evalsha("0000000000000000000000000000000000000000", List.of("k"), List.of()));
+            assertTrue(unknown.getMessage().startsWith("NOSCRIPT"), unknown.getMessage());
+        }
+    }
 }
