@@ -8,6 +8,8 @@ import java.util.Set;
  * and {@code COMMAND DOCS}.
  *
  * @param arity       Redis' arity: exact argument count when positive, minimum when negative
+ * @param tips        the command tips ({@code request_policy:all_shards}, {@code response_policy:agg_sum}, ...)
+ * @param keySpecs    how many key specifications it has (0: no keys, as a cluster routes it)
  * @param subcommands by lower-case subcommand name (without the container prefix)
  */
 public record CommandSpec(
@@ -15,6 +17,8 @@ public record CommandSpec(
         int arity,
         Set<String> flags,
         Set<String> aclCategories,
+        Set<String> tips,
+        int keySpecs,
         String group,
         String since,
         Set<String> docFlags,
@@ -26,5 +30,15 @@ public record CommandSpec(
 
     public boolean inCategory(String category) {
         return aclCategories.contains(category);
+    }
+
+    /** The value of a tip such as {@code request_policy}, or null. */
+    public String tip(String name) {
+        for (String tip : tips) {
+            if (tip.startsWith(name + ":")) {
+                return tip.substring(name.length() + 1);
+            }
+        }
+        return null;
     }
 }

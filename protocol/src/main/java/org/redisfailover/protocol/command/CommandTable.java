@@ -66,6 +66,8 @@ public final class CommandTable {
                 node.get("arity").asInt(),
                 strings(node.get("flags")),
                 strings(node.get("acl_categories")),
+                strings(node.get("tips")),
+                node.path("key_specs").asInt(0),
                 node.get("group").asText(),
                 node.get("since").asText(),
                 strings(node.get("doc_flags")),

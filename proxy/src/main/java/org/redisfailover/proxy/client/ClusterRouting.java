@@ -126,7 +126,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             return;
         }
         NodeAddress target = reads.target(owner, route, shared.config().readPolicy(), own.tracking(), map);
-        if (target == null) {
+        if (target == null) { // read policy replica, and no replica of the shard to read from
             request.release();
             slot.complete(Replies.error(ProxyErrors.NO_HEALTHY_REPLICA));
             return;
@@ -146,7 +146,13 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         int keySlot = command == null ? ClusterCommand.NO_KEYS : command.slot(part);
         NodeAddress owner = keySlot >= 0 ? map.master(keySlot) : null;
         if (owner != null) {
-            forward(part, route, slot, answer, owner, hops, null);
+            NodeAddress target = reads.target(owner, route, shared.config().readPolicy(), own.tracking(), map);
+            if (target == null) {
+                part.release();
+                answer.refused(ProxyErrors.NO_HEALTHY_REPLICA);
+            } else {
+                forward(part, route, slot, answer, target, hops, null);
+            }
             return;
         }
         view.uncovered();

@@ -19,7 +19,7 @@ import org.redisfailover.proxy.errors.ProxyErrors;
  * merged by its {@code response_policy}: summed ({@code agg_sum}: DBSIZE), the least or greatest
  * ({@code agg_min}, {@code agg_max}), every node's success or the first error ({@code all_succeeded}), the first
  * success ({@code one_succeeded}), a logical AND or OR, and with no policy the arrays concatenated (KEYS) or
- * else every node's success. A {@code special} reply (INFO, RANDOMKEY, SCAN) is no fan-out: one master answers.
+ * else the first reply that is not null (RANDOMKEY). A {@code special} reply (INFO, RANDOMKEY, SCAN) is no fan-out: one master answers.
  */
 final class FanOut {
 
@@ -71,12 +71,21 @@ final class FanOut {
             return firstError;
         }
         if (policy == null) {
-            return Arrays.stream(frames).allMatch(RespElements::isSequence) ? concatenated() : frames[0];
+            // Arrays (KEYS) are concatenated; otherwise the first reply that is not null (RANDOMKEY on Redis 7.0,
+            // before its tip said special: a key from any shard that has one).
+            return Arrays.stream(frames).allMatch(RespElements::isSequence)
+                    ? concatenated()
+                    : Arrays.stream(frames).filter(f -> !isNull(f)).findFirst().orElse(frames[0]);
         }
         return switch (policy) {
             case "agg_sum", "agg_min", "agg_max", "agg_logical_and", "agg_logical_or" -> aggregate(policy);
             default -> frames[0]; // all_succeeded: every node said so
         };
+    }
+
+    /** A null reply: RESP2's null bulk or array, RESP3's null. */
+    private static boolean isNull(byte[] frame) {
+        return frame.length > 0 && (frame[0] == '_' || ((frame[0] == '$' || frame[0] == '*') && frame[1] == '-'));
     }
 
     private byte[] aggregate(String policy) {

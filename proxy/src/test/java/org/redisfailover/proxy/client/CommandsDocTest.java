@@ -59,13 +59,20 @@ class CommandsDocTest {
                 "- **group**: applied to every node of the group (below, \"CONFIG for the group\" and \"ACL users for the group\").",
                 "- **refused**: answered with the error shown; nothing reaches Redis.",
                 "",
-                "| command | routing | what the proxy does |",
-                "|---|---|---|"));
+                "- **in cluster mode** (`--cluster`, docs/CLUSTER.md): where the same command goes in front of a Redis Cluster,",
+                "  from its key specifications and tips (here those of the table above; at run time the nodes' own).",
+                "",
+                "| command | routing | what the proxy does | in cluster mode |",
+                "|---|---|---|---|"));
         for (CommandSpec spec : table.allWithSubcommands()) {
-            lines.add(row(spec.name(), classifier.classifyName(spec.name())));
+            Route route = classifier.classifyName(spec.name());
+            lines.add(row(spec.name(), route, ClusterModeColumn.describe(spec.name(), spec, route)));
             Route blocking = classifier.classifyBlockingVariant(spec.name());
             if (blocking != null) {
-                lines.add(row(spec.name() + " (with BLOCK)", blocking));
+                lines.add(row(
+                        spec.name() + " (with BLOCK)",
+                        blocking,
+                        ClusterModeColumn.describe(spec.name(), spec, blocking)));
             }
         }
         lines.addAll(configSection());
@@ -184,7 +191,7 @@ class CommandsDocTest {
         return lines;
     }
 
-    private static String row(String name, Route route) {
+    private static String row(String name, Route route, String inCluster) {
         String behaviour =
                 switch (route.routingClass()) {
                     case READ -> "replica or master, per `read-policy`";
@@ -238,7 +245,8 @@ class CommandsDocTest {
                 };
         return "| `" + name.replace("|", " ").replace(" (with BLOCK)", "") + "`"
                 + (name.endsWith("(with BLOCK)") ? " with BLOCK" : "") + " | "
-                + route.routingClass().label() + " | " + behaviour.replace("|", "\\|") + " |";
+                + route.routingClass().label() + " | " + behaviour.replace("|", "\\|") + " | "
+                + inCluster.replace("|", "\\|") + " |";
     }
 
     /** The exact error line the proxy sends, from the code that sends it. */

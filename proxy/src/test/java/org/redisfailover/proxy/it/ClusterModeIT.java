@@ -2,6 +2,7 @@ package org.redisfailover.proxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,8 +136,21 @@ class ClusterModeIT {
             assertEquals(50, client.dbSize());
             Set<String> keys = client.keys("f*");
             assertEquals(50, keys.size());
+            // RANDOMKEY (all_shards, no response policy on 7.0): a key from any shard that has one.
+            RedisProcess keep = cluster.masterOf(slot("f0"));
+            for (RedisProcess master : cluster.masters()) {
+                if (master != keep) {
+                    try (Jedis direct = master.client()) {
+                        direct.flushAll();
+                    }
+                }
+            }
+            for (int i = 0; i < 10; i++) {
+                assertNotNull(client.randomKey(), "a key from the one shard that has keys");
+            }
             assertEquals("OK", client.flushAll());
             assertEquals(0, client.dbSize());
+            assertNull(client.randomKey());
             String sha = client.scriptLoad("return 1");
             for (RedisProcess node : cluster.masters()) {
                 try (Jedis direct = node.client()) {
