@@ -171,7 +171,7 @@ public final class ProxyServer implements AutoCloseable {
                     "Cluster mode: hash slots that have a master in the proxy's slot map (16384 when healthy)",
                     () -> view.map() == null ? 0 : view.map().covered());
             metrics.gauge(
-                    "cluster_uncovered_seconds_total",
+                    "cluster_uncovered_seconds",
                     "Cluster mode: time requests found a slot with no master (its shard failing over), held meanwhile",
                     view::uncoveredSeconds);
             shared.cluster().addListener((previous, current) -> {
