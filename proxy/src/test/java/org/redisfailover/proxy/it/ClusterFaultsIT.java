@@ -268,7 +268,7 @@ class ClusterFaultsIT {
     }
 
     @Test
-    void aScanGoesOnAtThePromotedReplicaWithoutSkippingAKey() {
+    void aScanGoesOnAtThePromotedReplicaWithoutSkippingAKey() throws Exception {
         RedisCluster cluster = RedisCluster.start(dir, 3, 1);
         opened.add(cluster);
         RunningProxy proxy =
@@ -289,7 +289,20 @@ class ClusterFaultsIT {
             try (Jedis direct = scanned.client()) {
                 assertEquals(1, direct.waitReplicas(1, 5000), "the replica has every key before its master dies");
             }
+            // A transaction open on that shard when its master dies is aborted whole, never half-applied.
+            String txKey = null;
+            for (int i = 0; i < 10_000 && txKey == null; i++) {
+                if (cluster.masterOf(slot("tx" + i)) == scanned) {
+                    txKey = "tx" + i;
+                }
+            }
+            org.redisfailover.testing.RawClient transaction = org.redisfailover.testing.RawClient.connect(proxy.port());
+            assertEquals("+OK\r\n", transaction.call("MULTI"));
+            assertEquals("+QUEUED\r\n", transaction.call("SET", txKey, "1"));
             scanned.kill();
+            String exec = transaction.call("EXEC");
+            assertTrue(exec.startsWith("-EXECABORT"), exec);
+            transaction.close();
             String cursor = page.getCursor();
             for (int calls = 0; !cursor.equals("0") && calls < 1000; calls++) {
                 page = client.scan(cursor, params);
