@@ -43,8 +43,12 @@ class PrometheusIT {
 
     private static final Pattern METRIC = Pattern.compile("redis_failover_[a-z_]+");
 
-    /** What the rules and the dashboard use that these proxies do not export: the certificate's expiry needs a TLS port. */
-    private static final Set<String> ONLY_WHEN_CONFIGURED = Set.of("redis_failover_tls_certificate_expiry_seconds");
+    /**
+     * What the rules and the dashboard use that these proxies do not export: the certificate's expiry needs a TLS
+     * port, the cluster's slots a proxy in cluster mode.
+     */
+    private static final Set<String> ONLY_WHEN_CONFIGURED =
+            Set.of("redis_failover_tls_certificate_expiry_seconds", "redis_failover_cluster_slots_covered");
 
     private FailoverFixture fixture;
     private final List<AutoCloseable> closeables = new ArrayList<>();
