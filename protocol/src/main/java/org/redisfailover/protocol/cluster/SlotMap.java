@@ -27,8 +27,6 @@ public final class SlotMap {
     /** One shard: its slot ranges, its master (null while it has none) and its replicas. */
     public record Shard(List<Range> ranges, Node master, List<Node> replicas) {}
 
-    public static final SlotMap EMPTY = new SlotMap(new NodeAddress[HashSlots.COUNT], List.of());
-
     private final NodeAddress[] masters;
     private final List<Shard> shards;
 

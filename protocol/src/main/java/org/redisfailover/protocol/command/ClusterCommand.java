@@ -44,11 +44,6 @@ public final class ClusterCommand {
         return responsePolicy;
     }
 
-    /** Whether the server describes where this command's keys are (a command without specs has none, or unknown ones). */
-    public boolean hasKeySpecs() {
-        return specs.length > 0;
-    }
-
     /** The one slot every key of {@code request} hashes to; {@link #NO_KEYS} or {@link #CROSS_SLOT}. Allocates nothing. */
     public int slot(RedisRequest request) {
         int found = NO_KEYS;

@@ -118,11 +118,6 @@ public final class ClusterView {
         return (uncoveredNanos.get() + ongoing) / 1e9;
     }
 
-    /** Since when some slot has had no master (0: none missing now). */
-    public long uncoveredSinceNanos() {
-        return uncoveredSinceNanos;
-    }
-
     /** Asks the refresher to read the map again soon (it reads once however many ask). */
     public void requestRefresh() {
         refresh.run();
