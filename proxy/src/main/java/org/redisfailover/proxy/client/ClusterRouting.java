@@ -334,6 +334,27 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     }
 
     @Override
+    public List<NodeAddress> masters() {
+        SlotMap map = view.map();
+        return map == null ? List.of() : map.masters();
+    }
+
+    @Override
+    public NodeAddress shardChannelOwner(byte[] channel) {
+        SlotMap map = view.map();
+        NodeAddress owner = map == null ? null : map.master(HashSlots.of(channel));
+        if (owner == null) {
+            view.uncovered();
+        }
+        return owner;
+    }
+
+    @Override
+    public void watchMap(Runnable listener, boolean on) {
+        loop.watchCluster(listener, on);
+    }
+
+    @Override
     public boolean pinsByKey() {
         return true;
     }

@@ -1,5 +1,6 @@
 package org.redisfailover.proxy.client;
 
+import java.util.List;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.topology.NodeAddress;
@@ -52,4 +53,18 @@ interface Routing {
 
     /** A node redirected a request on a connection of the client's own ({@code errorLine}: MOVED ...): noted. */
     default void redirected(String errorLine) {}
+
+    /** Every node that takes writes now: in a cluster each shard's master, else the one master (none while unknown). */
+    default List<NodeAddress> masters() {
+        NodeAddress master = pinnedNode(null);
+        return master == null ? List.of() : List.of(master);
+    }
+
+    /** The node a shard channel's subscription lives on: its slot's master in a cluster, else the master. */
+    default NodeAddress shardChannelOwner(byte[] channel) {
+        return pinnedNode(null);
+    }
+
+    /** Runs {@code listener} on the client's loop whenever the cluster's slot map changes ({@code on}), or no more. */
+    default void watchMap(Runnable listener, boolean on) {}
 }

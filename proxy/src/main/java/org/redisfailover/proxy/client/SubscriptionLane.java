@@ -4,17 +4,17 @@ import io.netty.channel.EventLoop;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.command.RoutingClass;
 import org.redisfailover.protocol.resp.RedisRequest;
-import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.Handshake;
 import org.redisfailover.proxy.loop.HeldRequests;
 
 /**
- * SUBSCRIBE and the rest of subscribed mode, on the client's {@link SubscriptionLink} to the master, from
- * the first subscription until the client has left subscribed mode.
+ * SUBSCRIBE and the rest of subscribed mode, on the client's {@link SubscriptionLinks} (one link to the master
+ * of a group; in a cluster, one per master the subscriptions live on), from the first subscription until the
+ * client has left subscribed mode.
  */
 final class SubscriptionLane extends PinnedLane {
 
-    private SubscriptionLink link;
+    private SubscriptionLinks links;
 
     private final EventLoop eventLoop;
 
@@ -32,18 +32,18 @@ final class SubscriptionLane extends PinnedLane {
     }
 
     boolean subscribed() {
-        return link != null;
+        return links != null;
     }
 
     @Override
     public boolean mayStart(RedisRequest request, Route route, boolean laneChanges, int outstanding) {
-        if ((laneChanges || link == null) && outstanding > 0) {
+        if ((laneChanges || links == null) && outstanding > 0) {
             return false;
         }
         // Any other command waits for the (un)subscriptions before it: if they leave subscribed mode it
         // runs as usual, else Redis answers it on the subscription connection with its subscribed-mode error.
-        return link == null
-                || (link.ready()
+        return links == null
+                || (links.ready()
                         && (outstanding == 0
                                 || route.routingClass() == RoutingClass.PIN_PUBSUB
                                 || request.argEqualsIgnoreCase(0, "ping")));
@@ -62,65 +62,60 @@ final class SubscriptionLane extends PinnedLane {
 
     @Override
     protected void open(RedisRequest request, Route route, ReplySlot slot) {
-        if (link == null) {
-            NodeAddress master = routing.pinnedNode(request);
-            if (master == null) {
-                holdForMaster(request, route, slot);
-                return;
-            }
-            link = new SubscriptionLink(this, connections, replies, state, eventLoop);
-            replies.pubsub(true);
-            link.open(master);
+        boolean first = links == null;
+        if (first) {
+            links = new SubscriptionLinks(
+                    this, new SubscriptionPlaces(routing), connections, replies, state, eventLoop);
         }
-        link.send(request, slot);
+        if (!links.send(request, slot)) {
+            if (first) {
+                links.close();
+                links = null;
+            }
+            holdForMaster(request, route, slot);
+            return;
+        }
+        if (first) {
+            replies.pubsub(true);
+        }
     }
 
-    /** How the link's connection logs in: the client's user and protocol (tracking stays on its own connections). */
+    /** How a link's connection logs in: the client's user and protocol (tracking stays on its own connections). */
     Handshake linkHandshake() {
         return own.handshake().withTracking(null);
     }
 
-    /** A (un)subscription's reply is in: a link that left subscribed mode ends before the requests it lets run. */
-    void segmentDone(SubscriptionLink done) {
-        if (done == link && done.finished()) {
-            done.close();
-            unlink();
-        }
-    }
-
-    /** The link's connection broke with nothing subscribed: the client is out of subscribed mode. */
-    void linkDone(SubscriptionLink done) {
-        if (done == link) {
-            unlink();
+    /**
+     * The client left subscribed mode: the last reply emptied its subscriptions, or ({@code broken}) a link broke
+     * with nothing subscribed, when the requests that waited for it run now.
+     */
+    void linksDone(boolean broken) {
+        unlink();
+        if (broken) {
             lanes.runDeferred();
         }
     }
 
-    /** The link subscribed again after its connection broke: requests that waited for it run. */
+    /** The subscriptions were placed again after a link broke: requests that waited for it run. */
     void linkReady() {
         lanes.runDeferred();
     }
 
-    /** The node a link whose connection broke subscribes again on, or null while there is none. */
-    NodeAddress linkNode() {
-        return routing.pinnedNode(null);
-    }
-
     /** Subscriptions by family, for CLIENT INFO: channels, patterns, shard channels. */
     int[] countsByFamily() {
-        return link == null ? new int[3] : link.countsByFamily();
+        return links == null ? new int[3] : links.countsByFamily();
     }
 
     /** RESET, or the client is gone: Redis drops the subscriptions with the connection. */
     void reset() {
-        if (link != null) {
-            link.close();
+        if (links != null) {
+            links.close();
             unlink();
         }
     }
 
     private void unlink() {
-        link = null;
+        links = null;
         replies.pubsub(false);
     }
 }

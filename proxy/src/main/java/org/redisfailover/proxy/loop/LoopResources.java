@@ -3,6 +3,8 @@ package org.redisfailover.proxy.loop;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +42,8 @@ public final class LoopResources {
     private final ReplicationGuard replicationGuard;
     /** On one loop in cluster mode: reads the slot map. */
     private final ClusterRefresher clusterRefresher;
+    /** A client's subscriptions, which move when their slots or masters do. */
+    private final Set<Runnable> clusterWatchers = new LinkedHashSet<>();
 
     public LoopResources(EventLoop loop, ProxyShared shared, boolean first) {
         ProxyConfig config = shared.config();
@@ -96,6 +100,18 @@ public final class LoopResources {
             }
         }
         held.releaseAll();
+        for (Runnable watcher : List.copyOf(clusterWatchers)) {
+            watcher.run();
+        }
+    }
+
+    /** Runs {@code watcher} after every change of the cluster's slot map ({@code on}), or no more; loop-confined. */
+    public void watchCluster(Runnable watcher, boolean on) {
+        if (on) {
+            clusterWatchers.add(watcher);
+        } else {
+            clusterWatchers.remove(watcher);
+        }
     }
 
     /** The master to write to now (see {@link #writableMaster(Topology)}). */
