@@ -41,19 +41,7 @@ public final class RedisCluster implements AutoCloseable {
         RedisCluster cluster = new RedisCluster(server, nodes);
         try {
             for (int i = 0; i < masters * (1 + replicasEach); i++) {
-                nodes.add(RedisProcess.start(
-                        server + "-server",
-                        dir,
-                        null,
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-node-timeout",
-                        Integer.toString(NODE_TIMEOUT_MILLIS),
-                        "--cluster-require-full-coverage",
-                        "no",
-                        // A replica that never synced cannot be promoted: sync at once rather than after 5 s.
-                        "--repl-diskless-sync-delay",
-                        "0"));
+                nodes.add(startNode(server, dir));
             }
             List<String> command = new ArrayList<>(List.of(server + "-cli", "--cluster", "create"));
             nodes.forEach(node -> command.add("127.0.0.1:" + node.port()));
@@ -65,6 +53,57 @@ public final class RedisCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    private static RedisProcess startNode(String server, Path dir) {
+        return RedisProcess.start(
+                server + "-server",
+                dir,
+                null,
+                "--cluster-enabled",
+                "yes",
+                "--cluster-node-timeout",
+                Integer.toString(NODE_TIMEOUT_MILLIS),
+                "--cluster-require-full-coverage",
+                "no",
+                // A replica that never synced cannot be promoted: sync at once rather than after 5 s.
+                "--repl-diskless-sync-delay",
+                "0");
+    }
+
+    /**
+     * A new, empty master joined to the cluster with {@code -cli --cluster add-node}, as an operator adds one;
+     * it serves no slot until some are moved to it. Returns once every node knows it.
+     */
+    public RedisProcess addMaster(Path dir) {
+        RedisProcess node = startNode(binary, dir);
+        nodes.add(node);
+        run(List.of(
+                binary + "-cli",
+                "--cluster",
+                "add-node",
+                "127.0.0.1:" + node.port(),
+                "127.0.0.1:" + nodes.get(0).port()));
+        Poll.until(Duration.ofSeconds(30), "every node to know every other, the new one included", () -> {
+            for (RedisProcess each : nodes) {
+                if (!each.isAlive()) {
+                    continue;
+                }
+                try (Jedis jedis = each.client()) {
+                    String known = jedis.clusterNodes();
+                    if (known.contains("handshake")) {
+                        return false;
+                    }
+                    for (RedisProcess other : nodes) {
+                        if (other.isAlive() && !known.contains(":" + other.port() + "@")) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            return true;
+        });
+        return node;
     }
 
     private static String run(List<String> command) {

@@ -57,6 +57,7 @@ public final class ClusterRefresher {
     private final Set<NodeAddress> known = new LinkedHashSet<>();
     private final Map<NodeAddress, BackendConnection> connections = new HashMap<>();
     private final ScheduledFuture<?> timer;
+    private final NewMasters newMasters;
     private boolean inFlight;
     private boolean askedAgain;
     private long lastRoundNanos;
@@ -74,6 +75,7 @@ public final class ClusterRefresher {
         this.loop = loop;
         this.eventLoop = eventLoop;
         known.addAll(settings.seeds());
+        this.newMasters = new NewMasters(loop.pool, view.scripts());
         long period = settings.refreshInterval().toMillis();
         this.timer = eventLoop.scheduleAtFixedRate(this::refresh, 0, period, TimeUnit.MILLISECONDS);
         view.onRefreshRequest(() -> eventLoop.execute(this::refresh));
@@ -179,6 +181,7 @@ public final class ClusterRefresher {
             metrics.refreshDuration.record(System.nanoTime() - lastRoundNanos);
             known.addAll(read.nodes());
             view.install(read);
+            newMasters.seen(view.map());
         }
         long urgentSince = view.urgentSinceNanos();
         if (urgentSince != 0 && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - urgentSince) > URGENT_FOR_MILLIS) {

@@ -4,6 +4,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +38,11 @@ public final class ScriptSources {
     /** The script whose SHA1 is {@code sha} (any case), or null when the proxy did not see it loaded. */
     public synchronized byte[] find(String sha) {
         return bySha.get(sha.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** Every script remembered, least recently loaded first. */
+    public synchronized List<byte[]> all() {
+        return List.copyOf(bySha.values());
     }
 
     static String sha1(byte[] script) {
