@@ -190,7 +190,8 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         if (waitedMillis(slot) >= shared.config().holdTimeout().toMillis() || !replies.isOpen()) {
             return false;
         }
-        long delay = Math.min(LAST_RETRY_MILLIS, FIRST_RETRY_MILLIS << Math.min(hops, 10));
+        // As long again as it has waited: 2 ms, then doubling, up to 200 ms.
+        long delay = Math.min(LAST_RETRY_MILLIS, Math.max(FIRST_RETRY_MILLIS, waitedMillis(slot)));
         // The client's later requests are not held behind it: a cluster client retrying TRYAGAIN does not wait
         // either, and the replies keep their order whatever order the nodes run the requests in.
         eventLoop.schedule(

@@ -91,13 +91,13 @@ final class Redirected extends PendingReply {
             return false;
         }
         routing.countRedirect(kind);
-        if (hops + 1 > ClusterRouting.MAX_REDIRECTS) {
-            request.release();
-            answer.refused(ProxyErrors.tooManyRedirects(hops, line));
-            return true;
-        }
         switch (kind) {
             case "MOVED", "ASK" -> {
+                if (hops + 1 > ClusterRouting.MAX_REDIRECTS) {
+                    request.release();
+                    answer.refused(ProxyErrors.tooManyRedirects(hops, line));
+                    return true;
+                }
                 String[] parts = line.split(" ");
                 NodeAddress target = parts.length == 3 ? parseAddress(parts[2]) : null;
                 if (target == null) {
@@ -111,7 +111,8 @@ final class Redirected extends PendingReply {
                 return true;
             }
             default -> {
-                if (!routing.retryLater(request, route, slot, answer, hops + 1)) {
+                // Not a hop: a migration or a failover may take longer than 8 retries; the hold timeout bounds them.
+                if (!routing.retryLater(request, route, slot, answer, hops)) {
                     return false; // held as long as a request may be: Redis' own error, nothing ran
                 }
                 if (kind.equals("CLUSTERDOWN")) {

@@ -213,6 +213,52 @@ class ClusterModeIT {
         assertEquals(16384, value(metrics, "redis_failover_cluster_slots_covered{"));
     }
 
+    @Test
+    void aMultiKeyReadHalfMigratedGetsTryagainAndIsRetriedUntilTheSlotHasMoved() throws Exception {
+        int keySlot = slot("{tryagain}a");
+        try (Jedis client = proxy.client()) {
+            client.set("{tryagain}a", "1");
+            client.set("{tryagain}b", "2");
+            client.set(
+                    "{elsewhere}c", "3"); // another slot: the MGET is split, and its part for the moving slot retried
+            RedisProcess source = cluster.masterOf(keySlot);
+            RedisProcess target = cluster.masters().stream()
+                    .filter(m -> m != source)
+                    .findFirst()
+                    .orElseThrow();
+            java.util.concurrent.CompletableFuture<List<String>> mget = new java.util.concurrent.CompletableFuture<>();
+            cluster.moveSlot(keySlot, target, () -> {
+                // One key moved, the other not yet: the source answers a request for both TRYAGAIN, and so would
+                // the target after ASK, until the slot has moved whole.
+                try (Jedis direct = source.client()) {
+                    assertEquals("OK", direct.migrate("127.0.0.1", target.port(), "{tryagain}a", 0, 5000));
+                }
+                double before = tryagains();
+                Thread reader = new Thread(() -> {
+                    try (Jedis other = proxy.client()) {
+                        mget.complete(other.mget("{tryagain}a", "{tryagain}b", "{elsewhere}c"));
+                    } catch (RuntimeException e) {
+                        mget.completeExceptionally(e);
+                    }
+                });
+                reader.start();
+                org.redisfailover.testing.Poll.until(
+                        java.time.Duration.ofSeconds(5),
+                        "the proxy to have met TRYAGAIN more often than the 8 hops a MOVED or ASK may take",
+                        () -> tryagains() >= before + 12);
+                assertTrue(!mget.isDone(), "held, not answered with TRYAGAIN");
+            });
+            assertEquals(List.of("1", "2", "3"), mget.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    private static double tryagains() {
+        String metrics = scrape();
+        return metrics.contains("kind=\"tryagain\"")
+                ? value(metrics, "redis_failover_cluster_redirects_total{kind=\"tryagain\"")
+                : 0;
+    }
+
     /** The value of the first series of {@code metrics} whose line starts with {@code prefix}. */
     private static double value(String metrics, String prefix) {
         for (String line : metrics.split("\n")) {
