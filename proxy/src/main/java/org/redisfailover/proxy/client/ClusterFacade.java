@@ -1,5 +1,7 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
@@ -14,6 +16,7 @@ import org.redisfailover.protocol.cluster.HashSlots;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
+import org.redisfailover.protocol.resp.RespVersion;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.errors.ProxyErrors;
 
@@ -73,7 +76,10 @@ final class ClusterFacade {
             case "myid" -> reply(request, bulk(nodeId));
             case "myshardid" -> reply(request, bulk(shardId));
             case "slots" -> reply(request, slots());
-            case "shards" -> reply(request, shards());
+            case "shards" -> {
+                request.release();
+                replies.replyLocal(shards());
+            }
             case "nodes" -> reply(request, Replies.text(nodes(), own.protocol()));
             case "keyslot" ->
                 reply(
@@ -131,23 +137,35 @@ final class ClusterFacade {
                 List.of(new IntegerRedisMessage(0), new IntegerRedisMessage(HashSlots.COUNT - 1), node))));
     }
 
-    private RedisMessage shards() {
+    /** One shard with this proxy as its node: maps in RESP3 (as Redis answers), flat name-value arrays in RESP2. */
+    private ByteBuf shards() {
         NodeAddress address = address();
-        RedisMessage node = new ArrayRedisMessage(List.of(
-                bulk("id"), bulk(nodeId),
-                bulk("port"), new IntegerRedisMessage(address.port()),
-                bulk("ip"), bulk(address.host()),
-                bulk("endpoint"), bulk(address.host()),
-                bulk("role"), bulk("master"),
-                bulk("replication-offset"), new IntegerRedisMessage(0),
-                bulk("health"), bulk("online")));
-        RedisMessage shard = new ArrayRedisMessage(List.of(
-                bulk("slots"),
-                new ArrayRedisMessage(
-                        List.of(new IntegerRedisMessage(0), new IntegerRedisMessage(HashSlots.COUNT - 1))),
-                bulk("nodes"),
-                new ArrayRedisMessage(List.of(node))));
-        return new ArrayRedisMessage(List.of(shard));
+        StringBuilder out = new StringBuilder("*1\r\n");
+        mapHeader(out, 2);
+        bulk(out, "slots").append("*2\r\n:0\r\n:").append(HashSlots.COUNT - 1).append("\r\n");
+        bulk(out, "nodes").append("*1\r\n");
+        mapHeader(out, 7);
+        bulk(bulk(out, "id"), nodeId);
+        bulk(out, "port").append(':').append(address.port()).append("\r\n");
+        bulk(bulk(out, "ip"), address.host());
+        bulk(bulk(out, "endpoint"), address.host());
+        bulk(bulk(out, "role"), "master");
+        bulk(out, "replication-offset").append(":0\r\n");
+        bulk(bulk(out, "health"), "online");
+        return Unpooled.copiedBuffer(out, StandardCharsets.UTF_8);
+    }
+
+    private void mapHeader(StringBuilder out, int pairs) {
+        out.append(own.protocol() == RespVersion.RESP3 ? "%" + pairs : "*" + pairs * 2)
+                .append("\r\n");
+    }
+
+    private static StringBuilder bulk(StringBuilder out, String text) {
+        return out.append('$')
+                .append(text.getBytes(StandardCharsets.UTF_8).length)
+                .append("\r\n")
+                .append(text)
+                .append("\r\n");
     }
 
     private String nodes() {

@@ -141,6 +141,11 @@ final class ReplyOrderer implements Flushable, ClientOutputBudget.Holder {
         newSlot(true).complete(reply);
     }
 
+    /** Queues a reply the proxy wrote as RESP bytes (ownership passes). */
+    void replyLocal(ByteBuf reply) {
+        newSlot(true).complete(reply);
+    }
+
     /** Queues a reply after which the connection closes (QUIT, protocol errors). */
     void replyThenClose(RedisMessage reply) {
         replyLocal(reply);

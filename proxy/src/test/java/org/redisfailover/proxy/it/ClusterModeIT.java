@@ -182,6 +182,24 @@ class ClusterModeIT {
     }
 
     @Test
+    void clusterShardsHasRedisShapeInEachProtocol() throws Exception {
+        String resp3Shard = "%2\r\n$5\r\nslots\r\n";
+        String resp3Node = "$5\r\nnodes\r\n*2\r\n%7\r\n$2\r\nid\r\n";
+        try (RawClient direct = RawClient.connect(cluster.masters().get(0).port());
+                RawClient client = RawClient.connect(proxy.port())) {
+            assertTrue(
+                    client.call("CLUSTER", "SHARDS").startsWith("*1\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n"));
+            direct.call("HELLO", "3");
+            String real = direct.call("CLUSTER", "SHARDS");
+            assertTrue(real.contains(resp3Shard) && real.contains(resp3Node), "a node's own: " + real);
+            client.call("HELLO", "3");
+            String proxied = client.call("CLUSTER", "SHARDS");
+            assertTrue(proxied.startsWith("*1\r\n" + resp3Shard), proxied);
+            assertTrue(proxied.contains(resp3Node.replace("*2", "*1")), "maps, as the node's: " + proxied);
+        }
+    }
+
+    @Test
     void aSlotMovedUnderTheProxyIsFollowedWithoutAnError() {
         String key = "moving";
         int keySlot = slot(key);
