@@ -89,6 +89,9 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             return;
         }
         ClusterCommand command = commands.find(request);
+        if (command == null) {
+            view.unknownCommand(); // sent to any master meanwhile: a node that serves its keys elsewhere says MOVED
+        }
         int keySlot = command == null ? ClusterCommand.NO_KEYS : command.slot(request);
         if (keySlot == ClusterCommand.CROSS_SLOT) {
             if (SlotSplit.splits(command, shared.config().cluster().splitMset())) {

@@ -106,12 +106,14 @@ public final class ClusterRefresher {
         for (NodeAddress node : asked) {
             ask(node, round);
         }
-        if (view.commands() == null) {
+        ClusterCommands before = view.commands();
+        if (before == null || view.takeCommandsWanted()) {
             call(asked.get(0), new String[] {"COMMAND"}, reply -> {
                 if (reply instanceof List<?>) {
                     ClusterCommands commands = ClusterCommands.parse(reply);
                     view.commands(commands);
-                    log.info("cluster: {} commands known from {}", commands.size(), asked.get(0));
+                    (before == null || before.size() != commands.size() ? log.atInfo() : log.atDebug())
+                            .log("cluster: {} commands known from {}", commands.size(), asked.get(0));
                     loop.held.releaseAll();
                 }
             });

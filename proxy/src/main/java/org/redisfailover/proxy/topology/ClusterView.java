@@ -2,6 +2,7 @@ package org.redisfailover.proxy.topology;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import org.redisfailover.protocol.cluster.HashSlots;
@@ -19,6 +20,11 @@ public final class ClusterView {
     private final AtomicReference<SlotMap> map = new AtomicReference<>();
     private final ScriptSources scripts = new ScriptSources();
     private volatile ClusterCommands commands;
+    /** Read the command table again at most this often. */
+    static final long COMMANDS_REREAD_MILLIS = 5_000;
+
+    private volatile boolean commandsWanted;
+    private volatile long commandsReadNanos;
     private final List<BiConsumer<SlotMap, SlotMap>> listeners = new CopyOnWriteArrayList<>();
     private volatile Runnable refresh = () -> {};
     /** When a slot last had no master while one was asked for (0: none since the map covered every slot). */
@@ -48,6 +54,29 @@ public final class ClusterView {
 
     public void commands(ClusterCommands known) {
         commands = known;
+        commandsReadNanos = System.nanoTime();
+    }
+
+    /**
+     * A client sent a command the nodes' table lacks: a module loaded since, or a server upgraded under the proxy,
+     * may have added it. The table is read again, at most every {@value #COMMANDS_REREAD_MILLIS} ms however many
+     * unknown commands come (a client repeating a typo costs nothing more).
+     */
+    public void unknownCommand() {
+        if (!commandsWanted) {
+            commandsWanted = true;
+            requestRefresh();
+        }
+    }
+
+    /** Whether the refresher should read the command table again now; true once per wish, when it is due. */
+    public boolean takeCommandsWanted() {
+        if (!commandsWanted
+                || System.nanoTime() - commandsReadNanos < TimeUnit.MILLISECONDS.toNanos(COMMANDS_REREAD_MILLIS)) {
+            return false;
+        }
+        commandsWanted = false;
+        return true;
     }
 
     /** Installs a map read from the cluster; listeners hear of it when its shape changed ({@link SlotMap#sameShape}). */

@@ -182,6 +182,28 @@ class ClusterModeIT {
     }
 
     @Test
+    void aCommandTheTableLacksMakesTheProxyReadTheTableAgain() {
+        long before = commandReads();
+        try (Jedis client = proxy.client()) {
+            // What a module loaded since the proxy started looks like to it: a name not in its table.
+            JedisDataException unknown =
+                    assertThrows(JedisDataException.class, () -> client.sendCommand(() -> "NOSUCHCOMMAND".getBytes()));
+            assertTrue(unknown.getMessage().startsWith("ERR unknown command"), unknown.getMessage());
+            assertThrows(JedisDataException.class, () -> client.sendCommand(() -> "NOSUCHCOMMAND".getBytes()));
+        }
+        org.redisfailover.testing.Poll.until(
+                java.time.Duration.ofSeconds(15), "a node to be asked COMMAND again", () -> commandReads() > before);
+    }
+
+    private static long commandReads() {
+        long reads = 0;
+        for (RedisProcess node : cluster.nodes()) {
+            reads += node.calls("command");
+        }
+        return reads;
+    }
+
+    @Test
     void clusterShardsHasRedisShapeInEachProtocol() throws Exception {
         String resp3Shard = "%2\r\n$5\r\nslots\r\n";
         String resp3Node = "$5\r\nnodes\r\n*2\r\n%7\r\n$2\r\nid\r\n";
