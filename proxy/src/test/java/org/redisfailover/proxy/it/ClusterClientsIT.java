@@ -110,6 +110,47 @@ class ClusterClientsIT {
         assertOnItsMaster("cli:3", "v3");
     }
 
+    /**
+     * ioredis' Cluster client (Node.js): the script in src/test/node/ioredis-cluster, with its locked dependencies
+     * installed by {@code npm ci} into target, writes and reads 100 keys, runs a pipeline, a transaction and a
+     * subscription, and checks that it sees the proxy as the one node.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"redis", "valkey"})
+    void ioredisCluster(String server) throws Exception {
+        assumeTrue(RedisProcess.onPath("node") && RedisProcess.onPath("npm"), "Node.js and npm are not installed");
+        start(server);
+        Path script = ioredisInstalled();
+        Process node = new ProcessBuilder("node", script.toString(), Integer.toString(proxy.port()))
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(true, node.waitFor(60, TimeUnit.SECONDS));
+        assertEquals("ok", output, "ioredis says");
+        assertOnItsMaster("ioredis:7", "v7");
+    }
+
+    /** The ioredis check with its dependencies, installed once per build (npm ci from the lock file). */
+    private static synchronized Path ioredisInstalled() throws Exception {
+        Path source = Path.of("src/test/node/ioredis-cluster");
+        Path target = Path.of("target/ioredis-cluster");
+        java.nio.file.Files.createDirectories(target);
+        for (String file : List.of("package.json", "package-lock.json", "cluster.mjs")) {
+            java.nio.file.Files.copy(
+                    source.resolve(file), target.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (!java.nio.file.Files.isDirectory(target.resolve("node_modules/ioredis"))) {
+            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
+                    .directory(target.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(true, npm.waitFor(180, TimeUnit.SECONDS), "npm ci finished");
+            assertEquals(0, npm.exitValue(), "npm ci: " + output);
+        }
+        return target.resolve("cluster.mjs").toAbsolutePath();
+    }
+
     private String cli(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(cluster.server() + "-cli"));
         command.addAll(List.of(args));
