@@ -42,6 +42,14 @@ import redis
 SET_KEY = "faults:set"
 LIST_KEY = "faults:list"
 KEY_PREFIX = "faults:k:"
+SOURCE_PREFIX = "faults:src:"
+
+
+def use_key_tag(tag):
+    """Every key in the slot of hash tag `tag` (--key-tag: a cluster, where a move and a transaction need one slot)."""
+    global SET_KEY, LIST_KEY, KEY_PREFIX, SOURCE_PREFIX
+    SET_KEY, LIST_KEY, KEY_PREFIX, SOURCE_PREFIX = ("{%s}%s" % (tag, key) for key in ("set", "list", "k:", "src:"))
+
 ACL_USER = "faults"
 ACL_PASSWORD = "faults-secret"
 FUNCTION = ("#!lua name=faults\n"
@@ -248,7 +256,7 @@ def writer(args):
                         client.close()  # never write as another kind of client: the next operation logs in again
                         client = None
                         raise
-                outcome, detail = write(client, shape, element, "faults:src:%d" % element)
+                outcome, detail = write(client, shape, element, SOURCE_PREFIX + str(element))
             except NeverSent as e:
                 outcome, detail = "fail", "could not connect: " + str(e.cause)
             except RespError as e:
@@ -388,7 +396,8 @@ def read_ops(paths):
 
 
 def final_read(master):
-    """Every element the writes left on the master: the set, the moved list, and the SET ... GET keys."""
+    """Every element the writes left on the master (or, in a cluster, read through a proxy): the set, the moved list,
+    and the SET ... GET keys."""
     host, port = master.rsplit(":", 1)
     r = redis.Redis(host=host, port=int(port), socket_timeout=30)
     final = {int(m) for m in r.smembers(SET_KEY)}
@@ -487,6 +496,8 @@ def check(args):
             violations.append("%d writes acknowledged during the fault (at least %d expected)" % (during, args.min_acked_during_fault))
         if args.max_acked_during_fault is not None and during > args.max_acked_during_fault:
             violations.append("%d writes acknowledged during the fault (at most %d allowed)" % (during, args.max_acked_during_fault))
+    if args.max_errors is not None and failed + len(unknown) > args.max_errors:
+        violations.append("%d writes failed and %d have an unknown outcome (bound %d in all)" % (failed, len(unknown), args.max_errors))
     result["violations"] = violations
     print(json.dumps(result))
 
@@ -505,6 +516,7 @@ def main():
     w.add_argument("--out", required=True)
     w.add_argument("--stop", required=True)
     w.add_argument("--ready", required=True)
+    w.add_argument("--key-tag", default=None, help="every key in this hash tag's slot (a cluster)")
     o = sub.add_parser("observer")
     o.add_argument("--nodes", required=True)
     o.add_argument("--interval-ms", type=float, default=10)
@@ -538,7 +550,11 @@ def main():
     c.add_argument("--max-write-gap-ms", type=float, default=None, help="bound on any writer's gap between acknowledgements")
     c.add_argument("--min-acked-during-fault", type=int, default=None)
     c.add_argument("--max-acked-during-fault", type=int, default=None)
+    c.add_argument("--key-tag", default=None, help="the writers' --key-tag")
+    c.add_argument("--max-errors", type=int, default=None, help="bound on writes that failed or whose outcome is unknown")
     args = parser.parse_args()
+    if getattr(args, "key_tag", None):
+        use_key_tag(args.key_tag)
     {"writer": writer, "observer": observer, "leader-freeze": leader_freeze, "check": check}[args.command](args)
 
 

@@ -121,8 +121,11 @@ final class BlockingCall extends PendingReply {
             return true;
         }
         if (Replies.startsWith(buffer, start, length, "-MOVED ")
-                || Replies.startsWith(buffer, start, length, "-ASK ")) {
-            // A cluster's slot moved (under the blocked call, or before it was sent): nothing was served.
+                || Replies.startsWith(buffer, start, length, "-ASK ")
+                || Replies.startsWith(buffer, start, length, "-TRYAGAIN")
+                || Replies.startsWith(buffer, start, length, "-CLUSTERDOWN")) {
+            // A cluster's slot moved or is moving (under the blocked call, or before it was sent), or its shard is
+            // failing over: nothing was served.
             interrupted();
             lane.redirected(this, buffer.toString(start + 1, length - 3, StandardCharsets.UTF_8));
             return true;

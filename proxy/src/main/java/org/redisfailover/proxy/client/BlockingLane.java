@@ -110,9 +110,12 @@ final class BlockingLane extends PinnedLane {
     }
 
     /**
-     * A cluster node redirected the call ({@code errorLine}: MOVED or ASK): the slot map learns of a MOVED and the
-     * call goes again, with the time it has left, to the slot's master; after an ASK (the slot is migrating) it
-     * waits a moment first, since the map still names the node that sent it away.
+     * A cluster node redirected the call ({@code errorLine}: MOVED, ASK, TRYAGAIN or CLUSTERDOWN): the slot map learns
+     * of a MOVED and the call goes again at once, with the time it has left, to the slot's master. After an ASK (the
+     * slot is migrating) it waits a moment first, since the map still names the node that sent it away. TRYAGAIN (its
+     * keys are split by a migration) and CLUSTERDOWN (a shard failing over) are retried after as long again as the
+     * call has waited (2 ms, doubling, up to 200 ms), within the hold timeout; after it the client gets the node's
+     * own error, which says nothing ran.
      */
     void redirected(BlockingCall call, String errorLine) {
         routing.redirected(errorLine);
@@ -123,9 +126,17 @@ final class BlockingLane extends PinnedLane {
         call.sentOn(null);
         if (errorLine.startsWith("MOVED")) {
             resume(call);
-        } else {
-            eventLoop.schedule(() -> resume(call), 50, TimeUnit.MILLISECONDS);
+            return;
         }
+        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(call.interruptedForNanos());
+        if (!errorLine.startsWith("ASK")
+                && waitedMillis > shared.config().holdTimeout().toMillis()) {
+            calls.remove(call);
+            call.slot().complete(Replies.error(errorLine));
+            return;
+        }
+        long delay = errorLine.startsWith("ASK") ? 50 : Math.min(200, Math.max(2, waitedMillis));
+        eventLoop.schedule(() -> resume(call), delay, TimeUnit.MILLISECONDS);
     }
 
     private void resume(BlockingCall call) {

@@ -371,6 +371,7 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     @Override
     public void redirected(String errorLine) {
         String[] parts = errorLine.split(" ");
+        countRedirect(parts[0]);
         if (parts.length == 3 && parts[0].equals("MOVED")) {
             try {
                 view.moved(Integer.parseInt(parts[1]), NodeAddress.parse(parts[2]));

@@ -292,6 +292,44 @@ class ClusterModeIT {
         }
     }
 
+    @Test
+    void aBlockingMoveHalfMigratedIsRetriedAfterTryagainUntilTheSlotHasMoved() throws Exception {
+        int keySlot = slot("{blocked}source");
+        try (Jedis client = proxy.client()) {
+            client.rpush("{blocked}source", "x");
+            RedisProcess target = cluster.masters().stream()
+                    .filter(m -> m != cluster.masterOf(keySlot))
+                    .findFirst()
+                    .orElseThrow();
+            java.util.concurrent.CompletableFuture<String> moved = new java.util.concurrent.CompletableFuture<>();
+            cluster.moveSlot(keySlot, target, () -> {
+                // The source has the list, not the destination: a request for both gets TRYAGAIN while migrating.
+                double before = tryagains();
+                Thread mover = new Thread(() -> {
+                    try (Jedis other = proxy.client()) {
+                        moved.complete(other.blmove(
+                                "{blocked}source",
+                                "{blocked}destination",
+                                redis.clients.jedis.args.ListDirection.LEFT,
+                                redis.clients.jedis.args.ListDirection.RIGHT,
+                                5));
+                    } catch (RuntimeException e) {
+                        moved.completeExceptionally(e);
+                    }
+                });
+                mover.start();
+                org.redisfailover.testing.Poll.until(
+                        java.time.Duration.ofSeconds(5),
+                        "the blocking call to meet TRYAGAIN a few times",
+                        () -> tryagains() >= before + 3);
+                assertTrue(!moved.isDone(), "held, not answered with TRYAGAIN");
+            });
+            // Before, the client got the node's TRYAGAIN.
+            assertEquals("x", moved.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(List.of("x"), client.lrange("{blocked}destination", 0, -1));
+        }
+    }
+
     private static double tryagains() {
         String metrics = scrape();
         return metrics.contains("kind=\"tryagain\"")
