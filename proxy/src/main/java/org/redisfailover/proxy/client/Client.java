@@ -35,7 +35,7 @@ public final class Client {
                 : new GroupRouting(shared, loop, connections, own, readYourWrites, replies, channel.alloc());
 
         TransactionLane transactions =
-                new TransactionLane(sequencer, routing, replies, loop.held, connections, own, shared, state);
+                new TransactionLane(sequencer, routing, replies, loop.held, connections, own, shared, state, eventLoop);
         SubscriptionLane subscriptions =
                 new SubscriptionLane(sequencer, routing, replies, loop.held, connections, own, state, eventLoop);
         BlockingLane blocking =

@@ -359,13 +359,26 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     }
 
     @Override
+    public int keySlot(RedisRequest request) {
+        ClusterCommands commands = view.commands();
+        ClusterCommand command = commands == null ? null : commands.find(request);
+        int keySlot = command == null ? ClusterCommand.NO_KEYS : command.slot(request);
+        return Math.max(keySlot, -1);
+    }
+
+    @Override
     public boolean pinsByKey() {
         return true;
     }
 
     @Override
     public PendingReply onOwnConnection(ReplySlot slot, NodeAddress node) {
-        return new OwnConnectionRedirects(this, slot, node);
+        return new OwnConnectionRedirects(this, slot, node, redirect -> false);
+    }
+
+    @Override
+    public PendingReply onOwnConnection(ReplySlot slot, NodeAddress node, java.util.function.Predicate<String> absorb) {
+        return new OwnConnectionRedirects(this, slot, node, absorb);
     }
 
     @Override

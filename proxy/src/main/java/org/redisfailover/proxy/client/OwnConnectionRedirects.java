@@ -1,7 +1,8 @@
 package org.redisfailover.proxy.client;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
+import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import java.util.function.Predicate;
 import org.redisfailover.protocol.resp.Replies;
 import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.PendingReply;
@@ -12,32 +13,47 @@ import org.redisfailover.proxy.errors.ProxyErrors;
  * the node with MOVED or ASK (and the node aborts the transaction at EXEC, as it does for any refused command).
  * The client gets an error of Redis' own instead, never the redirection, which a cluster-aware client would
  * follow around the proxy: CROSSSLOT when the slot map says the key is in another shard than the transaction's,
- * and the proxy's own error when it is the map that was stale (the slot moved as the transaction began).
+ * and the proxy's own error when it is the map that was stale (the slot moved as the transaction began). A
+ * transaction that can run again where its slot went ({@link TransactionReplay}) hears QUEUED instead.
  */
 final class OwnConnectionRedirects extends PendingReply {
+
+    private static final SimpleStringRedisMessage QUEUED = new SimpleStringRedisMessage("QUEUED");
 
     private final ClusterRouting routing;
     private final ReplySlot slot;
     /** The node the transaction runs on. */
     private final NodeAddress node;
+    /** Takes a redirection of the transaction's own slot when the transaction can run again where it went. */
+    private final Predicate<String> absorb;
 
-    OwnConnectionRedirects(ClusterRouting routing, ReplySlot slot, NodeAddress node) {
+    OwnConnectionRedirects(ClusterRouting routing, ReplySlot slot, NodeAddress node, Predicate<String> absorb) {
         this.routing = routing;
         this.slot = slot;
         this.node = node;
+        this.absorb = absorb;
     }
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        boolean moved = Replies.startsWith(buffer, start, length, "-MOVED ");
-        if (!moved && !Replies.startsWith(buffer, start, length, "-ASK ")) {
+        String line = TransactionReplay.redirection(buffer, start, length);
+        if (line == null) {
             slot.complete(buffer, start, length);
             return true;
         }
-        String line = buffer.toString(start + 1, length - 3, StandardCharsets.UTF_8);
+        boolean moved = line.startsWith("MOVED ");
+        boolean ask = line.startsWith("ASK ");
         String[] parts = line.split(" ");
-        int keySlot = parts.length == 3 ? parseSlot(parts[1]) : -1;
+        int keySlot = (moved || ask) && parts.length == 3 ? parseSlot(parts[1]) : -1;
         boolean mapSaysElsewhere = keySlot >= 0 && !node.equals(routing.ownerOf(keySlot));
+        if (absorb.test(line)) {
+            slot.complete(QUEUED); // as the node the slot went to answers; EXEC runs the transaction there
+            return true;
+        }
+        if (!moved && !ask) {
+            slot.complete(buffer, start, length); // TRYAGAIN, CLUSTERDOWN: the node's own error, nothing queued
+            return true;
+        }
         if (moved) {
             routing.redirected(line);
         }

@@ -51,6 +51,20 @@ interface Routing {
         return slot;
     }
 
+    /**
+     * As {@link #onOwnConnection(ReplySlot, NodeAddress)}, for a command queued in a transaction: a redirection that
+     * {@code absorb} takes (the transaction will run where the slot went) is answered QUEUED instead.
+     */
+    default PendingReply onOwnConnection(
+            ReplySlot slot, NodeAddress node, java.util.function.Predicate<String> absorb) {
+        return onOwnConnection(slot, node);
+    }
+
+    /** The hash slot of the request's keys in a cluster; -1 with no keys, keys in several slots, or no cluster. */
+    default int keySlot(RedisRequest request) {
+        return -1;
+    }
+
     /** A node redirected a request on a connection of the client's own ({@code errorLine}: MOVED ...): noted. */
     default void redirected(String errorLine) {}
 

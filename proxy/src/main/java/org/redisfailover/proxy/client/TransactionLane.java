@@ -1,6 +1,8 @@
 package org.redisfailover.proxy.client;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import java.util.List;
@@ -13,6 +15,7 @@ import org.redisfailover.protocol.topology.NodeAddress;
 import org.redisfailover.proxy.backend.BackendConnection;
 import org.redisfailover.proxy.backend.IgnoredReply;
 import org.redisfailover.proxy.backend.NothingWritten;
+import org.redisfailover.proxy.backend.PendingReply;
 import org.redisfailover.proxy.errors.ProxyErrors;
 import org.redisfailover.proxy.loop.HeldRequests;
 import org.redisfailover.proxy.loop.ProxyShared;
@@ -39,6 +42,8 @@ final class TransactionLane extends PinnedLane {
     private boolean multiUnsent;
 
     private final ProxyShared shared;
+    /** Cluster mode: runs a transaction again where its slot moved (null in front of a group). */
+    private final TransactionReplay replay;
 
     TransactionLane(
             LaneContext lanes,
@@ -48,9 +53,18 @@ final class TransactionLane extends PinnedLane {
             ClientConnections connections,
             OwnConnections own,
             ProxyShared shared,
-            ClientState state) {
+            ClientState state,
+            EventLoop eventLoop) {
         super(lanes, routing, replies, held, connections, own, state);
         this.shared = shared;
+        this.replay = routing.pinsByKey()
+                ? new TransactionReplay(
+                        routing,
+                        connections,
+                        eventLoop,
+                        shared.config().holdTimeout().toNanos(),
+                        this::repin)
+                : null;
     }
 
     /** True while the client's requests must stay on its pinned connection (or be answered as doomed). */
@@ -123,6 +137,7 @@ final class TransactionLane extends PinnedLane {
         boolean exact = request.argc() == 1;
         if (name.equals("multi") && exact && !transaction.inMulti()) {
             multiUnsent = true;
+            replay.begin(); // nothing watched: with no pin yet, no WATCH came before
         } else if (multiUnsent && exact && (name.equals("exec") || name.equals("discard"))) {
             multiUnsent = false;
         } else {
@@ -162,8 +177,75 @@ final class TransactionLane extends PinnedLane {
             pinTainted = true;
         }
         NothingWritten proof = SafeWrites.inTransaction(shared.config(), transaction, request, route);
+        boolean exec =
+                transaction.inMulti() && request.argc() == 1 && request.name().equals("exec");
         transaction.onSent(request.name(), request.argc(), route.mayWrite());
-        connections.sendOnOwn(pin, request, routing.onOwnConnection(slot, pin.node()), proof);
+        if (replay == null) {
+            connections.sendOnOwn(pin, request, routing.onOwnConnection(slot, pin.node()), proof);
+        } else if (exec && replay.moved()) {
+            request.release(); // a queued command met a redirection: the transaction runs where its slot went
+            replay.runMoved(slot, proof);
+        } else if (exec) {
+            connections.sendOnOwn(pin, request, replay.execReply(slot, pin.node(), proof), proof);
+        } else {
+            if (transaction.inMulti()) {
+                replay.queued(request);
+            } else {
+                replay.end(); // DISCARD, or a command outside MULTI
+            }
+            connections.sendOnOwn(pin, request, routing.onOwnConnection(slot, pin.node(), replay::absorb), proof);
+        }
+    }
+
+    /**
+     * Cluster mode: the transaction moves to {@code node}. The old pin gets DISCARD after what was sent on it (Redis
+     * may hold the transaction there still, or has discarded it already) and closes at its answer.
+     */
+    private BackendConnection repin(NodeAddress node) {
+        BackendConnection old = pin;
+        if (old != null && old.purpose() == BackendConnection.Purpose.CLIENT) {
+            // The client's own connection stays: it must not be left inside a MULTI.
+            connections.sendOnOwn(
+                    old, RespWriter.request(ByteBufAllocator.DEFAULT, "DISCARD"), new IgnoredReply(), null);
+        } else if (old != null) {
+            old.onBroken(null);
+            connections.sendOnOwn(
+                    old, RespWriter.request(ByteBufAllocator.DEFAULT, "DISCARD"), new ClosesAfter(old), null);
+        }
+        pin = null;
+        pinTainted = false;
+        if (own.tracking()) {
+            pin = connections.ownTo(node);
+        } else {
+            pin = connections.borrow(node, BackendConnection.Purpose.TRANSACTION, own.handshake());
+            pin.onBroken(this::pinBroken);
+        }
+        return pin;
+    }
+
+    /** The answer to the DISCARD that ends a pin the transaction left: the pin closes then. */
+    private static final class ClosesAfter extends PendingReply {
+        private final BackendConnection connection;
+
+        ClosesAfter(BackendConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public boolean onFrame(ByteBuf buffer, int start, int length) {
+            connection.close();
+            return true;
+        }
+
+        @Override
+        public void lost(NodeAddress node, String reason) {
+            // closed already
+        }
+
+        @Override
+        public void refused(String errorLine) {
+            connection.close();
+        }
     }
 
     /** One of the client's own connections broke: a transaction on it is lost. */
@@ -216,6 +298,9 @@ final class TransactionLane extends PinnedLane {
             pinTainted = false;
         }
         multiUnsent = false;
+        if (replay != null) {
+            replay.end();
+        }
         transaction.clear();
     }
 }

@@ -68,7 +68,8 @@ final class LaneFixture implements AutoCloseable {
     }
 
     TransactionLane transactions() {
-        return new TransactionLane(lanes, routing, replies, loop.held, connections, own, shared, state);
+        return new TransactionLane(
+                lanes, routing, replies, loop.held, connections, own, shared, state, channel.eventLoop());
     }
 
     SubscriptionLane subscriptions() {

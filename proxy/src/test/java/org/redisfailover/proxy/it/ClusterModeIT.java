@@ -330,6 +330,75 @@ class ClusterModeIT {
         }
     }
 
+    @Test
+    void aTransactionWhoseSlotMovesBeforeExecRunsOnTheNewMaster() throws Exception {
+        int keySlot = slot("{moving-tx}a");
+        RedisProcess source = cluster.masterOf(keySlot);
+        RedisProcess target =
+                cluster.masters().stream().filter(m -> m != source).findFirst().orElseThrow();
+        try (RawClient raw = RawClient.connect(proxy.port())) {
+            assertEquals("+OK\r\n", raw.call("MULTI"));
+            assertEquals("+QUEUED\r\n", raw.call("SET", "{moving-tx}a", "1"));
+            assertEquals("+QUEUED\r\n", raw.call("INCR", "{moving-tx}n"));
+            cluster.moveSlot(keySlot, target, () -> {});
+            // The source refuses EXEC with MOVED, having run nothing: the transaction runs again on the new master.
+            // Before, the client got an error and the transaction was lost.
+            assertEquals("*2\r\n+OK\r\n:1\r\n", raw.call("EXEC"));
+            // A transaction queued on a stale map: its first command meets MOVED, is answered QUEUED, and runs there.
+            assertEquals("+OK\r\n", raw.call("MULTI"));
+            assertEquals("+QUEUED\r\n", raw.call("INCR", "{moving-tx}n"));
+            assertEquals("*1\r\n:2\r\n", raw.call("EXEC"));
+        }
+        try (Jedis direct = target.client()) {
+            assertEquals("1", direct.get("{moving-tx}a"));
+            assertEquals("2", direct.get("{moving-tx}n"));
+        }
+    }
+
+    @Test
+    void aTransactionHalfMigratedRunsOnTheImportingNodeAfterAsk() throws Exception {
+        int keySlot = slot("{asked-tx}a");
+        RedisProcess target = cluster.masters().stream()
+                .filter(m -> m != cluster.masterOf(keySlot))
+                .findFirst()
+                .orElseThrow();
+        try (RawClient raw = RawClient.connect(proxy.port())) {
+            cluster.moveSlot(keySlot, target, () -> {
+                try {
+                    // A new key during the migration: the source answers ASK; the transaction runs on the target.
+                    assertEquals("+OK\r\n", raw.call("MULTI"));
+                    assertEquals("+QUEUED\r\n", raw.call("SET", "{asked-tx}a", "1"));
+                    assertEquals("*1\r\n+OK\r\n", raw.call("EXEC"));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        try (Jedis direct = target.client()) {
+            assertEquals("1", direct.get("{asked-tx}a"));
+        }
+    }
+
+    @Test
+    void aWatchingTransactionWhoseSlotMovesIsAbortedNotRunElsewhere() throws Exception {
+        int keySlot = slot("{watched-tx}a");
+        RedisProcess target = cluster.masters().stream()
+                .filter(m -> m != cluster.masterOf(keySlot))
+                .findFirst()
+                .orElseThrow();
+        try (RawClient raw = RawClient.connect(proxy.port())) {
+            assertEquals("+OK\r\n", raw.call("WATCH", "{watched-tx}a"));
+            assertEquals("+OK\r\n", raw.call("MULTI"));
+            assertEquals("+QUEUED\r\n", raw.call("SET", "{watched-tx}a", "1"));
+            cluster.moveSlot(keySlot, target, () -> {});
+            // The watch lives on the old node: running the transaction elsewhere would ignore it.
+            assertTrue(raw.call("EXEC").startsWith("-"));
+        }
+        try (Jedis client = proxy.client()) {
+            assertNull(client.get("{watched-tx}a"));
+        }
+    }
+
     private static double tryagains() {
         String metrics = scrape();
         return metrics.contains("kind=\"tryagain\"")
