@@ -330,11 +330,29 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
             NodeAddress owner = map.master(keySlot);
             if (owner == null) {
                 view.uncovered();
+                return null;
             }
-            return owner;
+            return reachable(owner) ? owner : null;
         }
-        List<NodeAddress> masters = map.masters();
-        return masters.isEmpty() ? null : masters.get(0);
+        for (NodeAddress master : map.masters()) {
+            if (loop.pool.health().isHealthy(master)) {
+                return master;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a connection of the client's own may open on {@code owner}: not while this loop cannot reach it. Its
+     * shard may be failing over, so the request waits for the map to name another master (or for this one to
+     * answer again), as a write waits in front of a group, rather than failing at once.
+     */
+    private boolean reachable(NodeAddress owner) {
+        if (loop.pool.health().isHealthy(owner)) {
+            return true;
+        }
+        view.nodeFailed();
+        return false;
     }
 
     @Override
@@ -349,8 +367,9 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         NodeAddress owner = map == null ? null : map.master(HashSlots.of(channel));
         if (owner == null) {
             view.uncovered();
+            return null;
         }
-        return owner;
+        return reachable(owner) ? owner : null;
     }
 
     @Override

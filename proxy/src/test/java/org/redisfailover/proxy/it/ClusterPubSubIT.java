@@ -1,7 +1,6 @@
 package org.redisfailover.proxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -202,15 +201,20 @@ class ClusterPubSubIT {
                 Jedis client = proxy.client()) {
             assertEquals("OK", client.configSet("notify-keyspace-events", "K$"));
             assertEquals(1, count(subscriber.call("SUBSCRIBE", "news")));
-            RedisProcess home = null;
-            for (RedisProcess master : cluster.masters()) {
-                try (Jedis direct = master.client()) {
-                    if (direct.pubsubNumSub("news").get("news") == 1L) {
-                        home = master;
+            RedisProcess[] found = new RedisProcess[1];
+            Poll.until(Duration.ofSeconds(5), "the channel's subscription on a node", () -> {
+                for (RedisProcess node : cluster.nodes()) {
+                    try (Jedis direct = node.client()) {
+                        if (direct.pubsubNumSub("news").get("news") == 1L) {
+                            found[0] = node;
+                            return true;
+                        }
                     }
                 }
-            }
-            assertNotNull(home, "the channel lives on one master");
+                return false;
+            });
+            RedisProcess home = found[0];
+            assertTrue(cluster.masters().contains(home), "the channel lives on a master: " + home.port());
             // Everything on the master to be killed: the channel, its keyspace events and a shard channel.
             String channel = nameOn(cluster, home, "shard:");
             String key = nameOn(cluster, home, "key:");
