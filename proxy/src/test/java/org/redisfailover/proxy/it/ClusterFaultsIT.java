@@ -303,6 +303,15 @@ class ClusterFaultsIT {
             String exec = transaction.call("EXEC");
             assertTrue(exec.startsWith("-EXECABORT"), exec);
             transaction.close();
+            // The next transaction on that shard waits for the promotion, as a write does. Before, it failed at once:
+            // "ERR redis-failover: ... is unreachable".
+            try (org.redisfailover.testing.RawClient again =
+                    new org.redisfailover.testing.RawClient(proxy.port(), 20_000)) {
+                assertEquals("+OK\r\n", again.call("MULTI"));
+                assertEquals("+QUEUED\r\n", again.call("SET", txKey, "2"));
+                assertEquals("*1\r\n+OK\r\n", again.call("EXEC"));
+            }
+            written.add(txKey); // present from here on: the scan returns it too
             String cursor = page.getCursor();
             for (int calls = 0; !cursor.equals("0") && calls < 1000; calls++) {
                 page = client.scan(cursor, params);
