@@ -19,6 +19,17 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" >&2
 }
 
+# Node.js and npm, for the non-Java clients' checks (ioredis, from the npm registry): ClusterClientsIT and
+# scripts/client-compat.
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing nodejs npm ..." >&2
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q nodejs npm >&2
+}
+
 # Valkey (Debian's bookworm-backports), for the command-table differential test against a second server
 # family. Installed without starting its service (policy-rc.d), as the tests start their own servers.
 # Best effort: without it that test is skipped and says so.

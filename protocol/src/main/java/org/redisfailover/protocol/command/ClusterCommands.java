@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.RespValue;
 
@@ -50,6 +51,19 @@ public final class ClusterCommands {
         return new ClusterCommands(entries);
     }
 
+    /**
+     * Commands that change state each node keeps for itself, which Redis Cluster does not spread, and which Redis
+     * 7.0 gives no request policy tip: the users. Redis' documentation has an operator run them on every node; the
+     * proxy sends them to every node, as the {@code all_nodes} tip would, and answers once all succeeded. A server
+     * that tips them itself is followed instead.
+     */
+    private static final Set<String> UNTIPPED_NODE_STATE = Set.of("acl|setuser", "acl|deluser", "acl|load");
+
+    /** Whether {@code name} (lower case, {@code container|sub}) is sent to every node though its server gives no tip. */
+    public static boolean untippedNodeState(String name) {
+        return UNTIPPED_NODE_STATE.contains(name);
+    }
+
     private static ClusterCommand command(List<Object> fields) {
         String name = RespValue.string(fields.get(0)).toLowerCase(Locale.ROOT);
         String requestPolicy = null;
@@ -61,6 +75,10 @@ public final class ClusterCommands {
             } else if (text != null && text.startsWith("response_policy:")) {
                 responsePolicy = text.substring("response_policy:".length());
             }
+        }
+        if (requestPolicy == null && untippedNodeState(name)) {
+            requestPolicy = "all_nodes";
+            responsePolicy = "all_succeeded";
         }
         List<KeySpec> specs = new ArrayList<>();
         if (fields.size() > 8) {

@@ -1,6 +1,7 @@
 package org.redisfailover.proxy.client;
 
 import java.util.Set;
+import org.redisfailover.protocol.command.ClusterCommands;
 import org.redisfailover.protocol.command.CommandSpec;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.proxy.errors.ProxyErrors;
@@ -93,6 +94,10 @@ final class ClusterModeColumn {
     private static String keyless(String name, CommandSpec spec) {
         String request = spec.tip("request_policy");
         String response = spec.tip("response_policy");
+        if (request == null && ClusterCommands.untippedNodeState(name)) {
+            request = "all_nodes"; // the users, which the cluster does not spread: as ClusterCommands routes them
+            response = "all_succeeded";
+        }
         String remembered =
                 name.equals("script|load") ? "; remembered, to load again where EVALSHA meets NOSCRIPT" : "";
         if ((!"all_shards".equals(request) && !"all_nodes".equals(request)) || "special".equals(response)) {

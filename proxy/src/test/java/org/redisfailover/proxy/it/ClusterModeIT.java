@@ -586,6 +586,32 @@ class ClusterModeIT {
     }
 
     @Test
+    void usersMadeThroughTheProxyExistOnEveryNode() {
+        try (Jedis admin = proxy.client()) {
+            // Redis Cluster does not spread users, and Redis 7.0 gives ACL SETUSER no tip: the proxy sends it
+            // everywhere.
+            assertEquals("OK", admin.aclSetUser("made", "on", ">made-secret", "~made:*", "+@all"));
+            for (RedisProcess node : cluster.nodes()) {
+                try (Jedis direct = node.client()) {
+                    assertNotNull(direct.aclGetUser("made"), "the user on " + node.port());
+                }
+            }
+            try (Jedis client = proxy.client()) {
+                assertEquals("OK", client.auth("made", "made-secret"));
+                for (int i = 0; i < 30; i++) {
+                    assertEquals("OK", client.set("made:" + i, "v"), "every shard knows the user");
+                }
+            }
+            assertEquals(1L, admin.aclDelUser("made"));
+            for (RedisProcess node : cluster.nodes()) {
+                try (Jedis direct = node.client()) {
+                    assertNull(direct.aclGetUser("made"), "the user gone from " + node.port());
+                }
+            }
+        }
+    }
+
+    @Test
     void aClientLoggedInAsItsOwnRedisUserWorksOnEveryShard() {
         for (RedisProcess node : cluster.nodes()) {
             try (Jedis direct = node.client()) {
