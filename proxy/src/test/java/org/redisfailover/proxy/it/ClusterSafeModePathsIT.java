@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.redisfailover.protocol.cluster.HashSlots;
 import org.redisfailover.proxy.it.SafeModePathsIT.ClientKind;
+import org.redisfailover.proxy.it.SafeModePathsIT.WriteShape;
 import org.redisfailover.testing.RawClient;
 import org.redisfailover.testing.RedisCluster;
 import org.redisfailover.testing.RedisProcess;
@@ -33,8 +34,6 @@ class ClusterSafeModePathsIT {
     private static final String USER_PASSWORD = "writer-secret";
     /** Every key of these writes is in this hash tag's slot: one shard, as a transaction or a move needs. */
     private static final String TAG = "{paths}";
-
-    private record WriteShape(String name, List<List<String>> setup, List<String> write, String reply) {}
 
     private static final List<WriteShape> SHAPES = List.of(
             new WriteShape("SADD", List.of(), List.of("SADD", TAG + "%s", "1"), ":1"),
@@ -99,7 +98,7 @@ class ClusterSafeModePathsIT {
                 RawClient client = new RawClient(proxy.port(), 10_000)) {
             kind.logIn(client);
             for (WriteShape shape : SHAPES) {
-                String reply = write(client, shape, kind + "-" + key++);
+                String reply = SafeModePathsIT.write(client, shape, kind + "-" + key++);
                 assertTrue(
                         reply.startsWith(
                                 "-UNCERTAIN redis-failover: the write was applied on the master but only 1 of 2"),
@@ -118,7 +117,7 @@ class ClusterSafeModePathsIT {
             kind.logIn(client);
             for (WriteShape shape : SHAPES) {
                 long waitsBefore = shard.calls("wait");
-                String reply = write(client, shape, kind + "-ok-" + key++);
+                String reply = SafeModePathsIT.write(client, shape, kind + "-ok-" + key++);
                 String expected = shape.reply() != null
                         ? shape.reply()
                         : kind.login.stream().anyMatch(c -> c.get(0).equals("HELLO")) ? "_" : "$-1";
@@ -126,19 +125,5 @@ class ClusterSafeModePathsIT {
                 assertTrue(shard.calls("wait") > waitsBefore, kind + ", " + shape.name() + ": answered after a WAIT");
             }
         }
-    }
-
-    private static String write(RawClient client, WriteShape shape, String key) throws Exception {
-        for (List<String> setup : shape.setup()) {
-            String reply = client.call(format(setup, key)).strip();
-            assertTrue(!reply.startsWith("-"), shape.name() + ": " + setup.get(0) + " answered " + reply);
-        }
-        return client.call(format(shape.write(), key)).strip();
-    }
-
-    private static String[] format(List<String> command, String key) {
-        return command.stream()
-                .map(arg -> arg.contains("%s") ? String.format(arg, key) : arg)
-                .toArray(String[]::new);
     }
 }

@@ -65,7 +65,7 @@ class SafeModePathsIT {
     }
 
     /** A write and how Redis answers it when it succeeds; each run writes a fresh key ({@code %s}). */
-    private record WriteShape(String name, List<List<String>> setup, List<String> write, String reply) {}
+    record WriteShape(String name, List<List<String>> setup, List<String> write, String reply) {}
 
     private static final List<WriteShape> SHAPES = List.of(
             new WriteShape("SADD", List.of(), List.of("SADD", "paths:%s", "1"), ":1"),
@@ -198,7 +198,8 @@ class SafeModePathsIT {
         }
     }
 
-    private static String write(RawClient client, WriteShape shape, String key) throws Exception {
+    /** Runs {@code shape}'s setup and write for {@code key} (in place of {@code %s}); the write's reply. */
+    static String write(RawClient client, WriteShape shape, String key) throws Exception {
         for (List<String> setup : shape.setup()) {
             String reply = client.call(format(setup, key)).strip();
             assertTrue(!reply.startsWith("-"), shape.name() + ": " + setup.get(0) + " answered " + reply);
