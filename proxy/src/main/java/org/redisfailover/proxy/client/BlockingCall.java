@@ -107,10 +107,14 @@ final class BlockingCall extends PendingReply {
         }
     }
 
+    /** How Redis unblocks calls when a master becomes a replica (Valkey says the same). */
+    static final String DEMOTED = "-UNBLOCKED force unblock from blocking operation, instance state changed";
+
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        if (Replies.startsWith(
-                buffer, start, length, "-UNBLOCKED")) { // a master demoted under the call: nothing was served
+        // A master demoted under the call: nothing was served. Redis says UNBLOCKED for other reasons too (an
+        // XREADGROUP whose stream was deleted, CLIENT UNBLOCK ... ERROR): those are the client's answer.
+        if (Replies.startsWith(buffer, start, length, DEMOTED)) {
             interrupted();
             if (name.equals("wait")) {
                 slot.complete(Replies.error(ProxyErrors.MASTER_CHANGED_DURING_WAIT));

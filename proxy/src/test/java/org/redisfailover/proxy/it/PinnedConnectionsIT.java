@@ -62,6 +62,25 @@ class PinnedConnectionsIT {
     }
 
     @Test
+    void aBlockedReadWhoseStreamIsDeletedGetsRedisOwnUnblockedError() throws Exception {
+        try (RawClient client = RawClient.connect(proxy.port());
+                RawClient blocked = new RawClient(proxy.port(), 10_000)) {
+            assertEquals("+OK\r\n", client.call("XGROUP", "CREATE", "events", "readers", "$", "MKSTREAM"));
+            blocked.send(RawClient.command(
+                    "XREADGROUP", "GROUP", "readers", "alice", "BLOCK", "0", "STREAMS", "events", ">"));
+            Poll.until(Duration.ofSeconds(5), "the read to block on the master", () -> {
+                try (Jedis master = group.master().client()) {
+                    return master.info("clients").contains("blocked_clients:1");
+                }
+            });
+            assertEquals(":1\r\n", client.call("DEL", "events"));
+            // Redis' own answer. Before, the proxy took any UNBLOCKED for a demotion and sent the read again, which
+            // then got NOGROUP.
+            assertEquals("-UNBLOCKED the stream key no longer exists\r\n", blocked.readReply());
+        }
+    }
+
+    @Test
     void transactionRunsAtomicallyOnTheMasterWithRedisRepliesAndErrors() {
         try (Jedis jedis = proxy.client()) {
             jedis.set("tx:counter", "10");
