@@ -33,9 +33,9 @@ final class ClusterStatus {
                     new HostAndPort(seed.host(), seed.port()), access.clientConfig(1_000, "redis-failover-status"))) {
                 SlotMap map;
                 try {
-                    map = SlotMap.fromShards(plain(jedis.sendCommand(Protocol.Command.CLUSTER, "SHARDS")));
+                    map = SlotMap.fromShards(plain(jedis.sendCommand(Protocol.Command.CLUSTER, "SHARDS")), seed.host());
                 } catch (JedisException e) {
-                    map = SlotMap.fromSlots(plain(jedis.sendCommand(Protocol.Command.CLUSTER, "SLOTS")));
+                    map = SlotMap.fromSlots(plain(jedis.sendCommand(Protocol.Command.CLUSTER, "SLOTS")), seed.host());
                 }
                 return map == null ? null : describe(seed, map);
             } catch (JedisException e) {

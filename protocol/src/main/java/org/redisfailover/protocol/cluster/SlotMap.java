@@ -37,10 +37,19 @@ public final class SlotMap {
 
     /** From a {@code CLUSTER SHARDS} reply, or null when it is not one. */
     public static SlotMap fromShards(Object reply) {
+        return fromShards(reply, null);
+    }
+
+    /**
+     * From a {@code CLUSTER SHARDS} reply of the node at {@code askedHost}, or null when it is not one. A node with no
+     * address (a node that was never MEETed, such as a single-node cluster, reports none for itself) is at the host
+     * that was asked, as Redis documents for CLUSTER SLOTS.
+     */
+    public static SlotMap fromShards(Object reply, String askedHost) {
         if (!(reply instanceof List<?>)) {
             return null;
         }
-        Interner addresses = new Interner();
+        Interner addresses = new Interner(askedHost);
         List<Shard> shards = new ArrayList<>();
         for (Object shardValue : RespValue.list(reply)) {
             List<Object> shard = RespValue.list(shardValue);
@@ -77,6 +86,9 @@ public final class SlotMap {
         }
         long port = RespValue.number(portValue, -1);
         String host = endpoint != null && !endpoint.isEmpty() && !endpoint.equals("?") ? endpoint : ip;
+        if (host == null || host.isEmpty()) {
+            host = addresses.askedHost;
+        }
         if (host == null || host.isEmpty() || port <= 0 || port > 65535) {
             return null;
         }
@@ -92,10 +104,15 @@ public final class SlotMap {
 
     /** From a {@code CLUSTER SLOTS} reply (one entry per slot range: start, end, master, replicas), or null. */
     public static SlotMap fromSlots(Object reply) {
+        return fromSlots(reply, null);
+    }
+
+    /** From a {@code CLUSTER SLOTS} reply of the node at {@code askedHost} (an empty address is that host), or null. */
+    public static SlotMap fromSlots(Object reply, String askedHost) {
         if (!(reply instanceof List<?>)) {
             return null;
         }
-        Interner addresses = new Interner();
+        Interner addresses = new Interner(askedHost);
         Map<NodeAddress, List<Range>> rangesByMaster = new HashMap<>();
         Map<NodeAddress, Shard> shardsByMaster = new HashMap<>();
         List<NodeAddress> order = new ArrayList<>();
@@ -138,6 +155,9 @@ public final class SlotMap {
         }
         String host = RespValue.string(fields.get(0));
         long port = RespValue.number(fields.get(1), -1);
+        if (host == null || host.isEmpty()) {
+            host = addresses.askedHost;
+        }
         if (host == null || host.isEmpty() || host.equals("?") || port <= 0 || port > 65535) {
             return null;
         }
@@ -273,8 +293,14 @@ public final class SlotMap {
     }
 
     /** One {@link NodeAddress} instance per node within a map. */
+    /** One instance per address read from a reply; and the host that was asked, for nodes that give none. */
     private static final class Interner {
         private final Map<NodeAddress, NodeAddress> seen = new HashMap<>();
+        private final String askedHost;
+
+        Interner(String askedHost) {
+            this.askedHost = askedHost;
+        }
 
         NodeAddress of(String host, int port) {
             NodeAddress address = new NodeAddress(host, port);

@@ -49,6 +49,21 @@ class SlotMapTest {
     }
 
     @Test
+    void aNodeWithNoAddressIsAtTheHostThatWasAsked() {
+        // A single-node cluster never MEETed anyone: Redis 7.0 reports "" as its own ip and endpoint.
+        String self = "*14\r\n" + bulk("id") + bulk("a") + bulk("port") + ":7001\r\n" + bulk("ip") + "$0\r\n\r\n"
+                + bulk("endpoint") + "$0\r\n\r\n" + bulk("role") + bulk("master") + bulk("replication-offset")
+                + ":0\r\n" + bulk("health") + bulk("online");
+        SlotMap shards = SlotMap.fromShards(parse("*1\r\n" + shard(0, 16383, self)), "10.0.0.5");
+        assertEquals(new NodeAddress("10.0.0.5", 7001), shards.master(0));
+        assertEquals(
+                0, SlotMap.fromShards(parse("*1\r\n" + shard(0, 16383, self))).covered(), "no host known");
+        SlotMap slots = SlotMap.fromSlots(
+                parse("*1\r\n*3\r\n:0\r\n:16383\r\n*3\r\n$0\r\n\r\n:7001\r\n" + bulk("a")), "10.0.0.5");
+        assertEquals(new NodeAddress("10.0.0.5", 7001), slots.master(16383));
+    }
+
+    @Test
     void slotsGiveTheSameMap() {
         String master = "*3\r\n" + bulk("127.0.0.1") + ":7001\r\n" + bulk("a");
         String replica = "*3\r\n" + bulk("127.0.0.1") + ":7002\r\n" + bulk("b");

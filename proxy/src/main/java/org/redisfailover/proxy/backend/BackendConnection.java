@@ -390,7 +390,8 @@ public final class BackendConnection implements Flushable, RespReplyFramer.Reply
                 db,
                 expectedRunId,
                 context.groupAccess() != null,
-                context.owner().config().cluster() != null);
+                // An urgent connection only logs in: a node busy with a script refuses READONLY with BUSY.
+                context.owner().config().cluster() != null && purpose != Purpose.URGENT);
         if (handshaking.done()) {
             onReady();
         } else {

@@ -57,11 +57,14 @@ public final class Client {
                         sequencer,
                         new ClientListCommand(groupNodes, shared, own, sequencer, replies, eventLoop)),
                 cluster != null
-                        ? null
+                        ? new GroupCommands(
+                                new ScriptKill(shared, loop, own, replies, sequencer, cluster::nodes),
+                                (request, route) -> cluster.send(request, route, sequencer.forwardedSlot(route, false)))
                         : new GroupCommands(
                                 new GroupConfigCommand(groupNodes, shared, replies, sequencer, eventLoop),
                                 new GroupAclCommand(groupNodes, shared, replies, sequencer, eventLoop),
-                                new ScriptKill(shared, loop, own, replies, sequencer)),
+                                new ScriptKill(
+                                        shared, loop, own, replies, sequencer, () -> ScriptKill.groupNodes(shared))),
                 cluster == null
                         ? null
                         : new ClusterFacade(

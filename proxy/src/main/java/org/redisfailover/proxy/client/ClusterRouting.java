@@ -355,6 +355,12 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
         return false;
     }
 
+    /** Every node of the cluster's map now, replicas too (none before the first map). */
+    List<NodeAddress> nodes() {
+        SlotMap map = view.map();
+        return map == null ? List.of() : map.nodes();
+    }
+
     @Override
     public List<NodeAddress> masters() {
         SlotMap map = view.map();

@@ -71,11 +71,16 @@ final class FanOut {
             return firstError;
         }
         if (policy == null) {
-            // Arrays (KEYS) are concatenated; otherwise the first reply that is not null (RANDOMKEY on Redis 7.0,
-            // before its tip said special: a key from any shard that has one).
-            return Arrays.stream(frames).allMatch(RespElements::isSequence)
-                    ? concatenated()
-                    : Arrays.stream(frames).filter(f -> !isNull(f)).findFirst().orElse(frames[0]);
+            // Arrays (KEYS) are concatenated; otherwise a reply that is not null, from a shard picked at random among
+            // those that have one (RANDOMKEY on Redis 7.0, before its tip said special: a key from any shard with
+            // keys, not always from the same one).
+            if (Arrays.stream(frames).allMatch(RespElements::isSequence)) {
+                return concatenated();
+            }
+            byte[][] present = Arrays.stream(frames).filter(f -> !isNull(f)).toArray(byte[][]::new);
+            return present.length == 0
+                    ? frames[0]
+                    : present[java.util.concurrent.ThreadLocalRandom.current().nextInt(present.length)];
         }
         return switch (policy) {
             case "agg_sum", "agg_min", "agg_max", "agg_logical_and", "agg_logical_or" -> aggregate(policy);

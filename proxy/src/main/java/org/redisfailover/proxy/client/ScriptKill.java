@@ -3,6 +3,7 @@ package org.redisfailover.proxy.client;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.redisfailover.protocol.command.Route;
 import org.redisfailover.protocol.resp.RedisRequest;
 import org.redisfailover.protocol.resp.Replies;
@@ -19,7 +20,7 @@ import org.redisfailover.proxy.loop.ProxyShared;
 /**
  * SCRIPT KILL and FUNCTION KILL. Redis runs them while a script keeps it busy, but on the loop's shared
  * connection they could queue behind that very script; and a read-only script may run on a replica. So each
- * goes to every node of the group this loop reaches, on a connection of its own that only logs in
+ * goes to every node of the group (in front of a cluster, every node of the cluster) this loop reaches, on a connection of its own that only logs in
  * ({@link BackendConnection.Purpose#URGENT}), as the client's own Redis user when it has one: Redis checks that
  * user's permission. The answer is what Redis answers: OK when a node stopped a script; else the first refusal
  * other than NOTBUSY (UNKILLABLE for a script that has written, a permission error); else NOTBUSY.
@@ -31,25 +32,40 @@ final class ScriptKill {
     private final OwnConnections own;
     private final ReplyOrderer replies;
     private final LaneContext lanes;
+    /** Every node a script may run on: the group's master and replicas, or every node of the cluster. */
+    private final Supplier<List<NodeAddress>> nodes;
 
-    ScriptKill(ProxyShared shared, LoopResources loop, OwnConnections own, ReplyOrderer replies, LaneContext lanes) {
+    ScriptKill(
+            ProxyShared shared,
+            LoopResources loop,
+            OwnConnections own,
+            ReplyOrderer replies,
+            LaneContext lanes,
+            Supplier<List<NodeAddress>> nodes) {
         this.shared = shared;
         this.loop = loop;
         this.own = own;
         this.replies = replies;
         this.lanes = lanes;
+        this.nodes = nodes;
     }
 
-    /** Runs SCRIPT KILL or FUNCTION KILL (ownership of {@code request} passes). */
-    void run(RedisRequest request, Route route) {
-        List<byte[]> args = request.args();
-        request.release();
+    /** The nodes of the group a script may run on: its master and replicas. */
+    static List<NodeAddress> groupNodes(ProxyShared shared) {
         Topology topology = shared.topology().current();
         List<NodeAddress> nodes = new ArrayList<>();
         if (topology.master() != null) {
             nodes.add(topology.master());
         }
         nodes.addAll(topology.replicas());
+        return nodes;
+    }
+
+    /** Runs SCRIPT KILL or FUNCTION KILL (ownership of {@code request} passes). */
+    void run(RedisRequest request, Route route) {
+        List<byte[]> args = request.args();
+        request.release();
+        List<NodeAddress> nodes = new ArrayList<>(this.nodes.get());
         nodes.removeIf(node -> !loop.pool.health().isHealthy(node));
         if (nodes.isEmpty()) {
             replies.replyLocal(Replies.error(ProxyErrors.noNodeForKill(route.displayName())));

@@ -59,13 +59,7 @@ final class SharedLane implements Lane {
                         route,
                         lanes.forwardedSlot(route, route.routingClass().isRead()));
             case LOCAL -> local.execute(request);
-            case GROUP -> {
-                if (group != null) {
-                    group.run(request, route);
-                } else {
-                    routing.send(request, route, lanes.forwardedSlot(route, false));
-                }
-            }
+            case GROUP -> group.run(request, route);
             case CLOSE -> {
                 log.warn(
                         "Possible SECURITY ATTACK detected from {}: it looks like somebody is sending POST or Host: commands; "

@@ -173,7 +173,7 @@ public final class ClusterRefresher {
                 ask(node, round);
                 return;
             }
-            round.answered(shards ? SlotMap.fromShards(reply) : SlotMap.fromSlots(reply));
+            round.answered(shards ? SlotMap.fromShards(reply, node.host()) : SlotMap.fromSlots(reply, node.host()));
         });
     }
 

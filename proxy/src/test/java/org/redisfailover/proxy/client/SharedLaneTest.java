@@ -42,7 +42,13 @@ class SharedLaneTest {
                             fixture.replies,
                             fixture.lanes,
                             fixture.channel.eventLoop()),
-                    new ScriptKill(fixture.shared, fixture.loop, fixture.own, fixture.replies, fixture.lanes)),
+                    new ScriptKill(
+                            fixture.shared,
+                            fixture.loop,
+                            fixture.own,
+                            fixture.replies,
+                            fixture.lanes,
+                            () -> ScriptKill.groupNodes(fixture.shared))),
             null,
             fixture.replies,
             fixture.state);
