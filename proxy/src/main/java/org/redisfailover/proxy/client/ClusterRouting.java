@@ -35,6 +35,14 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
 
     /** Redis' own error for keys in more than one slot. */
     static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+    /**
+     * Keyless commands about channel subscriptions, sent to the master where every client's channels and patterns
+     * live (the first reachable one, as {@link #pinnedNode} picks for subscriptions): PUBLISH then counts the
+     * receivers subscribed through the proxy, as it counts a lone server's, rather than one node's in turn.
+     */
+    private static final java.util.Set<String> PUBSUB_HOME =
+            java.util.Set.of("publish", "pubsub|channels", "pubsub|numsub", "pubsub|numpat");
+
     /** Redirections one request may take (a slot migrating back and forth takes several). */
     static final int MAX_REDIRECTS = 8;
 
@@ -119,7 +127,15 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
                 hold(request, route, slot);
                 return;
             }
-            forward(request, route, slot, slot, masters.get(Math.floorMod(nextKeyless++, masters.size())), 0, null);
+            NodeAddress home = command != null && PUBSUB_HOME.contains(command.name()) ? pinnedNode(null) : null;
+            forward(
+                    request,
+                    route,
+                    slot,
+                    slot,
+                    home != null ? home : masters.get(Math.floorMod(nextKeyless++, masters.size())),
+                    0,
+                    null);
             return;
         }
         NodeAddress owner = map.master(keySlot);

@@ -563,7 +563,9 @@ class ClusterModeIT {
             assertTrue(subscriber.call("SUBSCRIBE", "news").contains("subscribe"));
             // Published on any master: the cluster bus carries it to the subscriber's node.
             for (int i = 0; i < 3; i++) {
-                publisher.publish("news", "m" + i);
+                // Counted on the master where the proxy's channel subscriptions live: the subscriber, every time.
+                // Before, PUBLISH went to the masters in turn and counted 0 on two of three.
+                assertEquals(1L, publisher.publish("news", "m" + i));
                 assertTrue(subscriber.readReply().contains("m" + i));
             }
             assertTrue(shardSubscriber.call("SSUBSCRIBE", "orders").contains("ssubscribe"));
