@@ -124,14 +124,12 @@ final class BlockingCall extends PendingReply {
             }
             return true;
         }
-        if (Replies.startsWith(buffer, start, length, "-MOVED ")
-                || Replies.startsWith(buffer, start, length, "-ASK ")
-                || Replies.startsWith(buffer, start, length, "-TRYAGAIN")
-                || Replies.startsWith(buffer, start, length, "-CLUSTERDOWN")) {
+        String redirection = Redirected.redirection(buffer, start, length);
+        if (redirection != null) {
             // A cluster's slot moved or is moving (under the blocked call, or before it was sent), or its shard is
             // failing over: nothing was served.
             interrupted();
-            lane.redirected(this, buffer.toString(start + 1, length - 3, StandardCharsets.UTF_8));
+            lane.redirected(this, redirection);
             return true;
         }
         slot.complete(buffer, start, length);

@@ -335,20 +335,13 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     /** The node of a connection of the client's own: the master of the request's slot (any master without keys). */
     @Override
     public NodeAddress pinnedNode(RedisRequest request) {
-        ClusterCommands commands = view.commands();
         SlotMap map = view.map();
-        if (commands == null || map == null) {
+        if (view.commands() == null || map == null) {
             return null;
         }
-        ClusterCommand command = request == null ? null : commands.find(request);
-        int keySlot = command == null ? ClusterCommand.NO_KEYS : command.slot(request);
+        int keySlot = request == null ? ClusterCommand.NO_KEYS : keySlot(request);
         if (keySlot >= 0) {
-            NodeAddress owner = map.master(keySlot);
-            if (owner == null) {
-                view.uncovered();
-                return null;
-            }
-            return reachable(owner) ? owner : null;
+            return reachableMaster(map, keySlot);
         }
         for (NodeAddress master : map.masters()) {
             if (loop.pool.health().isHealthy(master)) {
@@ -359,16 +352,22 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     }
 
     /**
-     * Whether a connection of the client's own may open on {@code owner}: not while this loop cannot reach it. Its
-     * shard may be failing over, so the request waits for the map to name another master (or for this one to
-     * answer again), as a write waits in front of a group, rather than failing at once.
+     * The master of {@code keySlot} a connection of the client's own may open on; null while the slot has none, or
+     * while this loop cannot reach it. Its shard may be failing over, so the request waits for the map to name
+     * another master (or for this one to answer again), as a write waits in front of a group, rather than failing
+     * at once.
      */
-    private boolean reachable(NodeAddress owner) {
+    private NodeAddress reachableMaster(SlotMap map, int keySlot) {
+        NodeAddress owner = map.master(keySlot);
+        if (owner == null) {
+            view.uncovered();
+            return null;
+        }
         if (loop.pool.health().isHealthy(owner)) {
-            return true;
+            return owner;
         }
         view.nodeFailed();
-        return false;
+        return null;
     }
 
     /** Every node of the cluster's map now, replicas too (none before the first map). */
@@ -386,12 +385,11 @@ final class ClusterRouting implements Routing, HeldRequests.Owner<ReplySlot> {
     @Override
     public NodeAddress shardChannelOwner(byte[] channel) {
         SlotMap map = view.map();
-        NodeAddress owner = map == null ? null : map.master(HashSlots.of(channel));
-        if (owner == null) {
+        if (map == null) {
             view.uncovered();
             return null;
         }
-        return reachable(owner) ? owner : null;
+        return reachableMaster(map, HashSlots.of(channel));
     }
 
     @Override

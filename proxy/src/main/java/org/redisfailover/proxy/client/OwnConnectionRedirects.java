@@ -36,7 +36,7 @@ final class OwnConnectionRedirects extends PendingReply {
 
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
-        String line = TransactionReplay.redirection(buffer, start, length);
+        String line = Redirected.redirection(buffer, start, length);
         if (line == null) {
             slot.complete(buffer, start, length);
             return true;

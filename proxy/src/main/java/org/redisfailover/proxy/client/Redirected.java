@@ -54,8 +54,8 @@ final class Redirected extends PendingReply {
     @Override
     public boolean onFrame(ByteBuf buffer, int start, int length) {
         if (length > 4 && buffer.getByte(start) == '-') {
-            String kind = redirection(buffer, start, length);
-            if (kind != null && redirect(kind, buffer.toString(start + 1, length - 3, StandardCharsets.UTF_8))) {
+            String line = redirection(buffer, start, length);
+            if (line != null && redirect(line.split(" ", 2)[0], line)) {
                 return true;
             }
             if (Replies.startsWith(buffer, start, length, "-NOSCRIPT")
@@ -68,21 +68,25 @@ final class Redirected extends PendingReply {
         return true;
     }
 
-    /** MOVED, ASK, TRYAGAIN or CLUSTERDOWN when the error is one of them, else null; allocates nothing otherwise. */
-    private static String redirection(ByteBuf buffer, int start, int length) {
-        if (Replies.startsWith(buffer, start, length, "-MOVED ")) {
-            return "MOVED";
-        }
-        if (Replies.startsWith(buffer, start, length, "-ASK ")) {
-            return "ASK";
-        }
-        if (Replies.startsWith(buffer, start, length, "-TRYAGAIN")) {
-            return "TRYAGAIN";
-        }
-        if (Replies.startsWith(buffer, start, length, "-CLUSTERDOWN")) {
-            return "CLUSTERDOWN";
+    private static final String[] REDIRECTIONS = {"-MOVED ", "-ASK ", "-TRYAGAIN", "-CLUSTERDOWN"};
+
+    /**
+     * The error line (without its {@code -}) of MOVED, ASK, TRYAGAIN or CLUSTERDOWN, with which a node says it ran
+     * nothing of the request; null for any other reply, allocating nothing then.
+     */
+    static String redirection(ByteBuf buffer, int start, int length) {
+        for (String kind : REDIRECTIONS) {
+            if (Replies.startsWith(buffer, start, length, kind)) {
+                return buffer.toString(start + 1, length - 3, StandardCharsets.UTF_8);
+            }
         }
         return null;
+    }
+
+    /** The node a MOVED or ASK {@code line} sends the request to; null when it names none. */
+    static NodeAddress target(String line) {
+        String[] parts = line.split(" ");
+        return parts.length == 3 ? parseAddress(parts[2]) : null;
     }
 
     /** Follows the redirection in {@code line}; false when the error goes to the client as it is. */
@@ -98,13 +102,12 @@ final class Redirected extends PendingReply {
                     answer.refused(ProxyErrors.tooManyRedirects(hops, line));
                     return true;
                 }
-                String[] parts = line.split(" ");
-                NodeAddress target = parts.length == 3 ? parseAddress(parts[2]) : null;
+                NodeAddress target = target(line);
                 if (target == null) {
                     return false;
                 }
                 if (kind.equals("MOVED")) {
-                    routing.moved(Integer.parseInt(parts[1]), target);
+                    routing.moved(Integer.parseInt(line.split(" ")[1]), target);
                 }
                 routing.forward(
                         request, route, slot, answer, target, hops + 1, kind.equals("ASK") ? routing.asking() : null);

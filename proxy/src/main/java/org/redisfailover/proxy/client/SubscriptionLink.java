@@ -101,7 +101,7 @@ final class SubscriptionLink {
         connections.send(
                 connection,
                 request.followedBy(ByteBufAllocator.DEFAULT, marker),
-                new Segment(part, sunsubscribe ? args.subList(1, args.size()) : null, sunsubscribe));
+                new Segment(part, sunsubscribe ? args.subList(1, args.size()) : null));
     }
 
     /** The client is gone, left subscribed mode, or this node no longer serves: Redis drops the subscriptions. */
@@ -147,15 +147,12 @@ final class SubscriptionLink {
         private final SubscriptionLinks.Part part;
         /** An SUNSUBSCRIBE's channels (empty: all of them); null for any other request. */
         private final List<byte[]> unsubscribing;
-
-        private final boolean sunsubscribe;
         /** The part went on to another node (MOVED): this segment no longer answers for it. */
         private boolean redirected;
 
-        Segment(SubscriptionLinks.Part part, List<byte[]> unsubscribing, boolean sunsubscribe) {
+        Segment(SubscriptionLinks.Part part, List<byte[]> unsubscribing) {
             this.part = part;
             this.unsubscribing = unsubscribing;
-            this.sunsubscribe = sunsubscribe;
         }
 
         @Override
@@ -203,8 +200,8 @@ final class SubscriptionLink {
             if (!confirmation.kind().equals("sunsubscribe")) {
                 return true;
             }
-            if (!sunsubscribe) {
-                return false;
+            if (unsubscribing == null) {
+                return false; // not an SUNSUBSCRIBE
             }
             if (unsubscribing.isEmpty() || confirmation.channel() == null) {
                 return true;

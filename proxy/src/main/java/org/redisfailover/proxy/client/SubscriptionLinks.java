@@ -370,14 +370,8 @@ final class SubscriptionLinks {
          */
         boolean redirect(String line) {
             places.redirected(line);
-            String[] words = line.split(" ");
-            NodeAddress target = null;
-            try {
-                target = words.length == 3 ? NodeAddress.parse(words[2]) : null;
-            } catch (IllegalArgumentException e) {
-                target = null;
-            }
-            if (target == null || target.port() == 0 || ++hops > ClusterRouting.MAX_REDIRECTS) {
+            NodeAddress target = Redirected.target(line);
+            if (target == null || ++hops > ClusterRouting.MAX_REDIRECTS) {
                 String error = "-" + ProxyErrors.tooManyRedirects(hops, line) + "\r\n";
                 reply.add(Unpooled.wrappedBuffer(error.getBytes(StandardCharsets.UTF_8)));
                 return false;

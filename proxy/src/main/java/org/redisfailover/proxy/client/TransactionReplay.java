@@ -3,7 +3,6 @@ package org.redisfailover.proxy.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -157,7 +156,7 @@ final class TransactionReplay {
             long startedNanos) {
         boolean asking = redirect.startsWith("ASK ");
         boolean hop = asking || redirect.startsWith("MOVED ");
-        NodeAddress target = hop ? target(redirect) : null;
+        NodeAddress target = hop ? Redirected.target(redirect) : null;
         routing.redirected(redirect);
         int hopsNow = hop ? hops + 1 : hops;
         if (hopsNow > ClusterRouting.MAX_REDIRECTS || System.nanoTime() - startedNanos > holdTimeoutNanos) {
@@ -221,26 +220,6 @@ final class TransactionReplay {
         }
     }
 
-    private static NodeAddress target(String redirect) {
-        String[] words = redirect.split(" ");
-        try {
-            NodeAddress address = words.length == 3 ? NodeAddress.parse(words[2]) : null;
-            return address == null || address.port() == 0 ? null : address;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /** A redirection that says the node ran nothing of the request, as its error line; null for any other reply. */
-    static String redirection(ByteBuf buffer, int start, int length) {
-        for (String kind : List.of("-MOVED ", "-ASK ", "-TRYAGAIN", "-CLUSTERDOWN")) {
-            if (Replies.startsWith(buffer, start, length, kind)) {
-                return buffer.toString(start + 1, length - 3, StandardCharsets.UTF_8);
-            }
-        }
-        return null;
-    }
-
     /** The reply to EXEC: the client's, unless the node refused it with a redirection and the transaction can move. */
     private final class Exec extends PendingReply {
         private final List<List<byte[]>> commands;
@@ -267,7 +246,7 @@ final class TransactionReplay {
 
         @Override
         public boolean onFrame(ByteBuf buffer, int start, int length) {
-            String redirect = commands == null ? null : redirection(buffer, start, length);
+            String redirect = commands == null ? null : Redirected.redirection(buffer, start, length);
             if (redirect == null) {
                 return onNode.onFrame(buffer, start, length);
             }
